@@ -1,0 +1,65 @@
+# Two commands for everyone: `make run` and `make test`.
+# Every target does the set-up it needs first (venv, dependencies, spaCy
+# pipeline, training), each step skipped when its inputs are unchanged.
+
+SHELL := /bin/bash
+PY := .venv/bin/python
+export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run shell test setup deps spacy model lint validate test-stories test-unit bench-nlu clean
+
+run: setup  ## Start the assistant (action server + Rasa server); Ctrl-C stops it
+	@$(PY) -m ops.run
+
+shell: setup  ## Chat with the assistant in the terminal
+	@$(PY) -m ops.run --shell
+
+setup: model
+
+deps:
+	@ops/bootstrap.sh
+
+spacy: deps
+	@$(PY) -m ops.spacy_pipeline
+
+model: spacy
+	@$(PY) -m ops.training
+
+test: setup  ## Lint, validate the data, test the dialogue, run pytest
+	@$(MAKE) --no-print-directory lint validate test-stories test-unit
+
+lint: deps
+	@echo "==> ruff, black, mypy"
+	@$(PY) -m ruff check --output-format concise actions ops tests bench
+	@$(PY) -m black --check --quiet actions ops tests bench
+	@$(PY) -m mypy actions ops
+
+validate: spacy
+	@echo "==> rasa data validate"
+	@mkdir -p var/logs
+	@# Responses uttered only by custom actions are reported as unused;
+	@# tests/test_domain.py checks those instead.
+	@$(PY) -m rasa data validate --fail-on-warnings > var/logs/validate.log 2>&1 \
+		|| { grep -E "UserWarning|ERROR" var/logs/validate.log; exit 1; }
+	@grep "UserWarning" var/logs/validate.log | grep -v "is not used in any story or rule" || true
+	@grep -h "No story structure conflicts" var/logs/validate.log
+
+test-stories: model
+	@echo "==> rasa test core on tests/test_stories.yml"
+	@$(PY) -m rasa test core --model "$$($(PY) -m ops.training --print-path)" \
+		--stories tests/test_stories.yml --out var/results/stories \
+		--fail-on-prediction-errors > var/logs/test-stories.log 2>&1 \
+		|| { tail -40 var/logs/test-stories.log; cat var/results/stories/failed_test_stories.yml 2>/dev/null; exit 1; }
+	@grep -h "Correct:" var/logs/test-stories.log | head -3 || true
+
+test-unit: model
+	@echo "==> pytest"
+	@$(PY) -m pytest
+
+bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing
+	@$(PY) -m bench.nlu
+
+clean:
+	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache

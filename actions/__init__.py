@@ -1,0 +1,1 @@
+"""Custom actions of the acupuncture clinic assistant (served by rasa-sdk)."""

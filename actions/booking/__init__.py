@@ -1,0 +1,1 @@
+"""Appointment booking: parsing, availability, storage, the form and management."""

@@ -1,0 +1,162 @@
+"""The clinic profile: contact details, hours, closures, prices and booking rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pydantic
+
+from actions.data_files import StrictModel, clinic_dir, load_model
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+OpeningRange = Tuple[dt.time, dt.time]
+
+
+class Emergency(StrictModel):
+    """Who to call when a patient describes red-flag symptoms."""
+
+    number: str
+    advice_line: Optional[str] = None
+    crisis_line: Optional[str] = None
+
+
+class Closure(StrictModel):
+    """A day the clinic is closed despite its weekly hours."""
+
+    date: dt.date
+    reason: str
+
+
+class Price(StrictModel):
+    """One line of the price list."""
+
+    item: str
+    price: float = pydantic.Field(..., ge=0)
+    minutes: Optional[int] = pydantic.Field(None, gt=0)
+
+
+class AppointmentType(StrictModel):
+    """A kind of appointment and its length."""
+
+    id: str = pydantic.Field(..., regex=r"^[a-z_]+$")
+    name: str
+    minutes: int = pydantic.Field(..., gt=0, le=480)
+
+
+class BookingRules(StrictModel):
+    """How far ahead, on what grid and with what notice patients can book."""
+
+    slot_grid_minutes: int = pydantic.Field(..., gt=0, le=240)
+    horizon_days: int = pydantic.Field(..., gt=0, le=730)
+    min_notice_hours: int = pydantic.Field(0, ge=0)
+    cancellation_notice_hours: int = pydantic.Field(..., ge=0)
+
+
+class ClinicProfile(StrictModel):
+    """Contents of ``clinic/profile.yml``."""
+
+    version: int
+    name: str
+    address: str
+    directions: Optional[str] = None
+    phone: str
+    email: str
+    website: Optional[str] = None
+    timezone: str
+    emergency: Emergency
+    opening_hours: Dict[str, List[OpeningRange]]
+    closures: List[Closure] = []
+    currency_symbol: str = ""
+    prices: List[Price] = pydantic.Field(..., min_items=1)
+    insurance: str
+    appointment_types: List[AppointmentType] = pydantic.Field(..., min_items=1)
+    booking: BookingRules
+
+    @pydantic.validator("timezone")
+    def known_timezone(cls, value: str) -> str:
+        """The timezone must be an IANA name such as Europe/London."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown timezone '{value}'") from error
+        return value
+
+    @pydantic.validator("opening_hours")
+    def valid_week(cls, hours: Dict[str, List[OpeningRange]]) -> Dict[str, List[OpeningRange]]:
+        """Weekday names are spelled out; each range opens before it closes."""
+        unknown = sorted(set(hours) - set(WEEKDAYS))
+        if unknown:
+            raise ValueError(f"unknown weekday(s): {', '.join(unknown)}")
+        for day, ranges in hours.items():
+            for start, end in ranges:
+                if start >= end:
+                    raise ValueError(f"{day}: {start:%H:%M} is not before {end:%H:%M}")
+            ordered = sorted(ranges)
+            for (_, end), (start, _) in itertools.pairwise(ordered):
+                if start < end:
+                    raise ValueError(f"{day}: opening ranges overlap")
+        return {day: sorted(ranges) for day, ranges in hours.items()}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The clinic's timezone."""
+        return ZoneInfo(self.timezone)
+
+    def hours_on(self, day: dt.date) -> List[OpeningRange]:
+        """Opening ranges on ``day``: empty when closed (weekly or a closure)."""
+        if self.closure_on(day) is not None:
+            return []
+        return list(self.opening_hours.get(WEEKDAYS[day.weekday()], []))
+
+    def closure_on(self, day: dt.date) -> Optional[Closure]:
+        """The closure that falls on ``day``, if any."""
+        return next((c for c in self.closures if c.date == day), None)
+
+    def hours_text(self, day: dt.date) -> str:
+        """Opening hours on ``day`` as text, such as ``09:00–13:00, 14:00–20:00``."""
+        return describe_ranges(self.hours_on(day))
+
+    def weekly_hours_lines(self) -> List[str]:
+        """One human-readable line per weekday, consecutive equal days merged."""
+        lines: List[str] = []
+        groups: List[Tuple[List[str], str]] = []
+        for day in WEEKDAYS:
+            text = describe_ranges(self.opening_hours.get(day, []))
+            if groups and groups[-1][1] == text:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], text))
+        for days, text in groups:
+            label = days[0].title() if len(days) == 1 else f"{days[0].title()}–{days[-1].title()}"
+            lines.append(f"{label}: {text}")
+        return lines
+
+    def upcoming_closures(self, today: dt.date, within_days: int = 60) -> List[Closure]:
+        """Closures from ``today`` up to ``within_days`` ahead."""
+        last = today + dt.timedelta(days=within_days)
+        return [c for c in sorted(self.closures, key=lambda c: c.date) if today <= c.date <= last]
+
+    def price_lines(self) -> List[str]:
+        """One human-readable line per price."""
+        return [
+            f"{p.item}"
+            + (f" ({p.minutes} min)" if p.minutes else "")
+            + f": {self.currency_symbol}{p.price:g}"
+            for p in self.prices
+        ]
+
+
+def describe_ranges(ranges: List[OpeningRange]) -> str:
+    """``[(9:00, 13:00), (14:00, 20:00)]`` as ``09:00–13:00, 14:00–20:00``."""
+    if not ranges:
+        return "closed"
+    return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in ranges)
+
+
+def load_profile() -> ClinicProfile:
+    """Load ``profile.yml`` from the clinic folder."""
+    return load_model(clinic_dir() / "profile.yml", ClinicProfile)

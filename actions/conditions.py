@@ -1,0 +1,105 @@
+"""Actions that recognise a patient's condition and explain acupuncture for it."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge import ConditionKnowledge, load_conditions
+from actions.tracker_state import latest_intent
+from actions.wording import join_list
+
+CONDITION_SLOT = "condition"
+
+
+def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:
+    """The condition named by the latest intent or ``condition`` entity.
+
+    A specific condition wins over general hip or back pain, so "my hip hurts,
+    I think it's bursitis" is about bursitis.
+    """
+    intent = latest_intent(tracker)
+    candidates = [intent] if intent in knowledge.conditions else []
+    for value in tracker.get_latest_entity_values(CONDITION_SLOT):
+        key = knowledge.find(str(value))
+        if key:
+            candidates.append(key)
+    specific = [key for key in candidates if knowledge.conditions[key].specific]
+    ranked = specific or candidates
+    return ranked[0] if ranked else None
+
+
+def explain_condition(
+    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
+) -> List[EventType]:
+    """Utter what the condition is, how acupuncture treats it, and offer a booking."""
+    condition = knowledge.conditions[key]
+    dispatcher.utter_message(
+        response="utter_condition_overview",
+        condition_name=condition.name,
+        what_it_is=condition.what_it_is,
+        symptoms=join_list(condition.symptoms),
+    )
+    dispatcher.utter_message(
+        response="utter_condition_treatment",
+        how_acupuncture_helps=condition.how_acupuncture_helps,
+        points=join_list(condition.points),
+        treatment_approach=condition.treatment_approach,
+    )
+    dispatcher.utter_message(
+        response="utter_condition_booking_offer", disclaimer=knowledge.disclaimer
+    )
+    return [SlotSet(CONDITION_SLOT, key)]
+
+
+class ActionExplainCondition(Action):
+    """Explain the condition from the intent, an entity, or the conversation so far."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_explain_condition"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Explain the condition, or ask which one when none is known."""
+        knowledge = load_conditions()
+        key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
+            tracker.get_slot(CONDITION_SLOT)
+        )
+        if key is None:
+            dispatcher.utter_message(response="utter_ask_which_condition")
+            return []
+        return explain_condition(dispatcher, knowledge, key)
+
+
+class ActionNarrowPain(Action):
+    """Ask narrowing questions when the patient said only "hip pain" or "back pain"."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_narrow_pain"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Ask the family's narrowing question with one button per option."""
+        knowledge = load_conditions()
+        key = condition_in_latest_message(tracker, knowledge)
+        if key and knowledge.conditions[key].specific:
+            # "my hip hurts, I think it's bursitis": already narrowed.
+            return explain_condition(dispatcher, knowledge, key)
+        general = key or knowledge.find(tracker.get_slot(CONDITION_SLOT))
+        narrowing = knowledge.conditions[general].narrowing if general else None
+        if general is None or narrowing is None:
+            dispatcher.utter_message(response="utter_ask_which_condition")
+            return []
+        buttons = [
+            {"title": option.title, "payload": f'/inform{{"condition": "{option.condition}"}}'}
+            for option in narrowing.options
+        ]
+        dispatcher.utter_message(text=narrowing.question, buttons=buttons)
+        return [SlotSet(CONDITION_SLOT, general)]

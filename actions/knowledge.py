@@ -1,0 +1,125 @@
+"""The clinic's knowledge: conditions it treats and answers about acupuncture."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import pydantic
+
+from actions.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
+
+# Intent names of the acupuncture questions, mapped to their answer keys.
+ACUPUNCTURE_QUESTIONS = {
+    "ask_what_is_acupuncture": "what_is_acupuncture",
+    "ask_how_acupuncture_works": "how_acupuncture_works",
+    "ask_does_it_hurt": "does_it_hurt",
+    "ask_treatment_points": "treatment_points",
+    "ask_effectiveness": "effectiveness",
+}
+
+
+class NarrowingOption(StrictModel):
+    """A quick-reply choice that narrows general pain down to a condition."""
+
+    title: str
+    condition: str
+
+
+class Narrowing(StrictModel):
+    """The question asked when the patient has not said what kind of pain."""
+
+    question: str
+    options: List[NarrowingOption] = pydantic.Field(..., min_items=2)
+
+
+class Condition(StrictModel):
+    """One condition the clinic treats, or a pain not yet narrowed down."""
+
+    name: str
+    family: str = pydantic.Field(..., regex=r"^(hip|back)$")
+    specific: bool = True
+    aliases: List[str] = []
+    what_it_is: str
+    causes: List[str] = pydantic.Field(..., min_items=1)
+    symptoms: List[str] = pydantic.Field(..., min_items=1)
+    how_acupuncture_helps: str
+    points: List[str] = pydantic.Field(..., min_items=1)
+    treatment_approach: str
+    narrowing: Optional[Narrowing] = None
+
+    @pydantic.root_validator(skip_on_failure=True)
+    def general_pain_narrows(cls, values: Dict) -> Dict:
+        """A pain that is not specific must say how to narrow it down."""
+        if not values.get("specific") and values.get("narrowing") is None:
+            raise ValueError("narrowing is required when specific is false")
+        return values
+
+
+class ConditionKnowledge(StrictModel):
+    """Contents of ``clinic/conditions.yml``."""
+
+    version: int
+    disclaimer: str
+    conditions: Dict[str, Condition]
+
+    @pydantic.root_validator(skip_on_failure=True)
+    def options_name_known_conditions(cls, values: Dict) -> Dict:
+        """Every narrowing option must lead to a condition in this file."""
+        conditions = values["conditions"]
+        if not conditions:
+            raise ValueError("conditions: at least one condition is required")
+        for key, condition in conditions.items():
+            for option in condition.narrowing.options if condition.narrowing else []:
+                if option.condition not in conditions:
+                    raise ValueError(
+                        f"conditions.{key}.narrowing: option '{option.title}' names "
+                        f"unknown condition '{option.condition}'"
+                    )
+        return values
+
+    def find(self, name: Optional[str]) -> Optional[str]:
+        """Return the condition key for a key, display name or alias, if any."""
+        if not name:
+            return None
+        wanted = name.strip().lower().replace("_", " ")
+        for key, condition in self.conditions.items():
+            names = [key.replace("_", " "), condition.name, *condition.aliases]
+            if wanted in (n.lower() for n in names):
+                return key
+        return None
+
+
+class AcupunctureAnswers(StrictModel):
+    """Contents of ``clinic/acupuncture.yml``."""
+
+    version: int
+    answers: Dict[str, str]
+
+    @pydantic.validator("answers")
+    def every_question_answered(cls, answers: Dict[str, str]) -> Dict[str, str]:
+        """Each acupuncture question intent needs an answer."""
+        missing = sorted(set(ACUPUNCTURE_QUESTIONS.values()) - set(answers))
+        if missing:
+            raise ValueError(f"missing answers: {', '.join(missing)}")
+        return answers
+
+
+def load_conditions() -> ConditionKnowledge:
+    """Load ``conditions.yml`` from the clinic folder."""
+    return load_model(clinic_dir() / "conditions.yml", ConditionKnowledge)
+
+
+def load_acupuncture_answers() -> AcupunctureAnswers:
+    """Load ``acupuncture.yml`` from the clinic folder."""
+    return load_model(clinic_dir() / "acupuncture.yml", AcupunctureAnswers)
+
+
+__all__ = [
+    "ACUPUNCTURE_QUESTIONS",
+    "AcupunctureAnswers",
+    "ClinicDataError",
+    "Condition",
+    "ConditionKnowledge",
+    "load_acupuncture_answers",
+    "load_conditions",
+]

@@ -1,0 +1,104 @@
+"""Actions answering questions about acupuncture and about the clinic."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clinic_profile import ClinicProfile, load_profile
+from actions.clock import clinic_now
+from actions.conditions import CONDITION_SLOT, condition_in_latest_message
+from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
+from actions.tracker_state import latest_intent
+from actions.wording import bullet_lines, join_list
+
+
+class ActionAnswerAcupunctureQuestion(Action):
+    """Answer what acupuncture is, how it works, whether it hurts, points, effectiveness."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_answer_acupuncture_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Answer from ``clinic/acupuncture.yml``; points for a known condition."""
+        intent = latest_intent(tracker)
+        if intent == "ask_treatment_points":
+            knowledge = load_conditions()
+            key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
+                tracker.get_slot(CONDITION_SLOT)
+            )
+            if key and knowledge.conditions[key].specific:
+                condition = knowledge.conditions[key]
+                dispatcher.utter_message(
+                    response="utter_condition_points",
+                    condition_name=condition.name.lower(),
+                    points=join_list(condition.points),
+                    treatment_approach=condition.treatment_approach,
+                )
+                return []
+        answer_key = ACUPUNCTURE_QUESTIONS.get(intent or "", "what_is_acupuncture")
+        answer = load_acupuncture_answers().answers[answer_key]
+        dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
+        return []
+
+
+def _opening_hours(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(
+        response="utter_opening_hours",
+        clinic_name=profile.name,
+        hours=bullet_lines(profile.weekly_hours_lines()),
+    )
+    today = clinic_now(profile.zone).date()
+    closures = profile.upcoming_closures(today, within_days=profile.booking.horizon_days)
+    if closures:
+        dispatcher.utter_message(
+            response="utter_upcoming_closures",
+            closures=join_list([f"{c.date:%A %-d %B} ({c.reason})" for c in closures]),
+        )
+
+
+def _location(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(
+        response="utter_location",
+        clinic_name=profile.name,
+        address=profile.address,
+        directions=profile.directions or "",
+    )
+
+
+def _prices(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(response="utter_prices", prices=bullet_lines(profile.price_lines()))
+
+
+def _insurance(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(response="utter_insurance", insurance=profile.insurance)
+
+
+CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
+    "ask_opening_hours": _opening_hours,
+    "ask_location": _location,
+    "ask_price": _prices,
+    "ask_insurance": _insurance,
+}
+
+
+class ActionAnswerClinicQuestion(Action):
+    """Answer opening hours, location, price and insurance from the clinic profile."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_answer_clinic_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Dispatch on the latest intent; unknown intents get the opening hours."""
+        intent = latest_intent(tracker) or ""
+        CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+        return []

@@ -1,0 +1,1 @@
+"""Benchmarks: NLU quality (`make bench-nlu`)."""

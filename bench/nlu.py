@@ -1,0 +1,227 @@
+"""`make bench-nlu`: how well the assistant understands patients.
+
+Figures (written to bench/results/nlu.json and bench/results/nlu.md):
+  * 5-fold cross-validation on the training data: intent accuracy, macro-F1;
+  * the held-out set tests/nlu_test.yml: accuracy and macro-F1;
+  * real patient phrases (../shared/eval/medical-speech/phrases.csv, never
+    trained on): the share of "Back pain" phrases routed to a back-pain
+    intent, and the share of clearly unrelated complaints routed to any hip or
+    back condition intent;
+  * parse latency per message (median) on the held-out set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
+
+import yaml
+
+from ops.settings import QUIET_ENV, ROOT
+from ops.training import ensure_model
+
+RESULTS = ROOT / "bench" / "results"
+WORK = ROOT / "var" / "bench"
+HELD_OUT = ROOT / "tests" / "nlu_test.yml"
+MEDICAL_SPEECH = ROOT.parent / "shared" / "eval" / "medical-speech" / "phrases.csv"
+
+BACK_FAMILY = {"back_pain", "lower_back_pain", "upper_back_pain", "sciatica"}
+HIP_BACK_CONDITIONS = BACK_FAMILY | {"hip_pain", "hip_arthritis", "hip_bursitis"}
+UNRELATED_LABELS = {
+    "Acne", "Cough", "Ear ache", "Blurry vision", "Hair falling out", "Skin issue",
+    "Stomach ache", "Feeling cold", "Feeling dizzy", "Hard to breath", "Heart hurts",
+    "Open wound", "Infected wound", "Emotional pain", "Head ache",
+}  # fmt: skip
+TARGETS = {"cv_macro_f1": 0.95, "back_pain_routing": 0.90, "wrong_hip_back_routing": 0.05}
+
+
+def held_out_examples(path: Path = HELD_OUT) -> List[Tuple[str, str]]:
+    """(text, intent) pairs of the held-out set."""
+    examples = []
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        for line in block["examples"].splitlines():
+            text = re.sub(r"^\s*-\s*", "", line).strip()
+            if text:
+                examples.append((text, block["intent"]))
+    return examples
+
+
+def medical_speech(path: Path = MEDICAL_SPEECH) -> List[Tuple[str, str]]:
+    """(phrase, label) pairs of the public medical-speech set."""
+    with path.open(newline="") as handle:
+        return [(row["phrase"], row["label"]) for row in csv.DictReader(handle)]
+
+
+def macro_f1(pairs: Iterable[Tuple[str, str]]) -> float:
+    """Macro-averaged F1 over the gold labels of (gold, predicted) pairs."""
+    tp: Counter = Counter()
+    fp: Counter = Counter()
+    fn: Counter = Counter()
+    labels = set()
+    for gold, predicted in pairs:
+        labels.add(gold)
+        if gold == predicted:
+            tp[gold] += 1
+        else:
+            fp[predicted] += 1
+            fn[gold] += 1
+    scores = []
+    for label in labels:
+        precision = tp[label] / (tp[label] + fp[label]) if tp[label] + fp[label] else 0.0
+        recall = tp[label] / (tp[label] + fn[label]) if tp[label] + fn[label] else 0.0
+        total = precision + recall
+        scores.append(2 * precision * recall / total if total else 0.0)
+    return sum(scores) / len(scores)
+
+
+def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]]:
+    """Top intent and parse time (s) for each text, with the model in-process."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    intents, seconds = [], []
+
+    async def run() -> None:
+        await agent.parse_message("warm up")
+        for text in texts:
+            started = time.perf_counter()
+            result = await agent.parse_message(text)
+            seconds.append(time.perf_counter() - started)
+            intents.append(result["intent"]["name"])
+
+    asyncio.run(run())
+    return intents, seconds
+
+
+def cross_validate(config: Path, folds: int = 5) -> Dict[str, float]:
+    """Rasa's own k-fold cross-validation on the training data."""
+    out = WORK / f"cv-{config.stem}"
+    command = [
+        sys.executable, "-m", "rasa", "test", "nlu", "--nlu", str(ROOT / "data"),
+        "--config", str(config), "--cross-validation", "--folds", str(folds),
+        "--out", str(out), "--no-plot", "--disable-plotting",
+    ]  # fmt: skip
+    log = WORK / f"cv-{config.stem}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as handle:
+        subprocess.run(
+            command, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=True,
+            env={**os.environ, **QUIET_ENV},
+        )  # fmt: skip
+    report = json.loads((out / "intent_report.json").read_text())
+    return {"accuracy": report["accuracy"], "macro_f1": report["macro avg"]["f1-score"]}
+
+
+def routing(predictions: Sequence[str], phrases: Sequence[Tuple[str, str]]) -> Dict[str, Any]:
+    """Back-pain routing and wrong hip/back routing on medical-speech phrases."""
+    back = [
+        (p, t) for p, (t, label) in zip(predictions, phrases, strict=True) if label == "Back pain"
+    ]
+    unrelated = [
+        (p, t, label)
+        for p, (t, label) in zip(predictions, phrases, strict=True)
+        if label in UNRELATED_LABELS
+    ]
+    wrong = [(t, label, p) for p, t, label in unrelated if p in HIP_BACK_CONDITIONS]
+    missed = [(t, p) for p, t in back if p not in BACK_FAMILY]
+    by_label: Dict[str, Counter] = defaultdict(Counter)
+    for p, (_, label) in zip(predictions, phrases, strict=True):
+        by_label[label][p] += 1
+    return {
+        "back_pain_phrases": len(back),
+        "back_pain_routing": 1 - len(missed) / len(back),
+        "back_pain_missed": missed,
+        "unrelated_phrases": len(unrelated),
+        "wrong_hip_back_routing": len(wrong) / len(unrelated),
+        "wrongly_routed": wrong,
+        "predictions_by_label": {k: dict(v.most_common(4)) for k, v in sorted(by_label.items())},
+    }
+
+
+def evaluate_model(model: Path) -> Dict[str, Any]:
+    """Held-out and medical-speech figures for a trained model."""
+    held_out = held_out_examples()
+    phrases = medical_speech()
+    texts = [t for t, _ in held_out] + [t for t, _ in phrases]
+    predicted, seconds = parse_all(model, texts)
+    held_predicted = predicted[: len(held_out)]
+    pairs = [(gold, p) for (_, gold), p in zip(held_out, held_predicted, strict=True)]
+    return {
+        "held_out": {
+            "examples": len(held_out),
+            "accuracy": sum(g == p for g, p in pairs) / len(pairs),
+            "macro_f1": macro_f1(pairs),
+            "errors": [
+                (t, g, p) for (t, g), p in zip(held_out, held_predicted, strict=True) if g != p
+            ],
+        },
+        "medical_speech": routing(predicted[len(held_out) :], phrases),
+        "parse_ms_median": 1000 * statistics.median(seconds),
+        "parse_ms_p95": 1000 * sorted(seconds)[int(0.95 * len(seconds))],
+    }
+
+
+def summary_markdown(result: Dict[str, Any]) -> str:
+    """A short human-readable report."""
+    cv, held, med = result.get("cross_validation"), result["held_out"], result["medical_speech"]
+    lines = ["# NLU quality", "", "| figure | value | target |", "|---|---|---|"]
+    if cv:
+        lines.append(f"| 5-fold CV intent accuracy | {cv['accuracy']:.3f} | |")
+        lines.append(f"| 5-fold CV macro-F1 | {cv['macro_f1']:.3f} | ≥ {TARGETS['cv_macro_f1']} |")
+    lines += [
+        f"| held-out accuracy ({held['examples']} examples) | {held['accuracy']:.3f} | |",
+        f"| held-out macro-F1 | {held['macro_f1']:.3f} | |",
+        f"| medical-speech 'Back pain' routed to a back intent ({med['back_pain_phrases']}) "
+        f"| {med['back_pain_routing']:.3f} | ≥ {TARGETS['back_pain_routing']} |",
+        f"| unrelated complaints routed to hip/back ({med['unrelated_phrases']}) "
+        f"| {med['wrong_hip_back_routing']:.3f} | ≤ {TARGETS['wrong_hip_back_routing']} |",
+        f"| parse latency median / p95 (ms) | {result['parse_ms_median']:.1f} / "
+        f"{result['parse_ms_p95']:.1f} | |",
+        "",
+        "Back-pain phrases not routed to a back intent:",
+        *[f"- {t!r} → {p}" for t, p in med["back_pain_missed"]],
+        "",
+        "Unrelated complaints routed to hip/back:",
+        *[f"- {t!r} ({label}) → {p}" for t, label, p in med["wrongly_routed"]],
+        "",
+        "Held-out errors:",
+        *[f"- {t!r}: {g} → {p}" for t, g, p in held["errors"]],
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run the benchmark and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-cv", action="store_true", help="skip cross-validation")
+    parser.add_argument("--model", type=Path, help="evaluate this model instead of training")
+    args = parser.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    model = args.model or ensure_model()
+    print("==> Evaluating on the held-out set and medical-speech phrases", flush=True)
+    result: Dict[str, Any] = {"model": model.name, **evaluate_model(model)}
+    if not args.skip_cv:
+        print("==> 5-fold cross-validation (trains 5 NLU models)", flush=True)
+        started = time.monotonic()
+        result["cross_validation"] = cross_validate(ROOT / "config.yml")
+        result["cross_validation"]["seconds"] = time.monotonic() - started
+    (RESULTS / "nlu.json").write_text(json.dumps(result, indent=2))
+    report = summary_markdown(result)
+    (RESULTS / "nlu.md").write_text(report)
+    print(report.split("\n\nBack-pain")[0])
+    print(f"Full report: {(RESULTS / 'nlu.md').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

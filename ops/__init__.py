@@ -1,0 +1,1 @@
+"""Project tooling: set-up, training, serving and benchmarking helpers."""

@@ -1,0 +1,104 @@
+"""`make run` and `make shell`: start the assistant and stop it on Ctrl-C.
+
+``python -m ops.run``          action server + Rasa server (REST, socket.io)
+``python -m ops.run --shell``  action server + an interactive chat in the terminal
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from ops.servers import AssistantStack, ManagedProcess, free_port, wait_for_http
+from ops.settings import LOG_DIR, ROOT, server_env
+from ops.training import ensure_model
+
+
+def serve(rasa_port: int, action_port: int) -> int:
+    """Run both servers until Ctrl-C or until one of them dies."""
+    stack = AssistantStack(
+        model=ensure_model(),
+        rasa_port=rasa_port,
+        action_port=action_port,
+        cors=os.environ.get("CORS_ORIGINS", AssistantStack.cors),
+    )
+    # SIGTERM stops us like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    print("==> Starting the action server and the Rasa server (logs in var/logs/)")
+    try:
+        stack.start()
+        url = stack.rasa_url
+        print(
+            f"""
+The assistant is running.
+  REST:      curl -s -X POST {url}/webhooks/rest/webhook \\
+               -H 'Content-Type: application/json' \\
+               -d '{{"sender": "me", "message": "my lower back hurts"}}'
+  socket.io: {url}/socket.io  (for the website chat widget)
+  terminal:  make shell
+Press Ctrl-C to stop.""",
+            flush=True,
+        )
+        while True:
+            dead = stack.first_dead()
+            if dead is not None:
+                print(f"\n{dead.name} stopped unexpectedly:\n{dead.log_tail()}", file=sys.stderr)
+                return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\n==> Stopping")
+        return 0
+    finally:
+        stack.stop()
+
+
+def shell(action_port: int) -> int:
+    """Start the action server, then chat in the terminal with ``rasa shell``."""
+    model = ensure_model()
+    env = server_env(action_port=action_port)
+    actions = ManagedProcess(
+        "action server",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        env,
+        LOG_DIR / "actions.log",
+    )
+    actions.start()
+    try:
+        wait_for_http(f"http://127.0.0.1:{action_port}/health", actions)
+        command = [
+            sys.executable,
+            "-m",
+            "rasa",
+            "shell",
+            "--model",
+            str(model),
+            "--endpoints",
+            "endpoints.yml",
+            "--port",
+            str(free_port()),
+        ]
+        # Ctrl-C ends rasa shell; we then stop the action server below.
+        return subprocess.call(command, cwd=ROOT, env=env)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        actions.stop()
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shell", action="store_true", help="chat in the terminal")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    args = parser.parse_args()
+    code = shell(args.action_port) if args.shell else serve(args.port, args.action_port)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""Start, watch and stop the action server and the Rasa server.
+
+Used by `make run`, `make shell`, the end-to-end tests and the benchmarks, so
+that every one of them runs the servers the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional
+
+from ops.settings import LOG_DIR, ROOT, server_env
+
+READY_TIMEOUT_S = 180.0
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ManagedProcess:
+    """A child process in its own process group, logging to a file."""
+
+    name: str
+    command: List[str]
+    env: Mapping[str, str]
+    log_file: Path
+    process: Optional[subprocess.Popen] = field(default=None, init=False)
+
+    def start(self) -> None:
+        """Start the process; its output goes to ``log_file``."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_file.open("w")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=dict(self.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own group: Ctrl-C is handled by us
+        )
+        log.close()
+
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM the process group, then SIGKILL after ``timeout`` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+    def log_tail(self, lines: int = 30) -> str:
+        """The last lines of the log, for error messages."""
+        if not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def wait_for_http(url: str, process: ManagedProcess, timeout: float = READY_TIMEOUT_S) -> None:
+    """Poll ``url`` until it answers 200, the process dies, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise RuntimeError(f"{process.name} exited early:\n{process.log_tail()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.25)
+    raise TimeoutError(f"{process.name} not ready at {url} after {timeout:.0f} s")
+
+
+@dataclass
+class AssistantStack:
+    """The action server plus the Rasa server, started together."""
+
+    model: Path
+    rasa_port: int = 5005
+    action_port: int = 5055
+    cors: str = "http://127.0.0.1:8000 http://localhost:8000"
+    log_dir: Path = LOG_DIR
+    env_overrides: Dict[str, str] = field(default_factory=dict)
+    processes: List[ManagedProcess] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        """Base URL of the action server."""
+        return f"http://127.0.0.1:{self.action_port}"
+
+    def env(self) -> Dict[str, str]:
+        """The environment both servers run with."""
+        return server_env(self.rasa_port, self.action_port, overrides=self.env_overrides)
+
+    def start(self) -> AssistantStack:
+        """Start both servers and wait until each answers."""
+        env = self.env()
+        tracker_url = env["TRACKER_STORE_URL"]
+        if tracker_url.startswith("sqlite:///"):
+            Path(tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        actions = ManagedProcess(
+            "action server",
+            [
+                sys.executable,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(self.action_port),
+            ],
+            env,
+            self.log_dir / "actions.log",
+        )
+        rasa = ManagedProcess(
+            "Rasa server",
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--cors",
+                *self.cors.split(),
+            ],
+            env,
+            self.log_dir / "rasa.log",
+        )
+        self.processes = [actions, rasa]
+        try:
+            for process in self.processes:
+                process.start()
+            wait_for_http(f"{self.action_url}/health", actions)
+            wait_for_http(f"{self.rasa_url}/webhooks/rest/", rasa)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop everything this stack started."""
+        for process in reversed(self.processes):
+            process.stop()
+
+    def first_dead(self) -> Optional[ManagedProcess]:
+        """A process that exited, if any."""
+        return next((p for p in self.processes if not p.running()), None)
+
+    def __enter__(self) -> AssistantStack:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def send_rest(base_url: str, sender: str, text: str, timeout: float = 30.0) -> Any:
+    """Send one message to the REST channel and return the decoded replies."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())

@@ -1,0 +1,56 @@
+"""Environment defaults shared by `make run`, `make shell`, tests and benchmarks.
+
+endpoints.yml reads ``${...}`` variables from the environment; this module is
+the one place that gives them local defaults. A deployment sets its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Dict, Mapping, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+LOG_DIR = VAR_DIR / "logs"
+MODELS_DIR = ROOT / "models"
+SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
+
+# Quiet, offline-friendly defaults for every Rasa process we start.
+QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "RASA_TELEMETRY_ENABLED": "false",
+    "PYTHONWARNINGS": "ignore",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
+
+
+def server_env(
+    rasa_port: int = 5005,
+    action_port: int = 5055,
+    base: Optional[Mapping[str, str]] = None,
+    overrides: Optional[Mapping[str, str]] = None,
+) -> Dict[str, str]:
+    """Environment for the Rasa server and the action server.
+
+    Values already set in ``base`` (the caller's environment) win over the
+    local defaults, so a deployment's settings are never overwritten.
+    """
+    env = dict(os.environ if base is None else base)
+    defaults = {
+        **QUIET_ENV,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TRACKER_STORE_URL": f"sqlite:///{VAR_DIR / 'tracker.db'}",
+        # The action server listens on loopback only unless told otherwise.
+        "SANIC_HOST": "127.0.0.1",
+    }
+    for key, value in defaults.items():
+        env.setdefault(key, value)
+    env.update(overrides or {})
+    return env
+
+
+def venv_python() -> str:
+    """The interpreter running this code (the project's .venv)."""
+    return sys.executable

@@ -1,0 +1,87 @@
+"""Shared fixtures: the real domain, trackers built like Rasa builds them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TEMPLATE_VARIABLE = re.compile(r"{([a-z_]+)}")
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    """The project's domain.yml as a dict (what the action server receives)."""
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    """A dispatcher that collects messages."""
+    return CollectingDispatcher()
+
+
+def make_tracker(
+    intent: Optional[str] = None,
+    text: str = "",
+    entities: Iterable[Dict[str, Any]] = (),
+    slots: Optional[Dict[str, Any]] = None,
+    sender_id: str = "test-patient",
+) -> Tracker:
+    """A tracker whose latest message has ``intent`` and ``entities``."""
+    latest_message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.98} if intent else {},
+        "entities": list(entities),
+    }
+    return Tracker(
+        sender_id=sender_id,
+        slots=slots or {},
+        latest_message=latest_message,
+        events=[{"event": "user", "text": text, "parse_data": latest_message}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def load_tracker(name: str) -> Tracker:
+    """A tracker snapshot stored as JSON under tests/fixtures/."""
+    state = json.loads((FIXTURES / f"{name}.json").read_text())
+    return Tracker.from_dict(state)
+
+
+def entity(name: str, value: str) -> Dict[str, Any]:
+    """An entity as the NLU pipeline reports it."""
+    return {"entity": name, "value": value, "start": 0, "end": len(value)}
+
+
+def render(messages: List[Dict[str, Any]], domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Fill each dispatched response template the way Rasa's generator does.
+
+    Fails the test when a response is missing from the domain or a template
+    variable is not supplied, which would show raw ``{braces}`` to a patient.
+    """
+    rendered = []
+    for message in messages:
+        name = message.get("response")
+        if not name:
+            rendered.append({"text": message.get("text"), "buttons": message.get("buttons", [])})
+            continue
+        assert name in domain["responses"], f"{name} is not in domain.yml"
+        template = domain["responses"][name][0]
+        values = {**message, **message.get("kwargs", {})}
+        missing = set(TEMPLATE_VARIABLE.findall(template["text"])) - set(values)
+        assert not missing, f"{name}: no value for {sorted(missing)}"
+        text = TEMPLATE_VARIABLE.sub(lambda m, v=values: str(v[m.group(1)]), template["text"])
+        rendered.append({"text": text, "buttons": template.get("buttons", [])})
+    return rendered

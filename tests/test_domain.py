@@ -1,0 +1,46 @@
+"""The domain, the rules and the action server agree with each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+import yaml
+from rasa_sdk.executor import ActionExecutor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_custom_action_in_the_domain_is_registered(domain: Dict[str, Any]) -> None:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    registered = set(executor.actions)
+    assert set(domain["actions"]) <= registered
+    assert registered - set(domain["actions"]) == set(), "registered but not in the domain"
+
+
+def test_every_intent_has_a_rule_or_story(domain: Dict[str, Any]) -> None:
+    used = set()
+    for name in ("rules.yml", "stories.yml"):
+        data = yaml.safe_load((ROOT / "data" / name).read_text())
+        for flow in data.get("rules", []) + data.get("stories", []):
+            used.update(step["intent"] for step in flow["steps"] if "intent" in step)
+    assert set(domain["intents"]) - used == set()
+
+
+def test_buttons_only_send_known_intents(domain: Dict[str, Any]) -> None:
+    for name, variants in domain["responses"].items():
+        for variant in variants:
+            for button in variant.get("buttons", []):
+                intent = button["payload"].lstrip("/").split("{")[0]
+                assert intent in domain["intents"], f"{name}: {button}"
+
+
+def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -> None:
+    """`rasa data validate` only sees rules and stories; actions utter the rest."""
+    used_text = (ROOT / "data" / "rules.yml").read_text() + (
+        ROOT / "data" / "stories.yml"
+    ).read_text()
+    used_text += "".join(p.read_text() for p in (ROOT / "actions").rglob("*.py"))
+    unused = [name for name in domain["responses"] if f"{name}" not in used_text]
+    assert unused == [], "responses nobody utters"

@@ -1,0 +1,89 @@
+"""Answers about acupuncture (from the knowledge) and the clinic (from the profile)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clinic_profile import load_profile
+from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
+from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
+from tests.conftest import entity, make_tracker, render
+
+
+@pytest.mark.parametrize(("intent", "key"), sorted(ACUPUNCTURE_QUESTIONS.items()))
+async def test_acupuncture_answers_come_from_the_knowledge_file(
+    intent: str, key: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    events = await ActionAnswerAcupunctureQuestion().run(dispatcher, make_tracker(intent), domain)
+    assert events == []
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"] == load_acupuncture_answers().answers[key]
+    assert any(b["payload"] == "/book_appointment" for b in message["buttons"])
+
+
+async def test_points_for_the_condition_under_discussion(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("ask_treatment_points", slots={"condition": "upper_back_pain"})
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith("For upper back pain, points often used are: head points")
+
+
+async def test_points_for_a_condition_named_in_the_question(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "ask_treatment_points", entities=[entity("condition", "lower_back_pain")]
+    )
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    assert "stomach points" in render(dispatcher.messages, domain)[0]["text"]
+
+
+async def test_general_points_when_pain_not_narrowed(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("ask_treatment_points", slots={"condition": "back_pain"})
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"] == load_acupuncture_answers().answers["treatment_points"]
+
+
+async def test_opening_hours_with_upcoming_closures(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINIC_REFERENCE_NOW", "2026-12-01T10:00")
+    await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_opening_hours"), domain)
+    hours, closures = render(dispatcher.messages, domain)
+    assert "• Sunday: closed" in hours["text"]
+    assert "• Wednesday: 09:00–13:00, 14:00–20:00" in hours["text"]
+    assert "Friday 25 December (Christmas Day)" in closures["text"]
+
+
+async def test_opening_hours_without_closures_ahead(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLINIC_REFERENCE_NOW", "2027-03-01T10:00")
+    await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_opening_hours"), domain)
+    assert len(dispatcher.messages) == 1
+
+
+@pytest.mark.parametrize(
+    ("intent", "expected"),
+    [
+        ("ask_location", "12 Mill Lane"),
+        ("ask_price", "Follow-up treatment (45 min): £55"),
+        ("ask_insurance", "receipt"),
+    ],
+)
+async def test_clinic_answers_come_from_the_profile(
+    intent: str, expected: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    await ActionAnswerClinicQuestion().run(dispatcher, make_tracker(intent), domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert expected in message["text"]
+    if intent == "ask_location":
+        assert load_profile().name in message["text"]
