@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run shell test setup deps spacy model lint validate test-stories test-unit bench-nlu clean
+.PHONY: run shell test setup deps spacy model lint validate test-stories test-unit bench-nlu bench-dates clean
 
 run: setup  ## Start the assistant (action server + Rasa server); Ctrl-C stops it
 	@$(PY) -m ops.run
@@ -60,6 +60,10 @@ test-unit: model
 
 bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing
 	@$(PY) -m bench.nlu
+	@$(PY) -m bench.dates
+
+bench-dates: deps  ## Share of real booking date/time phrases the parser reads
+	@$(PY) -m bench.dates
 
 clean:
 	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache

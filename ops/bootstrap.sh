@@ -17,10 +17,13 @@ echo "==> Creating $VENV with $PY"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 echo "==> Installing pinned dependencies (about 2 minutes on first use)"
-"$VENV/bin/python" -m pip install --quiet --upgrade "pip<25" setuptools wheel
+"$VENV/bin/python" -m pip install --quiet --upgrade "pip<25" setuptools wheel 2>&1 \
+  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 # One resolver run over the whole lock file: a second 'pip install' could
 # silently move Rasa's own pins (regex, pytz, packaging, SQLAlchemy, pydantic).
-"$VENV/bin/python" -m pip install --quiet --no-input -r requirements.lock
+# (The grep drops this machine's notes about missing local package mirrors.)
+"$VENV/bin/python" -m pip install --quiet --no-input -r requirements.lock 2>&1 \
+  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 "$VENV/bin/python" -m pip check
 echo "$want" > "$STAMP"
 echo "==> Dependencies installed"

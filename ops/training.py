@@ -77,11 +77,13 @@ def train(target: Path, root: Path = ROOT, log_file: Optional[Path] = None) -> P
         process = subprocess.Popen(
             command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **QUIET_ENV}
         )
+        next_report = 30.0
         while process.poll() is None:
             time.sleep(1)
             elapsed = time.monotonic() - started
-            if int(elapsed) % 30 == 0:
+            if elapsed >= next_report:
                 print(f"    ... still training ({elapsed:.0f} s)", flush=True)
+                next_report += 30
     if process.returncode != 0 or not target.exists():
         tail = log_file.read_text(errors="replace").splitlines()[-40:]
         print("\n".join(tail), file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+from actions.booking.store import Appointment, AppointmentStore
 from ops.servers import AssistantStack, free_port, send_rest
 from ops.training import model_path
 
@@ -36,6 +37,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
         log_dir=folder / "logs",
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
             "CLINIC_REFERENCE_NOW": "2026-11-25T11:00",
         },
     )
@@ -69,7 +71,7 @@ def test_hip_pain_conversation_with_buttons(stack: AssistantStack) -> None:
     assert explanation[-1]["buttons"][0]["payload"] == "/affirm"
 
     booking = say(stack, patient, "yes please")
-    assert "+44 20 7946 0123" in texts(booking)
+    assert "name" in texts(booking)  # the booking form starts, the condition already known
 
 
 def test_emergency_reply_has_no_booking_offer(stack: AssistantStack) -> None:
@@ -97,6 +99,7 @@ def test_emergency_reply_has_no_booking_offer(stack: AssistantStack) -> None:
         "/not_an_intent",
         '/inform{"condition": ',
     ],
+    ids=lambda text: repr(text[:20]),
 )
 def test_bad_input_gets_a_reply_and_the_conversation_goes_on(
     stack: AssistantStack, awkward: str
@@ -136,3 +139,65 @@ def test_malformed_request_body_is_a_client_error(stack: AssistantStack) -> None
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(request, timeout=10)
     assert 400 <= error.value.code < 500
+
+
+def appointment_rows(stack: AssistantStack, conversation_id: str) -> List[Appointment]:
+    return AppointmentStore(stack.env()["DATABASE_URL"]).by_conversation(conversation_id)
+
+
+def test_book_check_and_cancel_through_rest(stack: AssistantStack) -> None:
+    """The whole booking in natural language, then exactly one row in the database."""
+    patient = f"patient-{uuid.uuid4()}"
+    opening = say(stack, patient, "i'd like to book an appointment")
+    assert "appointment to be about" in texts(opening)
+    # a question in the middle is answered and the form asks again
+    digression = texts(say(stack, patient, "does acupuncture hurt?"))
+    assert "not meant to cause pain" in digression and "appointment to be about" in digression
+    assert "name" in texts(say(stack, patient, '/inform{"condition": "sciatica"}'))
+    assert "can't contain numbers" in texts(say(stack, patient, "12345"))
+    assert "phone number or email" in texts(say(stack, patient, "Ann O'Neil"))
+    assert "couldn't find a valid phone" in texts(say(stack, patient, "abc"))
+    assert "been to the clinic before" in texts(say(stack, patient, "07911 123456"))
+    assert "Which day" in texts(say(stack, patient, "first visit"))
+    assert "closed on Sundays" in texts(say(stack, patient, "sunday"))
+    times = say(stack, patient, "next tuesday")
+    assert "What time on Tuesday 1 December" in texts(times)
+    assert times[-1]["buttons"]
+    assert "outside our opening hours" in texts(say(stack, patient, "3am"))
+    assert "anything the acupuncturist should know" in texts(say(stack, patient, "10am")).lower()
+    summary = say(stack, patient, "nothing to add")
+    assert "Tuesday 1 December at 10:00" in texts(summary) and "Ann O'Neil" in texts(summary)
+    # a correction at the summary changes the day and shows the summary again
+    corrected = say(stack, patient, "actually make it wednesday")
+    assert "Wednesday 2 December at 10:00" in texts(corrected)
+    assert appointment_rows(stack, patient) == []  # nothing stored before confirmation
+    booked = texts(say(stack, patient, "yes"))
+    assert "You're booked: Wednesday 2 December at 10:00" in booked
+    reference = booked.split("reference is ")[1][:6]
+    rows = appointment_rows(stack, patient)
+    assert len(rows) == 1
+    assert rows[0].reference == reference and rows[0].phone == "+447911123456"
+    assert rows[0].patient_name == "Ann O'Neil" and rows[0].reason == "sciatica"
+
+    other = f"patient-{uuid.uuid4()}"
+    assert "booking reference" in texts(say(stack, other, "when is my appointment"))
+    assert "phone number or email" in texts(say(stack, other, reference))
+    assert "couldn't find" in texts(say(stack, other, "07911 999999"))  # wrong contact
+    say(stack, other, reference)
+    assert "Wednesday 2 December at 10:00" in texts(say(stack, other, "07911 123456"))
+
+    assert "booking reference" in texts(say(stack, other, "i need to cancel my appointment"))
+    say(stack, other, reference.lower())
+    assert "Cancel your appointment" in texts(say(stack, other, "07911 123456"))
+    assert "is cancelled" in texts(say(stack, other, "yes"))
+    assert appointment_rows(stack, patient)[0].status == "cancelled"
+
+
+def test_stop_leaves_the_form_and_books_nothing(stack: AssistantStack) -> None:
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "book me in please")
+    say(stack, patient, '/inform{"condition": "hip_pain"}')
+    stopped = texts(say(stack, patient, "never mind"))
+    assert "Nothing has been booked" in stopped
+    assert "Monday" in texts(say(stack, patient, "when are you open"))
+    assert appointment_rows(stack, patient) == []

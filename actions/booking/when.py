@@ -182,7 +182,8 @@ def _day(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
         if later:  # "tuesday next week": that weekday in the following calendar week
             monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
             return monday + dt.timedelta(days=index)
-        return _next_weekday(today, index, skip_today=prefix == "next")
+        # A bare weekday that is today means next week's: "today" would be said.
+        return _next_weekday(today, index, skip_today=prefix != "this")
     in_days = re.search(r"\bin (\d+|a|one|two|three|four) (day|week)s?\b", text)
     if in_days:
         amount = in_days.group(1)

@@ -1,0 +1,298 @@
+"""Actions around the booking forms: questions with live data, the write, stop, manage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking.availability import appointment_minutes, free_starts
+from actions.booking.forms import format_day, time_buttons
+from actions.booking.store import (
+    Appointment,
+    NewAppointment,
+    SlotTakenError,
+    StoreUnavailableError,
+    get_store,
+)
+from actions.clinic_profile import ClinicProfile, load_profile
+from actions.clock import clinic_now
+from actions.knowledge import load_conditions
+
+# Cleared after a booking ends; name and contact stay so they are not asked again.
+BOOKING_ATTEMPT_SLOTS = (
+    "appointment_date", "appointment_time", "part_of_day", "notes", "booking_confirmed",
+)  # fmt: skip
+MANAGE_SLOTS = ("booking_reference", "booking_contact", "manage_confirmed", "booking_task")
+MAX_TIME_BUTTONS = 6
+
+
+def reset(*slots: str) -> List[EventType]:
+    """SlotSet(None) for each slot."""
+    return [SlotSet(slot, None) for slot in slots]
+
+
+def reason_text(value: Optional[str]) -> str:
+    """A condition key as its name, free text as given."""
+    knowledge = load_conditions()
+    key = knowledge.find(value)
+    return knowledge.conditions[key].name if key else (value or "a consultation")
+
+
+def starts_at(profile: ClinicProfile, tracker: Tracker) -> dt.datetime:
+    """The chosen start as an aware datetime in the clinic's timezone."""
+    day = dt.date.fromisoformat(str(tracker.get_slot("appointment_date")))
+    time = dt.time.fromisoformat(str(tracker.get_slot("appointment_time")))
+    return dt.datetime.combine(day, time, tzinfo=profile.zone)
+
+
+def spread(items: List[dt.datetime], count: int) -> List[dt.datetime]:
+    """Up to ``count`` items spread evenly over the list (morning to evening)."""
+    if len(items) <= count:
+        return items
+    step = (len(items) - 1) / (count - 1)
+    return [items[round(i * step)] for i in range(count)]
+
+
+def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]:
+    """Template values describing a stored appointment."""
+    local = appointment.starts_at.astimezone(profile.zone)
+    return {
+        "reference": appointment.reference,
+        "day": format_day(local.date()),
+        "time": f"{local:%H:%M}",
+        "reason": reason_text(appointment.reason),
+        "patient_name": appointment.patient_name,
+    }
+
+
+class ActionAskAppointmentTime(Action):
+    """Ask for a time on the chosen day, offering free times as buttons."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_appointment_time"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Offer free times (within the part of day the patient said, if any)."""
+        profile = load_profile()
+        now = clinic_now(profile.zone)
+        day = dt.date.fromisoformat(str(tracker.get_slot("appointment_date")))
+        minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
+        try:
+            taken = get_store().taken_cells(
+                dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone),
+                dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=profile.zone),
+            )
+        except Exception:
+            dispatcher.utter_message(
+                response="utter_booking_store_unavailable", phone=profile.phone
+            )
+            return []
+        part = tracker.get_slot("part_of_day")
+        free = free_starts(profile, day, minutes, taken, now, part) or free_starts(
+            profile, day, minutes, taken, now
+        )
+        if not free:
+            dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
+            return [
+                SlotSet("appointment_date", None),
+                SlotSet("requested_slot", "appointment_date"),
+            ]
+        dispatcher.utter_message(
+            response="utter_time_choices",
+            day=format_day(day),
+            buttons=time_buttons(spread(free, MAX_TIME_BUTTONS)),
+        )
+        return []
+
+
+class ActionAskBookingConfirmed(Action):
+    """Show the summary and ask for a yes before anything is written."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_booking_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Utter the summary with Yes / No buttons."""
+        profile = load_profile()
+        start = starts_at(profile, tracker)
+        notes = tracker.get_slot("notes")
+        dispatcher.utter_message(
+            response="utter_booking_summary",
+            reason=reason_text(tracker.get_slot("condition")),
+            day=format_day(start.date()),
+            time=f"{start:%H:%M}",
+            minutes=appointment_minutes(profile, tracker.get_slot("patient_type")),
+            patient_name=tracker.get_slot("patient_name"),
+            contact=tracker.get_slot("contact"),
+            notes=notes if notes and notes != "none" else "none",
+        )
+        return []
+
+
+class ActionBookAppointment(Action):
+    """Write the confirmed appointment; only a committed write is called "booked"."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_book_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Book, or explain plainly why nothing was booked."""
+        profile = load_profile()
+        if tracker.get_slot("booking_confirmed") is not True:
+            dispatcher.utter_message(response="utter_booking_not_made")
+            return reset(*BOOKING_ATTEMPT_SLOTS)
+        patient_type = tracker.get_slot("patient_type") or "new"
+        wanted = NewAppointment(
+            starts_at=starts_at(profile, tracker),
+            minutes=appointment_minutes(profile, patient_type),
+            grid_minutes=profile.booking.slot_grid_minutes,
+            appointment_type="returning_patient" if patient_type == "returning" else "new_patient",
+            reason=str(tracker.get_slot("condition") or "consultation"),
+            patient_name=str(tracker.get_slot("patient_name")),
+            phone=tracker.get_slot("phone"),
+            email=tracker.get_slot("email"),
+            patient_type=patient_type,
+            notes=None
+            if tracker.get_slot("notes") in (None, "none")
+            else tracker.get_slot("notes"),
+            conversation_id=tracker.sender_id,
+        )
+        try:
+            appointment = get_store().book(wanted)
+        except SlotTakenError:
+            dispatcher.utter_message(response="utter_booking_slot_taken")
+            return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
+        except Exception:
+            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            return [SlotSet("booking_confirmed", None)]
+        dispatcher.utter_message(
+            response="utter_booked",
+            **describe(appointment, profile),
+            notice=profile.booking.cancellation_notice_hours,
+        )
+        return [
+            *reset(*BOOKING_ATTEMPT_SLOTS),
+            SlotSet("last_booking_reference", appointment.reference),
+        ]
+
+
+class ActionStopBooking(Action):
+    """Leave a booking or management form cleanly and say that nothing changed."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_stop_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Deactivate the form and clear what this attempt collected."""
+        dispatcher.utter_message(response="utter_booking_stopped")
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *reset(*BOOKING_ATTEMPT_SLOTS, *MANAGE_SLOTS),
+        ]
+
+
+class ActionManageBooking(Action):
+    """Check, cancel or reschedule a verified booking."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_manage_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Carry out the task the patient asked for."""
+        profile = load_profile()
+        task = tracker.get_slot("booking_task") or "check"
+        reference = str(tracker.get_slot("booking_reference"))
+        done = reset(*MANAGE_SLOTS, "appointment_date", "appointment_time", "part_of_day")
+        store = get_store()
+        appointment = (
+            store.get(reference) if tracker.get_slot("booking_contact") == "verified" else None
+        )
+        if appointment is None:
+            dispatcher.utter_message(response="utter_booking_not_found")
+            return done
+        details = describe(appointment, profile)
+        if task == "check":
+            dispatcher.utter_message(response="utter_appointment_details", **details)
+            return done
+        if tracker.get_slot("manage_confirmed") is not True:
+            dispatcher.utter_message(response="utter_manage_not_changed", **details)
+            return done
+        now = clinic_now(profile.zone)
+        notice = dt.timedelta(hours=profile.booking.cancellation_notice_hours)
+        if appointment.starts_at - now < notice:
+            dispatcher.utter_message(
+                response="utter_change_too_late",
+                notice=profile.booking.cancellation_notice_hours,
+                phone=profile.phone,
+                **details,
+            )
+            return done
+        try:
+            if task == "cancel":
+                store.cancel(reference)
+                dispatcher.utter_message(response="utter_cancelled", **details)
+            else:
+                moved = store.reschedule(
+                    reference,
+                    starts_at(profile, tracker),
+                    appointment_minutes(profile, appointment.patient_type),
+                    profile.booking.slot_grid_minutes,
+                )
+                dispatcher.utter_message(response="utter_rescheduled", **describe(moved, profile))
+        except SlotTakenError:
+            dispatcher.utter_message(response="utter_booking_slot_taken")
+        except StoreUnavailableError:
+            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+        return done
+
+
+class ActionAskManageConfirmed(Action):
+    """Ask to confirm a cancellation or a change, stating the notice rule."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_manage_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Utter what will change, with Yes / No buttons."""
+        profile = load_profile()
+        appointment = get_store().get(str(tracker.get_slot("booking_reference")))
+        if appointment is None:
+            dispatcher.utter_message(response="utter_booking_not_found")
+            return [SlotSet("manage_confirmed", False)]
+        details = describe(appointment, profile)
+        notice = profile.booking.cancellation_notice_hours
+        if tracker.get_slot("booking_task") == "cancel":
+            dispatcher.utter_message(response="utter_ask_confirm_cancel", notice=notice, **details)
+        else:
+            new = starts_at(profile, tracker)
+            dispatcher.utter_message(
+                response="utter_ask_confirm_reschedule",
+                new_day=format_day(new.date()),
+                new_time=f"{new:%H:%M}",
+                notice=notice,
+                **details,
+            )
+        return []

@@ -1,0 +1,60 @@
+"""Names, phone numbers and email addresses as patients type them."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+MAX_NAME_LENGTH = 60
+_NAME_PREFIX = re.compile(
+    r"^(?:(?:hi|hello|hey)[,!\s]+)?(?:my name is|my name's|name is|name:|i am|i'm|im|it's|its|"
+    r"this is|call me|it is)\s+",
+    re.IGNORECASE,
+)
+_NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?$", re.UNICODE)
+_EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
+    """A plausible name from ``text``, or (None, reason-response) when it is not one."""
+    name = _NAME_PREFIX.sub("", text.strip()).strip(" .!,")
+    if not name:
+        return None, "utter_name_empty"
+    if len(name) > MAX_NAME_LENGTH:
+        return None, "utter_name_too_long"
+    if any(ch.isdigit() for ch in name):
+        return None, "utter_name_has_digits"
+    if len(name.split()) > 5 or not _NAME_CHARACTERS.match(name):
+        return None, "utter_name_not_a_name"
+    if name == name.lower() or name == name.upper():
+        name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
+    return name, None
+
+
+def find_email(text: str) -> Optional[str]:
+    """A syntactically valid, normalised email address in ``text``, if any."""
+    for candidate in _EMAIL_CANDIDATE.findall(text):
+        try:
+            checked = validate_email(candidate.strip("."), check_deliverability=False)
+        except EmailNotValidError:
+            continue
+        return str(checked.normalized)
+    return None
+
+
+def find_phone(text: str, region: str) -> Optional[str]:
+    """A valid phone number in ``text`` in E.164 form (``+447700900123``), if any."""
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, region, leniency=phonenumbers.Leniency.VALID
+    ):
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def display_phone(e164: str) -> str:
+    """A phone number formatted for reading back to the patient."""
+    number = phonenumbers.parse(e164, None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

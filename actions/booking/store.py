@@ -1,0 +1,352 @@
+"""The appointments database (SQLAlchemy): SQLite by default, PostgreSQL via DATABASE_URL.
+
+Double bookings are impossible by construction: every appointment claims each
+grid cell it covers in ``appointment_slots``, whose primary key is the cell's
+start time. Two conversations taking the same time at the same instant both
+try to insert the same key; the database lets exactly one commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional, Set
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+DATABASE_URL_ENV = "DATABASE_URL"
+DEFAULT_DATABASE = Path(__file__).resolve().parents[2] / "var" / "appointments.db"
+# Easy to read aloud: no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
+REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
+REFERENCE_LENGTH = 6
+STATUSES = ("booked", "cancelled", "attended", "no_show")
+
+metadata = sa.MetaData()
+
+appointments = sa.Table(
+    "appointments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("reference", sa.String(12), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False, default="booked"),
+    sa.Column("starts_at", sa.DateTime, nullable=False, index=True),  # UTC
+    sa.Column("ends_at", sa.DateTime, nullable=False),  # UTC
+    sa.Column("appointment_type", sa.String(40), nullable=False),
+    sa.Column("reason", sa.String(200), nullable=False),
+    sa.Column("patient_name", sa.String(80), nullable=False),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("email", sa.String(254)),
+    sa.Column("patient_type", sa.String(16), nullable=False),
+    sa.Column("notes", sa.Text),
+    sa.Column("conversation_id", sa.String(255), index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.CheckConstraint("phone IS NOT NULL OR email IS NOT NULL", name="contact_given"),
+    sa.CheckConstraint(f"status IN {STATUSES}", name="known_status"),
+)
+
+appointment_slots = sa.Table(
+    "appointment_slots",
+    metadata,
+    # One row per grid cell an active appointment covers: the primary key is
+    # what makes two appointments on the same cell impossible.
+    sa.Column("slot_start", sa.DateTime, primary_key=True),  # UTC
+    sa.Column(
+        "appointment_id",
+        sa.Integer,
+        sa.ForeignKey("appointments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+
+class SlotTakenError(Exception):
+    """The wanted time overlaps an appointment that is already booked."""
+
+
+class StoreUnavailableError(Exception):
+    """The database could not be reached or the write failed."""
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    """What the booking form collected."""
+
+    starts_at: dt.datetime  # timezone-aware
+    minutes: int
+    grid_minutes: int
+    appointment_type: str
+    reason: str
+    patient_name: str
+    phone: Optional[str]
+    email: Optional[str]
+    patient_type: str
+    notes: Optional[str]
+    conversation_id: Optional[str]
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A stored appointment."""
+
+    id: int
+    reference: str
+    status: str
+    starts_at: dt.datetime  # UTC, aware
+    ends_at: dt.datetime
+    appointment_type: str
+    reason: str
+    patient_name: str
+    phone: Optional[str]
+    email: Optional[str]
+    patient_type: str
+    notes: Optional[str]
+    conversation_id: Optional[str]
+
+
+def database_url() -> str:
+    """``DATABASE_URL`` or the SQLite file under var/."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_DATABASE}"
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _cells(start: dt.datetime, minutes: int, grid: int) -> Iterator[dt.datetime]:
+    cell = _utc(start)
+    end = cell + dt.timedelta(minutes=minutes)
+    while cell < end:
+        yield cell
+        cell += dt.timedelta(minutes=grid)
+
+
+def new_reference() -> str:
+    """A random booking reference such as ``K7RM3D``."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class AppointmentStore:
+    """Transactional access to appointments."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        """Connect to ``url`` (default: ``database_url()``) and create tables."""
+        self.url = url or database_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+            # Writers wait for each other instead of failing with "locked".
+            self.engine: Engine = sa.create_engine(
+                self.url, connect_args={"timeout": 15}, future=True
+            )
+            sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
+        else:
+            self.engine = sa.create_engine(self.url, pool_pre_ping=True, future=True)
+        metadata.create_all(self.engine)
+
+    def book(self, wanted: NewAppointment) -> Appointment:
+        """Store the appointment and claim its time, all or nothing.
+
+        Raises:
+            SlotTakenError: the time overlaps a booked appointment.
+            StoreUnavailableError: the database failed; nothing was stored.
+
+        """
+        for _ in range(5):
+            reference = new_reference()
+            now = _utc(dt.datetime.now(dt.timezone.utc))
+            try:
+                with self.engine.begin() as connection:
+                    taken = connection.execute(
+                        sa.select(appointments.c.id).where(appointments.c.reference == reference)
+                    ).first()
+                    if taken:
+                        continue
+                    appointment_id = connection.execute(
+                        appointments.insert().values(
+                            reference=reference,
+                            status="booked",
+                            starts_at=_utc(wanted.starts_at),
+                            ends_at=_utc(wanted.starts_at + dt.timedelta(minutes=wanted.minutes)),
+                            appointment_type=wanted.appointment_type,
+                            reason=wanted.reason,
+                            patient_name=wanted.patient_name,
+                            phone=wanted.phone,
+                            email=wanted.email,
+                            patient_type=wanted.patient_type,
+                            notes=wanted.notes,
+                            conversation_id=wanted.conversation_id,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    ).inserted_primary_key[0]
+                    self._claim(
+                        connection,
+                        appointment_id,
+                        wanted.starts_at,
+                        wanted.minutes,
+                        wanted.grid_minutes,
+                    )
+            except IntegrityError as error:
+                raise SlotTakenError(str(error.orig)) from error
+            except OperationalError as error:
+                raise StoreUnavailableError(str(error.orig)) from error
+            found = self.get(reference)
+            assert found is not None
+            return found
+        raise StoreUnavailableError("could not allocate a unique booking reference")
+
+    @staticmethod
+    def _claim(
+        connection: sa.engine.Connection,
+        appointment_id: int,
+        start: dt.datetime,
+        minutes: int,
+        grid: int,
+    ) -> None:
+        connection.execute(
+            appointment_slots.insert(),
+            [
+                {"slot_start": cell, "appointment_id": appointment_id}
+                for cell in _cells(start, minutes, grid)
+            ],
+        )
+
+    def get(self, reference: str) -> Optional[Appointment]:
+        """The appointment with this reference, if any."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(appointments).where(appointments.c.reference == reference.upper())
+            ).first()
+        return _appointment(row) if row else None
+
+    def find_for_patient(
+        self, reference: str, phone: Optional[str], email: Optional[str]
+    ) -> Optional[Appointment]:
+        """The appointment only if the phone or email matches the one given at booking."""
+        appointment = self.get(reference)
+        if appointment is None:
+            return None
+        if (phone and appointment.phone == phone) or (
+            email and appointment.email and appointment.email.lower() == email.lower()
+        ):
+            return appointment
+        return None
+
+    def cancel(self, reference: str) -> Appointment:
+        """Mark the appointment cancelled and free its time."""
+        return self.set_status(reference, "cancelled")
+
+    def set_status(self, reference: str, status: str) -> Appointment:
+        """Change the status; a cancelled appointment gives its time back."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        try:
+            with self.engine.begin() as connection:
+                row = connection.execute(
+                    sa.select(appointments.c.id).where(appointments.c.reference == reference)
+                ).first()
+                if row is None:
+                    raise KeyError(reference)
+                connection.execute(
+                    appointments.update()
+                    .where(appointments.c.id == row.id)
+                    .values(status=status, updated_at=_utc(dt.datetime.now(dt.timezone.utc)))
+                )
+                if status == "cancelled":
+                    connection.execute(
+                        appointment_slots.delete().where(
+                            appointment_slots.c.appointment_id == row.id
+                        )
+                    )
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
+        found = self.get(reference)
+        assert found is not None
+        return found
+
+    def reschedule(
+        self, reference: str, starts_at: dt.datetime, minutes: int, grid: int
+    ) -> Appointment:
+        """Move the appointment; its old time is kept if the new one is taken."""
+        try:
+            with self.engine.begin() as connection:
+                row = connection.execute(
+                    sa.select(appointments.c.id).where(appointments.c.reference == reference)
+                ).first()
+                if row is None:
+                    raise KeyError(reference)
+                connection.execute(
+                    appointment_slots.delete().where(appointment_slots.c.appointment_id == row.id)
+                )
+                self._claim(connection, row.id, starts_at, minutes, grid)
+                connection.execute(
+                    appointments.update()
+                    .where(appointments.c.id == row.id)
+                    .values(
+                        starts_at=_utc(starts_at),
+                        ends_at=_utc(starts_at + dt.timedelta(minutes=minutes)),
+                        updated_at=_utc(dt.datetime.now(dt.timezone.utc)),
+                    )
+                )
+        except IntegrityError as error:
+            raise SlotTakenError(str(error.orig)) from error
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
+        found = self.get(reference)
+        assert found is not None
+        return found
+
+    def taken_cells(self, start: dt.datetime, end: dt.datetime) -> Set[dt.datetime]:
+        """UTC starts (aware) of claimed grid cells between ``start`` and ``end``."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(appointment_slots.c.slot_start).where(
+                    appointment_slots.c.slot_start >= _utc(start),
+                    appointment_slots.c.slot_start < _utc(end),
+                )
+            ).all()
+        return {_aware(row.slot_start) for row in rows}
+
+    def by_conversation(self, conversation_id: str) -> List[Appointment]:
+        """Appointments made in one conversation."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(appointments).where(appointments.c.conversation_id == conversation_id)
+            ).all()
+        return [_appointment(row) for row in rows]
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _appointment(row: sa.engine.Row) -> Appointment:
+    values = dict(row._mapping)
+    values["starts_at"] = _aware(values["starts_at"])
+    values["ends_at"] = _aware(values["ends_at"])
+    for key in ("created_at", "updated_at"):
+        values.pop(key, None)
+    return Appointment(**values)
+
+
+_store: Optional[AppointmentStore] = None
+
+
+def get_store() -> AppointmentStore:
+    """The process-wide store for the configured database (created on first use)."""
+    global _store
+    if _store is None or _store.url != database_url():
+        _store = AppointmentStore()
+    return _store

@@ -1,0 +1,164 @@
+"""Slot validation of the booking forms, one rejection reason at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Dict
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking.forms import ValidateAppointmentForm
+from actions.booking.store import AppointmentStore, NewAppointment
+from tests.conftest import make_tracker, render
+
+NOW = "2026-11-25T11:00"  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'appointments.db'}"
+    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def form() -> ValidateAppointmentForm:
+    return ValidateAppointmentForm()
+
+
+def texts(dispatcher: CollectingDispatcher, domain: Dict[str, Any]) -> str:
+    return " ".join(m["text"] for m in render(dispatcher.messages, domain))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "says"),
+    [
+        ("my name is ann lee", "Ann Lee", ""),
+        ("", None, "didn't get a name"),
+        ("x" * 500, None, "60 characters"),
+        ("0791123", None, "can't contain numbers"),
+        ("i'd like to come in next week for my back please", None, "doesn't look like a name"),
+        ("Robert'); DROP TABLE appointments;--", None, "doesn't look like a name"),
+        ("🙂", None, "doesn't look like a name"),
+    ],
+)
+async def test_patient_name(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    value: str,
+    expected: str | None,
+    says: str,
+) -> None:
+    result = await form.validate_patient_name(value, dispatcher, make_tracker(), domain)
+    assert result == {"patient_name": expected}
+    assert says in texts(dispatcher, domain)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("07911 123456", {"contact": "+44 7911 123456", "phone": "+447911123456", "email": None}),
+        (
+            "Ann@Example.com",
+            {"contact": "Ann@example.com", "phone": None, "email": "Ann@example.com"},
+        ),
+        ("abc", {"contact": None}),
+        ("123", {"contact": None}),
+    ],
+)
+async def test_contact(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    value: str,
+    expected: Dict[str, Any],
+) -> None:
+    assert await form.validate_contact(value, dispatcher, make_tracker(), domain) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "says"),
+    [
+        ("2026-11-20", "already passed"),
+        ("2026-11-29", "closed on Sundays"),
+        ("2026-12-25", "Christmas Day"),
+        ("2027-06-01", "up to 60 days ahead"),
+        ("unparsed", "couldn't read a day"),
+    ],
+)
+async def test_unbookable_days(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    day: str,
+    says: str,
+) -> None:
+    result = await form.validate_appointment_date(day, dispatcher, make_tracker(), domain)
+    assert result == {"appointment_date": None}
+    assert says in texts(dispatcher, domain)
+
+
+@pytest.mark.parametrize(
+    ("time", "says"),
+    [
+        ("03:00", "outside our opening hours"),
+        ("10:10", "every 15 minutes"),
+        ("17:30", "outside our opening hours"),  # a 75-minute visit would end after 18:00
+        ("unparsed", "couldn't read a time"),
+    ],
+)
+async def test_unbookable_times(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    time: str,
+    says: str,
+) -> None:
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01", "patient_type": "new"})
+    result = await form.validate_appointment_time(time, dispatcher, tracker, domain)
+    assert result["appointment_time"] is None
+    assert says in texts(dispatcher, domain)
+
+
+async def test_taken_time_offers_the_nearest_free_times(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    clinic_time_and_database: str,
+) -> None:
+    AppointmentStore(clinic_time_and_database).book(
+        NewAppointment(
+            starts_at=dt.datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")),
+            minutes=75,
+            grid_minutes=15,
+            appointment_type="new_patient",
+            reason="sciatica",
+            patient_name="Someone Else",
+            phone="+447911000000",
+            email=None,
+            patient_type="new",
+            notes=None,
+            conversation_id="other",
+        )
+    )
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01", "patient_type": "new"})
+    result = await form.validate_appointment_time("10:30", dispatcher, tracker, domain)
+    assert result == {"appointment_time": None}
+    assert "already booked" in texts(dispatcher, domain)
+    buttons = [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+    # 09:00 would run into the 10:00 booking (a first visit lasts 75 minutes)
+    assert buttons == ["11:15", "11:30", "11:45", "12:00"]
+
+
+async def test_free_time_is_accepted(
+    form: ValidateAppointmentForm, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01"})
+    result = await form.validate_appointment_time("14:15", dispatcher, tracker, domain)
+    assert result == {"appointment_time": "14:15"}
+    assert dispatcher.messages == []

@@ -1,0 +1,144 @@
+"""The appointments database: double bookings, failed writes, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import List
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from actions.booking.store import (
+    REFERENCE_ALPHABET,
+    AppointmentStore,
+    NewAppointment,
+    SlotTakenError,
+    StoreUnavailableError,
+    appointments,
+)
+
+LONDON = ZoneInfo("Europe/London")
+TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+
+
+def wanted(start: dt.datetime = TEN, minutes: int = 45, **changes: object) -> NewAppointment:
+    values = dict(
+        starts_at=start,
+        minutes=minutes,
+        grid_minutes=15,
+        appointment_type="new_patient",
+        reason="sciatica",
+        patient_name="Ann Lee",
+        phone="+447911123456",
+        email=None,
+        patient_type="new",
+        notes=None,
+        conversation_id="conversation-1",
+    )
+    values.update(changes)
+    return NewAppointment(**values)  # type: ignore[arg-type]
+
+
+def count_appointments(url: str) -> int:
+    with sa.create_engine(url).connect() as connection:
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(appointments)).scalar()
+        )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> AppointmentStore:
+    return AppointmentStore(f"sqlite:///{tmp_path / 'appointments.db'}")
+
+
+def test_book_and_read_back(store: AppointmentStore) -> None:
+    booked = store.book(wanted())
+    assert len(booked.reference) == 6 and set(booked.reference) <= set(REFERENCE_ALPHABET)
+    assert booked.starts_at == TEN and booked.status == "booked"
+    assert store.by_conversation("conversation-1") == [booked]
+
+
+def test_overlapping_appointment_is_refused(store: AppointmentStore) -> None:
+    store.book(wanted(minutes=75))  # 10:00-11:15
+    with pytest.raises(SlotTakenError):
+        store.book(wanted(TEN + dt.timedelta(minutes=60)))  # 11:00 overlaps
+    store.book(wanted(TEN + dt.timedelta(minutes=75)))  # 11:15 is free
+
+
+def test_same_slot_race_lets_exactly_one_win(tmp_path: Path) -> None:
+    """Two conversations, two connections, the same time, the same instant."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    AppointmentStore(url)
+    contenders = 8
+    barrier = threading.Barrier(contenders)
+    results: List[str] = []
+
+    def take_slot(index: int) -> None:
+        own_store = AppointmentStore(url)
+        barrier.wait()
+        try:
+            own_store.book(wanted(conversation_id=f"conversation-{index}"))
+            results.append("booked")
+        except SlotTakenError:
+            results.append("taken")
+
+    threads = [threading.Thread(target=take_slot, args=(i,)) for i in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["booked"] + ["taken"] * (contenders - 1)
+    assert count_appointments(url) == 1
+
+
+def test_failed_write_stores_nothing(store: AppointmentStore, tmp_path: Path) -> None:
+    broken = AppointmentStore(f"sqlite:///{tmp_path / 'broken.db'}")
+    with broken.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE appointment_slots")
+    with pytest.raises((StoreUnavailableError, SlotTakenError)):
+        broken.book(wanted())
+    assert count_appointments(broken.url) == 0
+
+
+def test_unreachable_database_is_reported(tmp_path: Path) -> None:
+    store = AppointmentStore(f"sqlite:///{tmp_path / 'gone.db'}")
+    (tmp_path / "gone.db").unlink()
+    (tmp_path / "gone.db").mkdir()  # the file is now a directory: writes fail
+    store.engine.dispose()
+    with pytest.raises(StoreUnavailableError):
+        store.book(wanted())
+
+
+def test_quotes_and_sql_are_stored_as_text(store: AppointmentStore) -> None:
+    name = "Robert'); DROP TABLE appointments;--"
+    booked = store.book(wanted(patient_name=name, notes='"; DELETE FROM appointment_slots; --'))
+    assert store.get(booked.reference).patient_name == name  # type: ignore[union-attr]
+    assert store.get(booked.reference).notes.startswith('"; DELETE')  # type: ignore[union-attr]
+
+
+def test_only_the_patients_contact_finds_the_booking(store: AppointmentStore) -> None:
+    booked = store.book(wanted(email="ann@example.com"))
+    assert store.find_for_patient(booked.reference, "+447911123456", None) == booked
+    assert store.find_for_patient(booked.reference, None, "ANN@example.com") == booked
+    assert store.find_for_patient(booked.reference, "+447911999999", None) is None
+    assert store.find_for_patient(booked.reference, None, "someone@example.com") is None
+    assert store.find_for_patient("AAAAAA", "+447911123456", None) is None
+
+
+def test_cancel_frees_the_time_and_reschedule_keeps_old_time_on_conflict(
+    store: AppointmentStore,
+) -> None:
+    first = store.book(wanted())
+    second = store.book(wanted(TEN + dt.timedelta(hours=2)))
+    with pytest.raises(SlotTakenError):
+        store.reschedule(second.reference, TEN, 45, 15)
+    assert store.get(second.reference).starts_at == TEN + dt.timedelta(hours=2)  # type: ignore[union-attr]
+    assert store.cancel(first.reference).status == "cancelled"
+    moved = store.reschedule(second.reference, TEN, 45, 15)
+    assert moved.starts_at == TEN
+    assert store.taken_cells(TEN, TEN + dt.timedelta(hours=4)) == {
+        (TEN + dt.timedelta(minutes=m)).astimezone(dt.timezone.utc) for m in (0, 15, 30)
+    }

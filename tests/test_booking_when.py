@@ -1,0 +1,62 @@
+"""Dates and times in the patient's words, against a fixed reference time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.booking.when import When, parse_when
+
+LONDON = ZoneInfo("Europe/London")
+NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)  # a Tuesday
+D, T = dt.date, dt.time
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("next Tuesday at 10", When(D(2026, 12, 1), T(10, 0))),
+        ("tomorrow afternoon", When(D(2026, 11, 25), None, "afternoon")),
+        ("the 10th at half past 4", When(D(2026, 12, 10), T(16, 30))),
+        ("March 7th", When(D(2027, 3, 7))),
+        ("quarter to 10 in the morning", When(None, T(9, 45))),
+        ("any time friday", When(D(2026, 11, 27))),
+        ("actually make it Thursday", When(D(2026, 11, 26))),
+        ("Tuesday next week", When(D(2026, 12, 1))),
+        ("wednesday next week at 2:30", When(D(2026, 12, 2), T(14, 30))),
+        ("10th of March", When(D(2027, 3, 10))),
+        ("the 30th", When(D(2026, 11, 30))),
+        ("the 3rd", When(D(2026, 12, 3))),
+        ("later today", When(D(2026, 11, 24))),
+        ("4:30 pm", When(None, T(16, 30))),
+        ("evening 4", When(None, T(16, 0))),
+        ("afternoon 12:30", When(None, T(12, 30))),
+        ('3 o"clock in the afternoon', When(None, T(15, 0))),
+        ("twelve pm", When(None, T(12, 0))),
+        ("13:00", When(None, T(13, 0))),
+        ("quarter past 11 in the morning", When(None, T(11, 15))),
+        ("sunday at 3am", When(D(2026, 11, 29), T(3, 0))),
+        ("noon on the 2nd", When(D(2026, 12, 2), T(12, 0))),
+        ("27/11", When(D(2026, 11, 27))),
+        ("in two weeks", When(D(2026, 12, 8))),
+        ("morning please", When(None, None, "morning")),
+        ("Dec 1st at 9", When(D(2026, 12, 1), T(9, 0))),
+        ("blah blah", When()),
+        ("", When()),
+        ("🙂🙂", When()),
+    ],
+)
+def test_phrases(text: str, expected: When) -> None:
+    assert parse_when(text, NOW) == expected
+
+
+def test_us_date_order() -> None:
+    assert parse_when("12/1", NOW, date_order="MDY").day == D(2026, 12, 1)
+    assert parse_when("12/1", NOW, date_order="DMY").day == D(2027, 1, 12)
+
+
+def test_nonsense_numbers_are_not_times() -> None:
+    assert parse_when("at 99", NOW).time is None
+    assert parse_when("25:61", NOW).time is None
