@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import List, Optional, Set, Tuple
 
+from actions.booking.store import AppointmentStore
 from actions.clinic_profile import ClinicProfile
 
 PARTS_OF_DAY = {
@@ -36,6 +37,12 @@ def day_problem(
     if not profile.hours_on(day):
         return ("utter_date_closed_day", f"{day:%A}s")
     return None
+
+
+def taken_on(profile: ClinicProfile, day: dt.date, store: AppointmentStore) -> Set[dt.datetime]:
+    """Grid cells already claimed on ``day``, from the clinic's midnight to midnight."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone)
+    return store.taken_cells(start, start + dt.timedelta(days=1))
 
 
 def candidate_starts(profile: ClinicProfile, day: dt.date, minutes: int) -> List[dt.datetime]:

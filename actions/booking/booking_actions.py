@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.availability import appointment_minutes, free_starts
+from actions.booking.availability import appointment_minutes, free_starts, taken_on
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.store import (
     Appointment,
@@ -85,10 +85,7 @@ class ActionAskAppointmentTime(Action):
         day = dt.date.fromisoformat(str(tracker.get_slot("appointment_date")))
         minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
         try:
-            taken = get_store().taken_cells(
-                dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone),
-                dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=profile.zone),
-            )
+            taken = taken_on(profile, day, get_store())
         except Exception:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", phone=profile.phone

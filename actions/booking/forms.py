@@ -24,6 +24,7 @@ from actions.booking.availability import (
     free_starts,
     is_free,
     nearest,
+    taken_on,
 )
 from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.store import StoreUnavailableError, get_store
@@ -178,10 +179,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         wanted = dt.datetime.combine(day, dt.time.fromisoformat(str(value)), tzinfo=profile.zone)
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
-            taken = get_store().taken_cells(
-                dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone),
-                dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=profile.zone),
-            )
+            taken = taken_on(profile, day, get_store())
         except Exception:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", phone=profile.phone
