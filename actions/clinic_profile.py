@@ -67,6 +67,7 @@ class ClinicProfile(StrictModel):
     email: str
     website: Optional[str] = None
     timezone: str
+    country: str = pydantic.Field("GB", regex=r"^[A-Z]{2}$")
     emergency: Emergency
     opening_hours: Dict[str, List[OpeningRange]]
     closures: List[Closure] = []
@@ -100,6 +101,11 @@ class ClinicProfile(StrictModel):
                 if start < end:
                     raise ValueError(f"{day}: opening ranges overlap")
         return {day: sorted(ranges) for day, ranges in hours.items()}
+
+    @property
+    def date_order(self) -> str:
+        """Order of numeric dates such as 7/3: month first only in the US."""
+        return "MDY" if self.country == "US" else "DMY"
 
     @property
     def zone(self) -> ZoneInfo:

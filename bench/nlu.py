@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -26,15 +24,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
-import yaml
-
+from ops.nlu_data import held_out_examples, medical_speech
 from ops.settings import QUIET_ENV, ROOT
 from ops.training import ensure_model
 
 RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
-HELD_OUT = ROOT / "tests" / "nlu_test.yml"
-MEDICAL_SPEECH = ROOT.parent / "shared" / "eval" / "medical-speech" / "phrases.csv"
 
 BACK_FAMILY = {"back_pain", "lower_back_pain", "upper_back_pain", "sciatica"}
 HIP_BACK_CONDITIONS = BACK_FAMILY | {"hip_pain", "hip_arthritis", "hip_bursitis"}
@@ -44,23 +39,6 @@ UNRELATED_LABELS = {
     "Open wound", "Infected wound", "Emotional pain", "Head ache",
 }  # fmt: skip
 TARGETS = {"cv_macro_f1": 0.95, "back_pain_routing": 0.90, "wrong_hip_back_routing": 0.05}
-
-
-def held_out_examples(path: Path = HELD_OUT) -> List[Tuple[str, str]]:
-    """(text, intent) pairs of the held-out set."""
-    examples = []
-    for block in yaml.safe_load(path.read_text())["nlu"]:
-        for line in block["examples"].splitlines():
-            text = re.sub(r"^\s*-\s*", "", line).strip()
-            if text:
-                examples.append((text, block["intent"]))
-    return examples
-
-
-def medical_speech(path: Path = MEDICAL_SPEECH) -> List[Tuple[str, str]]:
-    """(phrase, label) pairs of the public medical-speech set."""
-    with path.open(newline="") as handle:
-        return [(row["phrase"], row["label"]) for row in csv.DictReader(handle)]
 
 
 def macro_f1(pairs: Iterable[Tuple[str, str]]) -> float:

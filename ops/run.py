@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from ops.servers import AssistantStack, ManagedProcess, free_port, wait_for_http
+from ops.servers import AssistantStack, action_server, free_port, wait_for_http
 from ops.settings import LOG_DIR, ROOT, server_env
 from ops.training import ensure_model
 
@@ -60,12 +60,7 @@ def shell(action_port: int) -> int:
     """Start the action server, then chat in the terminal with ``rasa shell``."""
     model = ensure_model()
     env = server_env(action_port=action_port)
-    actions = ManagedProcess(
-        "action server",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-        env,
-        LOG_DIR / "actions.log",
-    )
+    actions = action_server(action_port, env, LOG_DIR)
     actions.start()
     try:
         wait_for_http(f"http://127.0.0.1:{action_port}/health", actions)

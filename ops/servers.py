@@ -98,6 +98,16 @@ def wait_for_http(url: str, process: ManagedProcess, timeout: float = READY_TIME
     raise TimeoutError(f"{process.name} not ready at {url} after {timeout:.0f} s")
 
 
+def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
+    """The rasa-sdk action server serving the ``actions`` package."""
+    return ManagedProcess(
+        "action server",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        env,
+        log_dir / "actions.log",
+    )
+
+
 @dataclass
 class AssistantStack:
     """The action server plus the Rasa server, started together."""
@@ -130,20 +140,7 @@ class AssistantStack:
         tracker_url = env["TRACKER_STORE_URL"]
         if tracker_url.startswith("sqlite:///"):
             Path(tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        actions = ManagedProcess(
-            "action server",
-            [
-                sys.executable,
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "--port",
-                str(self.action_port),
-            ],
-            env,
-            self.log_dir / "actions.log",
-        )
+        actions = action_server(self.action_port, env, self.log_dir)
         rasa = ManagedProcess(
             "Rasa server",
             [

@@ -104,7 +104,6 @@ def ensure_model(force: bool = False) -> Path:
     """Return the model for the current inputs, training it if needed."""
     target = model_path()
     if target.exists() and not force:
-        print(f"==> Model up to date: {target.relative_to(ROOT)}", flush=True)
         return target
     train(target)
     prune(target.parent, keep=target)
@@ -119,6 +118,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.print_path:
         print(model_path())
+        return
+    target = model_path()
+    if target.exists() and not args.force:
+        print(f"==> Model up to date: {target.relative_to(ROOT)}", flush=True)
         return
     ensure_model(force=args.force)
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.store import NewAppointment
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEMPLATE_VARIABLE = re.compile(r"{([a-z_]+)}")
+FIRST_OF_DECEMBER_AT_TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +90,24 @@ def render(messages: List[Dict[str, Any]], domain: Dict[str, Any]) -> List[Dict[
         text = TEMPLATE_VARIABLE.sub(lambda m, v=values: str(v[m.group(1)]), template["text"])
         rendered.append({"text": text, "buttons": template.get("buttons", [])})
     return rendered
+
+
+def new_appointment(
+    start: dt.datetime = FIRST_OF_DECEMBER_AT_TEN, minutes: int = 45, **changes: object
+) -> NewAppointment:
+    """An appointment request as the booking form would make it."""
+    values = dict(
+        starts_at=start,
+        minutes=minutes,
+        grid_minutes=15,
+        appointment_type="new_patient",
+        reason="sciatica",
+        patient_name="Ann Lee",
+        phone="+447911123456",
+        email=None,
+        patient_type="new",
+        notes=None,
+        conversation_id="conversation-1",
+    )
+    values.update(changes)
+    return NewAppointment(**values)  # type: ignore[arg-type]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any, Dict
-from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.forms import ValidateAppointmentForm
-from actions.booking.store import AppointmentStore, NewAppointment
-from tests.conftest import make_tracker, render
+from actions.booking.store import AppointmentStore
+from tests.conftest import make_tracker, new_appointment, render
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 
@@ -132,19 +130,7 @@ async def test_taken_time_offers_the_nearest_free_times(
     clinic_time_and_database: str,
 ) -> None:
     AppointmentStore(clinic_time_and_database).book(
-        NewAppointment(
-            starts_at=dt.datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/London")),
-            minutes=75,
-            grid_minutes=15,
-            appointment_type="new_patient",
-            reason="sciatica",
-            patient_name="Someone Else",
-            phone="+447911000000",
-            email=None,
-            patient_type="new",
-            notes=None,
-            conversation_id="other",
-        )
+        new_appointment(minutes=75, conversation_id="other")
     )
     tracker = make_tracker(slots={"appointment_date": "2026-12-01", "patient_type": "new"})
     result = await form.validate_appointment_time("10:30", dispatcher, tracker, domain)

@@ -14,32 +14,14 @@ import sqlalchemy as sa
 from actions.booking.store import (
     REFERENCE_ALPHABET,
     AppointmentStore,
-    NewAppointment,
     SlotTakenError,
     StoreUnavailableError,
     appointments,
 )
+from tests.conftest import new_appointment
 
 LONDON = ZoneInfo("Europe/London")
 TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
-
-
-def wanted(start: dt.datetime = TEN, minutes: int = 45, **changes: object) -> NewAppointment:
-    values = dict(
-        starts_at=start,
-        minutes=minutes,
-        grid_minutes=15,
-        appointment_type="new_patient",
-        reason="sciatica",
-        patient_name="Ann Lee",
-        phone="+447911123456",
-        email=None,
-        patient_type="new",
-        notes=None,
-        conversation_id="conversation-1",
-    )
-    values.update(changes)
-    return NewAppointment(**values)  # type: ignore[arg-type]
 
 
 def count_appointments(url: str) -> int:
@@ -55,17 +37,17 @@ def store(tmp_path: Path) -> AppointmentStore:
 
 
 def test_book_and_read_back(store: AppointmentStore) -> None:
-    booked = store.book(wanted())
+    booked = store.book(new_appointment())
     assert len(booked.reference) == 6 and set(booked.reference) <= set(REFERENCE_ALPHABET)
     assert booked.starts_at == TEN and booked.status == "booked"
     assert store.by_conversation("conversation-1") == [booked]
 
 
 def test_overlapping_appointment_is_refused(store: AppointmentStore) -> None:
-    store.book(wanted(minutes=75))  # 10:00-11:15
+    store.book(new_appointment(minutes=75))  # 10:00-11:15
     with pytest.raises(SlotTakenError):
-        store.book(wanted(TEN + dt.timedelta(minutes=60)))  # 11:00 overlaps
-    store.book(wanted(TEN + dt.timedelta(minutes=75)))  # 11:15 is free
+        store.book(new_appointment(TEN + dt.timedelta(minutes=60)))  # 11:00 overlaps
+    store.book(new_appointment(TEN + dt.timedelta(minutes=75)))  # 11:15 is free
 
 
 def test_same_slot_race_lets_exactly_one_win(tmp_path: Path) -> None:
@@ -80,7 +62,7 @@ def test_same_slot_race_lets_exactly_one_win(tmp_path: Path) -> None:
         own_store = AppointmentStore(url)
         barrier.wait()
         try:
-            own_store.book(wanted(conversation_id=f"conversation-{index}"))
+            own_store.book(new_appointment(conversation_id=f"conversation-{index}"))
             results.append("booked")
         except SlotTakenError:
             results.append("taken")
@@ -99,7 +81,7 @@ def test_failed_write_stores_nothing(store: AppointmentStore, tmp_path: Path) ->
     with broken.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE appointment_slots")
     with pytest.raises((StoreUnavailableError, SlotTakenError)):
-        broken.book(wanted())
+        broken.book(new_appointment())
     assert count_appointments(broken.url) == 0
 
 
@@ -109,18 +91,20 @@ def test_unreachable_database_is_reported(tmp_path: Path) -> None:
     (tmp_path / "gone.db").mkdir()  # the file is now a directory: writes fail
     store.engine.dispose()
     with pytest.raises(StoreUnavailableError):
-        store.book(wanted())
+        store.book(new_appointment())
 
 
 def test_quotes_and_sql_are_stored_as_text(store: AppointmentStore) -> None:
     name = "Robert'); DROP TABLE appointments;--"
-    booked = store.book(wanted(patient_name=name, notes='"; DELETE FROM appointment_slots; --'))
+    booked = store.book(
+        new_appointment(patient_name=name, notes='"; DELETE FROM appointment_slots; --')
+    )
     assert store.get(booked.reference).patient_name == name  # type: ignore[union-attr]
     assert store.get(booked.reference).notes.startswith('"; DELETE')  # type: ignore[union-attr]
 
 
 def test_only_the_patients_contact_finds_the_booking(store: AppointmentStore) -> None:
-    booked = store.book(wanted(email="ann@example.com"))
+    booked = store.book(new_appointment(email="ann@example.com"))
     assert store.find_for_patient(booked.reference, "+447911123456", None) == booked
     assert store.find_for_patient(booked.reference, None, "ANN@example.com") == booked
     assert store.find_for_patient(booked.reference, "+447911999999", None) is None
@@ -131,8 +115,8 @@ def test_only_the_patients_contact_finds_the_booking(store: AppointmentStore) ->
 def test_cancel_frees_the_time_and_reschedule_keeps_old_time_on_conflict(
     store: AppointmentStore,
 ) -> None:
-    first = store.book(wanted())
-    second = store.book(wanted(TEN + dt.timedelta(hours=2)))
+    first = store.book(new_appointment())
+    second = store.book(new_appointment(TEN + dt.timedelta(hours=2)))
     with pytest.raises(SlotTakenError):
         store.reschedule(second.reference, TEN, 45, 15)
     assert store.get(second.reference).starts_at == TEN + dt.timedelta(hours=2)  # type: ignore[union-attr]

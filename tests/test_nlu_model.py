@@ -7,34 +7,21 @@ Accuracy here is a floor that catches regressions; the full quality report
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict
 
 import pytest
-import yaml
 from rasa.core.agent import Agent
 
+from ops.nlu_data import MEDICAL_SPEECH, held_out_examples, medical_speech, training_texts
 from ops.training import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
-HELD_OUT = ROOT / "tests" / "nlu_test.yml"
 HELD_OUT_ACCURACY_FLOOR = 0.85
 CONDITION_INTENTS = {
     "hip_arthritis", "sciatica", "hip_bursitis", "lower_back_pain",
     "upper_back_pain", "hip_pain", "back_pain",
 }  # fmt: skip
-
-
-def held_out_examples() -> List[Tuple[str, str]]:
-    data = yaml.safe_load(HELD_OUT.read_text())
-    examples = []
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            text = re.sub(r"^\s*-\s*", "", line).strip()
-            if text:
-                examples.append((text, block["intent"]))
-    return examples
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +37,7 @@ def parse(agent: Agent, text: str) -> Dict[str, Any]:
 
 
 def test_held_out_set_is_not_in_training_data() -> None:
-    training = set()
-    for path in (ROOT / "data").glob("nlu*.yml"):
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            for line in block.get("examples", "").splitlines():
-                plain = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line)
-                training.add(re.sub(r"^\s*-\s*", "", plain).strip().lower())
+    training = training_texts()
     overlap = [text for text, _ in held_out_examples() if text.lower() in training]
     assert overlap == []
 
@@ -111,17 +93,7 @@ def test_unrelated_complaints_are_not_hip_or_back(agent: Agent) -> None:
 
 def test_no_evaluation_phrase_leaked_into_training_data() -> None:
     """The public medical-speech phrases are for measuring only."""
-    phrases = ROOT.parent / "shared" / "eval" / "medical-speech" / "phrases.csv"
-    if not phrases.exists():
+    if not MEDICAL_SPEECH.exists():
         pytest.skip("evaluation data not present beside the project")
-    import csv
-
-    with phrases.open(newline="") as handle:
-        evaluation = {row["phrase"].strip().lower() for row in csv.DictReader(handle)}
-    training = set()
-    for path in (ROOT / "data").glob("nlu*.yml"):
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            for line in block.get("examples", "").splitlines():
-                plain = re.sub(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})", r"\1", line)
-                training.add(re.sub(r"^\s*-\s*", "", plain).strip().lower())
-    assert training & evaluation == set()
+    evaluation = {phrase.strip().lower() for phrase, _ in medical_speech()}
+    assert training_texts() & evaluation == set()

@@ -89,6 +89,24 @@ def free_starts(
     ]
 
 
+def time_problem(
+    profile: ClinicProfile,
+    wanted: dt.datetime,
+    minutes: int,
+    taken: Set[dt.datetime],
+    now: dt.datetime,
+) -> str:
+    """Why ``wanted`` cannot be booked, as the name of the response that says so."""
+    grid = profile.booking.slot_grid_minutes
+    if wanted < now + dt.timedelta(hours=profile.booking.min_notice_hours):
+        return "utter_time_too_soon"
+    if (wanted.hour * 60 + wanted.minute) % grid:
+        return "utter_time_off_grid"
+    if wanted not in candidate_starts(profile, wanted.date(), minutes):
+        return "utter_time_closed"  # outside the hours, or would end after closing
+    return "utter_time_taken"
+
+
 def nearest(starts: List[dt.datetime], wanted: dt.datetime, count: int = 4) -> List[dt.datetime]:
     """The ``count`` starts closest to ``wanted``, in time order."""
     closest = sorted(starts, key=lambda s: abs((s - wanted).total_seconds()))[:count]

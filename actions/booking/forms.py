@@ -22,9 +22,9 @@ from actions.booking.availability import (
     appointment_minutes,
     day_problem,
     free_starts,
-    is_free,
     nearest,
     taken_on,
+    time_problem,
 )
 from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.store import StoreUnavailableError, get_store
@@ -113,7 +113,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {}
         if latest_intent(tracker) in QUESTIONS or STOP_WORDS.match(user_text(tracker)):
             return {}
-        when = parse_when(user_text(tracker), self.now(), self.date_order())
+        when = parse_when(user_text(tracker), self.now(), self.profile().date_order)
         if when.empty and not is_answer(tracker):
             return {}  # "i want to book" while asked for a day: not a day
         values: Dict[str, Any] = {}
@@ -133,16 +133,6 @@ class DateTimeValidation(FormValidationAction, ABC):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
 
-    async def extract_appointment_time(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[str, Any]:
-        """Times are read together with days in ``extract_appointment_date``."""
-        return {}
-
-    def date_order(self) -> str:
-        """Order of numeric dates in the clinic's country."""
-        return "MDY" if self.profile().timezone.startswith("America/") else "DMY"
-
     async def validate_appointment_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
@@ -159,7 +149,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {"appointment_date": None}
         # "tomorrow afternoon": remembered so that the times offered are afternoon ones
         # (set here because rasa-sdk keeps only validated slots of the form).
-        part = parse_when(user_text(tracker), now, self.date_order()).part_of_day
+        part = parse_when(user_text(tracker), now, self.profile().date_order).part_of_day
         return {"appointment_date": day.isoformat(), "part_of_day": part}
 
     async def validate_appointment_time(
@@ -188,29 +178,14 @@ class DateTimeValidation(FormValidationAction, ABC):
         free = free_starts(profile, day, minutes, taken, now)
         if wanted in free:
             return {"appointment_time": f"{wanted:%H:%M}"}
-        grid = profile.booking.slot_grid_minutes
-        if wanted < now + dt.timedelta(hours=profile.booking.min_notice_hours):
-            reason = "utter_time_too_soon"
-        elif (wanted.hour * 60 + wanted.minute) % grid:
-            reason = "utter_time_off_grid"
-        elif not any(
-            o <= wanted.time()
-            and wanted + dt.timedelta(minutes=minutes)
-            <= dt.datetime.combine(day, c, tzinfo=profile.zone)
-            for o, c in profile.hours_on(day)
-        ):
-            reason = "utter_time_closed"
-        elif not is_free(wanted, minutes, grid, taken):
-            reason = "utter_time_taken"
-        else:
-            reason = "utter_time_closed"
+        reason = time_problem(profile, wanted, minutes, taken, now)
         options = nearest(free, wanted)
         dispatcher.utter_message(
             response=reason,
             time=f"{wanted:%H:%M}",
             day=format_day(day),
             hours=profile.hours_text(day),
-            grid=grid,
+            grid=profile.booking.slot_grid_minutes,
             notice=profile.booking.min_notice_hours,
         )
         if options:
@@ -295,7 +270,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """At least one of a valid phone number or email, stored normalised."""
-        region = self.phone_region()
+        region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
         if not phone and not email:
             dispatcher.utter_message(response="utter_contact_not_valid")
@@ -303,10 +278,6 @@ class ValidateAppointmentForm(DateTimeValidation):
         shown = [display_phone(phone)] if phone else []
         shown += [email] if email else []
         return {"contact": " / ".join(shown), "phone": phone, "email": email}
-
-    def phone_region(self) -> str:
-        """Default country for numbers typed without +country code."""
-        return "US" if self.profile().timezone.startswith("America/") else "GB"
 
     async def extract_patient_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -415,7 +386,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """The reference and contact must belong to the same booking."""
-        region = "US" if self.profile().timezone.startswith("America/") else "GB"
+        region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
         reference = str(tracker.get_slot("booking_reference") or "")
         try:

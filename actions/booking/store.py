@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List, Optional, Set
@@ -119,6 +120,10 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def _utc_now() -> dt.datetime:
+    return _utc(dt.datetime.now(dt.timezone.utc))
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc)
 
@@ -153,6 +158,50 @@ class AppointmentStore:
             self.engine = sa.create_engine(self.url, pool_pre_ping=True, future=True)
         metadata.create_all(self.engine)
 
+    @contextmanager
+    def _writing(self) -> Iterator[sa.engine.Connection]:
+        """One transaction; database errors become the store's own errors."""
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except IntegrityError as error:
+            raise SlotTakenError(str(error.orig)) from error
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
+
+    @staticmethod
+    def _id_of(connection: sa.engine.Connection, reference: str) -> Optional[int]:
+        row = connection.execute(
+            sa.select(appointments.c.id).where(appointments.c.reference == reference.upper())
+        ).first()
+        return int(row.id) if row else None
+
+    @staticmethod
+    def _claim(
+        connection: sa.engine.Connection,
+        appointment_id: int,
+        start: dt.datetime,
+        minutes: int,
+        grid: int,
+    ) -> None:
+        """Claim every grid cell of the appointment; a taken cell fails the transaction."""
+        connection.execute(
+            appointment_slots.delete().where(appointment_slots.c.appointment_id == appointment_id)
+        )
+        connection.execute(
+            appointment_slots.insert(),
+            [
+                {"slot_start": cell, "appointment_id": appointment_id}
+                for cell in _cells(start, minutes, grid)
+            ],
+        )
+
+    def _reread(self, reference: str) -> Appointment:
+        found = self.get(reference)
+        if found is None:
+            raise KeyError(reference)
+        return found
+
     def book(self, wanted: NewAppointment) -> Appointment:
         """Store the appointment and claim its time, all or nothing.
 
@@ -163,63 +212,37 @@ class AppointmentStore:
         """
         for _ in range(5):
             reference = new_reference()
-            now = _utc(dt.datetime.now(dt.timezone.utc))
-            try:
-                with self.engine.begin() as connection:
-                    taken = connection.execute(
-                        sa.select(appointments.c.id).where(appointments.c.reference == reference)
-                    ).first()
-                    if taken:
-                        continue
-                    appointment_id = connection.execute(
-                        appointments.insert().values(
-                            reference=reference,
-                            status="booked",
-                            starts_at=_utc(wanted.starts_at),
-                            ends_at=_utc(wanted.starts_at + dt.timedelta(minutes=wanted.minutes)),
-                            appointment_type=wanted.appointment_type,
-                            reason=wanted.reason,
-                            patient_name=wanted.patient_name,
-                            phone=wanted.phone,
-                            email=wanted.email,
-                            patient_type=wanted.patient_type,
-                            notes=wanted.notes,
-                            conversation_id=wanted.conversation_id,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    ).inserted_primary_key[0]
-                    self._claim(
-                        connection,
-                        appointment_id,
-                        wanted.starts_at,
-                        wanted.minutes,
-                        wanted.grid_minutes,
+            with self._writing() as connection:
+                if self._id_of(connection, reference) is not None:
+                    continue  # reference already used: draw another
+                now = _utc_now()
+                appointment_id = connection.execute(
+                    appointments.insert().values(
+                        reference=reference,
+                        status="booked",
+                        starts_at=_utc(wanted.starts_at),
+                        ends_at=_utc(wanted.starts_at + dt.timedelta(minutes=wanted.minutes)),
+                        appointment_type=wanted.appointment_type,
+                        reason=wanted.reason,
+                        patient_name=wanted.patient_name,
+                        phone=wanted.phone,
+                        email=wanted.email,
+                        patient_type=wanted.patient_type,
+                        notes=wanted.notes,
+                        conversation_id=wanted.conversation_id,
+                        created_at=now,
+                        updated_at=now,
                     )
-            except IntegrityError as error:
-                raise SlotTakenError(str(error.orig)) from error
-            except OperationalError as error:
-                raise StoreUnavailableError(str(error.orig)) from error
-            found = self.get(reference)
-            assert found is not None
-            return found
+                ).inserted_primary_key[0]
+                self._claim(
+                    connection,
+                    appointment_id,
+                    wanted.starts_at,
+                    wanted.minutes,
+                    wanted.grid_minutes,
+                )
+            return self._reread(reference)
         raise StoreUnavailableError("could not allocate a unique booking reference")
-
-    @staticmethod
-    def _claim(
-        connection: sa.engine.Connection,
-        appointment_id: int,
-        start: dt.datetime,
-        minutes: int,
-        grid: int,
-    ) -> None:
-        connection.execute(
-            appointment_slots.insert(),
-            [
-                {"slot_start": cell, "appointment_id": appointment_id}
-                for cell in _cells(start, minutes, grid)
-            ],
-        )
 
     def get(self, reference: str) -> Optional[Appointment]:
         """The appointment with this reference, if any."""
@@ -250,61 +273,42 @@ class AppointmentStore:
         """Change the status; a cancelled appointment gives its time back."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
-        try:
-            with self.engine.begin() as connection:
-                row = connection.execute(
-                    sa.select(appointments.c.id).where(appointments.c.reference == reference)
-                ).first()
-                if row is None:
-                    raise KeyError(reference)
+        with self._writing() as connection:
+            appointment_id = self._id_of(connection, reference)
+            if appointment_id is None:
+                raise KeyError(reference)
+            connection.execute(
+                appointments.update()
+                .where(appointments.c.id == appointment_id)
+                .values(status=status, updated_at=_utc_now())
+            )
+            if status == "cancelled":
                 connection.execute(
-                    appointments.update()
-                    .where(appointments.c.id == row.id)
-                    .values(status=status, updated_at=_utc(dt.datetime.now(dt.timezone.utc)))
-                )
-                if status == "cancelled":
-                    connection.execute(
-                        appointment_slots.delete().where(
-                            appointment_slots.c.appointment_id == row.id
-                        )
+                    appointment_slots.delete().where(
+                        appointment_slots.c.appointment_id == appointment_id
                     )
-        except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
-        found = self.get(reference)
-        assert found is not None
-        return found
+                )
+        return self._reread(reference)
 
     def reschedule(
         self, reference: str, starts_at: dt.datetime, minutes: int, grid: int
     ) -> Appointment:
         """Move the appointment; its old time is kept if the new one is taken."""
-        try:
-            with self.engine.begin() as connection:
-                row = connection.execute(
-                    sa.select(appointments.c.id).where(appointments.c.reference == reference)
-                ).first()
-                if row is None:
-                    raise KeyError(reference)
-                connection.execute(
-                    appointment_slots.delete().where(appointment_slots.c.appointment_id == row.id)
+        with self._writing() as connection:
+            appointment_id = self._id_of(connection, reference)
+            if appointment_id is None:
+                raise KeyError(reference)
+            self._claim(connection, appointment_id, starts_at, minutes, grid)
+            connection.execute(
+                appointments.update()
+                .where(appointments.c.id == appointment_id)
+                .values(
+                    starts_at=_utc(starts_at),
+                    ends_at=_utc(starts_at + dt.timedelta(minutes=minutes)),
+                    updated_at=_utc_now(),
                 )
-                self._claim(connection, row.id, starts_at, minutes, grid)
-                connection.execute(
-                    appointments.update()
-                    .where(appointments.c.id == row.id)
-                    .values(
-                        starts_at=_utc(starts_at),
-                        ends_at=_utc(starts_at + dt.timedelta(minutes=minutes)),
-                        updated_at=_utc(dt.datetime.now(dt.timezone.utc)),
-                    )
-                )
-        except IntegrityError as error:
-            raise SlotTakenError(str(error.orig)) from error
-        except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
-        found = self.get(reference)
-        assert found is not None
-        return found
+            )
+        return self._reread(reference)
 
     def taken_cells(self, start: dt.datetime, end: dt.datetime) -> Set[dt.datetime]:
         """UTC starts (aware) of claimed grid cells between ``start`` and ``end``."""
