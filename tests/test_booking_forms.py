@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pytest
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
 from actions.booking.store import AppointmentStore
 from tests.conftest import make_tracker, new_appointment, render
@@ -134,11 +136,36 @@ async def test_taken_time_offers_the_nearest_free_times(
     )
     tracker = make_tracker(slots={"appointment_date": "2026-12-01", "patient_type": "new"})
     result = await form.validate_appointment_time("10:30", dispatcher, tracker, domain)
-    assert result == {"appointment_time": None}
+    assert result == {"appointment_time": None, "rejected_time": "10:30"}
     assert "already booked" in texts(dispatcher, domain)
-    buttons = [b["payload"] for b in dispatcher.messages[-1]["buttons"]]
+    asked = CollectingDispatcher()
+    tracker.slots.update(result)
+    events = await ActionAskAppointmentTime().run(asked, tracker, domain)
+    assert events == [SlotSet("rejected_time", None)]
+    assert asked.messages[0]["response"] == "utter_nearest_free_times"
+    buttons = [b["payload"] for b in asked.messages[0]["buttons"]]
     # 09:00 would run into the 10:00 booking (a first visit lasts 75 minutes)
     assert buttons == ["11:15", "11:30", "11:45", "12:00"]
+
+
+async def test_time_question_offers_free_times_across_the_day(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01", "patient_type": "new"})
+    assert await ActionAskAppointmentTime().run(dispatcher, tracker, domain) == []
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"] == "What time on Tuesday 1 December? These times are free."
+    times = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert times[0] == "09:00" and len(times) == 6 and times == sorted(times)
+
+
+async def test_afternoon_is_offered_afternoon_times(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01", "part_of_day": "afternoon"})
+    await ActionAskAppointmentTime().run(dispatcher, tracker, domain)
+    times = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert all("12:00" <= t < "17:00" for t in times)
 
 
 async def test_free_time_is_accepted(

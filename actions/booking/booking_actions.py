@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.availability import appointment_minutes, free_starts, taken_on
+from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.store import (
     Appointment,
@@ -24,7 +24,8 @@ from actions.knowledge import load_conditions
 
 # Cleared after a booking ends; name and contact stay so they are not asked again.
 BOOKING_ATTEMPT_SLOTS = (
-    "appointment_date", "appointment_time", "part_of_day", "notes", "booking_confirmed",
+    "appointment_date", "appointment_time", "part_of_day", "rejected_time", "notes",
+    "booking_confirmed",
 )  # fmt: skip
 MANAGE_SLOTS = ("booking_reference", "booking_contact", "manage_confirmed", "booking_task")
 MAX_TIME_BUTTONS = 6
@@ -101,6 +102,13 @@ class ActionAskAppointmentTime(Action):
                 SlotSet("appointment_date", None),
                 SlotSet("requested_slot", "appointment_date"),
             ]
+        rejected = tracker.get_slot("rejected_time")
+        if rejected:
+            wanted = dt.datetime.combine(day, dt.time.fromisoformat(rejected), tzinfo=profile.zone)
+            dispatcher.utter_message(
+                response="utter_nearest_free_times", buttons=time_buttons(nearest(free, wanted))
+            )
+            return [SlotSet("rejected_time", None)]
         dispatcher.utter_message(
             response="utter_time_choices",
             day=format_day(day),

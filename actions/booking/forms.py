@@ -22,7 +22,6 @@ from actions.booking.availability import (
     appointment_minutes,
     day_problem,
     free_starts,
-    nearest,
     taken_on,
     time_problem,
 )
@@ -179,7 +178,6 @@ class DateTimeValidation(FormValidationAction, ABC):
         if wanted in free:
             return {"appointment_time": f"{wanted:%H:%M}"}
         reason = time_problem(profile, wanted, minutes, taken, now)
-        options = nearest(free, wanted)
         dispatcher.utter_message(
             response=reason,
             time=f"{wanted:%H:%M}",
@@ -188,14 +186,11 @@ class DateTimeValidation(FormValidationAction, ABC):
             grid=profile.booking.slot_grid_minutes,
             notice=profile.booking.min_notice_hours,
         )
-        if options:
-            dispatcher.utter_message(
-                response="utter_nearest_free_times", buttons=time_buttons(options)
-            )
-        else:
+        if not free:
             dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
             return {"appointment_time": None, "appointment_date": None}
-        return {"appointment_time": None}
+        # action_ask_appointment_time then offers the free times nearest to this one.
+        return {"appointment_time": None, "rejected_time": f"{wanted:%H:%M}"}
 
 
 class ValidateAppointmentForm(DateTimeValidation):
