@@ -88,7 +88,7 @@ def cross_validate(config: Path, folds: int = 5) -> Dict[str, float]:
     command = [
         sys.executable, "-m", "rasa", "test", "nlu", "--nlu", str(ROOT / "data"),
         "--config", str(config), "--cross-validation", "--folds", str(folds),
-        "--out", str(out), "--no-plot", "--disable-plotting",
+        "--out", str(out), "--no-plot",
     ]  # fmt: skip
     log = WORK / f"cv-{config.stem}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
