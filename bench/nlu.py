@@ -65,8 +65,14 @@ def macro_f1(pairs: Iterable[Tuple[str, str]]) -> float:
 
 def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]]:
     """Top intent and parse time (s) for each text, with the model in-process."""
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa logs every parse at debug level: print progress, not megabytes.
+    configure_structlog(logging.WARNING)
+    logging.getLogger().setLevel(logging.WARNING)
     agent = Agent.load(str(model))
     intents, seconds = [], []
 
