@@ -56,6 +56,12 @@ class BookingRules(StrictModel):
     cancellation_notice_hours: int = pydantic.Field(..., ge=0)
 
 
+class Privacy(StrictModel):
+    """How long conversations are kept (the staff console's retention command)."""
+
+    conversation_retention_days: int = pydantic.Field(default=365, gt=0, le=3650)
+
+
 class ClinicProfile(StrictModel):
     """Contents of ``clinic/profile.yml``."""
 
@@ -76,6 +82,7 @@ class ClinicProfile(StrictModel):
     insurance: str
     appointment_types: List[AppointmentType] = pydantic.Field(..., min_items=1)
     booking: BookingRules
+    privacy: Privacy = Privacy()
 
     @pydantic.validator("timezone")
     def known_timezone(cls, value: str) -> str:

@@ -1,0 +1,1 @@
+"""Staff console: conversations, appointments and a JSON API for clinic staff."""

@@ -1,0 +1,189 @@
+"""Appointments for staff: by day in the clinic's timezone, status changes, CSV export."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from actions.booking.store import STATUSES, Appointment, AppointmentStore, appointments
+
+MAX_DAYS = 92  # one export or listing covers at most about a quarter
+STATUS_LABELS = {
+    "booked": "Booked",
+    "cancelled": "Cancelled",
+    "attended": "Attended",
+    "no_show": "No-show",
+}
+CSV_COLUMNS = (
+    "reference",
+    "status",
+    "date",
+    "start",
+    "end",
+    "appointment_type",
+    "reason",
+    "patient_name",
+    "phone",
+    "email",
+    "patient_type",
+    "notes",
+    "conversation_id",
+)
+# A spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Day:
+    """The appointments of one clinic day."""
+
+    date: dt.date
+    appointments: List[Appointment]
+
+
+def _utc_naive(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _row(row: sa.engine.Row) -> Appointment:
+    values = dict(row._mapping)
+    values.pop("created_at", None)
+    values.pop("updated_at", None)
+    values["starts_at"] = values["starts_at"].replace(tzinfo=dt.timezone.utc)
+    values["ends_at"] = values["ends_at"].replace(tzinfo=dt.timezone.utc)
+    return Appointment(**values)
+
+
+class Appointments:
+    """Read appointments by day; change status through ``AppointmentStore``."""
+
+    def __init__(self, url: str, zone: ZoneInfo) -> None:
+        """Use the appointments database at ``url``; days are days in ``zone``."""
+        self.store = AppointmentStore(url)
+        self.zone = zone
+
+    def _bounds(self, first: dt.date, last: dt.date) -> Tuple[dt.datetime, dt.datetime]:
+        start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=self.zone)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.zone)
+        return _utc_naive(start), _utc_naive(end)
+
+    def between(
+        self, first: dt.date, last: dt.date, status: Optional[str] = None
+    ) -> List[Appointment]:
+        """Appointments starting on clinic days ``first`` to ``last`` (inclusive), by time."""
+        start, end = self._bounds(first, last)
+        query = sa.select(appointments).where(
+            appointments.c.starts_at >= start, appointments.c.starts_at < end
+        )
+        if status:
+            query = query.where(appointments.c.status == status)
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(
+                query.order_by(appointments.c.starts_at, appointments.c.id)
+            ).all()
+        return [_row(row) for row in rows]
+
+    def by_day(self, first: dt.date, last: dt.date) -> List[Day]:
+        """Every day from ``first`` to ``last`` with its appointments (possibly none)."""
+        found: Dict[dt.date, List[Appointment]] = {}
+        for appointment in self.between(first, last):
+            found.setdefault(appointment.starts_at.astimezone(self.zone).date(), []).append(
+                appointment
+            )
+        days = (last - first).days + 1
+        return [
+            Day(day, found.get(day, []))
+            for day in (first + dt.timedelta(days=n) for n in range(days))
+        ]
+
+    def get(self, reference: str) -> Optional[Appointment]:
+        """The appointment with this reference."""
+        return self.store.get(reference)
+
+    def set_status(self, reference: str, status: str) -> Tuple[Appointment, Appointment]:
+        """Change the status (the store frees a cancelled slot); returns before and after.
+
+        Raises:
+            KeyError: no such appointment.
+            ValueError: unknown status.
+
+        """
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        before = self.store.get(reference)
+        if before is None:
+            raise KeyError(reference)
+        return before, self.store.set_status(reference, status)
+
+    def conversation_ids(self) -> Set[str]:
+        """Conversations that made at least one appointment."""
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(appointments.c.conversation_id)
+                .where(appointments.c.conversation_id.is_not(None))
+                .distinct()
+            ).all()
+        return {row.conversation_id for row in rows}
+
+    def for_conversations(self, sender_ids: List[str]) -> Dict[str, List[Appointment]]:
+        """Appointments made by each of these conversations."""
+        if not sender_ids:
+            return {}
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(appointments)
+                .where(appointments.c.conversation_id.in_(sender_ids))
+                .order_by(appointments.c.starts_at)
+            ).all()
+        found: Dict[str, List[Appointment]] = {}
+        for row in rows:
+            found.setdefault(row.conversation_id, []).append(_row(row))
+        return found
+
+
+def safe_cell(value: Any) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def appointment_record(appointment: Appointment, zone: ZoneInfo) -> Dict[str, Any]:
+    """An appointment as plain values, times in the clinic's timezone (CSV, API)."""
+    start = appointment.starts_at.astimezone(zone)
+    end = appointment.ends_at.astimezone(zone)
+    return {
+        "reference": appointment.reference,
+        "status": appointment.status,
+        "date": start.date().isoformat(),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "starts_at": start.isoformat(),
+        "ends_at": end.isoformat(),
+        "appointment_type": appointment.appointment_type,
+        "reason": appointment.reason,
+        "patient_name": appointment.patient_name,
+        "phone": appointment.phone,
+        "email": appointment.email,
+        "patient_type": appointment.patient_type,
+        "notes": appointment.notes,
+        "conversation_id": appointment.conversation_id,
+    }
+
+
+def to_csv(rows: Iterable[Appointment], zone: ZoneInfo) -> str:
+    """CSV of appointments, one per line, safe to open in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for appointment in rows:
+        record = appointment_record(appointment, zone)
+        writer.writerow([safe_cell(record[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
