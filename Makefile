@@ -8,15 +8,26 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run shell test setup deps spacy model lint validate test-stories test-unit bench-nlu bench-dates clean
+.PHONY: run shell test setup deps spacy model widget browser lint validate test-stories test-unit bench-nlu bench-dates clean
 
-run: setup  ## Start the assistant (action server + Rasa server); Ctrl-C stops it
+WIDGET_STAMP := website/node_modules/.installed
+PACKAGES := actions channels ops staff_console website
+
+run: setup  ## Start the assistant and the demo web page; Ctrl-C stops it
 	@$(PY) -m ops.run
 
 shell: setup  ## Chat with the assistant in the terminal
 	@$(PY) -m ops.run --shell
 
-setup: model
+setup: model widget
+
+widget: $(WIDGET_STAMP)
+
+$(WIDGET_STAMP): website/package-lock.json
+	@ops/install_widget.sh
+
+browser:  ## Debian's Chromium for the browser tests
+	@ops/install_browser.sh
 
 deps:
 	@ops/bootstrap.sh
@@ -27,14 +38,14 @@ spacy: deps
 model: spacy
 	@$(PY) -m ops.training
 
-test: setup  ## Lint, validate the data, test the dialogue, run pytest
+test: setup browser  ## Lint, validate the data, test the dialogue, run pytest
 	@$(MAKE) --no-print-directory lint validate test-stories test-unit
 
 lint: deps
 	@echo "==> ruff, black, mypy"
-	@$(PY) -m ruff check --output-format concise actions ops tests bench
-	@$(PY) -m black --check --quiet actions ops tests bench
-	@$(PY) -m mypy actions ops
+	@$(PY) -m ruff check --output-format concise $(PACKAGES) tests bench
+	@$(PY) -m black --check --quiet $(PACKAGES) tests bench
+	@$(PY) -m mypy $(PACKAGES)
 
 validate: spacy
 	@echo "==> rasa data validate"
@@ -66,4 +77,4 @@ bench-dates: deps  ## Share of real booking date/time phrases the parser reads
 	@$(PY) -m bench.dates
 
 clean:
-	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache
+	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache website/node_modules

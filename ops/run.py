@@ -18,28 +18,33 @@ from ops.settings import LOG_DIR, ROOT, server_env
 from ops.training import ensure_model
 
 
-def serve(rasa_port: int, action_port: int) -> int:
-    """Run both servers until Ctrl-C or until one of them dies."""
+def serve(rasa_port: int, action_port: int, website_port: int, console_port: int) -> int:
+    """Run the servers until Ctrl-C or until one of them dies."""
     stack = AssistantStack(
         model=ensure_model(),
         rasa_port=rasa_port,
         action_port=action_port,
-        cors=os.environ.get("CORS_ORIGINS", AssistantStack.cors),
+        website_port=website_port,
+        console_port=console_port,
     )
     # SIGTERM stops us like Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    print("==> Starting the action server and the Rasa server (logs in var/logs/)")
+    print("==> Starting the action server, the Rasa server, the website and the staff console")
+    print("    (logs in var/logs/)")
     try:
         stack.start()
         url = stack.rasa_url
+        channels = ", ".join(c.rpartition(".")[2] for c in stack.channels_left_out) or "none"
         print(
             f"""
 The assistant is running.
+  Website:   {stack.website_url}   <- open this to chat in the widget
+  Staff:     {stack.console_url}   (create an account first: README, "For clinic staff")
   REST:      curl -s -X POST {url}/webhooks/rest/webhook \\
                -H 'Content-Type: application/json' \\
                -d '{{"sender": "me", "message": "my lower back hurts"}}'
-  socket.io: {url}/socket.io  (for the website chat widget)
   terminal:  make shell
+  Messaging channels not configured: {channels} (README: "Messaging channels")
 Press Ctrl-C to stop.""",
             flush=True,
         )
@@ -90,8 +95,17 @@ def main() -> None:
     parser.add_argument("--shell", action="store_true", help="chat in the terminal")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument(
+        "--website-port", type=int, default=int(os.environ.get("WEBSITE_PORT", 8000))
+    )
+    parser.add_argument(
+        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", 5100))
+    )
     args = parser.parse_args()
-    code = shell(args.action_port) if args.shell else serve(args.port, args.action_port)
+    if args.shell:
+        code = shell(args.action_port)
+    else:
+        code = serve(args.port, args.action_port, args.website_port, args.console_port)
     sys.exit(code)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
+from ops.channel_credentials import write_effective
 from ops.settings import LOG_DIR, ROOT, server_env
 
 READY_TIMEOUT_S = 180.0
@@ -108,17 +109,39 @@ def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedPr
     )
 
 
+def website_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
+    """The Sanic server of the demo clinic page and the chat widget."""
+    return ManagedProcess(
+        "website",
+        [sys.executable, "-m", "website"],
+        {**env, "WEBSITE_PORT": str(port)},
+        log_dir / "website.log",
+    )
+
+
+def staff_console_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
+    """The staff console (Sanic), reading the same databases as the assistant."""
+    return ManagedProcess(
+        "staff console",
+        [sys.executable, "-m", "staff_console", "--port", str(port)],
+        env,
+        log_dir / "staff_console.log",
+    )
+
+
 @dataclass
 class AssistantStack:
-    """The action server plus the Rasa server, started together."""
+    """The action server and the Rasa server (and the website), started together."""
 
     model: Path
     rasa_port: int = 5005
     action_port: int = 5055
-    cors: str = "http://127.0.0.1:8000 http://localhost:8000"
+    website_port: Optional[int] = None  # None: no website
+    console_port: Optional[int] = None  # None: no staff console
     log_dir: Path = LOG_DIR
     env_overrides: Dict[str, str] = field(default_factory=dict)
     processes: List[ManagedProcess] = field(default_factory=list)
+    channels_left_out: List[str] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
@@ -130,9 +153,24 @@ class AssistantStack:
         """Base URL of the action server."""
         return f"http://127.0.0.1:{self.action_port}"
 
+    @property
+    def website_url(self) -> str:
+        """Base URL of the demo clinic page."""
+        return f"http://127.0.0.1:{self.website_port}"
+
+    @property
+    def console_url(self) -> str:
+        """Base URL of the staff console."""
+        return f"http://127.0.0.1:{self.console_port}"
+
     def env(self) -> Dict[str, str]:
-        """The environment both servers run with."""
-        return server_env(self.rasa_port, self.action_port, overrides=self.env_overrides)
+        """The environment the servers run with."""
+        return server_env(
+            self.rasa_port,
+            self.action_port,
+            self.website_port or 8000,
+            overrides=self.env_overrides,
+        )
 
     def start(self) -> AssistantStack:
         """Start both servers and wait until each answers."""
@@ -140,6 +178,9 @@ class AssistantStack:
         tracker_url = env["TRACKER_STORE_URL"]
         if tracker_url.startswith("sqlite:///"):
             Path(tracker_url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        credentials, self.channels_left_out = write_effective(
+            env, target=self.log_dir / "credentials.yml"
+        )
         actions = action_server(self.action_port, env, self.log_dir)
         rasa = ManagedProcess(
             "Rasa server",
@@ -153,23 +194,32 @@ class AssistantStack:
                 "--endpoints",
                 "endpoints.yml",
                 "--credentials",
-                "credentials.yml",
+                str(credentials),
                 "--interface",
                 "127.0.0.1",
                 "--port",
                 str(self.rasa_port),
                 "--cors",
-                *self.cors.split(),
+                *env["CORS_ORIGINS"].split(),
             ],
             env,
             self.log_dir / "rasa.log",
         )
         self.processes = [actions, rasa]
+        ready = [(f"{self.action_url}/health", actions), (f"{self.rasa_url}/webhooks/rest/", rasa)]
+        if self.website_port is not None:
+            website = website_server(self.website_port, env, self.log_dir)
+            self.processes.append(website)
+            ready.append((f"{self.website_url}/healthz", website))
+        if self.console_port is not None:
+            console = staff_console_server(self.console_port, env, self.log_dir)
+            self.processes.append(console)
+            ready.append((f"{self.console_url}/healthz", console))
         try:
             for process in self.processes:
                 process.start()
-            wait_for_http(f"{self.action_url}/health", actions)
-            wait_for_http(f"{self.rasa_url}/webhooks/rest/", rasa)
+            for url, process in ready:
+                wait_for_http(url, process)
         except BaseException:
             self.stop()
             raise

@@ -29,6 +29,7 @@ QUIET_ENV = {
 def server_env(
     rasa_port: int = 5005,
     action_port: int = 5055,
+    website_port: int = 8000,
     base: Optional[Mapping[str, str]] = None,
     overrides: Optional[Mapping[str, str]] = None,
 ) -> Dict[str, str]:
@@ -44,6 +45,9 @@ def server_env(
         "TRACKER_STORE_URL": f"sqlite:///{VAR_DIR / 'tracker.db'}",
         # The action server listens on loopback only unless told otherwise.
         "SANIC_HOST": "127.0.0.1",
+        # Pages allowed to use the REST and socket.io channels from a browser.
+        "CORS_ORIGINS": f"http://127.0.0.1:{website_port} http://localhost:{website_port}",
+        "ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
     }
     for key, value in defaults.items():
         env.setdefault(key, value)

@@ -18,30 +18,15 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from actions.booking.store import Appointment, AppointmentStore
-from ops.servers import AssistantStack, free_port, send_rest
-from ops.training import model_path
+from ops.servers import AssistantStack, send_rest
+from tests.servers import stack_in
 
 pytestmark = pytest.mark.servers
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
-    model = model_path()
-    if not model.exists():
-        pytest.fail(f"no model at {model}: run `make test`, which trains it first")
-    folder = tmp_path_factory.mktemp("servers")
-    servers = AssistantStack(
-        model=model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=folder / "logs",
-        env_overrides={
-            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            "CLINIC_REFERENCE_NOW": "2026-11-25T11:00",
-        },
-    )
-    with servers:
+    with stack_in(tmp_path_factory.mktemp("servers")) as servers:
         yield servers
 
 

@@ -1,0 +1,40 @@
+"""The servers as the end-to-end tests run them: free ports, temporary databases.
+
+Every end-to-end suite starts the real processes the way `make run` does
+(ops/servers.py), on free loopback ports, with its own tracker store and
+appointments database and a fixed "now" so that dates in the tests hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Optional
+
+import pytest
+
+from ops.servers import AssistantStack, free_port
+from ops.training import model_path
+
+REFERENCE_NOW = "2026-11-25T11:00"  # a Wednesday, 11:00 in the clinic's time zone
+
+
+def stack_in(
+    folder: Path, website: bool = False, env: Optional[Mapping[str, str]] = None
+) -> AssistantStack:
+    """An unstarted stack whose state all lives in ``folder``."""
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no model at {model}: run `make test`, which trains it first")
+    return AssistantStack(
+        model=model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        website_port=free_port() if website else None,
+        log_dir=folder / "logs",
+        env_overrides={
+            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
+            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **(env or {}),
+        },
+    )

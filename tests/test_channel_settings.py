@@ -1,0 +1,113 @@
+"""Channel set-up without servers: numbered choices and credentials filtering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+from channels.facebook import quick_replies
+from channels.numbered_choices import (
+    PROMPT,
+    chosen_number,
+    latest_buttons,
+    numbered_text,
+    payload_for,
+)
+from ops.channel_credentials import (
+    ChannelConfigError,
+    configured_channels,
+    write_effective,
+)
+
+BUTTONS = [
+    {"title": "Hip arthritis", "payload": "/hip_arthritis"},
+    {"title": "Sciatica", "payload": "/sciatica"},
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_numbered_text_lists_titles_not_payloads() -> None:
+    text = numbered_text("Which one?", BUTTONS)
+    assert text == f"Which one?\n\n{PROMPT}\n1. Hip arthritis\n2. Sciatica"
+
+
+@pytest.mark.parametrize(
+    ("reply", "number"),
+    [("2", 2), (" 2 ", 2), ("2.", 2), ("#1", 1), ("option 2", 2), ("Option 1)", 1)],
+)
+def test_numeric_replies_are_read(reply: str, number: int) -> None:
+    assert chosen_number(reply) == number
+
+
+@pytest.mark.parametrize("reply", ["", "2 please at 3pm", "07911 123456", "123", "two", None])
+def test_other_replies_are_not_choices(reply: str) -> None:
+    assert chosen_number(reply) is None
+
+
+def test_a_number_picks_the_buttons_offered_since_the_patient_last_wrote() -> None:
+    events = [
+        BotUttered("Earlier", {"buttons": [{"title": "Old", "payload": "/old"}]}),
+        UserUttered("my hip hurts"),
+        BotUttered("Which one?", {"buttons": BUTTONS}),
+        ActionExecuted("action_listen"),
+    ]
+    assert latest_buttons(events) == BUTTONS
+    assert payload_for("2", latest_buttons(events)) == "/sciatica"
+    assert payload_for("3", latest_buttons(events)) is None  # out of range: left as text
+    # once the patient has written, old buttons no longer count
+    assert latest_buttons([*events, UserUttered("hello")]) == []
+
+
+def test_messenger_numbers_long_titles() -> None:
+    long = [{"title": "Hip arthritis (stiff, aching joint)", "payload": "/a"}]
+    assert quick_replies(long, numbered=True) == [
+        {"content_type": "text", "title": "1", "payload": "/a"}
+    ]
+    assert quick_replies(BUTTONS, numbered=False)[1]["title"] == "Sciatica"
+
+
+DECLARED = yaml.safe_load((ROOT / "credentials.yml").read_text())
+
+
+def test_unconfigured_messaging_channels_are_left_out() -> None:
+    enabled, left_out = configured_channels(DECLARED, {"CORS_ORIGINS": "http://x"})
+    assert list(enabled) == ["rest", "channels.website_socketio.WebsiteSocketIOInput"]
+    assert len(left_out) == 3
+
+
+def test_a_configured_channel_keeps_its_settings_and_drops_unset_optional_ones() -> None:
+    env = {
+        "CORS_ORIGINS": "http://x",
+        "TWILIO_ACCOUNT_SID": "AC1",
+        "TWILIO_AUTH_TOKEN": "t",
+        "TWILIO_NUMBER": "+15005550006",
+    }
+    enabled, _ = configured_channels(DECLARED, env)
+    assert enabled["channels.twilio.ClinicTwilioInput"] == {
+        "account_sid": "${TWILIO_ACCOUNT_SID}",  # Rasa expands it: no secret on disk
+        "auth_token": "${TWILIO_AUTH_TOKEN}",
+        "twilio_number": "${TWILIO_NUMBER}",
+    }
+
+
+def test_a_half_configured_channel_names_what_is_missing() -> None:
+    env = {"CORS_ORIGINS": "http://x", "TELEGRAM_ACCESS_TOKEN": "1:a"}
+    with pytest.raises(ChannelConfigError, match="TELEGRAM_BOT_USERNAME, TELEGRAM_WEBHOOK_URL"):
+        configured_channels(DECLARED, env)
+
+
+def test_written_credentials_contain_no_secret(tmp_path: Path) -> None:
+    env = {
+        "CORS_ORIGINS": "http://x",
+        "FACEBOOK_VERIFY_TOKEN": "verify-me",
+        "FACEBOOK_APP_SECRET": "very-secret-value",
+        "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token-value",
+    }
+    path, left_out = write_effective(env, target=tmp_path / "credentials.yml")
+    written = path.read_text()
+    assert "${FACEBOOK_APP_SECRET}" in written
+    assert "very-secret-value" not in written and "page-token-value" not in written
+    assert "channels.facebook.ClinicFacebookInput" not in left_out

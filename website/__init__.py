@@ -1,0 +1,1 @@
+"""The clinic's demo web page with the chat widget, served by Sanic."""
