@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "artifacts"
+WAIT_MS = 30_000  # the first reply can wait for the model to warm up
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -51,3 +52,23 @@ def artifact(name: str) -> Path:
     """Where a test saves a screenshot for people to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / name
+
+
+# -- the chat widget (rasa-webchat's rw-* elements) ---------------------------
+
+
+def bot_says(page: Page, text: str) -> None:
+    """Wait until the assistant's messages include ``text``."""
+    expect(page.locator(".rw-response").filter(has_text=text).last).to_be_visible(timeout=WAIT_MS)
+
+
+def patient_types(page: Page, text: str) -> None:
+    """Type a message in the widget and send it with Enter."""
+    box = page.locator(".rw-new-message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def click_reply(page: Page, title: str) -> None:
+    """Click the quick-reply button with this title."""
+    page.locator(".rw-reply").filter(has_text=title).last.click()

@@ -19,7 +19,10 @@ REFERENCE_NOW = "2026-11-25T11:00"  # a Wednesday, 11:00 in the clinic's time zo
 
 
 def stack_in(
-    folder: Path, website: bool = False, env: Optional[Mapping[str, str]] = None
+    folder: Path,
+    website: bool = False,
+    console: bool = False,
+    env: Optional[Mapping[str, str]] = None,
 ) -> AssistantStack:
     """An unstarted stack whose state all lives in ``folder``."""
     model = model_path()
@@ -30,11 +33,14 @@ def stack_in(
         rasa_port=free_port(),
         action_port=free_port(),
         website_port=free_port() if website else None,
+        console_port=free_port() if console else None,
         log_dir=folder / "logs",
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
             "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            "CONSOLE_DATABASE_URL": f"sqlite:///{folder / 'console.db'}",
+            "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
             **(env or {}),
         },
     )

@@ -14,37 +14,26 @@ from typing import Iterator
 
 import pytest
 import socketio
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from ops.servers import AssistantStack
-from tests.browser import artifact, browser  # noqa: F401 (fixture)
+from tests.browser import (  # noqa: F401 (browser is a fixture)
+    WAIT_MS,
+    artifact,
+    bot_says,
+    browser,
+    click_reply,
+    patient_types,
+)
 from tests.servers import stack_in
 
 pytestmark = pytest.mark.servers
-WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
     with stack_in(tmp_path_factory.mktemp("website"), website=True) as stack:
         yield stack
-
-
-def bot_says(page: Page, text: str) -> None:
-    """Wait until the assistant's messages include ``text``."""
-    expect(page.locator(".rw-response").filter(has_text=text).last).to_be_visible(timeout=WAIT_MS)
-
-
-def patient_types(page: Page, text: str) -> None:
-    """Type a message in the widget and send it with Enter."""
-    box = page.locator(".rw-new-message")
-    box.fill(text)
-    box.press("Enter")
-
-
-def click_reply(page: Page, title: str) -> None:
-    """Click the quick-reply button with this title."""
-    page.locator(".rw-reply").filter(has_text=title).last.click()
 
 
 def booked_rows(stack: AssistantStack) -> list:
