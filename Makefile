@@ -8,10 +8,10 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run shell test setup deps spacy model widget browser lint validate test-stories test-unit bench-nlu bench-dates clean
+.PHONY: run shell test setup deps spacy model widget browser redis bench lint validate test-stories test-unit bench-nlu bench-dates clean
 
 WIDGET_STAMP := website/node_modules/.installed
-PACKAGES := actions channels ops staff_console website
+PACKAGES := actions channels ops rasa_extensions staff_console website
 
 run: setup  ## Start the assistant and the demo web page; Ctrl-C stops it
 	@$(PY) -m ops.run
@@ -27,7 +27,10 @@ $(WIDGET_STAMP): website/package-lock.json
 	@ops/install_widget.sh
 
 browser:  ## Debian's Chromium for the browser tests
-	@ops/install_browser.sh
+	@ops/install_debian_package.sh chromium chromium
+
+redis:  ## Debian's Redis for the benchmark's two-worker run
+	@ops/install_debian_package.sh redis-server redis-server
 
 deps:
 	@ops/bootstrap.sh
@@ -68,6 +71,9 @@ test-stories: model
 test-unit: model
 	@echo "==> pytest"
 	@$(PY) -m pytest
+
+bench: setup redis  ## Speed, memory and quality against stock Rasa (about 20 min)
+	@$(PY) -m bench.serving
 
 bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing
 	@$(PY) -m bench.nlu

@@ -30,7 +30,7 @@ def coverage(path: Path = SPANS) -> Dict[str, Any]:
     """Share of spans (all occurrences and distinct phrases) that parse."""
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    parsed, failures = 0, Counter()
+    parsed, failures = 0, Counter[str]()
     distinct: Dict[str, bool] = {}
     for row in rows:
         when = parse_when(row["span"], REFERENCE_NOW)

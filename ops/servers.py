@@ -99,6 +99,20 @@ def wait_for_http(url: str, process: ManagedProcess, timeout: float = READY_TIME
     raise TimeoutError(f"{process.name} not ready at {url} after {timeout:.0f} s")
 
 
+def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> None:
+    """Poll a loopback TCP port until it accepts connections or ``process`` dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise RuntimeError(f"{process.name} exited early:\n{process.log_tail()}")
+        with socket.socket() as sock:
+            sock.settimeout(1)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"{process.name} not listening on port {port} after {timeout:.0f} s")
+
+
 def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
     """The rasa-sdk action server serving the ``actions`` package."""
     return ManagedProcess(
@@ -107,6 +121,18 @@ def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedPr
         env,
         log_dir / "actions.log",
     )
+
+
+def redis_server(port: int, folder: Path) -> ManagedProcess:
+    """A throw-away Redis on loopback (no persistence), for lock-store runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return ManagedProcess(
+        "redis",
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        {},
+        folder / "redis.log",
+    )  # fmt: skip
 
 
 def website_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
@@ -138,6 +164,7 @@ class AssistantStack:
     action_port: int = 5055
     website_port: Optional[int] = None  # None: no website
     console_port: Optional[int] = None  # None: no staff console
+    endpoints: Path = ROOT / "endpoints.yml"
     log_dir: Path = LOG_DIR
     env_overrides: Dict[str, str] = field(default_factory=dict)
     processes: List[ManagedProcess] = field(default_factory=list)
@@ -192,7 +219,7 @@ class AssistantStack:
                 "--model",
                 str(self.model),
                 "--endpoints",
-                "endpoints.yml",
+                str(self.endpoints),
                 "--credentials",
                 str(credentials),
                 "--interface",

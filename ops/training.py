@@ -16,11 +16,11 @@ import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Mapping, Optional
 
 from ops.settings import LOG_DIR, MODELS_DIR, QUIET_ENV, ROOT, SPACY_PIPELINE_DIR
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "rasa_extensions")
 KEEP_MODELS = 3
 
 
@@ -28,7 +28,12 @@ def _input_files(root: Path) -> List[Path]:
     files: List[Path] = []
     for name in TRAINING_INPUTS:
         path = root / name
-        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            )
+        else:
+            files.append(path)
     return files
 
 
@@ -51,8 +56,18 @@ def model_path(models_dir: Path = MODELS_DIR, root: Path = ROOT) -> Path:
     return models_dir / f"clinic-{fingerprint(root)}.tar.gz"
 
 
-def train(target: Path, root: Path = ROOT, log_file: Optional[Path] = None) -> Path:
-    """Run ``rasa train`` into ``target``, printing progress, not TensorFlow logs."""
+def train(
+    target: Path,
+    root: Path = ROOT,
+    log_file: Optional[Path] = None,
+    config: Optional[Path] = None,
+    env: Optional[Mapping[str, str]] = None,
+) -> Path:
+    """Run ``rasa train`` into ``target``, printing progress, not TensorFlow logs.
+
+    ``config`` replaces config.yml (the benchmark's stock baseline); ``env``
+    adds variables (the benchmark's empty training cache).
+    """
     log_file = log_file or LOG_DIR / "train.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     command = [
@@ -61,7 +76,7 @@ def train(target: Path, root: Path = ROOT, log_file: Optional[Path] = None) -> P
         "rasa",
         "train",
         "--config",
-        str(root / "config.yml"),
+        str(config or root / "config.yml"),
         "--domain",
         str(root / "domain.yml"),
         "--data",
@@ -71,11 +86,15 @@ def train(target: Path, root: Path = ROOT, log_file: Optional[Path] = None) -> P
         "--fixed-model-name",
         target.name[: -len(".tar.gz")],
     ]
-    print(f"==> Training {target.name} (log: {log_file.relative_to(root)})", flush=True)
+    print(f"==> Training {target.name} (log: {log_file})", flush=True)
     started = time.monotonic()
     with log_file.open("w") as log:
         process = subprocess.Popen(
-            command, cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **QUIET_ENV}
+            command,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **QUIET_ENV, **(env or {})},
         )
         next_report = 30.0
         while process.poll() is None:

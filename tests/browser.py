@@ -1,7 +1,7 @@
 """Headless Chromium for the browser tests: Debian's build, driven by Playwright.
 
 Playwright never downloads a browser here; it drives ``/usr/bin/chromium``
-(installed by ``make test`` through ops/install_browser.sh).
+(installed by ``make test`` through ops/install_debian_package.sh).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def chromium_path() -> str:
     """Debian's Chromium, or a failure that says how to install it."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.fail("Chromium is not installed: run `make test` (ops/install_browser.sh)")
+        pytest.fail("Chromium is not installed: run `make test` (ops/install_debian_package.sh)")
     return path
 
 

@@ -1,0 +1,339 @@
+"""`make bench`: speed, memory and quality of the assistant, side by side with stock Rasa.
+
+Both variants are trained here on the same domain and data (ours with
+config.yml, stock with bench/stock_config.yml, what `rasa init` uses), each
+from an empty training cache, then served the same way (ops/servers.py:
+action server + Rasa server, REST channel, fresh SQLite databases) and put
+under the same load (bench/load.py). Writes bench/results/latest.json,
+summary.md and bench.png.
+
+``python -m bench.serving --smoke`` runs a few turns against the current
+model only: `make test` runs it so the harness cannot rot. It times nothing
+that a test asserts on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from bench.load import first_answer_seconds, load, open_days
+from ops.servers import AssistantStack, ManagedProcess, free_port, redis_server, wait_for_port
+from ops.settings import ROOT
+from ops.training import model_path, train
+
+RESULTS = ROOT / "bench" / "results"
+STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
+REFERENCE_NOW = "2026-11-25T11:00"
+TWO_WORKERS = "ours_2_workers"
+SEQUENTIAL_TURNS = 150
+LEVELS = [(5, 40), (20, 20), (50, 8)]  # simulated patients at once, messages each
+TARGETS = {
+    "sequential_p50_ms": ("<=", 40),
+    "sequential_p95_ms": ("<=", 100),
+    "users20_turns_per_s": (">=", 60),
+    "users20_p95_ms": ("<=", 500),
+    "rasa_peak_rss_mb": ("<=", 900),
+    "first_answer_s": ("<=", 15),
+    "training_s": ("<=", 300),
+}
+
+
+def say(text: str) -> None:
+    """Progress on stdout, stamped with the elapsed time."""
+    print(f"[{time.monotonic() - START:6.0f} s] {text}", flush=True)
+
+
+START = time.monotonic()
+
+
+def peak_rss_mb(process: ManagedProcess, with_children: bool = False) -> Optional[float]:
+    """Peak resident memory (VmHWM), MB: the process's, plus its workers' if asked.
+
+    Sanic workers are child processes; their peaks are added, which slightly
+    overstates the total (the peaks need not coincide) rather than hide it.
+    """
+    if process.process is None:
+        return None
+    pids = [process.process.pid]
+    if with_children:
+        children = Path(f"/proc/{pids[0]}/task/{pids[0]}/children")
+        pids += [int(p) for p in children.read_text().split()] if children.exists() else []
+    total_kb = 0
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total_kb += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0
+        )
+    return round(total_kb / 1024, 1) if total_kb else None
+
+
+def serve_and_load(
+    name: str,
+    model: Path,
+    folder: Path,
+    sequential: int,
+    levels: List[Tuple[int, int]],
+    endpoints: Path = ROOT / "endpoints.yml",
+    env: Optional[Dict[str, str]] = None,
+) -> Dict[str, Any]:
+    """Start the servers with ``model``, time the first answer, then apply the load."""
+    stack = AssistantStack(
+        model=model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        log_dir=folder / "logs",
+        endpoints=endpoints,
+        env_overrides={
+            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
+            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **(env or {}),
+        },
+    )
+    days = open_days(dt.date(2026, 11, 26), 45)
+    say(f"{name}: starting the servers")
+    started = time.perf_counter()
+    with stack:
+        first = first_answer_seconds(stack.rasa_url, started)
+        say(f"{name}: first answer {first:.1f} s after start; {sequential} turns, one patient")
+        runs: Dict[str, Any] = {"sequential": load(stack.rasa_url, 1, sequential, days, name)}
+        for users, turns in levels:
+            say(f"{name}: {users} patients at once, {turns} messages each")
+            runs[f"users{users}"] = load(stack.rasa_url, users, turns, days, name)
+        rasa, actions = stack.processes[1], stack.processes[0]
+        memory = {
+            "rasa_peak_rss_mb": peak_rss_mb(rasa, with_children=True),
+            "action_peak_rss_mb": peak_rss_mb(actions),
+        }
+    summaries = {key: run.summary() for key, run in runs.items()}
+    latencies = {key: [round(t.seconds * 1000, 2) for t in run.turns] for key, run in runs.items()}
+    return {"first_answer_s": round(first or -1, 2), **memory, "load": summaries, "ms": latencies}
+
+
+def two_workers(model: Path, folder: Path) -> Dict[str, Any]:
+    """Our model on two Sanic workers sharing a Redis lock store (same load)."""
+    port = free_port()
+    redis = redis_server(port, folder / "redis")
+    redis.start()
+    try:
+        wait_for_port(port, redis)
+        return serve_and_load(
+            TWO_WORKERS, model, folder, SEQUENTIAL_TURNS, LEVELS,
+            endpoints=ROOT / "endpoints-redis-lock.yml",
+            env={"SANIC_WORKERS": "2", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port),
+                 "REDIS_DB": "1"},
+        )  # fmt: skip
+    finally:
+        redis.stop()
+
+
+def trained(name: str, config: Optional[Path], work: Path) -> Tuple[Path, float]:
+    """Train a model from an empty cache; return it and the seconds it took."""
+    target = work / f"{name}.tar.gz"
+    started = time.perf_counter()
+    train(
+        target,
+        config=config,
+        log_file=work / f"train-{name}.log",
+        env={"RASA_CACHE_DIRECTORY": str(work / f"cache-{name}")},
+    )
+    return target, round(time.perf_counter() - started, 1)
+
+
+def nlu_figures(model: Path) -> Dict[str, Any]:
+    """Held-out and medical-speech figures (bench/nlu.py) for one model."""
+    from bench.nlu import evaluate_model
+
+    figures = evaluate_model(model)
+    return {
+        "held_out_accuracy": round(figures["held_out"]["accuracy"], 3),
+        "held_out_macro_f1": round(figures["held_out"]["macro_f1"], 3),
+        "back_pain_routing": round(figures["medical_speech"]["back_pain_routing"], 3),
+        "wrong_hip_back_routing": round(figures["medical_speech"]["wrong_hip_back_routing"], 3),
+        "parse_ms_median": round(figures["parse_ms_median"], 2),
+    }
+
+
+def flat(variant: Dict[str, Any]) -> Dict[str, Optional[float]]:
+    """The headline figures of one variant, by name."""
+    loads = variant["load"]
+    figures: Dict[str, Optional[float]] = {
+        "training_s": variant.get("training_s"),
+        "first_answer_s": variant["first_answer_s"],
+        "rasa_peak_rss_mb": variant["rasa_peak_rss_mb"],
+        "action_peak_rss_mb": variant["action_peak_rss_mb"],
+        "sequential_p50_ms": loads["sequential"]["p50_ms"],
+        "sequential_p95_ms": loads["sequential"]["p95_ms"],
+    }
+    for key, run in loads.items():
+        if key.startswith("users"):
+            figures[f"{key}_turns_per_s"] = run["turns_per_s"]
+            figures[f"{key}_p50_ms"] = run["p50_ms"]
+            figures[f"{key}_p95_ms"] = run["p95_ms"]
+    figures["errors"] = sum(
+        run["failed"] + run["lost"] + run["out_of_order"] for run in loads.values()
+    )
+    figures.update(variant.get("nlu", {}))
+    return figures
+
+
+def comparison(variants: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Each figure as ours (and ours on two workers), stock, and ours/stock."""
+    rows = []
+    ours_flat = flat(variants["ours"])
+    stock_flat = flat(variants["stock"]) if "stock" in variants else {}
+    scaled_flat = flat(variants[TWO_WORKERS]) if TWO_WORKERS in variants else {}
+    for key, value in ours_flat.items():
+        other = stock_flat.get(key)
+        ratio = round(value / other, 2) if value is not None and other else None
+        target = TARGETS.get(key)
+        met = None
+        if target is not None and value is not None:
+            met = value <= target[1] if target[0] == "<=" else value >= target[1]
+        rows.append(
+            {"figure": key, "ours": value, "ours_2_workers": scaled_flat.get(key),
+             "stock": other, "ratio": ratio, "target": target, "met": met}
+        )  # fmt: skip
+    return rows
+
+
+def markdown(result: Dict[str, Any]) -> str:
+    """A short report: the comparison table and the load table."""
+    lines = [
+        f"# Benchmark {result['finished']}",
+        "",
+        f"{result['machine']}; command: `{result['command']}`",
+        "",
+        "| figure | ours | ours, 2 workers + Redis lock | stock | ours/stock | target (ours) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in result["comparison"]:
+        target = "" if row["target"] is None else f"{row['target'][0]} {row['target'][1]}"
+        if row["met"] is not None:
+            target += " ✔" if row["met"] else " ✘ not met"
+        stock = "–" if row["stock"] is None else row["stock"]
+        ratio = "–" if row["ratio"] is None else row["ratio"]
+        scaled = "–" if row["ours_2_workers"] is None else row["ours_2_workers"]
+        lines.append(
+            f"| {row['figure']} | {row['ours']} | {scaled} | {stock} | {ratio} | {target} |"
+        )
+    lines += [
+        "",
+        "| variant | load | turns | turns/s | p50 ms | p95 ms | failed | lost | out of order |",
+    ]
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    for name in ("ours", TWO_WORKERS, "stock"):
+        variant = result["variants"].get(name)
+        for key, run in (variant or {}).get("load", {}).items():
+            lines.append(
+                f"| {name} | {key} | {run['turns']} | {run['turns_per_s']} | {run['p50_ms']}"
+                f" | {run['p95_ms']} | {run['failed']} | {run['lost']} | {run['out_of_order']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def chart(result: Dict[str, Any], path: Path) -> None:
+    """Latency distribution (one patient) and throughput against concurrent patients."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    colours = {"ours": "#2f6f5e", TWO_WORKERS: "#7fb8a4", "stock": "#b0563a"}
+    for name, variant in result["variants"].items():
+        ms = sorted(variant["ms"]["sequential"])
+        if ms:
+            left.plot(
+                ms, [i / len(ms) for i in range(1, len(ms) + 1)], label=name, color=colours[name]
+            )
+        levels = [
+            (run["users"], run) for key, run in variant["load"].items() if key != "sequential"
+        ]
+        users = [u for u, _ in levels]
+        right.plot(users, [r["turns_per_s"] for _, r in levels], "o-", color=colours[name],
+                   label=f"{name}: turns/s")  # fmt: skip
+        twin = right.twinx() if name == "ours" else right.figure.axes[-1]
+        twin.plot(users, [r["p95_ms"] for _, r in levels], "s--", color=colours[name], alpha=0.6,
+                  label=f"{name}: p95 ms")  # fmt: skip
+        twin.set_ylabel("p95 latency (ms, dashed)")
+    left.set_xscale("log")
+    left.set_xlabel("turn latency, one patient (ms, log scale)")
+    left.set_ylabel("share of turns at or below")
+    left.legend()
+    left.grid(alpha=0.3)
+    right.set_xlabel("patients talking at once")
+    right.set_ylabel("turns per second (solid)")
+    right.legend(loc="upper left")
+    right.grid(alpha=0.3)
+    figure.suptitle("Acupuncture clinic assistant against stock Rasa 3.6, same data, same machine")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main() -> None:
+    """Run the benchmark (or its smoke run) and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few turns, current model only")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    result: Dict[str, Any] = {
+        "command": "python -m bench.serving --smoke" if args.smoke else "make bench",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, "
+        f"Python {platform.python_version()}",
+        "variants": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
+        work = Path(scratch)
+        if args.smoke:
+            variant = serve_and_load("ours", model_path(), work / "ours", 8, [(2, 4)])
+            result["variants"]["ours"] = variant
+        else:
+            for name, config in (("ours", None), ("stock", STOCK_CONFIG)):
+                say(f"{name}: training from an empty cache")
+                model, seconds = trained(name, config, work)
+                variant = serve_and_load(name, model, work / name, SEQUENTIAL_TURNS, LEVELS)
+                variant["training_s"] = seconds
+                say(f"{name}: NLU figures")
+                variant["nlu"] = nlu_figures(model)
+                result["variants"][name] = variant
+                if name == "ours" and shutil.which("redis-server"):
+                    result["variants"][TWO_WORKERS] = two_workers(model, work / TWO_WORKERS)
+            from bench.dates import SPANS, coverage
+
+            if SPANS.exists():  # evaluation data from ../shared, not in the repository
+                result["date_coverage"] = round(coverage()["parsed_share"], 3)
+    result["comparison"] = comparison(result["variants"])
+    result["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    name = "smoke" if args.smoke else "latest"
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=1))
+    (args.out / f"{name}.md").write_text(markdown(result))
+    if not args.smoke:
+        chart(result, args.out / "bench.png")
+        (args.out / "summary.md").write_text(markdown(result))
+    print(markdown(result))
+    errors = sum(flat(v)["errors"] or 0 for v in result["variants"].values())
+    if errors:
+        say(f"{errors} failed, lost or out-of-order replies")
+        sys.exit(1)
+    say("done")
+
+
+if __name__ == "__main__":
+    main()
