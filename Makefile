@@ -72,8 +72,8 @@ test-unit: model
 	@echo "==> pytest"
 	@$(PY) -m pytest
 
-bench: setup redis  ## Speed, memory and quality against stock Rasa (about 20 min)
-	@$(PY) -m bench.serving
+bench: setup redis  ## Speed, memory and quality against stock Rasa (about 25 min)
+	@PYTHONWARNINGS=ignore $(PY) -m bench.serving
 
 bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing
 	@$(PY) -m bench.nlu

@@ -48,6 +48,9 @@ QUESTIONS = [
 ]
 
 
+TAKEN = re.compile(r"already booked|just been taken")
+
+
 def booking(day: str) -> List[Step]:
     """A whole first-visit booking on ``day`` ("tuesday 1 december")."""
     return [
@@ -57,7 +60,7 @@ def booking(day: str) -> List[Step]:
         Step("sam.taylor@example.com", r"been to the clinic before"),
         Step("first visit", r"Which day"),
         Step(day, r"What time on|no free times|fully booked|closed"),
-        Step("#?", r"anything the acupuncturist should know|Which day|What time"),
+        Step("#?", r"anything the acupuncturist should know|Which day|What time|already booked"),
         Step("nothing to add", r"Shall I book it|anything the acupuncturist|What time|Which day"),
         Step("yes", r"You're booked|taken|Which day|What time|anything"),
     ]
@@ -127,6 +130,7 @@ class SimulatedPatient:
         self.session, self.url, self.name, self.days = session, url, name, days
         self.conversation = 0
         self.buttons: List[str] = []
+        self.last_text = ""
 
     def scripts(self) -> List[List[Step]]:
         """The mix, rotated so that patients start at different points."""
@@ -158,6 +162,7 @@ class SimulatedPatient:
         if not replies:
             return TurnResult(elapsed, "lost", users, str(body))
         text = " ".join(r.get("text", "") for r in replies)
+        self.last_text = text
         self.buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
         if re.search(step.expect, text):
             return TurnResult(elapsed, "ok", users)
@@ -174,6 +179,11 @@ class SimulatedPatient:
                     break
                 results.append(await self.send(step, users, seed + sent))
                 sent += 1
+                # Another patient took the time meanwhile: pick again from
+                # the times offered now, as a person would.
+                while step.text.startswith("#") and TAKEN.search(self.last_text) and sent < turns:
+                    results.append(await self.send(step, users, seed + sent))
+                    sent += 1
             script_index += 1
             self.conversation += 1
 

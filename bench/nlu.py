@@ -73,6 +73,7 @@ def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]
     # Rasa logs every parse at debug level: print progress, not megabytes.
     configure_structlog(logging.WARNING)
     logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # checkpoint-restore chatter
     agent = Agent.load(str(model))
     intents, seconds = [], []
 
