@@ -34,7 +34,10 @@ def serve(rasa_port: int, action_port: int, website_port: int, console_port: int
     try:
         stack.start()
         url = stack.rasa_url
-        channels = ", ".join(c.rpartition(".")[2] for c in stack.channels_left_out) or "none"
+        # channels.telegram.ClinicTelegramInput -> Telegram
+        names = [c.rpartition(".")[2].removeprefix("Clinic").removesuffix("Input") for c in
+                 stack.channels_left_out]  # fmt: skip
+        channels = ", ".join(names) or "none"
         print(
             f"""
 The assistant is running.
@@ -58,6 +61,9 @@ Press Ctrl-C to stop.""",
         print("\n==> Stopping")
         return 0
     finally:
+        # A second Ctrl-C must not cut the clean-up short and orphan a server.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
 
 
