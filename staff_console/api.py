@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import urllib.parse
 from typing import Any, Dict, List, Optional
 
@@ -11,7 +10,7 @@ from sanic.response import HTTPResponse, json
 
 from actions.booking.store import STATUSES
 from staff_console import audit
-from staff_console.appointments import MAX_DAYS, appointment_record
+from staff_console.appointments import DEFAULT_DAYS, appointment_record, parse_day_range
 from staff_console.conversations import parse_filter
 from staff_console.reviews import Review
 from staff_console.service import Console, Listed
@@ -19,7 +18,6 @@ from staff_console.web import client_address, query_args
 
 api = Blueprint("api", url_prefix="/api")
 
-DEFAULT_DAYS = 7
 MAX_PAGE_SIZE = 100
 
 
@@ -76,19 +74,8 @@ async def appointments(request: Request) -> HTTPResponse:
     """Appointments from ``from`` to ``to`` (clinic days, inclusive; default a week)."""
     console = _console(request)
     args = query_args(request)
-    errors: List[str] = []
     today = console.settings.today_now().date()
-    try:
-        first = dt.date.fromisoformat(args["from"]) if args.get("from") else today
-        last = (
-            dt.date.fromisoformat(args["to"])
-            if args.get("to")
-            else first + dt.timedelta(days=DEFAULT_DAYS - 1)
-        )
-    except ValueError:
-        return _bad_request(["from and to must be dates such as 2026-12-01"])
-    if last < first or (last - first).days >= MAX_DAYS:
-        errors.append(f"the range must run forwards and cover at most {MAX_DAYS} days")
+    first, last, errors = parse_day_range(args, today, DEFAULT_DAYS)
     status = args.get("status") or None
     if status is not None and status not in STATUSES:
         errors.append(f"status must be one of {', '.join(STATUSES)}")

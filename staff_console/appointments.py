@@ -14,6 +14,40 @@ import sqlalchemy as sa
 from actions.booking.store import STATUSES, Appointment, AppointmentStore, appointments
 
 MAX_DAYS = 92  # one export or listing covers at most about a quarter
+DEFAULT_DAYS = 7  # a listing without a range shows a week
+
+
+def parse_day_range(
+    args: Dict[str, str], today: dt.date, default_days: int
+) -> Tuple[dt.date, dt.date, List[str]]:
+    """``from``/``to`` (or ``days``) of a query: today and ``default_days`` by default.
+
+    Returns the range to use (a default where a value was wrong) and the errors.
+    """
+    errors: List[str] = []
+    try:
+        first = dt.date.fromisoformat(args["from"]) if args.get("from") else today
+    except ValueError:
+        errors.append("'from' must be a date such as 2026-12-01")
+        first = today
+    days = default_days
+    if args.get("days"):
+        days = int(args["days"]) if args["days"].isdigit() else 0
+        if not 1 <= days <= MAX_DAYS:
+            errors.append(f"'days' must be between 1 and {MAX_DAYS}")
+            days = default_days
+    last = first + dt.timedelta(days=days - 1)
+    if args.get("to"):
+        try:
+            last = dt.date.fromisoformat(args["to"])
+        except ValueError:
+            errors.append("'to' must be a date such as 2026-12-07")
+    if last < first or (last - first).days >= MAX_DAYS:
+        errors.append(f"the range must run forwards and cover at most {MAX_DAYS} days")
+        last = first + dt.timedelta(days=default_days - 1)
+    return first, last, errors
+
+
 STATUS_LABELS = {
     "booked": "Booked",
     "cancelled": "Cancelled",

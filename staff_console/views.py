@@ -19,7 +19,7 @@ from actions.clinic_profile import load_profile
 from actions.knowledge import load_conditions
 from ops.settings import ROOT
 from staff_console import audit
-from staff_console.appointments import MAX_DAYS, to_csv
+from staff_console.appointments import DEFAULT_DAYS, parse_day_range, to_csv
 from staff_console.conversations import ConversationFilter, parse_filter
 from staff_console.service import Console
 from staff_console.web import (
@@ -37,7 +37,6 @@ from staff_console.web import (
 pages = Blueprint("pages")
 
 LOGIN_COOKIE_SECONDS = 3600
-DEFAULT_DAYS = 7
 AUDIT_PAGE_SIZE = 100
 
 
@@ -306,32 +305,9 @@ async def add_note(request: Request) -> HTTPResponse:
 
 
 def _day_range(request: Request, default_days: int) -> Tuple[dt.date, dt.date, List[str]]:
-    """``from``/``to`` (or ``days``) from the query; today and ``default_days`` by default."""
-    console = _console(request)
-    args = query_args(request)
-    errors: List[str] = []
-    today = console.settings.today_now().date()
-    try:
-        first = dt.date.fromisoformat(args["from"]) if args.get("from") else today
-    except ValueError:
-        errors.append("'from' must be a date such as 2026-12-01")
-        first = today
-    days = default_days
-    if args.get("days"):
-        days = int(args["days"]) if args["days"].isdigit() else 0
-        if not 1 <= days <= MAX_DAYS:
-            errors.append(f"'days' must be between 1 and {MAX_DAYS}")
-            days = default_days
-    last = first + dt.timedelta(days=days - 1)
-    if args.get("to"):
-        try:
-            last = dt.date.fromisoformat(args["to"])
-        except ValueError:
-            errors.append("'to' must be a date such as 2026-12-07")
-    if last < first or (last - first).days >= MAX_DAYS:
-        errors.append(f"the range must run forwards and cover at most {MAX_DAYS} days")
-        last = first + dt.timedelta(days=default_days - 1)
-    return first, last, errors
+    """The query's day range, in the clinic's days."""
+    today = _console(request).settings.today_now().date()
+    return parse_day_range(query_args(request), today, default_days)
 
 
 @pages.get("/appointments")
