@@ -26,68 +26,41 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
 
-def load_without_tracing_training(
-    model_class: Type[RasaModel],
-    model_file_name: str,
-    model_data_example: RasaModelData,
-    predict_data_example: Optional[RasaModelData],
-    finetune_mode: bool,
-    *args: Any,
-    **kwargs: Any,
-) -> RasaModel:
-    """``RasaModel.load`` with its weight-building step run eagerly."""
-    config = kwargs.get("config", {})
-    wanted = config.get(RUN_EAGERLY, False)
-    kwargs["config"] = {**config, RUN_EAGERLY: True}
-    loader = super(model_class, model_class).load  # RasaModel.load, bound to the class
-    model = loader(model_file_name, model_data_example, None, finetune_mode, *args, **kwargs)
-    # Back to graph mode for predictions, and trace the predict function now
-    # rather than at the first patient's message.
-    model.run_eagerly = wanted
-    model.config[RUN_EAGERLY] = wanted
-    if not finetune_mode and predict_data_example:
-        model.run_inference(predict_data_example)
-    return model
+class EagerlyBuiltModel(RasaModel):
+    """A Rasa network whose ``load`` builds it eagerly (mixed in before DIET or TED)."""
+
+    @classmethod
+    def load(
+        cls,
+        model_file_name: str,
+        model_data_example: RasaModelData,
+        predict_data_example: Optional[RasaModelData] = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> RasaModel:
+        """``RasaModel.load`` with its weight-building step run eagerly."""
+        config = kwargs.get("config", {})
+        wanted = config.get(RUN_EAGERLY, False)
+        kwargs["config"] = {**config, RUN_EAGERLY: True}
+        model = super().load(
+            model_file_name, model_data_example, None, finetune_mode, *args, **kwargs
+        )
+        # Back to graph mode for predictions, and trace the predict function now
+        # rather than at the first patient's message.
+        model.run_eagerly = wanted
+        model.config[RUN_EAGERLY] = wanted
+        if not finetune_mode and predict_data_example:
+            model.run_inference(predict_data_example)
+        return model
 
 
-class FastLoadingDIET(DIET):
+class FastLoadingDIET(EagerlyBuiltModel, DIET):
     """DIET whose ``load`` does not trace the training function."""
 
-    @classmethod
-    def load(  # type: ignore[override]
-        cls,
-        model_file_name: str,
-        model_data_example: RasaModelData,
-        predict_data_example: Optional[RasaModelData] = None,
-        finetune_mode: bool = False,
-        *args: Any,
-        **kwargs: Any,
-    ) -> RasaModel:
-        """Load weights into a network built eagerly."""
-        return load_without_tracing_training(
-            cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-            *args, **kwargs,
-        )  # fmt: skip
 
-
-class FastLoadingTED(TED):
+class FastLoadingTED(EagerlyBuiltModel, TED):
     """TED whose ``load`` does not trace the training function."""
-
-    @classmethod
-    def load(  # type: ignore[override]
-        cls,
-        model_file_name: str,
-        model_data_example: RasaModelData,
-        predict_data_example: Optional[RasaModelData] = None,
-        finetune_mode: bool = False,
-        *args: Any,
-        **kwargs: Any,
-    ) -> RasaModel:
-        """Load weights into a network built eagerly."""
-        return load_without_tracing_training(
-            cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-            *args, **kwargs,
-        )  # fmt: skip
 
 
 @DefaultV1Recipe.register(
