@@ -8,12 +8,16 @@ an edit takes effect on the next answer without restarting anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
-from typing import Any, Dict, Tuple, Type, TypeVar
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
 import pydantic
 import yaml
+from pydantic.error_wrappers import ErrorWrapper
+from pydantic.fields import MAPPING_LIKE_SHAPES, SHAPE_SINGLETON, SHAPE_TUPLE, ModelField
 
 CLINIC_DIR_ENV = "CLINIC_DATA_DIR"
 DEFAULT_CLINIC_DIR = Path(__file__).resolve().parent.parent / "clinic"
@@ -58,8 +62,13 @@ def parse_model(text: str, model: Type[Model], source: str = "<text>") -> Model:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ClinicDataError(f"{source}: not valid YAML: {error}") from error
+    except RecursionError as error:  # PyYAML composes nested lists recursively
+        raise ClinicDataError(f"{source}: not valid YAML: nested too deeply") from error
     if not isinstance(raw, dict):
         raise ClinicDataError(f"{source}: expected a mapping at the top level")
+    for key in raw:
+        if not isinstance(key, str):  # "1:", "yes:" or "null:" at the top level
+            raise ClinicDataError(f"{source}: {key!r} is not a field name")
     try:
         return model.parse_obj(raw)
     except pydantic.ValidationError as error:
@@ -71,12 +80,86 @@ def parse_model(text: str, model: Type[Model], source: str = "<text>") -> Model:
 
 
 class StrictModel(pydantic.BaseModel):
-    """Base model: unknown fields are errors (they are usually typos)."""
+    """Base model: unknown fields are errors (they are usually typos).
+
+    Values that pydantic would otherwise quietly turn into something else than
+    the clinic wrote are errors too; see :func:`reinterpreted`.
+    """
 
     class Config:
-        """Reject unknown fields and blank text everywhere."""
+        """Reject unknown fields, blank text, infinities and NaN everywhere."""
 
         extra = pydantic.Extra.forbid
         anystr_strip_whitespace = True
         min_anystr_length = 1
         allow_mutation = False
+        allow_inf_nan = False
+
+    @pydantic.validator("*", pre=True)
+    def written_as_meant(cls, value: Any, field: ModelField) -> Any:
+        """Refuse a YAML value that would load as something else than was written."""
+        found = reinterpreted(value, field)
+        if found:
+            where, problem = found  # where inside the field, such as ("saturday", 0, 0)
+            raise pydantic.ValidationError(
+                [ErrorWrapper(ValueError(problem), loc=where)], StrictModel
+            )
+        return value
+
+
+_NOT_A_MAPPING = "expected a mapping (name: value lines), not a list"
+_TIME_TEXT = re.compile(r"\s*\d{1,2}:\d{2}(:\d{2})?\s*")
+_DATE_TEXT = re.compile(r"\s*\d{4}-\d{1,2}-\d{1,2}\s*")
+
+
+def reinterpreted(
+    value: Any, field: ModelField, where: Tuple[Any, ...] = ()
+) -> Optional[Tuple[Tuple[Any, ...], str]]:
+    """Where and why ``value`` would load as something else than was written, if it would.
+
+    pydantic reads YAML's ``yes``/``no``/``on``/``off`` (booleans) as the text
+    "True" or the number 1, truncates 7.5 to 7, reads a number as seconds
+    since midnight or since 1970 for a time or date (an unquoted ``10:00`` is
+    the number 600 in YAML, so 00:10), and turns a list of pairs into a mapping.
+    """
+    if value is None:
+        return None
+    if field.shape in MAPPING_LIKE_SHAPES:
+        if isinstance(value, list):  # pydantic would read a list of pairs as a mapping
+            return where, _NOT_A_MAPPING
+        if not isinstance(value, dict) or not field.sub_fields:
+            return None  # pydantic reports a wrong shape itself
+        items = [(key, item, field.sub_fields[0]) for key, item in value.items()]
+    elif field.shape != SHAPE_SINGLETON or field.sub_fields:
+        if not isinstance(value, (list, tuple)) or not field.sub_fields:
+            return None  # pydantic reports a wrong shape itself
+        parts = field.sub_fields if field.shape == SHAPE_TUPLE else field.sub_fields * len(value)
+        items = list(zip(range(len(value)), value, parts, strict=False))
+    else:
+        problem = _reinterpreted_scalar(value, field.type_)
+        return (where, problem) if problem else None
+    for key, item, inner in items:
+        found = reinterpreted(item, inner, (*where, key))
+        if found:
+            return found
+    return None
+
+
+def _reinterpreted_scalar(value: Any, kind: Any) -> Optional[str]:
+    if not isinstance(kind, type):
+        return None
+    if issubclass(kind, pydantic.BaseModel):  # a section such as ``booking:``
+        return _NOT_A_MAPPING if isinstance(value, list) else None
+    if isinstance(value, bool) and not issubclass(kind, bool):
+        return f"{value} is a yes/no value (YAML reads unquoted yes, no, on, off so): use quotes"
+    written_as_text = isinstance(value, str)
+    if issubclass(kind, dt.time) and not isinstance(value, dt.time):
+        if not (written_as_text and _TIME_TEXT.fullmatch(value)):
+            hint = " (YAML reads an unquoted 10:00 as 600)" if isinstance(value, int) else ""
+            return f'expected a time in quotes such as "09:00", got {value!r}{hint}'
+    elif issubclass(kind, dt.date) and not isinstance(value, dt.date):
+        if not (written_as_text and _DATE_TEXT.fullmatch(value)):
+            return f"expected a date such as 2026-12-25, got {value!r}"
+    elif issubclass(kind, int) and not issubclass(kind, bool) and isinstance(value, float):
+        return None if value.is_integer() else f"expected a whole number, got {value!r}"
+    return None

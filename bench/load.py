@@ -18,7 +18,7 @@ import re
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import aiohttp
 
@@ -94,6 +94,8 @@ class LoadResult:
     users: int
     wall_seconds: float
     turns: List[TurnResult] = field(default_factory=list)
+    # (conversation id, message, reply text) of every answered turn, in order
+    transcripts: List[Tuple[str, str, str]] = field(default_factory=list)
 
     def summary(self) -> Dict[str, Any]:
         """Latency percentiles (ms), throughput and the error counts."""
@@ -126,11 +128,23 @@ def percentile(ordered: Sequence[float], share: float) -> float:
 class SimulatedPatient:
     """One patient with their own conversation id, holding scripted conversations."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, name: str, days: List[str]):
-        self.session, self.url, self.name, self.days = session, url, name, days
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        url: Union[str, Sequence[str]],
+        name: str,
+        days: List[str],
+    ):
+        # Several URLs: one message to each Rasa process in turn, so that a
+        # patient's consecutive messages land on different processes.
+        self.urls = [url] if isinstance(url, str) else list(url)
+        self.session, self.name, self.days = session, name, days
         self.conversation = 0
+        self.sent = 0
         self.buttons: List[str] = []
         self.last_text = ""
+        # (conversation id, message sent, reply text) for every turn
+        self.transcript: List[Tuple[str, str, str]] = []
 
     def scripts(self) -> List[List[Step]]:
         """The mix, rotated so that patients start at different points."""
@@ -149,9 +163,11 @@ class SimulatedPatient:
             "sender": f"{self.name}-{self.conversation}",
             "message": self.message_for(step, index),
         }
+        url = self.urls[self.sent % len(self.urls)]
+        self.sent += 1
         started = time.perf_counter()
         try:
-            async with self.session.post(self.url, json=body) as response:
+            async with self.session.post(url, json=body) as response:
                 payload = await response.text()
                 elapsed = time.perf_counter() - started
                 if response.status != 200:
@@ -163,6 +179,7 @@ class SimulatedPatient:
             return TurnResult(elapsed, "lost", users, str(body))
         text = " ".join(r.get("text", "") for r in replies)
         self.last_text = text
+        self.transcript.append((body["sender"], body["message"], text))
         self.buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
         if re.search(step.expect, text):
             return TurnResult(elapsed, "ok", users)
@@ -189,24 +206,30 @@ class SimulatedPatient:
 
 
 async def run_load(
-    base_url: str, users: int, turns_per_user: int, days: List[str], tag: str
+    base_url: Union[str, Sequence[str]], users: int, turns_per_user: int, days: List[str], tag: str
 ) -> LoadResult:
-    """``users`` patients at once, each sending ``turns_per_user`` messages."""
+    """``users`` patients at once, each sending ``turns_per_user`` messages.
+
+    With several base URLs, each patient sends to them in turn.
+    """
+    bases = [base_url] if isinstance(base_url, str) else list(base_url)
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=users)
     results: List[TurnResult] = []
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        url = f"{base_url}/webhooks/rest/webhook"
+        urls = [f"{base}/webhooks/rest/webhook" for base in bases]
         patients = [
-            SimulatedPatient(session, url, f"{tag}-u{users}-p{n}", days[n::users] or days)
+            SimulatedPatient(session, urls[n % len(urls) :] + urls[: n % len(urls)],
+                             f"{tag}-u{users}-p{n}", days[n::users] or days)
             for n in range(users)
-        ]
+        ]  # fmt: skip
         started = time.perf_counter()
         await asyncio.gather(
             *(p.talk(turns_per_user, users, results, seed=n) for n, p in enumerate(patients))
         )
         wall = time.perf_counter() - started
-    return LoadResult(users, wall, results)
+    transcripts = [turn for patient in patients for turn in patient.transcript]
+    return LoadResult(users, wall, results, transcripts)
 
 
 def load(base_url: str, users: int, turns_per_user: int, days: List[str], tag: str) -> LoadResult:

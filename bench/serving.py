@@ -162,7 +162,7 @@ def two_workers(model: Path, folder: Path) -> Dict[str, Any]:
         wait_for_port(port, redis)
         return serve_and_load(
             TWO_WORKERS, model, folder, SEQUENTIAL_TURNS, LEVELS,
-            endpoints=ROOT / "endpoints-redis-lock.yml",
+            endpoints=ROOT / "endpoints-production.yml",
             env={"SANIC_WORKERS": "2", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port),
                  "REDIS_DB": "1"},
         )  # fmt: skip

@@ -9,7 +9,8 @@ Differences from Rasa's built-in ``facebook`` channel:
   long for quick replies, the choices are numbered in the text and the quick
   replies carry the numbers;
 * Graph API calls run in a thread: the fbmessenger client is blocking;
-* an optional Graph API base URL (a proxy or a test double).
+* an optional Graph API base URL (a proxy or a test double);
+* messages pass the edge limits (channels/guard.py) first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 
 logger = logging.getLogger(__name__)
@@ -157,7 +159,9 @@ class ClinicFacebookInput(FacebookInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The verification endpoint and the webhook Messenger posts to."""
         blueprint = Blueprint("fb_webhook", __name__)
-        handle = resolve_numbered_replies(blueprint, on_new_message)
+        guard = edge_guard()
+        guard.limit_request_size(blueprint)
+        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

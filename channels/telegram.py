@@ -8,7 +8,8 @@ Differences from Rasa's built-in ``telegram`` channel:
 * the webhook is registered once the server runs, in its event loop;
 * buttons are stacked one per row (long titles stay readable on a phone),
   tapping one is acknowledged, and a typed number also picks one;
-* an optional API base URL, for a self-hosted Bot API server.
+* an optional API base URL, for a self-hosted Bot API server;
+* messages pass the edge limits (channels/guard.py) first.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, resolve_numbered_replies
 
 logger = logging.getLogger(__name__)
@@ -123,7 +125,9 @@ class ClinicTelegramInput(TelegramInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The webhook Telegram posts updates to."""
         blueprint = Blueprint("telegram_webhook", __name__)
-        handle = resolve_numbered_replies(blueprint, on_new_message)
+        guard = edge_guard()
+        guard.limit_request_size(blueprint)
+        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
         bot = self.get_output_channel()
 
         @blueprint.listener("after_server_start")

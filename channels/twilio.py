@@ -7,7 +7,8 @@ Differences from Rasa's built-in ``twilio`` channel:
 * replies go from the number the patient wrote to, so one webhook serves an
   SMS number and a WhatsApp sender alike;
 * buttons become numbered options, and a numeric answer picks one;
-* sending runs in a thread: Twilio's client is blocking.
+* sending runs in a thread: Twilio's client is blocking;
+* messages pass the edge limits (channels/guard.py) first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 
 logger = logging.getLogger(__name__)
@@ -112,7 +114,9 @@ class ClinicTwilioInput(TwilioInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The webhook Twilio posts incoming messages to."""
         blueprint = Blueprint("twilio_webhook", __name__)
-        handle = resolve_numbered_replies(blueprint, on_new_message)
+        guard = edge_guard()
+        guard.limit_request_size(blueprint)
+        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

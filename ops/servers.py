@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -40,6 +41,8 @@ class ManagedProcess:
     command: List[str]
     env: Mapping[str, str]
     log_file: Path
+    user: Optional[str] = None  # run as this account (needs root), e.g. PostgreSQL
+    stop_signal: int = signal.SIGTERM
     process: Optional[subprocess.Popen] = field(default=None, init=False)
 
     def start(self) -> None:
@@ -54,6 +57,8 @@ class ManagedProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own group: Ctrl-C is handled by us
+            user=self.user,
+            group=pwd.getpwnam(self.user).pw_gid if self.user else None,
         )
         log.close()
 
@@ -65,7 +70,7 @@ class ManagedProcess:
         """SIGTERM the process group, then SIGKILL after ``timeout`` seconds."""
         if self.process is None or self.process.poll() is not None:
             return
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        for sig, wait in ((self.stop_signal, timeout), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(self.process.pid, sig)
             except ProcessLookupError:
@@ -164,6 +169,7 @@ class AssistantStack:
     action_port: int = 5055
     website_port: Optional[int] = None  # None: no website
     console_port: Optional[int] = None  # None: no staff console
+    more_rasa_ports: List[int] = field(default_factory=list)  # more Rasa processes
     endpoints: Path = ROOT / "endpoints.yml"
     log_dir: Path = LOG_DIR
     env_overrides: Dict[str, str] = field(default_factory=dict)
@@ -209,31 +215,15 @@ class AssistantStack:
             env, target=self.log_dir / "credentials.yml"
         )
         actions = action_server(self.action_port, env, self.log_dir)
-        rasa = ManagedProcess(
-            "Rasa server",
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "run",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(self.endpoints),
-                "--credentials",
-                str(credentials),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--cors",
-                *env["CORS_ORIGINS"].split(),
-            ],
-            env,
-            self.log_dir / "rasa.log",
-        )
+        rasa = self._rasa_server(self.rasa_port, "", credentials, env)
         self.processes = [actions, rasa]
         ready = [(f"{self.action_url}/health", actions), (f"{self.rasa_url}/webhooks/rest/", rasa)]
+        # One at a time after the first: two Rasa processes creating the
+        # tracker store's tables at the same moment can fail in PostgreSQL.
+        for number, port in enumerate(self.more_rasa_ports, start=2):
+            more = self._rasa_server(port, f" {number}", credentials, env)
+            self.processes.append(more)
+            ready.append((f"http://127.0.0.1:{port}/webhooks/rest/", more))
         if self.website_port is not None:
             website = website_server(self.website_port, env, self.log_dir)
             self.processes.append(website)
@@ -242,15 +232,42 @@ class AssistantStack:
             console = staff_console_server(self.console_port, env, self.log_dir)
             self.processes.append(console)
             ready.append((f"{self.console_url}/healthz", console))
+        later = {id(p) for p in self.processes[2:] if p.name.startswith("Rasa server")}
         try:
             for process in self.processes:
-                process.start()
+                if id(process) not in later:
+                    process.start()
             for url, process in ready:
+                if id(process) in later:
+                    process.start()
                 wait_for_http(url, process)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _rasa_server(
+        self, port: int, number: str, credentials: Path, env: Mapping[str, str]
+    ) -> ManagedProcess:
+        return ManagedProcess(
+            f"Rasa server{number}",
+            [sys.executable, "-m", "rasa", "run", "--model", str(self.model),
+             "--endpoints", str(self.endpoints), "--credentials", str(credentials),
+             "--interface", "127.0.0.1", "--port", str(port),
+             "--cors", *env["CORS_ORIGINS"].split()],
+            env,
+            self.log_dir / f"rasa{number.strip()}.log",
+        )  # fmt: skip
+
+    @property
+    def rasa_processes(self) -> List[ManagedProcess]:
+        """The Rasa server processes, in port order."""
+        return [p for p in self.processes if p.name.startswith("Rasa server")]
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        """Base URLs of every Rasa process."""
+        return [f"http://127.0.0.1:{p}" for p in (self.rasa_port, *self.more_rasa_ports)]
 
     def stop(self) -> None:
         """Stop everything this stack started."""

@@ -50,6 +50,18 @@ def test_overlapping_appointment_is_refused(store: AppointmentStore) -> None:
     store.book(new_appointment(TEN + dt.timedelta(minutes=75)))  # 11:15 is free
 
 
+def test_asking_again_for_the_same_booking_returns_it_once(store: AppointmentStore) -> None:
+    """A retry after a timeout whose first request committed: no second row, no "taken"."""
+    first = store.book(new_appointment())
+    again = store.book(new_appointment())
+    assert again == first
+    assert count_appointments(store.url) == 1
+    with pytest.raises(SlotTakenError):  # another conversation still cannot take it
+        store.book(new_appointment(conversation_id="conversation-2"))
+    store.cancel(first.reference)
+    assert store.book(new_appointment()).reference != first.reference
+
+
 def test_same_slot_race_lets_exactly_one_win(tmp_path: Path) -> None:
     """Two conversations, two connections, the same time, the same instant."""
     url = f"sqlite:///{tmp_path / 'race.db'}"

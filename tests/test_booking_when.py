@@ -43,6 +43,10 @@ D, T = dt.date, dt.time
         ("in two weeks", When(D(2026, 12, 8))),
         ("morning please", When(None, None, "morning")),
         ("Dec 1st at 9", When(D(2026, 12, 1), T(9, 0))),
+        # A weekday said with a date only repeats it; the date wins.
+        ("thursday 3 december", When(D(2026, 12, 3))),
+        ("friday the 4th at 10", When(D(2026, 12, 4), T(10, 0))),
+        ("monday 7th of december", When(D(2026, 12, 7))),
         ("blah blah", When()),
         ("", When()),
         ("🙂🙂", When()),

@@ -74,7 +74,10 @@ DECLARED = yaml.safe_load((ROOT / "credentials.yml").read_text())
 
 def test_unconfigured_messaging_channels_are_left_out() -> None:
     enabled, left_out = configured_channels(DECLARED, {"CORS_ORIGINS": "http://x"})
-    assert list(enabled) == ["rest", "channels.website_socketio.WebsiteSocketIOInput"]
+    assert list(enabled) == [
+        "channels.rest.ClinicRestInput",
+        "channels.website_socketio.WebsiteSocketIOInput",
+    ]
     assert len(left_out) == 3
 
 

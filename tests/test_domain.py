@@ -45,7 +45,11 @@ def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -
     used_text = (ROOT / "data" / "rules.yml").read_text() + (
         ROOT / "data" / "stories.yml"
     ).read_text()
-    used_text += "".join(p.read_text() for p in (ROOT / "actions").rglob("*.py"))
+    used_text += "".join(
+        p.read_text()
+        for package in ("actions", "rasa_extensions", "channels")
+        for p in (ROOT / package).rglob("*.py")
+    )
     asked_by_forms = {
         f"utter_ask_{slot}"
         for form in domain["forms"].values()

@@ -427,3 +427,30 @@ def test_telegram_webhook_is_registered_with_its_secret_at_start(
     assert fake.webhooks == [
         {"url": TELEGRAM["TELEGRAM_WEBHOOK_URL"], "secret_token": TELEGRAM["TELEGRAM_SECRET_TOKEN"]}
     ]
+
+
+@pytest.mark.parametrize(
+    "make_patient",
+    [TelegramPatient, SmsPatient, MessengerPatient],
+    ids=["telegram", "sms", "messenger"],
+)
+def test_a_message_over_the_length_limit_gets_the_clear_reply(
+    stack: AssistantStack,
+    fake: FakeProviders,
+    make_patient: Callable[[AssistantStack, FakeProviders], Patient],
+) -> None:
+    patient = make_patient(stack, fake)
+    turn = patient.say("my back hurts " * 100)  # 1,400 characters; the limit is 1,000
+    assert "too long for me to read" in turn.text and "under 1000 characters" in turn.text
+    assert "Lower back pain" not in turn.text  # not passed on to the assistant
+    assert "Monday" in patient.say("when are you open").text
+
+
+def test_an_sms_sender_over_the_rate_limit_is_told_once(
+    stack: AssistantStack, fake: FakeProviders
+) -> None:
+    patient = SmsPatient(stack, fake)
+    for _ in range(20):  # the default: 20 messages a minute
+        assert "faster than I can answer" not in patient.say("hi").text
+    assert "faster than I can answer" in patient.say("hi").text
+    assert patient.say("hi").text == ""  # told once a window: no SMS after SMS to pay for

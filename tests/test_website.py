@@ -8,6 +8,7 @@ appointment the way a visitor would: typing and clicking in the widget.
 from __future__ import annotations
 
 import json
+import queue
 import sqlite3
 import urllib.request
 from typing import Iterator
@@ -143,3 +144,26 @@ def test_widget_bundle_is_served_locally_without_third_party_fonts(site: Assista
         bundle = response.read()
         assert response.headers["Content-Type"].startswith("application/javascript")
     assert b"fonts.googleapis.com" not in bundle and len(bundle) > 100_000
+
+
+def test_socket_messages_pass_the_edge_limits(site: AssistantStack) -> None:
+    """A widget message over the length limit gets the clear reply; malformed events are dropped."""
+    client = socketio.Client(reconnection=False)
+    sessions: queue.Queue[str] = queue.Queue()
+    replies: queue.Queue[str] = queue.Queue()
+    client.on("session_confirm", lambda session_id: sessions.put(session_id))
+    client.on("bot_uttered", lambda data: replies.put(data.get("text", "")))
+    client.connect(site.rasa_url, headers={"Origin": site.website_url}, transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": None})
+        session_id = sessions.get(timeout=10)
+        client.emit("user_uttered", {"message": "my hip hurts " * 100, "session_id": session_id})
+        assert "too long for me to read" in replies.get(timeout=30)
+        client.emit("user_uttered", "not an object")
+        client.emit("user_uttered", {"message": {"text": "hi"}, "session_id": session_id})
+        client.emit("user_uttered", {"message": "hi", "session_id": ["a"]})
+        client.emit("user_uttered", {"message": "when are you open", "session_id": session_id})
+        answer = replies.get(timeout=30)  # the malformed ones got nothing, this one its answer
+        assert "Monday" in answer, answer
+    finally:
+        client.disconnect()

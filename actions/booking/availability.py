@@ -39,10 +39,15 @@ def day_problem(
     return None
 
 
-def taken_on(profile: ClinicProfile, day: dt.date, store: AppointmentStore) -> Set[dt.datetime]:
-    """Grid cells already claimed on ``day``, from the clinic's midnight to midnight."""
+def taken_on(
+    profile: ClinicProfile,
+    day: dt.date,
+    store: AppointmentStore,
+    except_conversation: Optional[str] = None,
+) -> Set[dt.datetime]:
+    """Grid cells claimed on ``day`` (clinic midnight to midnight), but not by this conversation."""
     start = dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone)
-    return store.taken_cells(start, start + dt.timedelta(days=1))
+    return store.taken_cells(start, start + dt.timedelta(days=1), except_conversation)
 
 
 def candidate_starts(profile: ClinicProfile, day: dt.date, minutes: int) -> List[dt.datetime]:

@@ -14,8 +14,11 @@ _NAME_PREFIX = re.compile(
     r"this is|call me|it is)\s+",
     re.IGNORECASE,
 )
-_NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?$", re.UNICODE)
-_EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+_NAME_SEPARATORS = " '’.-"
+# \Z, not $: "$" also matches before a final newline ("Ann\n").
+_NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?\Z", re.UNICODE)
+# An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
+_EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
 
 def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
@@ -27,30 +30,46 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         return None, "utter_name_too_long"
     if any(ch.isdigit() for ch in name):
         return None, "utter_name_has_digits"
-    if len(name.split()) > 5 or not _NAME_CHARACTERS.match(name):
+    if len(name.split()) > 5 or not _is_name(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
-        name = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
+        recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
+        # Kept as typed when recasing would break it: "KİRAZ" would become "Ki̇raz"
+        # (a dangling combining dot) and "ŉ" upper-cases to two characters.
+        if _is_name(recased) and len(recased) <= MAX_NAME_LENGTH:
+            name = recased
     return name, None
+
+
+def _is_name(name: str) -> bool:
+    """Words of letters (not "¼" or "Ⅳ", which the regex allows) joined by single separators."""
+    return bool(_NAME_CHARACTERS.match(name)) and all(
+        ch.isalpha() or ch in _NAME_SEPARATORS for ch in name
+    )
 
 
 def find_email(text: str) -> Optional[str]:
     """A syntactically valid, normalised email address in ``text``, if any."""
     for candidate in _EMAIL_CANDIDATE.findall(text):
-        try:
-            checked = validate_email(candidate.strip("."), check_deliverability=False)
-        except EmailNotValidError:
-            continue
-        return str(checked.normalized)
+        # As typed first (o'brien@...), then without quotes around it ('ann@...').
+        for address in dict.fromkeys((candidate.strip("."), candidate.strip(".'"))):
+            try:
+                checked = validate_email(address, check_deliverability=False)
+            except EmailNotValidError:
+                continue
+            return str(checked.normalized)
     return None
 
 
 def find_phone(text: str, region: str) -> Optional[str]:
     """A valid phone number in ``text`` in E.164 form (``+447700900123``), if any."""
-    for match in phonenumbers.PhoneNumberMatcher(
-        text, region, leniency=phonenumbers.Leniency.VALID
-    ):
-        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    # Then without email addresses: in "07700 900123 1984ann@example.com" the
+    # matcher reads "07700 900123 1984" as one (invalid) number.
+    for searched in (text, _EMAIL_CANDIDATE.sub(" ", text)):
+        for match in phonenumbers.PhoneNumberMatcher(
+            searched, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 

@@ -168,7 +168,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         wanted = dt.datetime.combine(day, dt.time.fromisoformat(str(value)), tzinfo=profile.zone)
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
-            taken = taken_on(profile, day, get_store())
+            taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
         except Exception:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", phone=profile.phone
@@ -351,11 +351,16 @@ class ValidateManageBookingForm(DateTimeValidation):
         """A six-character reference in the message."""
         if not asked(tracker, "booking_reference") or not is_answer(tracker):
             return {}
+        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+
         text = user_text(tracker).upper()
-        # "k7r m3d" or "K7R-M3D" as well as "my ref is K7RM3D"
-        compact = re.sub(r"[\s-]", "", text) if len(text) <= 12 else text
-        match = re.search(r"\b([A-Z0-9]{6})\b", compact)
-        return {"booking_reference": match.group(1).upper() if match else "unparsed"}
+        # "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
+        # alphabet), and "k7r m3d" or "K7R-M3D" when that is all the message says.
+        reference = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
+        match = reference.search(text)
+        if match is None and len(text) <= 12:
+            match = reference.search(re.sub(r"[\s-]", "", text))
+        return {"booking_reference": match.group(1) if match else "unparsed"}
 
     async def validate_booking_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

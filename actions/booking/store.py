@@ -203,13 +203,44 @@ class AppointmentStore:
         return found
 
     def book(self, wanted: NewAppointment) -> Appointment:
-        """Store the appointment and claim its time, all or nothing.
+        """Store the appointment and claim its time, all or nothing; at most once.
+
+        Asking again for what a conversation already booked returns that
+        booking: a patient who retries after a timeout, whose first request
+        did commit, is not told the time is taken by someone else.
 
         Raises:
-            SlotTakenError: the time overlaps a booked appointment.
+            SlotTakenError: the time overlaps another booked appointment.
             StoreUnavailableError: the database failed; nothing was stored.
 
         """
+        try:
+            return self.already_booked(wanted) or self._insert(wanted)
+        except SlotTakenError:
+            # A concurrent first attempt of the same conversation may have won.
+            existing = self.already_booked(wanted)
+            if existing is None:
+                raise
+            return existing
+
+    def already_booked(self, wanted: NewAppointment) -> Optional[Appointment]:
+        """The conversation's booked appointment at exactly this time, if any."""
+        if not wanted.conversation_id:
+            return None
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    sa.select(appointments).where(
+                        appointments.c.conversation_id == wanted.conversation_id,
+                        appointments.c.starts_at == _utc(wanted.starts_at),
+                        appointments.c.status == "booked",
+                    )
+                ).first()
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
+        return _appointment(row) if row else None
+
+    def _insert(self, wanted: NewAppointment) -> Appointment:
         for _ in range(5):
             reference = new_reference()
             with self._writing() as connection:
@@ -310,15 +341,25 @@ class AppointmentStore:
             )
         return self._reread(reference)
 
-    def taken_cells(self, start: dt.datetime, end: dt.datetime) -> Set[dt.datetime]:
-        """UTC starts (aware) of claimed grid cells between ``start`` and ``end``."""
+    def taken_cells(
+        self, start: dt.datetime, end: dt.datetime, except_conversation: Optional[str] = None
+    ) -> Set[dt.datetime]:
+        """UTC starts (aware) of claimed grid cells between ``start`` and ``end``.
+
+        Cells held by ``except_conversation``'s own appointments are left out:
+        a patient confirming again what they already booked is not refused.
+        """
+        query = sa.select(appointment_slots.c.slot_start).where(
+            appointment_slots.c.slot_start >= _utc(start),
+            appointment_slots.c.slot_start < _utc(end),
+        )
+        if except_conversation:
+            own = sa.select(appointments.c.id).where(
+                appointments.c.conversation_id == except_conversation
+            )
+            query = query.where(appointment_slots.c.appointment_id.not_in(own))
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(appointment_slots.c.slot_start).where(
-                    appointment_slots.c.slot_start >= _utc(start),
-                    appointment_slots.c.slot_start < _utc(end),
-                )
-            ).all()
+            rows = connection.execute(query).all()
         return {_aware(row.slot_start) for row in rows}
 
     def by_conversation(self, conversation_id: str) -> List[Appointment]:

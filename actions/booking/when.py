@@ -39,8 +39,8 @@ _PART = r"(morning|afternoon|evening|night|tonight|lunch\s*time|lunchtime)"
 _TIME_PATTERNS = [
     # half past 4, quarter past 11, quarter to 10
     re.compile(rf"\b(half|quarter)\s+(past|after|to)\s+{_HOUR}\b(?:\s*{_MERIDIEM})?"),
-    # 10:30, 4.15pm, 13:00
-    re.compile(rf"\b(\d{{1,2}})[:.](\d{{2}})\b\s*{_MERIDIEM}?"),
+    # 10:30, 4.15pm, 13:00 (not \b after the minutes: "4:30pm" has no boundary there)
+    re.compile(rf"\b(\d{{1,2}})[:.](\d{{2}})(?!\d)\s*{_MERIDIEM}?"),
     # 3 pm, three PM, 4 o'clock
     re.compile(rf"\b{_HOUR}\s*(?:{_MERIDIEM}|o['\"’]?\s?clock)"),
     # evening 4, afternoon 2:30 (handled above for the minutes), at 10
@@ -56,6 +56,8 @@ _MONTHS = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_DATE_BEFORE_NUMBER = re.compile(rf"(?:[/.-]|\b{_MONTHS}\s+(?:the\s+)?)$")
+_DATE_AFTER_NUMBER = re.compile(rf"[/.-]\d|\s+(?:of\s+)?{_MONTHS}\b")
 
 
 @dataclass(frozen=True)
@@ -123,34 +125,50 @@ def _to_24h(hour: int, meridiem: Optional[str], part: Optional[str]) -> Optional
 
 def _time(text: str, part: Optional[str]) -> Tuple[Optional[dt.time], Optional[Tuple[int, int]]]:
     for index, pattern in enumerate(_TIME_PATTERNS):
-        match = pattern.search(text)
-        if not match:
-            continue
-        groups = match.groups()
-        if index == 0:
-            kind, direction, hour_token, meridiem = groups
-            hour, minute = _hour_value(hour_token), 30 if kind == "half" else 15
-            if direction == "to":
-                hour, minute = hour - 1, 45
-                if hour == 0:
-                    hour = 12
-        elif index == 1:
-            hour, minute, meridiem = int(groups[0]), int(groups[1]), groups[2]
-            if minute > 59:
-                continue
-        elif index == 2:
-            hour, minute, meridiem = _hour_value(groups[0]), 0, groups[1]
-        elif index == 3:
-            hour, minute, meridiem = _hour_value(groups[1]), 0, None
-        elif index == 4:
-            hour, minute, meridiem = _hour_value(groups[0]), 0, None
-        else:
-            hour, minute, meridiem = 12, 0, "pm"
-        hour24 = _to_24h(hour, meridiem, part)
-        if hour24 is None:
-            continue
-        return dt.time(hour24, minute), match.span()
+        for match in pattern.finditer(text):
+            found = _read_time(index, match, text, part)
+            if found is not None:
+                return found, match.span()
     return None, None
+
+
+def _read_time(index: int, match: re.Match, text: str, part: Optional[str]) -> Optional[dt.time]:
+    """The time a match of ``_TIME_PATTERNS[index]`` says, or None if it is not a time."""
+    groups = match.groups()
+    if index == 0:
+        kind, direction, hour_token, meridiem = groups
+        hour, minute = _hour_value(hour_token), 30 if kind == "half" else 15
+        if direction == "to":
+            if meridiem and hour == 12:  # "quarter to 12 pm" is 11:45 am
+                meridiem = "am" if meridiem.startswith("p") else "pm"
+            hour, minute = hour - 1, 45
+            if hour == 0:
+                hour = 12
+            elif hour < 0:  # "quarter to 0": a quarter to midnight
+                hour = 23
+    elif index == 1:
+        hour, minute, meridiem = int(groups[0]), int(groups[1]), groups[2]
+        if minute > 59:
+            return None
+        if meridiem is None and part is None and groups[0].startswith("0"):
+            meridiem = "am"  # "07:30": a zero-padded hour is a 24-hour clock
+    elif index == 2:
+        hour, minute, meridiem = _hour_value(groups[0]), 0, groups[1]
+    elif index in (3, 4):
+        hour_group = 2 if index == 3 else 1
+        if _in_a_date(text, *match.span(hour_group)):
+            return None  # "for 7 march", "27/11 in the morning": a day, not an hour
+        hour, minute, meridiem = _hour_value(match.group(hour_group)), 0, None
+    else:
+        hour, minute, meridiem = 12, 0, "pm"
+    hour24 = _to_24h(hour, meridiem, part)
+    return None if hour24 is None else dt.time(hour24, minute)
+
+
+def _in_a_date(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is part of a date ("7 march", "27/11")."""
+    before = text[max(0, start - 16) : start]
+    return bool(_DATE_BEFORE_NUMBER.search(before) or _DATE_AFTER_NUMBER.match(text, end))
 
 
 def _next_weekday(today: dt.date, weekday: int, skip_today: bool = False) -> dt.date:
@@ -173,7 +191,8 @@ def _day(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
         r"(?:day|sday|nesday|rsday|urday)?\b(\s+(?:next|the following)\s+week|\s+after next)?",
         text,
     )
-    if weekday:
+    explicit = _explicit_date(text, now, date_order)
+    if weekday and explicit is None:
         prefix, stem, later = weekday.groups()
         index = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(stem[:3]))
         if later and "after next" in later:
@@ -184,26 +203,39 @@ def _day(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
             return monday + dt.timedelta(days=index)
         # A bare weekday that is today means next week's: "today" would be said.
         return _next_weekday(today, index, skip_today=prefix != "this")
-    in_days = re.search(r"\bin (\d+|a|one|two|three|four) (day|week)s?\b", text)
+    # At most three digits: "in 99999999999 days" is beyond any calendar.
+    in_days = re.search(r"\bin (\d{1,3}|a|one|two|three|four) (day|week)s?\b", text)
     if in_days:
         amount = in_days.group(1)
         count = NUMBER_WORDS.get(amount) or (1 if amount == "a" else int(amount))
         unit = 7 if in_days.group(2) == "week" else 1
         return today + dt.timedelta(days=count * unit)
+    if explicit is not None:
+        return explicit
+    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
+    if numeric:
+        return _dateparser_future(numeric.group(0), now, date_order)
+    return None
+
+
+def _explicit_date(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
+    """A date with its month named ("3 december", "dec 3rd") or an ordinal ("the 3rd").
+
+    It wins over a weekday said with it: in "thursday 3 december" the weekday
+    only repeats the date (and if it does not match, the reply names the
+    date's real weekday, so the patient sees the difference).
+    """
     month_date = re.search(
         rf"\b{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\b|\b{_MONTHS}\s+(?:the\s+)?{_ORDINAL}\b", text
     )
     if month_date:
         return _dateparser_future(month_date.group(0), now, date_order)
-    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
-    if numeric:
-        return _dateparser_future(numeric.group(0), now, date_order)
     ordinal = re.search(
         r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?:\s+of\s+(this|next)\s+month)?", text
     )
     if ordinal:
         day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
-        return _day_of_month(today, day_of_month, which)
+        return _day_of_month(now.date(), day_of_month, which)
     return None
 
 
@@ -221,7 +253,9 @@ def _day_of_month(today: dt.date, day: int, which: Optional[str]) -> Optional[dt
 def _dateparser_future(phrase: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
     settings = {
         "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": now.replace(tzinfo=None),
+        # Just before today's midnight, so that today's date counts as the future:
+        # "24/11" said on 24 November is today, not next year (nor 2126 for "24/11/26").
+        "RELATIVE_BASE": dt.datetime.combine(now.date(), dt.time()) - dt.timedelta(seconds=1),
         "DATE_ORDER": date_order,
         "RETURN_AS_TIMEZONE_AWARE": False,
         "PREFER_DAY_OF_MONTH": "first",

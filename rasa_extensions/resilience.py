@@ -1,0 +1,202 @@
+"""What a patient hears when a part of the system behind Rasa fails.
+
+Rasa 3.6 handles failures in ways a patient cannot see:
+
+- The action server is down or answers with an error: Rasa logs the exception,
+  drops the action's events and goes on predicting, so the patient gets no
+  reply, or a reply that assumes a step that never happened.
+- The action server hangs: Rasa waits 5 minutes (``DEFAULT_REQUEST_TIMEOUT``).
+- The lock store (Redis) is unreachable: the message is dropped with a log line.
+
+:func:`install` changes these three things, in every Rasa process:
+
+- Custom action calls get a deadline (``ACTION_SERVER_TIMEOUT_SECONDS``, 10 s
+  by default). A failed or late call ends the turn: the patient gets an apology
+  with the clinic's phone number (``utter_technical_problem``, or
+  ``utter_technical_delay`` when the outcome is unknown), the failed action
+  leaves no trace in the conversation, any booking confirmation given in this
+  attempt is cleared, and Rasa listens again. The patient's message and the
+  apology are saved, so the conversation goes on when the server is back, and
+  an active form asks its question again.
+- A lock-store failure gets the same apology, instead of silence.
+- Every such failure is logged at ERROR with the word ``ALARM`` and the
+  component, for log-based alerting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import os
+from functools import lru_cache, wraps
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+
+import aiohttp
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+TIMEOUT_ENV = "ACTION_SERVER_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+APOLOGY = "utter_technical_problem"
+APOLOGY_OUTCOME_UNKNOWN = "utter_technical_delay"
+# A "yes" belongs to the attempt it was given in: after a failure the patient
+# confirms again, so nothing is ever written on a stale confirmation.
+CONFIRMATION_SLOTS = ("booking_confirmed", "manage_confirmed")
+
+# Set while Rasa runs its prediction loop for a patient's message, the one
+# place where a failed action can end the turn with an apology.
+_IN_TURN: contextvars.ContextVar[bool] = contextvars.ContextVar("in_turn", default=False)
+
+T = TypeVar("T")
+
+
+class ActionServerFailure(BaseException):
+    """A custom action failed or timed out; ends the turn with an apology.
+
+    A BaseException, like asyncio.CancelledError, so that it passes through
+    Rasa's ``except Exception`` around action runs (which would drop it and
+    carry on) up to the prediction loop, where it is handled.
+    """
+
+    def __init__(self, action: str, outcome_known: bool, reason: str) -> None:
+        """Remember which action failed and whether it may have taken effect."""
+        super().__init__(f"{action}: {reason}")
+        self.action = action
+        self.outcome_known = outcome_known
+
+
+def action_timeout() -> float:
+    """Seconds a custom action may take before the patient gets an apology."""
+    try:
+        return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_SECONDS))
+    except ValueError:
+        return DEFAULT_TIMEOUT_SECONDS
+
+
+@lru_cache(maxsize=1)
+def clinic_phone() -> str:
+    """The clinic's phone number from clinic/profile.yml, for the apology."""
+    from actions.clinic_profile import load_profile
+
+    try:
+        return load_profile().phone
+    except Exception:  # an apology must never fail because of the profile
+        logger.exception("could not read the clinic's phone number for the apology")
+        return "the clinic"
+
+
+def alarm(component: str, detail: str) -> None:
+    """Log a failure that needs a person, in a form alerting can match."""
+    logger.error(f"ALARM {component} unavailable: {detail}")
+
+
+def _guard_remote_action(
+    run: Callable[..., Awaitable[List[Any]]]
+) -> Callable[..., Awaitable[List[Any]]]:
+    @wraps(run)
+    async def guarded(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Any]:
+        failure: Optional[ActionServerFailure] = None
+        try:
+            return await asyncio.wait_for(run(self, *args, **kwargs), action_timeout())
+        except ActionExecutionRejection:
+            raise  # the action declined; Rasa's policies handle that
+        except asyncio.TimeoutError:
+            failure = ActionServerFailure(self.name(), False, f"no answer in {action_timeout()} s")
+        except (RasaException, aiohttp.ClientError) as error:
+            # Refused connections never reached the action; error statuses
+            # mean the action raised, and our actions write in one transaction.
+            failure = ActionServerFailure(self.name(), True, str(error.__cause__ or error))
+        alarm("action server", str(failure))
+        if not _IN_TURN.get():
+            raise RasaException(str(failure))
+        raise failure
+
+    return guarded
+
+
+async def _apologise(
+    nlg: NaturalLanguageGenerator,
+    tracker: DialogueStateTracker,
+    output_channel: OutputChannel,
+    response: str,
+) -> Optional[BotUttered]:
+    """Send the apology with the clinic's phone number; the event, if it was sent."""
+    message = await nlg.generate(response, tracker, output_channel.name(), phone=clinic_phone())
+    if message is None:
+        return None
+    await output_channel.send_response(tracker.sender_id, message)
+    return BotUttered(
+        message.get("text"),
+        {k: v for k, v in message.items() if k not in ("text", "template_name")},
+        {"utter_action": response},
+    )
+
+
+def _guard_turn(
+    loop: Callable[[MessageProcessor, OutputChannel, DialogueStateTracker], Awaitable[None]]
+) -> Callable[[MessageProcessor, OutputChannel, DialogueStateTracker], Awaitable[None]]:
+    @wraps(loop)
+    async def guarded(
+        self: MessageProcessor, output_channel: OutputChannel, tracker: DialogueStateTracker
+    ) -> None:
+        token = _IN_TURN.set(True)
+        try:
+            await loop(self, output_channel, tracker)
+        except ActionServerFailure as failure:
+            # The failed action's events were never applied to the tracker.
+            response = APOLOGY if failure.outcome_known else APOLOGY_OUTCOME_UNKNOWN
+            uttered = await _apologise(self.nlg, tracker, output_channel, response)
+            events: List[Any] = [uttered] if uttered else []
+            events += [
+                SlotSet(slot, None)
+                for slot in CONFIRMATION_SLOTS
+                if slot in tracker.slots and tracker.get_slot(slot) is not None
+            ]
+            events.append(ActionExecuted(ACTION_LISTEN_NAME))
+            tracker.update_with_events(events, self.domain)
+        finally:
+            _IN_TURN.reset(token)
+
+    return guarded
+
+
+def _guard_lock_store(
+    handle: Callable[[Agent, UserMessage], Awaitable[Optional[List[Dict[str, Any]]]]]
+) -> Callable[[Agent, UserMessage], Awaitable[Optional[List[Dict[str, Any]]]]]:
+    @wraps(handle)
+    async def guarded(self: Agent, message: UserMessage) -> Optional[List[Dict[str, Any]]]:
+        try:
+            return await handle(self, message)
+        except (LockError, RedisError) as error:
+            alarm("lock store", str(error).replace("\n", " "))
+            if self.processor is None:
+                return None
+            tracker = DialogueStateTracker(message.sender_id, self.processor.domain.slots)
+            await _apologise(self.processor.nlg, tracker, message.output_channel, APOLOGY)
+            return None
+
+    return guarded
+
+
+def install() -> None:
+    """Patch Rasa's action calls, prediction loop and message handling (idempotent)."""
+    if getattr(RemoteAction.run, "__wrapped__", None) is None:
+        RemoteAction.run = _guard_remote_action(RemoteAction.run)  # type: ignore[method-assign]
+    if getattr(MessageProcessor._run_prediction_loop, "__wrapped__", None) is None:
+        MessageProcessor._run_prediction_loop = _guard_turn(  # type: ignore[method-assign]
+            MessageProcessor._run_prediction_loop
+        )
+    if getattr(Agent.handle_message, "__wrapped__", None) is None:
+        Agent.handle_message = _guard_lock_store(Agent.handle_message)  # type: ignore[method-assign]

@@ -1,0 +1,386 @@
+"""The production profile with real servers, and the faults it must survive.
+
+One PostgreSQL, one Redis, two Rasa processes, an action server with two
+Sanic workers and nginx in front, all started here on loopback ports in a
+temporary folder (ops/production.py, as `make run-prod` starts them) and
+stopped at the end. PostgreSQL and nginx are installed from Debian on first
+use.
+
+The tests run in file order: the concurrency test first, then one fault at a
+time, each restoring what it broke.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import psycopg2
+import pytest
+import sqlalchemy as sa
+
+from actions.booking.store import appointment_slots, appointments
+from bench.load import LoadResult, load, open_days
+from ops.production import ProductionStack
+from ops.servers import ManagedProcess, free_port, send_rest, wait_for_http, wait_for_port
+from ops.training import model_path
+from tests.browser import artifact
+from tests.servers import REFERENCE_NOW
+
+pytestmark = pytest.mark.servers
+
+ACTION_TIMEOUT_S = 3
+PHONE = "+44 20 7946 0123"  # clinic/profile.yml
+BOOKED = re.compile(r"You're booked: .*? reference is ([A-Z0-9]{6})")
+
+
+@pytest.fixture(scope="module")
+def prod() -> Iterator[ProductionStack]:
+    model = model_path()
+    if not model.exists():
+        pytest.fail(f"no model at {model}: run `make test`, which trains it first")
+    # Not under pytest's tmp_path: PostgreSQL runs as another account, which
+    # must be able to pass through every parent folder.
+    folder = Path(tempfile.mkdtemp(prefix="clinic-production-"))
+    folder.chmod(0o711)
+    stack = ProductionStack(
+        model=model,
+        folder=folder,
+        rasa_ports=[free_port(), free_port()],
+        action_port=free_port(),
+        postgres_port=free_port(),
+        redis_port=free_port(),
+        edge_port=free_port(),
+        env_overrides={
+            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
+        },
+    )
+    try:
+        with stack:
+            yield stack
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def clinic_db(prod: ProductionStack) -> Iterator[sa.engine.Engine]:
+    assert prod.postgres is not None
+    engine = sa.create_engine(prod.postgres.url("clinic"), future=True, pool_pre_ping=True)
+    yield engine
+    engine.dispose()
+
+
+class Patient:
+    """One patient's conversation, sent to whichever Rasa process a test picks."""
+
+    def __init__(self, prod: ProductionStack) -> None:
+        self.sender = f"patient-{uuid.uuid4().hex[:12]}"
+        self.urls = prod.assistant.rasa_urls if prod.assistant else []
+        self.buttons: List[str] = []
+
+    def say(self, text: str, process: int = 0, timeout: float = 30) -> str:
+        """Send ``text`` ("#1": the first offered button) to Rasa process ``process``."""
+        message = self.buttons[0] if text == "#1" and self.buttons else text
+        replies = send_rest(self.urls[process], self.sender, message, timeout=timeout)
+        self.buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
+        return " ".join(r.get("text", "") for r in replies)
+
+    def up_to_summary(self, day: str) -> str:
+        """A first-visit booking up to "Shall I book it?", alternating processes."""
+        steps = [
+            ("i'd like to book an appointment", "appointment to be about"),
+            ('/inform{"condition": "sciatica"}', "What name"),
+            ("Alex Morgan", "phone number or email"),
+            ("alex.morgan@example.com", "been to the clinic before"),
+            ("first visit", "Which day"),
+            (day, "What time on"),
+            ("#1", "anything the acupuncturist should know"),
+            ("nothing to add", "Shall I book it"),
+        ]
+        text = ""
+        for number, (message, expected) in enumerate(steps):
+            text = self.say(message, process=number % 2)
+            assert expected in text, f"{message!r} -> {text!r}"
+        return text
+
+
+def appointments_of(engine: sa.engine.Engine, sender: str) -> List[Dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(appointments).where(appointments.c.conversation_id == sender)
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def events_of(prod: ProductionStack, senders: List[str]) -> Dict[str, List[Tuple[str, str]]]:
+    """(type, text) of every user and bot event per conversation, in stored order."""
+    assert prod.postgres is not None
+    engine = sa.create_engine(prod.postgres.url("rasa"), future=True)
+    found: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT sender_id, type_name, data FROM events WHERE sender_id = ANY(:senders) "
+                "AND type_name IN ('user', 'bot') ORDER BY id"
+            ),
+            {"senders": senders},
+        ).all()
+    engine.dispose()
+    for sender, kind, data in rows:
+        found[sender].append((kind, json.loads(data).get("text") or ""))
+    return found
+
+
+def test_twenty_four_patients_across_two_processes(
+    prod: ProductionStack, clinic_db: sa.engine.Engine
+) -> None:
+    """Every turn answered in order, every booking stored once, every event kept."""
+    assert prod.assistant is not None
+    days = open_days(dt.date(2026, 11, 26), 24)
+    result: LoadResult = load(prod.assistant.rasa_urls, 24, 12, days, tag=uuid.uuid4().hex[:6])
+    summary = result.summary()
+    artifact("production-load.json").write_text(json.dumps(summary, indent=2))
+    assert summary["turns"] == 24 * 12
+    assert (summary["failed"], summary["lost"], summary["out_of_order"]) == (0, 0, 0), summary
+
+    confirmed = {}
+    for sender, _, reply in result.transcripts:
+        match = BOOKED.search(reply)
+        if match:
+            confirmed[match.group(1)] = sender
+    unfinished = [t for t in result.transcripts if t[1] == "yes" and not BOOKED.search(t[2])]
+    detail = [t for t in result.transcripts if unfinished and t[0] == unfinished[0][0]]
+    assert len(confirmed) >= 10, detail  # half of the patients reach the end of a booking
+
+    senders = sorted({sender for sender, _, _ in result.transcripts})
+    with clinic_db.connect() as connection:
+        stored = connection.execute(
+            sa.select(appointments.c.reference, appointments.c.conversation_id).where(
+                appointments.c.conversation_id.in_(senders)
+            )
+        ).all()
+        claimed = connection.execute(
+            sa.select(sa.func.count(sa.distinct(appointment_slots.c.appointment_id)))
+        ).scalar()
+    references = [row.reference for row in stored]
+    assert sorted(references) == sorted(confirmed), "a booking is missing or stored twice"
+    assert all(confirmed[row.reference] == row.conversation_id for row in stored)
+    assert claimed is not None and claimed >= len(stored)  # every booking holds its time
+
+    stored_events = events_of(prod, senders)
+    for sender in senders:
+        sent = [message for who, message, _ in result.transcripts if who == sender]
+        events = stored_events[sender]
+        users = [text for kind, text in events if kind == "user"]
+        assert users == sent, f"{sender}: stored user messages differ from those sent"
+        # Each message is followed by at least one reply before the next one.
+        kinds = [kind for kind, _ in events]
+        answered = [kinds[i + 1] == "bot" for i, k in enumerate(kinds) if k == "user"]
+        assert all(answered), f"{sender}: a message without a stored reply"
+
+
+def test_nginx_balances_rest_and_keeps_socketio_sessions(prod: ProductionStack) -> None:
+    """deploy/nginx-assistant.conf in front of both processes."""
+    patient = f"edge-{uuid.uuid4().hex[:8]}"
+    replies = send_rest(prod.edge_url, patient, "my lower back hurts")
+    assert "Lower back pain" in " ".join(r.get("text", "") for r in replies)
+
+    # socket.io's polling handshake, then a second request with its session id:
+    # it must reach the same process, or socket.io answers 400.
+    def get(path: str) -> Tuple[int, str]:
+        with urllib.request.urlopen(f"{prod.edge_url}{path}", timeout=10) as response:
+            return response.status, response.read().decode()
+
+    status, body = get("/socket.io/?EIO=4&transport=polling")
+    assert status == 200
+    sid = json.loads(body[body.index("{") :])["sid"]
+    for _ in range(3):
+        request = urllib.request.Request(
+            f"{prod.edge_url}/socket.io/?EIO=4&transport=polling&sid={sid}",
+            data=b"40",
+            headers={"Content-Type": "text/plain;charset=UTF-8"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+
+    huge = json.dumps({"sender": patient, "message": "x" * 100_000}).encode()
+    request = urllib.request.Request(
+        f"{prod.edge_url}/webhooks/rest/webhook",
+        data=huge,
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 413
+    with pytest.raises(urllib.error.HTTPError) as hidden:
+        urllib.request.urlopen(f"{prod.edge_url}/status", timeout=10)
+    assert hidden.value.code == 404
+
+
+def restart(process: ManagedProcess, ready_url: str) -> None:
+    process.stop()
+    process.start()
+    wait_for_http(ready_url, process)
+
+
+def test_killed_rasa_process_other_one_continues(prod: ProductionStack) -> None:
+    assert prod.assistant is not None
+    first = prod.assistant.rasa_processes[0]
+    patient = Patient(prod)
+    assert "appointment to be about" in patient.say("i want to book an appointment", 0)
+    assert "What name" in patient.say('/inform{"condition": "hip_bursitis"}', 0)
+    assert first.process is not None
+    os.killpg(first.process.pid, signal.SIGKILL)
+    first.process.wait(10)
+    try:
+        # The form goes on where it was, on the other process.
+        assert "phone number or email" in patient.say("Robin Lee", 1)
+        assert "been to the clinic before" in patient.say("+44 7911 123456", 1)
+    finally:
+        restart(first, f"{prod.assistant.rasa_urls[0]}/webhooks/rest/")
+    # ...and on the restarted one.
+    assert "Which day" in patient.say("returning", 0)
+
+
+def test_action_server_down_then_back(prod: ProductionStack, clinic_db: sa.engine.Engine) -> None:
+    assert prod.assistant is not None
+    actions = prod.assistant.processes[0]
+    patient = Patient(prod)
+    patient.up_to_summary("thursday 3 december")
+    actions.stop()
+    try:
+        started = time.monotonic()
+        reply = patient.say("yes", 1)
+        assert time.monotonic() - started < ACTION_TIMEOUT_S + 5
+        assert "nothing has been changed" in reply and PHONE in reply, reply
+        assert "booked:" not in reply
+        assert appointments_of(clinic_db, patient.sender) == []
+    finally:
+        restart(actions, f"{prod.assistant.action_url}/health")
+    # The form still waits for the confirmation: saying yes again books, once.
+    assert BOOKED.search(patient.say("yes", 0))
+    assert len(appointments_of(clinic_db, patient.sender)) == 1
+
+
+def test_action_server_hangs_then_recovers(
+    prod: ProductionStack, clinic_db: sa.engine.Engine
+) -> None:
+    """A frozen action server: an apology within the deadline, not a 5-minute wait."""
+    assert prod.assistant is not None
+    actions = prod.assistant.processes[0]
+    assert actions.process is not None
+    patient = Patient(prod)
+    assert "appointment to be about" in patient.say("can i make an appointment", 0)
+    os.killpg(actions.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        reply = patient.say('/inform{"condition": "lower_back_pain"}', 1)
+        waited = time.monotonic() - started
+        assert ACTION_TIMEOUT_S - 0.5 < waited < ACTION_TIMEOUT_S + 5
+        assert "taking too long" in reply and PHONE in reply, reply
+    finally:
+        os.killpg(actions.process.pid, signal.SIGCONT)
+    # When it answers again, the patient's answer to the same question is taken.
+    assert "What name" in patient.say("lower back pain", 0)
+    assert "phone number or email" in patient.say("Jo Bloggs", 1)
+
+
+def test_booking_write_too_slow_is_never_confirmed_and_never_doubled(
+    prod: ProductionStack, clinic_db: sa.engine.Engine
+) -> None:
+    """The write blocks past the deadline, commits later; a retry finds it, not a 2nd one."""
+    assert prod.postgres is not None
+    patient = Patient(prod)
+    patient.up_to_summary("friday 4 december")
+    blocker = psycopg2.connect(prod.postgres.url("clinic"))
+    try:
+        with blocker.cursor() as cursor:  # reads go on, new claims wait
+            cursor.execute("LOCK TABLE appointment_slots IN SHARE MODE")
+        reply = patient.say("yes", 0)
+        assert "taking too long" in reply and "booked:" not in reply, reply
+    finally:
+        blocker.rollback()
+        blocker.close()
+    deadline = time.monotonic() + 15
+    while not appointments_of(clinic_db, patient.sender) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the late write commits once the lock is gone
+    first = appointments_of(clinic_db, patient.sender)
+    assert len(first) == 1
+    assert "Shall I book it" in patient.say("i'd like to book an appointment", 1)
+    match = BOOKED.search(patient.say("yes", 0))
+    assert match and match.group(1) == first[0]["reference"]
+    assert len(appointments_of(clinic_db, patient.sender)) == 1
+
+
+def set_connections(prod: ProductionStack, database: str, allowed: bool) -> None:
+    assert prod.postgres is not None
+    admin = psycopg2.connect(prod.postgres.url("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+        if not allowed:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (database,),
+            )
+    admin.close()
+
+
+def test_appointments_database_unreachable_at_confirmation(
+    prod: ProductionStack, clinic_db: sa.engine.Engine
+) -> None:
+    patient = Patient(prod)
+    patient.up_to_summary("monday 7 december")
+    set_connections(prod, "clinic", allowed=False)
+    try:
+        reply = patient.say("yes", 1)
+        assert "booked:" not in reply and "reference" not in reply, reply
+        assert re.search(r"nothing has been (booked|changed)", reply), reply
+    finally:
+        set_connections(prod, "clinic", allowed=True)
+    assert appointments_of(clinic_db, patient.sender) == []
+    # Once the database is back, the patient can confirm again.
+    if "Shall I book it" not in reply:
+        assert "Shall I book it" in patient.say("i'd like to book an appointment", 0)
+    assert BOOKED.search(patient.say("yes", 0))
+    assert len(appointments_of(clinic_db, patient.sender)) == 1
+
+
+def rasa_logs(prod: ProductionStack) -> str:
+    return "".join(p.read_text(errors="replace") for p in prod.log_dir.glob("rasa*.log"))
+
+
+def test_redis_unreachable_apology_and_alarm(prod: ProductionStack) -> None:
+    assert prod.redis is not None
+    patient = Patient(prod)
+    assert "What's bothering you" in patient.say("hello", 0)
+    prod.redis.stop()
+    try:
+        for process in (0, 1):
+            started = time.monotonic()
+            reply = patient.say("what are your opening hours?", process, timeout=20)
+            assert time.monotonic() - started < 8, "the message hung"
+            assert PHONE in reply and "isn't responding" in reply, reply
+        assert "ALARM lock store unavailable" in rasa_logs(prod)
+    finally:
+        prod.redis.start()
+        wait_for_port(prod.redis_port, prod.redis)
+    assert "Monday" in patient.say("what are your opening hours?", 1)
+
+
+def test_every_server_still_up(prod: ProductionStack) -> None:
+    dead: Optional[ManagedProcess] = prod.first_dead()
+    assert dead is None, f"{dead.name} died:\n{dead.log_tail()}" if dead else ""
