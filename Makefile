@@ -94,7 +94,7 @@ test-unit: model
 	@echo "==> pytest"
 	@$(PY) -m pytest
 
-bench: setup redis  ## Speed, memory and quality against stock Rasa (about 25 min)
+bench: setup redis postgres  ## Speed, memory and quality against stock Rasa (about 25 min)
 	@PYTHONWARNINGS=ignore $(PY) -m bench.serving
 
 bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing

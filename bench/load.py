@@ -232,7 +232,9 @@ async def run_load(
     return LoadResult(users, wall, results, transcripts)
 
 
-def load(base_url: str, users: int, turns_per_user: int, days: List[str], tag: str) -> LoadResult:
+def load(
+    base_url: Union[str, Sequence[str]], users: int, turns_per_user: int, days: List[str], tag: str
+) -> LoadResult:
     """Synchronous wrapper of :func:`run_load`."""
     return asyncio.run(run_load(base_url, users, turns_per_user, days, tag))
 

@@ -28,14 +28,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bench.load import LoadResult, first_answer_seconds, load, open_days
-from ops.servers import AssistantStack, ManagedProcess, free_port, redis_server, wait_for_port
+from ops.production import ProductionStack
+from ops.servers import AssistantStack, ManagedProcess, free_port
 from ops.settings import ROOT
 from ops.training import model_path, train
 
 RESULTS = ROOT / "bench" / "results"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
 REFERENCE_NOW = "2026-11-25T11:00"
-TWO_WORKERS = "ours_2_workers"
+PRODUCTION = "ours_production"
 # Each load runs REPEATS times on the same servers; figures are the medians
 # (the machines are shared and noisy), error counts the sums.
 REPEATS = 3
@@ -108,66 +109,86 @@ def serve_and_load(
     sequential: int,
     levels: List[Tuple[int, int]],
     repeats: int = REPEATS,
-    endpoints: Path = ROOT / "endpoints.yml",
-    env: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
-    """Start the servers with ``model``, time the first answer, then apply the load."""
+    """The embedded profile (`make run`) with ``model``: first answer, then the load."""
     stack = AssistantStack(
         model=model,
         rasa_port=free_port(),
         action_port=free_port(),
         log_dir=folder / "logs",
-        endpoints=endpoints,
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
             "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
-            **(env or {}),
         },
     )
-    days = open_days(dt.date(2026, 11, 26), 45)
     say(f"{name}: starting the servers")
     started = time.perf_counter()
     with stack:
-        first = first_answer_seconds(stack.rasa_url, started)
-        say(f"{name}: first answer {first:.1f} s after start")
-        runs: Dict[str, List[LoadResult]] = {}
-        for repeat in range(repeats):
-            say(f"{name}: round {repeat + 1} of {repeats}: {sequential} turns, one patient")
-            tag = f"{name}-r{repeat}"
-            runs.setdefault("sequential", []).append(load(stack.rasa_url, 1, sequential, days, tag))
-            for users, turns in levels:
-                say(f"{name}: round {repeat + 1}: {users} patients at once, {turns} messages each")
-                result = load(stack.rasa_url, users, turns, days, tag)
-                runs.setdefault(f"users{users}", []).append(result)
-        rasa, actions = stack.processes[1], stack.processes[0]
-        memory = {
-            "rasa_peak_rss_mb": peak_rss_mb(rasa, with_children=True),
-            "action_peak_rss_mb": peak_rss_mb(actions),
-        }
+        return measure(name, stack, started, sequential, levels, repeats)
+
+
+def production(model: Path, sequential: int, levels: List[Tuple[int, int]]) -> Dict[str, Any]:
+    """The production profile (`make run-prod` without nginx), same load.
+
+    Each simulated patient sends to the two Rasa processes in turn, so every
+    conversation moves between processes at every message.
+    """
+    # PostgreSQL runs as another account, which must reach its folder.
+    folder = Path(tempfile.mkdtemp(prefix="bench-production-"))
+    folder.chmod(0o711)
+    stack = ProductionStack(
+        model=model,
+        folder=folder,
+        rasa_ports=[free_port(), free_port()],
+        action_port=free_port(),
+        postgres_port=free_port(),
+        redis_port=free_port(),
+        edge_port=None,
+        env_overrides={"CLINIC_REFERENCE_NOW": REFERENCE_NOW},
+    )
+    say(f"{PRODUCTION}: starting PostgreSQL, Redis, 2 Rasa processes, the action server")
+    started = time.perf_counter()
+    try:
+        with stack:
+            assert stack.assistant is not None
+            return measure(PRODUCTION, stack.assistant, started, sequential, levels, REPEATS)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(
+    name: str,
+    stack: AssistantStack,
+    started: float,
+    sequential: int,
+    levels: List[Tuple[int, int]],
+    repeats: int,
+) -> Dict[str, Any]:
+    """First answer, then ``repeats`` rounds of every load, then peak memory."""
+    urls = stack.rasa_urls
+    days = open_days(dt.date(2026, 11, 26), 45)
+    first = first_answer_seconds(urls[-1], started)  # the last process starts last
+    say(f"{name}: first answer {first:.1f} s after start")
+    runs: Dict[str, List[LoadResult]] = {}
+    for repeat in range(repeats):
+        say(f"{name}: round {repeat + 1} of {repeats}: {sequential} turns, one patient")
+        tag = f"{name}-r{repeat}"
+        runs.setdefault("sequential", []).append(load(urls, 1, sequential, days, tag))
+        for users, turns in levels:
+            say(f"{name}: round {repeat + 1}: {users} patients at once, {turns} messages each")
+            runs.setdefault(f"users{users}", []).append(load(urls, users, turns, days, tag))
+    rasa_peaks = [peak_rss_mb(p, with_children=True) for p in stack.rasa_processes]
+    memory = {
+        "rasa_peak_rss_mb": round(sum(m for m in rasa_peaks if m is not None), 1),
+        "action_peak_rss_mb": peak_rss_mb(stack.processes[0], with_children=True),
+    }
     summaries = {key: median_summary(rounds) for key, rounds in runs.items()}
     latencies = {
         key: [round(t.seconds * 1000, 2) for run in rounds for t in run.turns]
         for key, rounds in runs.items()
     }
     return {"first_answer_s": round(first or -1, 2), **memory, "load": summaries, "ms": latencies}
-
-
-def two_workers(model: Path, folder: Path) -> Dict[str, Any]:
-    """Our model on two Sanic workers sharing a Redis lock store (same load)."""
-    port = free_port()
-    redis = redis_server(port, folder / "redis")
-    redis.start()
-    try:
-        wait_for_port(port, redis)
-        return serve_and_load(
-            TWO_WORKERS, model, folder, SEQUENTIAL_TURNS, LEVELS,
-            endpoints=ROOT / "endpoints-production.yml",
-            env={"SANIC_WORKERS": "2", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(port),
-                 "REDIS_DB": "1"},
-        )  # fmt: skip
-    finally:
-        redis.stop()
 
 
 def trained(name: str, config: Optional[Path], work: Path) -> Tuple[Path, float]:
@@ -221,11 +242,11 @@ def flat(variant: Dict[str, Any]) -> Dict[str, Optional[float]]:
 
 
 def comparison(variants: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Each figure as ours (and ours on two workers), stock, and ours/stock."""
+    """Each figure as ours (and ours in the production profile), stock, and ours/stock."""
     rows = []
     ours_flat = flat(variants["ours"])
     stock_flat = flat(variants["stock"]) if "stock" in variants else {}
-    scaled_flat = flat(variants[TWO_WORKERS]) if TWO_WORKERS in variants else {}
+    scaled_flat = flat(variants[PRODUCTION]) if PRODUCTION in variants else {}
     for key, value in ours_flat.items():
         other = stock_flat.get(key)
         ratio = round(value / other, 2) if value is not None and other else None
@@ -234,7 +255,7 @@ def comparison(variants: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
         if target is not None and value is not None:
             met = value <= target[1] if target[0] == "<=" else value >= target[1]
         rows.append(
-            {"figure": key, "ours": value, "ours_2_workers": scaled_flat.get(key),
+            {"figure": key, "ours": value, "ours_production": scaled_flat.get(key),
              "stock": other, "ratio": ratio, "target": target, "met": met}
         )  # fmt: skip
     return rows
@@ -247,7 +268,7 @@ def markdown(result: Dict[str, Any]) -> str:
         "",
         f"{result['machine']}; command: `{result['command']}`",
         "",
-        "| figure | ours | ours, 2 workers + Redis lock | stock | ours/stock | target (ours) |",
+        "| figure | ours | ours, production profile | stock | ours/stock | target (ours) |",
         "|---|---|---|---|---|---|",
     ]
     for row in result["comparison"]:
@@ -256,7 +277,7 @@ def markdown(result: Dict[str, Any]) -> str:
             target += " ✔" if row["met"] else " ✘ not met"
         stock = "–" if row["stock"] is None else row["stock"]
         ratio = "–" if row["ratio"] is None else row["ratio"]
-        scaled = "–" if row["ours_2_workers"] is None else row["ours_2_workers"]
+        scaled = "–" if row["ours_production"] is None else row["ours_production"]
         lines.append(
             f"| {row['figure']} | {row['ours']} | {scaled} | {stock} | {ratio} | {target} |"
         )
@@ -265,7 +286,7 @@ def markdown(result: Dict[str, Any]) -> str:
         "| variant | load | turns | turns/s | p50 ms | p95 ms | failed | lost | out of order |",
     ]
     lines.append("|---|---|---|---|---|---|---|---|---|")
-    for name in ("ours", TWO_WORKERS, "stock"):
+    for name in ("ours", PRODUCTION, "stock"):
         variant = result["variants"].get(name)
         for key, run in (variant or {}).get("load", {}).items():
             lines.append(
@@ -283,7 +304,7 @@ def chart(result: Dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    colours = {"ours": "#2f6f5e", TWO_WORKERS: "#7fb8a4", "stock": "#b0563a"}
+    colours = {"ours": "#2f6f5e", PRODUCTION: "#7fb8a4", "stock": "#b0563a"}
     for name, variant in result["variants"].items():
         ms = sorted(variant["ms"]["sequential"])
         if ms:
@@ -343,8 +364,8 @@ def main() -> None:
                 say(f"{name}: NLU figures")
                 variant["nlu"] = nlu_figures(model)
                 result["variants"][name] = variant
-                if name == "ours" and shutil.which("redis-server"):
-                    result["variants"][TWO_WORKERS] = two_workers(model, work / TWO_WORKERS)
+                if name == "ours":
+                    result["variants"][PRODUCTION] = production(model, SEQUENTIAL_TURNS, LEVELS)
             from bench.dates import SPANS, coverage
 
             if SPANS.exists():  # evaluation data from ../shared, not in the repository

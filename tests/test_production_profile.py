@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +43,7 @@ from tests.servers import REFERENCE_NOW
 pytestmark = pytest.mark.servers
 
 ACTION_TIMEOUT_S = 3
+LOCK_LIFETIME_S = 6
 PHONE = "+44 20 7946 0123"  # clinic/profile.yml
 BOOKED = re.compile(r"You're booked: .*? reference is ([A-Z0-9]{6})")
 
@@ -66,6 +68,7 @@ def prod() -> Iterator[ProductionStack]:
         env_overrides={
             "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
             "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
+            "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S),
         },
     )
     try:
@@ -253,6 +256,46 @@ def test_killed_rasa_process_other_one_continues(prod: ProductionStack) -> None:
         restart(first, f"{prod.assistant.rasa_urls[0]}/webhooks/rest/")
     # ...and on the restarted one.
     assert "Which day" in patient.say("returning", 0)
+
+
+def test_rasa_process_killed_mid_message(prod: ProductionStack) -> None:
+    """The message in flight is lost with its process; the next one, elsewhere, is answered.
+
+    The dead process's lock on the conversation expires after
+    TICKET_LOCK_LIFETIME; until then the other process waits for it.
+    """
+    assert prod.assistant is not None
+    first, actions = prod.assistant.rasa_processes[0], prod.assistant.processes[0]
+    assert first.process is not None and actions.process is not None
+    patient = Patient(prod)
+    assert "appointment to be about" in patient.say("i want to book an appointment", 0)
+    in_flight: List[BaseException] = []
+
+    def send() -> None:
+        try:
+            patient.say('/inform{"condition": "sciatica"}', 0)
+        except BaseException as error:  # the connection dies with the process
+            in_flight.append(error)
+
+    os.killpg(actions.process.pid, signal.SIGSTOP)  # hold the turn inside Rasa
+    try:
+        sender = threading.Thread(target=send)
+        sender.start()
+        time.sleep(1)
+        os.killpg(first.process.pid, signal.SIGKILL)
+        first.process.wait(10)
+        sender.join(10)
+    finally:
+        os.killpg(actions.process.pid, signal.SIGCONT)
+    try:
+        assert in_flight, "the message in flight should have failed with its process"
+        started = time.monotonic()
+        reply = patient.say('/inform{"condition": "sciatica"}', 1)
+        assert time.monotonic() - started < LOCK_LIFETIME_S + 5
+        assert "What name" in reply, reply
+    finally:
+        restart(first, f"{prod.assistant.rasa_urls[0]}/webhooks/rest/")
+    assert "phone number or email" in patient.say("Sam Rivers", 0)
 
 
 def test_action_server_down_then_back(prod: ProductionStack, clinic_db: sa.engine.Engine) -> None:
