@@ -379,9 +379,14 @@ def main() -> None:
         chart(result, args.out / "bench.png")
         (args.out / "summary.md").write_text(markdown(result))
     print(markdown(result))
-    errors = sum(flat(v)["errors"] or 0 for v in result["variants"].values())
-    if errors:
-        say(f"{errors} failed, lost or out-of-order replies")
+    errors = {name: flat(v)["errors"] or 0 for name, v in result["variants"].items()}
+    if errors.get("stock"):
+        # Stock's NLU answers some scripted questions wrongly in some trainings
+        # (out of order): a quality difference, reported in the table.
+        say(f"stock: {errors['stock']} replies not the expected ones (see the table)")
+    ours = sum(count for name, count in errors.items() if name != "stock")
+    if ours:
+        say(f"{ours} failed, lost or out-of-order replies from our assistant")
         sys.exit(1)
     say("done")
 

@@ -18,6 +18,8 @@ import os
 import re
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -36,6 +38,7 @@ from actions.booking.store import appointment_slots, appointments
 from bench.load import LoadResult, load, open_days
 from ops.production import ProductionStack
 from ops.servers import ManagedProcess, free_port, send_rest, wait_for_http, wait_for_port
+from ops.settings import ROOT
 from ops.training import model_path
 from tests.browser import artifact
 from tests.servers import REFERENCE_NOW
@@ -65,7 +68,9 @@ def prod() -> Iterator[ProductionStack]:
         postgres_port=free_port(),
         redis_port=free_port(),
         edge_port=free_port(),
+        console_port=free_port(),
         env_overrides={
+            "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
             "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
             "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
             "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S),
@@ -193,6 +198,42 @@ def test_twenty_four_patients_across_two_processes(
         kinds = [kind for kind, _ in events]
         answered = [kinds[i + 1] == "bot" for i, k in enumerate(kinds) if k == "user"]
         assert all(answered), f"{sender}: a message without a stored reply"
+
+
+def test_staff_console_reads_postgresql(prod: ProductionStack, clinic_db: sa.engine.Engine) -> None:
+    """The console's API, with a token made by the documented command, on PostgreSQL."""
+    assert prod.postgres is not None and prod.assistant is not None
+    env = {
+        **os.environ,
+        "CONSOLE_DATABASE_URL": prod.postgres.url("clinic"),
+        "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
+    }
+    command = [sys.executable, "-m", "staff_console.accounts", "create-token", "integration"]
+    made = subprocess.run(command, env=env, capture_output=True, text=True, check=True, cwd=ROOT)
+    token = made.stdout.strip()
+
+    def api(path: str) -> Any:
+        request = urllib.request.Request(
+            f"{prod.assistant.console_url}/api{path}",  # type: ignore[union-attr]
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return json.loads(response.read())
+
+    with clinic_db.connect() as connection:
+        booked = connection.execute(
+            sa.select(appointments.c.reference, appointments.c.conversation_id).where(
+                appointments.c.status == "booked"
+            )
+        ).all()
+    listed = api("/appointments?from=2026-11-25&to=2027-01-31")["appointments"]
+    assert sorted(a["reference"] for a in listed) == sorted(row.reference for row in booked)
+    conversations = api("/conversations?page_size=100")
+    assert conversations["total"] >= 24
+    one = booked[0].conversation_id
+    transcript = api(f"/conversations/{one}")
+    assert transcript["id"] == one
+    assert [a["reference"] for a in transcript["appointments"]] == [booked[0].reference]
 
 
 def test_nginx_balances_rest_and_keeps_socketio_sessions(prod: ProductionStack) -> None:
