@@ -33,7 +33,11 @@ from functools import lru_cache, wraps
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 import aiohttp
-from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+from rasa.core.actions.action import (
+    ActionExecutionRejection,
+    RemoteAction,
+    create_bot_utterance,
+)
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
@@ -137,11 +141,8 @@ async def _apologise(
     if message is None:
         return None
     await output_channel.send_response(tracker.sender_id, message)
-    return BotUttered(
-        message.get("text"),
-        {k: v for k, v in message.items() if k not in ("text", "template_name")},
-        {"utter_action": response},
-    )
+    # As Rasa records a response it uttered (ActionBotResponse).
+    return create_bot_utterance({**message, "utter_action": response})
 
 
 def _guard_turn(
