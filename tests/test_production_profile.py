@@ -465,6 +465,23 @@ def test_redis_unreachable_apology_and_alarm(prod: ProductionStack) -> None:
     assert "Monday" in patient.say("what are your opening hours?", 1)
 
 
+def test_redis_not_answering_apology_within_its_timeout(prod: ProductionStack) -> None:
+    """A frozen Redis accepts connections and never answers: bounded by socket_timeout (2 s)."""
+    assert prod.redis is not None and prod.redis.process is not None
+    patient = Patient(prod)
+    assert "What's bothering you" in patient.say("hello", 1)
+    os.killpg(prod.redis.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        reply = patient.say("what are your opening hours?", 0, timeout=30)
+        waited = time.monotonic() - started
+        assert waited < 6, f"the message waited {waited:.1f} s"
+        assert PHONE in reply and "isn't responding" in reply, reply
+    finally:
+        os.killpg(prod.redis.process.pid, signal.SIGCONT)
+    assert "Monday" in patient.say("what are your opening hours?", 0)
+
+
 def test_every_server_still_up(prod: ProductionStack) -> None:
     dead: Optional[ManagedProcess] = prod.first_dead()
     assert dead is None, f"{dead.name} died:\n{dead.log_tail()}" if dead else ""
