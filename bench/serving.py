@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
 import tempfile
@@ -134,18 +133,8 @@ def production(model: Path, sequential: int, levels: List[Tuple[int, int]]) -> D
     Each simulated patient sends to the two Rasa processes in turn, so every
     conversation moves between processes at every message.
     """
-    # PostgreSQL runs as another account, which must reach its folder.
-    folder = Path(tempfile.mkdtemp(prefix="bench-production-"))
-    folder.chmod(0o711)
-    stack = ProductionStack(
-        model=model,
-        folder=folder,
-        rasa_ports=[free_port(), free_port()],
-        action_port=free_port(),
-        postgres_port=free_port(),
-        redis_port=free_port(),
-        edge_port=None,
-        env_overrides={"CLINIC_REFERENCE_NOW": REFERENCE_NOW},
+    stack = ProductionStack.throwaway(
+        model, edge=False, env_overrides={"CLINIC_REFERENCE_NOW": REFERENCE_NOW}
     )
     say(f"{PRODUCTION}: starting PostgreSQL, Redis, 2 Rasa processes, the action server")
     started = time.perf_counter()
@@ -154,7 +143,7 @@ def production(model: Path, sequential: int, levels: List[Tuple[int, int]]) -> D
             assert stack.assistant is not None
             return measure(PRODUCTION, stack.assistant, started, sequential, levels, REPEATS)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        stack.remove_folder()
 
 
 def measure(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -23,6 +24,7 @@ from ops.postgres import PostgresServer
 from ops.servers import (
     AssistantStack,
     ManagedProcess,
+    free_port,
     redis_server,
     wait_for_http,
     wait_for_port,
@@ -150,6 +152,38 @@ class ProductionStack:
     def edge_url(self) -> str:
         """Base URL of nginx: what patients' browsers and the messaging providers use."""
         return f"http://127.0.0.1:{self.edge_port}"
+
+    @classmethod
+    def throwaway(
+        cls,
+        model: Path,
+        edge: bool = True,
+        console: bool = False,
+        env_overrides: Optional[Dict[str, str]] = None,
+    ) -> ProductionStack:
+        """An unstarted profile on free loopback ports in a new temporary folder.
+
+        Not under a 0700 folder such as pytest's tmp_path: PostgreSQL runs as
+        another account, which must pass through every parent folder. Remove
+        it with :meth:`remove_folder` after :meth:`stop`.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="clinic-production-"))
+        folder.chmod(0o711)
+        return cls(
+            model=model,
+            folder=folder,
+            rasa_ports=[free_port(), free_port()],
+            action_port=free_port(),
+            postgres_port=free_port(),
+            redis_port=free_port(),
+            edge_port=free_port() if edge else None,
+            console_port=free_port() if console else None,
+            env_overrides=dict(env_overrides or {}),
+        )
+
+    def remove_folder(self) -> None:
+        """Delete the profile's folder: databases, logs and all."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def start(self) -> ProductionStack:
         """Start the databases, then the assistant, then nginx; stop all on failure."""

@@ -16,18 +16,15 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
-from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import psycopg2
@@ -37,7 +34,7 @@ import sqlalchemy as sa
 from actions.booking.store import appointment_slots, appointments
 from bench.load import LoadResult, load, open_days
 from ops.production import ProductionStack
-from ops.servers import ManagedProcess, free_port, send_rest, wait_for_http, wait_for_port
+from ops.servers import ManagedProcess, send_rest, wait_for_http, wait_for_port
 from ops.settings import ROOT
 from ops.training import model_path
 from tests.browser import artifact
@@ -56,19 +53,9 @@ def prod() -> Iterator[ProductionStack]:
     model = model_path()
     if not model.exists():
         pytest.fail(f"no model at {model}: run `make test`, which trains it first")
-    # Not under pytest's tmp_path: PostgreSQL runs as another account, which
-    # must be able to pass through every parent folder.
-    folder = Path(tempfile.mkdtemp(prefix="clinic-production-"))
-    folder.chmod(0o711)
-    stack = ProductionStack(
-        model=model,
-        folder=folder,
-        rasa_ports=[free_port(), free_port()],
-        action_port=free_port(),
-        postgres_port=free_port(),
-        redis_port=free_port(),
-        edge_port=free_port(),
-        console_port=free_port(),
+    stack = ProductionStack.throwaway(
+        model,
+        console=True,
         env_overrides={
             "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
             "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
@@ -80,7 +67,7 @@ def prod() -> Iterator[ProductionStack]:
         with stack:
             yield stack
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        stack.remove_folder()
 
 
 @pytest.fixture(scope="module")
