@@ -8,10 +8,10 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-dates clean
+.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates clean
 
 WIDGET_STAMP := website/node_modules/.installed
-PACKAGES := actions channels ops rasa_extensions staff_console website
+PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
 
 run: setup  ## Start the assistant and the demo web page; Ctrl-C stops it
 	@$(PY) -m ops.run
@@ -97,9 +97,13 @@ test-unit: model
 bench: setup redis postgres  ## Speed, memory and quality against stock Rasa (about 25 min)
 	@PYTHONWARNINGS=ignore $(PY) -m bench.serving
 
-bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing
+bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing, red flags
 	@$(PY) -m bench.nlu
+	@$(PY) -m bench.safety
 	@$(PY) -m bench.dates
+
+bench-safety: setup  ## Red flags: recall per level and concept, false alarms (README, "Safety")
+	@$(PY) -m bench.safety
 
 bench-dates: deps  ## Share of real booking date/time phrases the parser reads
 	@$(PY) -m bench.dates

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 
-from actions.data_files import StrictModel, clinic_dir, load_model
+from clinic_core.data_files import StrictModel, clinic_dir, load_model
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -6,7 +6,7 @@ from typing import Dict, List, Optional
 
 import pydantic
 
-from actions.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
+from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
 
 # Intent names of the acupuncture questions, mapped to their answer keys.
 ACUPUNCTURE_QUESTIONS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -10,9 +11,33 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import load_profile
 from actions.clock import clinic_now
+from clinic_core.red_flags import Concept, load_red_flags
+
+logger = logging.getLogger(__name__)
 
 HANDOFF_SLOT = "handoff_requested"
 EMERGENCY_SLOT = "emergency_flagged"
+RED_FLAG_SLOT = "red_flag"
+RED_FLAG_ENTITY = "red_flag"  # set by rasa_extensions/red_flags.py
+CRISIS_CONCEPTS = {"suicide_self_harm"}
+
+
+def red_flags_in(tracker: Tracker) -> List[Concept]:
+    """The red flags the safety layer found in the latest message (file order)."""
+    found = {
+        entity.get("value")
+        for entity in tracker.latest_message.get("entities") or []
+        if entity.get("entity") == RED_FLAG_ENTITY
+    }
+    return [concept for concept in load_red_flags().concepts if concept.id in found]
+
+
+def red_flag_note(level_id: str, concepts: List[Concept]) -> str:
+    """What staff read in the console: the level and what matched."""
+    level = load_red_flags().level(level_id).label
+    if not concepts:
+        return f"{level}: recognised by the intent classifier"
+    return f"{level}: " + "; ".join(concept.label for concept in concepts)
 
 
 class ActionEmergency(Action):
@@ -27,16 +52,40 @@ class ActionEmergency(Action):
     ) -> List[EventType]:
         """Utter the emergency advice and flag the conversation for staff."""
         emergency = load_profile().emergency
+        concepts = red_flags_in(tracker)
         dispatcher.utter_message(response="utter_emergency", emergency_number=emergency.number)
-        if emergency.advice_line:
-            dispatcher.utter_message(
-                response="utter_emergency_advice_line", advice_line=emergency.advice_line
-            )
-        if emergency.crisis_line:
+        # The crisis line for thoughts of self-harm, and whenever the safety
+        # layer could not say what the emergency is.
+        crisis = not concepts or any(c.id in CRISIS_CONCEPTS for c in concepts)
+        if emergency.crisis_line and crisis:
             dispatcher.utter_message(
                 response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
             )
-        return [SlotSet(EMERGENCY_SLOT, True)]
+        note = red_flag_note("emergency", concepts)
+        logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
+        return [SlotSet(EMERGENCY_SLOT, True), SlotSet(RED_FLAG_SLOT, note)]
+
+
+class ActionUrgentSymptoms(Action):
+    """Send the patient to a doctor today; no booking offer in this turn."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_urgent_symptoms"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Utter the same-day advice and flag the conversation for staff."""
+        emergency = load_profile().emergency
+        dispatcher.utter_message(
+            response="utter_urgent_symptoms",
+            advice_line=emergency.advice_line or "your GP surgery",
+            emergency_number=emergency.number,
+        )
+        note = red_flag_note("urgent", red_flags_in(tracker))
+        logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
+        return [SlotSet(RED_FLAG_SLOT, note)]
 
 
 class ActionOtherSymptom(Action):

@@ -65,6 +65,16 @@ def macro_f1(pairs: Iterable[Tuple[str, str]]) -> float:
 
 def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]]:
     """Top intent and parse time (s) for each text, with the model in-process."""
+    results, seconds = _parse(model, texts)
+    return [r["intent"]["name"] for r in results], seconds
+
+
+def parse_results(model: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
+    """The whole parse result of each text, with the model in-process."""
+    return _parse(model, texts)[0]
+
+
+def _parse(model: Path, texts: Sequence[str]) -> Tuple[List[Dict[str, Any]], List[float]]:
     import logging
 
     from rasa.core.agent import Agent
@@ -75,7 +85,8 @@ def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]
     logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # checkpoint-restore chatter
     agent = Agent.load(str(model))
-    intents, seconds = [], []
+    results: List[Dict[str, Any]] = []
+    seconds: List[float] = []
 
     async def run() -> None:
         await agent.parse_message("warm up")
@@ -83,10 +94,10 @@ def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[str], List[float]
             started = time.perf_counter()
             result = await agent.parse_message(text)
             seconds.append(time.perf_counter() - started)
-            intents.append(result["intent"]["name"])
+            results.append(result)
 
     asyncio.run(run())
-    return intents, seconds
+    return results, seconds
 
 
 def cross_validate(config: Path, folds: int = 5) -> Dict[str, float]:

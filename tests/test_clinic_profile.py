@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from actions.clinic_profile import ClinicProfile, load_profile
-from actions.data_files import ClinicDataError, parse_model
+from clinic_core.data_files import ClinicDataError, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.data_files import ClinicDataError, load_model, parse_model
 from actions.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
@@ -16,6 +15,7 @@ from actions.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDITION_INTENTS = [

@@ -27,7 +27,6 @@ from hypothesis import strategies as st
 from pydantic.fields import SHAPE_SINGLETON, ModelField
 
 from actions.clinic_profile import WEEKDAYS, ClinicProfile, load_profile
-from actions.data_files import ClinicDataError, load_model, parse_model
 from actions.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
@@ -35,6 +34,7 @@ from actions.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
 
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
 Path_ = Tuple[Any, ...]

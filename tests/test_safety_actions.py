@@ -9,21 +9,71 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import load_profile
-from actions.safety import ActionEmergency, ActionHumanHandoff, ActionOtherSymptom
+from actions.safety import (
+    ActionEmergency,
+    ActionHumanHandoff,
+    ActionOtherSymptom,
+    ActionUrgentSymptoms,
+)
+from clinic_core.red_flags import load_red_flags
 from tests.conftest import make_tracker, render
+
+
+def red_flag(concept: str) -> Dict[str, Any]:
+    return {"entity": "red_flag", "value": concept, "extractor": "RedFlagClassifier"}
 
 
 async def test_emergency_sends_to_emergency_services_without_sales(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
-    tracker = make_tracker("emergency", "i can't control my bladder and my back is agony")
+    text = "i can't control my bladder and my back is agony"
+    tracker = make_tracker("emergency", text, entities=[red_flag("cauda_equina")])
     events = await ActionEmergency().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("emergency_flagged", True)]
+    label = load_red_flags().concept("cauda_equina").label
+    assert events == [
+        SlotSet("emergency_flagged", True),
+        SlotSet("red_flag", f"Emergency (999 now): {label}"),
+    ]
     messages = render(dispatcher.messages, domain)
     text = " ".join(m["text"] for m in messages).lower()
     assert f"call {load_profile().emergency.number} now" in text
     assert "book" not in text and "appointment." in text  # "don't wait for an ... appointment."
     assert all(not m["buttons"] for m in messages)
+    assert "harming yourself" not in text  # the crisis line is for thoughts of self-harm
+
+
+async def test_thoughts_of_self_harm_also_get_the_crisis_line(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("emergency", "...", entities=[red_flag("suicide_self_harm")])
+    await ActionEmergency().run(dispatcher, tracker, domain)
+    text = " ".join(m["text"] for m in render(dispatcher.messages, domain))
+    crisis_line = load_profile().emergency.crisis_line
+    assert crisis_line and crisis_line in text
+
+
+async def test_an_emergency_only_the_classifier_saw_is_flagged_as_such(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    events = await ActionEmergency().run(dispatcher, make_tracker("emergency", "help"), domain)
+    assert SlotSet("red_flag", "Emergency (999 now): recognised by the intent classifier") in events
+
+
+async def test_urgent_symptoms_go_to_a_doctor_today_without_a_booking_offer(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker(
+        "urgent_symptoms",
+        "had breast cancer years ago and now new pain in my back",
+        entities=[red_flag("cancer_history")],
+    )
+    events = await ActionUrgentSymptoms().run(dispatcher, tracker, domain)
+    label = load_red_flags().concept("cancer_history").label
+    assert events == [SlotSet("red_flag", f"Urgent (same-day GP or NHS 111): {label}")]
+    (message,) = render(dispatcher.messages, domain)
+    profile = load_profile()
+    assert "today" in message["text"] and str(profile.emergency.advice_line) in message["text"]
+    assert "book" not in message["text"].lower() and not message["buttons"]
 
 
 async def test_other_symptom_is_honest_and_offers_a_person(

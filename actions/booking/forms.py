@@ -39,8 +39,8 @@ REQUESTED = "requested_slot"
 NOT_AN_ANSWER = {
     "ask_what_is_acupuncture", "ask_how_acupuncture_works", "ask_does_it_hurt",
     "ask_treatment_points", "ask_effectiveness", "ask_opening_hours", "ask_location",
-    "ask_price", "ask_insurance", "emergency", "human_handoff", "bot_challenge",
-    "greet", "goodbye", "thank", "book_appointment", "cancel_appointment",
+    "ask_price", "ask_insurance", "emergency", "urgent_symptoms", "human_handoff",
+    "bot_challenge", "greet", "goodbye", "thank", "book_appointment", "cancel_appointment",
     "check_appointment",
 }  # fmt: skip
 # Intents that are never a date, even inside a booking form.

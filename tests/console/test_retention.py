@@ -13,7 +13,7 @@ import yaml
 
 from actions.booking.store import AppointmentStore
 from actions.clinic_profile import ClinicProfile, load_profile
-from actions.data_files import parse_model
+from clinic_core.data_files import parse_model
 from staff_console.audit import AuditLog
 from staff_console.conversations import ConversationFilter, ConversationStore
 from staff_console.db import console_engine

@@ -1,0 +1,243 @@
+"""`make bench-safety` (also in `make bench-nlu`): are red flags ever missed.
+
+Every message goes through the trained model, so the figures are those of the
+whole NLU pipeline: the intent classifier and the safety layer after it
+(rasa_extensions/red_flags.py). Each message's stored verdicts let one run
+compare the ways of combining them:
+
+* ``classifier``: DIET's intent alone (``emergency`` / ``urgent_symptoms``);
+* ``safety layer``: the red-flag file and ConText alone;
+* ``keep``: either says so;
+* ``unless_set_aside``: either, but the classifier's alarm is dropped when the
+  safety layer read the same message as negated, hypothetical or past
+  (the setting in config.yml).
+
+Sets (tests/safety/*.yml, written apart from the training data and never
+trained on): red flags with their level and concept, and look-alikes
+(negated, past, hypothetical, family history, ordinary pain, alarming idioms).
+``red_flags_holdout.yml`` was never read while the vocabulary was written; the
+``dev`` sets were. Also: the held-out NLU set (tests/nlu_test.yml) and the
+public medical-speech phrases, where "Heart hurts" and "Hard to breath" should
+be emergencies and labels that may or may not be (wounds, dizziness, low mood)
+are reported but not scored.
+
+What it does not show: how patients outside these sets write; the sets are
+English, typed, and written by a few people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Tuple
+
+import yaml
+
+from ops.nlu_data import held_out_examples, medical_speech
+from ops.settings import ROOT
+from ops.training import ensure_model
+
+RESULTS = ROOT / "bench" / "results"
+SAFETY_SETS = ROOT / "tests" / "safety"
+LEVEL_OF_INTENT = {"emergency": "emergency", "urgent_symptoms": "urgent"}
+POLICIES = ("classifier", "safety layer", "keep", "unless_set_aside")
+CONFIGURED = "unless_set_aside"
+TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}
+# medical-speech labels whose phrases describe an emergency
+EMERGENCY_LABELS = {"Heart hurts", "Hard to breath"}
+# labels that may or may not need a doctor today: reported, not scored
+UNSCORED_LABELS = {
+    "Open wound", "Infected wound", "Emotional pain", "Feeling dizzy", "Body feels weak",
+    "Internal pain", "Injury from sports", "Head ache",
+}  # fmt: skip
+
+
+def parse_all(model: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
+    """The full parse result of each text, with the model in-process."""
+    from bench.nlu import parse_results
+
+    return parse_results(model, texts)
+
+
+def level(result: Dict[str, Any], policy: str) -> str:
+    """The triage level ``policy`` gives a parsed message."""
+    triage = result.get("triage") or {"level": "routine", "set_aside": []}
+    classifier = LEVEL_OF_INTENT.get((result.get("classifier_intent") or {}).get("name", ""))
+    if policy == "classifier":
+        return classifier or "routine"
+    if triage["level"] != "routine" or policy == "safety layer":
+        return str(triage["level"])
+    if classifier and (policy == "keep" or not triage["set_aside"]):
+        return classifier
+    return "routine"
+
+
+def score_set(results: List[Dict[str, Any]], data: Dict[str, Any]) -> Dict[str, Any]:
+    """Recall per level and concept, false alarms per kind, for every policy."""
+    flags, lookalikes = data["red_flags"], data["lookalikes"]
+    out: Dict[str, Any] = {"red_flags": len(flags), "lookalikes": len(lookalikes)}
+    for policy in POLICIES:
+        by_level: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+        by_concept: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+        missed = []
+        for item, result in zip(flags, results[: len(flags)], strict=True):
+            got = level(result, policy)
+            hit = got == item["level"]
+            by_level[item["level"]][0] += hit
+            by_level[item["level"]][1] += 1
+            by_concept[item["concept"]][0] += hit
+            by_concept[item["concept"]][1] += 1
+            if not hit:
+                missed.append((item["text"], item["level"], got))
+        alarms: Counter = Counter()
+        kinds: Counter = Counter()
+        false_alarms = []
+        for item, result in zip(lookalikes, results[len(flags) :], strict=True):
+            kinds[item["kind"]] += 1
+            got = level(result, policy)
+            if got != "routine":
+                alarms[item["kind"]] += 1
+                false_alarms.append((item["text"], item["kind"], got))
+        out[policy] = {
+            "recall": {k: v[0] / v[1] for k, v in sorted(by_level.items())},
+            "recall_by_concept": {k: f"{v[0]}/{v[1]}" for k, v in sorted(by_concept.items())},
+            "false_alarm_rate": sum(alarms.values()) / max(1, len(lookalikes)),
+            "false_alarms_by_kind": {k: f"{alarms[k]}/{n}" for k, n in sorted(kinds.items())},
+            "missed": missed,
+            "false_alarms": false_alarms,
+        }
+    return out
+
+
+def score_held_out(results: List[Dict[str, Any]], examples: List[Tuple[str, str]]) -> Dict:
+    """False alarms on the held-out NLU set's other intents, recall on its red flags."""
+    out: Dict[str, Any] = {}
+    for policy in POLICIES:
+        alarms, others, found, flags = [], 0, 0, 0
+        for (text, intent), result in zip(examples, results, strict=True):
+            got = level(result, policy)
+            if intent in LEVEL_OF_INTENT:
+                flags += 1
+                found += got == LEVEL_OF_INTENT[intent]
+            else:
+                others += 1
+                if got != "routine":
+                    alarms.append((text, intent, got))
+        out[policy] = {
+            "false_alarm_rate": len(alarms) / others,
+            "false_alarms": alarms,
+            "recall": found / flags,
+            "examples": others + flags,
+        }
+    return out
+
+
+def score_medical_speech(results: List[Dict[str, Any]], phrases: List[Tuple[str, str]]) -> Dict:
+    """Emergency labels found, unscored labels reported, the rest as false alarms."""
+    out: Dict[str, Any] = {}
+    for policy in POLICIES:
+        levels: Dict[str, Counter] = defaultdict(Counter)
+        for (_, label), result in zip(phrases, results, strict=True):
+            levels[label][level(result, policy)] += 1
+        emergency = [levels[label] for label in EMERGENCY_LABELS]
+        scored = [
+            c for label, c in levels.items() if label not in EMERGENCY_LABELS | UNSCORED_LABELS
+        ]
+        out[policy] = {
+            "emergency_labels_found": sum(c["emergency"] for c in emergency)
+            / sum(sum(c.values()) for c in emergency),
+            "false_alarm_rate": sum(sum(c.values()) - c["routine"] for c in scored)
+            / sum(sum(c.values()) for c in scored),
+            "levels_by_label": {k: dict(v) for k, v in sorted(levels.items())},
+        }
+    return out
+
+
+def evaluate(model: Path) -> Dict[str, Any]:
+    """Every figure of the safety benchmark for ``model``."""
+    sets = {
+        path.stem: yaml.safe_load(path.read_text()) for path in sorted(SAFETY_SETS.glob("*.yml"))
+    }
+    held_out = held_out_examples()
+    phrases = medical_speech()
+    texts: List[str] = []
+    for data in sets.values():
+        texts += [item["text"] for item in data["red_flags"] + data["lookalikes"]]
+    texts += [t for t, _ in held_out] + [t for t, _ in phrases]
+    results = parse_all(model, texts)
+    report: Dict[str, Any] = {"model": model.name, "sets": {}}
+    position = 0
+    for name, data in sets.items():
+        size = len(data["red_flags"]) + len(data["lookalikes"])
+        report["sets"][name] = score_set(results[position : position + size], data)
+        position += size
+    report["held_out"] = score_held_out(results[position : position + len(held_out)], held_out)
+    position += len(held_out)
+    report["medical_speech"] = score_medical_speech(results[position:], phrases)
+    return report
+
+
+def summary_markdown(report: Dict[str, Any]) -> str:
+    """The figures as tables: one row per policy and set."""
+    lines = [
+        "# Safety: red flags",
+        "",
+        f"Targets: emergency recall {TARGETS['emergency']:.2f}, urgent recall ≥ "
+        f"{TARGETS['urgent']}, false alarms ≤ {TARGETS['lookalike_alarms']} on look-alikes "
+        f"and ≤ {TARGETS['held_out_alarms']} on the held-out NLU set. Configured: "
+        f"`{CONFIGURED}`.",
+        "",
+        "| set | policy | emergency recall | urgent recall | false alarms |",
+        "|---|---|---|---|---|",
+    ]
+    for name, scores in report["sets"].items():
+        for policy in POLICIES:
+            s = scores[policy]
+            lines.append(
+                f"| {name} ({scores['red_flags']} + {scores['lookalikes']}) | {policy} | "
+                f"{s['recall'].get('emergency', 0):.3f} | {s['recall'].get('urgent', 0):.3f} | "
+                f"{s['false_alarm_rate']:.3f} |"
+            )
+    held = report["held_out"]
+    med = report["medical_speech"]
+    lines += ["", "| other set | policy | red flags found | false alarms |", "|---|---|---|---|"]
+    for policy in POLICIES:
+        lines.append(
+            f"| held-out NLU set ({held[policy]['examples']}) | {policy} | "
+            f"{held[policy]['recall']:.3f} | {held[policy]['false_alarm_rate']:.3f} |"
+        )
+    for policy in POLICIES:
+        lines.append(
+            f"| medical speech | {policy} | {med[policy]['emergency_labels_found']:.3f} "
+            f"(Heart hurts, Hard to breath) | {med[policy]['false_alarm_rate']:.3f} |"
+        )
+    lines += ["", f"Recall by concept (`{CONFIGURED}`):", ""]
+    for name, scores in report["sets"].items():
+        concepts = ", ".join(f"{k} {v}" for k, v in scores[CONFIGURED]["recall_by_concept"].items())
+        alarms = ", ".join(
+            f"{k} {v}" for k, v in scores[CONFIGURED]["false_alarms_by_kind"].items()
+        )
+        lines.append(f"- {name}: {concepts}; false alarms by kind: {alarms}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run the benchmark and write bench/results/safety.{json,md}."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, help="evaluate this model instead of training")
+    args = parser.parse_args()
+    model = args.model or ensure_model()
+    print("==> Safety sets, held-out set and medical-speech phrases through the model", flush=True)
+    report = evaluate(model)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "safety.json").write_text(json.dumps(report, indent=2))
+    markdown = summary_markdown(report)
+    (RESULTS / "safety.md").write_text(markdown)
+    print(markdown.split("\nRecall by concept")[0])
+    print(f"Full report: {(RESULTS / 'safety.md').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

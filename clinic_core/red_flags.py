@@ -1,0 +1,633 @@
+"""Red flags: which messages need a doctor now or today, whatever else they ask.
+
+The concepts, their lay vocabulary and the context rules live in
+``clinic/red_flags.yml``; this module reads them and checks a message:
+
+1. spaCy (the local English pipeline: tokenizer and lookup lemmatizer) splits
+   the message into words with their base forms; a word that is not English
+   and is close to a word of the file is read as that word ("numbb").
+2. Each concept's cues are looked for: all the terms of one cue entry anywhere
+   in the message.
+3. medspaCy's ConText marks each matched cue negated, hypothetical, historical
+   or about a relative, with lay-language rules from the same file; a match
+   that is negated or hypothetical, or in the past (unless the concept is
+   about history, or the message speaks of now), is set aside.
+
+The result is a triage level (``emergency``, ``urgent`` or ``routine``), the
+concepts that matched and those set aside with the reason. It never
+diagnoses: it only decides which safety reply the patient gets.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
+
+import pydantic
+
+from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
+
+ROUTINE = "routine"
+CUE_GROUP = "red_flag_cues"
+MAX_GAP = 2  # words allowed between the words of a term
+CLAUSE_PUNCTUATION = [".", "!", "?", ",", ";", ":", "…"]
+CATEGORIES = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY", "TERMINATE", "PSEUDO")
+DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
+MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near misses
+CORRECTION_CUTOFF = 0.8
+_LEXICON_NAME = re.compile(r"^[A-Z][A-Z_]*$")
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+# ---------------------------------------------------------------------------
+# The file
+
+
+class Level(StrictModel):
+    """A triage level, most severe first in the file."""
+
+    id: str = pydantic.Field(..., regex=r"^[a-z_]+$")
+    intent: str = pydantic.Field(..., regex=r"^[a-z_]+$")
+    label: str
+
+
+class CueEntry(StrictModel):
+    """Terms that must all occur, and terms that cancel the entry."""
+
+    all: List[str] = pydantic.Field(..., min_items=1)
+    unless: List[str] = []
+    within: Optional[int] = pydantic.Field(None, ge=0)  # most words between the terms
+
+
+class Concept(StrictModel):
+    """One red flag: its level, a label staff read, and its cues."""
+
+    id: str = pydantic.Field(..., regex=r"^[a-z_]+$")
+    level: str
+    label: str
+    history_counts: bool = False
+    cues: List[Union[CueEntry, List[str]]] = pydantic.Field(..., min_items=1)
+
+    @property
+    def entries(self) -> List[CueEntry]:
+        """The cues, each as a :class:`CueEntry`."""
+        return [
+            cue if isinstance(cue, CueEntry) else CueEntry(all=cue, within=None)
+            for cue in self.cues
+        ]
+
+
+class ContextRuleSet(StrictModel):
+    """ConText trigger terms of one category and direction."""
+
+    category: str
+    direction: str
+    terms: List[str] = pydantic.Field(..., min_items=1)
+    max_scope: Optional[int] = pydantic.Field(None, gt=0)
+
+    @pydantic.validator("category")
+    def _known_category(cls, value: str) -> str:
+        if value not in CATEGORIES:
+            raise ValueError(f"must be one of {', '.join(CATEGORIES)}")
+        return value
+
+    @pydantic.validator("direction")
+    def _known_direction(cls, value: str) -> str:
+        if value not in DIRECTIONS:
+            raise ValueError(f"must be one of {', '.join(DIRECTIONS)}")
+        return value
+
+
+class RedFlagSpec(StrictModel):
+    """The whole of ``clinic/red_flags.yml``."""
+
+    version: int = pydantic.Field(..., ge=1, le=1)
+    levels: List[Level] = pydantic.Field(..., min_items=1)
+    lexicon: Dict[str, List[str]]
+    concepts: List[Concept] = pydantic.Field(..., min_items=1)
+    context: List[ContextRuleSet] = []
+
+    @pydantic.validator("lexicon")
+    def _lexicon_names(cls, value: Dict[str, List[str]]) -> Dict[str, List[str]]:
+        for name, terms in value.items():
+            if not _LEXICON_NAME.match(name):
+                raise ValueError(f"{name}: lexicon names are UPPER_CASE")
+            if not terms:
+                raise ValueError(f"{name}: has no terms")
+        return value
+
+    @pydantic.validator("concepts")
+    def _concepts_refer_to_known_names(
+        cls, concepts: List[Concept], values: Dict[str, object]
+    ) -> List[Concept]:
+        levels = {level.id for level in values.get("levels", [])}  # type: ignore[attr-defined]
+        lexicon = values.get("lexicon") or {}
+        seen: Set[str] = set()
+        for concept in concepts:
+            if concept.id in seen:
+                raise ValueError(f"{concept.id}: concept listed twice")
+            seen.add(concept.id)
+            if concept.level not in levels:
+                raise ValueError(f"{concept.id}: level {concept.level!r} is not in levels")
+            for entry in concept.entries:
+                for term in [*entry.all, *entry.unless]:
+                    if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
+                        raise ValueError(f"{concept.id}: {term} is not in the lexicon")
+        return concepts
+
+    def level(self, level_id: str) -> Level:
+        """The level called ``level_id``."""
+        return next(level for level in self.levels if level.id == level_id)
+
+    def concept(self, concept_id: str) -> Concept:
+        """The concept called ``concept_id``."""
+        return next(concept for concept in self.concepts if concept.id == concept_id)
+
+
+def red_flags_path() -> Path:
+    """Where the red-flag file is (beside the clinic's other files)."""
+    return clinic_dir() / "red_flags.yml"
+
+
+def load_red_flags(path: Optional[Path] = None) -> RedFlagSpec:
+    """The validated red-flag file, re-read when it changes.
+
+    Raises:
+        ClinicDataError: the file is missing or invalid, naming the field.
+
+    """
+    return load_model(path or red_flags_path(), RedFlagSpec)
+
+
+# ---------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A concept that matched, with the words that matched it."""
+
+    concept: str
+    level: str
+    label: str
+    words: str
+    start: int  # character offsets in the message
+    end: int
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A concept whose words occur but whose context says it is not happening now."""
+
+    concept: str
+    reason: str  # negated, hypothetical, past
+    words: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The triage of one message."""
+
+    level: str  # a level id, or "routine"
+    intent: Optional[str]  # the intent of that level, None when routine
+    findings: Tuple[Finding, ...] = ()
+    set_aside: Tuple[SetAside, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the message needs a safety reply."""
+        return bool(self.findings)
+
+    @property
+    def concepts(self) -> Tuple[str, ...]:
+        """The matched concepts of the assessed level, in file order."""
+        return tuple(f.concept for f in self.findings if f.level == self.level)
+
+
+# ---------------------------------------------------------------------------
+# Matching
+
+
+Word = str  # one word of a term: a form, or a "#class" of numbers
+Term = Tuple[Word, ...]
+
+
+def _number(text: str) -> Optional[float]:
+    return float(text) if _NUMBER.match(text) else None
+
+
+def _number_class_matches(word: Word, text: str) -> bool:
+    """Numbers that stand for something: a fever, a year, any number."""
+    value = _number(text.rstrip("c°fkg").rstrip("."))
+    if value is None:
+        return False
+    if word == "#num":
+        return True
+    if word == "#fever":  # 38.5 (C) or 101 (F); a bare 40 is more often an age
+        return ("." in text and 37.8 <= value <= 43.0) or 100.0 <= value <= 108.0
+    if word == "#year":
+        return 1940 <= value <= 2100 and float(int(value)) == value
+    return False
+
+
+@dataclass(frozen=True)
+class _Token:
+    forms: FrozenSet[str]
+    text: str
+    punct: bool
+
+
+class _CompiledSpec:
+    """The file, with every term turned into words the matcher compares."""
+
+    def __init__(self, spec: RedFlagSpec, tokenize: _Tokenizer) -> None:
+        self.spec = spec
+        self._tokenize = tokenize
+        self.terms: Dict[str, Term] = {}
+        self.groups: Dict[str, List[Term]] = {
+            name: [self.term(text) for text in texts] for name, texts in spec.lexicon.items()
+        }
+        self.vocabulary: Set[str] = set()
+        for term in itertools.chain.from_iterable(self.groups.values()):
+            self.vocabulary.update(w for w in term if not w.startswith("#"))
+        for concept in spec.concepts:
+            for entry in concept.entries:
+                for text in [*entry.all, *entry.unless]:
+                    if not _LEXICON_NAME.match(text):
+                        self.vocabulary.update(w for w in self.term(text) if not w.startswith("#"))
+
+    def term(self, text: str) -> Term:
+        """``text`` as the words a message must contain."""
+        if text not in self.terms:
+            self.terms[text] = tuple(self._tokenize.words(text.lower()))
+        return self.terms[text]
+
+    def group(self, name_or_term: str) -> List[Term]:
+        """The terms of a lexicon entry, or the single literal term."""
+        if _LEXICON_NAME.match(name_or_term):
+            return self.groups[name_or_term]
+        return [self.term(name_or_term)]
+
+
+class _Tokenizer:
+    """Words of a term as the message's tokens would show them."""
+
+    def __init__(self, nlp: object) -> None:
+        self._nlp = nlp
+
+    def words(self, text: str) -> List[str]:
+        tokens = self._nlp.make_doc(text)  # type: ignore[attr-defined]
+        words = []
+        for token in tokens:
+            # The norm reads contractions as words: "n't" as "not", "ca" as "can".
+            words.append(token.text if token.text.startswith("#") else token.norm_)
+        # "#fever" is one word of a term, not "#" and "fever".
+        merged: List[str] = []
+        for word in words:
+            if merged and merged[-1] == "#":
+                merged[-1] = "#" + word
+            else:
+                merged.append(word)
+        return merged
+
+
+def _find(
+    term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
+) -> List[Tuple[int, int]]:
+    """Every (start, end) token range where ``term`` occurs, gaps allowed."""
+    first = term[0]
+    if first.startswith("#"):
+        starts: Iterable[int] = (
+            i for i, t in enumerate(tokens) if _number_class_matches(first, t.text)
+        )
+    else:
+        starts = index.get(first, ())
+    found = []
+    for start in starts:
+        position = start
+        for word in term[1:]:
+            nxt = None
+            # "no" binds to the next word: "no loss of feeling" is not "no feeling".
+            for step in range(1, 2 if tokens[position].text == "no" else MAX_GAP + 2):
+                candidate = position + step
+                if candidate >= len(tokens):
+                    break
+                token = tokens[candidate]
+                if word in token.forms or (
+                    word.startswith("#") and _number_class_matches(word, token.text)
+                ):
+                    nxt = candidate
+                    break
+                if token.punct:
+                    break
+            if nxt is None:
+                break
+            position = nxt
+        else:
+            found.append((start, position + 1))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# The detector
+
+
+class RedFlagDetector:
+    """Checks messages against the red-flag file; build once, use for every message."""
+
+    def __init__(self, spec: RedFlagSpec, pipeline: Union[str, Path]) -> None:
+        """Build the spaCy and medspaCy pipeline for ``spec``.
+
+        Args:
+            spec: the validated red-flag file.
+            pipeline: the local spaCy pipeline (tokenizer and lookup lemmatizer).
+
+        """
+        import spacy
+        from medspacy.context import ConText, ConTextRule
+        from spacy.tokens import Span
+
+        self.spec = spec
+        self._nlp = spacy.load(str(pipeline))
+        self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
+        self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
+        self._known_words = self._english_words()
+        self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
+        self._scope: Dict[str, Optional[int]] = {}
+        rules = []
+        for rule_set in spec.context:
+            for text in self._expanded(rule_set.terms):
+                literal = f"{rule_set.category}:{text}"
+                self._scope[literal] = rule_set.max_scope
+                rules.append(
+                    ConTextRule(
+                        literal,
+                        rule_set.category,
+                        pattern=self._context_pattern(text),
+                        direction=rule_set.direction,
+                    )
+                )
+        self._context = ConText(
+            self._nlp,
+            name="red_flag_context",
+            rules=None,
+            input_span_type="group",
+            span_group_name=CUE_GROUP,
+            span_attrs=None,
+            prune_on_modifier_overlap=False,
+        )
+        self._context.add(rules)
+        self._span = Span
+
+    # -- building -------------------------------------------------------------
+
+    def _english_words(self) -> FrozenSet[str]:
+        """Words the lemmatizer knows: never "corrected" to a red-flag word."""
+        lemmatizer = self._nlp.get_pipe("lemmatizer")
+        table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        words = {str(value).lower() for value in table.values()}
+        return frozenset(words | self._compiled.vocabulary)
+
+    def _expanded(self, terms: List[str]) -> List[str]:
+        """Terms with lexicon names in them ("my RELATIVE") spelt out."""
+        texts: List[str] = []
+        for term in terms:
+            choices = [self.spec.lexicon.get(word, [word]) for word in term.split()]
+            texts.extend(" ".join(words) for words in itertools.product(*choices))
+        return list(dict.fromkeys(texts))
+
+    def _context_pattern(self, text: str) -> List[Dict[str, object]]:
+        pattern: List[Dict[str, object]] = []
+        for word in self._compiled.term(text):
+            if word == "#year":
+                pattern.append({"TEXT": {"REGEX": r"^(19[4-9]\d|20\d\d)$"}})
+            else:
+                pattern.append({"NORM": word} if word in _NORMS else {"LOWER": word})
+        return pattern
+
+    # -- checking -------------------------------------------------------------
+
+    def _tokens(self, doc: object) -> List[_Token]:
+        tokens = []
+        for token in doc:  # type: ignore[attr-defined]
+            forms = {token.lower_, token.lemma_.lower(), token.norm_}
+            if (
+                token.is_alpha
+                and len(token.lower_) >= MIN_CORRECTED_LENGTH
+                and token.lower_ not in self._known_words
+                and token.lemma_.lower() not in self._known_words
+            ):
+                forms.update(_closest(token.lower_, self._correctable))
+            tokens.append(_Token(frozenset(forms), token.lower_, token.is_punct))
+        return tokens
+
+    def assess(self, text: str) -> Assessment:
+        """The triage level of ``text`` and the concepts behind it."""
+        doc = self._nlp(_plain(text))
+        tokens = self._tokens(doc)
+        index: Dict[str, List[int]] = {}
+        for i, token in enumerate(tokens):
+            for form in token.forms:
+                index.setdefault(form, []).append(i)
+
+        found: Dict[str, List[Tuple[int, int]]] = {}
+
+        def matches(name: str) -> List[Tuple[int, int]]:
+            if name not in found:
+                found[name] = sorted(
+                    {m for term in self._compiled.group(name) for m in _find(term, tokens, index)}
+                )
+            return found[name]
+
+        def clause_of(i: int) -> int:
+            return doc[i].sent.start  # type: ignore[no-any-return,index]
+
+        candidates: List[Tuple[Concept, List[Tuple[int, int]]]] = []
+        for concept in self.spec.concepts:
+            for entry in concept.entries:
+                groups = [matches(name) for name in entry.all]
+                if not all(groups):
+                    continue
+                cancelling = {clause_of(s) for name in entry.unless for s, _ in matches(name)}
+                for anchor in groups[0]:
+                    spans = [anchor] + [_nearest(anchor, group) for group in groups[1:]]
+                    if entry.within is not None and _spread(spans) > entry.within:
+                        continue
+                    # "unless" words cancel the cues of their own clause ("blood test").
+                    if any(clause_of(s) in cancelling for s, _ in spans):
+                        continue
+                    candidates.append((concept, spans))
+        if not candidates:
+            return Assessment(level=ROUTINE, intent=None)
+
+        cue_spans = sorted({span for _, spans in candidates for span in spans})
+        doc.spans[CUE_GROUP] = [  # type: ignore[attr-defined]
+            self._span(doc, start, end, label="RED_FLAG") for start, end in cue_spans
+        ]
+        doc = self._context(doc)
+        # A trigger inside a look-alike phrase ("can't tell if") triggers nothing.
+        pseudo = [
+            modifier.modifier_span
+            for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
+            if modifier.direction == "PSEUDO"
+        ]
+        modifiers_of = {
+            (span.start, span.end): [
+                m
+                for m in span._.modifiers
+                if not any(s <= m.modifier_span[0] and m.modifier_span[1] <= e for s, e in pseudo)
+            ]
+            for span in doc.spans[CUE_GROUP]  # type: ignore[attr-defined]
+        }
+        # Words of the present ("now", "today") keep a past-tense report current,
+        # but only in the clause they are in.
+        now_clauses = {clause_of(start) for start, _ in self._optional(matches, "CURRENT")}
+        current_clauses = {
+            clause_of(start) for start, _ in self._optional(matches, "CURRENT_CLAUSE")
+        }
+
+        findings: Dict[str, Finding] = {}
+        set_aside: Dict[str, SetAside] = {}
+        for concept, spans in candidates:
+            if concept.id in findings:
+                continue
+            start, end = min(s for s, _ in spans), max(e for _, e in spans)
+            words = doc[start:end].text  # type: ignore[index]
+            now = any(clause_of(start) in now_clauses for start, _ in spans)
+            reason = self._reason(
+                concept,
+                spans,
+                modifiers_of,
+                lambda i, now=now: now or clause_of(i) in current_clauses,  # type: ignore[misc]
+                doc,
+            )
+            if reason is None:
+                findings[concept.id] = Finding(
+                    concept=concept.id,
+                    level=concept.level,
+                    label=concept.label,
+                    words=words,
+                    start=doc[start].idx,  # type: ignore[index]
+                    end=doc[end - 1].idx + len(doc[end - 1]),  # type: ignore[index]
+                )
+                set_aside.pop(concept.id, None)
+            else:
+                set_aside.setdefault(concept.id, SetAside(concept.id, reason, words))
+        order = [level.id for level in self.spec.levels]
+        ranked = sorted(findings.values(), key=lambda f: order.index(f.level))
+        if not ranked:
+            return Assessment(level=ROUTINE, intent=None, set_aside=tuple(set_aside.values()))
+        level = self.spec.level(ranked[0].level)
+        return Assessment(
+            level=level.id,
+            intent=level.intent,
+            findings=tuple(ranked),
+            set_aside=tuple(set_aside.values()),
+        )
+
+    def _optional(
+        self, matches: Callable[[str], List[Tuple[int, int]]], name: str
+    ) -> List[Tuple[int, int]]:
+        return matches(name) if name in self.spec.lexicon else []
+
+    def _reason(
+        self,
+        concept: Concept,
+        spans: List[Tuple[int, int]],
+        modifiers_of: Dict[Tuple[int, int], List[Any]],
+        in_current_clause: Callable[[int], bool],
+        doc: Any,
+    ) -> Optional[str]:
+        """Why this match does not count (negated, hypothetical, past), or None."""
+        categories: Set[str] = set()
+        current = False
+        for span in spans:
+            for modifier in modifiers_of.get(span, ()):
+                m_start, m_end = modifier.modifier_span  # type: ignore[attr-defined]
+                # A trigger inside the cue itself ("can't pee") is part of the symptom.
+                if any(s <= m_start and m_end <= e for s, e in spans):
+                    continue
+                scope = self._scope.get(modifier.rule.literal)  # type: ignore[attr-defined]
+                distance = max(span[0] - m_end, m_start - span[1], 0)
+                if scope is not None and distance > scope:
+                    continue
+                if modifier.category == "NEGATED_EXISTENCE" and _modal_before(doc, m_start):  # type: ignore[attr-defined]
+                    continue  # "can't walk and slurring": can't is not "no slurring"
+                categories.add(modifier.category)  # type: ignore[attr-defined]
+                if modifier.category in ("HISTORICAL", "FAMILY"):  # type: ignore[attr-defined]
+                    current = current or in_current_clause(span[0])
+        if "NEGATED_EXISTENCE" in categories:
+            return "negated"
+        if "HYPOTHETICAL" in categories:
+            return "hypothetical"
+        historical = "HISTORICAL" in categories and not concept.history_counts
+        if (historical or ("FAMILY" in categories and "HISTORICAL" in categories)) and not current:
+            return "past"
+        return None
+
+
+_MODALS = {"can", "could", "will", "would"}
+
+
+def _modal_before(doc: Any, i: int) -> bool:
+    return i > 0 and doc[i - 1].norm_ in _MODALS
+
+
+_NORMS = {"not", "can", "will", "have", "be", "do"}  # contractions: "n't", "ca", "wo", "'ve"
+
+
+def _plain(text: str) -> str:
+    """Lower case, typographic quotes as plain ones: "CAN’T" reads like "can't".
+
+    Character offsets stay those of ``text``: a lower-cased form of another
+    length (a few non-English letters) is not used.
+    """
+    plain = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    lower = plain.lower()
+    return lower if len(lower) == len(plain) else plain
+
+
+@lru_cache(maxsize=4096)
+def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
+    """The red-flag word a misspelt ``word`` most likely is, if any."""
+    return tuple(difflib.get_close_matches(word, vocabulary, n=1, cutoff=CORRECTION_CUTOFF))
+
+
+def _spread(spans: List[Tuple[int, int]]) -> int:
+    """Words between the first cue's end and the last cue's start."""
+    return max(0, max(s for s, _ in spans) - min(e for _, e in spans))
+
+
+def _nearest(anchor: Tuple[int, int], spans: List[Tuple[int, int]]) -> Tuple[int, int]:
+    return min(spans, key=lambda s: abs(s[0] - anchor[0]))
+
+
+__all__ = [
+    "ROUTINE",
+    "Assessment",
+    "ClinicDataError",
+    "Concept",
+    "Finding",
+    "RedFlagDetector",
+    "RedFlagSpec",
+    "SetAside",
+    "load_red_flags",
+    "red_flags_path",
+]

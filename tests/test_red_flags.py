@@ -1,0 +1,135 @@
+"""The clinical safety layer: red flags found in patients' own words, context respected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from clinic_core.data_files import ClinicDataError, parse_model
+from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, load_red_flags, red_flags_path
+from ops.nlu_data import training_texts
+from ops.settings import SPACY_PIPELINE_DIR
+
+SAFETY_SETS = Path(__file__).parent / "safety"
+DEV_SET = yaml.safe_load((SAFETY_SETS / "red_flags_dev.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def detector() -> RedFlagDetector:
+    return RedFlagDetector(load_red_flags(), SPACY_PIPELINE_DIR)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can't feel my legs",
+        "i cant feel my legs",
+        "I CANNOT FEEL MY LEGS",
+        "i can\u2019t feel my legs",
+        "i can not really feel my leggs",
+        "cant feel me legs at all",
+    ],
+)
+def test_cant_feel_my_legs_is_an_emergency_however_it_is_spelt(
+    detector: RedFlagDetector, text: str
+) -> None:
+    assessment = detector.assess(text)
+    assert assessment.level == "emergency", assessment
+    assert assessment.intent == "emergency"
+    assert "leg_weakness" in assessment.concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("no numbness in my legs", "negated"),
+        ("i had a fever last week, it's gone and my back aches", "past"),
+        ("my back aches but the fever has gone now", "negated"),
+        ("my dad had a stroke", "past"),
+        ("what if i get numbness down below?", "hypothetical"),
+        ("had a slipped disc years ago, since then both legs felt weak for a day", "past"),
+    ],
+)
+def test_negated_past_hypothetical_and_relatives_are_not_red_flags(
+    detector: RedFlagDetector, text: str, reason: str
+) -> None:
+    assessment = detector.assess(text)
+    assert assessment.level == "routine", assessment
+    assert reason in {item.reason for item in assessment.set_aside}, assessment
+
+
+def test_a_relative_in_danger_now_is_an_emergency(detector: RedFlagDetector) -> None:
+    """Carers write for someone else: that is not a relative's history."""
+    assert detector.assess("my dad had a fall and now he cant get up").level == "emergency"
+    assert detector.assess("my wife's face has dropped on one side").level == "emergency"
+
+
+def test_a_history_of_cancer_counts_with_new_pain(detector: RedFlagDetector) -> None:
+    assessment = detector.assess("had bowel cancer five years ago, now new pain low in my back")
+    assert (assessment.level, assessment.concepts) == ("urgent", ("cancer_history",))
+
+
+def test_findings_say_where_the_words_are(detector: RedFlagDetector) -> None:
+    text = "hello, since this morning i can't pee at all"
+    (finding,) = detector.assess(text).findings
+    assert finding.concept == "cauda_equina" and finding.level == "emergency"
+    assert text[finding.start : finding.end] == finding.words == "can't pee"
+
+
+def test_the_most_severe_level_wins(detector: RedFlagDetector) -> None:
+    assessment = detector.assess("back pain with a fever and now both my legs have gone weak")
+    assert assessment.level == "emergency"
+    assert set(assessment.concepts) == {"leg_weakness"}
+    assert {f.concept for f in assessment.findings} == {"leg_weakness", "spinal_infection"}
+
+
+@pytest.mark.parametrize(
+    "item", DEV_SET["red_flags"], ids=lambda item: f"{item['concept']}:{item['text'][:40]}"
+)
+def test_development_set_red_flags(detector: RedFlagDetector, item: Dict[str, Any]) -> None:
+    """Messages written apart from the vocabulary; the held-out set is only measured."""
+    assert detector.assess(item["text"]).level == item["level"]
+
+
+@pytest.mark.parametrize(
+    "item", DEV_SET["lookalikes"], ids=lambda item: f"{item['kind']}:{item['text'][:40]}"
+)
+def test_development_set_lookalikes(detector: RedFlagDetector, item: Dict[str, Any]) -> None:
+    assert not detector.assess(item["text"]).flagged
+
+
+def test_safety_sets_are_never_training_data() -> None:
+    trained = training_texts()
+    for path in SAFETY_SETS.glob("*.yml"):
+        data = yaml.safe_load(path.read_text())
+        texts = {item["text"].strip().lower() for item in data["red_flags"] + data["lookalikes"]}
+        assert not texts & trained, path.name
+
+
+def _spec(**changes: Any) -> str:
+    raw = yaml.safe_load(red_flags_path().read_text())
+    raw.update(changes)
+    return yaml.safe_dump(raw)
+
+
+def test_a_concept_with_an_unknown_level_is_refused_naming_it() -> None:
+    concepts: List[Dict[str, Any]] = [
+        {"id": "made_up", "level": "whenever", "label": "x", "cues": [["BACK"]]}
+    ]
+    with pytest.raises(ClinicDataError, match=r"concepts.*made_up: level 'whenever'"):
+        parse_model(_spec(concepts=concepts), RedFlagSpec)
+
+
+def test_a_cue_naming_a_missing_lexicon_entry_is_refused_naming_it() -> None:
+    concepts = [{"id": "made_up", "level": "urgent", "label": "x", "cues": [["NO_SUCH_LIST"]]}]
+    with pytest.raises(ClinicDataError, match="made_up: NO_SUCH_LIST is not in the lexicon"):
+        parse_model(_spec(concepts=concepts), RedFlagSpec)
+
+
+def test_an_unknown_context_category_is_refused_naming_the_field() -> None:
+    context = [{"category": "MAYBE", "direction": "FORWARD", "terms": ["perhaps"]}]
+    with pytest.raises(ClinicDataError, match=r"context\.0\.category"):
+        parse_model(_spec(context=context), RedFlagSpec)
