@@ -9,8 +9,9 @@ compare the ways of combining them:
 * ``safety layer``: the red-flag file and ConText alone;
 * ``keep``: either says so;
 * ``unless_set_aside``: either, but the classifier's alarm is dropped when the
-  safety layer read the same message as negated, hypothetical or past
-  (the setting in config.yml).
+  safety layer read the same message as negated, hypothetical or past.
+
+config.yml's ``classifier_emergency: drop`` is the ``safety layer`` row.
 
 Sets (tests/safety/*.yml, written apart from the training data and never
 trained on): red flags with their level and concept, and look-alikes
@@ -43,7 +44,7 @@ RESULTS = ROOT / "bench" / "results"
 SAFETY_SETS = ROOT / "tests" / "safety"
 LEVEL_OF_INTENT = {"emergency": "emergency", "urgent_symptoms": "urgent"}
 POLICIES = ("classifier", "safety layer", "keep", "unless_set_aside")
-CONFIGURED = "unless_set_aside"
+CONFIGURED = "safety layer"  # classifier_emergency: drop in config.yml
 TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}
 # medical-speech labels whose phrases describe an emergency
 EMERGENCY_LABELS = {"Heart hurts", "Hard to breath"}

@@ -82,7 +82,8 @@ class Concept(StrictModel):
     id: str = pydantic.Field(..., regex=r"^[a-z_]+$")
     level: str
     label: str
-    history_counts: bool = False
+    history_counts: bool = False  # "a history of cancer" is the flag itself
+    hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
     cues: List[Union[CueEntry, List[str]]] = pydantic.Field(..., min_items=1)
 
     @property
@@ -308,6 +309,11 @@ class _Tokenizer:
         return merged
 
 
+def word_forms_negation(word: Word) -> bool:
+    """Whether a term's word is "no" or "not" (as written or as "n't")."""
+    return word in ("no", "not")
+
+
 def _find(
     term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
 ) -> List[Tuple[int, int]]:
@@ -324,8 +330,10 @@ def _find(
         position = start
         for word in term[1:]:
             nxt = None
-            # "no" binds to the next word: "no loss of feeling" is not "no feeling".
-            for step in range(1, 2 if tokens[position].text == "no" else MAX_GAP + 2):
+            # A term's opening "no" or "not" binds to the next word: "no loss of
+            # feeling" is not "no feeling", "not losing control" not "not control".
+            bound = position == start and word_forms_negation(term[0])
+            for step in range(1, 2 if bound else MAX_GAP + 2):
                 candidate = position + step
                 if candidate >= len(tokens):
                     break
@@ -575,7 +583,7 @@ class RedFlagDetector:
                     current = current or in_current_clause(span[0])
         if "NEGATED_EXISTENCE" in categories:
             return "negated"
-        if "HYPOTHETICAL" in categories:
+        if "HYPOTHETICAL" in categories and not concept.hypothetical_counts:
             return "hypothetical"
         historical = "HISTORICAL" in categories and not concept.history_counts
         if (historical or ("FAMILY" in categories and "HISTORICAL" in categories)) and not current:

@@ -71,7 +71,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         return {
             "red_flags": None,  # None: clinic/red_flags.yml (CLINIC_DATA_DIR moves it)
             "spacy_pipeline": ".spacy/en_clinic",
-            "classifier_emergency": "unless_set_aside",
+            "classifier_emergency": "drop",
         }
 
     def __init__(self, config: Dict[str, Any], detector: RedFlagDetector) -> None:

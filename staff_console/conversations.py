@@ -42,12 +42,17 @@ events = sa.Table(
 LOW_CONFIDENCE = 0.5
 FALLBACK_INTENT = "nlu_fallback"
 EMERGENCY_INTENT = "emergency"
+# Red flags (clinic/red_flags.yml): both levels need staff's attention.
+RED_FLAG_INTENTS = (EMERGENCY_INTENT, "urgent_symptoms")
+RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it
 HANDOFF_INTENT = "human_handoff"
 EMERGENCY_SLOT = "emergency_flagged"
 HANDOFF_SLOT = "handoff_requested"
 CONDITION_SLOT = "condition"
 # Slots worth showing in a transcript; the others are booking-form plumbing.
-SHOWN_SLOTS = (CONDITION_SLOT, EMERGENCY_SLOT, HANDOFF_SLOT, "last_booking_reference")
+SHOWN_SLOTS = (
+    CONDITION_SLOT, EMERGENCY_SLOT, RED_FLAG_SLOT, HANDOFF_SLOT, "last_booking_reference",
+)  # fmt: skip
 # Previews skip these: "hello" says less about a conversation than what follows.
 SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny")
 ATTENTION_LIMIT = 200
@@ -161,6 +166,7 @@ class ConversationSummary:
     first_message: str
     last_event_id: int
     flag_event_id: Optional[int]  # the newest emergency or handoff event
+    red_flag: Optional[str] = None  # what the safety layer matched, newest
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,7 @@ class Transcript:
     low_confidence: bool
     condition: Optional[str]
     intents: List[str] = field(default_factory=list)
+    red_flag: Optional[str] = None  # what the safety layer matched, newest
 
 
 def _aware(timestamp: Optional[float]) -> dt.datetime:
@@ -305,9 +312,14 @@ class ConversationStore:
         )
 
     def _is_emergency(self) -> Any:
+        """A red flag of either level: the slots the safety actions set, or the intent."""
         return sa.case(
             self._slot_true(EMERGENCY_SLOT),
-            (sa.and_(events.c.type_name == "user", events.c.intent_name == EMERGENCY_INTENT), 1),
+            (sa.and_(events.c.type_name == "slot", events.c.action_name == RED_FLAG_SLOT), 1),
+            (
+                sa.and_(events.c.type_name == "user", events.c.intent_name.in_(RED_FLAG_INTENTS)),
+                1,
+            ),
             else_=0,
         )
 
@@ -378,6 +390,12 @@ class ConversationStore:
                     else_=None,
                 )
             ).label("condition_event_id"),
+            sa.func.max(
+                sa.case(
+                    (sa.and_(e.c.type_name == "slot", e.c.action_name == RED_FLAG_SLOT), e.c.id),
+                    else_=None,
+                )
+            ).label("red_flag_event_id"),
         )
         if include is not None:
             query = query.where(e.c.sender_id.in_(sorted(include)))
@@ -507,7 +525,11 @@ class ConversationStore:
         wanted_ids = [
             row_id
             for row in rows
-            for row_id in (row.preview_id or row.first_user_id, row.condition_event_id)
+            for row_id in (
+                row.preview_id or row.first_user_id,
+                row.condition_event_id,
+                row.red_flag_event_id,
+            )
             if row_id is not None
         ]
         data: Dict[int, Dict[str, Any]] = {}
@@ -522,6 +544,7 @@ class ConversationStore:
             first = data.get(preview_id, {}) if preview_id else {}
             condition = data.get(row.condition_event_id, {}) if row.condition_event_id else {}
             condition_value = condition.get("value")
+            red_flag = data.get(row.red_flag_event_id, {}) if row.red_flag_event_id else {}
             summaries.append(
                 ConversationSummary(
                     sender_id=row.sender_id,
@@ -537,6 +560,7 @@ class ConversationStore:
                     flag_event_id=(
                         int(row.flag_event_id) if row.flag_event_id is not None else None
                     ),
+                    red_flag=str(red_flag["value"]) if red_flag.get("value") else None,
                 )
             )
         return summaries
@@ -581,11 +605,12 @@ class ConversationStore:
             started_at=_aware(min(row.timestamp or 0.0 for row in rows)),
             last_at=_aware(max(row.timestamp or 0.0 for row in rows)),
             last_event_id=max(int(row.id) for row in rows),
-            emergency=any(t.flag == "emergency" for t in turns),
+            emergency=any(t.flag in ("emergency", "red_flag") for t in turns),
             handoff=any(t.flag == "handoff" for t in turns),
             low_confidence=any(t.low_confidence for t in turns),
             condition=condition,
             intents=intents,
+            red_flag=next((str(t.value) for t in reversed(turns) if t.flag == "red_flag"), None),
         )
 
 
@@ -607,7 +632,8 @@ def _turn(
         intent = (parse.get("intent") or {}).get("name")
         confidence = (parse.get("intent") or {}).get("confidence")
         confidence = float(confidence) if isinstance(confidence, (int, float)) else None
-        flag = {EMERGENCY_INTENT: "emergency", HANDOFF_INTENT: "handoff"}.get(intent or "")
+        flag = "emergency" if intent in RED_FLAG_INTENTS else None
+        flag = flag or {HANDOFF_INTENT: "handoff"}.get(intent or "")
         return Turn(
             kind="user",
             at=at,
@@ -652,6 +678,8 @@ def _turn(
         flag = None
         if value is True:
             flag = {EMERGENCY_SLOT: "emergency", HANDOFF_SLOT: "handoff"}.get(str(name))
+        if name == RED_FLAG_SLOT and value:
+            flag = "red_flag"
         if name in (EMERGENCY_SLOT, HANDOFF_SLOT) and not value:
             return None  # the initial "false" says nothing worth reading
         return Turn(kind="slot", at=at, event_id=event_id, slot=str(name), value=value, flag=flag)

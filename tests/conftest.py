@@ -17,6 +17,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.store import NewAppointment
+from clinic_core.red_flags import RedFlagDetector, load_red_flags
+from ops.settings import SPACY_PIPELINE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -53,6 +55,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def domain() -> Dict[str, Any]:
     """The project's domain.yml as a dict (what the action server receives)."""
     return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture(scope="session")
+def red_flag_detector() -> RedFlagDetector:
+    """The safety layer's detector, built once (a few seconds) for every suite."""
+    return RedFlagDetector(load_red_flags(), SPACY_PIPELINE_DIR)
 
 
 @pytest.fixture

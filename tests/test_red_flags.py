@@ -9,17 +9,16 @@ import pytest
 import yaml
 
 from clinic_core.data_files import ClinicDataError, parse_model
-from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, load_red_flags, red_flags_path
+from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, red_flags_path
 from ops.nlu_data import training_texts
-from ops.settings import SPACY_PIPELINE_DIR
 
 SAFETY_SETS = Path(__file__).parent / "safety"
 DEV_SET = yaml.safe_load((SAFETY_SETS / "red_flags_dev.yml").read_text())
 
 
-@pytest.fixture(scope="module")
-def detector() -> RedFlagDetector:
-    return RedFlagDetector(load_red_flags(), SPACY_PIPELINE_DIR)
+@pytest.fixture
+def detector(red_flag_detector: RedFlagDetector) -> RedFlagDetector:
+    return red_flag_detector
 
 
 @pytest.mark.parametrize(

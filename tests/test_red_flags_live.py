@@ -1,0 +1,132 @@
+"""Red flags through the real servers: at every question of both forms, and for staff.
+
+A patient halfway through booking or managing an appointment who describes a
+red flag gets the safety reply at once, with no booking button, and the form
+ends; staff find the conversation in the console's attention list with what
+matched.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from typing import Any, Dict, Iterator, List, Optional
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.clinic_profile import load_profile
+from clinic_core.red_flags import load_red_flags
+from ops.servers import AssistantStack, send_rest
+from staff_console.conversations import ConversationStore
+from tests.servers import stack_in
+
+pytestmark = pytest.mark.servers
+
+# The answers a patient gives, question by question, until the summary.
+BOOKING_ANSWERS = ["my lower back", "Rita Cole", "rita@example.com", "first visit", "friday",
+                   "10am", "no"]  # fmt: skip
+EMERGENCIES = [
+    "since this morning i can't seem to wee at all",
+    "both my legs have gone weak and wobbly",
+    "my husband's face has dropped on one side and he's slurring",
+    "crushing pain in my chest going down my arm",
+    "i can't get my breath, my lips look blue",
+    "honestly i don't want to be here anymore",
+    "cut my arm on glass and it's pouring blood, won't stop",
+    "my mum fell over and can't put any weight on her leg",
+    "my knee is red hot and swollen and i've got a fever",
+]
+URGENT = "i had breast cancer a few years ago and now there's new pain in my back"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
+    with stack_in(tmp_path_factory.mktemp("red-flags")) as servers:
+        yield servers
+
+
+def say(stack: AssistantStack, sender: str, text: str) -> List[Dict[str, Any]]:
+    replies = send_rest(stack.rasa_url, sender, text)
+    assert isinstance(replies, list)
+    return replies
+
+
+def text_of(replies: List[Dict[str, Any]]) -> str:
+    return " ".join(r.get("text", "") for r in replies)
+
+
+def tracker_db(stack: AssistantStack) -> str:
+    return stack.env_overrides["TRACKER_STORE_URL"].removeprefix("sqlite:///")
+
+
+def active_loop(stack: AssistantStack, sender: str) -> Optional[str]:
+    """The form the stored conversation is in (the conversation id may carry a prefix)."""
+    with sqlite3.connect(tracker_db(stack)) as db:
+        row = db.execute(
+            "SELECT data FROM events WHERE sender_id LIKE ? AND type_name = 'active_loop' "
+            "ORDER BY id DESC LIMIT 1",
+            (f"%{sender}",),
+        ).fetchone()
+    return json.loads(row[0]).get("name") if row else None
+
+
+def assert_safety_reply(replies: List[Dict[str, Any]], level: str) -> None:
+    text = text_of(replies)
+    emergency = load_profile().emergency
+    if level == "emergency":
+        assert f"call {emergency.number} now" in text, text
+    else:
+        assert "today" in text and str(emergency.advice_line) in text, text
+    assert not any(r.get("buttons") for r in replies), replies
+    assert "book" not in text.lower(), text
+
+
+@pytest.mark.parametrize("question", range(len(BOOKING_ANSWERS) + 1))
+def test_a_red_flag_at_any_booking_question_ends_the_form(
+    stack: AssistantStack, question: int
+) -> None:
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i'd like to book an appointment")
+    for answer in BOOKING_ANSWERS[:question]:
+        say(stack, patient, answer)
+    assert active_loop(stack, patient) == "appointment_form"
+    red_flag = EMERGENCIES[question % len(EMERGENCIES)]
+    assert_safety_reply(say(stack, patient, red_flag), "emergency")
+    assert active_loop(stack, patient) is None
+
+
+@pytest.mark.parametrize("answers", [[], ["K7RM3D"]], ids=["reference", "contact"])
+def test_a_red_flag_at_any_manage_question_ends_the_form(
+    stack: AssistantStack, answers: List[str]
+) -> None:
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i need to cancel my appointment")
+    for answer in answers:
+        say(stack, patient, answer)
+    assert active_loop(stack, patient) == "manage_booking_form"
+    assert_safety_reply(say(stack, patient, URGENT), "urgent")
+    assert active_loop(stack, patient) is None
+
+
+def test_staff_see_each_flagged_conversation_with_what_matched(stack: AssistantStack) -> None:
+    emergency, urgent, negated = (f"patient-{uuid.uuid4()}" for _ in range(3))
+    say(stack, emergency, "hi, my back is bad")
+    assert_safety_reply(say(stack, emergency, EMERGENCIES[0]), "emergency")
+    assert_safety_reply(say(stack, urgent, URGENT), "urgent")
+    no_alarm = say(stack, negated, "no numbness or anything, my back is just stiff")
+    assert "999" not in text_of(no_alarm)
+
+    store = ConversationStore(stack.env_overrides["TRACKER_STORE_URL"], ZoneInfo("Europe/London"))
+    attention = {item.sender_id.rsplit(":", 1)[-1]: item for item in store.attention({})}
+    labels = {c.id: c.label for c in load_red_flags().concepts}
+    assert attention[emergency].emergency
+    assert labels["cauda_equina"] in str(attention[emergency].red_flag)
+    assert labels["cancer_history"] in str(attention[urgent].red_flag)
+    assert negated not in attention
+
+    transcript = store.transcript(attention[emergency].sender_id)
+    assert transcript is not None and transcript.emergency
+    (flagged,) = [t for t in transcript.turns if t.kind == "user" and t.flag == "emergency"]
+    assert ("red_flag", "cauda_equina") in flagged.entities
