@@ -119,10 +119,10 @@ def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> 
 
 
 def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
-    """The rasa-sdk action server serving the ``actions`` package."""
+    """The rasa-sdk action server serving the ``actions`` package (ops/action_server.py)."""
     return ManagedProcess(
         "action server",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "ops.action_server", "--actions", "actions", "--port", str(port)],
         env,
         log_dir / "actions.log",
     )
