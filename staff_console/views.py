@@ -14,7 +14,7 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw, redirect, text
 
-from actions.booking.store import STATUSES
+from actions.booking.store import STATUSES, SlotTakenError
 from actions.clinic_profile import load_profile
 from actions.knowledge import load_conditions
 from ops.settings import ROOT
@@ -345,6 +345,17 @@ async def appointment_status(request: Request, reference: str) -> HTTPResponse:
         before, after = console.appointments.set_status(reference, status)
     except KeyError as error:
         raise NotFound("no such appointment") from error
+    except SlotTakenError:
+        return render(
+            request,
+            "error.html",
+            status=409,
+            title="That time has been booked again",
+            detail=(
+                f"Appointment {reference.upper()} stays cancelled: another appointment now "
+                "holds its time. Book the patient a new time instead."
+            ),
+        )
     console.audit.record(
         _actor(request),
         audit.STATUS_CHANGE,
