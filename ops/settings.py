@@ -19,7 +19,7 @@ MODELS_DIR = ROOT / "models"
 SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
 # The shared secret Rasa sends on every call to the action server
 # (endpoints*.yml); generated once into this file (mode 0600) when unset.
-ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
+ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105 (a variable name)
 ACTION_SERVER_TOKEN_FILE = VAR_DIR / "action_server_token"
 
 # Quiet, offline-friendly defaults for every Rasa process we start.
