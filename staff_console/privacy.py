@@ -243,7 +243,7 @@ def erase(
 ) -> ErasureReport:
     """Erase (or anonymise) the patient everywhere; audited without their details."""
     found = find(settings, patient)
-    tracker = tracker_engine(settings.tracker_store_url, read_only=False)
+    tracker = tracker_engine(settings.tracker_writer_url, read_only=False)
     event_count = 0
     for sender_id in found.conversations:  # anonymised: one random id each, as retention does
         with tracker.connect() as connection:

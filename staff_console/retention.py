@@ -166,7 +166,11 @@ def apply_retention(
     old_appointments = anonymise_old_appointments(
         settings, settings.appointment_retention_days, dry_run, now
     )
-    tracker = tracker_engine(settings.tracker_store_url, read_only=dry_run)
+    tracker = (
+        tracker_engine(settings.tracker_store_url)
+        if dry_run
+        else tracker_engine(settings.tracker_writer_url, read_only=False)
+    )
     console = console_engine(settings.console_database_url)
     if not sa.inspect(tracker).has_table("events"):
         return RetentionReport(cutoff, anonymise, dry_run, 0, 0, 0, 0, old_appointments)

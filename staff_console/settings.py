@@ -43,11 +43,19 @@ class Settings:
     lockout_failures: int = 5
     lockout_minutes: int = 15
     page_size: int = 25
+    # Retention and erasure change the tracker store through this URL (a role
+    # that may update and delete events); None: tracker_store_url.
+    privacy_tracker_store_url: Optional[str] = None
     # Real time: sessions, lockouts, audit and retention.
     utc_now: Callable[[], dt.datetime] = _utc_now
     # The clinic's "now" (honours CLINIC_REFERENCE_NOW like the assistant does):
     # which day is "today" on the appointments page.
     clinic_now: Optional[Callable[[], dt.datetime]] = None
+
+    @property
+    def tracker_writer_url(self) -> str:
+        """Where retention and erasure change conversations."""
+        return self.privacy_tracker_store_url or self.tracker_store_url
 
     def today_now(self) -> dt.datetime:
         """The current time in the clinic's timezone."""
@@ -65,6 +73,7 @@ class Settings:
             or f"sqlite:///{VAR_DIR / 'console.db'}",
             # Same default as `make run` gives the Rasa server (ops/settings.py).
             tracker_store_url=server_env(base=env)["TRACKER_STORE_URL"],
+            privacy_tracker_store_url=env.get("PRIVACY_TRACKER_STORE_URL") or None,
             appointments_database_url=env.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_DATABASE}",
             secret_key=secret_key(env.get("CONSOLE_SECRET_KEY")),
             clinic_name=profile.name,
