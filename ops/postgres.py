@@ -216,6 +216,7 @@ class PostgresServer:
                 allowed = ", ".join(f'"{r}"' for r, dbs in ROLES.items() if name in dbs)
                 cursor.execute(f'GRANT CONNECT ON DATABASE "{name}" TO {allowed}')
         connection.close()
+        self._adopt_tables()
         self._run_as_superuser(
             "rasa",
             f'GRANT USAGE, CREATE ON SCHEMA public TO "{TRACKER_ROLE}"',
@@ -231,6 +232,23 @@ class PostgresServer:
         self._run_as_superuser(
             "clinic", f'GRANT USAGE, CREATE ON SCHEMA public TO "{ACTIONS_ROLE}", "{CONSOLE_ROLE}"'
         )
+
+    def _adopt_tables(self) -> None:
+        """Give tables made before the roles existed (as the superuser) to their owners."""
+        import psycopg2
+
+        for database in DATABASES:
+            connection = psycopg2.connect(self.url(database), connect_timeout=5)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"
+                )
+                for table, owner in cursor.fetchall():
+                    wanted = table_owner(table)
+                    if wanted and owner != wanted:
+                        cursor.execute(f'ALTER TABLE "{table}" OWNER TO "{wanted}"')
+            connection.close()
 
     def _run_as_superuser(self, database: str, *statements: str) -> None:
         import psycopg2
@@ -258,6 +276,17 @@ class PostgresServer:
         """Shut the server down (its data stays in ``folder``)."""
         if self.process is not None:
             self.process.stop()
+
+
+def table_owner(table: str) -> Optional[str]:
+    """The role that owns ``table``: whoever's component creates it."""
+    if table == "events":
+        return TRACKER_ROLE
+    if table.startswith("appointment"):
+        return ACTIONS_ROLE
+    if table.startswith("console_"):
+        return CONSOLE_ROLE
+    return None
 
 
 def _reachable_by_others(folder: Path) -> bool:
