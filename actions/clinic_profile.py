@@ -57,9 +57,12 @@ class BookingRules(StrictModel):
 
 
 class Privacy(StrictModel):
-    """How long conversations are kept (the staff console's retention command)."""
+    """How long conversations and appointments are kept (the console's retention command)."""
 
     conversation_retention_days: int = pydantic.Field(default=365, gt=0, le=3650)
+    # Appointments older than this keep their time, type and status for the
+    # clinic's figures; the patient's name, contact, reason and notes go.
+    appointment_retention_days: int = pydantic.Field(default=2920, gt=0, le=36500)
 
 
 class ClinicProfile(StrictModel):

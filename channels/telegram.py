@@ -58,7 +58,9 @@ class ClinicTelegramOutput(TelegramOutput):
 class ClinicTelegramInput(TelegramInput):
     """Receives updates from Telegram's webhook."""
 
-    required_credentials = ("access_token", "verify", "webhook_url")
+    # The webhook secret is required: without it anyone who guesses the URL
+    # could post updates in any Telegram user's name.
+    required_credentials = ("access_token", "verify", "webhook_url", "secret_token")
 
     @classmethod
     def name(cls) -> str:
@@ -97,9 +99,9 @@ class ClinicTelegramInput(TelegramInput):
         return ClinicTelegramOutput(self.access_token, self.api_base_url)
 
     def secret_valid(self, request: Request) -> bool:
-        """Whether the update carries the webhook secret (when one is set)."""
+        """Whether the update carries the webhook secret (never without one)."""
         if not self.secret_token:
-            return True
+            return False
         given = request.headers.get(SECRET_HEADER, "")
         return hmac.compare_digest(given.encode(), self.secret_token.encode())
 

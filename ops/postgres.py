@@ -6,9 +6,12 @@ socket) and password authentication (scram-sha-256). PostgreSQL refuses to
 run as root, so as root it runs as the package's ``postgres`` user.
 
 Two databases: ``rasa`` (Rasa's tracker store) and ``clinic`` (appointments
-and the staff console). The generated password is kept in the data folder's
-parent (mode 0600) and handed to the servers in environment variables, never
-written to the repository.
+and the staff console). Each component connects with its own role and the
+least rights it needs (:data:`ROLES`, :meth:`PostgresServer.grant`); the
+superuser only creates databases and roles and hands out rights. The
+generated passwords are kept in the data folder's parent (mode 0600) and
+handed to the servers in environment variables, never written to the
+repository.
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ from ops.settings import ROOT
 SUPERUSER = "clinic"
 DATABASES = ("rasa", "clinic")
 READY_TIMEOUT_S = 60.0
+# One role per component. No role but the superuser can connect to a
+# database it is not listed under here.
+TRACKER_ROLE = "rasa_tracker"  # Rasa: owns the tracker store; cannot reach appointments
+ACTIONS_ROLE = "clinic_actions"  # the action server: owns the appointments
+CONSOLE_ROLE = "clinic_console"  # the console: its own tables; reads the tracker
+PRIVACY_ROLE = "clinic_privacy"  # retention and erasure: change and delete tracker events
+ROLES = {
+    TRACKER_ROLE: ("rasa",),
+    ACTIONS_ROLE: ("clinic",),
+    CONSOLE_ROLE: ("rasa", "clinic"),
+    PRIVACY_ROLE: ("rasa",),
+}
 
 
 class PostgresUnavailableError(RuntimeError):
@@ -86,13 +101,15 @@ class PostgresServer:
         """Where the generated superuser password is kept."""
         return self.folder / "password"
 
-    def password(self) -> str:
-        """The superuser password."""
-        return self.password_file.read_text().strip()
+    def password(self, role: str = SUPERUSER) -> str:
+        """The password of ``role`` (the superuser's by default)."""
+        if role == SUPERUSER:
+            return self.password_file.read_text().strip()
+        return (self.folder / f"password-{role}").read_text().strip()
 
-    def url(self, database: str) -> str:
-        """SQLAlchemy URL of ``database`` on this server."""
-        return f"postgresql://{SUPERUSER}:{self.password()}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str, role: str = SUPERUSER) -> str:
+        """SQLAlchemy URL of ``database`` on this server, as ``role``."""
+        return f"postgresql://{role}:{self.password(role)}@127.0.0.1:{self.port}/{database}"
 
     def _as_server_user(self) -> dict:
         user = server_user()
@@ -185,12 +202,91 @@ class PostgresServer:
             for name in DATABASES:
                 if name not in existing:
                     cursor.execute(f'CREATE DATABASE "{name}"')
+            cursor.execute("SELECT rolname FROM pg_roles")
+            roles = {row[0] for row in cursor.fetchall()}
+            for role in ROLES:
+                password_file = self.folder / f"password-{role}"
+                if not password_file.exists():
+                    password_file.write_text(secrets.token_urlsafe(24) + "\n")
+                    password_file.chmod(0o600)
+                verb = "ALTER" if role in roles else "CREATE"
+                cursor.execute(f'{verb} ROLE "{role}" LOGIN PASSWORD %s', (self.password(role),))
+            for name in DATABASES:
+                cursor.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+                allowed = ", ".join(f'"{r}"' for r, dbs in ROLES.items() if name in dbs)
+                cursor.execute(f'GRANT CONNECT ON DATABASE "{name}" TO {allowed}')
         connection.close()
+        self._adopt_tables()
+        self._run_as_superuser(
+            "rasa",
+            f'GRANT USAGE, CREATE ON SCHEMA public TO "{TRACKER_ROLE}"',
+            f'GRANT USAGE ON SCHEMA public TO "{CONSOLE_ROLE}", "{PRIVACY_ROLE}"',
+            # Rasa creates the events table at its first start: rights given in advance.
+            f'ALTER DEFAULT PRIVILEGES FOR ROLE "{TRACKER_ROLE}" IN SCHEMA public '
+            f'GRANT SELECT ON TABLES TO "{CONSOLE_ROLE}"',
+            f'ALTER DEFAULT PRIVILEGES FOR ROLE "{TRACKER_ROLE}" IN SCHEMA public '
+            f'GRANT SELECT, UPDATE, DELETE ON TABLES TO "{PRIVACY_ROLE}"',
+            f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{CONSOLE_ROLE}"',
+            f'GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{PRIVACY_ROLE}"',
+        )
+        self._run_as_superuser(
+            "clinic", f'GRANT USAGE, CREATE ON SCHEMA public TO "{ACTIONS_ROLE}", "{CONSOLE_ROLE}"'
+        )
+
+    def _adopt_tables(self) -> None:
+        """Give tables made before the roles existed (as the superuser) to their owners."""
+        import psycopg2
+
+        for database in DATABASES:
+            connection = psycopg2.connect(self.url(database), connect_timeout=5)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public'"
+                )
+                for table, owner in cursor.fetchall():
+                    wanted = table_owner(table)
+                    if wanted and owner != wanted:
+                        cursor.execute(f'ALTER TABLE "{table}" OWNER TO "{wanted}"')
+            connection.close()
+
+    def _run_as_superuser(self, database: str, *statements: str) -> None:
+        import psycopg2
+
+        connection = psycopg2.connect(self.url(database), connect_timeout=5)
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+        connection.close()
+
+    def grant_console_appointments(self) -> None:
+        """What the console may do to the action server's tables (once they exist).
+
+        Status changes and privacy requests: read, update and delete
+        appointments, claim and free their time cells; never create one.
+        """
+        self._run_as_superuser(
+            "clinic",
+            f'GRANT SELECT, UPDATE, DELETE ON appointments TO "{CONSOLE_ROLE}"',
+            f'GRANT SELECT, INSERT, DELETE ON appointment_slots TO "{CONSOLE_ROLE}"',
+        )
 
     def stop(self) -> None:
         """Shut the server down (its data stays in ``folder``)."""
         if self.process is not None:
             self.process.stop()
+
+
+def table_owner(table: str) -> Optional[str]:
+    """The role that owns ``table``: whoever's component creates it."""
+    if table == "events":
+        return TRACKER_ROLE
+    if table.startswith("appointment"):
+        return ACTIONS_ROLE
+    if table.startswith("console_"):
+        return CONSOLE_ROLE
+    return None
 
 
 def _reachable_by_others(folder: Path) -> bool:

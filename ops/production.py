@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from ops.postgres import PostgresServer
+from ops.postgres import (
+    ACTIONS_ROLE,
+    CONSOLE_ROLE,
+    PRIVACY_ROLE,
+    TRACKER_ROLE,
+    PostgresServer,
+)
 from ops.servers import (
     AssistantStack,
     ManagedProcess,
@@ -38,11 +44,10 @@ ENDPOINTS = ROOT / "endpoints-production.yml"
 def production_env(
     postgres: PostgresServer, redis_port: int, action_workers: int, public_url: Optional[str]
 ) -> Dict[str, str]:
-    """The environment variables that select the production profile."""
+    """The environment variables that select the production profile (every process)."""
     env = {
-        "TRACKER_STORE_URL": postgres.url("rasa"),
-        "DATABASE_URL": postgres.url("clinic"),
-        "CONSOLE_DATABASE_URL": postgres.url("clinic"),
+        # Each process gets only its own database URLs: component_env().
+        "TRACKER_STORE_URL": "",
         "REDIS_HOST": "127.0.0.1",
         "REDIS_PORT": str(redis_port),
         "REDIS_DB": "1",
@@ -60,13 +65,28 @@ def production_env(
     return env
 
 
+def component_env(postgres: PostgresServer) -> Dict[str, Dict[str, str]]:
+    """Each component's database URLs, as its own PostgreSQL role (ops/postgres.py)."""
+    return {
+        "rasa": {"TRACKER_STORE_URL": postgres.url("rasa", TRACKER_ROLE)},
+        "actions": {"DATABASE_URL": postgres.url("clinic", ACTIONS_ROLE)},
+        "console": {
+            "TRACKER_STORE_URL": postgres.url("rasa", CONSOLE_ROLE),
+            "DATABASE_URL": postgres.url("clinic", CONSOLE_ROLE),
+            "CONSOLE_DATABASE_URL": postgres.url("clinic", CONSOLE_ROLE),
+            "PRIVACY_TRACKER_STORE_URL": postgres.url("rasa", PRIVACY_ROLE),
+        },
+    }
+
+
 def prepare_schemas(postgres: PostgresServer) -> None:
-    """Create the appointment and console tables once, before several workers race to."""
+    """Create the appointment and console tables once, each by its owner, before workers race."""
     from actions.booking.store import AppointmentStore
     from staff_console.db import console_engine
 
-    AppointmentStore(postgres.url("clinic")).engine.dispose()
-    console_engine(postgres.url("clinic")).dispose()
+    AppointmentStore(postgres.url("clinic", ACTIONS_ROLE)).engine.dispose()
+    postgres.grant_console_appointments()
+    console_engine(postgres.url("clinic", CONSOLE_ROLE)).dispose()
 
 
 def render_nginx(
@@ -206,6 +226,7 @@ class ProductionStack:
                 endpoints=ENDPOINTS,
                 log_dir=self.log_dir,
                 env_overrides={**env, **self.env_overrides},
+                component_env=component_env(self.postgres),
             ).start()
             if self.edge_port is not None:
                 config = render_nginx(

@@ -119,10 +119,10 @@ def wait_for_port(port: int, process: ManagedProcess, timeout: float = 30.0) -> 
 
 
 def action_server(port: int, env: Mapping[str, str], log_dir: Path) -> ManagedProcess:
-    """The rasa-sdk action server serving the ``actions`` package."""
+    """The rasa-sdk action server serving the ``actions`` package (ops/action_server.py)."""
     return ManagedProcess(
         "action server",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        [sys.executable, "-m", "ops.action_server", "--actions", "actions", "--port", str(port)],
         env,
         log_dir / "actions.log",
     )
@@ -173,6 +173,9 @@ class AssistantStack:
     endpoints: Path = ROOT / "endpoints.yml"
     log_dir: Path = LOG_DIR
     env_overrides: Dict[str, str] = field(default_factory=dict)
+    # Variables only one component gets ("rasa", "actions", "console"): the
+    # production profile's database URLs, each with its own role.
+    component_env: Dict[str, Dict[str, str]] = field(default_factory=dict)
     processes: List[ManagedProcess] = field(default_factory=list)
     channels_left_out: List[str] = field(default_factory=list)
 
@@ -214,22 +217,24 @@ class AssistantStack:
         credentials, self.channels_left_out = write_effective(
             env, target=self.log_dir / "credentials.yml"
         )
-        actions = action_server(self.action_port, env, self.log_dir)
-        rasa = self._rasa_server(self.rasa_port, "", credentials, env)
+        actions = action_server(self.action_port, self.env_of("actions", env), self.log_dir)
+        rasa = self._rasa_server(self.rasa_port, "", credentials, self.env_of("rasa", env))
         self.processes = [actions, rasa]
         ready = [(f"{self.action_url}/health", actions), (f"{self.rasa_url}/webhooks/rest/", rasa)]
         # One at a time after the first: two Rasa processes creating the
         # tracker store's tables at the same moment can fail in PostgreSQL.
         for number, port in enumerate(self.more_rasa_ports, start=2):
-            more = self._rasa_server(port, f" {number}", credentials, env)
+            more = self._rasa_server(port, f" {number}", credentials, self.env_of("rasa", env))
             self.processes.append(more)
             ready.append((f"http://127.0.0.1:{port}/webhooks/rest/", more))
         if self.website_port is not None:
-            website = website_server(self.website_port, env, self.log_dir)
+            website = website_server(self.website_port, self.env_of("website", env), self.log_dir)
             self.processes.append(website)
             ready.append((f"{self.website_url}/healthz", website))
         if self.console_port is not None:
-            console = staff_console_server(self.console_port, env, self.log_dir)
+            console = staff_console_server(
+                self.console_port, self.env_of("console", env), self.log_dir
+            )
             self.processes.append(console)
             ready.append((f"{self.console_url}/healthz", console))
         later = {id(p) for p in self.processes[2:] if p.name.startswith("Rasa server")}
@@ -245,6 +250,11 @@ class AssistantStack:
             self.stop()
             raise
         return self
+
+    def env_of(self, component: str, env: Mapping[str, str]) -> Dict[str, str]:
+        """``env`` with ``component``'s own variables; empty values are left out."""
+        merged = {**env, **self.component_env.get(component, {})}
+        return {key: value for key, value in merged.items() if value != ""}
 
     def _rasa_server(
         self, port: int, number: str, credentials: Path, env: Mapping[str, str]

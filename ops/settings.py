@@ -7,6 +7,7 @@ the one place that gives them local defaults. A deployment sets its own.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Dict, Mapping, Optional
@@ -16,6 +17,10 @@ VAR_DIR = ROOT / "var"
 LOG_DIR = VAR_DIR / "logs"
 MODELS_DIR = ROOT / "models"
 SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
+# The shared secret Rasa sends on every call to the action server
+# (endpoints*.yml); generated once into this file (mode 0600) when unset.
+ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105 (a variable name)
+ACTION_SERVER_TOKEN_FILE = VAR_DIR / "action_server_token"
 
 # Quiet, offline-friendly defaults for every Rasa process we start.
 QUIET_ENV = {
@@ -43,8 +48,9 @@ def server_env(
         **QUIET_ENV,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "TRACKER_STORE_URL": f"sqlite:///{VAR_DIR / 'tracker.db'}",
-        # The action server listens on loopback only unless told otherwise.
-        "SANIC_HOST": "127.0.0.1",
+        # The action server listens on loopback only unless told otherwise
+        # (ops/action_server.py; rasa-sdk's own SANIC_HOST is not used).
+        "ACTION_SERVER_HOST": "127.0.0.1",
         # Pages allowed to use the REST and socket.io channels from a browser.
         "CORS_ORIGINS": f"http://127.0.0.1:{website_port} http://localhost:{website_port}",
         "ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
@@ -52,7 +58,25 @@ def server_env(
     for key, value in defaults.items():
         env.setdefault(key, value)
     env.update(overrides or {})
+    if not env.get(ACTION_SERVER_TOKEN_ENV):
+        env[ACTION_SERVER_TOKEN_ENV] = persisted_secret(ACTION_SERVER_TOKEN_FILE)
     return env
+
+
+def persisted_secret(path: Path) -> str:
+    """A random secret generated once into ``path`` (mode 0600) and read back later.
+
+    var/ is git-ignored, so the secret is never committed; a deployment sets
+    its own from its secret store instead.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
 
 
 def venv_python() -> str:

@@ -13,7 +13,8 @@ Rasa 3.6 handles failures in ways a patient cannot see:
 - Custom action calls get a deadline (``ACTION_SERVER_TIMEOUT_SECONDS``, 10 s
   by default). A failed or late call ends the turn: the patient gets an apology
   with the clinic's phone number (``utter_technical_problem``, or
-  ``utter_technical_delay`` when the outcome is unknown), the failed action
+  ``utter_technical_delay`` when the outcome is unknown: a writing action
+  whose call reached the action server), the failed action
   leaves no trace in the conversation, any booking confirmation given in this
   attempt is cleared, and Rasa listens again. The patient's message and the
   apology are saved, so the conversation goes on when the server is back, and
@@ -58,6 +59,12 @@ APOLOGY_OUTCOME_UNKNOWN = "utter_technical_delay"
 # A "yes" belongs to the attempt it was given in: after a failure the patient
 # confirms again, so nothing is ever written on a stale confirmation.
 CONFIRMATION_SLOTS = ("booking_confirmed", "manage_confirmed")
+# The custom actions that write (actions/booking/booking_actions.py). Once a
+# call to one of them has reached the action server, a failure (a worker
+# killed after COMMIT, an error while building the reply after the write, a
+# dropped connection) leaves the outcome unknown: the patient is never told
+# that nothing changed. Any other action changes nothing, whatever happens.
+WRITING_ACTIONS = frozenset({"action_book_appointment", "action_manage_booking"})
 
 # Set while Rasa runs its prediction loop for a patient's message, the one
 # place where a failed action can end the turn with an apology.
@@ -106,6 +113,19 @@ def alarm(component: str, detail: str) -> None:
     logger.error(f"ALARM {component} unavailable: {detail}")
 
 
+def never_ran(cause: BaseException) -> bool:
+    """Whether the action server certainly did not run the action.
+
+    True only when the connection was never made (refused, unreachable) or
+    the server refused the call itself (a 4xx status such as 401: wrong
+    shared secret). A dropped connection, a 5xx or anything else may have
+    come after the action's write committed.
+    """
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return True
+    return isinstance(cause, aiohttp.ClientResponseError) and 400 <= cause.status < 500
+
+
 def _guard_remote_action(
     run: Callable[..., Awaitable[List[Any]]]
 ) -> Callable[..., Awaitable[List[Any]]]:
@@ -119,9 +139,10 @@ def _guard_remote_action(
         except asyncio.TimeoutError:
             failure = ActionServerFailure(self.name(), False, f"no answer in {action_timeout()} s")
         except (RasaException, aiohttp.ClientError) as error:
-            # Refused connections never reached the action; error statuses
-            # mean the action raised, and our actions write in one transaction.
-            failure = ActionServerFailure(self.name(), True, str(error.__cause__ or error))
+            # Rasa raises RasaException from (or while handling) aiohttp's error.
+            cause = error.__cause__ or error.__context__ or error
+            known = self.name() not in WRITING_ACTIONS or never_ran(cause)
+            failure = ActionServerFailure(self.name(), known, f"{type(cause).__name__}: {cause}")
         alarm("action server", str(failure))
         if not _IN_TURN.get():
             raise RasaException(str(failure))

@@ -97,10 +97,11 @@ def _row(row: sa.engine.Row) -> Appointment:
 class Appointments:
     """Read appointments by day; change status through ``AppointmentStore``."""
 
-    def __init__(self, url: str, zone: ZoneInfo) -> None:
+    def __init__(self, url: str, zone: ZoneInfo, grid_minutes: int = 15) -> None:
         """Use the appointments database at ``url``; days are days in ``zone``."""
         self.store = AppointmentStore(url)
         self.zone = zone
+        self.grid_minutes = grid_minutes
 
     def _bounds(self, first: dt.date, last: dt.date) -> Tuple[dt.datetime, dt.datetime]:
         start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=self.zone)
@@ -141,11 +142,15 @@ class Appointments:
         return self.store.get(reference)
 
     def set_status(self, reference: str, status: str) -> Tuple[Appointment, Appointment]:
-        """Change the status (the store frees a cancelled slot); returns before and after.
+        """Change the status; returns before and after.
+
+        Cancelling frees the time; leaving "cancelled" claims it again, or
+        fails if another appointment holds it now.
 
         Raises:
             KeyError: no such appointment.
             ValueError: unknown status.
+            SlotTakenError: un-cancelling, and the time has been booked since.
 
         """
         if status not in STATUSES:
@@ -153,7 +158,7 @@ class Appointments:
         before = self.store.get(reference)
         if before is None:
             raise KeyError(reference)
-        return before, self.store.set_status(reference, status)
+        return before, self.store.set_status(reference, status, self.grid_minutes)
 
     def conversation_ids(self) -> Set[str]:
         """Conversations that made at least one appointment."""

@@ -24,6 +24,8 @@ NOTE = "note"
 API_READ = "api_read"
 ACCOUNT = "account"
 RETENTION = "retention"
+ERASURE = "erasure"  # one patient erased or anonymised (staff_console/privacy.py)
+VIEW = "view"  # a transcript or the appointments page was shown
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,17 @@ The period is ``privacy.conversation_retention_days`` in clinic/profile.yml.
 Conversations are cut at Rasa session boundaries: a session whose last event
 is older than the period goes, a newer session of the same sender stays (a
 patient who comes back every year keeps only their recent conversation).
-Appointments are not touched: they hold what the clinic needs, and their link
-to a removed conversation simply no longer opens. Staff notes and reviews of a
+Appointments that started more than ``privacy.appointment_retention_days``
+ago are anonymised: they keep their time, type and status for the clinic's
+figures and lose the patient's name, contact, reason and notes. Newer ones
+are not touched, and their link to a removed conversation simply no longer
+opens. Staff notes and reviews of a
 conversation that is removed entirely are deleted with it.
 
 ``--anonymise`` keeps the events for statistics instead (intents, confidences,
-actions, non-personal slots) under a random sender id, with every text and
-personal slot value removed.
+actions, non-personal slots) under a random sender id, with every text,
+personal slot value and free-text slot (the patient's own words as the
+reason for the visit, notes) removed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, TextIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from actions.knowledge import load_conditions
 from staff_console import audit
 from staff_console.audit import AuditLog
 from staff_console.conversations import events
@@ -39,9 +44,11 @@ BATCH = 500
 SESSION_START_ACTION = "action_session_start"
 REMOVED = "[removed]"
 # Slots that say nothing about who the patient is: kept when anonymising.
+# ``condition`` is kept only when it names one of clinic/conditions.yml's
+# conditions: otherwise it is the patient's own words.
+FREE_TEXT_CONDITION_SLOT = "condition"
 SAFE_SLOTS = frozenset(
     {
-        "condition",
         "emergency_flagged",
         "handoff_requested",
         "booking_task",
@@ -64,6 +71,7 @@ class RetentionReport:
     conversations_trimmed: int
     events: int
     notes_deleted: int
+    appointments_anonymised: int = 0
 
     def summary(self) -> str:
         """One line for people and the audit log."""
@@ -72,7 +80,8 @@ class RetentionReport:
         return (
             f"{prefix}{verb} {self.events} events before {self.cutoff:%Y-%m-%d %H:%M} UTC: "
             f"{self.conversations_removed} conversations entirely, "
-            f"{self.conversations_trimmed} partly; {self.notes_deleted} staff notes deleted"
+            f"{self.conversations_trimmed} partly; {self.notes_deleted} staff notes deleted; "
+            f"{self.appointments_anonymised} old appointments anonymised"
         )
 
 
@@ -127,6 +136,9 @@ def anonymise_event(data: Dict[str, Any]) -> Dict[str, Any]:
         cleaned["data"] = {}
         utter = (data.get("metadata") or {}).get("utter_action")
         cleaned["metadata"] = {"utter_action": utter} if utter else {}
+    elif kind == "slot" and data.get("name") == FREE_TEXT_CONDITION_SLOT:
+        if data.get("value") not in load_conditions().conditions:
+            cleaned["value"] = None
     elif kind == "slot" and data.get("name") not in SAFE_SLOTS:
         cleaned["value"] = None
     elif kind == "slot":
@@ -149,10 +161,19 @@ def apply_retention(
         raise ValueError("the retention period must be at least one day")
     cutoff = (now or settings.utc_now()) - dt.timedelta(days=keep_days)
     cutoff_epoch = cutoff.timestamp()
-    tracker = tracker_engine(settings.tracker_store_url, read_only=dry_run)
+    from staff_console.privacy import anonymise_old_appointments  # imports this module
+
+    old_appointments = anonymise_old_appointments(
+        settings, settings.appointment_retention_days, dry_run, now
+    )
+    tracker = (
+        tracker_engine(settings.tracker_store_url)
+        if dry_run
+        else tracker_engine(settings.tracker_writer_url, read_only=False)
+    )
     console = console_engine(settings.console_database_url)
     if not sa.inspect(tracker).has_table("events"):
-        return RetentionReport(cutoff, anonymise, dry_run, 0, 0, 0, 0)
+        return RetentionReport(cutoff, anonymise, dry_run, 0, 0, 0, 0, old_appointments)
     with tracker.connect() as connection:
         candidates = [
             row.sender_id
@@ -193,7 +214,14 @@ def apply_retention(
                 ).scalar_one()
             )
     report = RetentionReport(
-        cutoff, anonymise, dry_run, len(removed), trimmed, total_events, notes_deleted
+        cutoff,
+        anonymise,
+        dry_run,
+        len(removed),
+        trimmed,
+        total_events,
+        notes_deleted,
+        old_appointments,
     )
     if not dry_run:
         AuditLog(console, settings.utc_now).record(

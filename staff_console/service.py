@@ -62,7 +62,9 @@ class Console:
         self.audit = AuditLog(self.engine, now)
         self.reviews = Reviews(self.engine, now)
         self.conversations = ConversationStore(settings.tracker_store_url, settings.zone)
-        self.appointments = Appointments(settings.appointments_database_url, settings.zone)
+        self.appointments = Appointments(
+            settings.appointments_database_url, settings.zone, settings.slot_grid_minutes
+        )
 
     def _restrictions(
         self, wanted: ConversationFilter

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import json
 import secrets
 import urllib.parse
 from typing import Dict, List, Optional, Tuple
@@ -14,13 +15,14 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw, redirect, text
 
-from actions.booking.store import STATUSES
+from actions.booking.store import STATUSES, SlotTakenError
 from actions.clinic_profile import load_profile
 from actions.knowledge import load_conditions
 from ops.settings import ROOT
-from staff_console import audit
+from staff_console import audit, privacy
 from staff_console.appointments import DEFAULT_DAYS, parse_day_range, to_csv
 from staff_console.conversations import ConversationFilter, parse_filter
+from staff_console.privacy import Patient
 from staff_console.service import Console
 from staff_console.web import (
     CSRF_FIELD,
@@ -259,7 +261,12 @@ def _transcript_page(
 @pages.get("/conversations/<sender_id:path>")
 async def conversation(request: Request, sender_id: str) -> HTTPResponse:
     """One conversation: every message with its intent and confidence, and the replies."""
-    return _transcript_page(request, urllib.parse.unquote(sender_id))
+    wanted = urllib.parse.unquote(sender_id)
+    page = _transcript_page(request, wanted)
+    _console(request).audit.record(
+        _actor(request), audit.VIEW, wanted, "transcript", client_address(request)
+    )
+    return page
 
 
 def _back_to(sender_id: str, message: str) -> HTTPResponse:
@@ -317,6 +324,13 @@ async def appointment_days(request: Request) -> HTTPResponse:
     first, last, errors = _day_range(request, DEFAULT_DAYS)
     span = (last - first).days + 1
     today = console.settings.today_now().date()
+    console.audit.record(
+        _actor(request),
+        audit.VIEW,
+        "appointments",
+        f"{first.isoformat()}..{last.isoformat()}",
+        client_address(request),
+    )
     return render(
         request,
         "appointments.html",
@@ -345,6 +359,17 @@ async def appointment_status(request: Request, reference: str) -> HTTPResponse:
         before, after = console.appointments.set_status(reference, status)
     except KeyError as error:
         raise NotFound("no such appointment") from error
+    except SlotTakenError:
+        return render(
+            request,
+            "error.html",
+            status=409,
+            title="That time has been booked again",
+            detail=(
+                f"Appointment {reference.upper()} stays cancelled: another appointment now "
+                "holds its time. Book the patient a new time instead."
+            ),
+        )
     console.audit.record(
         _actor(request),
         audit.STATUS_CHANGE,
@@ -384,20 +409,99 @@ async def export_csv(request: Request) -> HTTPResponse:
     )
 
 
+# -- privacy -------------------------------------------------------------------
+
+
+def _not_admin(request: Request, what: str) -> Optional[HTTPResponse]:
+    """A 403 page for staff who are not administrators, else None."""
+    if request.ctx.session.user.is_admin:
+        return None
+    return render(
+        request,
+        "error.html",
+        status=403,
+        title="Administrators only",
+        detail=f"Ask an administrator if you need {what}.",
+    )
+
+
+def _patient(request: Request) -> Tuple[Optional[Patient], str]:
+    try:
+        return Patient.parse(form_value(request, "phone"), form_value(request, "email")), ""
+    except ValueError as error:
+        return None, str(error).capitalize() + "."
+
+
+@pages.get("/privacy")
+async def privacy_page(request: Request) -> HTTPResponse:
+    """Export or erase everything held about one patient (administrators only)."""
+    return _not_admin(request, "a patient's data exported or erased") or render(
+        request, "privacy.html", nav="privacy"
+    )
+
+
+@pages.post("/privacy/export")
+async def privacy_export(request: Request) -> HTTPResponse:
+    """One patient's conversations, appointments and notes as one JSON file."""
+    refused = _not_admin(request, "a patient's data exported")
+    if refused:
+        return refused
+    patient, error = _patient(request)
+    if patient is None:
+        return render(request, "privacy.html", status=400, error=error, nav="privacy")
+    console = _console(request)
+    data = await asyncio.to_thread(
+        privacy.export, console.settings, patient, _actor(request), client_address(request)
+    )
+    day = console.settings.utc_now().date().isoformat()
+    return raw(
+        json.dumps(data, indent=2, ensure_ascii=False).encode(),
+        content_type="application/json; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="patient-data-{day}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@pages.post("/privacy/erase")
+async def privacy_erase(request: Request) -> HTTPResponse:
+    """Erase (or anonymise) one patient everywhere, after a typed confirmation."""
+    refused = _not_admin(request, "a patient's data erased")
+    if refused:
+        return refused
+    patient, error = _patient(request)
+    if patient is None:
+        return render(request, "privacy.html", status=400, error=error, nav="privacy")
+    if form_value(request, "confirm") != "ERASE":
+        return render(
+            request,
+            "privacy.html",
+            status=400,
+            error="Type ERASE to confirm: this cannot be undone.",
+            nav="privacy",
+        )
+    console = _console(request)
+    report = await asyncio.to_thread(
+        privacy.erase,
+        console.settings,
+        patient,
+        _actor(request),
+        form_value(request, "mode") == "anonymise",
+        client_address(request),
+    )
+    return render(request, "privacy.html", done=report.summary(), nav="privacy")
+
+
 # -- audit ---------------------------------------------------------------------
 
 
 @pages.get("/audit")
 async def audit_log(request: Request) -> HTTPResponse:
     """The audit log, newest first (administrators only)."""
-    if not request.ctx.session.user.is_admin:
-        return render(
-            request,
-            "error.html",
-            status=403,
-            title="Administrators only",
-            detail="Ask an administrator if you need to see the audit log.",
-        )
+    refused = _not_admin(request, "to see the audit log")
+    if refused:
+        return refused
     page_text = request.args.get("page", "1")
     page = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
     entries, total = _console(request).audit.recent(AUDIT_PAGE_SIZE, (page - 1) * AUDIT_PAGE_SIZE)

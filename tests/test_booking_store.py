@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from actions.booking.store import (
     REFERENCE_ALPHABET,
     AppointmentStore,
+    NotBookedError,
     SlotTakenError,
     StoreUnavailableError,
+    appointment_slots,
     appointments,
 )
 from tests.conftest import new_appointment
@@ -138,3 +140,47 @@ def test_cancel_frees_the_time_and_reschedule_keeps_old_time_on_conflict(
     assert store.taken_cells(TEN, TEN + dt.timedelta(hours=4)) == {
         (TEN + dt.timedelta(minutes=m)).astimezone(dt.timezone.utc) for m in (0, 15, 30)
     }
+
+
+def booked_cells(url: str) -> List[dt.datetime]:
+    with sa.create_engine(url).connect() as connection:
+        rows = connection.execute(sa.select(appointment_slots.c.slot_start)).all()
+    return sorted(row.slot_start for row in rows)
+
+
+def test_uncancelling_claims_the_time_again(store: AppointmentStore) -> None:
+    first = store.book(new_appointment())
+    store.cancel(first.reference)
+    assert booked_cells(store.url) == []
+    restored = store.set_status(first.reference, "booked", grid=15)
+    assert restored.status == "booked"
+    assert len(booked_cells(store.url)) == 3  # 45 minutes on a 15-minute grid
+    with pytest.raises(SlotTakenError):  # the restored time really is held
+        store.book(new_appointment(conversation_id="conversation-2"))
+
+
+def test_uncancelling_a_retaken_time_fails_and_leaves_one_booking(
+    store: AppointmentStore,
+) -> None:
+    first = store.book(new_appointment())
+    store.cancel(first.reference)
+    second = store.book(new_appointment(TEN + dt.timedelta(minutes=30), conversation_id="c2"))
+    for status in ("booked", "attended", "no_show"):
+        with pytest.raises(SlotTakenError):
+            store.set_status(first.reference, status, grid=15)
+    assert store.get(first.reference).status == "cancelled"  # type: ignore[union-attr]
+    with sa.create_engine(store.url).connect() as connection:
+        active = connection.execute(
+            sa.select(appointments.c.reference).where(appointments.c.status != "cancelled")
+        ).all()
+    assert [row.reference for row in active] == [second.reference]
+    assert len(booked_cells(store.url)) == 3  # only the second appointment's cells
+
+
+def test_reschedule_refuses_a_cancelled_booking(store: AppointmentStore) -> None:
+    first = store.book(new_appointment())
+    store.cancel(first.reference)
+    with pytest.raises(NotBookedError):
+        store.reschedule(first.reference, TEN + dt.timedelta(days=1), 45, 15)
+    assert store.get(first.reference).status == "cancelled"  # type: ignore[union-attr]
+    assert booked_cells(store.url) == []

@@ -98,7 +98,21 @@ def test_a_configured_channel_keeps_its_settings_and_drops_unset_optional_ones()
 
 def test_a_half_configured_channel_names_what_is_missing() -> None:
     env = {"CORS_ORIGINS": "http://x", "TELEGRAM_ACCESS_TOKEN": "1:a"}
-    with pytest.raises(ChannelConfigError, match="TELEGRAM_BOT_USERNAME, TELEGRAM_WEBHOOK_URL"):
+    with pytest.raises(
+        ChannelConfigError,
+        match="TELEGRAM_BOT_USERNAME, TELEGRAM_SECRET_TOKEN, TELEGRAM_WEBHOOK_URL",
+    ):
+        configured_channels(DECLARED, env)
+
+
+def test_telegram_without_its_webhook_secret_is_refused() -> None:
+    env = {
+        "CORS_ORIGINS": "http://x",
+        "TELEGRAM_ACCESS_TOKEN": "1:a",
+        "TELEGRAM_BOT_USERNAME": "clinic_bot",
+        "TELEGRAM_WEBHOOK_URL": "https://clinic.example/webhooks/telegram/webhook",
+    }
+    with pytest.raises(ChannelConfigError, match="set TELEGRAM_SECRET_TOKEN"):
         configured_channels(DECLARED, env)
 
 

@@ -25,14 +25,17 @@ import urllib.error
 import urllib.request
 import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import psycopg2
+import psycopg2.errors
 import pytest
 import sqlalchemy as sa
 
 from actions.booking.store import appointment_slots, appointments
 from bench.load import LoadResult, load, open_days
+from ops.postgres import ACTIONS_ROLE, CONSOLE_ROLE, PRIVACY_ROLE, SUPERUSER, TRACKER_ROLE
 from ops.production import ProductionStack
 from ops.servers import ManagedProcess, send_rest, wait_for_http, wait_for_port
 from ops.settings import ROOT
@@ -467,6 +470,64 @@ def test_redis_not_answering_apology_within_its_timeout(prod: ProductionStack) -
     finally:
         os.killpg(prod.redis.process.pid, signal.SIGCONT)
     assert "Monday" in patient.say("what are your opening hours?", 0)
+
+
+def can(prod: ProductionStack, database: str, role: str, statement: str) -> bool:
+    """Whether ``role`` may connect to ``database`` and run ``statement`` (rolled back)."""
+    assert prod.postgres is not None
+    try:
+        connection = psycopg2.connect(prod.postgres.url(database, role), connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        assert "permission denied for database" in str(error), error
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+        return True
+    except psycopg2.errors.InsufficientPrivilege:
+        return False
+    finally:
+        connection.rollback()
+        connection.close()
+
+
+def test_each_component_connects_with_its_own_role_and_least_rights(
+    prod: ProductionStack,
+) -> None:
+    """Rasa cannot read appointments; the console reads the tracker read-only."""
+    assert prod.assistant is not None
+    new_event = "INSERT INTO events (sender_id, type_name) VALUES ('x', 'user')"
+    new_appointment = "INSERT INTO appointments (reference) VALUES ('XXXXXX')"
+    assert can(prod, "rasa", TRACKER_ROLE, "SELECT count(*) FROM events")
+    assert not can(prod, "clinic", TRACKER_ROLE, "SELECT 1")  # no appointments for Rasa
+    assert can(prod, "clinic", ACTIONS_ROLE, "SELECT count(*) FROM appointments")
+    assert not can(prod, "rasa", ACTIONS_ROLE, "SELECT 1")  # no conversations
+    assert can(prod, "rasa", CONSOLE_ROLE, "SELECT count(*) FROM events")
+    for change in (new_event, "UPDATE events SET data = data", "DELETE FROM events"):
+        assert not can(prod, "rasa", CONSOLE_ROLE, change), change
+    assert can(prod, "clinic", CONSOLE_ROLE, "UPDATE appointments SET status = status")
+    assert can(prod, "clinic", CONSOLE_ROLE, "DELETE FROM appointment_slots WHERE false")
+    assert not can(prod, "clinic", CONSOLE_ROLE, new_appointment)  # only the action server books
+    assert not can(prod, "clinic", CONSOLE_ROLE, "DROP TABLE appointments")
+    assert can(prod, "rasa", PRIVACY_ROLE, "DELETE FROM events WHERE false")
+    assert not can(prod, "rasa", PRIVACY_ROLE, new_event)
+    assert not can(prod, "clinic", PRIVACY_ROLE, "SELECT 1")
+
+    def environment(name: str) -> Dict[str, str]:
+        [process] = [p for p in prod.assistant.processes if p.name == name]  # type: ignore[union-attr]
+        assert process.process is not None
+        raw = Path(f"/proc/{process.process.pid}/environ").read_bytes()
+        return dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+
+    rasa, actions = environment("Rasa server"), environment("action server")
+    console = environment("staff console")
+    assert f"//{TRACKER_ROLE}:" in rasa["TRACKER_STORE_URL"] and "DATABASE_URL" not in rasa
+    assert f"//{ACTIONS_ROLE}:" in actions["DATABASE_URL"] and "TRACKER_STORE_URL" not in actions
+    assert f"//{CONSOLE_ROLE}:" in console["TRACKER_STORE_URL"]
+    assert f"//{CONSOLE_ROLE}:" in console["DATABASE_URL"]
+    assert f"//{PRIVACY_ROLE}:" in console["PRIVACY_TRACKER_STORE_URL"]
+    everything = json.dumps([rasa, actions, console])
+    assert f"//{SUPERUSER}:" not in everything
 
 
 def test_every_server_still_up(prod: ProductionStack) -> None:

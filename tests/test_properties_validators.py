@@ -431,7 +431,8 @@ def test_validate_booking_contact_finds_only_the_booking_s_own_contact(booked: A
             phone == booked.phone or (email or "").lower() == booked.email.lower()
         )
         if matches:
-            assert result == {"booking_contact": "verified", "patient_type": "new"}
+            matched = phone if phone == booked.phone else email
+            assert result == {"booking_contact": matched, "patient_type": "new"}
         else:
             assert result == {"booking_contact": None, "booking_reference": None}
             assert said(messages) == ["utter_booking_not_found"]

@@ -10,10 +10,13 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
+from actions.booking.contact_details import find_email, find_phone
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.store import (
     Appointment,
+    AppointmentStore,
     NewAppointment,
+    NotBookedError,
     SlotTakenError,
     StoreUnavailableError,
     get_store,
@@ -68,6 +71,24 @@ def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]
         "reason": reason_text(appointment.reason),
         "patient_name": appointment.patient_name,
     }
+
+
+def verified_appointment(
+    tracker: Tracker, store: AppointmentStore, profile: ClinicProfile
+) -> Optional[Appointment]:
+    """The booked appointment of the reference slot, only if the contact slot is its contact.
+
+    Checked against the stored appointment in the action that reads or
+    changes it: a slot value alone (a tracker made up by whoever calls the
+    action server) proves nothing.
+    """
+    reference = str(tracker.get_slot("booking_reference") or "")
+    contact = str(tracker.get_slot("booking_contact") or "")
+    phone, email = find_phone(contact, profile.country), find_email(contact)
+    if not reference or not (phone or email):
+        return None
+    appointment = store.find_for_patient(reference, phone, email)
+    return appointment if appointment is not None and appointment.status == "booked" else None
 
 
 class ActionAskAppointmentTime(Action):
@@ -175,6 +196,16 @@ class ActionBookAppointment(Action):
             else tracker.get_slot("notes"),
             conversation_id=tracker.sender_id,
         )
+        # Everything the reply needs but the reference, before the write.
+        start = wanted.starts_at
+        reply = {
+            "response": "utter_booked",
+            "day": format_day(start.date()),
+            "time": f"{start:%H:%M}",
+            "reason": reason_text(wanted.reason),
+            "patient_name": wanted.patient_name,
+            "notice": profile.booking.cancellation_notice_hours,
+        }
         try:
             appointment = get_store().book(wanted)
         except SlotTakenError:
@@ -183,11 +214,7 @@ class ActionBookAppointment(Action):
         except Exception:
             dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
             return [SlotSet("booking_confirmed", None)]
-        dispatcher.utter_message(
-            response="utter_booked",
-            **describe(appointment, profile),
-            notice=profile.booking.cancellation_notice_hours,
-        )
+        dispatcher.utter_message(**reply, reference=appointment.reference)
         return [
             *reset(*BOOKING_ATTEMPT_SLOTS),
             SlotSet("last_booking_reference", appointment.reference),
@@ -226,12 +253,13 @@ class ActionManageBooking(Action):
         """Carry out the task the patient asked for."""
         profile = load_profile()
         task = tracker.get_slot("booking_task") or "check"
-        reference = str(tracker.get_slot("booking_reference"))
         done = reset(*MANAGE_SLOTS, "appointment_date", "appointment_time", "part_of_day")
         store = get_store()
-        appointment = (
-            store.get(reference) if tracker.get_slot("booking_contact") == "verified" else None
-        )
+        try:
+            appointment = verified_appointment(tracker, store, profile)
+        except StoreUnavailableError:
+            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            return done
         if appointment is None:
             dispatcher.utter_message(response="utter_booking_not_found")
             return done
@@ -252,22 +280,37 @@ class ActionManageBooking(Action):
                 **details,
             )
             return done
+        # The reply is built before the write: nothing can fail after it commits.
+        if task == "cancel":
+            reply = {"response": "utter_cancelled", **details}
+        else:
+            new_start = starts_at(profile, tracker)
+            reply = {
+                "response": "utter_rescheduled",
+                **details,
+                "day": format_day(new_start.date()),
+                "time": f"{new_start:%H:%M}",
+            }
         try:
             if task == "cancel":
-                store.cancel(reference)
-                dispatcher.utter_message(response="utter_cancelled", **details)
+                store.cancel(appointment.reference)
             else:
-                moved = store.reschedule(
-                    reference,
-                    starts_at(profile, tracker),
+                store.reschedule(
+                    appointment.reference,
+                    new_start,
                     appointment_minutes(profile, appointment.patient_type),
                     profile.booking.slot_grid_minutes,
                 )
-                dispatcher.utter_message(response="utter_rescheduled", **describe(moved, profile))
         except SlotTakenError:
             dispatcher.utter_message(response="utter_booking_slot_taken")
+            return done
+        except (KeyError, NotBookedError):
+            dispatcher.utter_message(response="utter_booking_not_found")
+            return done
         except StoreUnavailableError:
             dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            return done
+        dispatcher.utter_message(**reply)
         return done
 
 
@@ -283,7 +326,7 @@ class ActionAskManageConfirmed(Action):
     ) -> List[EventType]:
         """Utter what will change, with Yes / No buttons."""
         profile = load_profile()
-        appointment = get_store().get(str(tracker.get_slot("booking_reference")))
+        appointment = verified_appointment(tracker, get_store(), profile)
         if appointment is None:
             dispatcher.utter_message(response="utter_booking_not_found")
             return [SlotSet("manage_confirmed", False)]

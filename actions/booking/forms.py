@@ -400,8 +400,11 @@ class ValidateManageBookingForm(DateTimeValidation):
             # Same answer whether the reference or the contact is wrong: no hints.
             dispatcher.utter_message(response="utter_booking_not_found")
             return {"booking_contact": None, "booking_reference": None}
+        # The contact that matched, not a "verified" flag: the actions that read
+        # or change the booking check it against the stored one again.
+        matched = phone if phone and appointment.phone == phone else email
         return {
-            "booking_contact": "verified",
+            "booking_contact": matched,
             "patient_type": appointment.patient_type,
         }
 

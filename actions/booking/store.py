@@ -75,6 +75,10 @@ class StoreUnavailableError(Exception):
     """The database could not be reached or the write failed."""
 
 
+class NotBookedError(Exception):
+    """The change needs a booked appointment (a cancelled one cannot be moved)."""
+
+
 @dataclass(frozen=True)
 class NewAppointment:
     """What the booking form collected."""
@@ -277,10 +281,13 @@ class AppointmentStore:
 
     def get(self, reference: str) -> Optional[Appointment]:
         """The appointment with this reference, if any."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(appointments).where(appointments.c.reference == reference.upper())
-            ).first()
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    sa.select(appointments).where(appointments.c.reference == reference.upper())
+                ).first()
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
         return _appointment(row) if row else None
 
     def find_for_patient(
@@ -300,35 +307,66 @@ class AppointmentStore:
         """Mark the appointment cancelled and free its time."""
         return self.set_status(reference, "cancelled")
 
-    def set_status(self, reference: str, status: str) -> Appointment:
-        """Change the status; a cancelled appointment gives its time back."""
+    def set_status(self, reference: str, status: str, grid: Optional[int] = None) -> Appointment:
+        """Change the status; cancelling gives the time back, un-cancelling claims it again.
+
+        Leaving "cancelled" claims the appointment's grid cells (``grid``
+        minutes each) in the same transaction as the status change, so a time
+        taken by someone else meanwhile fails the change instead of being
+        double booked.
+
+        Raises:
+            KeyError: no such appointment.
+            ValueError: unknown status, or ``grid`` missing to un-cancel.
+            SlotTakenError: un-cancelling, and another appointment holds the time now.
+
+        """
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         with self._writing() as connection:
-            appointment_id = self._id_of(connection, reference)
-            if appointment_id is None:
+            row = connection.execute(
+                sa.select(appointments).where(appointments.c.reference == reference.upper())
+            ).first()
+            if row is None:
                 raise KeyError(reference)
             connection.execute(
                 appointments.update()
-                .where(appointments.c.id == appointment_id)
+                .where(appointments.c.id == row.id)
                 .values(status=status, updated_at=_utc_now())
             )
             if status == "cancelled":
                 connection.execute(
-                    appointment_slots.delete().where(
-                        appointment_slots.c.appointment_id == appointment_id
-                    )
+                    appointment_slots.delete().where(appointment_slots.c.appointment_id == row.id)
                 )
+            elif row.status == "cancelled":
+                if grid is None:
+                    raise ValueError("un-cancelling needs the slot grid to claim the time again")
+                minutes = int((row.ends_at - row.starts_at).total_seconds() // 60)
+                self._claim(connection, row.id, _aware(row.starts_at), minutes, grid)
         return self._reread(reference)
 
     def reschedule(
         self, reference: str, starts_at: dt.datetime, minutes: int, grid: int
     ) -> Appointment:
-        """Move the appointment; its old time is kept if the new one is taken."""
+        """Move a booked appointment; its old time is kept if the new one is taken.
+
+        Raises:
+            KeyError: no such appointment.
+            NotBookedError: the appointment is not booked (cancelled, attended...).
+            SlotTakenError: the new time overlaps another appointment.
+
+        """
         with self._writing() as connection:
-            appointment_id = self._id_of(connection, reference)
-            if appointment_id is None:
+            row = connection.execute(
+                sa.select(appointments.c.id, appointments.c.status).where(
+                    appointments.c.reference == reference.upper()
+                )
+            ).first()
+            if row is None:
                 raise KeyError(reference)
+            if row.status != "booked":
+                raise NotBookedError(f"{reference} is {row.status}, not booked")
+            appointment_id = int(row.id)
             self._claim(connection, appointment_id, starts_at, minutes, grid)
             connection.execute(
                 appointments.update()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import urllib.parse
 
 import pytest
 
-from actions.booking.store import AppointmentStore
+from actions.booking.store import AppointmentStore, appointments
 from staff_console.audit import AuditLog
 from staff_console.db import console_engine
-from tests.console.conftest import Client, Console, csrf_token
+from tests.console.conftest import LONDON, Client, Console, appointment, csrf_token
 
 pytestmark = pytest.mark.servers
 
@@ -171,6 +172,7 @@ def test_changing_a_status_uses_the_store_and_is_audited(console: Console, bob: 
     eve = store.get(reference)
     assert eve is not None and not store.taken_cells(eve.starts_at, eve.ends_at)  # time freed
     bob.post(f"/appointments/{reference}/status", {**form, "status": "booked"})
+    assert len(store.taken_cells(eve.starts_at, eve.ends_at)) == 3  # claimed again
     assert (
         "bob",
         "status_change",
@@ -219,3 +221,36 @@ def test_audit_log_is_for_administrators(alice: Client, bob: Client) -> None:
     assert "Audit log" not in bob.get("/").text
     page = alice.get("/audit")
     assert page.status == 200 and "login" in page.text
+
+
+def test_uncancelling_a_time_booked_since_fails_and_leaves_one_booking(
+    console: Console, bob: Client
+) -> None:
+    store = AppointmentStore(console.data.appointments_url)
+    start = dt.datetime(2027, 1, 12, 10, 0, tzinfo=LONDON)
+    first = store.book(appointment(start, "Uma First", None))
+    store.cancel(first.reference)
+    second = store.book(appointment(start + dt.timedelta(minutes=15), "Vic Second", None))
+    try:
+        page = bob.get("/appointments?from=2027-01-12&days=1")
+        form = {"csrf_token": csrf_token(page.text), "status": "booked"}
+        refused = bob.post(f"/appointments/{first.reference}/status", form)
+        assert refused.status == 409
+        assert f"{first.reference} stays cancelled" in refused.text
+        active = [
+            a.reference
+            for a in console.app.ctx.console.appointments.between(start.date(), start.date())
+            if a.status != "cancelled"
+        ]
+        assert active == [second.reference]
+        assert store.get(first.reference).status == "cancelled"  # type: ignore[union-attr]
+        assert ("bob", "status_change", first.reference, "cancelled -> booked") not in (
+            audit_actions(console)
+        )
+    finally:
+        with store.engine.begin() as connection:
+            connection.execute(
+                appointments.delete().where(
+                    appointments.c.reference.in_([first.reference, second.reference])
+                )
+            )
