@@ -525,6 +525,7 @@ class RedFlagDetector:
                 modifiers_of,
                 lambda i, now=now: now or clause_of(i) in current_clauses,  # type: ignore[misc]
                 doc,
+                cue_spans,
             )
             if reason is None:
                 findings[concept.id] = Finding(
@@ -562,6 +563,7 @@ class RedFlagDetector:
         modifiers_of: Dict[Tuple[int, int], List[Any]],
         in_current_clause: Callable[[int], bool],
         doc: Any,
+        all_cues: Sequence[Tuple[int, int]] = (),
     ) -> Optional[str]:
         """Why this match does not count (negated, hypothetical, past), or None."""
         categories: Set[str] = set()
@@ -576,7 +578,11 @@ class RedFlagDetector:
                 distance = max(span[0] - m_end, m_start - span[1], 0)
                 if scope is not None and distance > scope:
                     continue
-                if modifier.category == "NEGATED_EXISTENCE" and _modal_before(doc, m_start):  # type: ignore[attr-defined]
+                if modifier.category == "NEGATED_EXISTENCE" and (  # type: ignore[attr-defined]
+                    _modal_before(doc, m_start)
+                    # "doesn't know me and can't talk": the "n't" belongs to a symptom
+                    or any(s <= m_start and m_end <= e for s, e in all_cues)
+                ):  # type: ignore[attr-defined]
                     continue  # "can't walk and slurring": can't is not "no slurring"
                 categories.add(modifier.category)  # type: ignore[attr-defined]
                 if modifier.category in ("HISTORICAL", "FAMILY"):  # type: ignore[attr-defined]
