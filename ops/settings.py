@@ -7,6 +7,7 @@ the one place that gives them local defaults. A deployment sets its own.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Dict, Mapping, Optional
@@ -16,6 +17,7 @@ VAR_DIR = ROOT / "var"
 LOG_DIR = VAR_DIR / "logs"
 MODELS_DIR = ROOT / "models"
 SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
+WEB_SESSION_SECRET_FILE = VAR_DIR / "web_session_secret"
 
 # Quiet, offline-friendly defaults for every Rasa process we start.
 QUIET_ENV = {
@@ -52,7 +54,26 @@ def server_env(
     for key, value in defaults.items():
         env.setdefault(key, value)
     env.update(overrides or {})
+    if not env.get("WEB_SESSION_SECRET"):
+        # Signs the website widget's session ids (channels/web_session.py).
+        env["WEB_SESSION_SECRET"] = persisted_secret(WEB_SESSION_SECRET_FILE)
     return env
+
+
+def persisted_secret(path: Path) -> str:
+    """A secret generated once and kept in ``path`` (mode 0600; var/ is git-ignored).
+
+    The same approach as the staff console's key: nobody has to invent a
+    secret for `make run`, and restarts keep what was signed with it valid.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="ascii").strip()
 
 
 def venv_python() -> str:
