@@ -11,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
 from actions.booking.forms import format_day, time_buttons
+from actions.booking.lookup_guard import LOCKED
 from actions.booking.store import (
     Appointment,
     NewAppointment,
     SlotTakenError,
     StoreUnavailableError,
+    TooManyBookingsError,
     get_store,
 )
 from actions.clinic_profile import ClinicProfile, load_profile
@@ -176,10 +178,19 @@ class ActionBookAppointment(Action):
             conversation_id=tracker.sender_id,
         )
         try:
-            appointment = get_store().book(wanted)
+            appointment = get_store().book(
+                wanted,
+                max_active=profile.booking.max_active_bookings_per_contact,
+                now=clinic_now(profile.zone),
+            )
         except SlotTakenError:
             dispatcher.utter_message(response="utter_booking_slot_taken")
             return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
+        except TooManyBookingsError as error:
+            dispatcher.utter_message(
+                response="utter_booking_limit_reached", limit=error.limit, phone=profile.phone
+            )
+            return reset(*BOOKING_ATTEMPT_SLOTS)
         except Exception:
             dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
             return [SlotSet("booking_confirmed", None)]
@@ -228,6 +239,8 @@ class ActionManageBooking(Action):
         task = tracker.get_slot("booking_task") or "check"
         reference = str(tracker.get_slot("booking_reference"))
         done = reset(*MANAGE_SLOTS, "appointment_date", "appointment_time", "part_of_day")
+        if tracker.get_slot("booking_contact") == LOCKED:
+            return done  # the form already said lookups are refused for now
         store = get_store()
         appointment = (
             store.get(reference) if tracker.get_slot("booking_contact") == "verified" else None
