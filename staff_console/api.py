@@ -59,6 +59,7 @@ def _listed(item: Listed) -> Dict[str, Any]:
         "user_messages": summary.user_messages,
         "emergency": summary.emergency,
         "handoff": summary.handoff,
+        "alarm": summary.alarm,
         "low_confidence": summary.low_confidence,
         "condition": summary.condition,
         "first_message": summary.first_message,
