@@ -144,7 +144,7 @@ class WebsiteSocketIOInput(SocketIOInput):
             self.clients[sid] = guard.client_key(address)
             return bool(await connect(sid, environ, auth))
 
-        async def disconnect(sid: str) -> None:
+        async def disconnect(sid: str, *reason: Any) -> None:
             self.bound.pop(sid, None)
             self.clients.pop(sid, None)
 

@@ -10,6 +10,7 @@ still gets a normal answer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -23,8 +24,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+import socketio
 
 from channels.guard import clean_text
+from channels.web_session import WebSessions
 from ops.servers import AssistantStack, send_rest
 from tests.servers import stack_in
 
@@ -40,7 +43,10 @@ SLOW_DOWN = "faster than I can answer"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
-    with stack_in(tmp_path_factory.mktemp("edge")) as servers:
+    # The fuzz sends 240 requests from this one loopback address: the
+    # per-address limit is raised explicitly (tests/test_abuse_limits.py tests it).
+    env = {"RATE_LIMIT_ADDRESS_MESSAGES": "100000", "RATE_LIMIT_MESSAGES": "20"}
+    with stack_in(tmp_path_factory.mktemp("edge"), env=env) as servers:
         yield servers
 
 
@@ -97,7 +103,8 @@ def test_a_message_over_the_limit_gets_the_clear_reply_and_is_not_processed(
     sender = f"long-{uuid.uuid4()}"
     answer = post_json(stack, {"sender": sender, "message": "my back hurts " * 100})
     assert answer.status == 200
-    assert answer.json() == [{"recipient_id": sender, "text": answer.json()[0]["text"]}]
+    conversation = f"rest:{sender}"  # REST conversations carry their channel
+    assert answer.json() == [{"recipient_id": conversation, "text": answer.json()[0]["text"]}]
     assert TOO_LONG in texts(answer) and f"under {MAX_CHARS} characters" in texts(answer)
     at_limit = post_json(stack, {"sender": sender, "message": "a" * MAX_CHARS})
     assert at_limit.status == 200 and TOO_LONG not in texts(at_limit)
@@ -136,9 +143,158 @@ def test_the_conversation_is_filed_under_the_rest_channel_whatever_the_client_sa
     database = stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :]
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (f"rest:{sender}",),
         ).fetchall()
     assert [json.loads(data)["input_channel"] for (data,) in rows] == ["rest"]
+
+
+# -- the website's socket.io channel ------------------------------------------
+
+
+def stored_events(stack: AssistantStack, sender_id: str) -> List[Dict[str, Any]]:
+    database = stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :]
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+class Widget:
+    """A socket.io client that behaves like the chat widget (rasa-webchat)."""
+
+    def __init__(self, stack: AssistantStack) -> None:
+        self.stack = stack
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.confirmed: asyncio.Queue[str] = asyncio.Queue()
+        self.replies: asyncio.Queue[str] = asyncio.Queue()
+        self.disconnected = asyncio.Event()
+        self.client.on("session_confirm", self.confirmed.put_nowait)
+        self.client.on("bot_uttered", lambda data: self.replies.put_nowait(data.get("text", "")))
+        self.client.on("disconnect", lambda *reason: self.disconnected.set())
+
+    async def __aenter__(self) -> Widget:
+        await self.client.connect(self.stack.rasa_url, transports=["websocket"])
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.client.disconnect()
+
+    async def session(self, stored: Optional[str] = None) -> str:
+        """The widget's session_request with its stored id; the id the server confirms."""
+        await self.client.emit("session_request", {"session_id": stored})
+        return await asyncio.wait_for(self.confirmed.get(), 10)
+
+    async def say(self, text: str, session_id: str, metadata: Any = None) -> str:
+        """Send a message; every reply that arrives within a few seconds, joined."""
+        data: Dict[str, Any] = {"message": text, "session_id": session_id}
+        if metadata is not None:
+            data["metadata"] = metadata
+        await self.client.emit("user_uttered", data)
+        texts = []
+        with contextlib.suppress(asyncio.TimeoutError):
+            texts.append(await asyncio.wait_for(self.replies.get(), 30))
+            while True:
+                texts.append(await asyncio.wait_for(self.replies.get(), 2))
+        return " ".join(texts)
+
+
+async def test_widget_sessions_are_signed_by_the_server_and_survive_a_reload(
+    stack: AssistantStack,
+) -> None:
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    async with Widget(stack) as first_visit:
+        issued = await first_visit.session(None)
+        conversation = sessions.conversation(issued)
+        assert conversation is not None and conversation.startswith("web:")
+        assert "Monday" in await first_visit.say("when are you open", issued)
+    async with Widget(stack) as reloaded:  # the page reloads: the widget sends its stored id
+        assert await reloaded.session(issued) == issued
+        assert "Mill Lane" in await reloaded.say("where are you", issued)
+    users = [e["text"] for e in stored_events(stack, conversation) if e["event"] == "user"]
+    assert users == ["when are you open", "where are you"]  # one conversation across the reload
+    assert stored_events(stack, issued) == []  # the signature is not part of the id
+
+
+async def test_forged_or_foreign_widget_session_ids_are_refused(stack: AssistantStack) -> None:
+    sms_patient = "sms:+447911123456"
+    async with Widget(stack) as victim:
+        own = await victim.session(None)
+    random_part = own.split(".")[0]
+    forged = [sms_patient, random_part, f"{random_part}.{'x' * 43}", "web:" + random_part]
+    async with Widget(stack) as attacker:
+        for session_id in forged:
+            confirmed = await attacker.session(session_id)
+            assert confirmed != session_id  # not joined: a fresh session of its own instead
+            assert WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(confirmed)
+        # messages naming a conversation this socket was not given get nothing
+        for session_id in [sms_patient, own, *forged]:
+            assert await attacker.say("i'd like to check my booking", session_id) == ""
+    for conversation in [sms_patient, f"web:{sms_patient}", f"rest:{sms_patient}", own]:
+        assert stored_events(stack, conversation) == []
+    victim_conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(own)
+    assert victim_conversation is not None
+    assert [e for e in stored_events(stack, victim_conversation) if e["event"] == "user"] == []
+
+
+async def test_a_1_mb_socketio_message_is_refused(stack: AssistantStack) -> None:
+    async with Widget(stack) as widget:
+        session_id = await widget.session(None)
+        conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(session_id)
+        # under the 64 kB cap: the clear "too long" reply
+        assert TOO_LONG in await widget.say("x" * 20_000, session_id)
+        await widget.client.emit(
+            "user_uttered", {"message": "x" * 1_000_000, "session_id": session_id}
+        )
+        await asyncio.wait_for(widget.disconnected.wait(), 10)  # the server closed the socket
+    assert conversation is not None
+    users = [e for e in stored_events(stack, conversation) if e["event"] == "user"]
+    assert users == []  # neither message reached the assistant
+    # a polling POST over the cap is refused before it is read
+    status, _ = polling_post(stack, b"4" + b"x" * 100_000)
+    assert status in (400, 413)
+
+
+def polling_post(stack: AssistantStack, body: bytes) -> Tuple[int, bytes]:
+    """socket.io's long-polling handshake, then one POST of ``body``."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.rasa_port, timeout=30)
+    try:
+        connection.request("GET", "/socket.io/?EIO=4&transport=polling")
+        handshake = connection.getresponse().read().decode()
+        sid = json.loads(handshake[handshake.index("{") :])["sid"]
+        answer = request(
+            stack,
+            body,
+            {"Content-Type": "text/plain;charset=UTF-8"},
+            path=f"/socket.io/?EIO=4&transport=polling&sid={sid}",
+        )
+        return answer.status, answer.body
+    finally:
+        connection.close()
+
+
+async def test_oversized_or_deep_widget_metadata_is_dropped_and_the_message_answered(
+    stack: AssistantStack,
+) -> None:
+    deep: Dict[str, Any] = {}
+    inner = deep
+    for _ in range(20):
+        inner["a"] = {}
+        inner = inner["a"]
+    async with Widget(stack) as widget:
+        session_id = await widget.session(None)
+        conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(session_id)
+        assert "Monday" in await widget.say("when are you open", session_id, {"page": "x" * 10_000})
+        assert "Mill Lane" in await widget.say("where are you", session_id, deep)
+        assert "£" in await widget.say("how much is it", session_id, {"page": "/prices"})
+        await widget.say("hi", session_id, {"client": "chosen-by-the-page"})
+    assert conversation is not None
+    metadata = [e["metadata"] for e in stored_events(stack, conversation) if e["event"] == "user"]
+    assert [sorted(m) for m in metadata[:2]] == [["client"], ["client"]]  # dropped
+    assert metadata[2]["page"] == "/prices"  # small and shallow: kept
+    assert metadata[3]["client"] != "chosen-by-the-page"  # the server's pseudonym, always
+    assert len({m["client"] for m in metadata}) == 1
 
 
 # -- the fuzz --------------------------------------------------------------------
