@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import http.client
 import json
+import queue
 import random
 import sqlite3
 import string
@@ -25,6 +26,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import socketio
+import websockets
 
 from channels.guard import clean_text
 from channels.web_session import WebSessions
@@ -162,93 +164,114 @@ def stored_events(stack: AssistantStack, sender_id: str) -> List[Dict[str, Any]]
 
 
 class Widget:
-    """A socket.io client that behaves like the chat widget (rasa-webchat)."""
+    """A socket.io client that behaves like the chat widget (rasa-webchat), over polling."""
 
     def __init__(self, stack: AssistantStack) -> None:
         self.stack = stack
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.confirmed: asyncio.Queue[str] = asyncio.Queue()
-        self.replies: asyncio.Queue[str] = asyncio.Queue()
-        self.disconnected = asyncio.Event()
-        self.client.on("session_confirm", self.confirmed.put_nowait)
-        self.client.on("bot_uttered", lambda data: self.replies.put_nowait(data.get("text", "")))
-        self.client.on("disconnect", lambda *reason: self.disconnected.set())
+        self.client = socketio.Client(reconnection=False)
+        self.confirmed: queue.Queue[str] = queue.Queue()
+        self.replies: queue.Queue[str] = queue.Queue()
+        self.client.on("session_confirm", self.confirmed.put)
+        self.client.on("bot_uttered", lambda data: self.replies.put(data.get("text", "")))
 
-    async def __aenter__(self) -> Widget:
-        await self.client.connect(self.stack.rasa_url, transports=["websocket"])
+    def __enter__(self) -> Widget:
+        self.client.connect(self.stack.rasa_url, transports=["polling"])
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.client.disconnect()
+    def __exit__(self, *exc: Any) -> None:
+        self.client.disconnect()
 
-    async def session(self, stored: Optional[str] = None) -> str:
+    def session(self, stored: Optional[str] = None) -> str:
         """The widget's session_request with its stored id; the id the server confirms."""
-        await self.client.emit("session_request", {"session_id": stored})
-        return await asyncio.wait_for(self.confirmed.get(), 10)
+        self.client.emit("session_request", {"session_id": stored})
+        return self.confirmed.get(timeout=10)
 
-    async def say(self, text: str, session_id: str, metadata: Any = None) -> str:
-        """Send a message; every reply that arrives within a few seconds, joined."""
+    def send(self, text: str, session_id: Any, metadata: Any = None) -> None:
         data: Dict[str, Any] = {"message": text, "session_id": session_id}
         if metadata is not None:
             data["metadata"] = metadata
-        await self.client.emit("user_uttered", data)
+        self.client.emit("user_uttered", data)
+
+    def replies_within(self, first: float, more: float = 2.0) -> str:
+        """Every reply that arrives (the first within ``first`` seconds), joined."""
         texts = []
-        with contextlib.suppress(asyncio.TimeoutError):
-            texts.append(await asyncio.wait_for(self.replies.get(), 30))
+        with contextlib.suppress(queue.Empty):
+            texts.append(self.replies.get(timeout=first))
             while True:
-                texts.append(await asyncio.wait_for(self.replies.get(), 2))
+                texts.append(self.replies.get(timeout=more))
         return " ".join(texts)
 
+    def say(self, text: str, session_id: str, metadata: Any = None) -> str:
+        """Send a message and return its replies."""
+        self.send(text, session_id, metadata)
+        return self.replies_within(30)
 
-async def test_widget_sessions_are_signed_by_the_server_and_survive_a_reload(
+
+def test_widget_sessions_are_signed_by_the_server_and_survive_a_reload(
     stack: AssistantStack,
 ) -> None:
     sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
-    async with Widget(stack) as first_visit:
-        issued = await first_visit.session(None)
+    with Widget(stack) as first_visit:
+        issued = first_visit.session(None)
         conversation = sessions.conversation(issued)
         assert conversation is not None and conversation.startswith("web:")
-        assert "Monday" in await first_visit.say("when are you open", issued)
-    async with Widget(stack) as reloaded:  # the page reloads: the widget sends its stored id
-        assert await reloaded.session(issued) == issued
-        assert "Mill Lane" in await reloaded.say("where are you", issued)
+        assert "Monday" in first_visit.say("when are you open", issued)
+    with Widget(stack) as reloaded:  # the page reloads: the widget sends its stored id
+        assert reloaded.session(issued) == issued
+        assert "Mill Lane" in reloaded.say("where are you", issued)
     users = [e["text"] for e in stored_events(stack, conversation) if e["event"] == "user"]
     assert users == ["when are you open", "where are you"]  # one conversation across the reload
     assert stored_events(stack, issued) == []  # the signature is not part of the id
 
 
-async def test_forged_or_foreign_widget_session_ids_are_refused(stack: AssistantStack) -> None:
+def test_forged_or_foreign_widget_session_ids_are_refused(stack: AssistantStack) -> None:
     sms_patient = "sms:+447911123456"
-    async with Widget(stack) as victim:
-        own = await victim.session(None)
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    with Widget(stack) as victim:
+        own = victim.session(None)
     random_part = own.split(".")[0]
     forged = [sms_patient, random_part, f"{random_part}.{'x' * 43}", "web:" + random_part]
-    async with Widget(stack) as attacker:
+    with Widget(stack) as attacker:
         for session_id in forged:
-            confirmed = await attacker.session(session_id)
+            confirmed = attacker.session(session_id)
             assert confirmed != session_id  # not joined: a fresh session of its own instead
-            assert WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(confirmed)
+            assert sessions.conversation(confirmed)
         # messages naming a conversation this socket was not given get nothing
         for session_id in [sms_patient, own, *forged]:
-            assert await attacker.say("i'd like to check my booking", session_id) == ""
+            attacker.send("i'd like to check my booking", session_id)
+        assert attacker.replies_within(8) == ""
     for conversation in [sms_patient, f"web:{sms_patient}", f"rest:{sms_patient}", own]:
         assert stored_events(stack, conversation) == []
-    victim_conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(own)
+    victim_conversation = sessions.conversation(own)
     assert victim_conversation is not None
     assert [e for e in stored_events(stack, victim_conversation) if e["event"] == "user"] == []
 
 
 async def test_a_1_mb_socketio_message_is_refused(stack: AssistantStack) -> None:
-    async with Widget(stack) as widget:
-        session_id = await widget.session(None)
-        conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(session_id)
+    """Engine.IO over a raw WebSocket, as the widget's browser speaks it."""
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    url = f"ws://127.0.0.1:{stack.rasa_port}/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url, max_size=None) as socket:
+        assert (await socket.recv()).startswith("0")  # Engine.IO open
+        await socket.send("40")  # Socket.IO connect
+        assert (await socket.recv()).startswith("40")
+        await socket.send('42["session_request",{"session_id":null}]')
+        session_id = json.loads((await socket.recv())[2:])[1]
+        conversation = sessions.conversation(session_id)
+        assert conversation is not None
+
+        async def say(message: str) -> str:
+            event = ["user_uttered", {"message": message, "session_id": session_id}]
+            await socket.send("42" + json.dumps(event))
+            while True:  # skip Engine.IO pings
+                packet = await asyncio.wait_for(socket.recv(), 30)
+                if packet.startswith("42"):
+                    return str(json.loads(packet[2:])[1].get("text", ""))
+
         # under the 64 kB cap: the clear "too long" reply
-        assert TOO_LONG in await widget.say("x" * 20_000, session_id)
-        await widget.client.emit(
-            "user_uttered", {"message": "x" * 1_000_000, "session_id": session_id}
-        )
-        await asyncio.wait_for(widget.disconnected.wait(), 10)  # the server closed the socket
-    assert conversation is not None
+        assert TOO_LONG in await say("x" * 20_000)
+        with pytest.raises(websockets.ConnectionClosed):
+            await say("x" * 1_000_000)  # the server closes the socket
     users = [e for e in stored_events(stack, conversation) if e["event"] == "user"]
     assert users == []  # neither message reached the assistant
     # a polling POST over the cap is refused before it is read
@@ -274,7 +297,7 @@ def polling_post(stack: AssistantStack, body: bytes) -> Tuple[int, bytes]:
         connection.close()
 
 
-async def test_oversized_or_deep_widget_metadata_is_dropped_and_the_message_answered(
+def test_oversized_or_deep_widget_metadata_is_dropped_and_the_message_answered(
     stack: AssistantStack,
 ) -> None:
     deep: Dict[str, Any] = {}
@@ -282,16 +305,18 @@ async def test_oversized_or_deep_widget_metadata_is_dropped_and_the_message_answ
     for _ in range(20):
         inner["a"] = {}
         inner = inner["a"]
-    async with Widget(stack) as widget:
-        session_id = await widget.session(None)
+    with Widget(stack) as widget:
+        session_id = widget.session(None)
         conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(session_id)
-        assert "Monday" in await widget.say("when are you open", session_id, {"page": "x" * 10_000})
-        assert "Mill Lane" in await widget.say("where are you", session_id, deep)
-        assert "£" in await widget.say("how much is it", session_id, {"page": "/prices"})
-        await widget.say("hi", session_id, {"client": "chosen-by-the-page"})
+        assert "Monday" in widget.say("when are you open", session_id, {"page": "x" * 10_000})
+        assert "Mill Lane" in widget.say("where are you", session_id, deep)
+        assert "£" in widget.say("how much is it", session_id, {"page": "/prices"})
+        widget.say("hi", session_id, {"client": "chosen-by-the-page"})
     assert conversation is not None
     metadata = [e["metadata"] for e in stored_events(stack, conversation) if e["event"] == "user"]
-    assert [sorted(m) for m in metadata[:2]] == [["client"], ["client"]]  # dropped
+    # dropped (Rasa adds model_id and assistant_id to every message's metadata itself)
+    assert "page" not in metadata[0] and "a" not in metadata[1]
+    assert all("client" in m for m in metadata)
     assert metadata[2]["page"] == "/prices"  # small and shallow: kept
     assert metadata[3]["client"] != "chosen-by-the-page"  # the server's pseudonym, always
     assert len({m["client"] for m in metadata}) == 1
