@@ -403,9 +403,10 @@ def test_an_sms_patient_keeps_name_and_contact_in_a_new_session(
     patient = SmsPatient(stack, fake)
     book_and_release(stack, patient)
     patient.say("/session_start")  # what an expired session does
-    patient.say("i'd like to book an appointment")
-    asked = patient.say('/inform{"condition": "sciatica"}').text
-    assert "been to the clinic before" in asked and "What name" not in asked
+    asked = patient.say("i'd like to book an appointment").text
+    # name and contact (and what else was answered) carried over: straight to the day
+    assert "Which day" in asked
+    assert "What name" not in asked and "phone number or email" not in asked
 
 
 def test_sms_shows_choices_as_numbered_lines(stack: AssistantStack, fake: FakeProviders) -> None:
