@@ -54,6 +54,12 @@ class BookingRules(StrictModel):
     horizon_days: int = pydantic.Field(..., gt=0, le=730)
     min_notice_hours: int = pydantic.Field(0, ge=0)
     cancellation_notice_hours: int = pydantic.Field(..., ge=0)
+    # Upcoming booked appointments one phone number or email may hold (online).
+    max_active_bookings_per_contact: int = pydantic.Field(3, ge=1, le=50)
+    # Failed reference + contact pairs before a conversation and its client
+    # address are refused lookups, and for how long.
+    lookup_attempts: int = pydantic.Field(5, ge=1, le=50)
+    lookup_lockout_minutes: int = pydantic.Field(15, ge=1, le=1440)
 
 
 class Privacy(StrictModel):

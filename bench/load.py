@@ -51,13 +51,17 @@ QUESTIONS = [
 TAKEN = re.compile(r"already booked|just been taken")
 
 
-def booking(day: str) -> List[Step]:
-    """A whole first-visit booking on ``day`` ("tuesday 1 december")."""
+def booking(day: str, email: str = "sam.taylor@example.com") -> List[Step]:
+    """A whole first-visit booking on ``day`` ("tuesday 1 december") under ``email``.
+
+    Each simulated patient books under their own email: one contact may hold
+    only a few upcoming bookings (clinic/profile.yml).
+    """
     return [
         Step("i'd like to book an appointment", r"appointment to be about"),
         Step('/inform{"condition": "hip_arthritis"}', r"What name"),
         Step("Sam Taylor", r"phone number or email"),
-        Step("sam.taylor@example.com", r"been to the clinic before"),
+        Step(email, r"been to the clinic before"),
         Step("first visit", r"Which day"),
         Step(day, r"What time on|no free times|fully booked|closed"),
         Step("#?", r"anything the acupuncturist should know|Which day|What time|already booked"),
@@ -149,7 +153,8 @@ class SimulatedPatient:
     def scripts(self) -> List[List[Step]]:
         """The mix, rotated so that patients start at different points."""
         day = self.days[self.conversation % len(self.days)]
-        return [GREETING_AND_QUESTION, CONDITION, booking(day), QUESTIONS]
+        email = f"{self.name}.{self.conversation}@example.com"
+        return [GREETING_AND_QUESTION, CONDITION, booking(day, email), QUESTIONS]
 
     def message_for(self, step: Step, index: int) -> str:
         """The step's text, or the payload of an offered button ("#?")."""

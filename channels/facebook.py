@@ -10,7 +10,8 @@ Differences from Rasa's built-in ``facebook`` channel:
   replies carry the numbers;
 * Graph API calls run in a thread: the fbmessenger client is blocking;
 * an optional Graph API base URL (a proxy or a test double);
-* messages pass the edge limits (channels/guard.py) first.
+* messages pass the edge limits (channels/guard.py) first;
+* conversations are ``messenger:<PSID>`` (channels/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 
@@ -58,6 +60,10 @@ def quick_replies(buttons: List[Dict[str, Any]], numbered: bool) -> List[Dict[st
 
 class ClinicMessengerOutput(MessengerBot):
     """Sends replies through the Send API, off the event loop."""
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Send to the PSID inside the conversation id (``messenger:42`` -> ``42``)."""
+        await super().send_response(address_of(recipient_id, "messenger"), message)
 
     async def _post(self, message: Dict[str, Any], recipient_id: str) -> None:
         await asyncio.to_thread(self.messenger_client.send, message, recipient_id, "RESPONSE")
@@ -104,7 +110,13 @@ class ClinicMessenger(Messenger):
         await output.send_action(sender_id, "typing_on")
         try:
             await self.on_new_message(
-                UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                UserMessage(
+                    text,
+                    output,
+                    conversation_id("messenger", sender_id),
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
             )
         finally:
             await output.send_action(sender_id, "typing_off")

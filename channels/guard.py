@@ -6,6 +6,14 @@ same :class:`EdgeGuard` before Rasa sees it:
 * the text is cleaned: control characters (other than tab and newline) are
   dropped and lone UTF-16 surrogates become U+FFFD, so that no database or
   provider API chokes on what a client sent;
+* each client address may send ``RATE_LIMIT_ADDRESS_MESSAGES`` messages per
+  ``RATE_LIMIT_WINDOW_SECONDS`` on the channels a browser or script reaches
+  directly (REST and the website's socket.io), whatever sender or session
+  ids it uses. The address is the connection's peer; ``X-Forwarded-For`` is
+  read only when the peer is one of ``TRUSTED_PROXIES`` (addresses or
+  networks, space or comma separated), from the right, skipping trusted
+  proxies, so a client cannot choose it. Messaging webhooks come from the
+  provider's addresses and are limited per (signed) sender instead;
 * each sender may send ``RATE_LIMIT_MESSAGES`` messages per
   ``RATE_LIMIT_WINDOW_SECONDS`` on a channel (a fixed window; 0 turns the
   limit off). Beyond that the message is dropped and the sender is told to
@@ -27,7 +35,9 @@ through (fail open) with a warning in the log, and Redis is asked again only
 after a few seconds, so that an outage never holds up patients.
 
 Request bodies larger than ``MAX_REQUEST_BYTES`` (64 kB) are refused by
-Sanic with 413 before any channel reads them.
+Sanic with 413 before any channel reads them; socket.io packets larger than
+that (a polling POST or a WebSocket message) close the socket
+(channels/website_socketio.py).
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import hmac
+import ipaddress
 import logging
 import math
 import os
@@ -42,7 +54,19 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Protocol, Tuple
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import yaml
 from rasa.core.channels.channel import UserMessage
@@ -77,7 +101,9 @@ class EdgeSettings:
 
     max_message_chars: int = 1000
     rate_limit_messages: int = 20
+    rate_limit_address_messages: int = 120
     rate_limit_window_seconds: int = 60
+    trusted_proxies: Tuple[str, ...] = ()
     rate_limit_backend: str = "memory"
     redis_host: Optional[str] = None
     redis_port: int = 6379
@@ -111,6 +137,10 @@ class EdgeSettings:
         return cls(
             max_message_chars=number("MAX_MESSAGE_CHARS", cls.max_message_chars, 1),
             rate_limit_messages=number("RATE_LIMIT_MESSAGES", cls.rate_limit_messages, 0),
+            rate_limit_address_messages=number(
+                "RATE_LIMIT_ADDRESS_MESSAGES", cls.rate_limit_address_messages, 0
+            ),
+            trusted_proxies=trusted_networks(env.get("TRUSTED_PROXIES") or ""),
             rate_limit_window_seconds=number(
                 "RATE_LIMIT_WINDOW_SECONDS", cls.rate_limit_window_seconds, 1
             ),
@@ -121,6 +151,45 @@ class EdgeSettings:
             redis_password=env.get("REDIS_PASSWORD") or None,
             max_request_bytes=number("MAX_REQUEST_BYTES", cls.max_request_bytes, 1024),
         )
+
+
+def trusted_networks(raw: str) -> Tuple[str, ...]:
+    """``TRUSTED_PROXIES`` as networks; a malformed entry stops the start with its value."""
+    networks = []
+    for entry in raw.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address or network") from None
+    return tuple(networks)
+
+
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+
+def client_address(
+    peer: Optional[str], forwarded_for: Optional[str], trusted: Sequence[Network]
+) -> str:
+    """The client's address: the peer, or what trusted proxies say they received from.
+
+    ``X-Forwarded-For`` is read from the right (the entry our own proxy added)
+    and only while the address it came from is a trusted proxy; the first
+    untrusted address is the client. Entries a client wrote itself sit to the
+    left of that and are never read.
+    """
+
+    def is_trusted(address: str) -> bool:
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(parsed in network for network in trusted)
+
+    address = (peer or "").strip() or "unknown"
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    while is_trusted(address) and hops:
+        address = hops.pop()
+    return address
 
 
 @dataclass(frozen=True)
@@ -305,50 +374,78 @@ class EdgeGuard:
     """Checks each incoming message against the limits."""
 
     def __init__(
-        self, settings: EdgeSettings, replies: Replies, limiter: Optional[RateLimiter]
+        self,
+        settings: EdgeSettings,
+        replies: Replies,
+        limiter: Optional[RateLimiter],
+        address_limiter: Optional[RateLimiter] = None,
     ) -> None:
-        """The limits, the replies and the rate limiter (None: no rate limit)."""
+        """The limits, the replies and the rate limiters per sender and per address."""
         self.settings, self.replies, self.limiter = settings, replies, limiter
+        self.address_limiter = address_limiter
+        self.trusted: List[Network] = [ipaddress.ip_network(n) for n in settings.trusted_proxies]
+
+    def client_address(self, peer: Optional[str], forwarded_for: Optional[str]) -> str:
+        """The client's address (see :func:`client_address`), with our trusted proxies."""
+        return client_address(peer, forwarded_for, self.trusted)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], domain: Path = DOMAIN) -> EdgeGuard:
         """The guard the environment describes, with the domain's replies."""
         settings = EdgeSettings.from_env(env)
-        limiter: Optional[RateLimiter] = None
-        if settings.rate_limit_messages and settings.rate_limit_backend == "redis":
-            assert settings.redis_host is not None
-            limiter = RedisRateLimiter(
-                settings.rate_limit_messages,
-                settings.rate_limit_window_seconds,
-                settings.redis_host,
-                settings.redis_port,
-                settings.redis_db,
-                settings.redis_password,
-                settings.redis_timeout_seconds,
-            )
-        elif settings.rate_limit_messages:
-            limiter = MemoryRateLimiter(
-                settings.rate_limit_messages, settings.rate_limit_window_seconds
-            )
+
+        def limiter_for(limit: int) -> Optional[RateLimiter]:
+            if not limit:
+                return None
+            if settings.rate_limit_backend == "redis":
+                assert settings.redis_host is not None
+                return RedisRateLimiter(
+                    limit,
+                    settings.rate_limit_window_seconds,
+                    settings.redis_host,
+                    settings.redis_port,
+                    settings.redis_db,
+                    settings.redis_password,
+                    settings.redis_timeout_seconds,
+                )
+            return MemoryRateLimiter(limit, settings.rate_limit_window_seconds)
+
+        limiter = limiter_for(settings.rate_limit_messages)
+        address_limiter = limiter_for(settings.rate_limit_address_messages)
+        window = f"per {settings.rate_limit_window_seconds} s"
         logger.info(
-            "Edge limits: %d characters a message, %s, request bodies up to %d bytes",
+            "Edge limits: %d characters a message, %s per sender and %s per client address "
+            "%s (%s; trusted proxies: %s), request bodies up to %d bytes",
             settings.max_message_chars,
-            f"{settings.rate_limit_messages} messages per {settings.rate_limit_window_seconds} s "
-            f"per sender ({settings.rate_limit_backend})"
-            if limiter
-            else "no rate limit",
+            settings.rate_limit_messages or "no limit",
+            settings.rate_limit_address_messages or "no limit",
+            window,
+            settings.rate_limit_backend,
+            " ".join(settings.trusted_proxies) or "none",
             settings.max_request_bytes,
         )
-        return cls(settings, Replies.from_domain(domain), limiter)
+        return cls(settings, Replies.from_domain(domain), limiter, address_limiter)
 
-    async def check(self, channel: str, sender_id: str, text: str) -> Optional[Refusal]:
-        """None if the message may go on, else why not and the reply."""
-        if self.limiter is not None:
-            decision = await self.limiter.hit(f"{channel}:{sender_id}")
+    async def check(
+        self, channel: str, sender_id: str, text: str, address: Optional[str] = None
+    ) -> Optional[Refusal]:
+        """None if the message may go on, else why not and the reply.
+
+        ``address`` is the client's address on channels a client reaches
+        directly (None on provider webhooks): it is counted first, so that a
+        client changing sender ids is still held to the per-address limit.
+        """
+        counted = [(self.limiter, f"{channel}:{sender_id}", "sender")]
+        if address is not None:
+            counted.insert(0, (self.address_limiter, f"address:{address}", "client address"))
+        for limiter, key, what in counted:
+            if limiter is None:
+                continue
+            decision = await limiter.hit(key)
             if not decision.allowed:
-                first = decision.count == self.limiter.limit + 1
+                first = decision.count == limiter.limit + 1
                 if first:
-                    logger.warning("Rate limit: %s sender over the limit; dropping", channel)
+                    logger.warning("Rate limit: %s %s over the limit; dropping", channel, what)
                 reply = Replies.fill(self.replies.too_many, retry_after=decision.retry_after)
                 return Refusal("rate_limited", reply, decision.retry_after, notify=first)
         if len(text) > self.settings.max_message_chars:
@@ -357,17 +454,30 @@ class EdgeGuard:
             return Refusal("too_long", reply)
         return None
 
-    def wrap(self, on_new_message: OnNewMessage, channel: str) -> OnNewMessage:
-        """``on_new_message`` behind the limits; refusals are answered on the channel."""
+    def wrap(
+        self,
+        on_new_message: OnNewMessage,
+        channel: str,
+        address_of: Optional[Callable[[UserMessage], Optional[str]]] = None,
+    ) -> OnNewMessage:
+        """``on_new_message`` behind the limits; refusals are answered on the channel.
+
+        ``address_of`` gives a message's client address on channels a client
+        reaches directly (the website's socket.io).
+        """
 
         async def guarded(message: UserMessage) -> Any:
             if isinstance(message.text, str):
                 message.text = clean_text(message.text)
-            refusal = await self.check(channel, message.sender_id, message.text or "")
+            address = address_of(message) if address_of else None
+            refusal = await self.check(channel, message.sender_id, message.text or "", address)
             if refusal is None:
                 return await on_new_message(message)
             if refusal.notify:
-                await message.output_channel.send_text_message(message.sender_id, refusal.text)
+                # send_response: each output channel turns the id into its own address
+                await message.output_channel.send_response(
+                    message.sender_id, {"text": refusal.text}
+                )
             return None
 
         return guarded
@@ -385,6 +495,15 @@ class EdgeGuard:
             limit = min(int(app.config.REQUEST_MAX_SIZE), self.settings.max_request_bytes)
             if limit != app.config.REQUEST_MAX_SIZE:
                 app.config.REQUEST_MAX_SIZE = limit
+
+    def client_key(self, address: str) -> str:
+        """A pseudonym of a client address, for records that outlive the request.
+
+        Keyed with ``WEB_SESSION_SECRET`` when set, so that the stored value
+        cannot be reversed by hashing every IPv4 address.
+        """
+        secret = (os.environ.get("WEB_SESSION_SECRET") or "").encode()
+        return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 @functools.cache

@@ -12,7 +12,17 @@ answered by a JSON list of replies). Differences:
   the reply says so (200); too many, and the reply asks to slow down, with
   status 429 and ``Retry-After``;
 * the conversation is always filed under the ``rest`` channel: a client can
-  no longer name another channel with ``input_channel``.
+  no longer name another channel with ``input_channel``, and the
+  conversation id is ``rest:<sender>``, so no REST client can reach an SMS,
+  WhatsApp, Telegram, Messenger or website conversation
+  (channels/conversation_ids.py);
+* the client's address (channels/guard.py, ``TRUSTED_PROXIES``) is held to
+  ``RATE_LIMIT_ADDRESS_MESSAGES`` whatever senders it names, and its
+  pseudonym goes to the assistant as ``metadata.client`` (the booking
+  lookups' lockout, actions/booking/lookup_guard.py).
+
+The production profile's nginx site does not publish this channel
+(README, "Security"); under `make run` it listens on loopback.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from channels.conversation_ids import CLIENT_KEY, conversation_id
 from channels.guard import OnNewMessage, clean_text, edge_guard
 
 logger = logging.getLogger(__name__)
@@ -111,8 +122,11 @@ class ClinicRestInput(RestInput):
             if parsed is None:
                 assert refused is not None
                 return refused
-            sender, text, metadata = parsed["sender"], parsed["text"], parsed["metadata"]
-            refusal = await guard.check(self.name(), sender, text)
+            text, metadata = parsed["text"], parsed["metadata"]
+            sender = conversation_id("rest", parsed["sender"])
+            address = guard.client_address(request.ip, request.headers.get("x-forwarded-for"))
+            metadata = {**(metadata or {}), CLIENT_KEY: guard.client_key(address)}
+            refusal = await guard.check(self.name(), sender, text, address)
             if refusal is not None:
                 limited = refusal.reason == "rate_limited"
                 return response.json(

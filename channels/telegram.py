@@ -9,7 +9,8 @@ Differences from Rasa's built-in ``telegram`` channel:
 * buttons are stacked one per row (long titles stay readable on a phone),
   tapping one is acknowledged, and a typed number also picks one;
 * an optional API base URL, for a self-hosted Bot API server;
-* messages pass the edge limits (channels/guard.py) first.
+* messages pass the edge limits (channels/guard.py) first;
+* conversations are ``telegram:<chat id>`` (channels/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, resolve_numbered_replies
 
@@ -42,6 +44,10 @@ class ClinicTelegramOutput(TelegramOutput):
         """The bot token and an optional Bot API server URL."""
         server = TelegramAPIServer.from_base(api_base_url) if api_base_url else TELEGRAM_PRODUCTION
         Bot.__init__(self, access_token, server=server)
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Send to the chat inside the conversation id (``telegram:42`` -> ``42``)."""
+        await super().send_response(address_of(recipient_id, "telegram"), message)
 
     async def send_text_with_buttons(
         self,
@@ -165,7 +171,7 @@ class ClinicTelegramInput(TelegramInput):
                 UserMessage(
                     text,
                     bot,
-                    str(chat.id),
+                    conversation_id("telegram", str(chat.id)),
                     input_channel=self.name(),
                     metadata=self.get_metadata(request),
                 )

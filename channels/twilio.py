@@ -8,7 +8,8 @@ Differences from Rasa's built-in ``twilio`` channel:
   SMS number and a WhatsApp sender alike;
 * buttons become numbered options, and a numeric answer picks one;
 * sending runs in a thread: Twilio's client is blocking;
-* messages pass the edge limits (channels/guard.py) first.
+* messages pass the edge limits (channels/guard.py) first;
+* conversations are ``sms:+44...`` or ``whatsapp:+44...`` (channels/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
+from channels.conversation_ids import twilio_address, twilio_conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 
@@ -46,6 +48,10 @@ class ClinicTwilioOutput(TwilioOutput):
         super().__init__(account_sid, auth_token, twilio_number)
         if api_base_url:
             self.api.base_url = api_base_url.rstrip("/")
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        """Send to the number inside the conversation id (``sms:+44...`` -> ``+44...``)."""
+        await super().send_response(twilio_address(recipient_id), message)
 
     async def _send_message(self, message_data: Dict[str, Any]) -> Any:
         try:
@@ -139,7 +145,7 @@ class ClinicTwilioInput(TwilioInput):
                 UserMessage(
                     text,
                     output,
-                    sender,
+                    twilio_conversation_id(sender),
                     input_channel=self.name(),
                     metadata=self.get_metadata(request),
                 )

@@ -58,6 +58,9 @@ def production_env(
         # takes far less, since a late action ends it after
         # ACTION_SERVER_TIMEOUT_SECONDS (10 s).
         "TICKET_LOCK_LIFETIME": "20",
+        # nginx runs on this machine: only its X-Forwarded-For is believed
+        # (the per-address rate limit, channels/guard.py).
+        "TRUSTED_PROXIES": "127.0.0.1",
     }
     if public_url:  # the widget and the page are served through nginx
         env["ASSISTANT_PUBLIC_URL"] = public_url

@@ -50,8 +50,13 @@ def serve_production(rasa_processes: int, action_workers: int) -> int:
     )
     where = f"logs in {stack.log_dir.relative_to(ROOT)}/, data in {stack.folder.relative_to(ROOT)}/"
     print(f"    ({where})")
+    # REST is not published through nginx (README, "Security"): scripts use a
+    # Rasa process's loopback port.
     return run_until_stopped(
-        stack, lambda: banner(stack.assistant, stack.edge_url, stack.edge_url)  # type: ignore[arg-type]
+        stack,
+        lambda: banner(
+            stack.assistant, stack.edge_url, stack.assistant.rasa_url  # type: ignore[arg-type,union-attr]
+        ),
     )
 
 

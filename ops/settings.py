@@ -21,6 +21,7 @@ SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
 # (endpoints*.yml); generated once into this file (mode 0600) when unset.
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105 (a variable name)
 ACTION_SERVER_TOKEN_FILE = VAR_DIR / "action_server_token"
+WEB_SESSION_SECRET_FILE = VAR_DIR / "web_session_secret"
 
 # Quiet, offline-friendly defaults for every Rasa process we start.
 QUIET_ENV = {
@@ -60,6 +61,9 @@ def server_env(
     env.update(overrides or {})
     if not env.get(ACTION_SERVER_TOKEN_ENV):
         env[ACTION_SERVER_TOKEN_ENV] = persisted_secret(ACTION_SERVER_TOKEN_FILE)
+    if not env.get("WEB_SESSION_SECRET"):
+        # Signs the website widget's session ids (channels/web_session.py).
+        env["WEB_SESSION_SECRET"] = persisted_secret(WEB_SESSION_SECRET_FILE)
     return env
 
 

@@ -60,6 +60,7 @@ def _listed(item: Listed) -> Dict[str, Any]:
         "emergency": summary.emergency,
         "red_flag": summary.red_flag,
         "handoff": summary.handoff,
+        "alarm": summary.alarm,
         "low_confidence": summary.low_confidence,
         "condition": summary.condition,
         "first_message": summary.first_message,

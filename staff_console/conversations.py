@@ -48,10 +48,13 @@ RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it
 HANDOFF_INTENT = "human_handoff"
 EMERGENCY_SLOT = "emergency_flagged"
 HANDOFF_SLOT = "handoff_requested"
+# Set by the booking lookups' lockout (actions/booking/lookup_guard.py).
+ALARM_SLOT = "security_alarm"
 CONDITION_SLOT = "condition"
 # Slots worth showing in a transcript; the others are booking-form plumbing.
 SHOWN_SLOTS = (
-    CONDITION_SLOT, EMERGENCY_SLOT, RED_FLAG_SLOT, HANDOFF_SLOT, "last_booking_reference",
+    CONDITION_SLOT, EMERGENCY_SLOT, RED_FLAG_SLOT, HANDOFF_SLOT, ALARM_SLOT,
+    "last_booking_reference",
 )  # fmt: skip
 # Previews skip these: "hello" says less about a conversation than what follows.
 SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny")
@@ -165,8 +168,9 @@ class ConversationSummary:
     condition: Optional[str]
     first_message: str
     last_event_id: int
-    flag_event_id: Optional[int]  # the newest emergency or handoff event
+    flag_event_id: Optional[int]  # the newest emergency, handoff or security alarm event
     red_flag: Optional[str] = None  # what the safety layer matched, newest
+    alarm: bool = False  # wrong booking lookups: someone may be guessing (security_alarm)
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ class Turn:
     slot: Optional[str] = None
     value: Any = None
     low_confidence: bool = False
-    flag: Optional[str] = None  # "emergency" or "handoff"
+    flag: Optional[str] = None  # "emergency", "handoff" or "alarm"
 
     def as_dict(self) -> Dict[str, Any]:
         """JSON-ready form for the API."""
@@ -240,6 +244,7 @@ class Transcript:
     condition: Optional[str]
     intents: List[str] = field(default_factory=list)
     red_flag: Optional[str] = None  # what the safety layer matched, newest
+    alarm: bool = False
 
 
 def _aware(timestamp: Optional[float]) -> dt.datetime:
@@ -330,6 +335,9 @@ class ConversationStore:
             else_=0,
         )
 
+    def _is_alarm(self) -> Any:
+        return sa.case(self._slot_true(ALARM_SLOT), else_=0)
+
     def _is_low_confidence(self) -> Any:
         confidence = self.json.number("parse_data", "intent", "confidence")
         return sa.case(
@@ -361,6 +369,8 @@ class ConversationStore:
         user = e.c.type_name == "user"
         emergency = self._is_emergency()
         handoff = self._is_handoff()
+        alarm = self._is_alarm()
+        flagged = sa.or_(emergency == 1, handoff == 1, alarm == 1)
         query = sa.select(
             e.c.sender_id.label("sender_id"),
             sa.func.min(e.c.timestamp).label("started"),
@@ -368,10 +378,9 @@ class ConversationStore:
             sa.func.sum(sa.case((user, 1), else_=0)).label("user_messages"),
             sa.func.max(emergency).label("emergency"),
             sa.func.max(handoff).label("handoff"),
+            sa.func.max(alarm).label("alarm"),
             sa.func.max(self._is_low_confidence()).label("low_confidence"),
-            sa.func.max(sa.case((sa.or_(emergency == 1, handoff == 1), e.c.id), else_=None)).label(
-                "flag_event_id"
-            ),
+            sa.func.max(sa.case((flagged, e.c.id), else_=None)).label("flag_event_id"),
             sa.func.max(e.c.id).label("last_event_id"),
             sa.func.min(sa.case((user, e.c.id), else_=None)).label("first_user_id"),
             sa.func.min(
@@ -487,7 +496,7 @@ class ConversationStore:
         return Page(items=items, total=total, page=wanted.page, page_size=page_size)
 
     def attention(self, reviewed_up_to: Mapping[str, int]) -> List[ConversationSummary]:
-        """Emergencies, then handoff requests, that no one has reviewed since they happened.
+        """Emergencies, then security alarms and handoff requests, not reviewed since.
 
         ``reviewed_up_to`` maps a sender to the newest event id its reviewer saw.
         """
@@ -499,7 +508,7 @@ class ConversationStore:
             # reviews live in another database, so "unreviewed" is decided here.
             rows = connection.execute(
                 sa.select(flagged.c.sender_id, flagged.c.flag_event_id).where(
-                    sa.or_(flagged.c.emergency == 1, flagged.c.handoff == 1)
+                    sa.or_(flagged.c.emergency == 1, flagged.c.handoff == 1, flagged.c.alarm == 1)
                 )
             ).all()
             unseen = {
@@ -513,7 +522,7 @@ class ConversationStore:
             details = self._aggregate(ConversationFilter(), unseen, frozenset(), frozenset())
             chosen = connection.execute(
                 sa.select(details)
-                .order_by(details.c.emergency.desc(), details.c.last.desc())
+                .order_by(details.c.emergency.desc(), details.c.alarm.desc(), details.c.last.desc())
                 .limit(ATTENTION_LIMIT)
             ).all()
             return self._summaries(connection, chosen)
@@ -553,6 +562,7 @@ class ConversationStore:
                     user_messages=int(row.user_messages or 0),
                     emergency=bool(row.emergency),
                     handoff=bool(row.handoff),
+                    alarm=bool(row.alarm),
                     low_confidence=bool(row.low_confidence),
                     condition=str(condition_value) if condition_value else None,
                     first_message=str(first.get("text") or "")[:PREVIEW_LENGTH],
@@ -607,6 +617,7 @@ class ConversationStore:
             last_event_id=max(int(row.id) for row in rows),
             emergency=any(t.flag in ("emergency", "red_flag") for t in turns),
             handoff=any(t.flag == "handoff" for t in turns),
+            alarm=any(t.flag == "alarm" for t in turns),
             low_confidence=any(t.low_confidence for t in turns),
             condition=condition,
             intents=intents,
@@ -677,10 +688,12 @@ def _turn(
         value = data.get("value")
         flag = None
         if value is True:
-            flag = {EMERGENCY_SLOT: "emergency", HANDOFF_SLOT: "handoff"}.get(str(name))
+            flag = {EMERGENCY_SLOT: "emergency", HANDOFF_SLOT: "handoff", ALARM_SLOT: "alarm"}.get(
+                str(name)
+            )
         if name == RED_FLAG_SLOT and value:
             flag = "red_flag"
-        if name in (EMERGENCY_SLOT, HANDOFF_SLOT) and not value:
+        if name in (EMERGENCY_SLOT, HANDOFF_SLOT, ALARM_SLOT) and not value:
             return None  # the initial "false" says nothing worth reading
         return Turn(kind="slot", at=at, event_id=event_id, slot=str(name), value=value, flag=flag)
     if kind == "session_started":

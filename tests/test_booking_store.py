@@ -17,8 +17,11 @@ from actions.booking.store import (
     NotBookedError,
     SlotTakenError,
     StoreUnavailableError,
+    TooManyBookingsError,
     appointment_slots,
     appointments,
+    contact_locks,
+    lookup_failures,
 )
 from tests.conftest import new_appointment
 
@@ -184,3 +187,95 @@ def test_reschedule_refuses_a_cancelled_booking(store: AppointmentStore) -> None
         store.reschedule(first.reference, TEN + dt.timedelta(days=1), 45, 15)
     assert store.get(first.reference).status == "cancelled"  # type: ignore[union-attr]
     assert booked_cells(store.url) == []
+
+
+# -- bookings per contact --------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 25, 11, 0, tzinfo=LONDON)
+
+
+def test_a_contact_holds_at_most_the_cap_of_upcoming_bookings(store: AppointmentStore) -> None:
+    for day in (1, 2, 3):
+        start = dt.datetime(2026, 12, day, 10, 0, tzinfo=LONDON)
+        store.book(new_appointment(start, conversation_id=f"c{day}"), max_active=3, now=NOW)
+    fourth = new_appointment(dt.datetime(2026, 12, 4, 10, 0, tzinfo=LONDON), conversation_id="c4")
+    with pytest.raises(TooManyBookingsError) as refused:
+        store.book(fourth, max_active=3, now=NOW)
+    assert refused.value.limit == 3
+    # the same email under another phone number counts too (case does not matter)
+    by_email = new_appointment(
+        dt.datetime(2026, 12, 7, 10, 0, tzinfo=LONDON),
+        phone=None,
+        email="ann@example.com",
+        conversation_id="e1",
+    )
+    for day in (8, 9):
+        start = dt.datetime(2026, 12, day, 10, 0, tzinfo=LONDON)
+        store.book(
+            new_appointment(start, phone="+447700900999", email="Ann@Example.com",
+                            conversation_id=f"e{day}"),
+            max_active=3, now=NOW,
+        )  # fmt: skip
+    store.book(by_email, max_active=3, now=NOW)
+    with pytest.raises(TooManyBookingsError):
+        store.book(
+            new_appointment(dt.datetime(2026, 12, 10, 10, 0, tzinfo=LONDON), phone=None,
+                            email="ANN@example.com", conversation_id="e10"),
+            max_active=3, now=NOW,
+        )  # fmt: skip
+    # a cancelled booking, or one in the past, frees its place
+    store.cancel(store.by_conversation("c1")[0].reference)
+    assert store.book(fourth, max_active=3, now=NOW).conversation_id == "c4"
+    later = dt.datetime(2026, 12, 2, 12, 0, tzinfo=LONDON)  # c2 has started by then
+    fifth = new_appointment(dt.datetime(2026, 12, 11, 10, 0, tzinfo=LONDON), conversation_id="c5")
+    assert store.book(fifth, max_active=3, now=later).conversation_id == "c5"
+    with store.engine.connect() as connection:  # no phone number or email in the helper table
+        hashes = [row.contact_hash for row in connection.execute(sa.select(contact_locks))]
+    assert hashes and all(len(h) == 64 and "@" not in h and "+" not in h for h in hashes)
+
+
+def test_the_cap_holds_when_bookings_for_one_contact_race(tmp_path: Path) -> None:
+    """Ten conversations book different times for one phone number at the same instant."""
+    url = f"sqlite:///{tmp_path / 'cap.db'}"
+    AppointmentStore(url)
+    contenders = 10
+    barrier = threading.Barrier(contenders)
+    results: List[str] = []
+
+    def book(index: int) -> None:
+        own_store = AppointmentStore(url)
+        start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=LONDON) + dt.timedelta(hours=index)
+        barrier.wait()
+        try:
+            own_store.book(
+                new_appointment(start, conversation_id=f"race-{index}"), max_active=3, now=NOW
+            )
+            results.append("booked")
+        except TooManyBookingsError:
+            results.append("refused")
+
+    threads = [threading.Thread(target=book, args=(i,)) for i in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["booked"] * 3 + ["refused"] * (contenders - 3)
+    assert count_appointments(url) == 3
+
+
+def test_lookup_failures_are_counted_by_hash_per_conversation_client_and_reference(
+    store: AppointmentStore,
+) -> None:
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=15)
+    store.record_lookup_failure("rest:a", "client-1", "K7RM3D")
+    store.record_lookup_failure("rest:b", "client-1", "k7rm3d")
+    store.record_lookup_failure("sms:+447700900001", None, "AAAAAA")
+    assert store.lookup_failures_since(since, conversation="rest:a") == 1
+    assert store.lookup_failures_since(since, client="client-1") == 2
+    assert store.lookup_failures_since(since, reference="K7RM3D") == 2
+    future = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    assert store.lookup_failures_since(future, client="client-1") == 0
+    with store.engine.connect() as connection:
+        rows = [dict(r._mapping) for r in connection.execute(sa.select(lookup_failures))]
+    stored = " ".join(str(v) for row in rows for v in row.values())
+    assert "K7RM3D" not in stored and "rest:a" not in stored and "+4477" not in stored

@@ -72,8 +72,11 @@ def test_messenger_numbers_long_titles() -> None:
 DECLARED = yaml.safe_load((ROOT / "credentials.yml").read_text())
 
 
+WEB = {"CORS_ORIGINS": "http://x", "WEB_SESSION_SECRET": "s" * 32}
+
+
 def test_unconfigured_messaging_channels_are_left_out() -> None:
-    enabled, left_out = configured_channels(DECLARED, {"CORS_ORIGINS": "http://x"})
+    enabled, left_out = configured_channels(DECLARED, WEB)
     assert list(enabled) == [
         "channels.rest.ClinicRestInput",
         "channels.website_socketio.WebsiteSocketIOInput",
@@ -81,9 +84,14 @@ def test_unconfigured_messaging_channels_are_left_out() -> None:
     assert len(left_out) == 3
 
 
+def test_the_website_channel_needs_its_session_secret() -> None:
+    with pytest.raises(ChannelConfigError, match="set WEB_SESSION_SECRET"):
+        configured_channels(DECLARED, {"CORS_ORIGINS": "http://x"})
+
+
 def test_a_configured_channel_keeps_its_settings_and_drops_unset_optional_ones() -> None:
     env = {
-        "CORS_ORIGINS": "http://x",
+        **WEB,
         "TWILIO_ACCOUNT_SID": "AC1",
         "TWILIO_AUTH_TOKEN": "t",
         "TWILIO_NUMBER": "+15005550006",
@@ -97,7 +105,7 @@ def test_a_configured_channel_keeps_its_settings_and_drops_unset_optional_ones()
 
 
 def test_a_half_configured_channel_names_what_is_missing() -> None:
-    env = {"CORS_ORIGINS": "http://x", "TELEGRAM_ACCESS_TOKEN": "1:a"}
+    env = {**WEB, "TELEGRAM_ACCESS_TOKEN": "1:a"}
     with pytest.raises(
         ChannelConfigError,
         match="TELEGRAM_BOT_USERNAME, TELEGRAM_SECRET_TOKEN, TELEGRAM_WEBHOOK_URL",
@@ -107,7 +115,7 @@ def test_a_half_configured_channel_names_what_is_missing() -> None:
 
 def test_telegram_without_its_webhook_secret_is_refused() -> None:
     env = {
-        "CORS_ORIGINS": "http://x",
+        **WEB,
         "TELEGRAM_ACCESS_TOKEN": "1:a",
         "TELEGRAM_BOT_USERNAME": "clinic_bot",
         "TELEGRAM_WEBHOOK_URL": "https://clinic.example/webhooks/telegram/webhook",
@@ -118,7 +126,7 @@ def test_telegram_without_its_webhook_secret_is_refused() -> None:
 
 def test_written_credentials_contain_no_secret(tmp_path: Path) -> None:
     env = {
-        "CORS_ORIGINS": "http://x",
+        **WEB,
         "FACEBOOK_VERIFY_TOKEN": "verify-me",
         "FACEBOOK_APP_SECRET": "very-secret-value",
         "FACEBOOK_PAGE_ACCESS_TOKEN": "page-token-value",
@@ -127,4 +135,5 @@ def test_written_credentials_contain_no_secret(tmp_path: Path) -> None:
     written = path.read_text()
     assert "${FACEBOOK_APP_SECRET}" in written
     assert "very-secret-value" not in written and "page-token-value" not in written
+    assert "${WEB_SESSION_SECRET}" in written and WEB["WEB_SESSION_SECRET"] not in written
     assert "channels.facebook.ClinicFacebookInput" not in left_out

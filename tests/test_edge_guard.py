@@ -21,6 +21,8 @@ from channels.guard import (
     RedisRateLimiter,
     Replies,
     clean_text,
+    client_address,
+    trusted_networks,
 )
 from ops.servers import free_port, redis_server, wait_for_port
 
@@ -61,11 +63,62 @@ def test_defaults_and_environment_settings() -> None:
         ({"MAX_MESSAGE_CHARS": "0"}, "MAX_MESSAGE_CHARS=0: must be at least 1"),
         ({"RATE_LIMIT_BACKEND": "memcached"}, "expected memory or redis"),
         ({"RATE_LIMIT_BACKEND": "redis"}, "needs REDIS_HOST"),
+        ({"RATE_LIMIT_ADDRESS_MESSAGES": "-1"}, "RATE_LIMIT_ADDRESS_MESSAGES=-1: must be at"),
+        ({"TRUSTED_PROXIES": "10.0.0.1 nginx"}, "TRUSTED_PROXIES: 'nginx' is not an address"),
     ],
 )
 def test_malformed_settings_stop_the_start_with_the_variable_name(env: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         EdgeSettings.from_env(env)
+
+
+def test_the_address_limit_and_trusted_proxies_come_from_the_environment() -> None:
+    assert EdgeSettings().rate_limit_address_messages == 120  # on in every profile
+    assert EdgeSettings().trusted_proxies == ()  # no proxy believed unless configured
+    settings = EdgeSettings.from_env(
+        {"RATE_LIMIT_ADDRESS_MESSAGES": "30", "TRUSTED_PROXIES": "127.0.0.1, 10.1.0.0/16"}
+    )
+    assert settings.rate_limit_address_messages == 30
+    assert settings.trusted_proxies == ("127.0.0.1/32", "10.1.0.0/16")
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "client"),
+    [
+        ("203.0.113.9", None, "203.0.113.9"),
+        # not from a trusted proxy: the header is the client's own words
+        ("203.0.113.9", "198.51.100.1", "203.0.113.9"),
+        # our nginx on loopback added the client's address
+        ("127.0.0.1", "198.51.100.1", "198.51.100.1"),
+        # a client's own X-Forwarded-For sits left of what nginx appended
+        ("127.0.0.1", "1.2.3.4, 198.51.100.1", "198.51.100.1"),
+        # two trusted proxies in a row: the first untrusted hop from the right
+        ("127.0.0.1", "1.2.3.4, 198.51.100.1, 10.1.2.3", "198.51.100.1"),
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("127.0.0.1", "not-an-address", "not-an-address"),
+        (None, None, "unknown"),
+    ],
+)
+def test_client_address_believes_x_forwarded_for_only_from_trusted_proxies(
+    peer: str, forwarded_for: str, client: str
+) -> None:
+    import ipaddress
+
+    trusted = [ipaddress.ip_network(n) for n in trusted_networks("127.0.0.1 10.1.0.0/16")]
+    assert client_address(peer, forwarded_for, trusted) == client
+
+
+async def test_the_address_limit_holds_whatever_sender_ids_a_client_uses() -> None:
+    settings = EdgeSettings(rate_limit_messages=20, rate_limit_address_messages=5)
+    edge = EdgeGuard(
+        settings, Replies.from_domain(), MemoryRateLimiter(20, 60), MemoryRateLimiter(5, 60)
+    )
+    results = [await edge.check("rest", f"sender-{n}", "hi", "198.51.100.1") for n in range(6)]
+    assert results[:5] == [None] * 5
+    refused = results[5]
+    assert refused is not None and refused.reason == "rate_limited" and refused.notify
+    assert await edge.check("rest", "sender-x", "hi", "198.51.100.2") is None  # another client
+    assert await edge.check("twilio", "sender-y", "hi") is None  # webhooks: per sender only
 
 
 def test_replies_come_from_the_domain_with_their_values_filled() -> None:

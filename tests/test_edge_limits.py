@@ -10,9 +10,11 @@ still gets a normal answer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
+import queue
 import random
 import sqlite3
 import string
@@ -23,8 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+import socketio
+import websockets
 
 from channels.guard import clean_text
+from channels.web_session import WebSessions
 from ops.servers import AssistantStack, send_rest
 from tests.servers import stack_in
 
@@ -40,7 +45,10 @@ SLOW_DOWN = "faster than I can answer"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
-    with stack_in(tmp_path_factory.mktemp("edge")) as servers:
+    # The fuzz sends 240 requests from this one loopback address: the
+    # per-address limit is raised explicitly (tests/test_abuse_limits.py tests it).
+    env = {"RATE_LIMIT_ADDRESS_MESSAGES": "100000", "RATE_LIMIT_MESSAGES": "20"}
+    with stack_in(tmp_path_factory.mktemp("edge"), env=env) as servers:
         yield servers
 
 
@@ -97,7 +105,8 @@ def test_a_message_over_the_limit_gets_the_clear_reply_and_is_not_processed(
     sender = f"long-{uuid.uuid4()}"
     answer = post_json(stack, {"sender": sender, "message": "my back hurts " * 100})
     assert answer.status == 200
-    assert answer.json() == [{"recipient_id": sender, "text": answer.json()[0]["text"]}]
+    conversation = f"rest:{sender}"  # REST conversations carry their channel
+    assert answer.json() == [{"recipient_id": conversation, "text": answer.json()[0]["text"]}]
     assert TOO_LONG in texts(answer) and f"under {MAX_CHARS} characters" in texts(answer)
     at_limit = post_json(stack, {"sender": sender, "message": "a" * MAX_CHARS})
     assert at_limit.status == 200 and TOO_LONG not in texts(at_limit)
@@ -136,9 +145,181 @@ def test_the_conversation_is_filed_under_the_rest_channel_whatever_the_client_sa
     database = stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :]
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (f"rest:{sender}",),
         ).fetchall()
     assert [json.loads(data)["input_channel"] for (data,) in rows] == ["rest"]
+
+
+# -- the website's socket.io channel ------------------------------------------
+
+
+def stored_events(stack: AssistantStack, sender_id: str) -> List[Dict[str, Any]]:
+    database = stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :]
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender_id,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+class Widget:
+    """A socket.io client that behaves like the chat widget (rasa-webchat), over polling."""
+
+    def __init__(self, stack: AssistantStack) -> None:
+        self.stack = stack
+        self.client = socketio.Client(reconnection=False)
+        self.confirmed: queue.Queue[str] = queue.Queue()
+        self.replies: queue.Queue[str] = queue.Queue()
+        self.client.on("session_confirm", self.confirmed.put)
+        self.client.on("bot_uttered", lambda data: self.replies.put(data.get("text", "")))
+
+    def __enter__(self) -> Widget:
+        self.client.connect(self.stack.rasa_url, transports=["polling"])
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.client.disconnect()
+
+    def session(self, stored: Optional[str] = None) -> str:
+        """The widget's session_request with its stored id; the id the server confirms."""
+        self.client.emit("session_request", {"session_id": stored})
+        return self.confirmed.get(timeout=10)
+
+    def send(self, text: str, session_id: Any, metadata: Any = None) -> None:
+        data: Dict[str, Any] = {"message": text, "session_id": session_id}
+        if metadata is not None:
+            data["metadata"] = metadata
+        self.client.emit("user_uttered", data)
+
+    def replies_within(self, first: float, more: float = 2.0) -> str:
+        """Every reply that arrives (the first within ``first`` seconds), joined."""
+        texts = []
+        with contextlib.suppress(queue.Empty):
+            texts.append(self.replies.get(timeout=first))
+            while True:
+                texts.append(self.replies.get(timeout=more))
+        return " ".join(texts)
+
+    def say(self, text: str, session_id: str, metadata: Any = None) -> str:
+        """Send a message and return its replies."""
+        self.send(text, session_id, metadata)
+        return self.replies_within(30)
+
+
+def test_widget_sessions_are_signed_by_the_server_and_survive_a_reload(
+    stack: AssistantStack,
+) -> None:
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    with Widget(stack) as first_visit:
+        issued = first_visit.session(None)
+        conversation = sessions.conversation(issued)
+        assert conversation is not None and conversation.startswith("web:")
+        assert "Monday" in first_visit.say("when are you open", issued)
+    with Widget(stack) as reloaded:  # the page reloads: the widget sends its stored id
+        assert reloaded.session(issued) == issued
+        assert "Mill Lane" in reloaded.say("where are you", issued)
+    users = [e["text"] for e in stored_events(stack, conversation) if e["event"] == "user"]
+    assert users == ["when are you open", "where are you"]  # one conversation across the reload
+    assert stored_events(stack, issued) == []  # the signature is not part of the id
+
+
+def test_forged_or_foreign_widget_session_ids_are_refused(stack: AssistantStack) -> None:
+    sms_patient = "sms:+447911123456"
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    with Widget(stack) as victim:
+        own = victim.session(None)
+    random_part = own.split(".")[0]
+    forged = [sms_patient, random_part, f"{random_part}.{'x' * 43}", "web:" + random_part]
+    with Widget(stack) as attacker:
+        for session_id in forged:
+            confirmed = attacker.session(session_id)
+            assert confirmed != session_id  # not joined: a fresh session of its own instead
+            assert sessions.conversation(confirmed)
+        # messages naming a conversation this socket was not given get nothing
+        for session_id in [sms_patient, own, *forged]:
+            attacker.send("i'd like to check my booking", session_id)
+        assert attacker.replies_within(8) == ""
+    for conversation in [sms_patient, f"web:{sms_patient}", f"rest:{sms_patient}", own]:
+        assert stored_events(stack, conversation) == []
+    victim_conversation = sessions.conversation(own)
+    assert victim_conversation is not None
+    assert [e for e in stored_events(stack, victim_conversation) if e["event"] == "user"] == []
+
+
+async def test_a_1_mb_socketio_message_is_refused(stack: AssistantStack) -> None:
+    """Engine.IO over a raw WebSocket, as the widget's browser speaks it."""
+    sessions = WebSessions(stack.env()["WEB_SESSION_SECRET"])
+    url = f"ws://127.0.0.1:{stack.rasa_port}/socket.io/?EIO=4&transport=websocket"
+    async with websockets.connect(url, max_size=None) as socket:
+        assert (await socket.recv()).startswith("0")  # Engine.IO open
+        await socket.send("40")  # Socket.IO connect
+        assert (await socket.recv()).startswith("40")
+        await socket.send('42["session_request",{"session_id":null}]')
+        session_id = json.loads((await socket.recv())[2:])[1]
+        conversation = sessions.conversation(session_id)
+        assert conversation is not None
+
+        async def say(message: str) -> str:
+            event = ["user_uttered", {"message": message, "session_id": session_id}]
+            await socket.send("42" + json.dumps(event))
+            while True:  # skip Engine.IO pings
+                packet = await asyncio.wait_for(socket.recv(), 30)
+                if packet.startswith("42"):
+                    return str(json.loads(packet[2:])[1].get("text", ""))
+
+        # under the 64 kB cap: the clear "too long" reply
+        assert TOO_LONG in await say("x" * 20_000)
+        with pytest.raises(websockets.ConnectionClosed):
+            await say("x" * 1_000_000)  # the server closes the socket
+    users = [e for e in stored_events(stack, conversation) if e["event"] == "user"]
+    assert users == []  # neither message reached the assistant
+    # a polling POST over the cap is refused before it is read
+    status, _ = polling_post(stack, b"4" + b"x" * 100_000)
+    assert status in (400, 413)
+
+
+def polling_post(stack: AssistantStack, body: bytes) -> Tuple[int, bytes]:
+    """socket.io's long-polling handshake, then one POST of ``body``."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.rasa_port, timeout=30)
+    try:
+        connection.request("GET", "/socket.io/?EIO=4&transport=polling")
+        handshake = connection.getresponse().read().decode()
+        sid = json.loads(handshake[handshake.index("{") :])["sid"]
+        answer = request(
+            stack,
+            body,
+            {"Content-Type": "text/plain;charset=UTF-8"},
+            path=f"/socket.io/?EIO=4&transport=polling&sid={sid}",
+        )
+        return answer.status, answer.body
+    finally:
+        connection.close()
+
+
+def test_oversized_or_deep_widget_metadata_is_dropped_and_the_message_answered(
+    stack: AssistantStack,
+) -> None:
+    deep: Dict[str, Any] = {}
+    inner = deep
+    for _ in range(20):
+        inner["a"] = {}
+        inner = inner["a"]
+    with Widget(stack) as widget:
+        session_id = widget.session(None)
+        conversation = WebSessions(stack.env()["WEB_SESSION_SECRET"]).conversation(session_id)
+        assert "Monday" in widget.say("when are you open", session_id, {"page": "x" * 10_000})
+        assert "Mill Lane" in widget.say("where are you", session_id, deep)
+        assert "£" in widget.say("how much is it", session_id, {"page": "/prices"})
+        widget.say("hi", session_id, {"client": "chosen-by-the-page"})
+    assert conversation is not None
+    metadata = [e["metadata"] for e in stored_events(stack, conversation) if e["event"] == "user"]
+    # dropped (Rasa adds model_id and assistant_id to every message's metadata itself)
+    assert "page" not in metadata[0] and "a" not in metadata[1]
+    assert all("client" in m for m in metadata)
+    assert metadata[2]["page"] == "/prices"  # small and shallow: kept
+    assert metadata[3]["client"] != "chosen-by-the-page"  # the server's pseudonym, always
+    assert len({m["client"] for m in metadata}) == 1
 
 
 # -- the fuzz --------------------------------------------------------------------

@@ -16,6 +16,7 @@ import hmac
 import itertools
 import json
 import re
+import sqlite3
 import time
 import urllib.error
 import urllib.parse
@@ -354,6 +355,58 @@ def test_messaging_patient_gets_the_same_conversation_as_a_web_visitor(
 ) -> None:
     turns = book_and_release(stack, make_patient(stack, fake))
     assert [t.normalised() for t in turns] == [t.normalised() for t in web_transcript]
+
+
+def tracker_events(stack: AssistantStack, conversation: str) -> List[Dict[str, Any]]:
+    database = stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :]
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (conversation,)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def slots_of(stack: AssistantStack, conversation: str) -> Dict[str, Any]:
+    """The latest value of every slot set in a conversation."""
+    return {
+        e["name"]: e["value"] for e in tracker_events(stack, conversation) if e["event"] == "slot"
+    }
+
+
+def test_a_rest_message_with_an_sms_patients_number_reaches_a_new_empty_conversation(
+    stack: AssistantStack, fake: FakeProviders
+) -> None:
+    patient = SmsPatient(stack, fake)
+    book_and_release(stack, patient)
+    assert slots_of(stack, f"sms:{patient.phone}")["patient_name"] == "Ann Lee"
+    # an attacker who knows the number asks to book over REST, as the issue describes
+    replies = [
+        send_rest(stack.rasa_url, patient.phone, text)
+        for text in ("book an appointment", '/inform{"condition": "sciatica"}')
+    ]
+    seen = " ".join(r.get("text", "") for batch in replies for r in batch)
+    assert "What name" in seen  # asked like any stranger: nothing carried in
+    assert "Ann Lee" not in seen and "ann.lee@example.com" not in seen
+    assert all(r["recipient_id"] == f"rest:{patient.phone}" for batch in replies for r in batch)
+    taken = slots_of(stack, f"rest:{patient.phone}")
+    assert not {"patient_name", "contact", "email", "phone"} & {k for k, v in taken.items() if v}
+    # the SMS conversation got nothing from the REST client
+    sms_users = [e for e in tracker_events(stack, f"sms:{patient.phone}") if e["event"] == "user"]
+    assert all(e["input_channel"] == "twilio" for e in sms_users)
+    assert tracker_events(stack, patient.phone) == []  # nothing filed under the bare number
+
+
+def test_an_sms_patient_keeps_name_and_contact_in_a_new_session(
+    stack: AssistantStack, fake: FakeProviders
+) -> None:
+    """Twilio vouches for the number: the next session does not ask again."""
+    patient = SmsPatient(stack, fake)
+    book_and_release(stack, patient)
+    patient.say("/session_start")  # what an expired session does
+    asked = patient.say("i'd like to book an appointment").text
+    # name and contact (and what else was answered) carried over: straight to the day
+    assert "Which day" in asked
+    assert "What name" not in asked and "phone number or email" not in asked
 
 
 def test_sms_shows_choices_as_numbered_lines(stack: AssistantStack, fake: FakeProviders) -> None:

@@ -35,7 +35,12 @@ from actions.booking.forms import (
     ValidateAppointmentForm,
     ValidateManageBookingForm,
 )
-from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH, AppointmentStore
+from actions.booking.store import (
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    AppointmentStore,
+    lookup_failures,
+)
 from actions.clinic_profile import load_profile
 from actions.clock import REFERENCE_NOW_ENV
 from actions.knowledge import load_conditions
@@ -424,6 +429,10 @@ def test_validate_booking_contact_finds_only_the_booking_s_own_contact(booked: A
         reference=st.sampled_from([booked.reference, booked.reference.lower(), "ACDEFH"]),
     )
     def check(text: str, reference: str) -> None:
+        # Each example is a first attempt: the lockout after repeated wrong
+        # pairs has its own tests (tests/test_abuse_limits.py).
+        with AppointmentStore(os.environ["DATABASE_URL"]).engine.begin() as connection:
+            connection.execute(lookup_failures.delete())
         tracker = make_tracker(slots={"booking_reference": reference})
         result, messages = validate("validate_booking_contact", text, tracker, manage)
         phone, email = find_phone(text, REGION), find_email(text)

@@ -105,7 +105,7 @@ def test_conversation_is_stored_in_the_sql_tracker_store(stack: AssistantStack) 
     database = Path(stack.env()["TRACKER_STORE_URL"][len("sqlite:///") :])
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT type_name, data FROM events WHERE sender_id = ?", (patient,)
+            "SELECT type_name, data FROM events WHERE sender_id = ?", (f"rest:{patient}",)
         ).fetchall()
     kinds = [kind for kind, _ in rows]
     assert "user" in kinds and "bot" in kinds
@@ -126,8 +126,9 @@ def test_malformed_request_body_is_a_client_error(stack: AssistantStack) -> None
     assert 400 <= error.value.code < 500
 
 
-def appointment_rows(stack: AssistantStack, conversation_id: str) -> List[Appointment]:
-    return AppointmentStore(stack.env()["DATABASE_URL"]).by_conversation(conversation_id)
+def appointment_rows(stack: AssistantStack, sender: str) -> List[Appointment]:
+    """The appointments booked by the REST client ``sender`` (conversation ``rest:<sender>``)."""
+    return AppointmentStore(stack.env()["DATABASE_URL"]).by_conversation(f"rest:{sender}")
 
 
 def test_book_check_and_cancel_through_rest(stack: AssistantStack) -> None:
@@ -186,3 +187,17 @@ def test_stop_leaves_the_form_and_books_nothing(stack: AssistantStack) -> None:
     assert "Nothing has been booked" in stopped
     assert "Monday" in texts(say(stack, patient, "when are you open"))
     assert appointment_rows(stack, patient) == []
+
+
+def test_a_new_rest_session_forgets_the_patients_name_and_contact(stack: AssistantStack) -> None:
+    """REST clients name their own conversation: name and contact never carry over."""
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i'd like to book an appointment")
+    say(stack, patient, '/inform{"condition": "sciatica"}')
+    say(stack, patient, "Ann O'Neil")
+    assert "been to the clinic before" in texts(say(stack, patient, "ann.oneil@example.com"))
+    say(stack, patient, "never mind")
+    say(stack, patient, "/session_start")  # what an expired session does
+    # the condition is not personal and carries over; the name is asked again
+    asked = texts(say(stack, patient, "i'd like to book an appointment"))
+    assert "What name" in asked and "Ann" not in asked

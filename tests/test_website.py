@@ -97,7 +97,9 @@ def test_visitor_books_in_the_widget_and_sees_the_history_after_a_reload(
     _reference, name, reason, conversation_id = rows[0]
     assert (name, reason) == ("Maria Lopez", "lower_back_pain")
     session = json.loads(page.evaluate("() => JSON.stringify(window.sessionStorage)"))
-    assert conversation_id in json.dumps(session)  # the widget's session is the conversation
+    # the widget keeps the signed id the server issued: web:<random> is "<random>.<signature>"
+    assert conversation_id.startswith("web:")
+    assert f'{conversation_id.removeprefix("web:")}.' in json.dumps(session)
 
     page.reload()  # the widget remembers it was open: no click needed
     expect(page.locator(".rw-conversation-container")).to_be_visible(timeout=WAIT_MS)

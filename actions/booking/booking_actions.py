@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
 from actions.booking.contact_details import find_email, find_phone
 from actions.booking.forms import format_day, time_buttons
+from actions.booking.lookup_guard import LOCKED
 from actions.booking.store import (
     Appointment,
     AppointmentStore,
@@ -19,6 +20,7 @@ from actions.booking.store import (
     NotBookedError,
     SlotTakenError,
     StoreUnavailableError,
+    TooManyBookingsError,
     get_store,
 )
 from actions.clinic_profile import ClinicProfile, load_profile
@@ -207,10 +209,19 @@ class ActionBookAppointment(Action):
             "notice": profile.booking.cancellation_notice_hours,
         }
         try:
-            appointment = get_store().book(wanted)
+            appointment = get_store().book(
+                wanted,
+                max_active=profile.booking.max_active_bookings_per_contact,
+                now=clinic_now(profile.zone),
+            )
         except SlotTakenError:
             dispatcher.utter_message(response="utter_booking_slot_taken")
             return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
+        except TooManyBookingsError as error:
+            dispatcher.utter_message(
+                response="utter_booking_limit_reached", limit=error.limit, phone=profile.phone
+            )
+            return reset(*BOOKING_ATTEMPT_SLOTS)
         except Exception:
             dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
             return [SlotSet("booking_confirmed", None)]
@@ -254,6 +265,8 @@ class ActionManageBooking(Action):
         profile = load_profile()
         task = tracker.get_slot("booking_task") or "check"
         done = reset(*MANAGE_SLOTS, "appointment_date", "appointment_time", "part_of_day")
+        if tracker.get_slot("booking_contact") == LOCKED:
+            return done  # the form already said lookups are refused for now
         store = get_store()
         try:
             appointment = verified_appointment(tracker, store, profile)

@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -26,6 +27,7 @@ from actions.booking.availability import (
     time_problem,
 )
 from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
+from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
 from actions.booking.store import StoreUnavailableError, get_store
 from actions.booking.when import parse_when
 from actions.clinic_profile import ClinicProfile, load_profile
@@ -345,6 +347,32 @@ class ValidateManageBookingForm(DateTimeValidation):
         """The stored appointment's type decides the new appointment's length."""
         return tracker.get_slot("patient_type")
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Refuse lookups from a locked-out conversation or address; end the form when locked."""
+        profile = self.profile()
+        if tracker.get_slot("booking_contact") != "verified":
+            try:
+                locked = locked_out(tracker, get_store(), profile)
+            except StoreUnavailableError:
+                locked = False  # the lookup itself will say the store is unavailable
+            if locked:
+                dispatcher.utter_message(
+                    response="utter_lookup_locked",
+                    minutes=profile.booking.lookup_lockout_minutes,
+                    phone=profile.phone,
+                )
+                return [
+                    SlotSet("booking_reference", None),
+                    SlotSet("booking_contact", LOCKED),
+                    SlotSet(REQUESTED, None),
+                ]
+        events = await super().run(dispatcher, tracker, domain)
+        if SlotSet("booking_contact", LOCKED) in events:
+            events.append(SlotSet(REQUESTED, None))  # the form ends; nothing is asked again
+        return events
+
     async def extract_booking_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
@@ -398,8 +426,22 @@ class ValidateManageBookingForm(DateTimeValidation):
             return {"booking_contact": None, "booking_reference": None}
         if appointment is None or appointment.status != "booked":
             # Same answer whether the reference or the contact is wrong: no hints.
+            store, profile = get_store(), self.profile()
+            try:
+                alarm = record_failure(tracker, store, profile, reference)
+                locked = locked_out(tracker, store, profile)
+            except StoreUnavailableError:
+                alarm = locked = False
+            raised = {ALARM_SLOT: True} if alarm else {}
+            if locked:
+                dispatcher.utter_message(
+                    response="utter_lookup_locked",
+                    minutes=profile.booking.lookup_lockout_minutes,
+                    phone=profile.phone,
+                )
+                return {"booking_contact": LOCKED, "booking_reference": None, **raised}
             dispatcher.utter_message(response="utter_booking_not_found")
-            return {"booking_contact": None, "booking_reference": None}
+            return {"booking_contact": None, "booking_reference": None, **raised}
         # The contact that matched, not a "verified" flag: the actions that read
         # or change the booking check it against the stored one again.
         matched = phone if phone and appointment.phone == phone else email

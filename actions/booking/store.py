@@ -4,17 +4,27 @@ Double bookings are impossible by construction: every appointment claims each
 grid cell it covers in ``appointment_slots``, whose primary key is the cell's
 start time. Two conversations taking the same time at the same instant both
 try to insert the same key; the database lets exactly one commit.
+
+A phone number or email holds at most ``max_active`` upcoming bookings
+(clinic/profile.yml). A booking first updates the contact's row in
+``contact_locks`` (keyed by a hash, not the contact), which makes concurrent
+bookings for the same contact wait for each other (a row lock in
+PostgreSQL, the write lock in SQLite), then counts, then inserts.
+
+``lookup_failures`` records failed reference + contact pairs for the
+lockout of booking lookups (actions/booking/lookup_guard.py), by hashes only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, List, Optional, Sequence, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -67,8 +77,37 @@ appointment_slots = sa.Table(
 )
 
 
+contact_locks = sa.Table(
+    "contact_locks",
+    metadata,
+    # One row per phone number or email that ever booked (a hash of it): the
+    # row every booking for that contact updates first, so they queue.
+    sa.Column("contact_hash", sa.String(64), primary_key=True),
+    sa.Column("bookings", sa.Integer, nullable=False, default=0),
+)
+
+lookup_failures = sa.Table(
+    "lookup_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, index=True),  # UTC
+    sa.Column("conversation_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("client_hash", sa.String(64), index=True),
+    sa.Column("reference_hash", sa.String(64), nullable=False, index=True),
+)
+
+
 class SlotTakenError(Exception):
     """The wanted time overlaps an appointment that is already booked."""
+
+
+class TooManyBookingsError(Exception):
+    """The phone number or email already holds the most upcoming bookings allowed."""
+
+    def __init__(self, limit: int) -> None:
+        """``limit``: the most upcoming bookings per contact."""
+        super().__init__(f"already {limit} upcoming bookings for this contact")
+        self.limit = limit
 
 
 class StoreUnavailableError(Exception):
@@ -140,6 +179,30 @@ def _cells(start: dt.datetime, minutes: int, grid: int) -> Iterator[dt.datetime]
         cell += dt.timedelta(minutes=grid)
 
 
+def digest(value: str) -> str:
+    """A SHA-256 hex digest: how contacts and lookup keys are kept in helper tables."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def contact_hashes(phone: Optional[str], email: Optional[str]) -> List[str]:
+    """The hashes of a booking's phone number and email (lower-cased), sorted."""
+    keys = [f"phone:{phone}"] if phone else []
+    keys += [f"email:{email.lower()}"] if email else []
+    return sorted(digest(key) for key in keys)
+
+
+def _upsert_ignore(connection: sa.engine.Connection, table: sa.Table, **values: object) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING in SQLite and PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        connection.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        connection.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
+
+
 def new_reference() -> str:
     """A random booking reference such as ``K7RM3D``."""
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
@@ -206,20 +269,30 @@ class AppointmentStore:
             raise KeyError(reference)
         return found
 
-    def book(self, wanted: NewAppointment) -> Appointment:
+    def book(
+        self,
+        wanted: NewAppointment,
+        max_active: Optional[int] = None,
+        now: Optional[dt.datetime] = None,
+    ) -> Appointment:
         """Store the appointment and claim its time, all or nothing; at most once.
 
         Asking again for what a conversation already booked returns that
         booking: a patient who retries after a timeout, whose first request
         did commit, is not told the time is taken by someone else.
 
+        ``max_active``: the most upcoming booked appointments (starting
+        after ``now``, default the current time) the phone number or the
+        email may hold (None: no limit).
+
         Raises:
             SlotTakenError: the time overlaps another booked appointment.
+            TooManyBookingsError: the contact already holds ``max_active``.
             StoreUnavailableError: the database failed; nothing was stored.
 
         """
         try:
-            return self.already_booked(wanted) or self._insert(wanted)
+            return self.already_booked(wanted) or self._insert(wanted, max_active, now)
         except SlotTakenError:
             # A concurrent first attempt of the same conversation may have won.
             existing = self.already_booked(wanted)
@@ -244,10 +317,68 @@ class AppointmentStore:
             raise StoreUnavailableError(str(error.orig)) from error
         return _appointment(row) if row else None
 
-    def _insert(self, wanted: NewAppointment) -> Appointment:
+    @staticmethod
+    def _hold_contacts(
+        connection: sa.engine.Connection, hashes: Sequence[str], max_active: Optional[int]
+    ) -> None:
+        """Queue behind other bookings for the same contacts, then check the limit.
+
+        The contact rows are updated first (in a fixed order, so two bookings
+        never wait for each other crosswise); the update holds them until this
+        transaction ends, so the count below cannot be overtaken.
+        """
+        if max_active is None:
+            return
+        for contact in hashes:
+            _upsert_ignore(connection, contact_locks, contact_hash=contact, bookings=0)
+            connection.execute(
+                contact_locks.update()
+                .where(contact_locks.c.contact_hash == contact)
+                .values(bookings=contact_locks.c.bookings + 1)
+            )
+
+    @staticmethod
+    def _active_for(
+        connection: sa.engine.Connection,
+        phone: Optional[str],
+        email: Optional[str],
+        now: dt.datetime,
+    ) -> int:
+        """Upcoming booked appointments under this phone number or email."""
+        matches = [appointments.c.phone == phone] if phone else []
+        if email:
+            matches.append(sa.func.lower(appointments.c.email) == email.lower())
+        if not matches:
+            return 0
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(appointments)
+                .where(
+                    appointments.c.status == "booked",
+                    appointments.c.starts_at > _utc(now),
+                    sa.or_(*matches),
+                )
+            ).scalar_one()
+        )
+
+    def _insert(
+        self,
+        wanted: NewAppointment,
+        max_active: Optional[int] = None,
+        now: Optional[dt.datetime] = None,
+    ) -> Appointment:
+        moment = now or dt.datetime.now(dt.timezone.utc)
         for _ in range(5):
             reference = new_reference()
             with self._writing() as connection:
+                self._hold_contacts(
+                    connection, contact_hashes(wanted.phone, wanted.email), max_active
+                )
+                if max_active is not None and (
+                    self._active_for(connection, wanted.phone, wanted.email, moment) >= max_active
+                ):
+                    raise TooManyBookingsError(max_active)
                 if self._id_of(connection, reference) is not None:
                     continue  # reference already used: draw another
                 now = _utc_now()
@@ -399,6 +530,53 @@ class AppointmentStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         return {_aware(row.slot_start) for row in rows}
+
+    def record_lookup_failure(
+        self, conversation: str, client: Optional[str], reference: str
+    ) -> None:
+        """Note one failed reference + contact pair (hashes only; old rows are purged)."""
+        now = _utc_now()
+        with self._writing() as connection:
+            connection.execute(
+                lookup_failures.delete().where(lookup_failures.c.at < now - dt.timedelta(days=1))
+            )
+            connection.execute(
+                lookup_failures.insert().values(
+                    at=now,
+                    conversation_hash=digest(conversation),
+                    client_hash=digest(client) if client else None,
+                    reference_hash=digest(reference.upper()),
+                )
+            )
+
+    def lookup_failures_since(
+        self,
+        since: dt.datetime,
+        conversation: Optional[str] = None,
+        client: Optional[str] = None,
+        reference: Optional[str] = None,
+    ) -> int:
+        """Failed lookups since ``since`` by this conversation, client or reference (any)."""
+        matches = []
+        if conversation:
+            matches.append(lookup_failures.c.conversation_hash == digest(conversation))
+        if client:
+            matches.append(lookup_failures.c.client_hash == digest(client))
+        if reference:
+            matches.append(lookup_failures.c.reference_hash == digest(reference.upper()))
+        if not matches:
+            return 0
+        try:
+            with self.engine.connect() as connection:
+                return int(
+                    connection.execute(
+                        sa.select(sa.func.count())
+                        .select_from(lookup_failures)
+                        .where(lookup_failures.c.at >= _utc(since), sa.or_(*matches))
+                    ).scalar_one()
+                )
+        except OperationalError as error:
+            raise StoreUnavailableError(str(error.orig)) from error
 
     def by_conversation(self, conversation_id: str) -> List[Appointment]:
         """Appointments made in one conversation."""
