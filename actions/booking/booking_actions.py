@@ -89,7 +89,7 @@ class ActionAskAppointmentTime(Action):
             taken = taken_on(profile, day, get_store())
         except Exception:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=profile.phone
+                response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return []
         part = tracker.get_slot("part_of_day")
@@ -181,7 +181,7 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(response="utter_booking_slot_taken")
             return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
         except Exception:
-            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return [SlotSet("booking_confirmed", None)]
         dispatcher.utter_message(
             response="utter_booked",
@@ -248,7 +248,7 @@ class ActionManageBooking(Action):
             dispatcher.utter_message(
                 response="utter_change_too_late",
                 notice=profile.booking.cancellation_notice_hours,
-                phone=profile.phone,
+                **profile.contact_values(),
                 **details,
             )
             return done
@@ -267,7 +267,7 @@ class ActionManageBooking(Action):
         except SlotTakenError:
             dispatcher.utter_message(response="utter_booking_slot_taken")
         except StoreUnavailableError:
-            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
         return done
 
 

@@ -171,7 +171,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
         except Exception:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=profile.phone
+                response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return {"appointment_time": None}
         free = free_starts(profile, day, minutes, taken, now)
@@ -393,7 +393,8 @@ class ValidateManageBookingForm(DateTimeValidation):
             appointment = get_store().find_for_patient(reference, phone, email)
         except StoreUnavailableError:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=self.profile().phone
+                response="utter_booking_store_unavailable",
+                **self.profile().contact_values(),
             )
             return {"booking_contact": None, "booking_reference": None}
         if appointment is None or appointment.status != "booked":
