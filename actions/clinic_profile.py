@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from typing import Dict, List, Optional, Tuple
+from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 import pydantic
 
 from clinic_core.data_files import StrictModel, clinic_dir, load_model
@@ -14,6 +16,9 @@ from clinic_core.data_files import StrictModel, clinic_dir, load_model
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 OpeningRange = Tuple[dt.time, dt.time]
+# The map link for the clinic's address: OpenStreetMap's search, a plain link
+# that needs no third-party script on the page.
+MAP_SEARCH_URL = "https://www.openstreetmap.org/search?query="
 
 
 class Emergency(StrictModel):
@@ -127,6 +132,35 @@ class ClinicProfile(StrictModel):
     def zone(self) -> ZoneInfo:
         """The clinic's timezone."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def phone_link(self) -> str:
+        """The phone number as a ``tel:`` URL (E.164 when the number parses)."""
+        try:
+            number = phonenumbers.parse(self.phone, self.country)
+            return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            return "tel:" + "".join(c for c in self.phone if c.isdigit() or c == "+")
+
+    @property
+    def map_link(self) -> str:
+        """An OpenStreetMap search for the clinic's address."""
+        return MAP_SEARCH_URL + quote_plus(self.address)
+
+    def contact_values(self) -> Dict[str, str]:
+        """The variables responses use for the clinic's contact details.
+
+        ``[{phone}]({phone_link})``, ``[{email}](mailto:{email})`` and
+        ``[{address}]({map_link})`` in domain.yml are links on the website and
+        plain text on SMS and messengers (channels/plain_links.py).
+        """
+        return {
+            "phone": self.phone,
+            "phone_link": self.phone_link,
+            "email": self.email,
+            "address": self.address,
+            "map_link": self.map_link,
+        }
 
     def hours_on(self, day: dt.date) -> List[OpeningRange]:
         """Opening ranges on ``day``: empty when closed (weekly or a closure)."""

@@ -10,7 +10,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge import ConditionKnowledge, load_conditions
 from actions.tracker_state import latest_intent
-from actions.wording import join_list
 
 CONDITION_SLOT = "condition"
 
@@ -35,24 +34,27 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
 def explain_condition(
     dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
 ) -> List[EventType]:
-    """Utter what the condition is, how acupuncture treats it, and offer a booking."""
+    """Utter what the condition is in a few sentences; the rest is behind its buttons.
+
+    The buttons ask how acupuncture helps and which points are used (answered
+    by ``action_answer_acupuncture_question`` for the condition in the slot),
+    or book: a first reply that fits a phone screen, the full text one tap away.
+    """
     condition = knowledge.conditions[key]
     dispatcher.utter_message(
         response="utter_condition_overview",
         condition_name=condition.name,
         what_it_is=condition.what_it_is,
-        symptoms=join_list(condition.symptoms),
-    )
-    dispatcher.utter_message(
-        response="utter_condition_treatment",
-        how_acupuncture_helps=condition.how_acupuncture_helps,
-        points=join_list(condition.points),
-        treatment_approach=condition.treatment_approach,
-    )
-    dispatcher.utter_message(
-        response="utter_condition_booking_offer", disclaimer=knowledge.disclaimer
     )
     return [SlotSet(CONDITION_SLOT, key)]
+
+
+def condition_under_discussion(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:
+    """The specific condition named now or earlier, if the pain was narrowed down."""
+    key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
+        tracker.get_slot(CONDITION_SLOT)
+    )
+    return key if key and knowledge.conditions[key].specific else None
 
 
 class ActionExplainCondition(Action):

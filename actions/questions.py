@@ -10,10 +10,48 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import ClinicProfile, load_profile
 from actions.clock import clinic_now
-from actions.conditions import CONDITION_SLOT, condition_in_latest_message
-from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
+from actions.conditions import condition_under_discussion
+from actions.knowledge import (
+    ACUPUNCTURE_QUESTIONS,
+    ConditionKnowledge,
+    load_acupuncture_answers,
+    load_conditions,
+)
 from actions.tracker_state import latest_intent
 from actions.wording import bullet_lines, join_list
+
+
+def _condition_help(
+    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
+) -> None:
+    condition = knowledge.conditions[key]
+    dispatcher.utter_message(
+        response="utter_condition_help",
+        condition_name=condition.name.lower(),
+        symptoms=join_list(condition.symptoms),
+        how_acupuncture_helps=condition.how_acupuncture_helps,
+        disclaimer=knowledge.disclaimer,
+    )
+
+
+def _condition_points(
+    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
+) -> None:
+    condition = knowledge.conditions[key]
+    dispatcher.utter_message(
+        response="utter_condition_points",
+        condition_name=condition.name.lower(),
+        points=join_list(condition.points),
+        treatment_approach=condition.treatment_approach,
+    )
+
+
+# Questions answered for the condition under discussion once it is narrowed
+# down (the buttons under a condition's explanation); otherwise in general.
+CONDITION_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ConditionKnowledge, str], None]] = {
+    "ask_effectiveness": _condition_help,
+    "ask_treatment_points": _condition_points,
+}
 
 
 class ActionAnswerAcupunctureQuestion(Action):
@@ -26,21 +64,13 @@ class ActionAnswerAcupunctureQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Answer from ``clinic/acupuncture.yml``; points for a known condition."""
+        """Answer from ``clinic/acupuncture.yml``; help and points for a known condition."""
         intent = latest_intent(tracker)
-        if intent == "ask_treatment_points":
+        if intent in CONDITION_ANSWERS:
             knowledge = load_conditions()
-            key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
-                tracker.get_slot(CONDITION_SLOT)
-            )
-            if key and knowledge.conditions[key].specific:
-                condition = knowledge.conditions[key]
-                dispatcher.utter_message(
-                    response="utter_condition_points",
-                    condition_name=condition.name.lower(),
-                    points=join_list(condition.points),
-                    treatment_approach=condition.treatment_approach,
-                )
+            key = condition_under_discussion(tracker, knowledge)
+            if key:
+                CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
                 return []
         answer_key = ACUPUNCTURE_QUESTIONS.get(intent or "", "what_is_acupuncture")
         answer = load_acupuncture_answers().answers[answer_key]
@@ -67,7 +97,7 @@ def _location(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
     dispatcher.utter_message(
         response="utter_location",
         clinic_name=profile.name,
-        address=profile.address,
+        **profile.contact_values(),
         directions=profile.directions or "",
     )
 

@@ -100,9 +100,7 @@ class ActionOtherSymptom(Action):
     ) -> List[EventType]:
         """Utter the out-of-area answer with the clinic's contact details."""
         profile = load_profile()
-        dispatcher.utter_message(
-            response="utter_other_symptom", phone=profile.phone, email=profile.email
-        )
+        dispatcher.utter_message(response="utter_other_symptom", **profile.contact_values())
         return []
 
 
@@ -121,8 +119,7 @@ class ActionHumanHandoff(Action):
         today = clinic_now(profile.zone).date()
         dispatcher.utter_message(
             response="utter_handoff",
-            phone=profile.phone,
-            email=profile.email,
+            **profile.contact_values(),
             hours_today=profile.hours_text(today),
         )
         return [SlotSet(HANDOFF_SLOT, True)]

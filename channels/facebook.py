@@ -10,6 +10,7 @@ Differences from Rasa's built-in ``facebook`` channel:
   replies carry the numbers;
 * Graph API calls run in a thread: the fbmessenger client is blocking;
 * an optional Graph API base URL (a proxy or a test double);
+* Markdown links go out as plain text (channels/plain_links.py);
 * messages pass the edge limits (channels/guard.py) first;
 * conversations are ``messenger:<PSID>`` (channels/conversation_ids.py).
 """
@@ -32,6 +33,7 @@ from sanic.response import HTTPResponse
 from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
+from channels.plain_links import PlainTextLinks
 
 logger = logging.getLogger(__name__)
 MAX_QUICK_REPLIES = 13
@@ -58,7 +60,7 @@ def quick_replies(buttons: List[Dict[str, Any]], numbered: bool) -> List[Dict[st
     ]
 
 
-class ClinicMessengerOutput(MessengerBot):
+class ClinicMessengerOutput(PlainTextLinks, MessengerBot):
     """Sends replies through the Send API, off the event loop."""
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ Differences from Rasa's built-in ``telegram`` channel:
 * buttons are stacked one per row (long titles stay readable on a phone),
   tapping one is acknowledged, and a typed number also picks one;
 * an optional API base URL, for a self-hosted Bot API server;
+* Markdown links go out as plain text (channels/plain_links.py);
 * messages pass the edge limits (channels/guard.py) first;
 * conversations are ``telegram:<chat id>`` (channels/conversation_ids.py).
 """
@@ -32,12 +33,13 @@ from sanic.response import HTTPResponse
 from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, resolve_numbered_replies
+from channels.plain_links import PlainTextLinks
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 
-class ClinicTelegramOutput(TelegramOutput):
+class ClinicTelegramOutput(PlainTextLinks, TelegramOutput):
     """Sends replies through the Bot API."""
 
     def __init__(self, access_token: Optional[str], api_base_url: Optional[str] = None) -> None:

@@ -7,6 +7,7 @@ Differences from Rasa's built-in ``twilio`` channel:
 * replies go from the number the patient wrote to, so one webhook serves an
   SMS number and a WhatsApp sender alike;
 * buttons become numbered options, and a numeric answer picks one;
+* Markdown links (the clinic's phone, the map) go out as plain text (channels/plain_links.py);
 * sending runs in a thread: Twilio's client is blocking;
 * messages pass the edge limits (channels/guard.py) first;
 * conversations are ``sms:+44...`` or ``whatsapp:+44...`` (channels/conversation_ids.py).
@@ -29,12 +30,13 @@ from twilio.request_validator import RequestValidator
 from channels.conversation_ids import twilio_address, twilio_conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
+from channels.plain_links import PlainTextLinks
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-class ClinicTwilioOutput(TwilioOutput):
+class ClinicTwilioOutput(PlainTextLinks, TwilioOutput):
     """Sends replies through Twilio's Messages API."""
 
     def __init__(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the website chat widget (rasa-webchat) from website/package-lock.json.
-# The page serves the bundle itself: no CDN, works offline once installed.
+# Install the chat widget's libraries (socket.io-client, markdown-it) and the
+# accessibility tests' axe-core from website/package-lock.json. The page serves
+# them itself: no CDN, works offline once installed.
 set -euo pipefail
 cd "$(dirname "$0")/../website"
 
@@ -15,9 +16,11 @@ MSG
     exit 1
 fi
 
-echo "==> Installing the chat widget (npm ci, website/package-lock.json)"
+echo "==> Installing the chat widget's libraries and axe-core (npm ci, website/package-lock.json)"
 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 \
     | grep -v "Unknown user config" || true
-test -f node_modules/rasa-webchat/lib/index.js \
-    || { echo "npm ci did not install rasa-webchat" >&2; exit 1; }
+for file in socket.io-client/dist/socket.io.min.js markdown-it/dist/markdown-it.min.js \
+    axe-core/axe.min.js; do
+    test -f "node_modules/$file" || { echo "npm ci did not install $file" >&2; exit 1; }
+done
 touch node_modules/.installed  # make's stamp: npm gives package files old mtimes

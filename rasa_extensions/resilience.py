@@ -97,15 +97,16 @@ def action_timeout() -> float:
 
 
 @lru_cache(maxsize=1)
-def clinic_phone() -> str:
-    """The clinic's phone number from clinic/profile.yml, for the apology."""
+def clinic_phone() -> Dict[str, str]:
+    """The clinic's phone number and its ``tel:`` link from clinic/profile.yml."""
     from actions.clinic_profile import load_profile
 
     try:
-        return load_profile().phone
+        profile = load_profile()
+        return {"phone": profile.phone, "phone_link": profile.phone_link}
     except Exception:  # an apology must never fail because of the profile
         logger.exception("could not read the clinic's phone number for the apology")
-        return "the clinic"
+        return {"phone": "the clinic", "phone_link": "tel:"}
 
 
 def alarm(component: str, detail: str) -> None:
@@ -158,7 +159,7 @@ async def _apologise(
     response: str,
 ) -> Optional[BotUttered]:
     """Send the apology with the clinic's phone number; the event, if it was sent."""
-    message = await nlg.generate(response, tracker, output_channel.name(), phone=clinic_phone())
+    message = await nlg.generate(response, tracker, output_channel.name(), **clinic_phone())
     if message is None:
         return None
     await output_channel.send_response(tracker.sender_id, message)

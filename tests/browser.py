@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "var" / "artifacts"
@@ -54,21 +54,76 @@ def artifact(name: str) -> Path:
     return ARTIFACTS / name
 
 
-# -- the chat widget (rasa-webchat's rw-* elements) ---------------------------
+# -- the chat widget (website/static/chat.js) ------------------------------------
+
+
+def open_chat(page: Page) -> None:
+    """Open the widget with its launcher button."""
+    page.get_by_role("button", name="Chat with our assistant").click()
 
 
 def bot_says(page: Page, text: str) -> None:
     """Wait until the assistant's messages include ``text``."""
-    expect(page.locator(".rw-response").filter(has_text=text).last).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".chat-msg-bot").filter(has_text=text).last).to_be_visible(timeout=WAIT_MS)
 
 
 def patient_types(page: Page, text: str) -> None:
     """Type a message in the widget and send it with Enter."""
-    box = page.locator(".rw-new-message")
+    box = page.get_by_label("Your message")
     box.fill(text)
     box.press("Enter")
 
 
+def reply_button(page: Page, title: str) -> Locator:
+    """The quick-reply button with this title."""
+    return page.locator(".chat-reply").filter(has_text=title).last
+
+
 def click_reply(page: Page, title: str) -> None:
     """Click the quick-reply button with this title."""
-    page.locator(".rw-reply").filter(has_text=title).last.click()
+    reply_button(page, title).click()
+
+
+# -- accessibility (axe-core from website/node_modules, pinned in package.json) --
+
+AXE_SCRIPT = ROOT / "website" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page) -> List[Dict[str, Any]]:
+    """axe-core's violations on the page as it is now (WCAG 2.1 A/AA and best practice).
+
+    The page's context needs ``bypass_csp=True``: the page's policy allows no
+    script but its own, and axe is injected as one.
+    """
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"axe-core is not installed at {AXE_SCRIPT}: run `make test` (npm ci)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    result = page.evaluate(
+        "async (tags) => await window.axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    return list(result["violations"])
+
+
+def axe_report(violations: List[Dict[str, Any]]) -> str:
+    """One line per violation: impact, rule id and the elements it concerns."""
+    lines = []
+    for violation in violations:
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+        lines.append(f"{violation['impact']} {violation['id']}: {targets}")
+    return "\n".join(lines)
+
+
+def serious_violations(page: Page, state: str) -> str:
+    """axe's serious and critical violations in this state, as a report ("" if none)."""
+    failing = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+    return f"axe-core, {state}:\n{axe_report(failing)}" if failing else ""
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    """No axe violation of impact serious or critical in this state of the page."""
+    report = serious_violations(page, state)
+    assert not report, report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict
 
 from rasa_sdk.events import SlotSet
@@ -12,27 +13,31 @@ from actions.knowledge import load_conditions
 from tests.conftest import entity, load_tracker, make_tracker, render
 
 
-async def test_explains_condition_from_intent(
+async def test_explains_condition_from_intent_in_a_few_sentences_with_more_behind_buttons(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
     tracker = make_tracker("sciatica", "pain shooting down the back of my leg")
     events = await ActionExplainCondition().run(dispatcher, tracker, domain)
     assert events == [SlotSet("condition", "sciatica")]
-    messages = render(dispatcher.messages, domain)
-    assert len(messages) == 3
-    text = " ".join(m["text"] for m in messages)
+    (message,) = render(dispatcher.messages, domain)  # one reply, not a wall of text
     knowledge = load_conditions().conditions["sciatica"]
-    assert knowledge.what_it_is in text and knowledge.how_acupuncture_helps in text
-    assert "can't diagnose" in messages[-1]["text"]
-    assert [b["payload"] for b in messages[-1]["buttons"]][:2] == ["/affirm", "/deny"]
+    assert message["text"].startswith(f"Sciatica: {knowledge.what_it_is}")
+    assert knowledge.how_acupuncture_helps not in message["text"]
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("How can acupuncture help?", "/ask_effectiveness"),
+        ("Which points are used?", "/ask_treatment_points"),
+        ("Book", "/book_appointment"),
+    ]
 
 
-async def test_explains_lower_back_points(
-    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
-) -> None:
-    await ActionExplainCondition().run(dispatcher, make_tracker("lower_back_pain"), domain)
-    treatment = render(dispatcher.messages, domain)[1]["text"]
-    assert "points at the back of the knees" in treatment and "hand points" in treatment
+async def test_every_condition_leads_with_at_most_three_sentences(domain: Dict[str, Any]) -> None:
+    for key in load_conditions().conditions:
+        dispatcher = CollectingDispatcher()
+        await ActionExplainCondition().run(dispatcher, make_tracker(key), domain)
+        (message,) = render(dispatcher.messages, domain)
+        sentences = re.findall(r"[.?!](?:\s|$)", message["text"])
+        assert len(sentences) <= 3, (key, message["text"])
+        assert len(message["text"].split()) <= 60, (key, message["text"])
 
 
 async def test_explains_condition_from_entity_alias(

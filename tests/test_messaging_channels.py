@@ -29,6 +29,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from actions.booking.store import AppointmentStore
+from actions.clinic_profile import load_profile
 from channels.numbered_choices import PROMPT
 from ops.servers import AssistantStack, send_rest
 from tests.fake_providers import TELEGRAM_BOT, FakeProviders
@@ -306,8 +307,9 @@ def booking_conversation(patient: Patient) -> List[Turn]:
     """Describe pain, book a first visit, confirm: as a patient would type it."""
     turns = [
         patient.say("hi"),
-        patient.say("my lower back has been aching for weeks"),
-        patient.choose("Yes, book"),
+        patient.say("my lower back has been aching for weeks"),  # a short reply, then buttons
+        patient.choose("How can acupuncture help?"),
+        patient.choose("Book"),
         patient.say("Ann Lee"),
         patient.say("ann.lee@example.com"),
         patient.choose("First visit"),
@@ -417,6 +419,23 @@ def test_sms_shows_choices_as_numbered_lines(stack: AssistantStack, fake: FakePr
     assert "/hip_pain" not in body  # payloads stay hidden
     out_of_range = patient.say("9")  # not a choice: read as text
     assert out_of_range.text
+
+
+def test_sms_gets_the_short_condition_reply_and_links_as_plain_text(
+    stack: AssistantStack, fake: FakeProviders
+) -> None:
+    patient = SmsPatient(stack, fake)
+    explanation = patient.say("my lower back has been aching for weeks")
+    assert explanation.text.startswith("Lower back pain:")
+    assert len(explanation.text.split()) <= 60  # one screen, the rest behind numbers
+    assert explanation.choices == ["How can acupuncture help?", "Which points are used?", "Book"]
+    assert "Medical research" in patient.choose("How can acupuncture help?").text
+    profile = load_profile()
+    handoff = patient.say("can i speak to someone")
+    assert f"on {profile.phone} or at {profile.email} (" in handoff.text
+    location = patient.say("where are you located")
+    assert f"{profile.address} ({profile.map_link})." in location.text
+    assert "](" not in handoff.text + location.text and "tel:" not in handoff.text
 
 
 def test_forged_or_unsigned_twilio_request_is_refused(

@@ -25,6 +25,7 @@ from tests.browser import (  # noqa: F401 (browser is a fixture)
     bot_says,
     browser,
     click_reply,
+    open_chat,
     patient_types,
 )
 from tests.servers import stack_in
@@ -54,11 +55,11 @@ def test_staff_find_the_conversation_and_appointment_a_patient_made(
 ) -> None:
     patient = browser.new_page()
     patient.goto(clinic.website_url)
-    patient.locator(".rw-launcher").click()
+    open_chat(patient)
     bot_says(patient, "What's bothering you?")
     patient_types(patient, "sharp pain down the back of my leg from my buttock")
     bot_says(patient, "Sciatica")
-    click_reply(patient, "Yes, book")
+    click_reply(patient, "Book")
     for prompt, answer in [
         ("What name", "Priya Shah"),
         ("phone number or email", "07911 123456"),
@@ -68,12 +69,12 @@ def test_staff_find_the_conversation_and_appointment_a_patient_made(
         bot_says(patient, prompt)
         patient_types(patient, answer)
     bot_says(patient, "What time on Tuesday 1 December")
-    first_free = patient.locator(".rw-reply").first.inner_text()
+    first_free = patient.locator(".chat-reply").first.inner_text()
     click_reply(patient, first_free)
     click_reply(patient, "Nothing to add")
     click_reply(patient, "Yes, book it")
     bot_says(patient, f"You're booked: Tuesday 1 December at {first_free}")
-    reference = patient.locator(".rw-response").last.inner_text().split("reference is ")[1][:6]
+    reference = patient.locator(".chat-msg-bot").last.inner_text().split("reference is ")[1][:6]
     patient.close()
 
     staff = browser.new_page(viewport={"width": 1360, "height": 900})

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import load_profile
-from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
+from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
 from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
 from tests.conftest import entity, make_tracker, render
 
@@ -52,6 +52,36 @@ async def test_general_points_when_pain_not_narrowed(
     assert message["text"] == load_acupuncture_answers().answers["treatment_points"]
 
 
+async def test_how_acupuncture_helps_the_condition_under_discussion(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """The "How can acupuncture help?" button under a condition's short explanation."""
+    tracker = make_tracker(
+        "ask_effectiveness", "/ask_effectiveness", slots={"condition": "sciatica"}
+    )
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    knowledge = load_conditions()
+    sciatica = knowledge.conditions["sciatica"]
+    assert message["text"].startswith(sciatica.how_acupuncture_helps)
+    assert "Common signs of sciatica are pain along the path" in message["text"]
+    assert message["text"].endswith(knowledge.disclaimer)  # no promise of a cure
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/ask_treatment_points",
+        "/ask_does_it_hurt",
+        "/book_appointment",
+    ]
+
+
+async def test_general_effectiveness_when_pain_not_narrowed(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("ask_effectiveness", slots={"condition": "hip_pain"})
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"] == load_acupuncture_answers().answers["effectiveness"]
+
+
 async def test_opening_hours_with_upcoming_closures(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,3 +117,5 @@ async def test_clinic_answers_come_from_the_profile(
     assert expected in message["text"]
     if intent == "ask_location":
         assert load_profile().name in message["text"]
+        map_link = "https://www.openstreetmap.org/search?query=12+Mill+Lane%2C+Riverside%2C+RV1+2AB"
+        assert f"[12 Mill Lane, Riverside, RV1 2AB]({map_link})" in message["text"]

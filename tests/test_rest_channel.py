@@ -53,7 +53,11 @@ def test_hip_pain_conversation_with_buttons(stack: AssistantStack) -> None:
     explanation = say(stack, patient, bursitis["payload"])
     assert "Hip bursitis" in texts(explanation)
     assert "{" not in texts(explanation)  # every template variable was filled
-    assert explanation[-1]["buttons"][0]["payload"] == "/affirm"
+    assert [b["payload"] for b in explanation[-1]["buttons"]] == [
+        "/ask_effectiveness",
+        "/ask_treatment_points",
+        "/book_appointment",
+    ]
 
     booking = say(stack, patient, "yes please")
     assert "name" in texts(booking)  # the booking form starts, the condition already known

@@ -103,5 +103,7 @@ async def test_handoff_gives_contacts_and_flags_conversation(
     assert events == [SlotSet("handoff_requested", True)]
     (message,) = render(dispatcher.messages, domain)
     profile = load_profile()
-    assert profile.phone in message["text"] and profile.email in message["text"]
+    # Markdown links: tappable on the website, plain text on SMS (channels/plain_links.py)
+    assert f"[{profile.phone}](tel:+442079460123)" in message["text"]
+    assert f"[{profile.email}](mailto:{profile.email})" in message["text"]
     assert f"today's opening hours: {hours}" in message["text"]

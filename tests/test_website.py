@@ -10,21 +10,25 @@ from __future__ import annotations
 import json
 import queue
 import sqlite3
+import urllib.error
 import urllib.request
 from typing import Iterator
 
 import pytest
 import socketio
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from ops.servers import AssistantStack
 from tests.browser import (  # noqa: F401 (browser is a fixture)
     WAIT_MS,
     artifact,
+    assert_accessible,
     bot_says,
     browser,
     click_reply,
+    open_chat,
     patient_types,
+    reply_button,
 )
 from tests.servers import stack_in
 
@@ -56,12 +60,15 @@ def test_page_says_it_is_an_automated_assistant_and_loads_nothing_from_elsewhere
         if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:"))
         else None,
     )
+    errors: list = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(site.website_url)
     expect(page.get_by_text("automated assistant", exact=False).first).to_be_visible()
     expect(page.get_by_text("does not diagnose", exact=False).first).to_be_visible()
-    page.locator(".rw-launcher").click()
+    open_chat(page)
     bot_says(page, "I can't diagnose")
     assert outside == []  # no CDN, no web fonts, no analytics
+    assert errors == []  # nothing the Content-Security-Policy refused
     page.close()
 
 
@@ -70,12 +77,14 @@ def test_visitor_books_in_the_widget_and_sees_the_history_after_a_reload(
 ) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(site.website_url)
-    page.locator(".rw-launcher").click()
+    open_chat(page)
     bot_says(page, "What's bothering you?")  # the greeting, sent when the chat opens
 
     patient_types(page, "my lower back has been aching for weeks after lifting boxes")
     bot_says(page, "Lower back pain")
-    click_reply(page, "Yes, book")
+    click_reply(page, "How can acupuncture help?")
+    bot_says(page, "Medical research suggests")
+    click_reply(page, "Book")
     bot_says(page, "What name")
     patient_types(page, "Maria Lopez")
     bot_says(page, "phone number or email")
@@ -102,12 +111,179 @@ def test_visitor_books_in_the_widget_and_sees_the_history_after_a_reload(
     assert f'{conversation_id.removeprefix("web:")}.' in json.dumps(session)
 
     page.reload()  # the widget remembers it was open: no click needed
-    expect(page.locator(".rw-conversation-container")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator("#chat-panel")).to_be_visible(timeout=WAIT_MS)
     bot_says(page, "You're booked: Tuesday 1 December at 10:30")
-    expect(page.locator(".rw-client").filter(has_text="Maria Lopez")).to_be_visible()
-    page.wait_for_timeout(1500)  # let the widget's opening animation finish for the picture
-    page.screenshot(path=str(artifact("website-booking.png")))
+    expect(page.locator(".chat-msg-patient").filter(has_text="Maria Lopez")).to_be_visible()
+    patient_types(page, "thanks")  # the same conversation goes on after the reload
+    bot_says(page, "You're welcome")
     page.close()
+
+
+def focus_by_tab(page: Page, name: str, key: str = "Tab", presses: int = 40) -> None:
+    """Press Tab (or Shift+Tab) until the focused element is called ``name``."""
+    for _ in range(presses):
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e ? (e.getAttribute('aria-label') || e.innerText || '').trim() : ''; }"
+        )
+        if focused == name:
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{key} never reached {name!r}")
+
+
+def choose_by_keyboard(page: Page, title: str) -> None:
+    """From the message box, Shift+Tab back to a quick reply and press Enter."""
+    expect(reply_button(page, title)).to_be_visible(timeout=WAIT_MS)
+    focus_by_tab(page, title, key="Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Your message")).to_be_focused()  # back to typing
+
+
+def type_and_send(page: Page, text: str) -> None:
+    """Type into the focused message box and press Enter."""
+    expect(page.get_by_label("Your message")).to_be_focused()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+
+
+def test_a_keyboard_only_visitor_books_an_appointment(
+    site: AssistantStack, browser: Browser  # noqa: F811
+) -> None:
+    """Tab, Shift+Tab, Enter and typing: no mouse from opening the chat to the booking."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site.website_url)
+    focus_by_tab(page, "Chat with our assistant")
+    page.keyboard.press("Enter")
+    bot_says(page, "What's bothering you?")
+    type_and_send(page, "upper back pain between my shoulder blades")
+    bot_says(page, "Upper back pain")
+    choose_by_keyboard(page, "Which points are used?")
+    bot_says(page, "points often used are: head points")
+    choose_by_keyboard(page, "Book")
+    bot_says(page, "What name")
+    type_and_send(page, "Tom Keys")
+    bot_says(page, "phone number or email")
+    type_and_send(page, "tom.keys@example.com")
+    bot_says(page, "been to the clinic before")
+    choose_by_keyboard(page, "First visit")
+    bot_says(page, "Which day")
+    type_and_send(page, "next wednesday")
+    bot_says(page, "What time on Wednesday 2 December")
+    first_free = page.locator(".chat-reply").first.inner_text()
+    choose_by_keyboard(page, first_free)
+    bot_says(page, "anything the acupuncturist should know")
+    choose_by_keyboard(page, "Nothing to add")
+    bot_says(page, f"Wednesday 2 December at {first_free}")
+    choose_by_keyboard(page, "Yes, book it")
+    bot_says(page, f"You're booked: Wednesday 2 December at {first_free}")
+    assert ("Tom Keys", "upper_back_pain") in [(r[1], r[2]) for r in booked_rows(site)]
+
+    page.keyboard.press("Escape")  # closes the chat, focus back on its button
+    expect(page.locator("#chat-panel")).to_be_hidden()
+    expect(page.get_by_role("button", name="Chat with our assistant")).to_be_focused()
+    page.close()
+
+
+def test_replies_are_announced_typing_is_shown_and_links_are_links(
+    site: AssistantStack, browser: Browser  # noqa: F811
+) -> None:
+    page = browser.new_page()
+    page.goto(site.website_url)
+    open_chat(page)
+    log = page.get_by_role("log", name="Conversation with the assistant")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(log.locator(".chat-msg-bot").filter(has_text="What's bothering you?")).to_be_visible(
+        timeout=WAIT_MS
+    )
+    patient_types(page, "can i speak to someone")
+    expect(page.locator("#chat-typing")).to_be_visible()  # at once, before the reply
+    bot_says(page, "You can reach our team")
+    expect(page.locator("#chat-typing")).to_be_hidden()
+    phone = log.get_by_role("link", name="+44 20 7946 0123")
+    expect(phone).to_have_attribute("href", "tel:+442079460123")
+    expect(log.get_by_role("link", name="hello@willow-acupuncture.example")).to_have_attribute(
+        "href", "mailto:hello@willow-acupuncture.example"
+    )
+    patient_types(page, "where are you located")
+    address = log.get_by_role("link", name="12 Mill Lane, Riverside, RV1 2AB")
+    expect(address).to_have_attribute(
+        "href", "https://www.openstreetmap.org/search?query=12+Mill+Lane%2C+Riverside%2C+RV1+2AB"
+    )
+    page.close()
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    """Whether the page fits its viewport's width (WCAG 1.4.10 reflow)."""
+    return bool(
+        page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    )
+
+
+def test_axe_finds_no_serious_violation_in_any_state_of_the_page(
+    site: AssistantStack, browser: Browser  # noqa: F811
+) -> None:
+    """Closed, open, a condition explanation with buttons, the booking form: at 390x844.
+
+    Screenshots for the README go to var/artifacts/ (docs/ holds copies).
+    """
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(site.website_url)
+    assert_accessible(page, "page, chat closed")
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(artifact("website-phone-closed.png")))
+    open_chat(page)
+    bot_says(page, "What's bothering you?")
+    assert_accessible(page, "chat open with the greeting")
+    patient_types(page, "my lower back hurts when I sit")
+    bot_says(page, "Lower back pain")
+    expect(reply_button(page, "Book")).to_be_visible()
+    page.wait_for_timeout(300)  # the typing indicator's last frame
+    assert_accessible(page, "after a condition explanation with buttons")
+    assert no_horizontal_scroll(page)
+    page.screenshot(path=str(artifact("website-phone.png")))
+    reply_button(page, "Book").focus()  # the focus ring, for the picture and for axe
+    assert_accessible(page, "a quick reply focused")
+    click_reply(page, "Book")
+    bot_says(page, "What name")
+    assert_accessible(page, "the booking form")
+    for answer, prompt in [
+        ("Lena Moss", "phone number or email"),
+        ("lena@example.com", "been to the clinic before"),
+        ("first time", "Which day"),
+        ("next tuesday", "What time on Tuesday 1 December"),
+    ]:
+        patient_types(page, answer)
+        bot_says(page, prompt)
+    assert_accessible(page, "the booking form's time choices")
+    page.set_viewport_size({"width": 320, "height": 640})  # WCAG's reflow width (1280 px at 400%)
+    assert no_horizontal_scroll(page)
+    assert_accessible(page, "the booking form at 320 px")
+    context.close()
+
+
+def test_axe_and_screenshots_on_a_desktop(
+    site: AssistantStack, browser: Browser  # noqa: F811
+) -> None:
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(site.website_url)
+    assert_accessible(page, "desktop, chat closed")
+    open_chat(page)
+    patient_types(page, "my hip is stiff and grinds when i walk, i think its arthritis")
+    bot_says(page, "Hip arthritis")
+    click_reply(page, "How can acupuncture help?")
+    bot_says(page, "Common signs of hip arthritis")
+    page.mouse.move(0, 0)  # no hover on the new buttons in the picture
+    page.wait_for_timeout(300)
+    assert_accessible(page, "desktop, chat open")
+    page.screenshot(path=str(artifact("website-desktop.png")))
+    page.set_viewport_size({"width": 640, "height": 400})  # 1280x800 at 200% zoom
+    assert no_horizontal_scroll(page)
+    expect(page.get_by_label("Your message")).to_be_in_viewport()
+    assert_accessible(page, "desktop at 200% zoom")
+    context.close()
 
 
 def connect_from(site: AssistantStack, origin: str) -> bool:
@@ -141,11 +317,16 @@ def test_rest_channel_cors_allows_only_the_configured_origins(site: AssistantSta
     assert preflight(site, "https://evil.example") == ""
 
 
-def test_widget_bundle_is_served_locally_without_third_party_fonts(site: AssistantStack) -> None:
-    with urllib.request.urlopen(f"{site.website_url}/widget/webchat.js", timeout=10) as response:
-        bundle = response.read()
-        assert response.headers["Content-Type"].startswith("application/javascript")
-    assert b"fonts.googleapis.com" not in bundle and len(bundle) > 100_000
+def test_widget_libraries_are_served_locally(site: AssistantStack) -> None:
+    for name, marker in [("socket.io.min.js", b"Socket.IO"), ("markdown-it.min.js", b"markdown")]:
+        with urllib.request.urlopen(f"{site.website_url}/widget/{name}", timeout=10) as response:
+            assert response.headers["Content-Type"].startswith("application/javascript")
+            assert marker.lower() in response.read().lower()
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(f"{site.website_url}/widget/../settings.py", timeout=10)
+    with urllib.request.urlopen(site.website_url, timeout=10) as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy  # nothing inline
 
 
 def test_socket_messages_pass_the_edge_limits(site: AssistantStack) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from website.app import create_app, widget_script
+from website.app import check_widget_libraries, create_app
 from website.settings import WebsiteSettings
 
 
 def main() -> None:
     """Serve the page until interrupted."""
     settings = WebsiteSettings.from_env()
-    widget_script(settings.widget_bundle)  # fail at start, not at the first visitor
+    check_widget_libraries(settings.widget_libraries)
     create_app(settings).run(host=settings.host, port=settings.port, access_log=False, motd=False)
 
 

@@ -1,16 +1,16 @@
 """The demo clinic page and the chat widget's files, all served locally.
 
-Nothing is loaded from a CDN: the widget bundle comes from the npm package
-installed at set-up time, so the page works with no internet and no third
-party learns who visits a clinic's page.
+Nothing is loaded from a CDN: the widget's libraries (socket.io-client,
+markdown-it) come from the npm packages installed at set-up time, so the page
+works with no internet and no third party learns who visits a clinic's page.
+The widget itself is static/chat.js (README, "The website widget").
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Mapping
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,20 +21,21 @@ from sanic.response import HTTPResponse
 from actions.clinic_profile import load_profile
 from website.settings import PACKAGE_DIR, WebsiteSettings
 
-# The bundle's stylesheets @import a Google Fonts URL. Offline it only fails,
-# online it would tell Google about every visitor to a clinic's page: drop it
-# and let the widget use the page's own font.
-FONT_IMPORT = re.compile(rb"@import url\(https://fonts\.googleapis\.com/[^)]*\);")
 
-
-@lru_cache(maxsize=4)
-def widget_script(bundle: Path) -> bytes:
-    """The widget bundle without its third-party font import."""
-    if not bundle.exists():
+@lru_cache(maxsize=8)
+def widget_script(path: Path) -> bytes:
+    """One of the widget's libraries, read once."""
+    if not path.exists():
         raise FileNotFoundError(
-            f"chat widget not installed at {bundle}: run `make run` (it runs npm ci)"
+            f"chat widget library not installed at {path}: run `make run` (it runs npm ci)"
         )
-    return FONT_IMPORT.sub(b"", bundle.read_bytes())
+    return path.read_bytes()
+
+
+def check_widget_libraries(libraries: Mapping[str, Path]) -> None:
+    """Fail at start, not at the first visitor, when a library is missing."""
+    for path in libraries.values():
+        widget_script(path)
 
 
 def websocket_origin(url: str) -> str:
@@ -51,8 +52,7 @@ def security_headers(settings: WebsiteSettings) -> Dict[str, str]:
         [
             "default-src 'self'",
             "script-src 'self'",
-            # The widget injects its own <style> elements at run time.
-            "style-src 'self' 'unsafe-inline'",
+            "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self' data:",
             f"connect-src 'self' {assistant}",
@@ -89,10 +89,13 @@ def create_app(settings: WebsiteSettings) -> Sanic:
         )
         return response.html(page)
 
-    @app.get("/widget/webchat.js")
-    async def widget(_: Request) -> HTTPResponse:
+    @app.get("/widget/<name:str>")
+    async def widget(_: Request, name: str) -> HTTPResponse:
+        path = settings.widget_libraries.get(name)
+        if path is None:
+            return response.text("not found", status=404)
         return response.raw(
-            widget_script(settings.widget_bundle),
+            widget_script(path),
             content_type="application/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=3600"},
         )

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Mapping, Optional
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# `npm ci` installs the widget here at set-up time (ops/website_assets.sh).
-WIDGET_BUNDLE = PACKAGE_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+NODE_MODULES = PACKAGE_DIR / "node_modules"
+# The libraries the chat widget (static/chat.js) uses, as served under
+# /widget/<name>; `npm ci` installs them at set-up time (ops/install_widget.sh).
+WIDGET_LIBRARIES: Mapping[str, Path] = MappingProxyType(
+    {
+        "socket.io.min.js": NODE_MODULES / "socket.io-client" / "dist" / "socket.io.min.js",
+        "markdown-it.min.js": NODE_MODULES / "markdown-it" / "dist" / "markdown-it.min.js",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -20,7 +28,7 @@ class WebsiteSettings:
     port: int = 8000
     # The assistant's URL as the visitor's browser reaches it (socket.io).
     assistant_url: str = "http://127.0.0.1:5005"
-    widget_bundle: Path = WIDGET_BUNDLE
+    widget_libraries: Mapping[str, Path] = WIDGET_LIBRARIES
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> WebsiteSettings:

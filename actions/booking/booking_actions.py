@@ -112,7 +112,7 @@ class ActionAskAppointmentTime(Action):
             taken = taken_on(profile, day, get_store())
         except Exception:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=profile.phone
+                response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return []
         part = tracker.get_slot("part_of_day")
@@ -219,11 +219,13 @@ class ActionBookAppointment(Action):
             return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
         except TooManyBookingsError as error:
             dispatcher.utter_message(
-                response="utter_booking_limit_reached", limit=error.limit, phone=profile.phone
+                response="utter_booking_limit_reached",
+                limit=error.limit,
+                **profile.contact_values(),
             )
             return reset(*BOOKING_ATTEMPT_SLOTS)
         except Exception:
-            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return [SlotSet("booking_confirmed", None)]
         dispatcher.utter_message(**reply, reference=appointment.reference)
         return [
@@ -271,7 +273,7 @@ class ActionManageBooking(Action):
         try:
             appointment = verified_appointment(tracker, store, profile)
         except StoreUnavailableError:
-            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return done
         if appointment is None:
             dispatcher.utter_message(response="utter_booking_not_found")
@@ -289,7 +291,7 @@ class ActionManageBooking(Action):
             dispatcher.utter_message(
                 response="utter_change_too_late",
                 notice=profile.booking.cancellation_notice_hours,
-                phone=profile.phone,
+                **profile.contact_values(),
                 **details,
             )
             return done
@@ -321,7 +323,7 @@ class ActionManageBooking(Action):
             dispatcher.utter_message(response="utter_booking_not_found")
             return done
         except StoreUnavailableError:
-            dispatcher.utter_message(response="utter_booking_failed", phone=profile.phone)
+            dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return done
         dispatcher.utter_message(**reply)
         return done

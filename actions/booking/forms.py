@@ -173,7 +173,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
         except Exception:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=profile.phone
+                response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return {"appointment_time": None}
         free = free_starts(profile, day, minutes, taken, now)
@@ -352,7 +352,7 @@ class ValidateManageBookingForm(DateTimeValidation):
     ) -> List[EventType]:
         """Refuse lookups from a locked-out conversation or address; end the form when locked."""
         profile = self.profile()
-        if tracker.get_slot("booking_contact") != "verified":
+        if tracker.get_slot("booking_contact") in (None, LOCKED):  # not yet verified
             try:
                 locked = locked_out(tracker, get_store(), profile)
             except StoreUnavailableError:
@@ -361,7 +361,7 @@ class ValidateManageBookingForm(DateTimeValidation):
                 dispatcher.utter_message(
                     response="utter_lookup_locked",
                     minutes=profile.booking.lookup_lockout_minutes,
-                    phone=profile.phone,
+                    **profile.contact_values(),
                 )
                 return [
                     SlotSet("booking_reference", None),
@@ -421,7 +421,8 @@ class ValidateManageBookingForm(DateTimeValidation):
             appointment = get_store().find_for_patient(reference, phone, email)
         except StoreUnavailableError:
             dispatcher.utter_message(
-                response="utter_booking_store_unavailable", phone=self.profile().phone
+                response="utter_booking_store_unavailable",
+                **self.profile().contact_values(),
             )
             return {"booking_contact": None, "booking_reference": None}
         if appointment is None or appointment.status != "booked":
@@ -437,7 +438,7 @@ class ValidateManageBookingForm(DateTimeValidation):
                 dispatcher.utter_message(
                     response="utter_lookup_locked",
                     minutes=profile.booking.lookup_lockout_minutes,
-                    phone=profile.phone,
+                    **profile.contact_values(),
                 )
                 return {"booking_contact": LOCKED, "booking_reference": None, **raised}
             dispatcher.utter_message(response="utter_booking_not_found")
