@@ -376,6 +376,7 @@ class RedFlagDetector:
         self._nlp = spacy.load(str(pipeline))
         self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
+        self._entries = [(concept, concept.entries) for concept in spec.concepts]
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._scope: Dict[str, Optional[int]] = {}
@@ -460,7 +461,12 @@ class RedFlagDetector:
         def matches(name: str) -> List[Tuple[int, int]]:
             if name not in found:
                 found[name] = sorted(
-                    {m for term in self._compiled.group(name) for m in _find(term, tokens, index)}
+                    {
+                        m
+                        for term in self._compiled.group(name)
+                        if term[0] in index or term[0].startswith("#")
+                        for m in _find(term, tokens, index)
+                    }
                 )
             return found[name]
 
@@ -468,8 +474,8 @@ class RedFlagDetector:
             return doc[i].sent.start  # type: ignore[no-any-return,index]
 
         candidates: List[Tuple[Concept, List[Tuple[int, int]]]] = []
-        for concept in self.spec.concepts:
-            for entry in concept.entries:
+        for concept, entries in self._entries:
+            for entry in entries:
                 groups = [matches(name) for name in entry.all]
                 if not all(groups):
                     continue
