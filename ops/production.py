@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from ops import servers
 from ops.postgres import PostgresServer
 from ops.servers import (
     AssistantStack,
@@ -32,6 +33,8 @@ from ops.servers import (
 )
 from ops.settings import ROOT, VAR_DIR
 
+# Two rounds of stop_all (see ProductionStack.stop): every server gone within this.
+STOP_BOUND_S = 2 * servers.STOP_BOUND_S
 NGINX_SITE = ROOT / "deploy" / "nginx-assistant.conf"
 ENDPOINTS = ROOT / "endpoints-production.yml"
 

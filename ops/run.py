@@ -24,10 +24,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
-from ops import ports
+from ops import ports, production
 from ops.production import ProductionStack
 from ops.servers import (
     KILL_WAIT_S,
+    STOP_BOUND_S,
     STOP_GRACE_S,
     STOP_SIGNALS,
     AssistantStack,
@@ -99,7 +100,9 @@ def serve(rasa_port: int, action_port: int, website_port: int, console_port: int
     )
     say("==> Starting the action server, the Rasa server, the website and the staff console")
     say("    (logs in var/logs/)")
-    return run_until_stopped(stack, lambda: banner(stack, stack.website_url, stack.rasa_url))
+    return run_until_stopped(
+        stack, lambda: banner(stack, stack.website_url, stack.rasa_url, STOP_BOUND_S)
+    )
 
 
 def serve_production(
@@ -127,7 +130,10 @@ def serve_production(
     )
     say(f"    (logs in {_shown(stack.log_dir)}/, data in {_shown(stack.folder)}/)")
     return run_until_stopped(
-        stack, lambda: banner(stack.assistant, stack.edge_url, stack.edge_url)  # type: ignore[arg-type]
+        stack,
+        lambda: banner(
+            stack.assistant, stack.edge_url, stack.edge_url, production.STOP_BOUND_S  # type: ignore[arg-type]
+        ),
     )
 
 
@@ -136,7 +142,7 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def banner(stack: AssistantStack, website_url: str, rasa_url: str) -> str:
+def banner(stack: AssistantStack, website_url: str, rasa_url: str, stop_bound: float) -> str:
     """What is running and where, printed once everything answers."""
     # channels.telegram.ClinicTelegramInput -> Telegram
     names = [c.rpartition(".")[2].removeprefix("Clinic").removesuffix("Input") for c in
@@ -151,7 +157,7 @@ The assistant is running.
                -d '{{"sender": "me", "message": "my lower back hurts"}}'
   terminal:  make shell
   Messaging channels not configured: {channels} (README: "Messaging channels")
-Press Ctrl-C to stop (every server is gone within {STOP_GRACE_S + KILL_WAIT_S:.0f} s)."""
+Press Ctrl-C to stop (every server is gone within {stop_bound:.0f} s)."""
 
 
 def run_until_stopped(

@@ -30,8 +30,11 @@ READY_TIMEOUT_S = 180.0
 # Stopping: every server gets its stop signal at once and STOP_GRACE_S to
 # finish; whatever is left of its process group is then killed (SIGKILL) and
 # reaped within KILL_WAIT_S. The README ("Stopping") states these figures.
+# Sanic servers wait 5 s for requests in flight (SANIC_GRACEFUL_SHUTDOWN_TIMEOUT,
+# ops/settings.py); Rasa then takes a few more seconds to exit.
 STOP_GRACE_S = 10.0
 KILL_WAIT_S = 3.0
+STOP_BOUND_S = STOP_GRACE_S + KILL_WAIT_S  # one round of stop_all
 # What stops `make run` and the stacks: Ctrl-C, a supervisor, a closed terminal.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
