@@ -25,6 +25,7 @@ from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
 from ops import ports, production
+from ops.channel_credentials import write_effective
 from ops.production import ProductionStack
 from ops.servers import (
     KILL_WAIT_S,
@@ -201,6 +202,10 @@ def shell(action_port: int) -> int:
             str(model),
             "--endpoints",
             "endpoints.yml",
+            # Only the configured channels: Rasa stops at an unset ${...} in
+            # credentials.yml (such as TELEGRAM_ACCESS_TOKEN).
+            "--credentials",
+            str(write_effective(env)[0]),
             "--port",
             str(free_port()),
         ]

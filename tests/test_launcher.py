@@ -278,24 +278,33 @@ def test_make_run_leaves_nothing(
 
 
 def test_make_run_prod_leaves_nothing(env: Dict[str, str], folder: Path) -> None:
-    """Two SIGTERMs to the group, then (second start) SIGKILL of the launcher."""
-    numbers = port_numbers(env, ports.PRODUCTION, rasa=2)
+    """Two SIGTERMs to the group with two Rasa processes, then SIGKILL of the launcher.
+
+    The second start (one Rasa process, to keep the suite short: each one
+    stops the same way) is also the restart right after the first stop.
+    """
     edge = f"http://127.0.0.1:{env['NGINX_PORT']}"
-    for stop in (two_sigterms, sigkill_launcher):
+    for stop, rasa in ((two_sigterms, 2), (sigkill_launcher, 1)):
+        numbers = port_numbers(env, ports.PRODUCTION, rasa)
         launch = Launch(
-            "run-prod", env, folder / f"prod-{stop.__name__}.log", numbers, production.STOP_BOUND_S
+            "run-prod",
+            {**env, "RASA_PROCESSES": str(rasa)},
+            folder / f"prod-{stop.__name__}.log",
+            numbers,
+            production.STOP_BOUND_S,
         )
         try:
             up = launch.wait_up(edge)
             commands = " | ".join(command_of(pid) for pid, _ in launch.started)
-            for server in ("postgres -D", "redis-server", "nginx: master", "rasa_sdk", "rasa run"):
+            for server in ("postgres -D", "redis-server", "nginx: master", "rasa_sdk"):
                 assert server in commands, commands
+            assert commands.count("-m rasa run") == rasa, commands
             servers = len(launch.started)
             began = time.monotonic()
             stop(launch)
             took = launch.assert_all_gone(began)
             print(
-                f"\nrun-prod {stop.__name__}: up in {up:.1f} s,"
+                f"\nrun-prod ({rasa} Rasa) {stop.__name__}: up in {up:.1f} s,"
                 f" {servers} processes gone in {took:.2f} s"
             )
         finally:
