@@ -246,6 +246,16 @@ def main() -> None:
         default=int(os.environ.get("ACTION_SERVER_SANIC_WORKERS", 2)),
     )
     args = parser.parse_args()
+    catch_stop_signals()  # from the start: a stop during training is no traceback
+    try:
+        code = run(args)
+    except Stopped:
+        code = 0
+    sys.exit(code)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the ports, then run what ``args`` asks for; its exit status."""
     # Ports come from the environment (ops/ports.py); a taken one stops us here.
     if args.shell:
         numbers = ports.plan([ports.ACTIONS], os.environ)
@@ -257,7 +267,7 @@ def main() -> None:
         numbers = ports.plan(ports.EMBEDDED, os.environ)
         command = "make run"
     if not ports_free(numbers, command):
-        sys.exit(1)
+        return 1
     chosen = {port: number for number, port in reversed(numbers.items())}
     if args.shell:
         code = shell(chosen[ports.ACTIONS])
@@ -268,7 +278,7 @@ def main() -> None:
         code = serve(
             chosen[ports.RASA], chosen[ports.ACTIONS], chosen[ports.WEBSITE], chosen[ports.CONSOLE]
         )
-    sys.exit(code)
+    return code
 
 
 if __name__ == "__main__":
