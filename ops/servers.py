@@ -6,24 +6,80 @@ that every one of them runs the servers the same way.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import logging
 import os
 import pwd
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
 from ops.channel_credentials import write_effective
 from ops.settings import LOG_DIR, ROOT, server_env
 
 READY_TIMEOUT_S = 180.0
+# Stopping: every server gets its stop signal at once and STOP_GRACE_S to
+# finish; whatever is left of its process group is then killed (SIGKILL) and
+# reaped within KILL_WAIT_S. The README ("Stopping") states these figures.
+# Sanic servers wait 5 s for requests in flight (SANIC_GRACEFUL_SHUTDOWN_TIMEOUT,
+# ops/settings.py); Rasa then takes a few more seconds to exit.
+STOP_GRACE_S = 10.0
+KILL_WAIT_S = 3.0
+STOP_BOUND_S = STOP_GRACE_S + KILL_WAIT_S  # one round of stop_all
+# What stops `make run` and the stacks: Ctrl-C, a supervisor, a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+log = logging.getLogger(__name__)
+
+# Servers must not outlive whoever started them, even one killed with SIGKILL
+# that can run no clean-up. On Linux each child asks the kernel, between fork
+# and exec, for a signal when its parent dies (prctl PR_SET_PDEATHSIG): no
+# helper process, nothing to poll, and it holds for a child that runs as
+# another account (PostgreSQL as "postgres"), since subprocess switches the
+# account before it calls preexec_fn. A watchdog pipe would work beyond Linux
+# but needs a watching process beside every server, and the project already
+# needs Linux (Debian's PostgreSQL, Redis, nginx). The signal sent is the
+# server's own stop signal, so it shuts down as on Ctrl-C and takes its own
+# children with it (Sanic workers, nginx's worker, PostgreSQL's backends):
+# hence every server runs in the foreground (nginx "daemon off", `postgres -D`
+# rather than pg_ctl, `redis-server --daemonize no`). The kernel sends it when
+# the *thread* that started the child ends, so it is set only for servers
+# started from the main thread. Elsewhere than Linux it is not set: signals
+# still stop everything (ops/run.py), SIGKILL of the launcher does not.
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def die_with_parent(death_signal: int) -> Optional[Callable[[], None]]:
+    """A ``preexec_fn`` that makes the child get ``death_signal`` when we die (Linux).
+
+    It also gives the child default handling of the stop signals, unblocked,
+    whatever state our clean-up left them in. None where it cannot be set.
+    """
+    if _prctl is None or threading.current_thread() is not threading.main_thread():
+        log.warning("Servers started here will not stop if this process is killed")
+        return None
+    parent = os.getpid()
+    prctl = _prctl
+
+    def in_child() -> None:
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(int(death_signal)), 0, 0, 0)
+        if os.getppid() != parent:  # we died before prctl: nobody would tell it
+            os.kill(os.getpid(), death_signal)
+
+    return in_child
 
 
 def free_port() -> int:
@@ -35,7 +91,11 @@ def free_port() -> int:
 
 @dataclass
 class ManagedProcess:
-    """A child process in its own process group, logging to a file."""
+    """A child process in its own process group, logging to a file.
+
+    It gets its stop signal if the process that started it dies
+    (:func:`die_with_parent`); :meth:`stop` ends its whole process group.
+    """
 
     name: str
     command: List[str]
@@ -59,6 +119,7 @@ class ManagedProcess:
             start_new_session=True,  # its own group: Ctrl-C is handled by us
             user=self.user,
             group=pwd.getpwnam(self.user).pw_gid if self.user else None,
+            preexec_fn=die_with_parent(self.stop_signal),
         )
         log.close()
 
@@ -66,26 +127,51 @@ class ManagedProcess:
         """Whether the process is alive."""
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, timeout: float = 15.0) -> None:
-        """SIGTERM the process group, then SIGKILL after ``timeout`` seconds."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        for sig, wait in ((self.stop_signal, timeout), (signal.SIGKILL, 5.0)):
-            try:
-                os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                return
-            try:
-                self.process.wait(wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
+    def signal_group(self, sig: int) -> bool:
+        """Send ``sig`` to the process group; False if nothing of it is left."""
+        if self.process is None:
+            return False
+        try:
+            os.killpg(self.process.pid, sig)
+            return True
+        except ProcessLookupError:
+            return False
+
+    def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """Stop signal to the process group, SIGKILL to what is left after ``grace`` s."""
+        stop_all([self], grace)
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the log, for error messages."""
         if not self.log_file.exists():
             return ""
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+def stop_all(processes: Iterable[ManagedProcess], grace: float = STOP_GRACE_S) -> None:
+    """Stop several servers at once, bounded: ``grace`` s, then SIGKILL, then reaped.
+
+    The SIGKILL goes to each process group even when its leader has exited,
+    so that no worker or backend it left behind survives.
+    """
+    started = [p for p in processes if p.process is not None]
+    for process in started:
+        if process.running():
+            process.signal_group(process.stop_signal)
+    deadline = time.monotonic() + grace
+    for process in started:
+        assert process.process is not None
+        try:
+            process.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop within %.0f s: killing it", process.name, grace)
+    for process in started:
+        assert process.process is not None
+        process.signal_group(signal.SIGKILL)
+        try:
+            process.process.wait(KILL_WAIT_S)
+        except subprocess.TimeoutExpired:
+            log.error("ALARM %s (pid %d) survived SIGKILL", process.name, process.process.pid)
 
 
 def wait_for_http(url: str, process: ManagedProcess, timeout: float = READY_TIMEOUT_S) -> None:
@@ -134,7 +220,7 @@ def redis_server(port: int, folder: Path) -> ManagedProcess:
     return ManagedProcess(
         "redis",
         ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(folder)],
+         "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
         {},
         folder / "redis.log",
     )  # fmt: skip
@@ -280,9 +366,8 @@ class AssistantStack:
         return [f"http://127.0.0.1:{p}" for p in (self.rasa_port, *self.more_rasa_ports)]
 
     def stop(self) -> None:
-        """Stop everything this stack started."""
-        for process in reversed(self.processes):
-            process.stop()
+        """Stop everything this stack started, all at once, within the bound above."""
+        stop_all(self.processes)
 
     def first_dead(self) -> Optional[ManagedProcess]:
         """A process that exited, if any."""

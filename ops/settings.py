@@ -55,6 +55,10 @@ def server_env(
         # Pages allowed to use the REST and socket.io channels from a browser.
         "CORS_ORIGINS": f"http://127.0.0.1:{website_port} http://localhost:{website_port}",
         "ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{rasa_port}",
+        # Sanic's wait for requests in flight when a server is stopped (its
+        # default is 15 s): well inside the launcher's STOP_GRACE_S, so that
+        # servers end by themselves before any SIGKILL (ops/servers.py).
+        "SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": "5",
     }
     for key, value in defaults.items():
         env.setdefault(key, value)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
+from ops.servers import die_with_parent
 from ops.settings import LOG_DIR, MODELS_DIR, QUIET_ENV, ROOT, SPACY_PIPELINE_DIR
 
 TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "rasa_extensions")
@@ -95,6 +97,7 @@ def train(
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **QUIET_ENV, **(env or {})},
+            preexec_fn=die_with_parent(signal.SIGTERM),  # no training left running without us
         )
         next_report = 30.0
         while process.poll() is None:
