@@ -343,8 +343,8 @@ def _find(
                 ):
                     nxt = candidate
                     break
-                if token.punct:
-                    break
+                if token.punct or "not" in token.forms or "no" in token.forms:
+                    break  # "foot isn't dragging" is not "foot dragging"
             if nxt is None:
                 break
             position = nxt
