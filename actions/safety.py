@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
+from actions.clinic_profile import Emergency, load_profile
 from actions.clock import clinic_now
 from clinic_core.red_flags import Concept, load_red_flags
 
@@ -40,52 +41,66 @@ def red_flag_note(level_id: str, concepts: List[Concept]) -> str:
     return f"{level}: " + "; ".join(concept.label for concept in concepts)
 
 
-class ActionEmergency(Action):
-    """Send the patient to emergency services; no sales talk, no booking offer."""
+class RedFlagAction(Action, ABC):
+    """Answer a red flag of one level and flag the conversation for staff."""
+
+    level: str  # a level of clinic/red_flags.yml
 
     def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_emergency"
+        """Action name used in the domain: ``action_<level intent>``."""
+        return f"action_{load_red_flags().level(self.level).intent}"
+
+    @abstractmethod
+    def reply(
+        self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
+    ) -> List[EventType]:
+        """Utter the level's advice; the events beyond the staff flag."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Utter the emergency advice and flag the conversation for staff."""
-        emergency = load_profile().emergency
+        """Reply, log an ``ALARM`` line and keep what matched in the ``red_flag`` slot."""
         concepts = red_flags_in(tracker)
+        events = self.reply(dispatcher, load_profile().emergency, concepts)
+        note = red_flag_note(self.level, concepts)
+        logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
+        return [*events, SlotSet(RED_FLAG_SLOT, note)]
+
+
+class ActionEmergency(RedFlagAction):
+    """Send the patient to emergency services; no sales talk, no booking offer."""
+
+    level = "emergency"
+
+    def reply(
+        self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
+    ) -> List[EventType]:
+        """Call the emergency number now; the crisis line for thoughts of self-harm."""
         dispatcher.utter_message(response="utter_emergency", emergency_number=emergency.number)
-        # The crisis line for thoughts of self-harm, and whenever the safety
-        # layer could not say what the emergency is.
+        # Also whenever the safety layer could not say what the emergency is.
         crisis = not concepts or any(c.id in CRISIS_CONCEPTS for c in concepts)
         if emergency.crisis_line and crisis:
             dispatcher.utter_message(
                 response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
             )
-        note = red_flag_note("emergency", concepts)
-        logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
-        return [SlotSet(EMERGENCY_SLOT, True), SlotSet(RED_FLAG_SLOT, note)]
+        return [SlotSet(EMERGENCY_SLOT, True)]
 
 
-class ActionUrgentSymptoms(Action):
+class ActionUrgentSymptoms(RedFlagAction):
     """Send the patient to a doctor today; no booking offer in this turn."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_urgent_symptoms"
+    level = "urgent"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    def reply(
+        self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
-        """Utter the same-day advice and flag the conversation for staff."""
-        emergency = load_profile().emergency
+        """See a GP today or call the advice line; the emergency number if it gets worse."""
         dispatcher.utter_message(
             response="utter_urgent_symptoms",
             advice_line=emergency.advice_line or "your GP surgery",
             emergency_number=emergency.number,
         )
-        note = red_flag_note("urgent", red_flags_in(tracker))
-        logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
-        return [SlotSet(RED_FLAG_SLOT, note)]
+        return []
 
 
 class ActionOtherSymptom(Action):

@@ -8,11 +8,11 @@ appointments database and a fixed "now" so that dates in the tests hold.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import pytest
 
-from ops.servers import AssistantStack, free_port
+from ops.servers import AssistantStack, free_port, send_rest
 from ops.training import model_path
 
 REFERENCE_NOW = "2026-11-25T11:00"  # a Wednesday, 11:00 in the clinic's time zone
@@ -44,3 +44,15 @@ def stack_in(
             **(env or {}),
         },
     )
+
+
+def say(stack: AssistantStack, sender: str, text: str) -> List[Dict[str, Any]]:
+    """One patient message over REST; the replies."""
+    replies = send_rest(stack.rasa_url, sender, text)
+    assert isinstance(replies, list)
+    return replies
+
+
+def texts(replies: List[Dict[str, Any]]) -> str:
+    """The replies' texts as one string."""
+    return " ".join(r.get("text", "") for r in replies)

@@ -18,9 +18,9 @@ import pytest
 
 from actions.clinic_profile import load_profile
 from clinic_core.red_flags import load_red_flags
-from ops.servers import AssistantStack, send_rest
+from ops.servers import AssistantStack
 from staff_console.conversations import ConversationStore
-from tests.servers import stack_in
+from tests.servers import say, stack_in, texts
 
 pytestmark = pytest.mark.servers
 
@@ -47,16 +47,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
         yield servers
 
 
-def say(stack: AssistantStack, sender: str, text: str) -> List[Dict[str, Any]]:
-    replies = send_rest(stack.rasa_url, sender, text)
-    assert isinstance(replies, list)
-    return replies
-
-
-def text_of(replies: List[Dict[str, Any]]) -> str:
-    return " ".join(r.get("text", "") for r in replies)
-
-
 def tracker_db(stack: AssistantStack) -> str:
     return stack.env_overrides["TRACKER_STORE_URL"].removeprefix("sqlite:///")
 
@@ -73,7 +63,7 @@ def active_loop(stack: AssistantStack, sender: str) -> Optional[str]:
 
 
 def assert_safety_reply(replies: List[Dict[str, Any]], level: str) -> None:
-    text = text_of(replies)
+    text = texts(replies)
     emergency = load_profile().emergency
     if level == "emergency":
         assert f"call {emergency.number} now" in text, text
@@ -116,7 +106,7 @@ def test_staff_see_each_flagged_conversation_with_what_matched(stack: AssistantS
     assert_safety_reply(say(stack, emergency, EMERGENCIES[0]), "emergency")
     assert_safety_reply(say(stack, urgent, URGENT), "urgent")
     no_alarm = say(stack, negated, "no numbness or anything, my back is just stiff")
-    assert "999" not in text_of(no_alarm)
+    assert "999" not in texts(no_alarm)
 
     store = ConversationStore(stack.env_overrides["TRACKER_STORE_URL"], ZoneInfo("Europe/London"))
     attention = {item.sender_id.rsplit(":", 1)[-1]: item for item in store.attention({})}

@@ -13,13 +13,13 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
 
 from actions.booking.store import Appointment, AppointmentStore
-from ops.servers import AssistantStack, send_rest
-from tests.servers import stack_in
+from ops.servers import AssistantStack
+from tests.servers import say, stack_in, texts
 
 pytestmark = pytest.mark.servers
 
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.servers
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
     with stack_in(tmp_path_factory.mktemp("servers")) as servers:
         yield servers
-
-
-def say(stack: AssistantStack, sender: str, text: str) -> List[Dict[str, Any]]:
-    replies = send_rest(stack.rasa_url, sender, text)
-    assert isinstance(replies, list)
-    return replies
-
-
-def texts(replies: List[Dict[str, Any]]) -> str:
-    return " ".join(r.get("text", "") for r in replies)
 
 
 def test_hip_pain_conversation_with_buttons(stack: AssistantStack) -> None:
