@@ -25,6 +25,7 @@ import pytest
 import sqlalchemy as sa
 
 from actions.booking.store import appointments
+from channels.conversation_ids import conversation_id
 from ops.servers import AssistantStack, ManagedProcess, free_port, send_rest, wait_for_http
 from ops.settings import ACTION_SERVER_TOKEN_ENV
 from tests.servers import stack_in
@@ -147,7 +148,9 @@ def appointments_of(stack: AssistantStack, sender: str) -> List[Dict[str, Any]]:
     engine = sa.create_engine(stack.env()["DATABASE_URL"], future=True)
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.select(appointments).where(appointments.c.conversation_id == sender)
+            sa.select(appointments).where(
+                appointments.c.conversation_id == conversation_id("rest", sender)
+            )
         ).all()
     engine.dispose()
     return [dict(row._mapping) for row in rows]

@@ -86,6 +86,18 @@ def test_negated_past_hypothetical_and_relatives_are_not_red_flags(
     assert reason in {item.reason for item in assessment.set_aside}, assessment
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Flo Od", "Cliff Bridge", "Tom Blood", "Anna Fell", "Jo Cutts", "Lee Hart", "Rosa Parks",
+     "Ruth Weakley", "Eve Faint", "Gail Strokes"],
+)  # fmt: skip
+def test_names_given_at_the_name_question_are_not_red_flags(
+    detector: RedFlagDetector, name: str
+) -> None:
+    """The form asks for a name: "Flo Od" is not an overdose, "Cliff Bridge" not a plan."""
+    assert detector.assess(name).level == "routine"
+
+
 def test_a_relative_in_danger_now_is_an_emergency(detector: RedFlagDetector) -> None:
     """Carers write for someone else: that is not a relative's history."""
     assert detector.assess("my dad had a fall and now he cant get up").level == "emergency"
