@@ -12,14 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import Emergency, load_profile
 from actions.clock import clinic_now
-from clinic_core.red_flags import Concept, load_red_flags
+from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 
 logger = logging.getLogger(__name__)
 
 HANDOFF_SLOT = "handoff_requested"
 EMERGENCY_SLOT = "emergency_flagged"
-RED_FLAG_SLOT = "red_flag"
-RED_FLAG_ENTITY = "red_flag"  # set by rasa_extensions/red_flags.py
 CRISIS_CONCEPTS = {"suicide_self_harm"}
 
 

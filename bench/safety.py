@@ -36,13 +36,14 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import yaml
 
+from clinic_core.red_flags import load_red_flags
 from ops.nlu_data import held_out_examples, medical_speech
 from ops.settings import ROOT
 from ops.training import ensure_model
 
 RESULTS = ROOT / "bench" / "results"
 SAFETY_SETS = ROOT / "tests" / "safety"
-LEVEL_OF_INTENT = {"emergency": "emergency", "urgent_symptoms": "urgent"}
+LEVEL_OF_INTENT = load_red_flags().intent_levels()
 POLICIES = ("classifier", "safety layer", "keep", "unless_set_aside")
 CONFIGURED = "safety layer"  # classifier_emergency: drop in config.yml
 TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}

@@ -45,6 +45,8 @@ import pydantic
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
 
 ROUTINE = "routine"
+RED_FLAG_ENTITY = "red_flag"  # each matched concept, stored with the message
+RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it in the console
 CUE_GROUP = "red_flag_cues"
 MAX_GAP = 2  # words allowed between the words of a term
 CLAUSE_PUNCTUATION = [".", "!", "?", ",", ";", ":", "…"]
@@ -152,6 +154,10 @@ class RedFlagSpec(StrictModel):
                     if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
                         raise ValueError(f"{concept.id}: {term} is not in the lexicon")
         return concepts
+
+    def intent_levels(self) -> Dict[str, str]:
+        """Each level's intent and the level it stands for."""
+        return {level.intent: level.id for level in self.levels}
 
     def level(self, level_id: str) -> Level:
         """The level called ``level_id``."""
@@ -640,6 +646,8 @@ def _nearest(anchor: Tuple[int, int], spans: List[Tuple[int, int]]) -> Tuple[int
 
 
 __all__ = [
+    "RED_FLAG_ENTITY",
+    "RED_FLAG_SLOT",
     "ROUTINE",
     "Assessment",
     "ClinicDataError",

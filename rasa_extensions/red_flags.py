@@ -40,11 +40,10 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core.red_flags import Assessment, RedFlagDetector, load_red_flags
+from clinic_core.red_flags import RED_FLAG_ENTITY, Assessment, RedFlagDetector, load_red_flags
 
 logger = logging.getLogger(__name__)
 
-RED_FLAG_ENTITY = "red_flag"
 TRIAGE = "triage"  # parse-data key: the safety layer's verdict
 CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before this step
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from clinic_core.red_flags import RED_FLAG_SLOT, load_red_flags
 from staff_console.db import tracker_engine
 
 # The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py).
@@ -43,8 +44,7 @@ LOW_CONFIDENCE = 0.5
 FALLBACK_INTENT = "nlu_fallback"
 EMERGENCY_INTENT = "emergency"
 # Red flags (clinic/red_flags.yml): both levels need staff's attention.
-RED_FLAG_INTENTS = (EMERGENCY_INTENT, "urgent_symptoms")
-RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it
+RED_FLAG_INTENTS = tuple(load_red_flags().intent_levels())
 HANDOFF_INTENT = "human_handoff"
 EMERGENCY_SLOT = "emergency_flagged"
 HANDOFF_SLOT = "handoff_requested"
