@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clinic_profile import Emergency, load_profile
 from actions.clock import clinic_now
+from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 
 logger = logging.getLogger(__name__)
@@ -21,22 +22,31 @@ EMERGENCY_SLOT = "emergency_flagged"
 CRISIS_CONCEPTS = {"suicide_self_harm"}
 
 
-def red_flags_in(tracker: Tracker) -> List[Concept]:
-    """The red flags the safety layer found in the latest message (file order)."""
-    found = {
-        entity.get("value")
+def red_flag_values(tracker: Tracker) -> Set[str]:
+    """The concept ids the safety layer found in the latest message."""
+    return {
+        str(entity.get("value"))
         for entity in tracker.latest_message.get("entities") or []
         if entity.get("entity") == RED_FLAG_ENTITY
     }
+
+
+def red_flags_in(tracker: Tracker) -> List[Concept]:
+    """The listed red flags the safety layer found in the latest message (file order)."""
+    found = red_flag_values(tracker)
     return [concept for concept in load_red_flags().concepts if concept.id in found]
 
 
-def red_flag_note(level_id: str, concepts: List[Concept]) -> str:
-    """What staff read in the console: the level and what matched."""
+def red_flag_note(level_id: str, concepts: List[Concept], screened: bool = False) -> str:
+    """What staff read in the console: the level and what matched.
+
+    ``screened``: the learned screen raised the flag in words the list lacks.
+    """
     level = load_red_flags().level(level_id).label
-    if not concepts:
+    labels = [concept.label for concept in concepts] + ([SCREEN_LABEL] if screened else [])
+    if not labels:
         return f"{level}: recognised by the intent classifier"
-    return f"{level}: " + "; ".join(concept.label for concept in concepts)
+    return f"{level}: " + "; ".join(labels)
 
 
 class RedFlagAction(Action, ABC):
@@ -60,7 +70,7 @@ class RedFlagAction(Action, ABC):
         """Reply, log an ``ALARM`` line and keep what matched in the ``red_flag`` slot."""
         concepts = red_flags_in(tracker)
         events = self.reply(dispatcher, load_profile().emergency, concepts)
-        note = red_flag_note(self.level, concepts)
+        note = red_flag_note(self.level, concepts, SCREEN_CONCEPT in red_flag_values(tracker))
         logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
         return [*events, SlotSet(RED_FLAG_SLOT, note)]
 

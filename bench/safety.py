@@ -6,18 +6,21 @@ whole NLU pipeline: the intent classifier and the safety layer after it
 compare the ways of combining them:
 
 * ``classifier``: DIET's intent alone (``emergency`` / ``urgent_symptoms``);
-* ``safety layer``: the red-flag file and ConText alone;
-* ``keep``: either says so;
-* ``unless_set_aside``: either, but the classifier's alarm is dropped when the
-  safety layer read the same message as negated, hypothetical or past.
+* ``vocabulary``: the red-flag file and ConText alone;
+* ``screen``: the learned screen alone (at the configured threshold);
+* ``vocabulary + screen``: what config.yml runs (the screen adds flags the
+  vocabulary lacks unless ConText set the words aside);
+* ``... veto 0.1``: the same, but a vocabulary flag is dropped when the screen
+  gives a red flag less than 0.1 (``screen_veto``), the trade-off not chosen.
 
-config.yml's ``classifier_emergency: drop`` is the ``safety layer`` row.
-
-Sets (tests/safety/*.yml, written apart from the training data and never
-trained on): red flags with their level and concept, and look-alikes
-(negated, past, hypothetical, family history, ordinary pain, alarming idioms).
-``red_flags_holdout.yml`` was never read while the vocabulary was written; the
-``dev`` sets were. Also: the held-out NLU set (tests/nlu_test.yml) and the
+Sets (tests/safety/*.yml, written by people who had seen neither the red-flag
+list nor the training data, never trained on and never read while the
+vocabulary or the screen were built): red flags with their level and concept,
+and look-alikes (negated, past, hypothetical, family history, ordinary pain,
+alarming idioms). The clinic's red-flag examples
+(clinic/red_flag_examples/) are what the screen trains on and the vocabulary
+was written against, so they are not scored here (tests/test_red_flags.py
+keeps them as a regression test). Also: the held-out NLU set (tests/nlu_test.yml) and the
 public medical-speech phrases, where "Heart hurts" and "Hard to breath" should
 be emergencies and labels that may or may not be (wounds, dizziness, low mood)
 are reported but not scored.
@@ -44,8 +47,20 @@ from ops.training import ensure_model
 RESULTS = ROOT / "bench" / "results"
 SAFETY_SETS = ROOT / "tests" / "safety"
 LEVEL_OF_INTENT = load_red_flags().intent_levels()
-POLICIES = ("classifier", "safety layer", "keep", "unless_set_aside")
-CONFIGURED = "safety layer"  # classifier_emergency: drop in config.yml
+
+
+def _screen_threshold() -> float:
+    """The threshold config.yml gives the red-flag screen."""
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    step = next(s for s in pipeline if s["name"].endswith("RedFlagClassifier"))
+    return float(step.get("screen_threshold", 0.7))
+
+
+SCREEN_THRESHOLD = _screen_threshold()
+VETO = 0.1
+POLICIES = ("classifier", "vocabulary", "screen", "vocabulary + screen", f"... veto {VETO}")
+CONFIGURED = "vocabulary + screen"
+ALL_SEALED = "all sealed sets"
 TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}
 # medical-speech labels whose phrases describe an emergency
 EMERGENCY_LABELS = {"Heart hurts", "Hard to breath"}
@@ -66,14 +81,21 @@ def parse_all(model: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
 def level(result: Dict[str, Any], policy: str) -> str:
     """The triage level ``policy`` gives a parsed message."""
     triage = result.get("triage") or {"level": "routine", "set_aside": []}
-    classifier = LEVEL_OF_INTENT.get((result.get("classifier_intent") or {}).get("name", ""))
     if policy == "classifier":
-        return classifier or "routine"
-    if triage["level"] != "routine" or policy == "safety layer":
-        return str(triage["level"])
-    if classifier and (policy == "keep" or not triage["set_aside"]):
-        return classifier
-    return "routine"
+        intent = (result.get("classifier_intent") or {}).get("name", "")
+        return LEVEL_OF_INTENT.get(intent, "routine")
+    if policy == "vocabulary":
+        return str(triage.get("vocabulary_level", triage["level"]))
+    if policy == "screen":
+        screen = triage.get("screen") or {"routine": 1.0}
+        if 1.0 - screen.get("routine", 0.0) < SCREEN_THRESHOLD:
+            return "routine"
+        return max((k for k in screen if k != "routine"), key=lambda k: screen[k])
+    if policy == POLICIES[-1] and triage.get("screen"):
+        vetoed = 1.0 - triage["screen"].get("routine", 0.0) < VETO
+        if triage.get("vocabulary_level", "routine") != "routine" and vetoed:
+            return "routine"
+    return str(triage["level"])
 
 
 def score_set(results: List[Dict[str, Any]], data: Dict[str, Any]) -> Dict[str, Any]:
@@ -171,10 +193,19 @@ def evaluate(model: Path) -> Dict[str, Any]:
     results = parse_all(model, texts)
     report: Dict[str, Any] = {"model": model.name, "sets": {}}
     position = 0
+    combined: Dict[str, Any] = {"red_flags": [], "lookalikes": []}
+    flag_results: List[Dict[str, Any]] = []
+    lookalike_results: List[Dict[str, Any]] = []
     for name, data in sets.items():
         size = len(data["red_flags"]) + len(data["lookalikes"])
-        report["sets"][name] = score_set(results[position : position + size], data)
+        part = results[position : position + size]
+        report["sets"][name] = score_set(part, data)
+        combined["red_flags"] += data["red_flags"]
+        combined["lookalikes"] += data["lookalikes"]
+        flag_results += part[: len(data["red_flags"])]
+        lookalike_results += part[len(data["red_flags"]) :]
         position += size
+    report["sets"][ALL_SEALED] = score_set(flag_results + lookalike_results, combined)
     report["held_out"] = score_held_out(results[position : position + len(held_out)], held_out)
     position += len(held_out)
     report["medical_speech"] = score_medical_speech(results[position:], phrases)

@@ -590,6 +590,12 @@ class RedFlagDetector:
                 distance = max(span[0] - m_end, m_start - span[1], 0)
                 if scope is not None and distance > scope:
                     continue
+                if (
+                    concept.history_counts
+                    and modifier.category == "NEGATED_EXISTENCE"  # type: ignore[attr-defined]
+                    and modifier.direction == "BACKWARD"  # type: ignore[attr-defined]
+                ):
+                    continue  # "had cancer, been fine since": that history is the flag
                 if modifier.category == "NEGATED_EXISTENCE" and (  # type: ignore[attr-defined]
                     _modal_before(doc, m_start)
                     # "doesn't know me and can't talk": the "n't" belongs to a symptom

@@ -22,7 +22,14 @@ from typing import Iterable, List, Mapping, Optional
 from ops.servers import die_with_parent
 from ops.settings import LOG_DIR, MODELS_DIR, QUIET_ENV, ROOT, SPACY_PIPELINE_DIR
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data", "rasa_extensions")
+# The learned red-flag screen trains on the clinic's red-flag examples too.
+TRAINING_INPUTS = (
+    "config.yml",
+    "domain.yml",
+    "data",
+    "rasa_extensions",
+    "clinic/red_flag_examples",
+)
 KEEP_MODELS = 3
 
 

@@ -7,10 +7,15 @@ it overrides the intent classifier: the intent becomes the level's intent
 (``emergency`` or ``urgent_symptoms``) with confidence 1, and each concept is
 added as a ``red_flag`` entity, stored with the message for staff to see.
 
-The classifier still learns ``emergency`` from examples and catches what the
-red-flag vocabulary lacks; ``classifier_emergency`` says what to do with its
-verdict when the safety layer disagrees (README, "Safety"; measured with
-``make bench-nlu``):
+What the vocabulary lacks, a learned screen (:mod:`clinic_core.red_flag_screen`)
+trained here on the clinic's red-flag examples and the NLU examples may still
+catch: it flags a message the vocabulary passed, unless ConText set the words
+aside, when its probability of a red flag is at least ``screen_threshold``;
+``screen_veto`` > 0 lets it overrule a vocabulary flag it finds very unlikely.
+
+DIET also learns ``emergency`` from examples; ``classifier_emergency`` says
+what to do with its verdict when the safety layer disagrees (README, "Safety";
+measured with ``make bench-nlu``):
 
 * ``keep``: the classifier's emergency stands (the union of both);
 * ``unless_set_aside``: it stands unless the safety layer found the same
@@ -20,6 +25,7 @@ verdict when the safety layer disagrees (README, "Safety"; measured with
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -40,6 +46,14 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinic_core.red_flag_screen import (
+    ROUTINE,
+    RedFlagScreen,
+    ScreenExample,
+    ScreenPolicy,
+    examples_dir,
+    load_examples,
+)
 from clinic_core.red_flags import RED_FLAG_ENTITY, Assessment, RedFlagDetector, load_red_flags
 
 logger = logging.getLogger(__name__)
@@ -47,41 +61,89 @@ logger = logging.getLogger(__name__)
 TRIAGE = "triage"  # parse-data key: the safety layer's verdict
 CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before this step
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
+SCREEN_FILE = "red_flag_screen.skops"
 
 
-def triage_record(assessment: Assessment) -> Dict[str, Any]:
-    """The safety layer's verdict as stored with the message."""
-    return {
+def triage_record(
+    assessment: Assessment,
+    vocabulary: Optional[Assessment] = None,
+    screen: Optional[Dict[str, float]] = None,
+) -> Dict[str, Any]:
+    """The safety layer's verdict as stored with the message.
+
+    ``vocabulary`` is the red-flag list's own verdict and ``screen`` the
+    learned screen's probabilities, kept so that staff and the benchmark can
+    see which part decided.
+    """
+    record: Dict[str, Any] = {
         "level": assessment.level,
         "concepts": [finding.concept for finding in assessment.findings],
         "set_aside": [
             {"concept": item.concept, "reason": item.reason} for item in assessment.set_aside
         ],
     }
+    if vocabulary is not None:
+        record["vocabulary_level"] = vocabulary.level
+    if screen is not None:
+        record["screen"] = {level: round(p, 4) for level, p in screen.items()}
+    return record
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class RedFlagClassifier(GraphComponent, IntentClassifier):
     """Overrides the intent when a message carries a red flag."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """Where the red-flag file and the spaCy pipeline are; how to treat the classifier."""
+        """Where the red-flag files and the spaCy pipeline are; how to combine the verdicts."""
         return {
             "red_flags": None,  # None: clinic/red_flags.yml (CLINIC_DATA_DIR moves it)
+            "examples": None,  # None: clinic/red_flag_examples/
             "spacy_pipeline": ".spacy/en_clinic",
             "classifier_emergency": "drop",
+            "screen_threshold": 0.7,
+            "screen_veto": 0.0,
         }
 
-    def __init__(self, config: Dict[str, Any], detector: RedFlagDetector) -> None:
-        """Use ``detector`` on every message."""
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        detector: RedFlagDetector,
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
+        screen: Optional[RedFlagScreen] = None,
+    ) -> None:
+        """Use ``detector`` (and ``screen`` once trained) on every message."""
         if config["classifier_emergency"] not in CLASSIFIER_CHOICES:
             raise ValueError(
                 f"RedFlagClassifier: classifier_emergency must be one of {CLASSIFIER_CHOICES}"
             )
         self.component_config = config
         self.detector = detector
+        self.screen = screen
+        self.policy = ScreenPolicy(
+            threshold=float(config["screen_threshold"]), veto=float(config["screen_veto"])
+        )
+        self._model_storage = model_storage
+        self._resource = resource
         self._levels = {level.intent for level in detector.spec.levels}
+
+    @classmethod
+    def _detector(cls, config: Dict[str, Any]) -> RedFlagDetector:
+        path = Path(config["red_flags"]) if config.get("red_flags") else None
+        return RedFlagDetector(load_red_flags(path), config["spacy_pipeline"])
+
+    @staticmethod
+    def _examples_dir(config: Dict[str, Any]) -> Path:
+        return Path(config["examples"]) if config.get("examples") else examples_dir()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The example files are training data the graph does not see: retrain when they change."""
+        digest = hashlib.sha256()
+        for path in sorted(cls._examples_dir(config).glob("*.yml")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def create(
@@ -92,12 +154,53 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
     ) -> RedFlagClassifier:
         """Load the red-flag file and build the detector (a few seconds, once)."""
-        path = Path(config["red_flags"]) if config.get("red_flags") else None
-        return cls(config, RedFlagDetector(load_red_flags(path), config["spacy_pipeline"]))
+        return cls(config, cls._detector(config), model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RedFlagClassifier:
+        """The detector and the screen trained with the model."""
+        with model_storage.read_from(resource) as directory:
+            screen = RedFlagScreen.load(directory / SCREEN_FILE)
+        return cls(config, cls._detector(config), model_storage, resource, screen)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the screen on the clinic's red-flag examples and the NLU examples."""
+        levels = {level.intent: level.id for level in self.detector.spec.levels}
+        examples = load_examples(self._examples_dir(self.component_config))
+        examples += [
+            ScreenExample(message.get(TEXT), levels.get(message.get(INTENT), ROUTINE))
+            for message in training_data.intent_examples
+        ]
+        self.screen = RedFlagScreen.fit(examples)
+        logger.info("Red-flag screen trained on %d examples", len(examples))
+        if self._model_storage is None or self._resource is None:
+            raise RuntimeError("RedFlagClassifier was built without model storage")
+        with self._model_storage.write_to(self._resource) as directory:
+            self.screen.save(directory / SCREEN_FILE)
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        """Nothing to learn: the red flags are the clinic's file."""
+        """Nothing to add to the training data."""
         return training_data
+
+    def assess(self, text: str) -> Dict[str, Any]:
+        """The final verdict on ``text``, with the vocabulary's and the screen's parts."""
+        vocabulary = self.detector.assess(text)
+        if self.screen is None:
+            return {"assessment": vocabulary, "record": triage_record(vocabulary)}
+        probabilities = self.screen.probabilities(text)
+        final = self.policy.decide(text, vocabulary, probabilities, self.detector.spec)
+        return {
+            "assessment": final,
+            "record": triage_record(final, vocabulary, probabilities),
+        }
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Check each message and override its intent when it carries a red flag."""
@@ -105,10 +208,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):
                 continue  # button payloads say what was chosen, not what was typed
-            assessment = self.detector.assess(text)
+            verdict = self.assess(text)
+            assessment: Assessment = verdict["assessment"]
             # Kept with the message: which layer decided, and what context set aside.
             message.set(CLASSIFIER_INTENT, dict(message.get(INTENT) or {}), add_to_output=True)
-            message.set(TRIAGE, triage_record(assessment), add_to_output=True)
+            message.set(TRIAGE, verdict["record"], add_to_output=True)
             if assessment.flagged:
                 self._flag(message, assessment)
             else:

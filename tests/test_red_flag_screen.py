@@ -1,0 +1,170 @@
+"""The learned red-flag screen: trained with the model, a second opinion on new wording."""
+
+from __future__ import annotations
+
+import fractions
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import skops.io
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.importers.rasa import RasaFileImporter
+from rasa.shared.nlu.training_data.message import Message
+
+from clinic_core.data_files import ClinicDataError
+from clinic_core.red_flag_screen import (
+    ROUTINE,
+    SCREEN_CONCEPT,
+    RedFlagScreen,
+    ScreenExample,
+    ScreenPolicy,
+    load_examples,
+    negation_marked,
+)
+from clinic_core.red_flags import RedFlagDetector
+from rasa_extensions.red_flags import RedFlagClassifier
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedFlagClassifier]:
+    """The component trained as `rasa train` trains it (about 20 s), then loaded back."""
+    storage_dir = tmp_path_factory.mktemp("model_storage")
+    storage = LocalModelStorage(storage_dir)
+    resource = Resource("red_flag_classifier")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = RedFlagClassifier.get_default_config()
+    training_data = RasaFileImporter(training_data_paths=[str(ROOT / "data")]).get_nlu_data()
+    component = RedFlagClassifier.create(config, storage, resource, context)
+    component.train(training_data)
+    yield RedFlagClassifier.load(config, storage, resource, context)
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("No numbness down there", "no NOT_numbness NOT_down NOT_there"),
+        ("I can't feel my legs", "i cant NOT_feel NOT_my NOT_legs"),
+        ("not dizzy, but my leg is weak", "not NOT_dizzy but my leg is weak"),
+        ("my back hurts", "my back hurts"),
+    ],
+)
+def test_negated_words_are_marked_up_to_a_clause_end(text: str, marked: str) -> None:
+    assert negation_marked(text) == marked
+
+
+def test_the_clinic_examples_are_validated_with_the_field_named(tmp_path: Path) -> None:
+    (tmp_path / "bad.yml").write_text(
+        "version: 1\nred_flags:\n  - text: can't pee\n    level: critical\n"
+        "    concept: cauda_equina\nlookalikes: []\n"
+    )
+    with pytest.raises(ClinicDataError, match="level"):
+        load_examples(tmp_path)
+
+
+def test_the_clinic_examples_cover_every_level() -> None:
+    levels = {example.level for example in load_examples()}
+    assert levels == {"emergency", "urgent", ROUTINE}
+
+
+def test_the_fast_scorer_gives_scikit_learns_probabilities(trained: RedFlagClassifier) -> None:
+    screen = trained.screen
+    assert screen is not None
+    for text in ["i cant feel my legs", "no numbness at all", "", "zzz qqq", "Book me in!"]:
+        expected = screen._model.predict_proba([text])[0]
+        got = screen.probabilities(text)
+        assert [got[level] for level in screen.levels] == pytest.approx(list(expected))
+
+
+def test_a_saved_screen_loads_and_foreign_objects_are_refused(
+    trained: RedFlagClassifier, tmp_path: Path
+) -> None:
+    assert trained.screen is not None
+    trained.screen.save(tmp_path / "screen.skops")
+    again = RedFlagScreen.load(tmp_path / "screen.skops")
+    assert again.probabilities("my leg gave way") == trained.screen.probabilities("my leg gave way")
+    skops.io.dump({"weights": fractions.Fraction(1, 3)}, tmp_path / "foreign.skops")
+    with pytest.raises(ValueError, match="unexpected types"):
+        RedFlagScreen.load(tmp_path / "foreign.skops")
+
+
+def test_fitting_needs_two_levels() -> None:
+    with pytest.raises(ValueError, match="two levels"):
+        RedFlagScreen.fit([ScreenExample("my back hurts", ROUTINE)] * 3)
+
+
+def test_the_screen_flags_red_flags_the_list_has_no_words_for(
+    trained: RedFlagClassifier,
+) -> None:
+    # Written for this test: none of them matches the red-flag list.
+    texts = [
+        "i took every tablet in the house about an hour ago",
+        "my husband went grey and sweaty and keeps rubbing his chest",
+        "he hit his head and now he is being sick and very drowsy",
+    ]
+    for text in texts:
+        assert not trained.detector.assess(text).flagged, text
+        assessment = trained.assess(text)["assessment"]
+        assert assessment.level == "emergency", text
+        assert assessment.concepts == (SCREEN_CONCEPT,)
+
+
+def test_the_screen_leaves_ordinary_messages_alone(trained: RedFlagClassifier) -> None:
+    for text in [
+        "can I book a follow-up for my sciatica next week",
+        "how much is a first session",
+        "my lower back has been stiff since I started working from home",
+        "do you take card payments",
+    ]:
+        assert trained.assess(text)["assessment"].level == ROUTINE, text
+
+
+def test_words_the_list_set_aside_are_not_flagged_again(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    vocabulary = red_flag_detector.assess("no numbness down below and my bladder is fine")
+    assert vocabulary.set_aside and not vocabulary.flagged
+    sure = {"emergency": 0.99, "urgent": 0.0, ROUTINE: 0.01}
+    decided = ScreenPolicy().decide("…", vocabulary, sure, red_flag_detector.spec)
+    assert decided == vocabulary
+
+
+def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:
+    spec = red_flag_detector.spec
+    flagged = red_flag_detector.assess("i cant feel my legs")
+    quiet = red_flag_detector.assess("something is badly wrong with me")
+    unlikely = {"emergency": 0.02, "urgent": 0.01, ROUTINE: 0.97}
+    likely_urgent = {"emergency": 0.3, "urgent": 0.5, ROUTINE: 0.2}
+    assert ScreenPolicy().decide("x", flagged, unlikely, spec) == flagged
+    assert ScreenPolicy(veto=0.1).decide("x", flagged, unlikely, spec).level == ROUTINE
+    added = ScreenPolicy(threshold=0.7).decide("text", quiet, likely_urgent, spec)
+    assert (added.level, added.intent, added.concepts) == (
+        "urgent",
+        "urgent_symptoms",
+        (SCREEN_CONCEPT,),
+    )
+    assert ScreenPolicy(threshold=0.9).decide("text", quiet, likely_urgent, spec) == quiet
+
+
+def test_the_trained_component_records_both_verdicts(trained: RedFlagClassifier) -> None:
+    message = Message(data={"text": "my lower back hurts and i cant wee since last night"})
+    message.set("intent", {"name": "back_pain", "confidence": 0.8}, add_to_output=True)
+    trained.process([message])
+    triage = message.get("triage")
+    assert message.get("intent")["name"] == "emergency"
+    assert triage["vocabulary_level"] == "emergency"
+    assert set(triage["screen"]) == {"emergency", "urgent", ROUTINE}
+
+
+def test_the_examples_are_part_of_the_fingerprint(tmp_path: Path) -> None:
+    config = {**RedFlagClassifier.get_default_config(), "examples": str(tmp_path)}
+    (tmp_path / "a.yml").write_text("version: 1\nred_flags: []\nlookalikes: []\n")
+    before = RedFlagClassifier.fingerprint_addon(config)
+    (tmp_path / "a.yml").write_text(
+        "version: 1\nred_flags: []\nlookalikes:\n  - text: hi\n    kind: ordinary\n"
+    )
+    assert RedFlagClassifier.fingerprint_addon(config) != before
