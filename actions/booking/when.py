@@ -34,6 +34,7 @@ those days. The words for the parts of the day ("after work", "lunchtime",
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -264,13 +265,16 @@ def _weeks_from(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     """Weeks from a day: "a week today", "a week on tuesday", "tuesday week"."""
     today = now.date()
     match = re.search(
-        rf"\b(?:{_COUNT}\s+(week|fortnight)s?\s+(?:(?:from|on)\s+)?(today|now|tomorrow|{_WEEKDAY})"
+        rf"\b(?:(?:{_COUNT}\s+(week|fortnight)|(fortnight))s?\s+"
+        rf"(?:(?:from|on)\s+)?(today|now|tomorrow|{_WEEKDAY})"
         rf"|{_WEEKDAY}\s+week)\b",
         text,
     )
     if match is None:
         return None
-    count, unit, base, base_stem, alone_stem = match.groups()
+    count, unit, fortnight, base, base_stem, alone_stem = match.groups()
+    if fortnight is not None:  # "fortnight on monday": one, without a count
+        count, unit = "one", fortnight
     if alone_stem is not None:  # "tuesday week": a week after the coming Tuesday
         return _one(_next_weekday(today, _weekday_index(alone_stem), skip_today=True) + _WEEK)
     weeks = _count(count) * (2 if unit == "fortnight" else 1)
@@ -331,7 +335,7 @@ def _relative(phrase: str, today: dt.date) -> Optional[dt.date]:
 def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     """Weekdays: "friday", "next tue", "tuesday next week", "monday or tuesday"."""
     modifier = r"(?:(next|this|coming)\s+)?"
-    later = r"(\s+(?:next|the following|this)\s+week|\s+after next)?"
+    later = r"(\s+(?:next|the following|this|last)\s+week|\s+after next)?"
     listed = _weekday_list(text)
     if listed is not None:  # "monday or tuesday": either, with the words around both
         start, end, indexes = listed
@@ -380,6 +384,8 @@ def _weekday_day(
 ) -> dt.date:
     if later and "after next" in later:
         return _monday(today, 2) + dt.timedelta(days=index)
+    if later and "last" in later:  # "tuesday last week": passed
+        return _monday(today, -1) + dt.timedelta(days=index)
     if later and "this" in later:  # "monday this week": may have passed
         return _monday(today) + dt.timedelta(days=index)
     if later:  # "tuesday next week": that weekday in the following calendar week
@@ -388,26 +394,33 @@ def _weekday_day(
     return _next_weekday(today, index, skip_today=prefix != "this")
 
 
+_PARTS_OF_PERIOD = r"(early|beginning of|start of|mid|middle of|late|end of)"
+
+
 def _vague_weeks(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     """Weeks: "the week after next", "early next week", "this week", "the weekend"."""
     today = now.date()
-    if re.search(r"\bweek after next\b|\bweek after next week\b", text):
+    if re.search(r"\bweek after next\b", text):
         return _span(today, _monday(today, 2), _monday(today, 2) + dt.timedelta(days=6))
+    if re.search(r"\blast week\b", text):  # a past week: its Monday, refused as past
+        return _one(_monday(today, -1))
+    if re.search(r"\blater (?:this|in the) week\b", text):
+        return _span(today, today + dt.timedelta(days=1), _monday(today) + dt.timedelta(days=5))
     parts = {"early": (0, 1), "beginning of": (0, 1), "start of": (0, 1), "mid": (1, 3),
-             "middle of": (1, 3), "late": (3, 5), "later": (3, 5), "end of": (3, 5)}  # fmt: skip
+             "middle of": (1, 3), "late": (3, 5), "end of": (3, 5)}  # fmt: skip
     weeks = re.search(
-        r"\b(?:(early|beginning of|start of|mid|middle of|late|later|end of)\s*-?\s*)?"
-        r"(?:the\s+)?(next|this|the)\s+week\b",
+        rf"\b(?:{_PARTS_OF_PERIOD}\s*-?\s*)?(?:the\s+)?(not this|next|following|this|the)\s+week\b",
         text,
     )
     if weeks is not None:
         part, which = weeks.groups()
         if which == "the" and part is None:
             return None  # "the week": which one?
-        monday = _monday(today, 1 if which == "next" else 0)
+        later = which in ("next", "following", "not this")  # "not this week but next"
+        monday = _monday(today, 1 if later else 0)
         first, last = parts.get(part or "", (0, 6))
         return _span(today, monday + dt.timedelta(days=first), monday + dt.timedelta(days=last))
-    weekend = re.search(r"\b(next|this|the|over the)\s+weekend\b", text)
+    weekend = re.search(r"\b(next|this|the)\s+weekend\b", text)
     if weekend is not None:
         saturday = _monday(today, 1 if weekend.group(1) == "next" else 0) + dt.timedelta(days=5)
         if saturday + dt.timedelta(days=1) < today:
@@ -417,20 +430,24 @@ def _vague_weeks(text: str, now: dt.datetime, date_order: str) -> Optional[Days]
 
 
 def _vague_months(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
-    """Months: "end of the month", "start of next month", "sometime next month"."""
+    """Months: "end of the month", "start of next month", "early july", "sometime in may"."""
     today = now.date()
     match = re.search(
-        r"\b(?:(early|beginning of|start of|mid|middle of|late|end of)\s*-?\s*)?"
-        r"(?:the\s+)?(next|this|the)\s+month\b",
-        text,
+        rf"\b(?:{_PARTS_OF_PERIOD}\s*-?\s*)?(?:the\s+)?(next|this|the)\s+month\b", text
     )
-    if match is None:
+    named = re.search(rf"\b(?:{_PARTS_OF_PERIOD}|in)\s+(?:the\s+month\s+of\s+)?{_MONTHS}\b", text)
+    if match is not None:
+        part, which = match.groups()
+        if which == "the" and part is None:
+            return None
+        start = _month_start(today, 1 if which == "next" else 0)
+    elif named is not None:  # "end of june": this year's, or next year's once it is over
+        part = named.group(1)
+        month = _month_number(named.group(2))
+        start = dt.date(today.year + (month < today.month), month, 1)
+    else:
         return None
-    part, which = match.groups()
-    if which == "the" and part is None:
-        return None
-    start = _month_start(today, 1 if which == "next" else 0)
-    end = _month_start(today, 2 if which == "next" else 1) - dt.timedelta(days=1)
+    end = _month_start(start, 1) - dt.timedelta(days=1)
     if part in ("early", "beginning of", "start of"):
         end = start + dt.timedelta(days=6)
     elif part in ("mid", "middle of"):
@@ -438,6 +455,12 @@ def _vague_months(text: str, now: dt.datetime, date_order: str) -> Optional[Days
     elif part in ("late", "end of"):
         start = end - dt.timedelta(days=6)
     return _span(today, start, end)
+
+
+def _month_number(name: str) -> int:
+    return next(
+        n for n, abbr in enumerate(calendar.month_abbr) if n and name.startswith(abbr.lower())
+    )
 
 
 def _soon(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
@@ -500,6 +523,8 @@ def _day(text: str, now: dt.datetime, date_order: str) -> Days:
     for reader in (_weekdays,) if said else _READERS:
         found = reader(text, now, date_order)
         if found is not None:
+            if found[1] and re.search(r"\bweekdays?\b", text):  # "any weekday next week"
+                return _choice([day for day in found[1] if day.weekday() < 5])
             return found
     return None, ()
 
