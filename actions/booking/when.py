@@ -302,19 +302,35 @@ def _near_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     return None
 
 
-def _past_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
-    """Yesterday, last night, "last monday", "two days ago" (dateparser reads the last)."""
+# "since yesterday", "since last monday": when a complaint began, not a day to book.
+_NOT_SINCE = r"(?<!since )(?<!since the )(?<!started )(?<!began )"
+
+
+def _last_weekday(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """A weekday before today: "last monday", "this past friday", "sunday just gone"."""
     today = now.date()
-    if re.search(r"\b(?:the\s+)?day before yesterday\b", text):
+    last = re.search(
+        rf"{_NOT_SINCE}\b(?:last|this past|past)\s+{_WEEKDAY}\b|\b{_WEEKDAY}\s+just gone\b", text
+    )
+    if last is None:
+        return None
+    index = _weekday_index(last.group(1) or last.group(2))
+    return _one(today - dt.timedelta(days=(today.weekday() - index - 1) % 7 + 1))
+
+
+def _past_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Yesterday, last night, "two days ago" (dateparser reads the last).
+
+    Tried after every reader of a coming day: in "I came in yesterday, can I
+    book friday?" the day to book is Friday.
+    """
+    today = now.date()
+    if re.search(rf"{_NOT_SINCE}\b(?:the\s+)?day before yesterday\b", text):
         return _one(today - dt.timedelta(days=2))
-    if re.search(r"\b(yesterday|yday|last night)\b", text):
+    if re.search(rf"{_NOT_SINCE}\b(yesterday|yday|last night)\b", text):
         return _one(today - dt.timedelta(days=1))
-    last = re.search(rf"\b(?:last|this past|past)\s+{_WEEKDAY}\b|\b{_WEEKDAY}\s+just gone\b", text)
-    if last is not None:
-        index = _weekday_index(last.group(1) or last.group(2))
-        return _one(today - dt.timedelta(days=(today.weekday() - index - 1) % 7 + 1))
     ago = re.search(rf"\b{_COUNT}\s+(day|week|fortnight|month)s?\s+ago\b", text)
-    if ago is not None:
+    if ago is not None and not re.search(r"\b(since|started|began)\s+$", text[: ago.start()]):
         count, unit = _count(ago.group(1)), ago.group(2)
         if unit == "fortnight":
             count, unit = count * 2, "week"
@@ -345,7 +361,8 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
         suffix = after.group(1) if after else None
         days = [_weekday_day(now.date(), index, prefix, suffix) for index in indexes]
         return _choice([day for day in days if day >= now.date()])
-    single = re.search(rf"\b{modifier}{_WEEKDAY}\b{later}", text)
+    # Not "last monday" (a past day, read by _last_weekday unless it is "since last monday").
+    single = re.search(rf"(?<!last )(?<!past )\b{modifier}{_WEEKDAY}\b{later}", text)
     if single is None:
         return None
     prefix, stem, suffix = single.groups()
@@ -502,13 +519,14 @@ def _numeric(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
 _READERS: Tuple[Reader, ...] = (
     _weeks_from,
     _near_days,
-    _past_days,
+    _last_weekday,
     _weekdays,
     _vague_weeks,
     _in_days,
     _vague_months,
     _soon,
     _numeric,
+    _past_days,
 )
 
 
