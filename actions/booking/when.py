@@ -42,7 +42,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import dateparser
 
-from clinic_core.time_of_day import PARTS_OF_DAY, find_part_of_day
+from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
 
 __all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "parse_when"]
 
@@ -59,7 +59,8 @@ _PM_PARTS = ("afternoon", "evening")
 
 _HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
-_PART = r"(morning|afternoon|evening|night|tonight|lunch\s*time|lunchtime)"
+# One-word names of parts of the day, for a bare hour said after one ("evening 4").
+_PART = "(" + "|".join(w for part in PARTS for w in part.words if w.isalpha()) + r"|lunch\s*time)"
 _TIME_PATTERNS = [
     # half past 4, quarter past 11, quarter to 10
     re.compile(rf"\b(half|quarter)\s+(past|after|to)\s+{_HOUR}\b(?:\s*{_MERIDIEM})?"),
