@@ -51,7 +51,7 @@ PARTS: Tuple[PartOfDay, ...] = (
     ),
     PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),
               window=(dt.time(11, 30), dt.time(14, 0))),
-    PartOfDay("morning", ("morning", "mornings", "a.m. slot"),
+    PartOfDay("morning", ("morning", "mornings"),
               window=(dt.time(0, 0), dt.time(12, 0))),
     PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch"),
               window=(dt.time(12, 0), dt.time(17, 0))),
