@@ -105,7 +105,7 @@ bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical
 bench-safety: setup  ## Red flags: recall per level and concept, false alarms (README, "Safety")
 	@$(PY) -m bench.safety
 
-bench-dates: deps  ## Share of real booking date/time phrases the parser reads
+bench-dates: deps  ## Share of real date/time phrases the parser reads, and its accuracy on our own day set
 	@$(PY) -m bench.dates
 
 clean:

@@ -17,14 +17,28 @@ from typing import List, NamedTuple, Optional, Tuple
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from actions.booking.when import NUMBER_WORDS, PARTS_OF_DAY, WEEKDAYS, When, parse_when
+from actions.booking.when import (
+    NUMBER_WORDS,
+    PARTS_OF_DAY,
+    RECENT_DATES,
+    RECENT_DAYS_OF_MONTH,
+    WEEKDAYS,
+    When,
+    parse_when,
+)
 from actions.clinic_profile import load_profile
+from clinic_core.time_of_day import PARTS
 
 ZONE = load_profile().zone
 # "in 999 weeks" is the furthest a phrase without a year can reach.
 HORIZON = dt.timedelta(weeks=1000)
 # A numeric date with a year ("1/1/2020") may be in the past: the form says so.
 EXPLICIT_YEAR = re.compile(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}")
+# Words that can make a day a past one: the reader flags it (``past``) for the form.
+PAST_CUES = re.compile(
+    r"yesterday|yday|last|past|gone|ago|this week|\d|"
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+)
 SLOW = 1.0  # seconds: any single parse slower than this is a regex gone quadratic or worse
 
 # Words that say nothing about a date or a time (chosen so that none of them is
@@ -39,12 +53,13 @@ FILLER = [
 # Tokens the patterns look for, to build text that exercises every branch.
 TOKENS = [
     *WEEKDAYS, "mon", "tue", "tues", "wed", "weds", "thu", "thur", "thurs", "fri", "sat",
-    "sun", *NUMBER_WORDS, *PARTS_OF_DAY, "night", "tonight", "lunch time", "noon", "midday",
+    "sun", *NUMBER_WORDS, *(word for part in PARTS for word in part.words), "noon", "midday",
     "mid-day", "at", "around", "about", "for", "in", "the", "of", "this", "next", "coming",
     "after next", "the following week", "next week", "quarter", "half", "past", "after",
     "to", "am", "pm", "a.m.", "p.m.", "o'clock", "o’clock", 'o"clock', "st", "nd", "rd",
     "th", "day", "days", "week", "weeks", "a", "tomorrow", "tmrw", "today", "later today",
     "day after tomorrow", "month", "jan", "february", "mar", "sept", "may", "june", "dec",
+    "yesterday", "last", "ago", "fortnight", "or", "/", "weekend", "end of", "early", "asap",
     ":", ".", "/", "-", ",", "0", "00", "1", "7", "12", "13", "23", "24", "29", "30", "31",
     "59", "60", "99", "2020", "2099", "9999", "🙂", "\t", "\n", "\x00", "ß", "İ",
 ]  # fmt: skip
@@ -80,8 +95,19 @@ def assert_sane(result: When, text: str, now: dt.datetime) -> None:
     today = now.date()
     if result.day is not None:
         assert type(result.day) is dt.date
-        if not EXPLICIT_YEAR.search(text.lower()):
+        assert result.past == (result.day < today)
+        if result.past:  # only said with words that can name a past day, and flagged
+            assert PAST_CUES.search(text.lower()), (text, result.day)
+        elif not EXPLICIT_YEAR.search(text.lower()):
             assert today <= result.day <= today + HORIZON, (text, result.day)
+    else:
+        assert not result.past
+    if result.days:  # a vague phrase: several days from today on, the first is the day
+        assert len(result.days) > 1 and result.vague
+        assert list(result.days) == sorted(set(result.days))
+        assert result.day == result.days[0] and result.days[0] >= today
+    else:
+        assert not result.vague
     if result.time is not None:
         assert type(result.time) is dt.time
         assert result.time.tzinfo is None
@@ -197,7 +223,8 @@ def clock_phrases(draw: st.DrawFn) -> Tuple[str, dt.time]:
 @st.composite
 def month_day_phrases(draw: st.DrawFn, now: dt.datetime) -> Tuple[str, dt.date]:
     """Month and day: "March 7th", "7 march", "the 10th of Sept"; the next such day."""
-    day = now.date() + dt.timedelta(days=draw(st.integers(0, 364)))
+    # A day more than 11 months ahead whose date passed within RECENT_DATES days is read as past.
+    day = now.date() + dt.timedelta(days=draw(st.integers(0, 364 - RECENT_DATES - 1)))
     month = draw(st.sampled_from(MONTH_SPELLINGS[day.month]))
     number = draw(st.sampled_from([str(day.day), ordinal(day.day)]))
     form = draw(st.sampled_from(["{m} {d}", "{d} {m}", "{d} of {m}", "{m} the {d}"]))
@@ -209,7 +236,7 @@ def numeric_date_phrases(
     draw: st.DrawFn, now: dt.datetime, date_order: str = "DMY"
 ) -> Tuple[str, dt.date]:
     """Numeric dates: "27/11", "11-27" (MDY), "27/11/2026", "27/11/26"."""
-    day = now.date() + dt.timedelta(days=draw(st.integers(0, 364)))
+    day = now.date() + dt.timedelta(days=draw(st.integers(0, 364 - RECENT_DATES - 1)))
     first, second = (day.day, day.month) if date_order == "DMY" else (day.month, day.day)
     sep = draw(st.sampled_from(["/", "-"]))
     year = draw(st.sampled_from(["", f"{sep}{day.year}", f"{sep}{day.year % 100:02d}"]))
@@ -313,7 +340,11 @@ def test_clock_time_alone(case: Case) -> None:
     check(case)
 
 
-@given(hour=st.integers(1, 12), part=st.sampled_from([None, *PARTS_OF_DAY]), now=nows)
+@given(
+    hour=st.integers(1, 12),
+    part=st.sampled_from([None, "morning", "lunchtime", "afternoon", "evening"]),
+    now=nows,
+)
 def test_bare_hours_are_read_as_clinic_hours(
     hour: int, part: Optional[str], now: dt.datetime
 ) -> None:
@@ -334,9 +365,15 @@ def test_the_nth(n: int, next_month: bool, now: dt.datetime) -> None:
     today = now.date()
     this_month = (today.year, today.month)
     following = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
-    year, month = following if next_month or n < today.day else this_month
+    # This month's if ahead or passed at most RECENT_DAYS_OF_MONTH days ago, else next month's.
+    just_passed = today.day - RECENT_DAYS_OF_MONTH <= n < today.day
+    year, month = following if next_month or (n < today.day and not just_passed) else this_month
+    if not next_month and n > calendar.monthrange(year, month)[1] and (year, month) == this_month:
+        year, month = following  # "the 30th" in February: March's
     expected = dt.date(year, month, n) if n <= calendar.monthrange(year, month)[1] else None
-    assert parse_timed(text, now).day == expected, text
+    result = parse_timed(text, now)
+    assert result.day == expected, text
+    assert result.past == (expected is not None and expected < today), text
 
 
 @given(case=month_and_day())
@@ -410,3 +447,48 @@ def test_only_the_clinic_date_of_now_matters(text: str, now: dt.datetime, minute
     # The reference time's date decides: any other time on the same day reads the same.
     other = now.replace(hour=minutes // 60, minute=minutes % 60, fold=0)
     assert parse_timed(text, other) == parse_timed(text, now), text
+
+
+# --- past days and vague days ----------------------------------------------------
+
+
+@given(
+    now=nows,
+    count=st.integers(1, 99),
+    unit=st.sampled_from(["day", "week", "fortnight"]),
+    filler=fillers,
+)
+def test_ago_is_past(now: dt.datetime, count: int, unit: str, filler: str) -> None:
+    text = f"{filler} {count} {unit}{'s' if count > 1 else ''} ago"
+    days = count * {"day": 1, "week": 7, "fortnight": 14}[unit]
+    assert parse_timed(text, now) == When(now.date() - dt.timedelta(days=days), past=True), text
+
+
+@given(now=nows, weekday=st.integers(0, 6), how=st.sampled_from(["last {}", "{} just gone"]))
+def test_last_weekday_is_the_latest_before_today(now: dt.datetime, weekday: int, how: str) -> None:
+    result = parse_timed(how.format(WEEKDAYS[weekday]), now)
+    assert result.past and result.day is not None
+    assert result.day.weekday() == weekday
+    assert 1 <= (now.date() - result.day).days <= 7
+
+
+@given(now=nows, weekdays=st.lists(st.integers(0, 6), min_size=2, max_size=4, unique=True))
+def test_weekdays_joined_by_or_allow_each(now: dt.datetime, weekdays: List[int]) -> None:
+    names = [WEEKDAYS[w] for w in weekdays]
+    text = ", ".join(names[:-1]) + " or " + names[-1]
+    result = parse_timed(text, now)
+    expected = sorted(next_weekday(now.date(), w, allow_today=False) for w in weekdays)
+    assert result == When(expected[0], days=tuple(expected)), text
+
+
+@given(now=nows, which=st.sampled_from(["next week", "the week after next", "end of the month"]))
+def test_vague_periods_allow_days_from_today_on(now: dt.datetime, which: str) -> None:
+    result = parse_timed(which, now)
+    today = now.date()
+    if which == "end of the month":
+        last = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        assert result.days[-1] == last if result.vague else result.day == last
+        return
+    weeks = 1 if which == "next week" else 2
+    monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks)
+    assert result.days == tuple(monday + dt.timedelta(days=n) for n in range(7))

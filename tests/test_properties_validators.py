@@ -44,6 +44,7 @@ from actions.booking.store import (
 from actions.clinic_profile import load_profile
 from actions.clock import REFERENCE_NOW_ENV
 from actions.knowledge import load_conditions
+from clinic_core.time_of_day import PARTS_OF_DAY
 from tests.conftest import make_tracker, new_appointment
 
 PROFILE = load_profile()
@@ -472,7 +473,7 @@ def test_validate_appointment_date(now: dt.datetime, offset: int, text: str) -> 
         )
     if bookable_hours(day, now):
         assert result["appointment_date"] == day.isoformat() and messages == []
-        assert result["part_of_day"] in (None, "morning", "lunchtime", "afternoon", "evening")
+        assert result["part_of_day"] in (None, *PARTS_OF_DAY)
     else:
         assert result == {"appointment_date": None}
         assert len(messages) == 1 and said(messages)[0].startswith("utter_date_")

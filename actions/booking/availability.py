@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 from actions.booking.store import AppointmentStore
 from actions.clinic_profile import ClinicProfile
-
-PARTS_OF_DAY = {
-    "morning": (dt.time(0, 0), dt.time(12, 0)),
-    "lunchtime": (dt.time(11, 30), dt.time(14, 0)),
-    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
-    "evening": (dt.time(17, 0), dt.time(23, 59)),
-}
+from clinic_core.time_of_day import window_on
 
 
 def appointment_minutes(profile: ClinicProfile, patient_type: Optional[str]) -> int:
@@ -84,7 +78,7 @@ def free_starts(
 ) -> List[dt.datetime]:
     """Free, bookable starts on ``day`` (respecting minimum notice and part of day)."""
     earliest = now + dt.timedelta(hours=profile.booking.min_notice_hours)
-    window = PARTS_OF_DAY.get(part_of_day or "")
+    window = window_on(part_of_day, profile.hours_on(day))
     return [
         start
         for start in candidate_starts(profile, day, minutes)
@@ -116,3 +110,42 @@ def nearest(starts: List[dt.datetime], wanted: dt.datetime, count: int = 4) -> L
     """The ``count`` starts closest to ``wanted``, in time order."""
     closest = sorted(starts, key=lambda s: abs((s - wanted).total_seconds()))[:count]
     return sorted(closest)
+
+
+def free_on_days(
+    profile: ClinicProfile,
+    days: Sequence[dt.date],
+    minutes: int,
+    store: AppointmentStore,
+    now: dt.datetime,
+    part_of_day: Optional[str] = None,
+    except_conversation: Optional[str] = None,
+    count: int = 6,
+) -> List[dt.datetime]:
+    """Free starts for a vague day ("next week", "Monday or Tuesday"), in time order.
+
+    Up to ``count`` starts shared among the bookable days that have free
+    times (the earliest days first), spread over each day. Within
+    ``part_of_day`` when it has free times on those days, otherwise at any time.
+    """
+    by_day = []
+    for day in days:
+        if day_problem(profile, day, now) is None:
+            taken = taken_on(profile, day, store, except_conversation)
+            by_day.append(free_starts(profile, day, minutes, taken, now, part_of_day))
+    by_day = [starts for starts in by_day if starts][:count]
+    if part_of_day and not by_day:
+        return free_on_days(profile, days, minutes, store, now, None, except_conversation, count)
+    chosen: List[dt.datetime] = []
+    for index, starts in enumerate(by_day):
+        share = -(-(count - len(chosen)) // (len(by_day) - index))  # ceiling division
+        chosen += evenly(starts, share)
+    return chosen
+
+
+def evenly(items: List[dt.datetime], count: int) -> List[dt.datetime]:
+    """Up to ``count`` items spread evenly over the list, first and last included."""
+    if len(items) <= count or count < 2:
+        return items[:count]
+    step = (len(items) - 1) / (count - 1)
+    return [items[round(i * step)] for i in range(count)]

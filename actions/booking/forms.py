@@ -9,6 +9,7 @@ as an action.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
@@ -22,6 +23,7 @@ from rasa_sdk.types import DomainDict
 from actions.booking.availability import (
     appointment_minutes,
     day_problem,
+    free_on_days,
     free_starts,
     taken_on,
     time_problem,
@@ -29,12 +31,13 @@ from actions.booking.availability import (
 from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
 from actions.booking.store import StoreUnavailableError, get_store
-from actions.booking.when import parse_when
+from actions.booking.when import When, parse_when
 from actions.clinic_profile import ClinicProfile, load_profile
 from actions.clock import clinic_now
 from actions.knowledge import load_conditions
 from actions.tracker_state import latest_intent
 
+LOGGER = logging.getLogger(__name__)
 REQUESTED = "requested_slot"
 # Messages that are questions or other requests, never slot values: the form
 # rejects them and the rules answer them, then the form asks again.
@@ -143,15 +146,51 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {"appointment_date": None}
         profile, now = self.profile(), self.now()
         day = dt.date.fromisoformat(str(value))
-        problem = day_problem(profile, day, now)
+        when = parse_when(user_text(tracker), now, profile.date_order)
+        if when.vague and when.day == day:
+            # "next week", "Monday or Tuesday": the free times on those days, as buttons.
+            return self.offer_days(dispatcher, tracker, when)
+        problem = day_problem(profile, day, now)  # a past day ("yesterday") is refused here
         if problem is not None:
             response, detail = problem
             dispatcher.utter_message(response=response, day=format_day(day), detail=detail)
             return {"appointment_date": None}
         # "tomorrow afternoon": remembered so that the times offered are afternoon ones
         # (set here because rasa-sdk keeps only validated slots of the form).
-        part = parse_when(user_text(tracker), now, self.profile().date_order).part_of_day
-        return {"appointment_date": day.isoformat(), "part_of_day": part}
+        return {"appointment_date": day.isoformat(), "part_of_day": when.part_of_day}
+
+    def offer_days(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
+    ) -> Dict[str, Any]:
+        """Answer a vague day with free times on the days it allows; the patient taps one."""
+        profile = self.profile()
+        minutes = appointment_minutes(profile, self.patient_type(tracker))
+        try:
+            starts = free_on_days(
+                profile, when.days, minutes, get_store(), self.now(), when.part_of_day,
+                tracker.sender_id,
+            )  # fmt: skip
+        except Exception:
+            LOGGER.exception("ALARM free times for a vague day could not be read from the store")
+            dispatcher.utter_message(
+                response="utter_booking_store_unavailable", **profile.contact_values()
+            )
+            return {"appointment_date": None}
+        first, last = format_day(when.days[0]), format_day(when.days[-1])
+        if not starts:
+            dispatcher.utter_message(response="utter_no_free_times_on_days", first=first, last=last)
+            return {"appointment_date": None}
+        buttons = [
+            {
+                "title": f"{s:%a} {s.day} {s:%b} {s:%H:%M}",
+                "payload": f"{format_day(s)} at {s:%H:%M}",
+            }
+            for s in starts
+        ]
+        dispatcher.utter_message(
+            response="utter_free_times_on_days", first=first, last=last, buttons=buttons
+        )
+        return {"appointment_date": None}
 
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

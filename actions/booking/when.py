@@ -1,41 +1,66 @@
 """Dates and times in the patient's words.
 
 "next Tuesday at 10", "tomorrow afternoon", "the 10th at half past 4",
-"March 7th", "quarter to 10 in the morning", "any time friday".
+"March 7th", "quarter to 10 in the morning", "any time friday",
+"a fortnight on Tuesday", "first thing tomorrow", "yesterday".
 
 Times are read by our own patterns (dateparser does not understand "quarter
 to 10" or "evening 4"); the date part is read by patterns for weekdays,
 ordinals and relative days, and by dateparser for month names and numeric
-dates. Everything is relative to an explicit reference time in the clinic's
-timezone, so results are deterministic. A phrase with only a day, or only a
-time, or only "afternoon", returns just that part: the caller asks for the
-rest instead of guessing.
+dates and for "two days ago" or "in 3 months". Everything is relative to an
+explicit reference time in the clinic's timezone, so results are
+deterministic. A phrase with only a day, or only a time, or only "afternoon",
+returns just that part: the caller asks for the rest instead of guessing.
+
+A day before today is returned with ``past`` set ("yesterday", "last Monday",
+"two days ago", "the 9th" said on the 11th), so that the form can say the day
+has passed. Which past is meant, when the words allow a past or a future day:
+
+- "the 9th" is this month's 9th if that was at most ``RECENT_DAYS_OF_MONTH``
+  (7) days ago, otherwise next month's. Within a week, the patient most
+  likely means that very date (and does not know it has gone); the reply
+  names it ("Monday 9 March has already passed") so they can say "the 9th of
+  April". Further back, next month's is the day they can mean.
+- "March 3rd" or "3/3" without a year is this year's if it was at most
+  ``RECENT_DATES`` (31) days ago, otherwise next year's: nobody books
+  acupuncture eleven months ahead.
+
+A vague phrase ("next week", "Monday or Tuesday", "end of the month",
+"as soon as possible") gives the days it allows, from today on, in ``days``
+(with ``day`` the first of them); the form answers it with free times on
+those days. The words for the parts of the day ("after work", "lunchtime",
+"first thing") are those of :mod:`clinic_core.time_of_day`.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import dateparser
+
+from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
+
+__all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "parse_when"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
-PARTS_OF_DAY = {
-    "morning": (dt.time(6, 0), dt.time(12, 0)),
-    "lunchtime": (dt.time(11, 30), dt.time(14, 0)),
-    "afternoon": (dt.time(12, 0), dt.time(17, 0)),
-    "evening": (dt.time(17, 0), dt.time(22, 0)),
-}
+RECENT_DAYS_OF_MONTH = 7  # "the 9th" said on the 11th: this month's, passed
+RECENT_DATES = 31  # "March 3rd" said on 11 March: this year's, passed
+SOON_DAYS = 7  # "as soon as possible", "any day": the next week of days
+# Parts of the day whose bare hours are in the afternoon or evening ("evening 4" is 16:00).
+_PM_PARTS = ("afternoon", "evening")
 
 _HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
-_PART = r"(morning|afternoon|evening|night|tonight|lunch\s*time|lunchtime)"
+# One-word names of parts of the day, for a bare hour said after one ("evening 4").
+_PART = "(" + "|".join(w for part in PARTS for w in part.words if w.isalpha()) + r"|lunch\s*time)"
 _TIME_PATTERNS = [
     # half past 4, quarter past 11, quarter to 10
     re.compile(rf"\b(half|quarter)\s+(past|after|to)\s+{_HOUR}\b(?:\s*{_MERIDIEM})?"),
@@ -58,6 +83,10 @@ _MONTHS = (
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 _DATE_BEFORE_NUMBER = re.compile(rf"(?:[/.-]|\b{_MONTHS}\s+(?:the\s+)?)$")
 _DATE_AFTER_NUMBER = re.compile(rf"[/.-]\d|\s+(?:of\s+)?{_MONTHS}\b")
+_WEEKDAY = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
+_COUNT = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|couple of)"
+
+Days = Tuple[Optional[dt.date], Tuple[dt.date, ...]]
 
 
 @dataclass(frozen=True)
@@ -67,11 +96,18 @@ class When:
     day: Optional[dt.date] = None
     time: Optional[dt.time] = None
     part_of_day: Optional[str] = None
+    past: bool = False  # the day is before today
+    days: Tuple[dt.date, ...] = ()  # a vague phrase: the days it allows (``day`` is the first)
 
     @property
     def empty(self) -> bool:
         """Nothing about a date or time was found."""
         return self.day is None and self.time is None and self.part_of_day is None
+
+    @property
+    def vague(self) -> bool:
+        """The phrase allows several days ("next week", "Monday or Tuesday")."""
+        return len(self.days) > 1
 
 
 def parse_when(text: str, now: dt.datetime, date_order: str = "DMY") -> When:
@@ -84,23 +120,20 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY") -> When:
 
     """
     lowered = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
-    part = _part_of_day(lowered)
+    found = find_part_of_day(lowered)
+    part = found[0] if found else None
     time, time_span = _time(lowered, part)
     rest = lowered if time_span is None else lowered[: time_span[0]] + " " + lowered[time_span[1] :]
-    day = _day(rest, now, date_order)
-    if part == "tonight" and day is None:
+    day, days = _day(rest, now, date_order)
+    if day is None and re.search(r"\btonight\b", lowered):
         day = now.date()
-    if part in ("tonight", "night"):
-        part = "evening"
-    return When(day=day, time=time, part_of_day=part if time is None else None)
-
-
-def _part_of_day(text: str) -> Optional[str]:
-    match = re.search(rf"\b{_PART}\b", text)
-    if not match:
-        return None
-    word = match.group(1).replace(" ", "")
-    return word
+    return When(
+        day=day,
+        time=time,
+        part_of_day=part if time is None else None,
+        past=day is not None and day < now.date(),
+        days=days,
+    )
 
 
 def _hour_value(token: str) -> int:
@@ -115,9 +148,9 @@ def _to_24h(hour: int, meridiem: Optional[str], part: Optional[str]) -> Optional
     if meridiem:
         is_pm = meridiem.startswith("p")
         return (hour % 12) + (12 if is_pm else 0)
-    if part in ("afternoon", "evening", "night", "tonight"):
+    if part in _PM_PARTS:
         return hour if hour == 12 else hour + 12
-    if part == "morning":
+    if part in ("morning", "first_thing"):
         return hour % 12 if hour == 12 else hour
     # No am/pm: nobody books acupuncture at 4 in the morning, so 1-7 is pm.
     return hour + 12 if 1 <= hour <= 7 else hour
@@ -178,72 +211,378 @@ def _next_weekday(today: dt.date, weekday: int, skip_today: bool = False) -> dt.
     return today + dt.timedelta(days=days)
 
 
-def _day(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
+def _weekday_index(stem: str) -> int:
+    return next(i for i, name in enumerate(WEEKDAYS) if name.startswith(stem[:3]))
+
+
+def _monday(today: dt.date, weeks: int = 0) -> dt.date:
+    """Monday of this calendar week, or ``weeks`` later."""
+    return today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks)
+
+
+def _count(word: str) -> int:
+    word = word.strip()
+    if word in ("a", "an", "one"):
+        return 1
+    if word in ("a couple of", "couple of"):
+        return 2
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else int(word)
+
+
+def _month_start(today: dt.date, months: int) -> dt.date:
+    index = today.year * 12 + today.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _span(today: dt.date, first: dt.date, last: dt.date) -> Days:
+    """The days from ``first`` to ``last`` that are not before today (vague if several)."""
+    days = tuple(
+        first + dt.timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if first + dt.timedelta(days=n) >= today
+    )
+    return _choice(days)
+
+
+def _choice(days: Sequence[dt.date]) -> Days:
+    unique = tuple(sorted(set(days)))
+    if not unique:
+        return None, ()
+    return unique[0], unique if len(unique) > 1 else ()
+
+
+def _one(day: Optional[dt.date]) -> Optional[Days]:
+    return None if day is None else (day, ())
+
+
+# Each reader looks for one kind of phrase in the (lower-case, padded) text and
+# returns the day it says, or None when the phrase is not there. They are tried
+# in order: longer phrases that contain shorter ones come first ("a week
+# tomorrow" before "tomorrow", "tuesday next week" before "next week").
+Reader = Callable[[str, dt.datetime, str], Optional[Days]]
+
+
+def _weeks_from(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Weeks from a day: "a week today", "a week on tuesday", "tuesday week"."""
     today = now.date()
-    if re.search(r"\bday after tomorrow\b", text):
-        return today + dt.timedelta(days=2)
-    if re.search(r"\b(tomorrow|tmrw|tomorow|tmr)\b", text):
-        return today + dt.timedelta(days=1)
-    if re.search(r"\b(today|later today|this afternoon|this evening|this morning)\b", text):
-        return today
-    weekday = re.search(
-        r"\b(?:(next|this|coming)\s+)?(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)"
-        r"(?:day|sday|nesday|rsday|urday)?\b(\s+(?:next|the following)\s+week|\s+after next)?",
+    match = re.search(
+        rf"\b(?:(?:{_COUNT}\s+(week|fortnight)|(fortnight))s?\s+"
+        rf"(?:(?:from|on)\s+)?(today|now|tomorrow|{_WEEKDAY})"
+        rf"|{_WEEKDAY}\s+week)\b",
         text,
     )
-    explicit = _explicit_date(text, now, date_order)
-    if weekday and explicit is None:
-        prefix, stem, later = weekday.groups()
-        index = next(i for i, name in enumerate(WEEKDAYS) if name.startswith(stem[:3]))
-        if later and "after next" in later:
-            monday = today - dt.timedelta(days=today.weekday())
-            return monday + dt.timedelta(days=14 + index)
-        if later:  # "tuesday next week": that weekday in the following calendar week
-            monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7)
-            return monday + dt.timedelta(days=index)
-        # A bare weekday that is today means next week's: "today" would be said.
-        return _next_weekday(today, index, skip_today=prefix != "this")
-    # At most three digits: "in 99999999999 days" is beyond any calendar.
-    in_days = re.search(r"\bin (\d{1,3}|a|one|two|three|four) (day|week)s?\b", text)
-    if in_days:
-        amount = in_days.group(1)
-        count = NUMBER_WORDS.get(amount) or (1 if amount == "a" else int(amount))
-        unit = 7 if in_days.group(2) == "week" else 1
-        return today + dt.timedelta(days=count * unit)
-    if explicit is not None:
-        return explicit
-    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
-    if numeric:
-        return _dateparser_future(numeric.group(0), now, date_order)
+    if match is None:
+        return None
+    count, unit, fortnight, base, base_stem, alone_stem = match.groups()
+    if fortnight is not None:  # "fortnight on monday": one, without a count
+        count, unit = "one", fortnight
+    if alone_stem is not None:  # "tuesday week": a week after the coming Tuesday
+        return _one(_next_weekday(today, _weekday_index(alone_stem), skip_today=True) + _WEEK)
+    weeks = _count(count) * (2 if unit == "fortnight" else 1)
+    if base in ("today", "now"):
+        start = today
+    elif base == "tomorrow":
+        start = today + dt.timedelta(days=1)
+    else:
+        start = _next_weekday(today, _weekday_index(base_stem), skip_today=True)
+    return _one(start + weeks * _WEEK)
+
+
+_WEEK = dt.timedelta(weeks=1)
+
+
+def _near_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Today, tomorrow, the day after tomorrow."""
+    today = now.date()
+    if re.search(r"\bday after tomorrow\b", text):
+        return _one(today + dt.timedelta(days=2))
+    if re.search(r"\b(tomorrow|tmrw|tomorow|tmr)\b", text):
+        return _one(today + dt.timedelta(days=1))
+    if re.search(r"\b(today|later today|this afternoon|this evening|this morning)\b", text):
+        return _one(today)
     return None
 
 
-def _explicit_date(text: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
+# "since yesterday", "since last monday": when a complaint began, not a day to book.
+_NOT_SINCE = r"(?<!since )(?<!since the )(?<!started )(?<!began )"
+
+
+def _last_weekday(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """A weekday before today: "last monday", "this past friday", "sunday just gone"."""
+    today = now.date()
+    last = re.search(
+        rf"{_NOT_SINCE}\b(?:last|this past|past)\s+{_WEEKDAY}\b|\b{_WEEKDAY}\s+just gone\b", text
+    )
+    if last is None:
+        return None
+    index = _weekday_index(last.group(1) or last.group(2))
+    return _one(today - dt.timedelta(days=(today.weekday() - index - 1) % 7 + 1))
+
+
+def _past_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Yesterday, last night, "two days ago" (dateparser reads the last).
+
+    Tried after every reader of a coming day: in "I came in yesterday, can I
+    book friday?" the day to book is Friday.
+    """
+    today = now.date()
+    if re.search(rf"{_NOT_SINCE}\b(?:the\s+)?day before yesterday\b", text):
+        return _one(today - dt.timedelta(days=2))
+    if re.search(rf"{_NOT_SINCE}\b(yesterday|yday|last night)\b", text):
+        return _one(today - dt.timedelta(days=1))
+    ago = re.search(rf"\b{_COUNT}\s+(day|week|fortnight|month)s?\s+ago\b", text)
+    if ago is not None and not re.search(r"\b(since|started|began)\s+$", text[: ago.start()]):
+        count, unit = _count(ago.group(1)), ago.group(2)
+        if unit == "fortnight":
+            count, unit = count * 2, "week"
+        return _one(_relative(f"{count} {unit}s ago", today))
+    return None
+
+
+def _relative(phrase: str, today: dt.date) -> Optional[dt.date]:
+    """A count of units from today ("2 weeks ago", "in 3 months"), read by dateparser."""
+    settings = {"RELATIVE_BASE": dt.datetime.combine(today, dt.time())}
+    try:
+        parsed = dateparser.parse(phrase, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    except (OverflowError, ValueError):
+        return None
+    return None if parsed is None else parsed.date()
+
+
+def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Weekdays: "friday", "next tue", "tuesday next week", "monday or tuesday"."""
+    modifier = r"(?:(next|this|coming)\s+)?"
+    later = r"(\s+(?:next|the following|this|last)\s+week|\s+after next)?"
+    listed = _weekday_list(text)
+    if listed is not None:  # "monday or tuesday": either, with the words around both
+        start, end, indexes = listed
+        before = re.search(r"\b(next|this|coming)\s+$", text[:start])
+        after = re.match(later, text[end:])
+        prefix = before.group(1) if before else None
+        suffix = after.group(1) if after else None
+        days = [_weekday_day(now.date(), index, prefix, suffix) for index in indexes]
+        return _choice([day for day in days if day >= now.date()])
+    # Not "last monday" (a past day, read by _last_weekday unless it is "since last monday").
+    single = re.search(rf"(?<!last )(?<!past )\b{modifier}{_WEEKDAY}\b{later}", text)
+    if single is None:
+        return None
+    prefix, stem, suffix = single.groups()
+    return _one(_weekday_day(now.date(), _weekday_index(stem), prefix, suffix))
+
+
+def _weekday_list(text: str) -> Optional[Tuple[int, int, List[int]]]:
+    """Weekdays joined by "or" or "/" ("mon, wed or fri"): where, and which.
+
+    Read token by token (a single regex for the list backtracks quadratically
+    on "mon, mon, mon, ...").
+    """
+    found = list(re.finditer(rf"\b{_WEEKDAY}\b", text))
+    group: List[re.Match] = []
+    alternative = False
+    for match in found:
+        if group:
+            gap = text[group[-1].end() : match.start()]
+            joined = re.fullmatch(r"\s*(,|/|or|either|,\s*or|/\s*or)\s*", gap)
+            if joined is not None:
+                alternative = alternative or "or" in gap or "/" in gap
+                group.append(match)
+                continue
+            if len(group) > 1 and alternative:
+                break
+            group, alternative = [], False
+        group = [match]
+    if len(group) < 2 or not alternative:
+        return None
+    indexes = [_weekday_index(match.group(1)) for match in group]
+    return group[0].start(), group[-1].end(), indexes
+
+
+def _weekday_day(
+    today: dt.date, index: int, prefix: Optional[str], later: Optional[str]
+) -> dt.date:
+    if later and "after next" in later:
+        return _monday(today, 2) + dt.timedelta(days=index)
+    if later and "last" in later:  # "tuesday last week": passed
+        return _monday(today, -1) + dt.timedelta(days=index)
+    if later and "this" in later:  # "monday this week": may have passed
+        return _monday(today) + dt.timedelta(days=index)
+    if later:  # "tuesday next week": that weekday in the following calendar week
+        return _monday(today, 1) + dt.timedelta(days=index)
+    # A bare weekday that is today means next week's: "today" would be said.
+    return _next_weekday(today, index, skip_today=prefix != "this")
+
+
+_PARTS_OF_PERIOD = r"(early|beginning of|start of|mid|middle of|late|end of)"
+
+
+def _vague_weeks(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Weeks: "the week after next", "early next week", "this week", "the weekend"."""
+    today = now.date()
+    if re.search(r"\bweek after next\b", text):
+        return _span(today, _monday(today, 2), _monday(today, 2) + dt.timedelta(days=6))
+    if re.search(r"\blast week\b", text):  # a past week: its Monday, refused as past
+        return _one(_monday(today, -1))
+    if re.search(r"\blater (?:this|in the) week\b", text):
+        return _span(today, today + dt.timedelta(days=1), _monday(today) + dt.timedelta(days=5))
+    parts = {"early": (0, 1), "beginning of": (0, 1), "start of": (0, 1), "mid": (1, 3),
+             "middle of": (1, 3), "late": (3, 5), "end of": (3, 5)}  # fmt: skip
+    weeks = re.search(
+        rf"\b(?:{_PARTS_OF_PERIOD}\s*-?\s*)?(?:the\s+)?(not this|next|following|this|the)\s+week\b",
+        text,
+    )
+    if weeks is not None:
+        part, which = weeks.groups()
+        if which == "the" and part is None:
+            return None  # "the week": which one?
+        later = which in ("next", "following", "not this")  # "not this week but next"
+        monday = _monday(today, 1 if later else 0)
+        first, last = parts.get(part or "", (0, 6))
+        return _span(today, monday + dt.timedelta(days=first), monday + dt.timedelta(days=last))
+    weekend = re.search(r"\b(next|this|the)\s+weekend\b", text)
+    if weekend is not None:
+        saturday = _monday(today, 1 if weekend.group(1) == "next" else 0) + dt.timedelta(days=5)
+        if saturday + dt.timedelta(days=1) < today:
+            saturday += _WEEK
+        return _span(today, saturday, saturday + dt.timedelta(days=1))
+    return None
+
+
+def _vague_months(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Months: "end of the month", "start of next month", "early july", "sometime in may"."""
+    today = now.date()
+    match = re.search(
+        rf"\b(?:{_PARTS_OF_PERIOD}\s*-?\s*)?(?:the\s+)?(next|this|the)\s+month\b", text
+    )
+    named = re.search(rf"\b(?:{_PARTS_OF_PERIOD}|in)\s+(?:the\s+month\s+of\s+)?{_MONTHS}\b", text)
+    if match is not None:
+        part, which = match.groups()
+        if which == "the" and part is None:
+            return None
+        start = _month_start(today, 1 if which == "next" else 0)
+    elif named is not None:  # "end of june": this year's, or next year's once it is over
+        part = named.group(1)
+        month = _month_number(named.group(2))
+        start = dt.date(today.year + (month < today.month), month, 1)
+    else:
+        return None
+    end = _month_start(start, 1) - dt.timedelta(days=1)
+    if part in ("early", "beginning of", "start of"):
+        end = start + dt.timedelta(days=6)
+    elif part in ("mid", "middle of"):
+        start, end = start + dt.timedelta(days=10), start + dt.timedelta(days=19)
+    elif part in ("late", "end of"):
+        start = end - dt.timedelta(days=6)
+    return _span(today, start, end)
+
+
+def _month_number(name: str) -> int:
+    return next(
+        n for n, abbr in enumerate(calendar.month_abbr) if n and name.startswith(abbr.lower())
+    )
+
+
+def _soon(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Soon: "as soon as possible", "any day", "in a few days": the next days from today."""
+    today = now.date()
+    if re.search(r"\bin a few days\b", text):
+        return _span(today, today + dt.timedelta(days=2), today + dt.timedelta(days=4))
+    if re.search(
+        r"\b(as soon as (?:possible|you can)|asap|soonest|earliest (?:day|date|available)|"
+        r"next available|any ?day|whenever|any time soon)\b",
+        text,
+    ):
+        return _span(today, today, today + dt.timedelta(days=SOON_DAYS - 1))
+    return None
+
+
+def _in_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Days ahead: "in 3 days", "in two weeks", "in a fortnight", "in a month"."""
+    today = now.date()
+    # At most three digits: "in 99999999999 days" is beyond any calendar.
+    match = re.search(rf"\bin {_COUNT}\s+(day|week|fortnight)s?\b", text)
+    if match is not None:
+        count = _count(match.group(1))
+        unit = {"day": 1, "week": 7, "fortnight": 14}[match.group(2)]
+        return _one(today + dt.timedelta(days=count * unit))
+    months = re.search(rf"\bin {_COUNT}\s+months?\b", text)
+    if months is not None and _count(months.group(1)) <= 99:
+        return _one(_relative(f"in {_count(months.group(1))} months", today))
+    return None
+
+
+def _numeric(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
+    if numeric is None:
+        return None
+    return _one(_dateparser_future(numeric.group(0), now, date_order))
+
+
+_READERS: Tuple[Reader, ...] = (
+    _weeks_from,
+    _near_days,
+    _last_weekday,
+    _weekdays,
+    _vague_weeks,
+    _in_days,
+    _vague_months,
+    _soon,
+    _numeric,
+    _past_days,
+)
+
+
+def _day(text: str, now: dt.datetime, date_order: str) -> Days:
+    """The day said (None if none), and the days allowed when the phrase is vague."""
+    said, explicit = _explicit_date(text, now, date_order)
+    if explicit is not None:
+        # A date wins over a weekday said with it ("thursday 3 december").
+        return explicit, ()
+    # A date that does not exist ("the 30th of next month" in January) is no day,
+    # unless a weekday was said with it ("monday the 31st" in a short month).
+    for reader in (_weekdays,) if said else _READERS:
+        found = reader(text, now, date_order)
+        if found is not None:
+            if found[1] and re.search(r"\bweekdays?\b", text):  # "any weekday next week"
+                return _choice([day for day in found[1] if day.weekday() < 5])
+            return found
+    return None, ()
+
+
+def _explicit_date(text: str, now: dt.datetime, date_order: str) -> Tuple[bool, Optional[dt.date]]:
     """A date with its month named ("3 december", "dec 3rd") or an ordinal ("the 3rd").
 
     It wins over a weekday said with it: in "thursday 3 december" the weekday
     only repeats the date (and if it does not match, the reply names the
-    date's real weekday, so the patient sees the difference).
+    date's real weekday, so the patient sees the difference). Returns whether
+    such a date was said, and the day (None when it does not exist).
     """
     month_date = re.search(
         rf"\b{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\b|\b{_MONTHS}\s+(?:the\s+)?{_ORDINAL}\b", text
     )
     if month_date:
-        return _dateparser_future(month_date.group(0), now, date_order)
+        return True, _dateparser_future(month_date.group(0), now, date_order)
     ordinal = re.search(
         r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?:\s+of\s+(this|next)\s+month)?", text
     )
     if ordinal:
         day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
-        return _day_of_month(now.date(), day_of_month, which)
-    return None
+        return True, _day_of_month(now.date(), day_of_month, which)
+    return False, None
 
 
 def _day_of_month(today: dt.date, day: int, which: Optional[str]) -> Optional[dt.date]:
-    """Resolve "the 10th": this month if still ahead, else next month."""
+    """Resolve "the 10th": this month if ahead or just passed, else next month."""
     year, month = today.year, today.month
-    if which == "next" or (which is None and day < today.day):
+    just_passed = today.day - RECENT_DAYS_OF_MONTH <= day < today.day
+    if which == "next" or (which is None and day < today.day and not just_passed):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # "the 30th" in February: March's
+        pass
+    if which is not None or (year, month) != (today.year, today.month):
+        return None
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -251,6 +590,7 @@ def _day_of_month(today: dt.date, day: int, which: Optional[str]) -> Optional[dt
 
 
 def _dateparser_future(phrase: str, now: dt.datetime, date_order: str) -> Optional[dt.date]:
+    """A date read by dateparser: the next such day, or this year's if it just passed."""
     settings = {
         "PREFER_DATES_FROM": "future",
         # Just before today's midnight, so that today's date counts as the future:
@@ -265,9 +605,14 @@ def _dateparser_future(phrase: str, now: dt.datetime, date_order: str) -> Option
     if parsed is None:
         return None
     day = parsed.date()
-    if day < now.date() and not re.search(r"\d{4}", phrase):
+    if re.search(r"\d{4}|\d[/.-]\d{1,2}[/.-]\d", phrase):
+        return day  # a year was said: that day, even if it has passed
+    today = now.date()
+    for candidate in (day.year - 1, day.year, day.year + 1):
         try:
-            day = day.replace(year=day.year + 1)
-        except ValueError:
-            return None
-    return day
+            dated = day.replace(year=candidate)
+        except ValueError:  # 29 February
+            continue
+        if today - dt.timedelta(days=RECENT_DATES) <= dated:
+            return dated
+    return None

@@ -1,0 +1,86 @@
+"""The parts of the day: their hours and the words patients use for them.
+
+One vocabulary for the whole project: the date reader
+(``actions/booking/when.py``) reads these words, and the availability module
+offers free times inside these hours. A part is either a fixed window of the
+clock ("afternoon": 12:00 to 17:00) or the first minutes after the clinic
+opens that day ("first thing": whenever the doors open, 9:00 on a weekday and
+10:00 on a Saturday). No Rasa imports: any process can use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+Window = Tuple[dt.time, dt.time]
+
+
+@dataclass(frozen=True)
+class PartOfDay:
+    """A part of the day: a fixed window, or the first minutes after opening."""
+
+    name: str
+    words: Tuple[str, ...]
+    window: Optional[Window] = None
+    after_opening_minutes: Optional[int] = None
+
+    def window_on(self, opening: Sequence[Tuple[dt.time, dt.time]]) -> Optional[Window]:
+        """The hours of this part on a day with ``opening`` ranges (None: closed that day)."""
+        if self.window is not None:
+            return self.window
+        if not opening or self.after_opening_minutes is None:
+            return None
+        opens = opening[0][0]
+        end = dt.datetime.combine(dt.date(2000, 1, 1), opens) + dt.timedelta(
+            minutes=self.after_opening_minutes
+        )
+        return opens, end.time()
+
+
+# Order matters where words overlap: the first part whose word is in a message wins
+# ("first thing in the morning" is first thing, not any morning).
+PARTS: Tuple[PartOfDay, ...] = (
+    PartOfDay(
+        "first_thing",
+        ("first thing", "as early as possible", "earliest possible", "before work",
+         "early morning", "early in the morning"),
+        after_opening_minutes=60,
+    ),
+    PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),
+              window=(dt.time(11, 30), dt.time(14, 0))),
+    PartOfDay("morning", ("morning", "mornings"),
+              window=(dt.time(0, 0), dt.time(12, 0))),
+    PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch"),
+              window=(dt.time(12, 0), dt.time(17, 0))),
+    PartOfDay("evening", ("evening", "evenings", "after work", "after 5", "after five", "night",
+                          "tonight", "late in the day", "end of the day", "last thing"),
+              window=(dt.time(17, 0), dt.time(23, 59))),
+)  # fmt: skip
+
+PARTS_OF_DAY: Dict[str, PartOfDay] = {part.name: part for part in PARTS}
+# Longest words first, so that "early in the morning" is tried before "morning".
+_WORDS = sorted(
+    ((word, part.name) for part in PARTS for word in part.words), key=lambda w: -len(w[0])
+)
+_WORD_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word, _ in _WORDS) + r")\b"
+)
+_BY_WORD = {word: name for word, name in _WORDS}
+
+
+def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """The part of the day a lower-case ``text`` names, with where its word is, or None."""
+    match = _WORD_PATTERN.search(text)
+    if match is None:
+        return None
+    word = re.sub(r"\s+", " ", match.group(1))
+    return _BY_WORD[word], match.span()
+
+
+def window_on(name: Optional[str], opening: Sequence[Tuple[dt.time, dt.time]]) -> Optional[Window]:
+    """The hours of the part ``name`` on a day with ``opening`` ranges; None for no part."""
+    part = PARTS_OF_DAY.get(name or "")
+    return None if part is None else part.window_on(opening)
