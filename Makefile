@@ -108,7 +108,7 @@ bench-safety: setup  ## Red flags: recall per level and concept, false alarms (R
 bench-dates: deps  ## Share of real booking date/time phrases the parser reads
 	@$(PY) -m bench.dates
 
-bench-dialogue: setup  ## Scripted patients over REST: turns to the goal, questions asked twice, failures (a few minutes)
+bench-dialogue: model  ## Scripted patients over REST: turns to the goal, questions asked twice, failures (a few minutes)
 	@$(PY) -m bench.dialogue
 
 clean:

@@ -100,6 +100,7 @@ GOALS = {
     "reschedule": "utter_rescheduled",
     "emergency": "utter_emergency",
 }
+MANAGE_SLOTS = {"booking_reference", "booking_contact", "manage_confirmed"}
 FALLBACKS = {"utter_fallback_help", "utter_default", "utter_not_an_answer", "utter_out_of_scope"}
 # Replies that belong to the booking and manage forms: an answer to one of
 # their questions should get nothing else.
@@ -464,12 +465,22 @@ class Patient:
         elif slot in ("booking_confirmed", "manage_confirmed"):
             text = self.button(lambda _t, p: p == "/affirm")
             text = text or self.pick(words["confirm_typos" if self.scenario.typos else "confirm"])
-        elif slot == "booking_reference":
-            text = self.rng.choice([facts.reference or "", f"it's {facts.reference}"])
+        elif slot == "booking_reference" and facts.reference:
+            text = self.rng.choice([facts.reference, f"it's {facts.reference}"])
+        if not self.can_answer(slot):
+            return Say(self.pick(words["stop"]))  # not what this patient came for
         if text is None:
             return Say(self.request().text)  # a question this patient cannot answer
         self.answered[slot] = self.answered.get(slot, 0) + 1
         return Say(text, gives={slot}, answer=True)
+
+    def can_answer(self, slot: str) -> bool:
+        """Whether ``slot`` is a question for this patient's goal."""
+        goal = self.scenario.goal
+        if goal in ("check", "cancel", "reschedule"):
+            moving = goal == "reschedule" and slot in ("appointment_date", "appointment_time")
+            return slot in MANAGE_SLOTS or moving
+        return slot in self.slots and slot not in MANAGE_SLOTS
 
     # -- the turn ----------------------------------------------------------
     def first(self) -> Say:
@@ -599,6 +610,9 @@ def converse(url: str, sender: str, address: str, patient: Patient, run: Run) ->
             )
         asks = [s for s in (asked_slot(n, patient.slots) for n in names) if s is not None]
         question = asks[-1] if asks else None
+        if question is not None and not patient.can_answer(question):
+            detail = f"{say.text!r}: asked for {question}, which this patient does not have"
+            run.failures.append(Failure("unexpected_reply", turn, detail))
         if say.asks_again and question != patient.question:
             run.failures.append(
                 Failure(
@@ -634,7 +648,9 @@ def converse(url: str, sender: str, address: str, patient: Patient, run: Run) ->
         say = patient.next()
     run.seconds = round(time.perf_counter() - started, 3)
     if not run.reached:
-        why = "turn limit" if say is not None else f"gave up at the {patient.question} question"
+        asked = f"the {patient.question} question" if patient.question else "no question"
+        why = f"gave up at {asked}" if say is None else "turn limit"
+        why = why if run.turns >= MAX_TURNS or say is None else "stopped"
         run.failures.append(Failure("goal_not_reached", run.turns, why))
 
 
@@ -921,7 +937,8 @@ def summary(runs: Sequence[Run]) -> Dict[str, Dict[str, Any]]:
             "runs": len(mine),
             "reached": sum(run.reached for run in mine),
             "failed_runs": sum(bool(run.failures) for run in mine),
-            "median_turns": statistics.median(run.turns for run in mine),
+            # turns to the goal: of the runs that reached it
+            "median_turns": median([run.turns for run in mine if run.reached]),
             "median_asked_twice": statistics.median(run.asked_twice for run in mine),
             "median_seconds": round(statistics.median(run.seconds for run in mine), 2),
             "failures": kinds,
@@ -937,6 +954,11 @@ def summary(runs: Sequence[Run]) -> Dict[str, Dict[str, Any]]:
     return table
 
 
+def median(values: Sequence[float]) -> Optional[float]:
+    """The median, None for no values."""
+    return statistics.median(values) if values else None
+
+
 def markdown(result: Dict[str, Any]) -> str:
     """The per-scenario table and the first failure of each scenario."""
     lines = [
@@ -946,14 +968,15 @@ def markdown(result: Dict[str, Any]) -> str:
         f"{result['seeds']}; at most {MAX_TURNS} turns; wall time {result['wall_s']} s "
         f"(servers ready after {result['startup_s']} s)",
         "",
-        "| scenario | goal | reached | turns (median) | asked twice (median) "
+        "| scenario | goal | reached | turns to the goal (median) | asked twice (median) "
         "| runs with failures | failures by kind | seconds (median) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, row in result["scenarios"].items():
         kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(row["failures"].items()))
         lines.append(
-            f"| {name} | {row['goal']} | {row['reached']}/{row['runs']} | {row['median_turns']} "
+            f"| {name} | {row['goal']} | {row['reached']}/{row['runs']} "
+            f"| {'–' if row['median_turns'] is None else row['median_turns']} "
             f"| {row['median_asked_twice']} | {row['failed_runs']}/{row['runs']} | {kinds or '–'} "
             f"| {row['median_seconds']} |"
         )
