@@ -568,6 +568,29 @@ def send(url: str, sender: str, text: str, address: str) -> List[Dict[str, Any]]
     return replies
 
 
+def form_ended(
+    url: str, sender: str, address: str, patient: Patient, run: Run, known: Sequence[Template]
+) -> bool:
+    """After the emergency reply, one more message: the form must not ask anything.
+
+    This check turn is in the transcript but not in the turns to the goal.
+    """
+    text = patient.pick(patient.words["after_emergency"])
+    try:
+        replies = [recognise(m, known) for m in send(url, sender, text, address)]
+    except (OSError, ValueError) as error:
+        run.failures.append(Failure("error", run.turns, f"{text!r}: {error!r}"))
+        return False
+    names = [r.response for r in replies]
+    run.transcript.append(
+        {"patient": text, "assistant": [[r.response, r.text[:300]] for r in replies]}
+    )
+    if any(asked_slot(name, patient.slots) for name in names):
+        run.failures.append(Failure("unexpected_reply", run.turns, f"the form went on: {names}"))
+        return False
+    return True
+
+
 def converse(url: str, sender: str, address: str, patient: Patient, run: Run) -> None:
     """Hold one conversation until the goal, a give-up or MAX_TURNS."""
     known = templates()
@@ -633,7 +656,7 @@ def converse(url: str, sender: str, address: str, patient: Patient, run: Run) ->
                     Failure("unexpected_reply", turn, f"the booking went on: {names}")
                 )
             else:
-                run.reached = True
+                run.reached = form_ended(url, sender, address, patient, run, known)
             break
         if patient.scenario.goal == "emergency" and say.expect == {goal}:
             break  # the emergency was not recognised: nothing more to learn
