@@ -10,7 +10,8 @@ buttons) and answers from its facts in one of several phrasings
 scenario runs with several seeds. It also checks what it is shown: the
 booking summary must hold its own day, time, name, contact and notes.
 
-Per scenario (medians over seeds): turns to the goal, questions asked twice
+Per scenario (medians over seeds; turns over the runs that reached the
+goal): turns to the goal, questions asked twice
 (a slot asked again after the patient had given a valid value for it),
 failures (goal not reached in MAX_TURNS or given up after GIVE_UP_AFTER
 answers to one question, a fallback reply, an unexpected or unrecognised
@@ -243,7 +244,7 @@ def time_phrases(moment: dt.time) -> List[str]:
 
 
 def open_slots(profile_path: Path, first: dt.date, days: int) -> List[dt.datetime]:
-    """Starts at least 75 minutes apart on open days, from clinic/profile.yml.
+    """Starts on open days, the longest appointment and a grid step apart (clinic/profile.yml).
 
     Every conversation gets its own, so that no patient finds their time
     taken by another of the benchmark's patients.
@@ -251,6 +252,8 @@ def open_slots(profile_path: Path, first: dt.date, days: int) -> List[dt.datetim
     profile = yaml.safe_load(profile_path.read_text())
     zone = ZoneInfo(profile["timezone"])
     closed = {dt.date.fromisoformat(str(c["date"])) for c in profile.get("closures") or []}
+    longest = dt.timedelta(minutes=max(int(t["minutes"]) for t in profile["appointment_types"]))
+    grid = dt.timedelta(minutes=int(profile["booking"]["slot_grid_minutes"]))
     starts = []
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
@@ -259,9 +262,9 @@ def open_slots(profile_path: Path, first: dt.date, days: int) -> List[dt.datetim
         for opens, closes in profile["opening_hours"].get(f"{day:%A}".lower()) or []:
             moment = dt.datetime.combine(day, dt.time.fromisoformat(opens), tzinfo=zone)
             end = dt.datetime.combine(day, dt.time.fromisoformat(closes), tzinfo=zone)
-            while moment + dt.timedelta(minutes=75) <= end:
+            while moment + longest <= end:
                 starts.append(moment)
-                moment += dt.timedelta(minutes=90)
+                moment += longest + grid
     return starts
 
 
