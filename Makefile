@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates clean
+.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-multi clean
 
 WIDGET_STAMP := website/node_modules/.installed
 PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
@@ -107,6 +107,9 @@ bench-safety: setup  ## Red flags: recall per level and concept, false alarms (R
 
 bench-dates: deps  ## Share of real booking date/time phrases the parser reads
 	@$(PY) -m bench.dates
+
+bench-multi: setup  ## Two things in one message: both parts answered, false splits (README)
+	@$(PY) -m bench.multi_intent
 
 clean:
 	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache website/node_modules
