@@ -117,6 +117,47 @@ def simulate_clauses(agent: Any) -> None:
             }
 
 
+def clause_node(agent: Any) -> Any:
+    """The graph node of the clause step, or None."""
+    from rasa_extensions.clauses import ClauseDIETClassifier
+
+    for node in agent.processor.graph_runner._instantiated_nodes.values():
+        if isinstance(node._component, ClauseDIETClassifier):
+            return node
+    return None
+
+
+async def paired_latency(agent: Any, texts: Sequence[str], rounds: int = 2) -> Dict[str, float]:
+    """Parse time with and without the clause step, alternating on each text.
+
+    The machine is shared, so the two are measured side by side on the same
+    texts in the same moments; the difference is the clause step's cost.
+    """
+    from rasa_extensions.clauses import ClauseDIETClassifier
+    from rasa_extensions.fast_loading import FastLoadingDIETClassifier
+
+    node = clause_node(agent)
+    with_step = ClauseDIETClassifier.process
+    plain: List[float] = []
+    clauses: List[float] = []
+    for number in range(rounds):
+        for index, text in enumerate(texts):
+            order = [False, True] if (index + number) % 2 else [True, False]
+            for use_step in order:
+                node._fn = with_step if use_step else FastLoadingDIETClassifier.process
+                started = time.perf_counter()
+                await agent.parse_message(text)
+                (clauses if use_step else plain).append((time.perf_counter() - started) * 1000)
+    node._fn = with_step
+    differences = sorted(c - p for c, p in zip(clauses, plain, strict=True))
+    return {
+        "paired_plain_ms_median": round(statistics.median(plain), 2),
+        "paired_clauses_ms_median": round(statistics.median(clauses), 2),
+        "clause_step_ms_median": round(statistics.median(differences), 2),
+        "clause_step_ms_p95": round(differences[int(0.95 * (len(differences) - 1))], 2),
+    }
+
+
 async def parse_all(agent: Any, texts: Sequence[str]) -> Dict[str, Any]:
     """Parse each text once (after a warm-up); the parses and the latencies in ms."""
     await agent.parse_message("warm up, and then some")
@@ -139,10 +180,12 @@ def measure(model: Path, simulate: bool = False, multi_intent: bool = False) -> 
     data = load_set()
     texts = [e["text"] for e in data["two_part"]] + [e["text"] for e in data["single"]]
     result = asyncio.run(parse_all(agent, texts))
+    paired = asyncio.run(paired_latency(agent, texts)) if clause_node(agent) else {}
     figures = score(result["parses"], data, multi_intent)
     times = result["times"]
     figures["parse_ms_median"] = round(statistics.median(times), 2)
     figures["parse_ms_p95"] = round(times[int(0.95 * (len(times) - 1))], 2)
+    figures.update(paired)
     figures["model"] = model.name
     return figures
 

@@ -185,6 +185,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             "lead_intents": ["greet", "thank"],
             # Intents answered as a second part (action_answer_second_part).
             "second_part_intents": r"^ask_",
+            # Questions that, after a complaint, are part of it ("i keep getting
+            # migraines, can you help"): the complaint's answer covers them.
+            "complaint_questions": ["ask_effectiveness"],
             # At a bare "and" (no comma), cut only between two requests.
             "conjunction_parts": r"^(ask_|book_appointment$)",
             # How sure DIET must be of each side of a cut.
@@ -279,17 +282,21 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             return None
         if min(left.confidence, right.confidence) < config["part_threshold"]:
             return None
-        if kind == "conjunction":
-            # "for the hip and the lower back": at a bare "and", both sides must be requests.
-            request = re.compile(config["conjunction_parts"])
-            if not (request.search(left.intent) and request.search(right.intent)):
-                return None
+        request = re.compile(config["conjunction_parts"])
+        # "for the hip and the lower back": at a bare "and", both sides must be requests.
+        both_requests = request.search(left.intent) and request.search(right.intent)
+        if kind == "conjunction" and not both_requests:
+            return None
         second_kind = re.compile(config["second_part_intents"])
         asks = [r for r in (left, right) if second_kind.search(r.intent)]
         if not asks:
             return None
         second = asks[-1]
         first = left if second is right else right
+        if second.intent in config["complaint_questions"] and not (
+            second_kind.search(first.intent) or request.search(first.intent)
+        ):
+            return None
         return Decision("two", first, second, min(left.confidence, right.confidence))
 
     def apply(self, message: Message, decision: Decision) -> None:
