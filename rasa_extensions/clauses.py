@@ -362,7 +362,8 @@ class SecondPartRulePolicy(RulePolicy):
     it, so every existing rule (the booking offer after an explanation, a
     question inside a form, then the form asks again) still applies. The
     second part is answered just before the first step that waits for the
-    patient: listening, or a form asking its question.
+    patient: listening, or a form asking its question (an active form first
+    reads the message itself, since it does so only right after listening).
     """
 
     def predict_action_probabilities(
@@ -386,6 +387,10 @@ class SecondPartRulePolicy(RulePolicy):
             return prediction
         predicted = actions[int(np.argmax(prediction.probabilities))]
         if predicted != ACTION_LISTEN_NAME and predicted not in domain.form_names:
+            return prediction
+        if predicted == view.active_loop_name and view.latest_action_name == ACTION_LISTEN_NAME:
+            # An active form reads the fresh message first (only right after
+            # listening): it may take it as an answer or reject it to the rules.
             return prediction
         # The rules' own events come again with their action, on the next call.
         probabilities = [0.0] * len(prediction.probabilities)
