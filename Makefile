@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue clean
+.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue bench-multi clean
 
 WIDGET_STAMP := website/node_modules/.installed
 PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
@@ -110,6 +110,9 @@ bench-dates: deps  ## Share of real date/time phrases the parser reads, and its 
 
 bench-dialogue: model  ## Scripted patients over REST: turns to the goal, questions asked twice, failures (a few minutes)
 	@$(PY) -m bench.dialogue
+
+bench-multi: setup  ## Two things in one message: both parts answered, false splits (README)
+	@$(PY) -m bench.multi_intent
 
 clean:
 	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache website/node_modules

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+import logging
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -19,6 +20,9 @@ from actions.knowledge import (
 )
 from actions.tracker_state import latest_intent
 from actions.wording import bullet_lines, join_list
+from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+
+logger = logging.getLogger(__name__)
 
 
 def _condition_help(
@@ -65,17 +69,23 @@ class ActionAnswerAcupunctureQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Answer from ``clinic/acupuncture.yml``; help and points for a known condition."""
-        intent = latest_intent(tracker)
-        if intent in CONDITION_ANSWERS:
-            knowledge = load_conditions()
-            key = condition_under_discussion(tracker, knowledge)
-            if key:
-                CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
-                return []
-        answer_key = ACUPUNCTURE_QUESTIONS.get(intent or "", "what_is_acupuncture")
-        answer = load_acupuncture_answers().answers[answer_key]
-        dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
+        answer_acupuncture_question(dispatcher, tracker, latest_intent(tracker) or "")
         return []
+
+
+def answer_acupuncture_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
+) -> None:
+    """Answer the acupuncture question ``intent``; help and points for a known condition."""
+    if intent in CONDITION_ANSWERS:
+        knowledge = load_conditions()
+        key = condition_under_discussion(tracker, knowledge)
+        if key:
+            CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
+            return
+    answer_key = ACUPUNCTURE_QUESTIONS.get(intent, "what_is_acupuncture")
+    answer = load_acupuncture_answers().answers[answer_key]
+    dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
 
 
 def _opening_hours(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
@@ -131,4 +141,37 @@ class ActionAnswerClinicQuestion(Action):
         """Dispatch on the latest intent; unknown intents get the opening hours."""
         intent = latest_intent(tracker) or ""
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+        return []
+
+
+def second_part_intent(tracker: Tracker) -> Optional[str]:
+    """The question asked as the second part of the latest message, if any."""
+    second = (tracker.latest_message or {}).get(SECOND_PART) or {}
+    name = second.get("name")
+    return str(name) if name else None
+
+
+class ActionAnswerSecondPart(Action):
+    """Answer the question that came second in a two-part message.
+
+    "my hip is swollen after kneeling, how much is a first visit?": the rules
+    answer the first part (the hip), then this answers the price, exactly as
+    if it had been asked on its own (rasa_extensions/clauses.py runs it).
+    """
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return SECOND_PART_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Answer a clinic or acupuncture question; anything else is left alone."""
+        intent = second_part_intent(tracker)
+        if intent in CLINIC_ANSWERS:
+            CLINIC_ANSWERS[intent](dispatcher, load_profile())
+        elif intent in ACUPUNCTURE_QUESTIONS:
+            answer_acupuncture_question(dispatcher, tracker, intent)
+        elif intent:
+            logger.warning("Second part %s has no answer here", intent)
         return []

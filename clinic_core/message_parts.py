@@ -1,0 +1,9 @@
+"""Names shared by the NLU step that reads two things in one message and the actions.
+
+``rasa_extensions.clauses`` keeps the question asked second in a message under
+``SECOND_PART`` in the parse data; ``action_answer_second_part``
+(``actions/questions.py``) answers it.
+"""
+
+SECOND_PART = "second_part"  # parse-data key: {"name", "confidence", "text", "start", "end"}
+SECOND_PART_ACTION = "action_answer_second_part"

@@ -1,0 +1,398 @@
+"""Two things in one message: DIET that also classifies the message's clauses.
+
+"my hip is swollen after kneeling in the garden, how much is a first visit?"
+carries a condition and a question; "hi, do you do home visits?" a greeting
+in front of a question. DIET gives one intent per message, so this subclass
+of the project's DIET (:mod:`rasa_extensions.fast_loading`) also classifies
+the two sides of each place where a message can be cut in two: after a
+comma or a sentence's end, before "and", "but", "also", and after the first
+word or two (a greeting without a comma). The sides are not featurized again
+(a graph component cannot call the featurizers): their features are the
+message's own token features, sliced, and their sentence features are
+summed from those (the word and character counts and the regex flags are
+per token, so the sum is what the featurizers would give; measured in
+tests/test_multi_intent.py).
+
+The best cut, if any, decides (README, "Two things in one message"):
+
+* a greeting or thanks on one side and anything else on the other: the other
+  side wins when the whole message was read as the greeting;
+* a question (``ask_*``) on one side and a different intent on the other:
+  the message's intent becomes the other side's (or the first question's),
+  and the question is kept as ``second_part`` in the parse data, which
+  :class:`SecondPartRulePolicy` and ``action_answer_second_part`` answer.
+
+The safety layer runs after this step and removes ``second_part`` when it
+finds a red flag: then the emergency or urgent reply is the only answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import scipy.sparse
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    FEATURE_TYPE_SEQUENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+
+from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+from rasa_extensions.fast_loading import FastLoadingDIETClassifier
+
+logger = logging.getLogger(__name__)
+
+TOKENS = "text_tokens"  # rasa.nlu.constants.TOKENS_NAMES[TEXT]
+CUT_AFTER = re.compile(r"[,.?!;:]")
+WORD = re.compile(r"\w")
+CONJUNCTIONS = {"and", "but", "also", "plus", "&"}
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A place to cut a message: the left side ends at ``left_end`` (token index)."""
+
+    left_end: int
+    right_start: int
+    kind: str  # "mark" (comma, sentence end), "conjunction" or "lead" (after a first word)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one side of a cut was classified as."""
+
+    intent: str
+    confidence: float
+    start: int  # characters in the message
+    end: int
+    words: int
+    ranking: Tuple[Dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a message's cut means: the intent that answers it, and a second part."""
+
+    kind: str  # "lead" (a greeting or thanks in front) or "two" (two things)
+    first: Reading
+    second: Optional[Reading]
+    score: float
+
+
+def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
+    """Where a message can be cut in two, in token positions."""
+    found: Dict[Tuple[int, int], Cut] = {}
+    words = [t.text.lower() for t in tokens]
+    for index in range(1, len(tokens)):
+        between = text[tokens[index - 1].end : tokens[index].start]
+        if CUT_AFTER.search(between) or CUT_AFTER.fullmatch(words[index - 1]):
+            start = index + 1 if words[index] in CONJUNCTIONS else index
+            if start < len(tokens):
+                found[(index, start)] = Cut(index, start, "mark")
+        elif words[index] in CONJUNCTIONS and index + 1 < len(tokens):
+            found[(index, index + 1)] = Cut(index, index + 1, "conjunction")
+    for index in range(1, min(lead_words, len(tokens) - 1) + 1):
+        found.setdefault((index, index), Cut(index, index, "lead"))
+    return list(found.values())
+
+
+class Slicer:
+    """Token spans of one message as messages of their own, with the message's features."""
+
+    def __init__(self, message: Message) -> None:
+        """Prepare the message's text features for slicing (once per message)."""
+        self.message = message
+        sentences = {
+            f.origin: f.features
+            for f in message.features
+            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
+        }
+        self.parts: List[Tuple[Any, Any, bool, bool]] = []  # origin, rows, sentence?, 0/1 flags
+        for feature in message.features:
+            if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SEQUENCE:
+                continue
+            sparse = scipy.sparse.issparse(feature.features)
+            rows = feature.features.tocsr() if sparse else np.asarray(feature.features)
+            sentence = sentences.get(feature.origin)
+            flags = False
+            if sentence is not None:
+                # Word and character counts add up over tokens; regex flags say
+                # "some token matched" (their sum would count the matches).
+                total = np.asarray(rows.sum(axis=0)).reshape(1, -1)
+                reference = sentence.toarray() if scipy.sparse.issparse(sentence) else sentence
+                flags = not np.allclose(total, reference) and np.allclose(
+                    np.minimum(total, 1.0), reference
+                )
+            self.parts.append((feature.origin, rows, sentence is not None, flags))
+
+    def span(self, start: int, end: int) -> Message:
+        """The tokens ``start:end`` as a message, features sliced."""
+        tokens: List[Token] = self.message.get(TOKENS)[start:end]
+        text = self.message.get(TEXT)[tokens[0].start : tokens[-1].end]
+        offset = tokens[0].start
+        moved = [
+            Token(t.text, t.start - offset, t.end - offset, dict(t.data), t.lemma) for t in tokens
+        ]
+        features: List[Features] = []
+        for origin, rows, has_sentence, flags in self.parts:
+            sliced = rows[start:end]
+            sparse = scipy.sparse.issparse(sliced)
+            sequence = sliced.tocoo() if sparse else sliced
+            features.append(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, origin))
+            if has_sentence:
+                total = np.asarray(sliced.sum(axis=0)).reshape(1, -1)
+                if flags:
+                    total = np.minimum(total, 1.0)
+                sentence = scipy.sparse.coo_matrix(total) if sparse else total
+                features.append(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, origin))
+        return Message(data={TEXT: text, TOKENS: moved}, features=features)
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    ],
+    is_trainable=True,
+)
+class ClauseDIETClassifier(FastLoadingDIETClassifier):
+    """The project's DIET, which also reads a greeting in front and a second question."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """DIET's options, and how sure each side of a cut must be."""
+        return {
+            **FastLoadingDIETClassifier.get_default_config(),
+            # Intents that only greet or thank: the rest of the message wins.
+            "lead_intents": ["greet", "thank"],
+            # Intents answered as a second part (action_answer_second_part).
+            "second_part_intents": r"^ask_",
+            # Questions that, after a complaint, are part of it ("i keep getting
+            # migraines, can you help"): the complaint's answer covers them.
+            "complaint_questions": ["ask_effectiveness"],
+            # At a bare "and" (no comma), cut only between two requests.
+            "conjunction_parts": r"^(ask_|book_appointment$)",
+            # How sure DIET must be of each side of a cut.
+            "part_threshold": 0.6,
+            "lead_threshold": 0.8,
+            # A greeting without a comma: try cuts after the first words.
+            "lead_words": 2,
+        }
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """DIET on the whole message, then on the sides of its cuts."""
+        messages = super().process(messages)
+        if not self.component_config.get("intent_classification", True):
+            return messages
+        for message in messages:
+            decision = self.decide(message)
+            if decision is not None:
+                self.apply(message, decision)
+        return messages
+
+    def read_spans(self, message: Message, spans: List[Tuple[int, int]]) -> List[Reading]:
+        """DIET's intent for each token span of ``message``, in one batch."""
+        if self.model is None or not spans:
+            return []
+        slicer = Slicer(message)
+        parts = [slicer.span(start, end) for start, end in spans]
+        model_data = self._create_model_data(parts, training=False)
+        out = self.model.run_inference(model_data, batch_size=len(parts))
+        tokens: List[Token] = message.get(TOKENS)
+        readings = []
+        for index, (start, end) in enumerate(spans):
+            label, ranking = self._predict_label({"i_scores": out["i_scores"][index : index + 1]})
+            readings.append(
+                Reading(
+                    str(label[INTENT_NAME_KEY]),
+                    float(label[PREDICTED_CONFIDENCE_KEY]),
+                    tokens[start].start,
+                    tokens[end - 1].end,
+                    sum(1 for t in tokens[start:end] if WORD.search(t.text)),
+                    tuple(ranking),
+                )
+            )
+        return readings
+
+    def decide(self, message: Message) -> Optional[Decision]:
+        """The best cut of ``message``, or None to leave DIET's reading as it is."""
+        text = message.get(TEXT) or ""
+        tokens: List[Token] = message.get(TOKENS) or []
+        if len(tokens) < 2 or text.startswith("/"):
+            return None
+        config = self.component_config
+        # A greeting in front matters only when it took the whole message.
+        led = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in config["lead_intents"]
+        candidates = [
+            cut for cut in cuts(tokens, text, config["lead_words"]) if led or cut.kind != "lead"
+        ]
+        if not candidates:
+            return None
+        spans: List[Tuple[int, int]] = []
+        for cut in candidates:
+            spans += [(0, cut.left_end), (cut.right_start, len(tokens))]
+        readings = self.read_spans(message, spans)
+        best: Optional[Decision] = None
+        for number, cut in enumerate(candidates):
+            left, right = readings[2 * number], readings[2 * number + 1]
+            decision = self._lead(left, right) if led else self._two(left, right, cut.kind)
+            if decision and (best is None or decision.score > best.score):
+                best = decision
+        return best
+
+    def _lead(self, left: Reading, right: Reading) -> Optional[Decision]:
+        """A greeting or thanks on one side of the cut and a request on the other."""
+        config = self.component_config
+        leads = set(config["lead_intents"])
+        if (left.intent in leads) == (right.intent in leads):
+            return None
+        social, other = (left, right) if left.intent in leads else (right, left)
+        if (
+            social.confidence < config["lead_threshold"]
+            or other.confidence < config["part_threshold"]
+            or other.words < 2
+        ):
+            return None
+        return Decision("lead", other, None, min(social.confidence, other.confidence))
+
+    def _two(self, left: Reading, right: Reading, kind: str) -> Optional[Decision]:
+        """Two different things, one of them a question, on the two sides of the cut."""
+        config = self.component_config
+        if kind == "lead" or left.intent == right.intent:
+            return None
+        if {left.intent, right.intent} & set(config["lead_intents"]):
+            return None
+        if min(left.confidence, right.confidence) < config["part_threshold"]:
+            return None
+        request = re.compile(config["conjunction_parts"])
+        # "for the hip and the lower back": at a bare "and", both sides must be requests.
+        both_requests = request.search(left.intent) and request.search(right.intent)
+        if kind == "conjunction" and not both_requests:
+            return None
+        second_kind = re.compile(config["second_part_intents"])
+        asks = [r for r in (left, right) if second_kind.search(r.intent)]
+        if not asks:
+            return None
+        second = asks[-1]
+        first = left if second is right else right
+        if second.intent in config["complaint_questions"] and not (
+            second_kind.search(first.intent) or request.search(first.intent)
+        ):
+            return None
+        return Decision("two", first, second, min(left.confidence, right.confidence))
+
+    def apply(self, message: Message, decision: Decision) -> None:
+        """Set the message's intent to the decision's first part, and keep the second."""
+        intent = message.get(INTENT) or {}
+        first = decision.first
+        if intent.get(INTENT_NAME_KEY) != first.intent:
+            # The part's own reading, ranking included (the fallback step reads it).
+            chosen = {INTENT_NAME_KEY: first.intent, PREDICTED_CONFIDENCE_KEY: first.confidence}
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, list(first.ranking), add_to_output=True)
+        if decision.second is not None:
+            second = decision.second
+            message.set(
+                SECOND_PART,
+                {
+                    INTENT_NAME_KEY: second.intent,
+                    PREDICTED_CONFIDENCE_KEY: second.confidence,
+                    "text": (message.get(TEXT) or "")[second.start : second.end],
+                    "start": second.start,
+                    "end": second.end,
+                },
+                add_to_output=True,
+            )
+        logger.debug("Clauses: %s -> %s, %s", decision.kind, first.intent, decision.second)
+
+
+def _answered_events(tracker: DialogueStateTracker) -> List[Event]:
+    """The tracker's events without the second-part answers (and what they uttered)."""
+    events: List[Event] = []
+    hiding = False
+    for event in tracker.events:
+        if isinstance(event, ActionExecuted):
+            hiding = event.action_name == SECOND_PART_ACTION
+        elif isinstance(event, UserUttered):
+            hiding = False
+        if hiding:
+            continue
+        events.append(event)
+    return events
+
+
+def second_part_pending(tracker: DialogueStateTracker) -> bool:
+    """Whether the latest message has a second part not answered yet."""
+    latest = tracker.latest_message
+    if latest is None or not latest.parse_data.get(SECOND_PART):  # type: ignore[misc]
+        return False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, ActionExecuted) and event.action_name == SECOND_PART_ACTION:
+            return False
+    return True
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class SecondPartRulePolicy(RulePolicy):
+    """Rasa's RulePolicy that answers a message's second part before listening or asking.
+
+    The rules see the conversation as if the second-part answers were not in
+    it, so every existing rule (the booking offer after an explanation, a
+    question inside a form, then the form asks again) still applies. The
+    second part is answered just before the first step that waits for the
+    patient: listening, or a form asking its question (an active form first
+    reads the message itself, since it does so only right after listening).
+    """
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        """The rules' prediction, with the second part answered first when it is due."""
+        pending = second_part_pending(tracker)
+        seen = _answered_events(tracker)
+        view = tracker
+        if len(seen) != len(tracker.events):
+            view = DialogueStateTracker.from_events(
+                tracker.sender_id, seen, domain.slots, sender_source=tracker.sender_source
+            )
+        prediction = super().predict_action_probabilities(view, domain, rule_only_data, **kwargs)
+        actions = domain.action_names_or_texts
+        if not pending or SECOND_PART_ACTION not in actions or max(prediction.probabilities) <= 0:
+            return prediction
+        predicted = actions[int(np.argmax(prediction.probabilities))]
+        if predicted != ACTION_LISTEN_NAME and predicted not in domain.form_names:
+            return prediction
+        if predicted == view.active_loop_name and view.latest_action_name == ACTION_LISTEN_NAME:
+            # An active form reads the fresh message first (only right after
+            # listening): it may take it as an answer or reject it to the rules.
+            return prediction
+        # The rules' own events come again with their action, on the next call.
+        probabilities = [0.0] * len(prediction.probabilities)
+        probabilities[actions.index(SECOND_PART_ACTION)] = 1.0
+        return self._prediction(probabilities)

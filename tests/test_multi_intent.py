@@ -1,0 +1,198 @@
+"""Two things in one message: the clause step on the trained model, and its action.
+
+The set is tests/multi_intent_set.yml (written for this, never trained on);
+the floors catch regressions, `python -m bench.multi_intent` gives the figures
+(README, "Two things in one message").
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List
+
+import numpy as np
+import pytest
+import scipy.sparse
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.constants import PLACEHOLDER_MESSAGE
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.clinic_profile import load_profile
+from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
+from actions.questions import CLINIC_ANSWERS, ActionAnswerSecondPart
+from bench.multi_intent import load_set, score
+from clinic_core.message_parts import SECOND_PART
+from ops.nlu_data import training_texts
+from ops.training import model_path
+from rasa_extensions.clauses import ClauseDIETClassifier, Slicer, cuts
+from tests.conftest import make_tracker, render
+
+BOTH_PARTS_FLOOR = 0.85
+FALSE_SPLITS_CEILING = 0.05
+
+
+@pytest.fixture(scope="module")
+def agent() -> Agent:
+    path = model_path()
+    if not path.exists():
+        pytest.fail(f"no model at {path}: run `make test`, which trains it first")
+    return Agent.load(str(path))
+
+
+def parse(agent: Agent, text: str) -> Dict[str, Any]:
+    return asyncio.run(agent.parse_message(text))
+
+
+def diet_output(agent: Agent, text: str) -> tuple[ClauseDIETClassifier, Message]:
+    """The clause step and the message as it left it (features included)."""
+    runner = agent.processor.graph_runner
+    name, node = next(
+        (name, node)
+        for name, node in runner._instantiated_nodes.items()
+        if isinstance(node._component, ClauseDIETClassifier)
+    )
+    outputs = runner.run(inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)]}, targets=[name])
+    (message,) = outputs[name]
+    return node._component, message
+
+
+def test_the_set_is_not_training_data() -> None:
+    data = load_set()
+    texts = {e["text"].lower() for e in data["two_part"] + data["single"]}
+    assert len(data["two_part"]) >= 60 and len(data["single"]) >= 60
+    assert not texts & training_texts()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my hip is swollen after kneeling in the garden, how much is a first visit?",
+        "thanks, and where are you?",
+        "what are your opening hours",
+    ],
+)
+def test_a_span_of_the_whole_message_reads_as_the_message(agent: Agent, text: str) -> None:
+    """Sliced features summed back are the featurizers' own sentence features."""
+    diet, message = diet_output(agent, text)
+    tokens = message.get("text_tokens")
+    whole = Slicer(message).span(0, len(tokens))
+    for mine, theirs in zip(
+        sorted(whole.features, key=lambda f: (f.origin, f.type)),
+        sorted(
+            (f for f in message.features if f.attribute == TEXT),
+            key=lambda f: (f.origin, f.type),
+        ),
+        strict=True,
+    ):
+        ours = mine.features.toarray() if scipy.sparse.issparse(mine.features) else mine.features
+        real = (
+            theirs.features.toarray() if scipy.sparse.issparse(theirs.features) else theirs.features
+        )
+        assert (mine.origin, mine.type) == (theirs.origin, theirs.type)
+        assert np.allclose(ours, real)
+    (reading,) = diet.read_spans(message, [(0, len(tokens))])
+    label, _ = diet._predict_label(diet._predict(message))
+    assert reading.intent == label["name"]
+    assert reading.confidence == pytest.approx(label["confidence"], abs=1e-5)
+
+
+def test_cuts_after_commas_sentences_conjunctions_and_first_words() -> None:
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    text = "hi can I book, and how much is it? thanks"
+    tokens = []
+    for word in ["hi", "can", "I", "book", ",", "and", "how", "much", "is", "it", "?", "thanks"]:
+        start = text.index(word, tokens[-1].end if tokens else 0)
+        tokens.append(Token(word, start))
+    found = {(c.left_end, c.right_start, c.kind) for c in cuts(tokens, text, 2)}
+    assert (5, 6, "mark") in found  # after the comma, "and" dropped from the right side
+    assert (11, 11, "mark") in found  # after the question mark
+    assert (1, 1, "lead") in found and (2, 2, "lead") in found
+    assert not any(kind == "conjunction" for _, _, kind in found)
+
+
+def test_figures_on_the_set(agent: Agent) -> None:
+    data = load_set()
+    parses = {e["text"]: parse(agent, e["text"]) for e in data["two_part"] + data["single"]}
+    figures = score(parses, data, multi_intent=False)
+    assert figures["both_parts"] >= BOTH_PARTS_FLOOR, figures["two_part_misses"]
+    assert figures["false_splits"] <= FALSE_SPLITS_CEILING, figures["single_misses"]
+
+
+def test_the_brief_example_has_both_parts(agent: Agent) -> None:
+    result = parse(
+        agent, "my hip is swollen after kneeling in the garden, how much is a first visit?"
+    )
+    assert result["intent"]["name"] in {"hip_bursitis", "hip_pain"}
+    assert result[SECOND_PART]["name"] == "ask_price"
+    assert result[SECOND_PART]["text"] == "how much is a first visit?"
+
+
+@pytest.mark.parametrize("text", ["thanks, and where are you?", "hello, how much is a session?"])
+def test_a_greeting_or_thanks_in_front_does_not_swallow_the_question(
+    agent: Agent, text: str
+) -> None:
+    result = parse(agent, text)
+    assert result["intent"]["name"].startswith("ask_")
+    assert not result.get(SECOND_PART)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've lost control of my bladder and my legs are numb, how much is a session?",
+        "how much is a session? I have chest pain and can't breathe",
+    ],
+)
+def test_a_red_flag_in_any_part_leaves_no_second_part(agent: Agent, text: str) -> None:
+    result = parse(agent, text)
+    assert result["intent"]["name"] in {"emergency", "urgent_symptoms"}
+    assert not result.get(SECOND_PART)
+
+
+def test_a_button_payload_is_never_cut(agent: Agent) -> None:
+    result = parse(agent, '/inform{"condition": "sciatica"}')
+    assert not result.get(SECOND_PART)
+
+
+def second_part_tracker(intent: str) -> Any:
+    tracker = make_tracker("hip_bursitis", text="my hip, and a question")
+    tracker.latest_message[SECOND_PART] = {"name": intent, "confidence": 0.9}
+    return tracker
+
+
+@pytest.mark.parametrize("intent", sorted(CLINIC_ANSWERS))
+async def test_second_part_clinic_questions(
+    intent: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    await ActionAnswerSecondPart().run(dispatcher, second_part_tracker(intent), domain)
+    expected = CollectingDispatcher()
+    CLINIC_ANSWERS[intent](expected, load_profile())
+    assert dispatcher.messages == expected.messages
+
+
+@pytest.mark.parametrize(("intent", "key"), sorted(ACUPUNCTURE_QUESTIONS.items()))
+async def test_second_part_acupuncture_questions(
+    intent: str, key: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    await ActionAnswerSecondPart().run(dispatcher, second_part_tracker(intent), domain)
+    messages: List[Dict[str, Any]] = render(dispatcher.messages, domain)
+    assert messages
+    if intent in ("ask_effectiveness", "ask_treatment_points"):
+        return  # answered for the condition under discussion when there is one
+    assert messages[0]["text"] == load_acupuncture_answers().answers[key]
+
+
+def test_every_question_intent_has_a_second_part_answer(domain: Dict[str, Any]) -> None:
+    questions = {i for i in domain["intents"] if i.startswith("ask_")}
+    assert questions <= set(CLINIC_ANSWERS) | set(ACUPUNCTURE_QUESTIONS)
+
+
+async def test_no_second_part_no_answer(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    await ActionAnswerSecondPart().run(dispatcher, make_tracker("ask_price"), domain)
+    assert dispatcher.messages == []
