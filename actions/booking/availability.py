@@ -116,3 +116,37 @@ def nearest(starts: List[dt.datetime], wanted: dt.datetime, count: int = 4) -> L
     """The ``count`` starts closest to ``wanted``, in time order."""
     closest = sorted(starts, key=lambda s: abs((s - wanted).total_seconds()))[:count]
     return sorted(closest)
+
+
+def nearest_open_days(
+    profile: ClinicProfile,
+    wanted: dt.date,
+    now: dt.datetime,
+    minutes: int,
+    store: AppointmentStore,
+    at: Optional[dt.time] = None,
+    count: int = 3,
+) -> List[Tuple[dt.date, Optional[dt.time]]]:
+    """The ``count`` bookable days nearest to ``wanted``, in date order.
+
+    Each comes with ``at`` when that time is free on it, else None (some
+    other time is free). A past ``wanted`` day is measured from today.
+    """
+    today = now.date()
+    anchor = max(wanted, today)
+    last = today + dt.timedelta(days=profile.booking.horizon_days)
+    found: List[Tuple[dt.date, Optional[dt.time]]] = []
+    for distance in range(0, profile.booking.horizon_days + 1):
+        for day in dict.fromkeys(
+            (anchor - dt.timedelta(days=distance), anchor + dt.timedelta(days=distance))
+        ):
+            if day == wanted or day < today or day > last or day_problem(profile, day, now):
+                continue
+            free = free_starts(profile, day, minutes, taken_on(profile, day, store), now)
+            if not free:
+                continue
+            wanted_start = dt.datetime.combine(day, at, tzinfo=profile.zone) if at else None
+            found.append((day, at if wanted_start in free else None))
+        if len(found) >= count:
+            break
+    return sorted(found[:count])

@@ -72,9 +72,7 @@ class FormInterruptions(StrictModel):
 
     def overriding(self, *levels: str) -> FrozenSet[str]:
         """The intents whose group ``overrides`` is one of ``levels``."""
-        return frozenset(
-            intent for intent, _, group in self.entries() if group.overrides in levels
-        )
+        return frozenset(intent for intent, _, group in self.entries() if group.overrides in levels)
 
     def red_flags(self) -> FrozenSet[str]:
         """Intents that always beat an answer (the safety layer's)."""
