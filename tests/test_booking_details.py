@@ -7,7 +7,6 @@ through the real servers are in tests/test_booking_conversations.py.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -94,9 +93,7 @@ def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: b
     assert looks_like_name(text) == (name, written_as_name)
 
 
-def tracker(
-    text: str, intent: str, confidence: float, slots: Dict[str, Any], form: str
-) -> Tracker:
+def tracker(text: str, intent: str, confidence: float, slots: Dict[str, Any], form: str) -> Tracker:
     """The tracker rasa-sdk receives for the latest message while ``form`` asks a question."""
     message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
     return Tracker(

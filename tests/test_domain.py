@@ -10,7 +10,7 @@ from rasa_sdk.executor import ActionExecutor
 
 ROOT = Path(__file__).resolve().parent.parent
 # Rules and stories; data/rules_forms.yml is generated from clinic/form_interruptions.yml.
-FLOW_FILES = sorted((ROOT / "data").glob("rules*.yml")) + [ROOT / "data" / "stories.yml"]
+FLOW_FILES = [*sorted((ROOT / "data").glob("rules*.yml")), ROOT / "data" / "stories.yml"]
 
 
 def test_every_custom_action_in_the_domain_is_registered(domain: Dict[str, Any]) -> None:

@@ -49,7 +49,9 @@ def test_the_red_flag_intents_are_the_safety_layers() -> None:
     """What always beats an answer is what clinic/red_flags.yml can set."""
     declaration = load_interruptions()
     assert declaration.red_flags() == set(load_red_flags().intent_levels())
-    assert all(group.then == "end" for group in declaration.groups.values() if group.overrides == "always")
+    assert all(
+        group.then == "end" for group in declaration.groups.values() if group.overrides == "always"
+    )
 
 
 def test_the_rules_cover_each_form_and_intent() -> None:
@@ -59,7 +61,9 @@ def test_the_rules_cover_each_form_and_intent() -> None:
     for rule in rules:
         (condition,) = rule["condition"]
         covered.add((condition["active_loop"], rule["steps"][0]["intent"]))
-    wanted = {(form, intent) for form in declaration.forms for intent, _, _ in declaration.entries()}
+    wanted = {
+        (form, intent) for form in declaration.forms for intent, _, _ in declaration.entries()
+    }
     assert covered == wanted
     # reschedule_appointment drifted out of the validators' old list: now it cannot.
     assert "reschedule_appointment" in declaration.interrupting()
@@ -80,6 +84,8 @@ def test_a_mistake_in_the_declaration_names_the_field(change: str, says: str) ->
 
 def test_an_intent_in_two_groups_is_refused() -> None:
     text = (ROOT / "clinic" / "form_interruptions.yml").read_text()
-    text = text.replace("greet: utter_not_an_answer", "greet: utter_not_an_answer\n      deny: x", 1)
+    text = text.replace(
+        "greet: utter_not_an_answer", "greet: utter_not_an_answer\n      deny: x", 1
+    )
     with pytest.raises(ClinicDataError, match="deny is in both"):
         parse_model(text, FormInterruptions)

@@ -192,6 +192,8 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {}
         if when.empty and not is_answer(tracker):
             return {}  # "i want to book" while asked for a day: not a day
+        if when.empty and self.details(tracker).anything:
+            return {}  # "actually it's my first visit": another answer, this one asked again
         values: Dict[str, Any] = {}
         if when.day is not None:
             values["appointment_date"] = when.day.isoformat()
@@ -363,6 +365,14 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}
         name, written_as_name = looks_like_name(text)
         if name and not clearly_something_else(tracker, "name" if written_as_name else "weak"):
+            if latest_intent(tracker) in load_interruptions().interrupting():
+                # Not the text itself: names stay out of the logs.
+                logger.info(
+                    "name question: a name-shaped reply wins over intent %s (%.2f) in %s",
+                    latest_intent(tracker),
+                    intent_confidence(tracker),
+                    tracker.sender_id,
+                )
             return {"patient_name": text}
         if details.contact or clearly_something_else(tracker, "weak"):
             return {}
