@@ -7,7 +7,7 @@ import logging
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import (
@@ -18,6 +18,7 @@ from actions.booking.availability import (
     taken_on,
 )
 from actions.booking.contact_details import find_email, find_phone
+from actions.booking.details import booking_request
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
 from actions.booking.store import (
@@ -111,6 +112,24 @@ def day_buttons(days: List[Tuple[dt.date, Optional[dt.time]]]) -> List[Dict[str,
             title, payload = f"{title} {time:%H:%M}", f"{payload} at {time:%H:%M}"
         buttons.append({"title": title, "payload": payload})
     return buttons
+
+
+class ActionInformOutsideForm(Action):
+    """Details with no question asked: a booking request starts the booking form."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_inform_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """The form for "this is Sam Reed, can I book Thursday at 10:30?", else the default."""
+        if booking_request(tracker):
+            logger.info("a booking request read as inform starts the booking form")
+            return [FollowupAction("appointment_form")]
+        dispatcher.utter_message(response="utter_default")
+        return []
 
 
 class ActionAskAppointmentDate(Action):

@@ -17,9 +17,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from rasa_sdk import Tracker
+
 from actions.booking.contact_details import clean_name, find_email, find_phone
 from actions.booking.when import When, parse_when
-from actions.knowledge import ConditionKnowledge
+from actions.clinic_profile import load_profile
+from actions.clock import clinic_now
+from actions.knowledge import ConditionKnowledge, load_conditions
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(
@@ -68,6 +72,14 @@ QUESTION_WORDS = re.compile(
 )
 
 
+# Words of a request to be seen ("can I book", "could I come in", "fit me in").
+BOOKING_WORDS = re.compile(
+    r"\b(book|booking|appointment|come in|fit me in|see (?:someone|the acupuncturist)|"
+    r"session|first visit|follow[- ]?up|consultation|slot)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Details:
     """What a message says about the booking; each part may be missing."""
@@ -90,6 +102,22 @@ class Details:
         return bool(
             self.name or self.contact or self.patient_type or self.condition or not self.when.empty
         )
+
+
+def is_booking_request(text: str, details: Details) -> bool:
+    """Whether ``text`` asks to be booked and carries details of the booking.
+
+    "this is Sam Reed, can I book Thursday at 10:30?" is a booking request
+    even when the classifier reads it as an answer (inform) or as a condition.
+    """
+    carries = not details.when.empty or details.name or details.contact or details.patient_type
+    told_about_the_past = re.search(r"\b(last|ago|yesterday|since)\b", text, re.IGNORECASE)
+    return (
+        bool(BOOKING_WORDS.search(text))
+        and bool(carries)
+        and not is_correction(text)
+        and not told_about_the_past
+    )
 
 
 def is_question(text: str) -> bool:
@@ -202,3 +230,13 @@ def read_details(
         condition=condition_in_text(text, knowledge),
         when=when_in(text, now, date_order),
     )
+
+
+def booking_request(tracker: Tracker) -> bool:
+    """Whether the latest message asks for a booking and carries its details."""
+    profile = load_profile()
+    text = str((tracker.latest_message or {}).get("text") or "")
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    return is_booking_request(text, found)
