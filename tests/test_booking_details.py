@@ -14,7 +14,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.details import looks_like_name, read_details
+from actions.booking.details import is_booking_request, looks_like_name, read_details
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
 from actions.clinic_profile import load_profile
 from actions.clock import clinic_now
@@ -217,3 +217,28 @@ async def test_the_manage_form_takes_the_reference_and_contact_from_the_request(
     assert result["booking_reference"] == "K7RM3D"
     assert result["appointment_date"] == "2026-12-01" and result["appointment_time"] == "11:00"
     assert result["requested_slot"] == "booking_contact"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_request"),
+    [
+        ("this is Sam Reed, I've been before, can I book Thursday 3 December at 10:30?", True),
+        ("my name is Dev Patel, could I come in on Tuesday at 9:30 for my sciatica?", True),
+        ("Ann Lee", False),
+        ("07911 123456", False),
+        ("I had a session last Monday and my sciatica is worse", False),
+        ("for my sciatica", False),
+    ],
+)
+def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -> None:
+    profile = load_profile()
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    assert is_booking_request(text, found) is is_request
+
+
+@pytest.mark.parametrize("text", ["no", "nothing to add", "no thanks"])
+async def test_no_at_the_notes_question_is_no_notes(domain: Dict[str, Any], text: str) -> None:
+    result = await run_form(text, "deny", 0.99, {"requested_slot": "notes"}, domain)
+    assert result["notes"] == "none"

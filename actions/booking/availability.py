@@ -130,11 +130,12 @@ def nearest_open_days(
     """The ``count`` bookable days nearest to ``wanted``, in date order.
 
     Each comes with ``at`` when that time is free on it, else None (some
-    other time is free). A past ``wanted`` day is measured from today.
+    other time is free). A past ``wanted`` day is measured from today, one
+    beyond the booking horizon from its last day.
     """
     today = now.date()
-    anchor = max(wanted, today)
     last = today + dt.timedelta(days=profile.booking.horizon_days)
+    anchor = min(max(wanted, today), last)
     found: List[Tuple[dt.date, Optional[dt.time]]] = []
     for distance in range(0, profile.booking.horizon_days + 1):
         for day in dict.fromkeys(

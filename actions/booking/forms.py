@@ -463,11 +463,13 @@ class ValidateAppointmentForm(DateTimeValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Anything the acupuncturist should know; "no" means nothing."""
-        if not asked(tracker, "notes") or not is_answer(tracker):
+        if not asked(tracker, "notes"):
             return {}
         text = user_text(tracker).strip()
-        if latest_intent(tracker) == "deny" or NOTHING.match(text):
-            return {"notes": "none"}
+        if NOTHING.match(text) or (latest_intent(tracker) == "deny" and len(text.split()) <= 3):
+            return {"notes": "none"}  # "no", "nothing to add", "no thanks"
+        if not is_answer(tracker):
+            return {}
         if is_correction(text) and self.details(tracker).anything:
             return {}  # "actually make it Friday": a correction, the notes are asked again
         return {"notes": text[:MAX_NOTES]}
@@ -547,8 +549,8 @@ class ValidateManageBookingForm(DateTimeValidation):
 
         "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
         alphabet), and "k7r m3d" or "K7R-M3D" when that is all the message
-        says (``whole_message``). Inside a longer request a reference must mix
-        letters and digits, so that no ordinary word is taken for one.
+        says (``whole_message``). Inside a longer request a reference must be
+        typed in capitals or hold a digit, so that no ordinary word is taken for one.
         """
         from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
@@ -560,8 +562,8 @@ class ValidateManageBookingForm(DateTimeValidation):
                 match = reference.search(re.sub(r"[\s-]", "", upper))
             return match.group(1) if match else None
         for match in reference.finditer(upper):
-            found = match.group(1)
-            if any(ch.isdigit() for ch in found) and any(ch.isalpha() for ch in found):
+            found, typed = match.group(1), text[match.start(1) : match.end(1)]
+            if typed.isupper() or any(ch.isdigit() for ch in found):
                 return found
         return None
 
