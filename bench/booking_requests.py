@@ -225,6 +225,8 @@ def main() -> None:
                 "TRACKER_STORE_URL": f"sqlite:///{state / 'tracker.db'}",
                 "DATABASE_URL": f"sqlite:///{state / 'appointments.db'}",
                 "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+                # One client sends every request: no per-address limit here.
+                "RATE_LIMIT_ADDRESS_MESSAGES": "0",
             },
         )
         with stack:
