@@ -549,8 +549,9 @@ class ValidateManageBookingForm(DateTimeValidation):
 
         "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
         alphabet), and "k7r m3d" or "K7R-M3D" when that is all the message
-        says (``whole_message``). Inside a longer request a reference must be
-        typed in capitals or hold a digit, so that no ordinary word is taken for one.
+        says (``whole_message``). Inside a longer request a reference must hold a
+        letter and be typed in capitals or hold a digit, so that no ordinary
+        word or part of a phone number is taken for one.
         """
         from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
@@ -563,7 +564,8 @@ class ValidateManageBookingForm(DateTimeValidation):
             return match.group(1) if match else None
         for match in reference.finditer(upper):
             found, typed = match.group(1), text[match.start(1) : match.end(1)]
-            if typed.isupper() or any(ch.isdigit() for ch in found):
+            has_letter = any(ch.isalpha() for ch in found)  # "999999" is part of a number
+            if has_letter and (typed.isupper() or any(ch.isdigit() for ch in found)):
                 return found
         return None
 
