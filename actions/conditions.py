@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.details import booking_request
 from actions.knowledge import ConditionKnowledge, load_conditions
 from actions.tracker_state import latest_intent
 
@@ -67,7 +68,13 @@ class ActionExplainCondition(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Explain the condition, or ask which one when none is known."""
+        """Explain the condition, or ask which one when none is known.
+
+        A booking request that names a condition ("can I book a first visit
+        for my sciatica next Thursday at 4pm?") starts the booking form instead.
+        """
+        if booking_request(tracker):
+            return [FollowupAction("appointment_form")]
         knowledge = load_conditions()
         key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
             tracker.get_slot(CONDITION_SLOT)

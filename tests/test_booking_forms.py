@@ -99,7 +99,8 @@ async def test_unbookable_days(
     says: str,
 ) -> None:
     result = await form.validate_appointment_date(day, dispatcher, make_tracker(), domain)
-    assert result == {"appointment_date": None}
+    assert result["appointment_date"] is None
+    assert result.get("rejected_date") == (None if day == "unparsed" else day)
     assert says in texts(dispatcher, domain)
 
 

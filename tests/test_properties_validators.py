@@ -475,7 +475,8 @@ def test_validate_appointment_date(now: dt.datetime, offset: int, text: str) -> 
         assert result["appointment_date"] == day.isoformat() and messages == []
         assert result["part_of_day"] in (None, *PARTS_OF_DAY)
     else:
-        assert result == {"appointment_date": None}
+        # The refused day is kept so that the next question offers the nearest open days.
+        assert result == {"appointment_date": None, "rejected_date": day.isoformat()}
         assert len(messages) == 1 and said(messages)[0].startswith("utter_date_")
 
 

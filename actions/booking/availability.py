@@ -149,3 +149,38 @@ def evenly(items: List[dt.datetime], count: int) -> List[dt.datetime]:
         return items[:count]
     step = (len(items) - 1) / (count - 1)
     return [items[round(i * step)] for i in range(count)]
+
+
+def nearest_open_days(
+    profile: ClinicProfile,
+    wanted: dt.date,
+    now: dt.datetime,
+    minutes: int,
+    store: AppointmentStore,
+    at: Optional[dt.time] = None,
+    count: int = 3,
+) -> List[Tuple[dt.date, Optional[dt.time]]]:
+    """The ``count`` bookable days nearest to ``wanted``, in date order.
+
+    Each comes with ``at`` when that time is free on it, else None (some
+    other time is free). A past ``wanted`` day is measured from today, one
+    beyond the booking horizon from its last day.
+    """
+    today = now.date()
+    last = today + dt.timedelta(days=profile.booking.horizon_days)
+    anchor = min(max(wanted, today), last)
+    found: List[Tuple[dt.date, Optional[dt.time]]] = []
+    for distance in range(0, profile.booking.horizon_days + 1):
+        for day in dict.fromkeys(
+            (anchor - dt.timedelta(days=distance), anchor + dt.timedelta(days=distance))
+        ):
+            if day == wanted or day < today or day > last or day_problem(profile, day, now):
+                continue
+            free = free_starts(profile, day, minutes, taken_on(profile, day, store), now)
+            if not free:
+                continue
+            wanted_start = dt.datetime.combine(day, at, tzinfo=profile.zone) if at else None
+            found.append((day, at if wanted_start in free else None))
+        if len(found) >= count:
+            break
+    return sorted(found[:count])

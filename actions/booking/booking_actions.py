@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+import logging
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
+from actions.booking.availability import (
+    appointment_minutes,
+    free_starts,
+    nearest,
+    nearest_open_days,
+    taken_on,
+)
 from actions.booking.contact_details import find_email, find_phone
+from actions.booking.details import booking_request
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
 from actions.booking.store import (
@@ -27,10 +35,12 @@ from actions.clinic_profile import ClinicProfile, load_profile
 from actions.clock import clinic_now
 from actions.knowledge import load_conditions
 
+logger = logging.getLogger(__name__)
+
 # Cleared after a booking ends; name and contact stay so they are not asked again.
 BOOKING_ATTEMPT_SLOTS = (
-    "appointment_date", "appointment_time", "part_of_day", "rejected_time", "notes",
-    "booking_confirmed",
+    "appointment_date", "appointment_time", "part_of_day", "rejected_time", "rejected_date",
+    "notes", "booking_confirmed",
 )  # fmt: skip
 MANAGE_SLOTS = ("booking_reference", "booking_contact", "manage_confirmed", "booking_task")
 MAX_TIME_BUTTONS = 6
@@ -91,6 +101,75 @@ def verified_appointment(
         return None
     appointment = store.find_for_patient(reference, phone, email)
     return appointment if appointment is not None and appointment.status == "booked" else None
+
+
+def day_buttons(days: List[Tuple[dt.date, Optional[dt.time]]]) -> List[Dict[str, str]]:
+    """Quick replies for open days: "Sat 28 Nov 11:00" when the wanted time is free then."""
+    buttons = []
+    for day, time in days:
+        title, payload = f"{day:%a} {day.day} {day:%b}", format_day(day)
+        if time is not None:
+            title, payload = f"{title} {time:%H:%M}", f"{payload} at {time:%H:%M}"
+        buttons.append({"title": title, "payload": payload})
+    return buttons
+
+
+class ActionInformOutsideForm(Action):
+    """Details with no question asked: a booking request starts the booking form."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_inform_outside_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """The form for "this is Sam Reed, can I book Thursday at 10:30?", else the default."""
+        if booking_request(tracker):
+            logger.info("a booking request read as inform starts the booking form")
+            return [FollowupAction("appointment_form")]
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
+class ActionAskAppointmentDate(Action):
+    """Ask for a day; after a refused day, offer the nearest open days as buttons."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_appointment_date"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """The plain question, or the nearest open days to the one just refused."""
+        rejected = tracker.get_slot("rejected_date")
+        if not rejected:
+            dispatcher.utter_message(response="utter_ask_appointment_date")
+            return []
+        profile = load_profile()
+        now = clinic_now(profile.zone)
+        wanted_time = tracker.get_slot("appointment_time")
+        try:
+            at = dt.time.fromisoformat(str(wanted_time)) if wanted_time else None
+        except ValueError:
+            at = None
+        minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
+        try:
+            days = nearest_open_days(
+                profile, dt.date.fromisoformat(str(rejected)), now, minutes, get_store(), at
+            )
+        except StoreUnavailableError:
+            logger.exception("ALARM appointment store unreachable while offering days")
+            dispatcher.utter_message(
+                response="utter_booking_store_unavailable", **profile.contact_values()
+            )
+            return [SlotSet("rejected_date", None)]
+        if days:
+            dispatcher.utter_message(response="utter_nearest_free_days", buttons=day_buttons(days))
+        else:
+            dispatcher.utter_message(response="utter_ask_appointment_date")
+        return [SlotSet("rejected_date", None)]
 
 
 class ActionAskAppointmentTime(Action):

@@ -29,27 +29,38 @@ from actions.booking.availability import (
     time_problem,
 )
 from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
+from actions.booking.details import (
+    Details,
+    is_correction,
+    is_question,
+    looks_like_name,
+    patient_type_in,
+    read_details,
+    when_in,
+    without_contact,
+)
+from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
 from actions.booking.store import StoreUnavailableError, get_store
-from actions.booking.when import When, parse_when
+from actions.booking.when import When
 from actions.clinic_profile import ClinicProfile, load_profile
 from actions.clock import clinic_now
+from actions.conditions import condition_in_latest_message
 from actions.knowledge import load_conditions
 from actions.tracker_state import latest_intent
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
+
 REQUESTED = "requested_slot"
-# Messages that are questions or other requests, never slot values: the form
-# rejects them and the rules answer them, then the form asks again.
-NOT_AN_ANSWER = {
-    "ask_what_is_acupuncture", "ask_how_acupuncture_works", "ask_does_it_hurt",
-    "ask_treatment_points", "ask_effectiveness", "ask_opening_hours", "ask_location",
-    "ask_price", "ask_insurance", "emergency", "urgent_symptoms", "human_handoff",
-    "bot_challenge", "greet", "goodbye", "thank", "book_appointment", "cancel_appointment",
-    "check_appointment",
-}  # fmt: skip
-# Intents that are never a date, even inside a booking form.
-QUESTIONS = NOT_AN_ANSWER - {"book_appointment", "cancel_appointment", "check_appointment"}
+# Questions whose answer is free text: while they are asked, other details
+# count only as a correction ("actually make it Friday").
+FREE_TEXT = ("condition", "notes")
+CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
+# How sure the classifier must be before an interrupting intent (declared in
+# clinic/form_interruptions.yml) beats a message that could be the answer:
+# a free-text reply needs CONFIDENT, a reply that reads as a question less.
+CONFIDENT = 0.9
+QUESTION_CONFIDENT = 0.5
 STOP_WORDS = re.compile(
     r"^\s*(stop|quit|exit|never ?mind|forget (it|about it)|cancel( (it|that|this))?|"
     r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$",
@@ -60,6 +71,9 @@ NOTHING = re.compile(
 )
 MAX_REASON = 200
 MAX_NOTES = 500
+# A reply that is only a part of the day ("can we do the afternoon instead")
+# clears the time; the form then offers free times in that part of the day.
+PART_PREFIX = "part:"
 
 
 def user_text(tracker: Tracker) -> str:
@@ -67,9 +81,51 @@ def user_text(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
+def intent_confidence(tracker: Tracker) -> float:
+    """The classifier's confidence in the latest message's intent (1.0 for buttons)."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    try:
+        return float(intent.get("confidence", 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def clearly_something_else(tracker: Tracker, shape: str) -> bool:
+    """Whether the latest message is not an answer, given how much it looks like one.
+
+    ``shape`` is how the message reads as the answer to the question asked:
+    "strong" (a phone number, an email, a day), "name" (written like a name:
+    "Ana Park"), or "weak" (free text, a lower-case name). A red flag or
+    "stop" always wins; otherwise an intent declared as interrupting wins
+    over a name or free text only when the classifier is confident and, for
+    a name, only when the message reads as a question.
+    """
+    declaration = load_interruptions()
+    intent, text = latest_intent(tracker) or "", user_text(tracker)
+    if intent in declaration.red_flags() or STOP_WORDS.match(text):
+        return True
+    if shape == "strong" or intent not in declaration.interrupting():
+        return False
+    confidence = intent_confidence(tracker)
+    if is_question(text):
+        return confidence >= QUESTION_CONFIDENT
+    return shape == "weak" and confidence >= CONFIDENT
+
+
+def asks_a_question(tracker: Tracker) -> bool:
+    """Whether the latest message is a question for the clinic ("are you open on Friday?")."""
+    intent = latest_intent(tracker) or ""
+    declaration = load_interruptions()
+    return (
+        declaration.group_of(intent) == "question"
+        and intent_confidence(tracker) >= QUESTION_CONFIDENT
+        and is_question(user_text(tracker))
+    )
+
+
 def is_answer(tracker: Tracker) -> bool:
-    """Whether the latest message can be a slot value (not a question or a stop)."""
-    return latest_intent(tracker) not in NOT_AN_ANSWER and not STOP_WORDS.match(user_text(tracker))
+    """Whether the latest message can be a free-text answer (not a clear question or a stop)."""
+    return not clearly_something_else(tracker, "weak")
 
 
 def asked(tracker: Tracker, *slots: str) -> bool:
@@ -88,7 +144,7 @@ def time_buttons(starts: List[dt.datetime]) -> List[Dict[str, str]]:
 
 
 class DateTimeValidation(FormValidationAction, ABC):
-    """Shared extraction and validation of ``appointment_date`` and ``appointment_time``."""
+    """Shared reading of the message and of ``appointment_date`` and ``appointment_time``."""
 
     @abstractmethod
     def name(self) -> str:
@@ -107,19 +163,39 @@ class DateTimeValidation(FormValidationAction, ABC):
         value = tracker.get_slot("patient_type")
         return str(value) if value else None
 
+    def details(self, tracker: Tracker) -> Details:
+        """Everything the latest message says about the booking."""
+        profile = self.profile()
+        return read_details(
+            user_text(tracker), self.now(), profile.country, profile.date_order, load_conditions()
+        )
+
+    def takes_details(self, tracker: Tracker) -> bool:
+        """Whether details for questions other than the one asked are taken from the message.
+
+        Always when the form starts (the request itself) and at any question
+        but a free-text one, where only a correction counts ("actually make
+        it Friday"); never from a red flag or "stop".
+        """
+        if clearly_something_else(tracker, "strong"):
+            return False
+        requested = tracker.get_slot(REQUESTED)
+        return requested not in FREE_TEXT or is_correction(user_text(tracker))
+
     async def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """Read a day (and a time said with it) while asked for a day, time or confirmation."""
-        if not asked(
-            tracker, "appointment_date", "appointment_time", "booking_confirmed", "manage_confirmed"
-        ):
+        """A day and/or a time (or part of the day) in the message: an answer or a correction."""
+        if clearly_something_else(tracker, "strong") or asks_a_question(tracker):
             return {}
-        if latest_intent(tracker) in QUESTIONS or STOP_WORDS.match(user_text(tracker)):
+        when = when_in(user_text(tracker), self.now(), self.profile().date_order)
+        answering = asked(tracker, "appointment_date", "appointment_time")
+        if not answering and (when.empty or not self.takes_details(tracker)):
             return {}
-        when = parse_when(user_text(tracker), self.now(), self.profile().date_order)
         if when.empty and not is_answer(tracker):
             return {}  # "i want to book" while asked for a day: not a day
+        if when.empty and self.details(tracker).anything:
+            return {}  # "actually it's my first visit": another answer, this one asked again
         values: Dict[str, Any] = {}
         if when.day is not None:
             values["appointment_date"] = when.day.isoformat()
@@ -128,12 +204,15 @@ class DateTimeValidation(FormValidationAction, ABC):
                 values["appointment_time"] = tracker.get_slot("appointment_time")
         if when.time is not None:
             values["appointment_time"] = f"{when.time:%H:%M}"
+        elif when.day is None and when.part_of_day and tracker.get_slot("appointment_time"):
+            # "can we do the afternoon instead": the time is asked again, in the afternoon.
+            values["appointment_time"] = PART_PREFIX + when.part_of_day
         if asked(tracker, "appointment_date") and when.empty:
             # Not a date at all: validate_appointment_date explains and asks again.
             values["appointment_date"] = "unparsed"
         if asked(tracker, "appointment_time") and when.empty:
             values["appointment_time"] = "unparsed"
-        if values and asked(tracker, "booking_confirmed", "manage_confirmed"):
+        if values and asked(tracker, *CONFIRMATIONS):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
 
@@ -141,12 +220,14 @@ class DateTimeValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """A day that is not past, within the horizon, and open."""
+        if value is None:
+            return {"appointment_date": None}
         if value == "unparsed":
             dispatcher.utter_message(response="utter_date_not_understood")
             return {"appointment_date": None}
         profile, now = self.profile(), self.now()
         day = dt.date.fromisoformat(str(value))
-        when = parse_when(user_text(tracker), now, profile.date_order)
+        when = when_in(user_text(tracker), now, profile.date_order)
         if when.vague and when.day == day:
             # "next week", "Monday or Tuesday": the free times on those days, as buttons.
             return self.offer_days(dispatcher, tracker, when)
@@ -154,10 +235,15 @@ class DateTimeValidation(FormValidationAction, ABC):
         if problem is not None:
             response, detail = problem
             dispatcher.utter_message(response=response, day=format_day(day), detail=detail)
-            return {"appointment_date": None}
+            # action_ask_appointment_date then offers the nearest open days.
+            return {"appointment_date": None, "rejected_date": day.isoformat()}
         # "tomorrow afternoon": remembered so that the times offered are afternoon ones
         # (set here because rasa-sdk keeps only validated slots of the form).
-        return {"appointment_date": day.isoformat(), "part_of_day": when.part_of_day}
+        return {
+            "appointment_date": day.isoformat(),
+            "part_of_day": when.part_of_day,
+            "rejected_date": None,
+        }
 
     def offer_days(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
@@ -171,7 +257,7 @@ class DateTimeValidation(FormValidationAction, ABC):
                 tracker.sender_id,
             )  # fmt: skip
         except Exception:
-            LOGGER.exception("ALARM free times for a vague day could not be read from the store")
+            logger.exception("ALARM free times for a vague day could not be read from the store")
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
@@ -196,9 +282,13 @@ class DateTimeValidation(FormValidationAction, ABC):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """A time within opening hours, on the grid, with notice, and free."""
+        if value is None:
+            return {"appointment_time": None}
         if value == "unparsed":
             dispatcher.utter_message(response="utter_time_not_understood")
             return {"appointment_time": None}
+        if str(value).startswith(PART_PREFIX):
+            return {"appointment_time": None, "part_of_day": str(value)[len(PART_PREFIX) :]}
         day_value = tracker.get_slot("appointment_date")
         if not day_value or day_value == "unparsed":
             return {"appointment_time": value}  # kept until we know the day
@@ -229,7 +319,11 @@ class DateTimeValidation(FormValidationAction, ABC):
         )
         if not free:
             dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
-            return {"appointment_time": None, "appointment_date": None}
+            return {
+                "appointment_time": None,
+                "appointment_date": None,
+                "rejected_date": day.isoformat(),
+            }
         # action_ask_appointment_time then offers the free times nearest to this one.
         return {"appointment_time": None, "rejected_time": f"{wanted:%H:%M}"}
 
@@ -241,18 +335,42 @@ class ValidateAppointmentForm(DateTimeValidation):
         """Action name used in the domain."""
         return "validate_appointment_form"
 
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        """The domain's order, but a day or time just refused is asked for next."""
+        first: List[str] = []
+        if tracker.get_slot("rejected_date"):
+            first = ["appointment_date", "appointment_time"]
+        elif tracker.get_slot("rejected_time") and tracker.get_slot("appointment_date"):
+            first = ["appointment_time"]
+        return first + [slot for slot in domain_slots if slot not in first]
+
     async def extract_condition(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """The reason for the visit: a condition intent, entity, or the patient's words."""
-        if not asked(tracker, "condition") or not is_answer(tracker):
-            return {}
-        intent = latest_intent(tracker)
+        """The reason for the visit: a condition intent, entity or name, or the patient's words."""
         knowledge = load_conditions()
-        if intent in knowledge.conditions:
-            return {"condition": intent}
-        for value in tracker.get_latest_entity_values("condition"):
-            return {"condition": str(value)}
+        details = self.details(tracker)
+        named = condition_in_latest_message(tracker, knowledge) or details.condition
+        if not asked(tracker, "condition"):
+            if not named or not self.takes_details(tracker):
+                return {}
+            # Said with the request, or corrected later ("actually it's for my hip").
+            known, started = tracker.get_slot("condition"), tracker.get_slot(REQUESTED)
+            if known and started is not None and not is_correction(user_text(tracker)):
+                return {}
+            return {"condition": named}
+        if clearly_something_else(tracker, "strong" if named else "weak"):
+            return {}
+        if named:
+            return {"condition": named}
+        if details.anything:
+            return {}  # an answer to another question: the reason is asked again
         return {"condition": user_text(tracker)}
 
     async def validate_condition(
@@ -271,14 +389,38 @@ class ValidateAppointmentForm(DateTimeValidation):
     async def extract_patient_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """The patient's words while asked for a name."""
-        if (
-            not asked(tracker, "patient_name")
-            or not is_answer(tracker)
-            or latest_intent(tracker) == "deny"
-        ):
+        """The answer to the name question, or a name introduced anywhere ("I'm Rita Cole")."""
+        details = self.details(tracker)
+        if not asked(tracker, "patient_name"):
+            if details.name and self.takes_details(tracker):
+                return {"patient_name": details.name}
             return {}
-        return {"patient_name": user_text(tracker)}
+        if clearly_something_else(tracker, "strong"):
+            return {}
+        if details.name:
+            return {"patient_name": details.name}
+        if details.patient_type or details.condition or not details.when.empty:
+            return {}  # an answer to another question ("first visit"): the name is asked again
+        # "Ann Lee, 07911 123456": the name without the contact details.
+        text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
+        if details.contact and not text.strip():
+            return {}
+        name, written_as_name = looks_like_name(text)
+        if name and not clearly_something_else(tracker, "name" if written_as_name else "weak"):
+            if latest_intent(tracker) in load_interruptions().interrupting():
+                # Not the text itself: names stay out of the logs.
+                logger.info(
+                    "name question: a name-shaped reply wins over intent %s (%.2f) in %s",
+                    latest_intent(tracker),
+                    intent_confidence(tracker),
+                    tracker.sender_id,
+                )
+            return {"patient_name": text}
+        if details.contact or clearly_something_else(tracker, "weak"):
+            return {}
+        if latest_intent(tracker) == "deny":
+            return {}
+        return {"patient_name": text}  # validate_patient_name says what is wrong with it
 
     async def validate_patient_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -293,24 +435,37 @@ class ValidateAppointmentForm(DateTimeValidation):
     async def extract_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """A phone number and/or email, while asked for a contact."""
-        if (
-            not asked(tracker, "contact")
-            or not is_answer(tracker)
-            or latest_intent(tracker) == "deny"
-        ):
+        """A phone number and/or email: the answer to the contact question, or given anywhere."""
+        details = self.details(tracker)
+        if not asked(tracker, "contact"):
+            if details.contact and self.takes_details(tracker):
+                return {"contact": user_text(tracker)}
             return {}
-        return {"contact": user_text(tracker)}
+        if clearly_something_else(tracker, "strong"):
+            return {}
+        if details.contact:
+            return {"contact": user_text(tracker)}
+        if details.anything or clearly_something_else(tracker, "weak"):
+            return {}  # an answer to another question, or a question: asked again
+        if latest_intent(tracker) == "deny":
+            return {}
+        return {"contact": user_text(tracker)}  # validate_contact says it is not valid
 
     async def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """At least one of a valid phone number or email, stored normalised."""
+        """At least one of a valid phone number or email, stored normalised.
+
+        A correction of one ("sorry, my email is ...") keeps the other.
+        """
         region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
         if not phone and not email:
             dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
+        if not asked(tracker, "contact"):
+            phone = phone or tracker.get_slot("phone")
+            email = email or tracker.get_slot("email")
         shown = [display_phone(phone)] if phone else []
         shown += [email] if email else []
         return {"contact": " / ".join(shown), "phone": phone, "email": email}
@@ -318,18 +473,30 @@ class ValidateAppointmentForm(DateTimeValidation):
     async def extract_patient_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """New or returning, from buttons, yes/no or the patient's words."""
-        if not asked(tracker, "patient_type") or STOP_WORDS.match(user_text(tracker)):
+        """New or returning, from buttons, yes/no or the patient's words, at any question."""
+        text, intent = user_text(tracker), latest_intent(tracker)
+        said = patient_type_in(text)
+        if not asked(tracker, "patient_type"):
+            if said and self.takes_details(tracker) and said != tracker.get_slot("patient_type"):
+                values: Dict[str, Any] = {"patient_type": said}
+                if tracker.get_slot("appointment_time") and tracker.get_slot("appointment_date"):
+                    # A different length: the chosen time is checked again.
+                    values["appointment_time"] = tracker.get_slot("appointment_time")
+                return values
             return {}
-        text, intent = user_text(tracker).lower(), latest_intent(tracker)
+        if clearly_something_else(tracker, "strong"):
+            return {}
+        if said:
+            return {"patient_type": said}
+        lowered = text.lower()
         # Keywords first: "first visit" may be classified as book_appointment.
-        if re.search(r"\b(new|first|never)\b", text) or intent == "deny":
+        if re.search(r"\b(new|first|never)\b", lowered) or intent == "deny":
             return {"patient_type": "new"}
         if intent == "affirm" or re.search(
-            r"\b(returning|been before|before|existing|follow.?up|again)\b", text
+            r"\b(returning|been before|before|existing|follow.?up|again)\b", lowered
         ):
             return {"patient_type": "returning"}
-        if not is_answer(tracker):
+        if self.details(tracker).anything or not is_answer(tracker):
             return {}
         dispatcher.utter_message(response="utter_patient_type_not_understood")
         return {"patient_type": None}
@@ -338,19 +505,25 @@ class ValidateAppointmentForm(DateTimeValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Anything the acupuncturist should know; "no" means nothing."""
-        if not asked(tracker, "notes") or not is_answer(tracker):
+        if not asked(tracker, "notes"):
             return {}
         text = user_text(tracker).strip()
-        if latest_intent(tracker) == "deny" or NOTHING.match(text):
-            return {"notes": "none"}
+        if NOTHING.match(text) or (latest_intent(tracker) == "deny" and len(text.split()) <= 3):
+            return {"notes": "none"}  # "no", "nothing to add", "no thanks"
+        if not is_answer(tracker):
+            return {}
+        if is_correction(text) and self.details(tracker).anything:
+            return {}  # "actually make it Friday": a correction, the notes are asked again
         return {"notes": text[:MAX_NOTES]}
 
     async def extract_booking_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """Yes or no to the summary; a correction is handled by the date extraction."""
+        """Yes or no to the summary; a correction shows the summary again instead."""
         if not asked(tracker, "booking_confirmed") or STOP_WORDS.match(user_text(tracker)):
             return {}
+        if self.details(tracker).anything:
+            return {"booking_confirmed": None}  # "yes, but make it 3pm": the summary again
         intent = latest_intent(tracker)
         if intent == "affirm":
             return {"booking_confirmed": True}
@@ -412,22 +585,51 @@ class ValidateManageBookingForm(DateTimeValidation):
             events.append(SlotSet(REQUESTED, None))  # the form ends; nothing is asked again
         return events
 
+    @staticmethod
+    def reference_in(text: str, whole_message: bool) -> Optional[str]:
+        """A booking reference in ``text``.
+
+        "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
+        alphabet), and "k7r m3d" or "K7R-M3D" when that is all the message
+        says (``whole_message``). Inside a longer request a reference must hold a
+        letter and be typed in capitals or hold a digit, so that no ordinary
+        word or part of a phone number is taken for one.
+        """
+        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+
+        upper = text.upper()
+        reference = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
+        if whole_message:
+            match = reference.search(upper)
+            if match is None and len(upper) <= 12:
+                match = reference.search(re.sub(r"[\s-]", "", upper))
+            return match.group(1) if match else None
+        for match in reference.finditer(upper):
+            found, typed = match.group(1), text[match.start(1) : match.end(1)]
+            has_letter = any(ch.isalpha() for ch in found)  # "999999" is part of a number
+            if has_letter and (typed.isupper() or any(ch.isdigit() for ch in found)):
+                return found
+        return None
+
     async def extract_booking_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """A six-character reference in the message."""
-        if not asked(tracker, "booking_reference") or not is_answer(tracker):
+        """A six-character reference: the answer, or given with the request or corrected later."""
+        text = user_text(tracker)
+        if not asked(tracker, "booking_reference"):
+            found = self.reference_in(text, whole_message=False)
+            known = tracker.get_slot("booking_reference")
+            if found and found != known and self.takes_details(tracker):
+                return {"booking_reference": found}
             return {}
-        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
-
-        text = user_text(tracker).upper()
-        # "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
-        # alphabet), and "k7r m3d" or "K7R-M3D" when that is all the message says.
-        reference = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
-        match = reference.search(text)
-        if match is None and len(text) <= 12:
-            match = reference.search(re.sub(r"[\s-]", "", text))
-        return {"booking_reference": match.group(1) if match else "unparsed"}
+        if clearly_something_else(tracker, "strong"):
+            return {}
+        found = self.reference_in(text, whole_message=True)
+        if found:
+            return {"booking_reference": found}
+        if not is_answer(tracker) or self.details(tracker).anything:
+            return {}
+        return {"booking_reference": "unparsed"}
 
     async def validate_booking_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -439,15 +641,32 @@ class ValidateManageBookingForm(DateTimeValidation):
         if len(text) != REFERENCE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in text):
             dispatcher.utter_message(response="utter_reference_not_valid")
             return {"booking_reference": None}
+        if not asked(tracker, "booking_reference") and tracker.get_slot("booking_contact"):
+            # A corrected reference: the contact is checked against it again.
+            return {"booking_reference": text, "booking_contact": None}
         return {"booking_reference": text}
 
     async def extract_booking_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """The phone or email given at booking."""
-        if not asked(tracker, "booking_contact") or not is_answer(tracker):
+        """The phone or email given at booking: the answer, or typed with the reference."""
+        text, details = user_text(tracker), self.details(tracker)
+        if not asked(tracker, "booking_contact"):
+            with_reference = self.reference_in(text, whole_message=False) or tracker.get_slot(
+                "booking_reference"
+            )
+            if details.contact and with_reference and self.takes_details(tracker):
+                return {"booking_contact": text}
             return {}
-        return {"booking_contact": user_text(tracker)}
+        if clearly_something_else(tracker, "strong"):
+            return {}
+        if details.contact:
+            return {"booking_contact": text}
+        if not is_answer(tracker) or self.reference_in(text, whole_message=False):
+            return {}  # a question, or the reference corrected: the contact is asked again
+        if not details.when.empty:
+            return {}
+        return {"booking_contact": text}
 
     async def validate_booking_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -496,6 +715,8 @@ class ValidateManageBookingForm(DateTimeValidation):
         """Yes or no to the cancellation or change."""
         if not asked(tracker, "manage_confirmed") or STOP_WORDS.match(user_text(tracker)):
             return {}
+        if not self.details(tracker).when.empty:
+            return {"manage_confirmed": None}  # a new day or time: asked to confirm it again
         intent = latest_intent(tracker)
         if intent == "affirm":
             return {"manage_confirmed": True}

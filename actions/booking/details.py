@@ -1,0 +1,242 @@
+"""What one message says about a booking: name, contact, new or returning, reason, day and time.
+
+"Hi, I'm Rita Cole, rita@example.com, can I book a first visit for my
+sciatica next Thursday at 4pm?" carries six answers; the booking form takes
+them all (actions/booking/forms.py) and asks only for what is missing.
+
+Each reader looks at the shape of the text, not at a list of names: a name
+follows a cue ("I'm", "my name is", "change the name to") and is written
+like one; phone numbers and email addresses are found by the phonenumbers
+and email-validator libraries; days and times by ``actions.booking.when``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions.booking.contact_details import clean_name, find_email, find_phone
+from actions.booking.when import When, parse_when
+from actions.clinic_profile import load_profile
+from actions.clock import clinic_now
+from actions.knowledge import ConditionKnowledge, load_conditions
+
+# "first visit", "I haven't been before", "new patient": a first visit.
+NEW_PATIENT = re.compile(
+    r"\b(first[- ](visit|time|appointment|session|consultation|treatment)|new patient|"
+    r"never been|ha(ve)?n'?t been|have not been|not been (here |to you |to the clinic )?before|"
+    r"initial (consult|consultation|appointment|visit)|i'?m new)\b",
+    re.IGNORECASE,
+)
+# "follow-up", "I've been before", "returning patient": a follow-up visit.
+RETURNING_PATIENT = re.compile(
+    r"\b(follow[- ]?ups?|returning( patient)?|existing patient|i'?ve been (here |to you |"
+    r"to the clinic )?before|i have been (here |to you |to the clinic )?before|"
+    r"been (here|to you|to the clinic) before|came (here )?before|another (session|treatment))\b",
+    re.IGNORECASE,
+)
+# A name follows these. Strong cues take the words as written ("my name is
+# lucy hart"); weak ones only words that start with a capital ("I'm Rita
+# Cole", not "I'm looking to book").
+_STRONG_NAME_CUE = re.compile(
+    r"\b(?:my name is|my name's|my names|name is|name's|name:|name|surname is|"
+    r"under the name(?: of)?|change the name to|the name should be|(?:put|book) it under|"
+    r"call me)\s+",
+    re.IGNORECASE,
+)
+_WEAK_NAME_CUE = re.compile(r"\b(?:i'?m|i am|this is|it'?s)\s+", re.IGNORECASE)
+# Words that end a name inside a sentence ("my name is lucy hart and ...").
+_AFTER_NAME = re.compile(
+    r"\s+(?:and|for|on|at|in|to|please|pls|i|i'd|i'm|can|could|would|with|from|my|the|a|an|"
+    r"but|here|phone|email|number|mobile|tel|via|by|is|was|who|calling|looking|wanting|"
+    r"booking|book)\b.*$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
+MAX_NAME_WORDS = 4
+# "actually", "instead", "change ...": the patient corrects something said before.
+CORRECTION = re.compile(
+    r"\b(actually|sorry|instead|change|changed|rather|make it|switch|correction|i meant|"
+    r"meant to say|wrong|not .{1,30} but|should be|update)\b",
+    re.IGNORECASE,
+)
+# A message that reads as a question or a request for information.
+QUESTION_WORDS = re.compile(
+    r"^\s*(what|what's|whats|where|where's|when|how|how's|why|who|which|can|could|do|does|"
+    r"is|are|will|would|should|may|tell me|i want to know|i'd like to know)\b",
+    re.IGNORECASE,
+)
+
+
+# Words of a request to be seen ("can I book", "could I come in", "fit me in").
+BOOKING_WORDS = re.compile(
+    r"\b(book|booking|appointment|come in|fit me in|see (?:someone|the acupuncturist)|"
+    r"session|first visit|follow[- ]?up|consultation|slot)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a message says about the booking; each part may be missing."""
+
+    name: Optional[str] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    patient_type: Optional[str] = None
+    condition: Optional[str] = None
+    when: When = field(default_factory=When)
+
+    @property
+    def contact(self) -> bool:
+        """A phone number or an email address was given."""
+        return bool(self.phone or self.email)
+
+    @property
+    def anything(self) -> bool:
+        """Something besides the free text was found."""
+        return bool(
+            self.name or self.contact or self.patient_type or self.condition or not self.when.empty
+        )
+
+
+def is_booking_request(text: str, details: Details) -> bool:
+    """Whether ``text`` asks to be booked and carries details of the booking.
+
+    "this is Sam Reed, can I book Thursday at 10:30?" is a booking request
+    even when the classifier reads it as an answer (inform) or as a condition.
+    """
+    carries = not details.when.empty or details.name or details.contact or details.patient_type
+    told_about_the_past = re.search(r"\b(last|ago|yesterday|since)\b", text, re.IGNORECASE)
+    return (
+        bool(BOOKING_WORDS.search(text))
+        and bool(carries)
+        and not is_correction(text)
+        and not told_about_the_past
+    )
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` reads as a question ("where are you?", "how much is it")."""
+    return text.rstrip().endswith("?") or bool(QUESTION_WORDS.match(text))
+
+
+def is_correction(text: str) -> bool:
+    """Whether ``text`` corrects something ("actually make it Friday", "sorry, my email is...")."""
+    return bool(CORRECTION.search(text))
+
+
+def patient_type_in(text: str) -> Optional[str]:
+    """'new' or 'returning' when the text says so in words, else None."""
+    if NEW_PATIENT.search(text):
+        return "new"
+    if RETURNING_PATIENT.search(text):
+        return "returning"
+    return None
+
+
+def without_contact(text: str) -> str:
+    """``text`` with email addresses and long digit runs blanked (for the date reader)."""
+    text = re.sub(r"\S+@\S+", " ", text)
+    return re.sub(r"\+?\d[\d ()-]{6,}\d", " ", text)
+
+
+def when_in(text: str, now: dt.datetime, date_order: str) -> When:
+    """The day, time or part of day in ``text`` (phone numbers and emails ignored)."""
+    return parse_when(without_contact(text), now, date_order)
+
+
+def name_after_cue(text: str) -> Optional[str]:
+    """A name introduced by a cue: "I'm Rita Cole", "my name is lucy hart", "name Chris Dale"."""
+    for cue, strong in ((_STRONG_NAME_CUE, True), (_WEAK_NAME_CUE, False)):
+        for match in cue.finditer(text):
+            candidate = _CLAUSE_END.split(text[match.end() :], maxsplit=1)[0]
+            candidate = _AFTER_NAME.sub("", " " + candidate).strip()
+            words = candidate.split()[:MAX_NAME_WORDS]
+            if not strong:
+                capitalised = []
+                for word in words:
+                    if not word[:1].isupper():
+                        break
+                    capitalised.append(word)
+                words = capitalised
+            if not words:
+                continue
+            name, problem = clean_name(" ".join(words))
+            if name and not problem and not _says_something_else(name):
+                return name
+    return None
+
+
+def _says_something_else(text: str) -> bool:
+    """Whether ``text`` is a visit type or a condition word rather than a name."""
+    return bool(patient_type_in(text)) or bool(
+        re.search(r"\b(pain|ache|appointment|visit|session|booking)\b", text, re.I)
+    )
+
+
+def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
+    """A whole message read as a name: (the name or None, whether it is written like one).
+
+    "Ana Park" and "Tom Hill" are names written like names (capitalised, two
+    to four words); "ana park" may be one; "first visit", "next Friday" and
+    "where are you?" are not.
+    """
+    stripped = text.strip()
+    if not stripped or is_question(stripped):
+        return None, False
+    name, problem = clean_name(stripped)
+    if problem or name is None or _says_something_else(name):
+        return None, False
+    words = stripped.split()
+    written_as_name = 2 <= len(words) <= MAX_NAME_WORDS and all(w[:1].isupper() for w in words)
+    return name, written_as_name
+
+
+def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:
+    """The condition named in ``text`` (the longest name or alias), if any.
+
+    "my lower back" names lower back pain as "lower back pain" does; "back"
+    alone is not enough ("come back on Friday").
+    """
+    lowered = " " + " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) + " "
+    found: Optional[Tuple[int, str]] = None
+    for key, condition in knowledge.conditions.items():
+        for name in (key.replace("_", " "), condition.name, *condition.aliases):
+            name = name.lower()
+            forms = [f" {name} "]
+            if name.endswith(" pain"):
+                forms.append(f" my {name[: -len(' pain')]} ")
+            for wanted in forms:
+                if wanted in lowered and (found is None or len(wanted) > found[0]):
+                    found = (len(wanted), key)
+    return found[1] if found else None
+
+
+def read_details(
+    text: str, now: dt.datetime, region: str, date_order: str, knowledge: ConditionKnowledge
+) -> Details:
+    """Everything ``text`` says about a booking (the condition only from its words)."""
+    phone, email = find_phone(text, region), find_email(text)
+    return Details(
+        name=name_after_cue(text),
+        phone=phone,
+        email=email,
+        patient_type=patient_type_in(text),
+        condition=condition_in_text(text, knowledge),
+        when=when_in(text, now, date_order),
+    )
+
+
+def booking_request(tracker: Tracker) -> bool:
+    """Whether the latest message asks for a booking and carries its details."""
+    profile = load_profile()
+    text = str((tracker.latest_message or {}).get("text") or "")
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    return is_booking_request(text, found)

@@ -1,0 +1,239 @@
+"""The booking forms listen, through the real servers (issue 13).
+
+A request that carries details pre-fills the form and is never asked for
+again; a day given up front is refused at once when it cannot be booked;
+corrections are taken at every question; the answer to the question asked
+wins over the classifier's guess. Patient phrasings here are our own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+import yaml
+
+from actions.booking.store import AppointmentStore
+from ops.servers import AssistantStack
+from tests.conftest import new_appointment
+from tests.servers import say, stack_in, texts
+
+pytestmark = pytest.mark.servers
+ROOT = Path(__file__).resolve().parent.parent
+LONDON = dt.timezone(dt.timedelta(0))  # Europe/London is on GMT in late November
+
+
+def question(response: str) -> str:
+    """The opening words of a question of the form, as the domain words it."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    return str(domain["responses"][response][0]["text"]).split("{")[0][:24]
+
+
+QUESTIONS = {
+    slot: question(f"utter_ask_{slot}")
+    for slot in ("condition", "patient_name", "contact", "patient_type", "appointment_date")
+}
+QUESTIONS["appointment_time"] = question("utter_time_choices")
+NOTES = question("utter_ask_notes")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
+    # Many patients from one client address: no per-address limit here.
+    env = {"RATE_LIMIT_ADDRESS_MESSAGES": "0"}
+    with stack_in(tmp_path_factory.mktemp("servers"), env=env) as servers:
+        yield servers
+
+
+def patient() -> str:
+    return f"patient-{uuid.uuid4()}"
+
+
+NUMBERS = iter(range(120000, 129999))
+
+
+def phone() -> str:
+    """A valid UK mobile number of its own (at most 3 upcoming bookings per number)."""
+    return f"07911 {next(NUMBERS)}"
+
+
+def asked(replies: List[Dict[str, Any]]) -> List[str]:
+    """The form's questions among ``replies`` (slot names)."""
+    said = texts(replies)
+    return [slot for slot, words in QUESTIONS.items() if words in said]
+
+
+def booked_rows(stack: AssistantStack, sender: str) -> list:
+    return AppointmentStore(stack.env()["DATABASE_URL"]).by_conversation(f"rest:{sender}")
+
+
+def test_everything_in_one_message_goes_straight_to_the_summary(stack: AssistantStack) -> None:
+    rita = patient()
+    first = say(
+        stack,
+        rita,
+        "Hi, I'm Rita Cole, rita@example.com, can I book a first visit for my sciatica "
+        "next Thursday at 4pm?",
+    )
+    assert asked(first) == [] and NOTES in texts(first)  # the one question left
+    summary = texts(say(stack, rita, "nothing to add"))
+    assert "Please check: Sciatica, Thursday 26 November at 16:00 (75 minutes)" in summary
+    assert "for Rita Cole, contact rita@example.com" in summary
+    assert "You're booked: Thursday 26 November at 16:00" in texts(say(stack, rita, "yes"))
+    (row,) = booked_rows(stack, rita)
+    assert (row.patient_name, row.email, row.patient_type) == (
+        "Rita Cole",
+        "rita@example.com",
+        "new",
+    )
+
+
+def test_a_closed_day_is_refused_at_once_with_the_nearest_open_days(stack: AssistantStack) -> None:
+    sender = patient()
+    replies = say(stack, sender, "can I book for this Sunday at 11am?")
+    assert "closed on Sundays" in texts(replies)
+    buttons = [b["title"] for r in replies for b in r.get("buttons", [])]
+    # Saturday and Monday are open with 11:00 free; Sunday itself is not offered.
+    assert "Sat 28 Nov 11:00" in buttons and "Mon 30 Nov 11:00" in buttons
+    assert not any(title.startswith("Sun") for title in buttons)
+    chosen = texts(say(stack, sender, "Monday 30 November at 11:00"))
+    assert QUESTIONS["condition"] in chosen  # the day and time are taken; the rest is asked
+
+
+def test_a_day_beyond_the_horizon_is_refused_at_once(stack: AssistantStack) -> None:
+    replies = say(stack, patient(), "I'd like to book for 15 March at 10")
+    assert "up to 60 days ahead" in texts(replies)
+    assert "nearest days with free times" in texts(replies)
+    # the last bookable days, 24 January 2027 being the 60th
+    assert [b["title"] for b in replies[-1]["buttons"]][-1] == "Sat 23 Jan 10:00"
+
+
+def test_a_taken_time_in_the_request_offers_the_nearest_free_times(
+    stack: AssistantStack,
+) -> None:
+    start = dt.datetime(2026, 12, 2, 15, 0, tzinfo=LONDON)
+    AppointmentStore(stack.env()["DATABASE_URL"]).book(
+        new_appointment(start=start, minutes=75, conversation_id="someone-else")
+    )
+    sender = patient()
+    replies = say(stack, sender, "can I book a follow-up on Wednesday 2 December at 3pm?")
+    assert "already booked" in texts(replies)
+    offered = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert offered and "15:00" not in offered
+
+
+def test_the_reason_named_earlier_is_not_asked_again(stack: AssistantStack) -> None:
+    sender = patient()
+    say(stack, sender, "my lower back has been aching for weeks after gardening")
+    replies = say(stack, sender, "can I book a follow-up for Monday at 10am?")
+    assert asked(replies) == ["patient_name"]
+    assert QUESTIONS["contact"] in texts(say(stack, sender, "Pat Doyle"))
+    assert NOTES in texts(say(stack, sender, "pat.doyle@example.com"))
+    summary = texts(say(stack, sender, "no"))
+    assert "Lower back pain, Monday 30 November at 10:00 (45 minutes), for Pat Doyle" in summary
+
+
+@pytest.mark.parametrize(
+    ("name", "day"),
+    [
+        ("Ana Park", "Monday 30 November"),
+        ("Tom Hill", "Tuesday 1 December"),
+        ("Sue Lane", "Thursday 3 December"),
+        ("Ben Street", "Friday 4 December"),
+        ("Amy Green", "Monday 7 December"),
+    ],
+)
+def test_names_with_place_words_book(stack: AssistantStack, name: str, day: str) -> None:
+    sender = patient()
+    first = say(stack, sender, f"can I book a first visit for my sciatica on {day} at 2pm?")
+    assert asked(first) == ["patient_name"]
+    assert QUESTIONS["contact"] in texts(say(stack, sender, name))
+    assert NOTES in texts(say(stack, sender, phone()))
+    assert f"for {name}," in texts(say(stack, sender, "nothing to add"))
+    assert f"You're booked: {day} at 14:00" in texts(say(stack, sender, "yes"))
+    assert booked_rows(stack, sender)[0].patient_name == name
+
+
+def test_after_a_question_at_the_name_the_next_answer_is_not_taken_for_a_name(
+    stack: AssistantStack,
+) -> None:
+    sender = patient()
+    say(stack, sender, "can I book for my sciatica on Tuesday 8 December at 11am?")
+    detour = texts(say(stack, sender, "where exactly are you?"))
+    assert "Mill Lane" in detour and QUESTIONS["patient_name"] in detour
+    # "first visit" answers another question: kept, and the name is asked again
+    again = texts(say(stack, sender, "first visit"))
+    assert QUESTIONS["patient_name"] in again
+    assert QUESTIONS["contact"] in texts(say(stack, sender, "Lee Park"))
+    assert NOTES in texts(say(stack, sender, "lee.park@example.com"))
+    assert "(75 minutes), for Lee Park" in texts(say(stack, sender, "nothing to add"))
+
+
+def test_corrections_at_every_question_of_the_booking_form(stack: AssistantStack) -> None:
+    sender = patient()
+    assert asked(say(stack, sender, "i'd like to book an appointment")) == ["condition"]
+    # at the reason: a day, said as a correction; the reason is asked again
+    assert asked(say(stack, sender, "actually I can only do Wednesday 9 December")) == ["condition"]
+    assert asked(say(stack, sender, "sciatica")) == ["patient_name"]
+    # at the name: a different day
+    assert asked(say(stack, sender, "sorry, make it Thursday 10 December")) == ["patient_name"]
+    assert asked(say(stack, sender, "Ana Park")) == ["contact"]
+    # at the contact: the name
+    assert asked(say(stack, sender, "change the name to Sue Lane")) == ["contact"]
+    number = phone()
+    assert asked(say(stack, sender, number)) == ["patient_type"]
+    # at new or returning: the email, kept with the phone
+    assert asked(say(stack, sender, "sorry, my email is sue.lane@example.com")) == ["patient_type"]
+    assert asked(say(stack, sender, "I've been before")) == ["appointment_time"]
+    # at the time: first visit after all
+    assert asked(say(stack, sender, "actually it's my first visit")) == ["appointment_time"]
+    assert NOTES in texts(say(stack, sender, "10am"))
+    # at the notes: the afternoon instead; afternoon times are offered
+    replies = say(stack, sender, "can we do the afternoon instead")
+    assert asked(replies) == ["appointment_time"]
+    assert all(b["payload"] >= "12:00" for b in replies[-1]["buttons"])
+    assert NOTES in texts(say(stack, sender, "2pm"))
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Sciatica, Thursday 10 December at 14:00 (75 minutes), for Sue Lane" in summary
+    assert f"contact +44 7911 {number[6:]} / sue.lane@example.com" in summary
+    # at the summary: the day, and the summary again
+    corrected = texts(say(stack, sender, "actually make it Friday 11 December"))
+    assert "Friday 11 December at 14:00 (75 minutes), for Sue Lane" in corrected
+    assert booked_rows(stack, sender) == []
+    assert "You're booked: Friday 11 December at 14:00" in texts(say(stack, sender, "yes"))
+    (row,) = booked_rows(stack, sender)
+    assert (row.phone, row.email, row.patient_type) == (
+        "+447911" + number[6:],
+        "sue.lane@example.com",
+        "new",
+    )
+
+
+def test_corrections_in_the_manage_form(stack: AssistantStack) -> None:
+    store = AppointmentStore(stack.env()["DATABASE_URL"])
+    start = dt.datetime(2026, 12, 14, 10, 0, tzinfo=LONDON)
+    number = phone()
+    stored = "+447911" + number[6:]
+    first = store.book(new_appointment(start=start, conversation_id="earlier-1", phone=stored))
+    start = dt.datetime(2026, 12, 15, 10, 0, tzinfo=LONDON)
+    second = store.book(new_appointment(start=start, conversation_id="earlier-2", phone=stored))
+    sender = patient()
+    # reference, new day and time in the request: only the contact is asked
+    replies = texts(
+        say(stack, sender, f"I need to move {second.reference} to Wednesday 16 December at 11")
+    )
+    assert "phone number or email" in replies
+    confirm = texts(say(stack, sender, number))
+    assert "from Tuesday 15 December at 10:00 to Wednesday 16 December at 11:00" in confirm
+    # at the confirmation: another time
+    confirm = texts(say(stack, sender, "actually make it 9:30"))
+    assert "to Wednesday 16 December at 09:30" in confirm
+    assert "now on Wednesday 16 December at 09:30" in texts(say(stack, sender, "yes"))
+    # cancel with reference and contact in one message: straight to the confirmation
+    other = patient()
+    cancel = texts(say(stack, other, f"please cancel {first.reference}, my number is {number}"))
+    assert "Cancel your appointment on Monday 14 December at 10:00" in cancel
+    assert "is cancelled" in texts(say(stack, other, "yes"))

@@ -1,0 +1,244 @@
+"""What one message says about a booking, and how the form decides what is an answer.
+
+The form validation runs here as rasa-sdk runs it (``run`` on a tracker), on
+the real clinic files and a real SQLite appointment book; the conversations
+through the real servers are in tests/test_booking_conversations.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking.details import is_booking_request, looks_like_name, read_details
+from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
+from actions.clinic_profile import load_profile
+from actions.clock import clinic_now
+from actions.knowledge import load_conditions
+
+NOW = "2026-11-25T11:00"  # a Wednesday
+
+
+@pytest.fixture(autouse=True)
+def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
+
+
+def details(text: str) -> Dict[str, Any]:
+    profile = load_profile()
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    return {
+        "name": found.name,
+        "phone": found.phone,
+        "email": found.email,
+        "type": found.patient_type,
+        "condition": found.condition,
+        "day": found.when.day.isoformat() if found.when.day else None,
+        "time": f"{found.when.time:%H:%M}" if found.when.time else None,
+        "part": found.when.part_of_day,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Hello, Marta Quinn here... sorry: this is Marta Quinn, m.quinn@example.org, could I "
+            "book a first appointment for my sciatica on Friday at 2pm?",
+            {"name": "Marta Quinn", "email": "m.quinn@example.org", "type": "new",
+             "condition": "sciatica", "day": "2026-11-27", "time": "14:00"},
+        ),
+        (
+            "my name is dev patel and i'd like a follow up next tuesday morning for my lower back",
+            {"name": "Dev Patel", "type": "returning", "condition": "lower_back_pain",
+             "day": "2026-12-01", "part": "morning"},
+        ),
+        (
+            "please put it under the name Olu Ade, mobile 07911 123456",
+            {"name": "Olu Ade", "phone": "+447911123456"},
+        ),
+        ("I haven't been before, is Saturday at 10 free?",
+         {"type": "new", "day": "2026-11-28", "time": "10:00"}),
+        ("I'm looking to book something for my trochanteric bursitis",
+         {"condition": "hip_bursitis"}),
+        ("I'm new here, any chance of the 3rd?", {"type": "new", "day": "2026-12-03"}),
+    ],
+)  # fmt: skip
+def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
+    found = details(text)
+    assert {key: value for key, value in found.items() if value is not None} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "written_as_name"),
+    [
+        ("Ana Park", "Ana Park", True),
+        ("Tom Hill", "Tom Hill", True),
+        ("Ben Street", "Ben Street", True),
+        ("amy green", "Amy Green", False),
+        ("where are you?", None, False),
+        ("How much is it", None, False),
+        ("first visit", None, False),
+        ("12345", None, False),
+    ],
+)
+def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: bool) -> None:
+    assert looks_like_name(text) == (name, written_as_name)
+
+
+def tracker(text: str, intent: str, confidence: float, slots: Dict[str, Any], form: str) -> Tracker:
+    """The tracker rasa-sdk receives for the latest message while ``form`` asks a question."""
+    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    return Tracker(
+        sender_id="test-patient",
+        slots=dict(slots),
+        latest_message=message,
+        events=[{"event": "user", "text": text, "parse_data": message}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form},
+        latest_action_name="action_listen",
+    )
+
+
+async def run_form(
+    text: str, intent: str, confidence: float, slots: Dict[str, Any], domain: Dict[str, Any]
+) -> Dict[str, Any]:
+    dispatcher = CollectingDispatcher()
+    events = await ValidateAppointmentForm().run(
+        dispatcher, tracker(text, intent, confidence, slots, "appointment_form"), domain
+    )
+    result = {event["name"]: event["value"] for event in events}
+    result["said"] = [m.get("response") for m in dispatcher.messages]
+    return result
+
+
+SUMMARY = {
+    "requested_slot": "booking_confirmed",
+    "condition": "sciatica",
+    "patient_name": "Ann Lee",
+    "contact": "+44 7911 123456",
+    "phone": "+447911123456",
+    "email": None,
+    "patient_type": "new",
+    "appointment_date": "2026-12-01",
+    "appointment_time": "10:00",
+    "notes": "none",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence", "asked", "expected"),
+    [
+        # The classifier's guess loses to a reply shaped like the answer.
+        ("Ana Park", "ask_location", 0.97, "patient_name", {"patient_name": "Ana Park"}),
+        ("Sue Lane", "nlu_fallback", 0.3, "patient_name", {"patient_name": "Sue Lane"}),
+        ("Ann Lee, 07911 123456", "inform", 0.9, "patient_name",
+         {"patient_name": "Ann Lee", "contact": "+44 7911 123456"}),
+        ("07911 123456", "ask_price", 0.95, "contact", {"contact": "+44 7911 123456"}),
+        ("I'm 20 weeks pregnant", "other_symptom", 0.95, "notes",
+         {"notes": "I'm 20 weeks pregnant"}),
+        # ... but a clear question, a greeting or a red flag is not an answer.
+        ("where are you?", "ask_location", 0.95, "patient_name", {}),
+        ("hello", "greet", 0.99, "patient_name", {}),
+        ("how much does it cost?", "ask_price", 0.99, "notes", {}),
+        ("Jo Hart", "emergency", 1.0, "patient_name", {}),
+        # The answer to another question is kept, and this one asked again.
+        ("first visit", "inform", 0.6, "patient_name", {"patient_type": "new"}),
+        ("actually make it Friday", "nlu_fallback", 0.3, "contact",
+         {"appointment_date": "2026-11-27"}),
+    ],
+)  # fmt: skip
+async def test_the_answer_to_the_question_wins(
+    domain: Dict[str, Any],
+    text: str,
+    intent: str,
+    confidence: float,
+    asked: str,
+    expected: Dict[str, Any],
+) -> None:
+    result = await run_form(text, intent, confidence, {"requested_slot": asked}, domain)
+    form_slots = {"condition", "patient_name", "contact", "patient_type", "appointment_date"}
+    form_slots |= {"appointment_time", "notes", "booking_confirmed"}
+    assert {k: v for k, v in result.items() if k in form_slots and v is not None} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "changed"),
+    [
+        ("actually make it Friday", "nlu_fallback", {"appointment_date": "2026-11-27"}),
+        ("sorry, my email is ann@example.com", "inform",
+         {"contact": "+44 7911 123456 / ann@example.com", "email": "ann@example.com"}),
+        ("change the name to Ann Leigh", "reschedule_appointment", {"patient_name": "Ann Leigh"}),
+        ("can we do the afternoon instead", "reschedule_appointment",
+         {"appointment_time": None, "part_of_day": "afternoon"}),
+        ("oh wait, I've been before", "inform", {"patient_type": "returning"}),
+        ("yes but at 11 please", "affirm", {"appointment_time": "11:00"}),
+    ],
+)  # fmt: skip
+async def test_a_correction_at_the_summary_asks_again(
+    domain: Dict[str, Any], text: str, intent: str, changed: Dict[str, Any]
+) -> None:
+    result = await run_form(text, intent, 0.9, SUMMARY, domain)
+    assert {k: result[k] for k in changed} == changed
+    assert result.get("booking_confirmed") is None  # the summary is shown again, nothing booked
+
+
+async def test_a_closed_day_in_the_request_is_refused_at_once(domain: Dict[str, Any]) -> None:
+    result = await run_form(
+        "can I book for this Sunday at 11am?", "book_appointment", 0.9, {}, domain
+    )
+    assert result["said"] == ["utter_date_closed_day"]
+    assert result["rejected_date"] == "2026-11-29" and result["appointment_time"] == "11:00"
+    assert result["requested_slot"] == "appointment_date"  # asked next, with the nearest days
+
+
+async def test_the_manage_form_takes_the_reference_and_contact_from_the_request(
+    domain: Dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"booking_task": "reschedule"}
+    events = await ValidateManageBookingForm().run(
+        dispatcher,
+        tracker(
+            "I need to move K7RM3D to Tuesday at 11", "reschedule_appointment", 0.99, slots,
+            "manage_booking_form",
+        ),
+        domain,
+    )  # fmt: skip
+    result = {event["name"]: event["value"] for event in events}
+    assert result["booking_reference"] == "K7RM3D"
+    assert result["appointment_date"] == "2026-12-01" and result["appointment_time"] == "11:00"
+    assert result["requested_slot"] == "booking_contact"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_request"),
+    [
+        ("this is Sam Reed, I've been before, can I book Thursday 3 December at 10:30?", True),
+        ("my name is Dev Patel, could I come in on Tuesday at 9:30 for my sciatica?", True),
+        ("Ann Lee", False),
+        ("07911 123456", False),
+        ("I had a session last Monday and my sciatica is worse", False),
+        ("for my sciatica", False),
+    ],
+)
+def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -> None:
+    profile = load_profile()
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    assert is_booking_request(text, found) is is_request
+
+
+@pytest.mark.parametrize("text", ["no", "nothing to add", "no thanks"])
+async def test_no_at_the_notes_question_is_no_notes(domain: Dict[str, Any], text: str) -> None:
+    result = await run_form(text, "deny", 0.99, {"requested_slot": "notes"}, domain)
+    assert result["notes"] == "none"
