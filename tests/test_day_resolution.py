@@ -204,7 +204,8 @@ async def test_the_reschedule_form_refuses_past_days_too(domain: Dict[str, Any])
     result = await form.validate_appointment_date(
         extracted["appointment_date"], dispatcher, tracker, domain
     )
-    assert result == {"appointment_date": None}
+    # The refused day is kept so that the next question offers the nearest open days.
+    assert result == {"appointment_date": None, "rejected_date": "2026-11-20"}
     assert render(dispatcher.messages, domain)[0]["text"].startswith(
         "Friday 20 November has already passed."
     )
