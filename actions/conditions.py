@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from actions.tracker_state import latest_intent
 
 CONDITION_SLOT = "condition"

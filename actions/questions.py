@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import ClinicProfile, load_profile
-from actions.clock import clinic_now
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.clock import clinic_now
 from actions.conditions import condition_under_discussion
-from actions.knowledge import (
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     ConditionKnowledge,
     load_acupuncture_answers,

@@ -88,7 +88,7 @@ def component_env(postgres: PostgresServer) -> Dict[str, Dict[str, str]]:
 
 def prepare_schemas(postgres: PostgresServer) -> None:
     """Create the appointment and console tables once, each by its owner, before workers race."""
-    from actions.booking.store import AppointmentStore
+    from clinic_core.store import AppointmentStore
     from staff_console.db import console_engine
 
     AppointmentStore(postgres.url("clinic", ACTIONS_ROLE)).engine.dispose()

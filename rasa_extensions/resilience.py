@@ -99,7 +99,7 @@ def action_timeout() -> float:
 @lru_cache(maxsize=1)
 def clinic_phone() -> Dict[str, str]:
     """The clinic's phone number and its ``tel:`` link from clinic/profile.yml."""
-    from actions.clinic_profile import load_profile
+    from clinic_core.profile import load_profile
 
     try:
         profile = load_profile()

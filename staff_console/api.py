@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from actions.booking.store import STATUSES
+from clinic_core.store import STATUSES
 from staff_console import audit
 from staff_console.appointments import DEFAULT_DAYS, appointment_record, parse_day_range
 from staff_console.conversations import parse_filter

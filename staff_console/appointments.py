@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from actions.booking.store import STATUSES, Appointment, AppointmentStore, appointments
+from clinic_core.store import STATUSES, Appointment, AppointmentStore, appointments
 
 MAX_DAYS = 92  # one export or listing covers at most about a quarter
 DEFAULT_DAYS = 7  # a listing without a range shows a week

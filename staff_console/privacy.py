@@ -36,9 +36,9 @@ from typing import Any, Dict, List, Optional, Sequence, Set, TextIO
 import phonenumbers
 import sqlalchemy as sa
 
-from actions.booking.contact_details import find_email, find_phone
-from actions.booking.store import Appointment, AppointmentStore, appointments
-from actions.clinic_profile import load_profile
+from clinic_core.contact_details import find_email, find_phone
+from clinic_core.store import Appointment, AppointmentStore, appointments
+from clinic_core.profile import load_profile
 from staff_console import audit
 from staff_console.appointments import _row, appointment_record
 from staff_console.audit import AuditLog

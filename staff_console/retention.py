@@ -32,7 +32,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, TextIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from actions.knowledge import load_conditions
+from clinic_core.knowledge import load_conditions
 from staff_console import audit
 from staff_console.audit import AuditLog
 from staff_console.conversations import events

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AbstractSet, Dict, List, Optional, Set, Tuple
 
-from actions.booking.store import Appointment
+from clinic_core.store import Appointment
 from staff_console.appointments import Appointments
 from staff_console.audit import AuditLog
 from staff_console.auth import Accounts, Sessions, Signer, Throttle, Tokens

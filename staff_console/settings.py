@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from actions.booking.store import DATABASE_URL_ENV, DEFAULT_DATABASE
-from actions.clinic_profile import load_profile
-from actions.clock import clinic_now
+from clinic_core.store import DATABASE_URL_ENV, DEFAULT_DATABASE
+from clinic_core.profile import load_profile
+from clinic_core.clock import clinic_now
 from ops.settings import VAR_DIR, persisted_secret, server_env
 
 SECRET_FILE = VAR_DIR / "console_secret"

@@ -15,9 +15,9 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw, redirect, text
 
-from actions.booking.store import STATUSES, SlotTakenError
-from actions.clinic_profile import load_profile
-from actions.knowledge import load_conditions
+from clinic_core.store import STATUSES, SlotTakenError
+from clinic_core.profile import load_profile
+from clinic_core.knowledge import load_conditions
 from ops.settings import ROOT
 from staff_console import audit, privacy
 from staff_console.appointments import DEFAULT_DAYS, parse_day_range, to_csv

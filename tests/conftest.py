@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.store import NewAppointment
+from clinic_core.store import NewAppointment
 from clinic_core.red_flags import RedFlagDetector, load_red_flags
 from ops.settings import SPACY_PIPELINE_DIR
 

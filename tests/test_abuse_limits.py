@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import AppointmentStore, appointments
+from clinic_core.store import AppointmentStore, appointments
 from bench.load import open_days
 from ops.servers import AssistantStack
 from ops.settings import ROOT

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
-from actions.booking.store import AppointmentStore
+from clinic_core.store import AppointmentStore
 from tests.conftest import make_tracker, new_appointment, render
 
 NOW = "2026-11-25T11:00"  # a Wednesday

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import (
+from clinic_core.store import (
     REFERENCE_ALPHABET,
     AppointmentStore,
     NotBookedError,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.clinic_profile import ClinicProfile, load_profile
+from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.data_files import ClinicDataError, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conditions import ActionExplainCondition, ActionNarrowPain
-from actions.knowledge import load_conditions
+from clinic_core.knowledge import load_conditions
 from tests.conftest import entity, load_tracker, make_tracker, render
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import (
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
     ConditionKnowledge,

@@ -33,7 +33,7 @@ import psycopg2.errors
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import appointment_slots, appointments
+from clinic_core.store import appointment_slots, appointments
 from bench.load import LoadResult, load, open_days
 from channels.conversation_ids import conversation_id
 from ops.postgres import ACTIONS_ROLE, CONSOLE_ROLE, PRIVACY_ROLE, SUPERUSER, TRACKER_ROLE

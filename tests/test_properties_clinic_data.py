@@ -26,8 +26,8 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from pydantic.fields import SHAPE_SINGLETON, ModelField
 
-from actions.clinic_profile import WEEKDAYS, ClinicProfile, load_profile
-from actions.knowledge import (
+from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
     ConditionKnowledge,

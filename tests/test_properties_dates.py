@@ -18,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from actions.booking.when import NUMBER_WORDS, PARTS_OF_DAY, WEEKDAYS, When, parse_when
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 
 ZONE = load_profile().zone
 # "in 999 weeks" is the furthest a phrase without a year can reach.

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.contact_details import (
+from clinic_core.contact_details import (
     MAX_NAME_LENGTH,
     clean_name,
     display_phone,
@@ -35,15 +35,15 @@ from actions.booking.forms import (
     ValidateAppointmentForm,
     ValidateManageBookingForm,
 )
-from actions.booking.store import (
+from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     AppointmentStore,
     lookup_failures,
 )
-from actions.clinic_profile import load_profile
-from actions.clock import REFERENCE_NOW_ENV
-from actions.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.clock import REFERENCE_NOW_ENV
+from clinic_core.knowledge import load_conditions
 from tests.conftest import make_tracker, new_appointment
 
 PROFILE = load_profile()

@@ -7,8 +7,8 @@ from typing import Any, Dict
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
-from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
 from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
 from tests.conftest import entity, make_tracker, render
 

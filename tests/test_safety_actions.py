@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 from actions.safety import (
     ActionEmergency,
     ActionHumanHandoff,

@@ -18,7 +18,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 from website.settings import PACKAGE_DIR, WebsiteSettings
 
 

@@ -26,13 +26,13 @@ from actions.booking.availability import (
     taken_on,
     time_problem,
 )
-from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
+from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
-from actions.booking.store import StoreUnavailableError, get_store
+from clinic_core.store import StoreUnavailableError, get_store
 from actions.booking.when import parse_when
-from actions.clinic_profile import ClinicProfile, load_profile
-from actions.clock import clinic_now
-from actions.knowledge import load_conditions
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.clock import clinic_now
+from clinic_core.knowledge import load_conditions
 from actions.tracker_state import latest_intent
 
 REQUESTED = "requested_slot"
@@ -379,7 +379,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         """A six-character reference in the message."""
         if not asked(tracker, "booking_reference") or not is_answer(tracker):
             return {}
-        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
         text = user_text(tracker).upper()
         # "my ref is K7RM3D", "please cancel K7RM3D" (not "PLEASE": only our
@@ -394,7 +394,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Looks like one of our references (checked against the contact next)."""
-        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
         text = str(value)
         if len(text) != REFERENCE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in text):

@@ -24,8 +24,8 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import ClinicProfile
+from clinic_core.store import AppointmentStore
+from clinic_core.profile import ClinicProfile
 from channels.conversation_ids import CLIENT_KEY
 
 logger = logging.getLogger(__name__)

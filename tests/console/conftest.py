@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sanic import Sanic
 
-from actions.booking.store import AppointmentStore, NewAppointment
+from clinic_core.store import AppointmentStore, NewAppointment
 from ops.servers import free_port
 from staff_console.app import create_app
 from staff_console.auth import Accounts, Tokens

@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from actions.booking.store import AppointmentStore, appointments
+from clinic_core.store import AppointmentStore, appointments
 from staff_console.audit import AuditLog
 from staff_console.db import console_engine
 from tests.console.conftest import LONDON, Client, Console, appointment, csrf_token

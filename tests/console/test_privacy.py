@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from actions.booking.store import AppointmentStore
+from clinic_core.store import AppointmentStore
 from staff_console.audit import AuditLog
 from staff_console.db import console_engine
 from staff_console.privacy import Patient, erase, export, main

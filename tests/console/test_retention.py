@@ -11,8 +11,8 @@ from typing import List, Tuple
 import pytest
 import yaml
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import ClinicProfile, load_profile
+from clinic_core.store import AppointmentStore
+from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.data_files import parse_model
 from staff_console.audit import AuditLog
 from staff_console.conversations import ConversationFilter, ConversationStore

@@ -214,15 +214,7 @@ class AppointmentStore:
     def __init__(self, url: Optional[str] = None) -> None:
         """Connect to ``url`` (default: ``database_url()``) and create tables."""
         self.url = url or database_url()
-        if self.url.startswith("sqlite:///"):
-            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-            # Writers wait for each other instead of failing with "locked".
-            self.engine: Engine = sa.create_engine(
-                self.url, connect_args={"timeout": 15}, future=True
-            )
-            sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True, future=True)
+        self.engine: Engine = create_engine(self.url)
         metadata.create_all(self.engine)
 
     @contextmanager
@@ -585,12 +577,6 @@ class AppointmentStore:
                 sa.select(appointments).where(appointments.c.conversation_id == conversation_id)
             ).all()
         return [_appointment(row) for row in rows]
-
-
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _appointment(row: sa.engine.Row) -> Appointment:
