@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from actions.tracker_state import latest_intent
+from clinic_core.knowledge import ConditionKnowledge, load_conditions
 
 CONDITION_SLOT = "condition"
 

@@ -8,17 +8,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.clock import clinic_now
 from actions.conditions import condition_under_discussion
+from actions.tracker_state import latest_intent
+from actions.wording import bullet_lines, join_list
+from clinic_core.clock import clinic_now
 from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     ConditionKnowledge,
     load_acupuncture_answers,
     load_conditions,
 )
-from actions.tracker_state import latest_intent
-from actions.wording import bullet_lines, join_list
+from clinic_core.profile import ClinicProfile, load_profile
 
 
 def _condition_help(

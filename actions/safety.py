@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic_core.profile import Emergency, load_profile
 from clinic_core.clock import clinic_now
+from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import Any, Dict
 from zoneinfo import ZoneInfo
 
 from actions.booking.when import parse_when
-from ops.settings import ROOT
+from clinic_core.settings import ROOT
 
 SPANS = ROOT.parent / "shared" / "eval" / "sgd-services" / "date_time_spans.csv"
 RESULTS = ROOT / "bench" / "results"

@@ -34,9 +34,7 @@ def create_engine(url: str, read_only: bool = False) -> Engine:
             url = f"sqlite:///file:{path}?mode=ro&uri=true"
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, future=True
-        )
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, future=True)
         sa.event.listen(engine, "connect", _sqlite_foreign_keys)
         return engine
     connect_args: Dict[str, Any] = {}

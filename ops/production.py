@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from clinic_core.settings import ROOT, VAR_DIR
 from ops import servers
 from ops.postgres import (
     ACTIONS_ROLE,
@@ -37,7 +38,6 @@ from ops.servers import (
     wait_for_http,
     wait_for_port,
 )
-from ops.settings import ROOT, VAR_DIR
 
 # Two rounds of stop_all (see ProductionStack.stop): every server gone within this.
 STOP_BOUND_S = 2 * servers.STOP_BOUND_S

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
+from clinic_core.settings import LOG_DIR, ROOT, OpsSettings, SettingsError
+from clinic_core.settings import check as check_settings
 from ops import ports, production
 from ops.channel_credentials import write_effective
 from ops.production import ProductionStack
@@ -38,7 +40,7 @@ from ops.servers import (
     free_port,
     wait_for_http,
 )
-from ops.settings import LOG_DIR, ROOT, VAR_DIR, server_env
+from ops.settings import server_env
 from ops.training import ensure_model
 
 
@@ -235,6 +237,10 @@ def shell(action_port: int) -> int:
 
 def main() -> None:
     """Parse arguments and run."""
+    try:
+        check_settings()
+    except SettingsError as error:
+        sys.exit(f"Not started: {error}")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in the terminal")
     parser.add_argument(
@@ -242,14 +248,9 @@ def main() -> None:
         action="store_true",
         help="PostgreSQL, Redis, several Rasa processes and nginx (README, Deployment)",
     )
-    parser.add_argument(
-        "--rasa-processes", type=int, default=int(os.environ.get("RASA_PROCESSES", 2))
-    )
-    parser.add_argument(
-        "--action-workers",
-        type=int,
-        default=int(os.environ.get("ACTION_SERVER_SANIC_WORKERS", 2)),
-    )
+    settings = OpsSettings.load()
+    parser.add_argument("--rasa-processes", type=int, default=settings.rasa_processes)
+    parser.add_argument("--action-workers", type=int, default=settings.action_workers)
     args = parser.parse_args()
     catch_stop_signals()  # from the start: a stop during training is no traceback
     try:
@@ -277,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
     if args.shell:
         code = shell(chosen[ports.ACTIONS])
     elif args.production:
-        folder = Path(os.environ.get("PRODUCTION_DIR", VAR_DIR / "production")).resolve()
+        folder = OpsSettings.load().production_dir.resolve()
         code = serve_production(args.rasa_processes, args.action_workers, numbers, folder)
     else:
         code = serve(

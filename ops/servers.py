@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
+from clinic_core.settings import LOG_DIR, ROOT
 from ops.channel_credentials import write_effective
-from ops.settings import LOG_DIR, ROOT, server_env
+from ops.settings import server_env
 
 READY_TIMEOUT_S = 180.0
 # Stopping: every server gets its stop signal at once and STOP_GRACE_S to

@@ -143,8 +143,7 @@ async def conversation(request: Request, sender_id: str) -> HTTPResponse:
             "intents": transcript.intents,
             "turns": [turn.as_dict() for turn in transcript.turns],
             "appointments": [
-                appointment_record(a, zone)
-                for a in console.appointments.store.by_conversation(sender_id)
+                appointment_record(a, zone) for a in console.appointments.by_conversation(sender_id)
             ],
             "reviewed": _review(console.reviews.get(sender_id)),
             "notes": [

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, settings
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic_core.store import NewAppointment
 from clinic_core.red_flags import RedFlagDetector, load_red_flags
+from clinic_core.store import NewAppointment
 from ops.settings import SPACY_PIPELINE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

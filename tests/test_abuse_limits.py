@@ -23,10 +23,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from clinic_core.store import AppointmentStore, appointments
 from bench.load import open_days
+from clinic_core.settings import ROOT
+from clinic_core.store import AppointmentStore, appointments
 from ops.servers import AssistantStack
-from ops.settings import ROOT
 from staff_console.service import Console
 from staff_console.settings import Settings
 from tests.conftest import new_appointment

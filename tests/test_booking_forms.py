@@ -13,6 +13,7 @@ from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
 from clinic_core.store import AppointmentStore
 from tests.conftest import make_tracker, new_appointment, render
+from tests.helpers.clock import pin_clinic_now
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 
@@ -20,7 +21,7 @@ NOW = "2026-11-25T11:00"  # a Wednesday
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'appointments.db'}"
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    pin_clinic_now(monkeypatch, NOW)
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
 from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
@@ -15,7 +16,6 @@ from clinic_core.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
-from clinic_core.data_files import ClinicDataError, load_model, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDITION_INTENTS = [

@@ -26,9 +26,9 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
+from clinic_core.settings import ROOT
 from ops import ports, production, servers
 from ops.servers import free_port, send_rest
-from ops.settings import ROOT
 from ops.training import model_path
 
 pytestmark = pytest.mark.servers

@@ -26,7 +26,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from pydantic.fields import SHAPE_SINGLETON, ModelField
 
-from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
 from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
@@ -34,7 +34,7 @@ from clinic_core.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
-from clinic_core.data_files import ClinicDataError, load_model, parse_model
+from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
 
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
 Path_ = Tuple[Any, ...]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import List, Optional, Set, Tuple
 
-from clinic_core.store import AppointmentStore
 from clinic_core.profile import ClinicProfile
+from clinic_core.store import AppointmentStore
 
 PARTS_OF_DAY = {
     "morning": (dt.time(0, 0), dt.time(12, 0)),

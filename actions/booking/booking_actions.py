@@ -10,9 +10,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import appointment_minutes, free_starts, nearest, taken_on
-from clinic_core.contact_details import find_email, find_phone
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
+from clinic_core.clock import clinic_now
+from clinic_core.contact_details import find_email, find_phone
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
     Appointment,
     AppointmentStore,
@@ -23,9 +26,6 @@ from clinic_core.store import (
     TooManyBookingsError,
     get_store,
 )
-from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.clock import clinic_now
-from clinic_core.knowledge import load_conditions
 
 # Cleared after a booking ends; name and contact stay so they are not asked again.
 BOOKING_ATTEMPT_SLOTS = (

@@ -26,14 +26,14 @@ from actions.booking.availability import (
     taken_on,
     time_problem,
 )
-from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
-from clinic_core.store import StoreUnavailableError, get_store
 from actions.booking.when import parse_when
-from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.clock import clinic_now
-from clinic_core.knowledge import load_conditions
 from actions.tracker_state import latest_intent
+from clinic_core.clock import clinic_now
+from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import StoreUnavailableError, get_store
 
 REQUESTED = "requested_slot"
 # Messages that are questions or other requests, never slot values: the form

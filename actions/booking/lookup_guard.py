@@ -24,9 +24,9 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from clinic_core.store import AppointmentStore
-from clinic_core.profile import ClinicProfile
 from channels.conversation_ids import CLIENT_KEY
+from clinic_core.profile import ClinicProfile
+from clinic_core.store import AppointmentStore
 
 logger = logging.getLogger(__name__)
 ALARM_SLOT = "security_alarm"

@@ -11,9 +11,9 @@ from typing import List, Tuple
 import pytest
 import yaml
 
-from clinic_core.store import AppointmentStore
-from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.data_files import parse_model
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import AppointmentStore
 from staff_console.audit import AuditLog
 from staff_console.conversations import ConversationFilter, ConversationStore
 from staff_console.db import console_engine
