@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from clinic_core.db import create_engine
 from clinic_core.settings import CoreSettings
+
+logger = logging.getLogger(__name__)
 
 # Easy to read aloud: no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
@@ -115,6 +118,12 @@ class TooManyBookingsError(StoreError):
 
 class StoreUnavailableError(StoreError):
     """The database could not be reached, or the read or write failed."""
+
+
+def _unavailable(error: OperationalError) -> StoreUnavailableError:
+    """The store's error for a database failure, logged as an ALARM for staff."""
+    logger.error(f"ALARM appointments database unavailable: {error.orig}")
+    return StoreUnavailableError(str(error.orig))
 
 
 class NotBookedError(StoreError):
@@ -227,7 +236,7 @@ class AppointmentStore:
             with self.engine.connect() as connection:
                 yield connection
         except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+            raise _unavailable(error) from error
 
     @contextmanager
     def _writing(self) -> Iterator[sa.engine.Connection]:
@@ -238,7 +247,7 @@ class AppointmentStore:
         except IntegrityError as error:
             raise SlotTakenError(str(error.orig)) from error
         except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+            raise _unavailable(error) from error
 
     @staticmethod
     def _id_of(connection: sa.engine.Connection, reference: str) -> Optional[int]:

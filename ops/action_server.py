@@ -72,6 +72,15 @@ def authenticated_app(token: str, actions: str = "actions") -> Sanic:
         )
         return response.json({"error": "unauthorized"}, status=401)
 
+    @app.exception(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> HTTPResponse:
+        # rasa-sdk's own handler logs a traceback; staff also need an ALARM line
+        # (Rasa apologises to the patient, rasa_extensions/resilience.py).
+        call = request.json if isinstance(request.json, dict) else {}
+        action = call.get("next_action", "?")
+        logger.error(f"ALARM action server: {action} failed: {error!r}", exc_info=error)
+        return response.json({"error": str(error), "request_body": request.json}, status=500)
+
     return app
 
 
