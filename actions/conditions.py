@@ -10,8 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.tracker_state import latest_intent
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
-
-CONDITION_SLOT = "condition"
+from clinic_core.names import CONDITION_SLOT
 
 
 def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:

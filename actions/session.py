@@ -17,11 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from channels.conversation_ids import sender_vouched
+from clinic_core.conversation_ids import sender_vouched
+from clinic_core.names import PERSONAL_SLOTS
 
-# The slots that say who the patient is: the one list, read here and by
-# every piece of code that must treat them as personal data.
-PERSONAL_SLOTS = ("patient_name", "contact", "phone", "email")
 # Rasa's own bookkeeping slots: set by Rasa itself, never carried.
 RASA_SLOTS = ("session_started_metadata", "requested_slot")
 

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse, json
 from clinic_core.store import STATUSES
 from staff_console import audit
 from staff_console.appointments import DEFAULT_DAYS, appointment_record, parse_day_range
-from staff_console.conversations import parse_filter
+from staff_console.conversation_filter import parse_filter
 from staff_console.reviews import Review
 from staff_console.service import Console, Listed
 from staff_console.web import client_address, query_args

@@ -7,6 +7,10 @@ through an engine that the database itself keeps read-only.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from typing import Any, Dict, Optional
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -95,6 +99,42 @@ audit_log = sa.Table(
     sa.Column("detail", sa.Text, nullable=False, default=""),
     sa.Column("remote_addr", sa.String(64), nullable=False, default=""),
 )
+
+
+# The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py); the
+# console reads it (and retention and erasure change it) without importing Rasa.
+tracker_metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    tracker_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+def event_data(text: Optional[str]) -> Dict[str, Any]:
+    """The JSON of a tracker event's ``data`` column ({} if unreadable)."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def event_time(timestamp: Optional[float]) -> dt.datetime:
+    """A tracker event's Unix timestamp as an aware UTC time."""
+    return dt.datetime.fromtimestamp(timestamp or 0.0, tz=dt.timezone.utc)
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE wildcards in ``text`` escaped with a backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def console_engine(url: str) -> Engine:

@@ -37,18 +37,25 @@ import phonenumbers
 import sqlalchemy as sa
 
 from clinic_core.contact_details import find_email, find_phone
+from clinic_core.names import CONTACT_SLOTS
 from clinic_core.profile import load_profile
 from clinic_core.store import Appointment, AppointmentStore
 from staff_console import audit
 from staff_console.appointments import appointment_record
 from staff_console.audit import AuditLog
-from staff_console.conversations import events, like_pattern
-from staff_console.db import audit_log, console_engine, notes, reviews, tracker_engine
+from staff_console.db import (
+    audit_log,
+    console_engine,
+    events,
+    like_pattern,
+    notes,
+    reviews,
+    tracker_engine,
+)
 from staff_console.retention import REMOVED, _expire
 from staff_console.settings import Settings
 
 # Slots where the form stores a contact (actions/booking/forms.py).
-CONTACT_SLOTS = ("phone", "email", "contact", "booking_contact")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from clinic_core.settings import ROOT
 from clinic_core.store import STATUSES, SlotTakenError
 from staff_console import audit, privacy
 from staff_console.appointments import DEFAULT_DAYS, parse_day_range, to_csv
-from staff_console.conversations import ConversationFilter, parse_filter
+from staff_console.conversation_filter import ConversationFilter, parse_filter
 from staff_console.privacy import Patient
 from staff_console.service import Console
 from staff_console.web import (

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Tuple
 import pytest
 import sqlalchemy as sa
 
-from channels.conversation_ids import conversation_id
+from clinic_core.conversation_ids import conversation_id
 from clinic_core.store import appointments
 from ops.servers import AssistantStack, ManagedProcess, free_port, send_rest, wait_for_http
 from ops.settings import ACTION_SERVER_TOKEN_ENV

@@ -34,8 +34,8 @@ import pytest
 import sqlalchemy as sa
 
 from bench.load import LoadResult, load, open_days
-from channels.conversation_ids import conversation_id
 from clinic_core.clock import pinned_env
+from clinic_core.conversation_ids import conversation_id
 from clinic_core.settings import ROOT
 from clinic_core.store import appointment_slots, appointments
 from ops.postgres import ACTIONS_ROLE, CONSOLE_ROLE, PRIVACY_ROLE, SUPERUSER, TRACKER_ROLE

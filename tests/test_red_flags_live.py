@@ -19,7 +19,7 @@ import pytest
 from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
 from ops.servers import AssistantStack
-from staff_console.conversations import ConversationStore
+from staff_console.tracker_queries import ConversationStore
 from tests.servers import say, stack_in, texts
 
 pytestmark = pytest.mark.servers

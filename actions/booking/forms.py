@@ -26,12 +26,13 @@ from actions.booking.availability import (
     taken_on,
     time_problem,
 )
-from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
+from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import parse_when
 from actions.tracker_state import latest_intent
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from clinic_core.knowledge import load_conditions
+from clinic_core.names import ALARM_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import StoreUnavailableError, get_store
 

@@ -9,12 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from staff_console.conversations import (
-    ConversationFilter,
-    ConversationStore,
-    events,
-    parse_filter,
-)
+from staff_console.conversation_filter import ConversationFilter, parse_filter
+from staff_console.db import events
+from staff_console.tracker_queries import ConversationStore
 from tests.console.conftest import LONDON, Data
 
 

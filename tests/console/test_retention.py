@@ -15,11 +15,12 @@ from clinic_core.data_files import parse_model
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import AppointmentStore
 from staff_console.audit import AuditLog
-from staff_console.conversations import ConversationFilter, ConversationStore
+from staff_console.conversation_filter import ConversationFilter
 from staff_console.db import console_engine
 from staff_console.retention import apply_retention, main
 from staff_console.reviews import Reviews
 from staff_console.settings import Settings
+from staff_console.tracker_queries import ConversationStore
 from tests.console.conftest import CLINIC_NOW, LONDON, ROOT, Data, make_settings
 
 
