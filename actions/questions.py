@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,8 @@ from clinic_core.knowledge import (
     load_conditions,
 )
 from clinic_core.profile import ClinicProfile, load_profile
+
+logger = logging.getLogger(__name__)
 
 
 def _condition_help(
@@ -72,7 +75,10 @@ class ActionAnswerAcupunctureQuestion(Action):
             if key:
                 CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
                 return []
-        answer_key = ACUPUNCTURE_QUESTIONS.get(intent or "", "what_is_acupuncture")
+        answer_key = ACUPUNCTURE_QUESTIONS.get(intent or "")
+        if answer_key is None:
+            logger.warning(f"no acupuncture answer for intent {intent!r}: answering the default")
+            answer_key = "what_is_acupuncture"
         answer = load_acupuncture_answers().answers[answer_key]
         dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
         return []
@@ -130,5 +136,7 @@ class ActionAnswerClinicQuestion(Action):
     ) -> List[EventType]:
         """Dispatch on the latest intent; unknown intents get the opening hours."""
         intent = latest_intent(tracker) or ""
+        if intent not in CLINIC_ANSWERS:
+            logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
         return []

@@ -11,6 +11,7 @@ This is the custom ``action_session_start`` Rasa documents for the purpose.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
@@ -19,6 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from clinic_core.conversation_ids import sender_vouched
 from clinic_core.names import PERSONAL_SLOTS
+
+logger = logging.getLogger(__name__)
 
 # Rasa's own bookkeeping slots: set by Rasa itself, never carried.
 RASA_SLOTS = ("session_started_metadata", "requested_slot")
@@ -49,6 +52,8 @@ class ActionSessionStart(Action):
         metadata = tracker.get_slot("session_started_metadata")
         if metadata is not None:
             events.append(SlotSet("session_started_metadata", metadata))
-        events.extend(carried_slots(tracker))
+        carried = carried_slots(tracker)
+        logger.debug(f"new session: {len(carried)} slots carried over")
+        events.extend(carried)
         events.append(ActionExecuted("action_listen"))
         return events

@@ -22,7 +22,7 @@ import hashlib
 import logging
 import secrets
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
 import sqlalchemy as sa
@@ -131,12 +131,9 @@ class NotBookedError(StoreError):
 
 
 @dataclass(frozen=True)
-class NewAppointment:
-    """What the booking form collected."""
+class Booking:
+    """What a booking says about the visit and the patient (both stored and requested)."""
 
-    starts_at: dt.datetime  # timezone-aware
-    minutes: int
-    grid_minutes: int
     appointment_type: str
     reason: str
     patient_name: str
@@ -148,7 +145,16 @@ class NewAppointment:
 
 
 @dataclass(frozen=True)
-class Appointment:
+class NewAppointment(Booking):
+    """What the booking form collected."""
+
+    starts_at: dt.datetime  # timezone-aware
+    minutes: int
+    grid_minutes: int
+
+
+@dataclass(frozen=True)
+class Appointment(Booking):
     """A stored appointment."""
 
     id: int
@@ -156,14 +162,9 @@ class Appointment:
     status: str
     starts_at: dt.datetime  # UTC, aware
     ends_at: dt.datetime
-    appointment_type: str
-    reason: str
-    patient_name: str
-    phone: Optional[str]
-    email: Optional[str]
-    patient_type: str
-    notes: Optional[str]
-    conversation_id: Optional[str]
+
+
+BOOKING_FIELDS = tuple(field.name for field in fields(Booking))
 
 
 def database_url() -> str:
@@ -398,14 +399,7 @@ class AppointmentStore:
                         status="booked",
                         starts_at=_utc(wanted.starts_at),
                         ends_at=_utc(wanted.starts_at + dt.timedelta(minutes=wanted.minutes)),
-                        appointment_type=wanted.appointment_type,
-                        reason=wanted.reason,
-                        patient_name=wanted.patient_name,
-                        phone=wanted.phone,
-                        email=wanted.email,
-                        patient_type=wanted.patient_type,
-                        notes=wanted.notes,
-                        conversation_id=wanted.conversation_id,
+                        **{name: getattr(wanted, name) for name in BOOKING_FIELDS},
                         created_at=now,
                         updated_at=now,
                     )

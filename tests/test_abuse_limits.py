@@ -29,7 +29,7 @@ from clinic_core.store import AppointmentStore, appointments
 from ops.servers import AssistantStack
 from staff_console.service import Console
 from staff_console.settings import Settings
-from tests.conftest import new_appointment
+from tests.helpers.appointments import new_appointment
 from tests.servers import stack_in
 
 pytestmark = pytest.mark.servers

@@ -12,8 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
 from clinic_core.store import AppointmentStore
-from tests.conftest import make_tracker, new_appointment, render
+from tests.helpers.appointments import new_appointment
 from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 

@@ -23,7 +23,7 @@ from clinic_core.store import (
     contact_locks,
     lookup_failures,
 )
-from tests.conftest import new_appointment
+from tests.helpers.appointments import new_appointment
 
 LONDON = ZoneInfo("Europe/London")
 TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)

@@ -49,7 +49,7 @@ def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -
     ).read_text()
     used_text += "".join(
         p.read_text()
-        for package in ("actions", "rasa_extensions", "channels")
+        for package in ("actions", "clinic_core", "rasa_extensions", "channels")
         for p in (ROOT / package).rglob("*.py")
     )
     asked_by_forms = {

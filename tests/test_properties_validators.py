@@ -44,7 +44,8 @@ from clinic_core.store import (
     AppointmentStore,
     lookup_failures,
 )
-from tests.conftest import make_tracker, new_appointment
+from tests.helpers.appointments import new_appointment
+from tests.helpers.trackers import make_tracker
 
 PROFILE = load_profile()
 REGION = PROFILE.country

@@ -10,8 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
 from clinic_core.profile import load_profile
-from tests.conftest import entity, make_tracker, render
 from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import entity, make_tracker
 
 
 @pytest.mark.parametrize(("intent", "key"), sorted(ACUPUNCTURE_QUESTIONS.items()))

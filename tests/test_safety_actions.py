@@ -16,8 +16,9 @@ from actions.safety import (
 )
 from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
-from tests.conftest import make_tracker, render
 from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 
 def red_flag(concept: str) -> Dict[str, Any]:

@@ -22,7 +22,7 @@ from staff_console.auth import (
     validate_password,
 )
 from staff_console.db import console_engine, users
-from tests.console.conftest import PASSWORDS, Client, Console, csrf_token
+from tests.helpers.console import PASSWORDS, Client, Console, csrf_token
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from staff_console.conversation_filter import ConversationFilter, parse_filter
 from staff_console.db import events
 from staff_console.tracker_queries import ConversationStore
-from tests.console.conftest import LONDON, Data
+from tests.helpers.console import LONDON, Data
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from staff_console.retention import apply_retention, main
 from staff_console.reviews import Reviews
 from staff_console.settings import Settings
 from staff_console.tracker_queries import ConversationStore
-from tests.console.conftest import CLINIC_NOW, LONDON, ROOT, Data, make_settings
+from tests.helpers.console import CLINIC_NOW, LONDON, ROOT, Data, make_settings
 
 
 @pytest.fixture
