@@ -110,7 +110,7 @@ class ActionAskAppointmentTime(Action):
         minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
         try:
             taken = taken_on(profile, day, get_store())
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
@@ -224,7 +224,7 @@ class ActionBookAppointment(Action):
                 **profile.contact_values(),
             )
             return reset(*BOOKING_ATTEMPT_SLOTS)
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return [SlotSet("booking_confirmed", None)]
         dispatcher.utter_message(**reply, reference=appointment.reference)

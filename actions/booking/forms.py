@@ -172,7 +172,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
             taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
