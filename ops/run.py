@@ -257,6 +257,8 @@ def main() -> None:
         code = run(args)
     except Stopped:
         code = 0
+    except SettingsError as error:  # a port variable (ops/ports.py)
+        sys.exit(f"Not started: {error}")
     sys.exit(code)
 
 
