@@ -5,7 +5,7 @@ Rasa's own ``action_session_start`` carries every slot into the next session
 Messenger the provider authenticates the sender, so the patient's name and
 contact carry over and are not asked again. On the website and REST the
 client names its own conversation, so personal slots never carry over: a new
-session there starts without anyone's name or contact (README, "Security").
+session there starts without anyone's name or contact (docs/security.md).
 This is the custom ``action_session_start`` Rasa documents for the purpose.
 """
 

@@ -22,7 +22,7 @@ answered by a JSON list of replies). Differences:
   lookups' lockout, actions/booking/lookup_guard.py).
 
 The production profile's nginx site does not publish this channel
-(README, "Security"); under `make run` it listens on loopback.
+(docs/security.md); under `make run` it listens on loopback.
 """
 
 from __future__ import annotations

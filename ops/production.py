@@ -7,7 +7,7 @@ sticky socket.io sessions. Everything listens on loopback; only nginx's port
 is meant to be public.
 
 A real deployment runs the same programs with its own servers: see the
-environment variables in :func:`production_env` and the README's "Deployment".
+environment variables in :func:`production_env` and docs/deployment.md.
 """
 
 from __future__ import annotations

@@ -132,7 +132,7 @@ def serve_production(
         f" ({action_workers} workers), nginx, the website and the staff console"
     )
     say(f"    (logs in {_shown(stack.log_dir)}/, data in {_shown(stack.folder)}/)")
-    # REST is not published through nginx (README, "Security"): scripts use a
+    # REST is not published through nginx (docs/security.md): scripts use a
     # Rasa process's loopback port.
     return run_until_stopped(
         stack,
@@ -159,12 +159,12 @@ def banner(stack: AssistantStack, website_url: str, rasa_url: str, stop_bound: f
     return f"""
 The assistant is running.
   Website:   {website_url}   <- open this to chat in the widget
-  Staff:     {stack.console_url}   (create an account first: README, "For clinic staff")
+  Staff:     {stack.console_url}   (create an account first: docs/staff.md)
   REST:      curl -s -X POST {rasa_url}/webhooks/rest/webhook \\
                -H 'Content-Type: application/json' \\
                -d '{{"sender": "me", "message": "my lower back hurts"}}'
   terminal:  make shell
-  Messaging channels not configured: {channels} (README: "Messaging channels")
+  Messaging channels not configured: {channels} (docs/clinic.md, "Messaging channels")
 Press Ctrl-C to stop (every server is gone within {stop_bound:.0f} s)."""
 
 
@@ -246,7 +246,7 @@ def main() -> None:
     parser.add_argument(
         "--production",
         action="store_true",
-        help="PostgreSQL, Redis, several Rasa processes and nginx (README, Deployment)",
+        help="PostgreSQL, Redis, several Rasa processes and nginx (docs/deployment.md)",
     )
     settings = OpsSettings.load()
     parser.add_argument("--rasa-processes", type=int, default=settings.rasa_processes)

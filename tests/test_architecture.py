@@ -1,4 +1,4 @@
-"""The package rules, checked on every import statement of the code (README, "Developers").
+"""The package rules, checked on every import statement of the code (docs/developers.md).
 
 - ``clinic_core`` is the clinic's domain: it imports no Rasa and none of the
   processes' packages, so every process can use it the same way.

@@ -241,7 +241,7 @@ def test_staff_console_reads_postgresql(prod: ProductionStack, clinic_db: sa.eng
 def test_nginx_keeps_socketio_sessions_and_does_not_publish_rest(prod: ProductionStack) -> None:
     """deploy/nginx-assistant.conf in front of both processes."""
     patient = f"edge-{uuid.uuid4().hex[:8]}"
-    # The REST channel is not public (README, "Security"): nginx answers 404
+    # The REST channel is not public (docs/security.md): nginx answers 404
     # and no conversation is started; the Rasa processes still serve it on loopback.
     with pytest.raises(urllib.error.HTTPError) as unpublished:
         send_rest(prod.edge_url, patient, "my lower back hurts")
