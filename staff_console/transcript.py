@@ -92,11 +92,21 @@ class Transcript:
     alarm: bool = False
 
 
+def _pairs(items: Any, first: str, second: str) -> Tuple[Tuple[str, str], ...]:
+    """(first, second) of each dict in a JSON list (entities, buttons); others skipped."""
+    return tuple(
+        (str(item.get(first, "")), str(item.get(second, "")))
+        for item in items or []
+        if isinstance(item, dict)
+    )
+
+
 def _turn(
     event_id: int, kind: str, timestamp: Optional[float], data: Dict[str, Any]
 ) -> Optional[Turn]:
     """A transcript line for one stored event, or None for bookkeeping events."""
     at = event_time(timestamp)
+    text = str(data.get("text") or "")
     if kind == "user":
         parse = data.get("parse_data") or {}
         intent = (parse.get("intent") or {}).get("name")
@@ -104,27 +114,18 @@ def _turn(
         confidence = float(confidence) if isinstance(confidence, (int, float)) else None
         flag = next((f.name for f in FLAGS if f.raised_by_intent(intent)), None)
         return Turn(
-            kind="user",
-            at=at,
-            event_id=event_id,
-            text=str(data.get("text") or ""),
+            "user",
+            at,
+            event_id,
+            text,
             intent=intent,
             confidence=confidence,
-            entities=tuple(
-                (str(item.get("entity", "")), str(item.get("value", "")))
-                for item in parse.get("entities") or []
-                if isinstance(item, dict)
-            ),
+            entities=_pairs(parse.get("entities"), "entity", "value"),
             low_confidence=is_low_confidence(intent, confidence),
             flag=flag,
         )
     if kind == "bot":
         extra = data.get("data") or {}
-        buttons = tuple(
-            (str(button.get("title", "")), str(button.get("payload", "")))
-            for button in extra.get("buttons") or []
-            if isinstance(button, dict)
-        )
         attachments = []
         if extra.get("image"):
             attachments.append(f"image: {extra['image']}")
@@ -132,14 +133,8 @@ def _turn(
             attachments.append(f"attachment: {json.dumps(extra['attachment'])[:500]}")
         if extra.get("custom"):
             attachments.append(f"custom: {json.dumps(extra['custom'])[:500]}")
-        return Turn(
-            kind="bot",
-            at=at,
-            event_id=event_id,
-            text=str(data.get("text") or ""),
-            buttons=buttons,
-            attachments=tuple(attachments),
-        )
+        buttons = _pairs(extra.get("buttons"), "title", "payload")
+        return Turn("bot", at, event_id, text, buttons=buttons, attachments=tuple(attachments))
     if kind == "slot" and data.get("name") in SHOWN_SLOTS:
         name = data.get("name")
         value = data.get("value")
