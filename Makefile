@@ -64,11 +64,11 @@ lint: deps
 audit-if-reachable:
 	@ops/audit_dependencies.sh; status=$$?; \
 	if [ $$status -eq 2 ]; then \
-		echo "WARNING: dependencies NOT audited: the vulnerability service is unreachable (README, \"Security\")"; \
+		echo "WARNING: dependencies NOT audited: the vulnerability service is unreachable (docs/security.md)"; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
 
 .PHONY: audit audit-if-reachable
-audit:  ## Known vulnerabilities in requirements.lock (pip-audit in .venv-audit; README, "Security")
+audit:  ## Known vulnerabilities in requirements.lock (pip-audit in .venv-audit; docs/security.md)
 	@echo "==> pip-audit"
 	@ops/audit_dependencies.sh
 
@@ -102,7 +102,7 @@ bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical
 	@$(PY) -m bench.safety
 	@$(PY) -m bench.dates
 
-bench-safety: setup  ## Red flags: recall per level and concept, false alarms (README, "Safety")
+bench-safety: setup  ## Red flags: recall per level and concept, false alarms (docs/clinic.md, "Safety: red flags")
 	@$(PY) -m bench.safety
 
 bench-dates: deps  ## Share of real date/time phrases the parser reads, and its accuracy on our own day set
@@ -111,7 +111,7 @@ bench-dates: deps  ## Share of real date/time phrases the parser reads, and its 
 bench-dialogue: model  ## Scripted patients over REST: turns to the goal, questions asked twice, failures (a few minutes)
 	@$(PY) -m bench.dialogue
 
-bench-multi: setup  ## Two things in one message: both parts answered, false splits (README)
+bench-multi: setup  ## Two things in one message: both parts answered, false splits (docs/developers.md)
 	@$(PY) -m bench.multi_intent
 
 clean:

@@ -9,18 +9,18 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import ClinicProfile, load_profile
-from actions.clock import clinic_now
 from actions.conditions import condition_under_discussion
-from actions.knowledge import (
+from actions.tracker_state import latest_intent
+from actions.wording import bullet_lines, join_list
+from clinic_core.clock import clinic_now
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     ConditionKnowledge,
     load_acupuncture_answers,
     load_conditions,
 )
-from actions.tracker_state import latest_intent
-from actions.wording import bullet_lines, join_list
 from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+from clinic_core.profile import ClinicProfile, load_profile
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,10 @@ def answer_acupuncture_question(
         if key:
             CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
             return
-    answer_key = ACUPUNCTURE_QUESTIONS.get(intent, "what_is_acupuncture")
+    answer_key = ACUPUNCTURE_QUESTIONS.get(intent)
+    if answer_key is None:
+        logger.warning("no acupuncture answer for intent %r: answering the default", intent)
+        answer_key = "what_is_acupuncture"
     answer = load_acupuncture_answers().answers[answer_key]
     dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
 
@@ -140,6 +143,8 @@ class ActionAnswerClinicQuestion(Action):
     ) -> List[EventType]:
         """Dispatch on the latest intent; unknown intents get the opening hours."""
         intent = latest_intent(tracker) or ""
+        if intent not in CLINIC_ANSWERS:
+            logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
         return []
 

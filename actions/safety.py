@@ -10,15 +10,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import Emergency, load_profile
-from actions.clock import clinic_now
+from clinic_core.clock import clinic_now
+from clinic_core.names import EMERGENCY_SLOT, HANDOFF_SLOT
+from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 
 logger = logging.getLogger(__name__)
 
-HANDOFF_SLOT = "handoff_requested"
-EMERGENCY_SLOT = "emergency_flagged"
 CRISIS_CONCEPTS = {"suicide_self_harm"}
 
 

@@ -5,23 +5,24 @@ Rasa's own ``action_session_start`` carries every slot into the next session
 Messenger the provider authenticates the sender, so the patient's name and
 contact carry over and are not asked again. On the website and REST the
 client names its own conversation, so personal slots never carry over: a new
-session there starts without anyone's name or contact (README, "Security").
+session there starts without anyone's name or contact (docs/security.md).
 This is the custom ``action_session_start`` Rasa documents for the purpose.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from channels.conversation_ids import sender_vouched
+from clinic_core.conversation_ids import sender_vouched
+from clinic_core.names import PERSONAL_SLOTS
 
-# The slots that say who the patient is: the one list, read here and by
-# every piece of code that must treat them as personal data.
-PERSONAL_SLOTS = ("patient_name", "contact", "phone", "email")
+logger = logging.getLogger(__name__)
+
 # Rasa's own bookkeeping slots: set by Rasa itself, never carried.
 RASA_SLOTS = ("session_started_metadata", "requested_slot")
 
@@ -51,6 +52,8 @@ class ActionSessionStart(Action):
         metadata = tracker.get_slot("session_started_metadata")
         if metadata is not None:
             events.append(SlotSet("session_started_metadata", metadata))
-        events.extend(carried_slots(tracker))
+        carried = carried_slots(tracker)
+        logger.debug(f"new session: {len(carried)} slots carried over")
+        events.extend(carried)
         events.append(ActionExecuted("action_listen"))
         return events

@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from clinic_core.clock import pinned_env
 from ops.servers import AssistantStack
 from ops.settings import ROOT
 
@@ -224,7 +225,7 @@ def main() -> None:
             env_overrides={
                 "TRACKER_STORE_URL": f"sqlite:///{state / 'tracker.db'}",
                 "DATABASE_URL": f"sqlite:///{state / 'appointments.db'}",
-                "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+                **pinned_env(REFERENCE_NOW),
                 # One client sends every request: no per-address limit here.
                 "RATE_LIMIT_ADDRESS_MESSAGES": "0",
             },

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from actions.booking.when import When, parse_when
-from ops.settings import ROOT
+from clinic_core.settings import ROOT
 
 SPANS = ROOT.parent / "shared" / "eval" / "sgd-services" / "date_time_spans.csv"
 DAY_CASES = ROOT / "tests" / "day_resolution.yml"

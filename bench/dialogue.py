@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from clinic_core.clock import pinned_env
 from ops.servers import AssistantStack, free_port
 from ops.settings import ROOT
 from ops.training import model_path
@@ -867,7 +868,7 @@ def reference_now() -> dt.datetime:
 
 def book_beforehand(database_url: str, facts: Facts, sender: str) -> str:
     """The existing booking of a check/reschedule/cancel patient, written to the store."""
-    from actions.booking.store import AppointmentStore, NewAppointment
+    from clinic_core.store import AppointmentStore, NewAppointment
 
     assert facts.booked is not None
     profile = yaml.safe_load(PROFILE.read_text())
@@ -1023,7 +1024,7 @@ def serve(folder: Path) -> AssistantStack:
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **pinned_env(REFERENCE_NOW),
             **SERVER_ENV,
         },
     )

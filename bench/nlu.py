@@ -24,8 +24,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
+from clinic_core.settings import QUIET_ENV, ROOT
 from ops.nlu_data import held_out_examples, medical_speech
-from ops.settings import QUIET_ENV, ROOT
 from ops.training import ensure_model
 
 RESULTS = ROOT / "bench" / "results"

@@ -40,8 +40,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 import yaml
 
 from clinic_core.red_flags import load_red_flags
+from clinic_core.settings import ROOT
 from ops.nlu_data import held_out_examples, medical_speech
-from ops.settings import ROOT
 from ops.training import ensure_model
 
 RESULTS = ROOT / "bench" / "results"

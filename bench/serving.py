@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from bench.load import LoadResult, first_answer_seconds, load, open_days
+from clinic_core.clock import pinned_env
+from clinic_core.settings import ROOT
 from ops.production import ProductionStack
 from ops.servers import AssistantStack, ManagedProcess, free_port
-from ops.settings import ROOT
 from ops.training import model_path, train
 
 RESULTS = ROOT / "bench" / "results"
@@ -124,7 +125,7 @@ def serve_and_load(
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **pinned_env(REFERENCE_NOW),
             **LOAD_LIMITS,
         },
     )
@@ -141,7 +142,7 @@ def production(model: Path, sequential: int, levels: List[Tuple[int, int]]) -> D
     conversation moves between processes at every message.
     """
     stack = ProductionStack.throwaway(
-        model, edge=False, env_overrides={"CLINIC_REFERENCE_NOW": REFERENCE_NOW, **LOAD_LIMITS}
+        model, edge=False, env_overrides={**pinned_env(REFERENCE_NOW), **LOAD_LIMITS}
     )
     say(f"{PRODUCTION}: starting PostgreSQL, Redis, 2 Rasa processes, the action server")
     started = time.perf_counter()

@@ -12,7 +12,7 @@ Differences from Rasa's built-in ``facebook`` channel:
 * an optional Graph API base URL (a proxy or a test double);
 * Markdown links go out as plain text (channels/plain_links.py);
 * messages pass the edge limits (channels/guard.py) first;
-* conversations are ``messenger:<PSID>`` (channels/conversation_ids.py).
+* conversations are ``messenger:<PSID>`` (clinic_core/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 from channels.plain_links import PlainTextLinks
+from clinic_core.conversation_ids import address_of, conversation_id
 
 logger = logging.getLogger(__name__)
 MAX_QUICK_REPLIES = 13

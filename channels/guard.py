@@ -72,6 +72,8 @@ import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, Sanic
 
+from clinic_core.settings import ChannelSettings
+
 logger = logging.getLogger(__name__)
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
@@ -502,7 +504,7 @@ class EdgeGuard:
         Keyed with ``WEB_SESSION_SECRET`` when set, so that the stored value
         cannot be reversed by hashing every IPv4 address.
         """
-        secret = (os.environ.get("WEB_SESSION_SECRET") or "").encode()
+        secret = ChannelSettings.load().web_session_secret.encode()
         return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()[:24]
 
 

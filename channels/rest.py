@@ -15,14 +15,14 @@ answered by a JSON list of replies). Differences:
   no longer name another channel with ``input_channel``, and the
   conversation id is ``rest:<sender>``, so no REST client can reach an SMS,
   WhatsApp, Telegram, Messenger or website conversation
-  (channels/conversation_ids.py);
+  (clinic_core/conversation_ids.py);
 * the client's address (channels/guard.py, ``TRUSTED_PROXIES``) is held to
   ``RATE_LIMIT_ADDRESS_MESSAGES`` whatever senders it names, and its
   pseudonym goes to the assistant as ``metadata.client`` (the booking
   lookups' lockout, actions/booking/lookup_guard.py).
 
 The production profile's nginx site does not publish this channel
-(README, "Security"); under `make run` it listens on loopback.
+(docs/security.md); under `make run` it listens on loopback.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
-from channels.conversation_ids import CLIENT_KEY, conversation_id
 from channels.guard import OnNewMessage, clean_text, edge_guard
+from clinic_core.conversation_ids import CLIENT_KEY, conversation_id
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128  # Rasa's SQL tracker store keeps 255

@@ -11,7 +11,7 @@ Differences from Rasa's built-in ``telegram`` channel:
 * an optional API base URL, for a self-hosted Bot API server;
 * Markdown links go out as plain text (channels/plain_links.py);
 * messages pass the edge limits (channels/guard.py) first;
-* conversations are ``telegram:<chat id>`` (channels/conversation_ids.py).
+* conversations are ``telegram:<chat id>`` (clinic_core/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.conversation_ids import address_of, conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, resolve_numbered_replies
 from channels.plain_links import PlainTextLinks
+from clinic_core.conversation_ids import address_of, conversation_id
 
 logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)

@@ -10,7 +10,7 @@ Differences from Rasa's built-in ``twilio`` channel:
 * Markdown links (the clinic's phone, the map) go out as plain text (channels/plain_links.py);
 * sending runs in a thread: Twilio's client is blocking;
 * messages pass the edge limits (channels/guard.py) first;
-* conversations are ``sms:+44...`` or ``whatsapp:+44...`` (channels/conversation_ids.py).
+* conversations are ``sms:+44...`` or ``whatsapp:+44...`` (clinic_core/conversation_ids.py).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.conversation_ids import twilio_address, twilio_conversation_id
 from channels.guard import edge_guard
 from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
 from channels.plain_links import PlainTextLinks
+from clinic_core.conversation_ids import twilio_address, twilio_conversation_id
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

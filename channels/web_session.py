@@ -21,7 +21,7 @@ import hmac
 import secrets
 from typing import Optional
 
-from channels.conversation_ids import conversation_id
+from clinic_core.conversation_ids import conversation_id
 
 SECRET_ENV = "WEB_SESSION_SECRET"  # noqa: S105 (the variable's name)
 MIN_SECRET_CHARS = 32

@@ -36,10 +36,10 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from channels.conversation_ids import CLIENT_KEY
 from channels.guard import edge_guard
 from channels.rest import MAX_METADATA_DEPTH, depth
 from channels.web_session import WebSessions
+from clinic_core.conversation_ids import CLIENT_KEY
 
 logger = logging.getLogger(__name__)
 MAX_SESSION_ID_CHARS = 128

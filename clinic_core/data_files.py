@@ -9,7 +9,6 @@ an edit takes effect on the next answer without restarting anything.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Type, TypeVar
@@ -19,8 +18,7 @@ import yaml
 from pydantic.error_wrappers import ErrorWrapper
 from pydantic.fields import MAPPING_LIKE_SHAPES, SHAPE_SINGLETON, SHAPE_TUPLE, ModelField
 
-CLINIC_DIR_ENV = "CLINIC_DATA_DIR"
-DEFAULT_CLINIC_DIR = Path(__file__).resolve().parent.parent / "clinic"
+from clinic_core.settings import CoreSettings
 
 Model = TypeVar("Model", bound=pydantic.BaseModel)
 
@@ -33,7 +31,7 @@ class ClinicDataError(ValueError):
 
 def clinic_dir() -> Path:
     """Folder holding the clinic's data files (``CLINIC_DATA_DIR`` overrides)."""
-    return Path(os.environ.get(CLINIC_DIR_ENV, DEFAULT_CLINIC_DIR))
+    return CoreSettings.load().clinic_data_dir
 
 
 def load_model(path: Path, model: Type[Model]) -> Model:

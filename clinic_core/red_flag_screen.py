@@ -6,7 +6,7 @@ written with; patients keep finding new ones ("the leg is not obeying me",
 on the clinic's examples (``clinic/red_flag_examples/``: red flags with their
 level, and look-alikes that must not alarm) and on the assistant's own NLU
 examples. It only adds a flag when the vocabulary found none and ConText set
-nothing aside, and it needs high confidence to do so (README, "Safety").
+nothing aside, and it needs high confidence to do so (docs/clinic.md, "Safety").
 
 Features: word uni- and bigrams in which the three words after a negation are
 marked (``no numb`` differs from ``numb``), and character n-grams within words,

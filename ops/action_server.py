@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 import sys
 from typing import List, Optional
 
@@ -30,12 +29,13 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from clinic_core.settings import ActionSettings, SettingsError
+from clinic_core.settings import check as check_settings
 from ops.settings import ACTION_SERVER_TOKEN_ENV
 
 logger = logging.getLogger(__name__)
 
 HOST_ENV = "ACTION_SERVER_HOST"
-DEFAULT_HOST = "127.0.0.1"
 OPEN_PATHS = frozenset({"/health"})  # for load balancers and start-up checks
 MIN_TOKEN_CHARS = 32
 
@@ -72,14 +72,23 @@ def authenticated_app(token: str, actions: str = "actions") -> Sanic:
         )
         return response.json({"error": "unauthorized"}, status=401)
 
+    @app.exception(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> HTTPResponse:
+        # rasa-sdk's own handler logs a traceback; staff also need an ALARM line
+        # (Rasa apologises to the patient, rasa_extensions/resilience.py).
+        call = request.json if isinstance(request.json, dict) else {}
+        action = call.get("next_action", "?")
+        logger.error(f"ALARM action server: {action} failed: {error!r}", exc_info=error)
+        return response.json({"error": str(error), "request_body": request.json}, status=500)
+
     return app
 
 
 def listen_host(environ: Optional[dict] = None) -> str:
     """``ACTION_SERVER_HOST``, else loopback; ``SANIC_HOST`` never decides."""
-    env = os.environ if environ is None else environ
-    host = env.get(HOST_ENV) or DEFAULT_HOST
-    sanic_host = env.get("SANIC_HOST")
+    settings = ActionSettings.load(environ)
+    host = settings.host
+    sanic_host = settings.sanic_host
     if sanic_host and sanic_host != host:
         logger.warning(
             f"SANIC_HOST={sanic_host} is ignored: the action server listens on {host} "
@@ -97,8 +106,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     utils.configure_colored_logging(logging.INFO)
     utils.update_sanic_log_level()
     try:
-        app = authenticated_app(os.environ.get(ACTION_SERVER_TOKEN_ENV, ""), args.actions)
-    except MissingTokenError as error:
+        check_settings()
+        app = authenticated_app(ActionSettings.load().token, args.actions)
+    except (MissingTokenError, SettingsError) as error:
         logger.error(f"ALARM action server not started: {error}")
         return 2
     host = listen_host()

@@ -7,7 +7,7 @@
 # is (--no-deps --disable-pip): nothing is resolved or installed.
 #
 # Findings that cannot be fixed under Rasa 3.6 are listed, each with its
-# reason, in ops/audit-ignore.txt (README, "Security"); any other finding
+# reason, in ops/audit-ignore.txt (docs/security.md); any other finding
 # fails (exit 1). So does a vulnerability service that cannot be reached or
 # gives no answer (exit 2): the audit never passes without having looked.
 # AUDIT_SERVICE=osv uses OSV instead of PyPI's JSON API (the default).
@@ -49,7 +49,7 @@ unreachable() {
   echo "ERROR: the vulnerability service ($SERVICE) $1, so nothing was audited." >&2
   echo "       pip-audit said:" >&2
   sed 's/^/       /' <<<"$2" | grep -v "encouraged to fully hash\|pip-compile" | tail -8 >&2
-  echo "       The audit fails rather than pass without having looked (README, \"Security\")." >&2
+  echo "       The audit fails rather than pass without having looked (docs/security.md)." >&2
   exit 2
 }
 

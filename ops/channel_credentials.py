@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 import yaml
 
-from ops.settings import ROOT, VAR_DIR
+from clinic_core.settings import ROOT, VAR_DIR
 
 SOURCE = ROOT / "credentials.yml"
 EFFECTIVE = VAR_DIR / "run" / "credentials.yml"

@@ -9,7 +9,7 @@ from typing import List, Set, Tuple
 
 import yaml
 
-from ops.settings import ROOT
+from clinic_core.settings import ROOT
 
 HELD_OUT = ROOT / "tests" / "nlu_test.yml"
 MEDICAL_SPEECH = ROOT.parent / "shared" / "eval" / "medical-speech" / "phrases.csv"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from clinic_core.settings import SettingsError
+
 
 @dataclass(frozen=True)
 class Port:
@@ -23,8 +25,18 @@ class Port:
     purpose: str
 
     def value(self, env: Mapping[str, str] = os.environ) -> int:
-        """The port to use: the environment's, else the default."""
-        return int(env.get(self.variable, self.default))
+        """The port to use: the environment's, else the default.
+
+        Raises:
+            SettingsError: the variable is not a port number (its name in the message).
+
+        """
+        raw = (env.get(self.variable) or "").strip()
+        if not raw:
+            return self.default
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise SettingsError(f"invalid setting {self.variable}: not a port number (got {raw!r})")
+        return int(raw)
 
 
 RASA = Port("RASA_PORT", 5005, "the Rasa server")

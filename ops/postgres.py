@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
+from clinic_core.settings import ROOT
 from ops.servers import ManagedProcess, wait_for_port
-from ops.settings import ROOT
 
 SUPERUSER = "clinic"
 DATABASES = ("rasa", "clinic")

@@ -7,7 +7,7 @@ sticky socket.io sessions. Everything listens on loopback; only nginx's port
 is meant to be public.
 
 A real deployment runs the same programs with its own servers: see the
-environment variables in :func:`production_env` and the README's "Deployment".
+environment variables in :func:`production_env` and docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from clinic_core.settings import ROOT, VAR_DIR
 from ops import servers
 from ops.postgres import (
     ACTIONS_ROLE,
@@ -37,7 +38,6 @@ from ops.servers import (
     wait_for_http,
     wait_for_port,
 )
-from ops.settings import ROOT, VAR_DIR
 
 # Two rounds of stop_all (see ProductionStack.stop): every server gone within this.
 STOP_BOUND_S = 2 * servers.STOP_BOUND_S
@@ -88,7 +88,7 @@ def component_env(postgres: PostgresServer) -> Dict[str, Dict[str, str]]:
 
 def prepare_schemas(postgres: PostgresServer) -> None:
     """Create the appointment and console tables once, each by its owner, before workers race."""
-    from actions.booking.store import AppointmentStore
+    from clinic_core.store import AppointmentStore
     from staff_console.db import console_engine
 
     AppointmentStore(postgres.url("clinic", ACTIONS_ROLE)).engine.dispose()

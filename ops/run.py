@@ -24,6 +24,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Dict, List, Optional, Union
 
+from clinic_core.settings import LOG_DIR, ROOT, OpsSettings, SettingsError
+from clinic_core.settings import check as check_settings
 from ops import ports, production
 from ops.channel_credentials import write_effective
 from ops.production import ProductionStack
@@ -38,7 +40,7 @@ from ops.servers import (
     free_port,
     wait_for_http,
 )
-from ops.settings import LOG_DIR, ROOT, VAR_DIR, server_env
+from ops.settings import server_env
 from ops.training import ensure_model
 
 
@@ -130,7 +132,7 @@ def serve_production(
         f" ({action_workers} workers), nginx, the website and the staff console"
     )
     say(f"    (logs in {_shown(stack.log_dir)}/, data in {_shown(stack.folder)}/)")
-    # REST is not published through nginx (README, "Security"): scripts use a
+    # REST is not published through nginx (docs/security.md): scripts use a
     # Rasa process's loopback port.
     return run_until_stopped(
         stack,
@@ -157,12 +159,12 @@ def banner(stack: AssistantStack, website_url: str, rasa_url: str, stop_bound: f
     return f"""
 The assistant is running.
   Website:   {website_url}   <- open this to chat in the widget
-  Staff:     {stack.console_url}   (create an account first: README, "For clinic staff")
+  Staff:     {stack.console_url}   (create an account first: docs/staff.md)
   REST:      curl -s -X POST {rasa_url}/webhooks/rest/webhook \\
                -H 'Content-Type: application/json' \\
                -d '{{"sender": "me", "message": "my lower back hurts"}}'
   terminal:  make shell
-  Messaging channels not configured: {channels} (README: "Messaging channels")
+  Messaging channels not configured: {channels} (docs/clinic.md, "Messaging channels")
 Press Ctrl-C to stop (every server is gone within {stop_bound:.0f} s)."""
 
 
@@ -235,27 +237,28 @@ def shell(action_port: int) -> int:
 
 def main() -> None:
     """Parse arguments and run."""
+    try:
+        check_settings()
+    except SettingsError as error:
+        sys.exit(f"Not started: {error}")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shell", action="store_true", help="chat in the terminal")
     parser.add_argument(
         "--production",
         action="store_true",
-        help="PostgreSQL, Redis, several Rasa processes and nginx (README, Deployment)",
+        help="PostgreSQL, Redis, several Rasa processes and nginx (docs/deployment.md)",
     )
-    parser.add_argument(
-        "--rasa-processes", type=int, default=int(os.environ.get("RASA_PROCESSES", 2))
-    )
-    parser.add_argument(
-        "--action-workers",
-        type=int,
-        default=int(os.environ.get("ACTION_SERVER_SANIC_WORKERS", 2)),
-    )
+    settings = OpsSettings.load()
+    parser.add_argument("--rasa-processes", type=int, default=settings.rasa_processes)
+    parser.add_argument("--action-workers", type=int, default=settings.action_workers)
     args = parser.parse_args()
     catch_stop_signals()  # from the start: a stop during training is no traceback
     try:
         code = run(args)
     except Stopped:
         code = 0
+    except SettingsError as error:  # a port variable (ops/ports.py)
+        sys.exit(f"Not started: {error}")
     sys.exit(code)
 
 
@@ -277,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     if args.shell:
         code = shell(chosen[ports.ACTIONS])
     elif args.production:
-        folder = Path(os.environ.get("PRODUCTION_DIR", VAR_DIR / "production")).resolve()
+        folder = OpsSettings.load().production_dir.resolve()
         code = serve_production(args.rasa_processes, args.action_workers, numbers, folder)
     else:
         code = serve(

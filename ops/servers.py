@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
+from clinic_core.settings import LOG_DIR, ROOT
 from ops.channel_credentials import write_effective
-from ops.settings import LOG_DIR, ROOT, server_env
+from ops.settings import server_env
 
 READY_TIMEOUT_S = 180.0
 # Stopping: every server gets its stop signal at once and STOP_GRACE_S to
 # finish; whatever is left of its process group is then killed (SIGKILL) and
-# reaped within KILL_WAIT_S. The README ("Stopping") states these figures.
+# reaped within KILL_WAIT_S. docs/deployment.md ("Stopping") states these figures.
 # Sanic servers wait 5 s for requests in flight (SANIC_GRACEFUL_SHUTDOWN_TIMEOUT,
 # ops/settings.py); Rasa then takes a few more seconds to exit.
 STOP_GRACE_S = 10.0

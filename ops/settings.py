@@ -7,14 +7,17 @@ the one place that gives them local defaults. A deployment sets its own.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
-from pathlib import Path
 from typing import Dict, Mapping, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = ROOT / "var"
-LOG_DIR = VAR_DIR / "logs"
+from clinic_core.settings import (
+    DEFAULT_TRACKER_STORE_URL,
+    QUIET_ENV,
+    ROOT,
+    VAR_DIR,
+    persisted_secret,
+)
+
 MODELS_DIR = ROOT / "models"
 SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
 # The shared secret Rasa sends on every call to the action server
@@ -22,14 +25,6 @@ SPACY_PIPELINE_DIR = ROOT / ".spacy" / "en_clinic"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"  # noqa: S105 (a variable name)
 ACTION_SERVER_TOKEN_FILE = VAR_DIR / "action_server_token"
 WEB_SESSION_SECRET_FILE = VAR_DIR / "web_session_secret"
-
-# Quiet, offline-friendly defaults for every Rasa process we start.
-QUIET_ENV = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "RASA_TELEMETRY_ENABLED": "false",
-    "PYTHONWARNINGS": "ignore",
-    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-}
 
 
 def server_env(
@@ -48,7 +43,7 @@ def server_env(
     defaults = {
         **QUIET_ENV,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-        "TRACKER_STORE_URL": f"sqlite:///{VAR_DIR / 'tracker.db'}",
+        "TRACKER_STORE_URL": DEFAULT_TRACKER_STORE_URL,
         # The action server listens on loopback only unless told otherwise
         # (ops/action_server.py; rasa-sdk's own SANIC_HOST is not used).
         "ACTION_SERVER_HOST": "127.0.0.1",
@@ -69,22 +64,6 @@ def server_env(
         # Signs the website widget's session ids (channels/web_session.py).
         env["WEB_SESSION_SECRET"] = persisted_secret(WEB_SESSION_SECRET_FILE)
     return env
-
-
-def persisted_secret(path: Path) -> str:
-    """A random secret generated once into ``path`` (mode 0600) and read back later.
-
-    var/ is git-ignored, so the secret is never committed; a deployment sets
-    its own from its secret store instead.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(secrets.token_urlsafe(48))
-    return path.read_text(encoding="ascii").strip()
 
 
 def venv_python() -> str:

@@ -19,8 +19,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
+from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
-from ops.settings import LOG_DIR, MODELS_DIR, QUIET_ENV, ROOT, SPACY_PIPELINE_DIR
+from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
 
 # The learned red-flag screen trains on the clinic's red-flag examples too.
 TRAINING_INPUTS = (

@@ -13,7 +13,7 @@ summed from those (the word and character counts and the regex flags are
 per token, so the sum is what the featurizers would give; measured in
 tests/test_multi_intent.py).
 
-The best cut, if any, decides (README, "Two things in one message"):
+The best cut, if any, decides (docs/developers.md, "Two things in one message"):
 
 * a greeting or thanks on one side and anything else on the other: the other
   side wins when the whole message was read as the greeting;

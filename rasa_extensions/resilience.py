@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import os
 from functools import lru_cache, wraps
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
@@ -50,10 +49,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.exceptions import RedisError
 
+from clinic_core.profile import load_profile
+from clinic_core.settings import ActionSettings
+
 logger = logging.getLogger(__name__)
 
-TIMEOUT_ENV = "ACTION_SERVER_TIMEOUT_SECONDS"
-DEFAULT_TIMEOUT_SECONDS = 10.0
 APOLOGY = "utter_technical_problem"
 APOLOGY_OUTCOME_UNKNOWN = "utter_technical_delay"
 # A "yes" belongs to the attempt it was given in: after a failure the patient
@@ -89,18 +89,17 @@ class ActionServerFailure(BaseException):
 
 
 def action_timeout() -> float:
-    """Seconds a custom action may take before the patient gets an apology."""
-    try:
-        return float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_SECONDS))
-    except ValueError:
-        return DEFAULT_TIMEOUT_SECONDS
+    """Seconds a custom action may take before the patient gets an apology.
+
+    ``ACTION_SERVER_TIMEOUT_SECONDS`` (clinic_core/settings.py); a value that is
+    not a number fails the Rasa server's start, naming the variable.
+    """
+    return ActionSettings.load().timeout_seconds
 
 
 @lru_cache(maxsize=1)
 def clinic_phone() -> Dict[str, str]:
     """The clinic's phone number and its ``tel:`` link from clinic/profile.yml."""
-    from actions.clinic_profile import load_profile
-
     try:
         profile = load_profile()
         return {"phone": profile.phone, "phone_link": profile.phone_link}

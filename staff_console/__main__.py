@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from typing import List, Optional
 
-from ops.settings import QUIET_ENV
+from clinic_core.settings import QUIET_ENV, SettingsError
+from clinic_core.settings import check as check_settings
 from staff_console.app import create_app
 from staff_console.settings import Settings
 
@@ -15,7 +17,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     """Serve until interrupted."""
     for key, value in QUIET_ENV.items():
         os.environ.setdefault(key, value)
-    settings = Settings.from_env()
+    try:
+        check_settings()
+        settings = Settings.from_env()
+    except SettingsError as error:
+        sys.exit(f"ALARM staff console not started: {error}")
     parser = argparse.ArgumentParser(prog="python -m staff_console", description=__doc__)
     parser.add_argument("--host", default=settings.host, help="default: CONSOLE_HOST, 127.0.0.1")
     parser.add_argument(

@@ -8,10 +8,10 @@ from typing import Any, Dict, List, Optional
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from actions.booking.store import STATUSES
+from clinic_core.store import STATUSES
 from staff_console import audit
 from staff_console.appointments import DEFAULT_DAYS, appointment_record, parse_day_range
-from staff_console.conversations import parse_filter
+from staff_console.conversation_filter import parse_filter
 from staff_console.reviews import Review
 from staff_console.service import Console, Listed
 from staff_console.web import client_address, query_args
@@ -143,8 +143,7 @@ async def conversation(request: Request, sender_id: str) -> HTTPResponse:
             "intents": transcript.intents,
             "turns": [turn.as_dict() for turn in transcript.turns],
             "appointments": [
-                appointment_record(a, zone)
-                for a in console.appointments.store.by_conversation(sender_id)
+                appointment_record(a, zone) for a in console.appointments.by_conversation(sender_id)
             ],
             "reviewed": _review(console.reviews.get(sender_id)),
             "notes": [

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
-from actions.booking.store import STATUSES, Appointment, AppointmentStore, appointments
+from clinic_core.store import STATUSES, Appointment, AppointmentStore
 
 MAX_DAYS = 92  # one export or listing covers at most about a quarter
 DEFAULT_DAYS = 7  # a listing without a range shows a week
@@ -81,19 +79,6 @@ class Day:
     appointments: List[Appointment]
 
 
-def _utc_naive(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-
-def _row(row: sa.engine.Row) -> Appointment:
-    values = dict(row._mapping)
-    values.pop("created_at", None)
-    values.pop("updated_at", None)
-    values["starts_at"] = values["starts_at"].replace(tzinfo=dt.timezone.utc)
-    values["ends_at"] = values["ends_at"].replace(tzinfo=dt.timezone.utc)
-    return Appointment(**values)
-
-
 class Appointments:
     """Read appointments by day; change status through ``AppointmentStore``."""
 
@@ -103,26 +88,13 @@ class Appointments:
         self.zone = zone
         self.grid_minutes = grid_minutes
 
-    def _bounds(self, first: dt.date, last: dt.date) -> Tuple[dt.datetime, dt.datetime]:
-        start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=self.zone)
-        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.zone)
-        return _utc_naive(start), _utc_naive(end)
-
     def between(
         self, first: dt.date, last: dt.date, status: Optional[str] = None
     ) -> List[Appointment]:
         """Appointments starting on clinic days ``first`` to ``last`` (inclusive), by time."""
-        start, end = self._bounds(first, last)
-        query = sa.select(appointments).where(
-            appointments.c.starts_at >= start, appointments.c.starts_at < end
-        )
-        if status:
-            query = query.where(appointments.c.status == status)
-        with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                query.order_by(appointments.c.starts_at, appointments.c.id)
-            ).all()
-        return [_row(row) for row in rows]
+        start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=self.zone)
+        end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0), tzinfo=self.zone)
+        return self.store.between(start, end, status)
 
     def by_day(self, first: dt.date, last: dt.date) -> List[Day]:
         """Every day from ``first`` to ``last`` with its appointments (possibly none)."""
@@ -162,28 +134,15 @@ class Appointments:
 
     def conversation_ids(self) -> Set[str]:
         """Conversations that made at least one appointment."""
-        with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(appointments.c.conversation_id)
-                .where(appointments.c.conversation_id.is_not(None))
-                .distinct()
-            ).all()
-        return {row.conversation_id for row in rows}
+        return self.store.conversation_ids()
 
     def for_conversations(self, sender_ids: List[str]) -> Dict[str, List[Appointment]]:
         """Appointments made by each of these conversations."""
-        if not sender_ids:
-            return {}
-        with self.store.engine.connect() as connection:
-            rows = connection.execute(
-                sa.select(appointments)
-                .where(appointments.c.conversation_id.in_(sender_ids))
-                .order_by(appointments.c.starts_at)
-            ).all()
-        found: Dict[str, List[Appointment]] = {}
-        for row in rows:
-            found.setdefault(row.conversation_id, []).append(_row(row))
-        return found
+        return self.store.for_conversations(sender_ids)
+
+    def by_conversation(self, sender_id: str) -> List[Appointment]:
+        """Appointments made in one conversation."""
+        return self.store.by_conversation(sender_id)
 
 
 def safe_cell(value: Any) -> str:

@@ -7,11 +7,14 @@ through an engine that the database itself keeps read-only.
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime as dt
+import json
 from typing import Any, Dict, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from clinic_core.db import create_engine
 
 metadata = sa.MetaData()
 
@@ -98,51 +101,49 @@ audit_log = sa.Table(
 )
 
 
-def sqlite_path(url: str) -> Optional[Path]:
-    """The file behind a ``sqlite:///`` URL, or None for other databases."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url[len("sqlite:///") :].split("?", 1)[0])
-    return None
+# The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py); the
+# console reads it (and retention and erasure change it) without importing Rasa.
+tracker_metadata = sa.MetaData()
+events = sa.Table(
+    "events",
+    tracker_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+
+def event_data(text: Optional[str]) -> Dict[str, Any]:
+    """The JSON of a tracker event's ``data`` column ({} if unreadable)."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def event_time(timestamp: Optional[float]) -> dt.datetime:
+    """A tracker event's Unix timestamp as an aware UTC time."""
+    return dt.datetime.fromtimestamp(timestamp or 0.0, tz=dt.timezone.utc)
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` with LIKE wildcards in ``text`` escaped with a backslash."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def console_engine(url: str) -> Engine:
     """Engine for the console's own database, tables created if missing."""
-    path = sqlite_path(url)
-    kwargs: Dict[str, Any] = {"future": True}
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 15}
-    else:
-        kwargs["pool_pre_ping"] = True
-    engine = sa.create_engine(url, **kwargs)
-    if path is not None:
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    engine = create_engine(url)
     metadata.create_all(engine)
     return engine
 
 
 def tracker_engine(url: str, read_only: bool = True) -> Engine:
-    """Engine for Rasa's tracker store; the database enforces ``read_only``.
-
-    SQLite opens the file in ``mode=ro``; PostgreSQL starts every transaction
-    read-only. A bug in a query can then never change a conversation.
-    """
-    path = sqlite_path(url)
-    if path is not None:
-        if not read_only:
-            return sa.create_engine(url, connect_args={"timeout": 15}, future=True)
-        return sa.create_engine(
-            f"sqlite:///file:{path}?mode=ro&uri=true",
-            connect_args={"timeout": 15},
-            future=True,
-        )
-    connect_args: Dict[str, Any] = {}
-    if read_only and url.startswith(("postgresql", "postgres")):
-        connect_args["options"] = "-c default_transaction_read_only=on"
-    return sa.create_engine(url, connect_args=connect_args, pool_pre_ping=True, future=True)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    """Engine for Rasa's tracker store; the database enforces ``read_only``."""
+    return create_engine(url, read_only=read_only)

@@ -36,19 +36,26 @@ from typing import Any, Dict, List, Optional, Sequence, Set, TextIO
 import phonenumbers
 import sqlalchemy as sa
 
-from actions.booking.contact_details import find_email, find_phone
-from actions.booking.store import Appointment, AppointmentStore, appointments
-from actions.clinic_profile import load_profile
+from clinic_core.contact_details import find_email, find_phone
+from clinic_core.names import CONTACT_SLOTS
+from clinic_core.profile import load_profile
+from clinic_core.store import Appointment, AppointmentStore
 from staff_console import audit
-from staff_console.appointments import _row, appointment_record
+from staff_console.appointments import appointment_record
 from staff_console.audit import AuditLog
-from staff_console.conversations import events, like_pattern
-from staff_console.db import audit_log, console_engine, notes, reviews, tracker_engine
+from staff_console.db import (
+    audit_log,
+    console_engine,
+    events,
+    like_pattern,
+    notes,
+    reviews,
+    tracker_engine,
+)
 from staff_console.retention import REMOVED, _expire
 from staff_console.settings import Settings
 
 # Slots where the form stores a contact (actions/booking/forms.py).
-CONTACT_SLOTS = ("phone", "email", "contact", "booking_contact")
 
 
 @dataclass(frozen=True)
@@ -125,17 +132,8 @@ def _contains(column: Any, needle: str) -> Any:
 def find(settings: Settings, patient: Patient) -> Found:
     """The patient's appointments, conversations and staff notes."""
     store = AppointmentStore(settings.appointments_database_url)
-    matches = []
-    if patient.phone:
-        matches.append(appointments.c.phone == patient.phone)
-    if patient.email:
-        matches.append(sa.func.lower(appointments.c.email) == patient.email)
-    with store.engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(appointments).where(sa.or_(*matches)).order_by(appointments.c.starts_at)
-        ).all()
-    booked = [_row(row) for row in rows]
-    store.engine.dispose()
+    booked = store.for_contact(patient.phone, patient.email)
+    store.dispose()
     # A booking ties the patient's phone to their email: both find them.
     needles = list(patient.needles())
     for appointment in booked:
@@ -258,18 +256,11 @@ def erase(
     tracker.dispose()
     references = [a.reference for a in found.appointments]
     store = AppointmentStore(settings.appointments_database_url)
-    with store.engine.begin() as connection:
-        if references and anonymise:
-            connection.execute(
-                appointments.update()
-                .where(appointments.c.reference.in_(references))
-                .values(**ANONYMOUS_APPOINTMENT)
-            )
-        elif references:
-            connection.execute(
-                appointments.delete().where(appointments.c.reference.in_(references))
-            )
-    store.engine.dispose()
+    if anonymise:
+        store.replace_details(references, ANONYMOUS_APPOINTMENT)
+    else:
+        store.delete(references)
+    store.dispose()
     console = console_engine(settings.console_database_url)
     identifiers = [
         *found.conversations,
@@ -334,18 +325,10 @@ def anonymise_old_appointments(
     if days < 1:
         raise ValueError("the retention period must be at least one day")
     cutoff = (now or settings.utc_now()) - dt.timedelta(days=days)
-    cutoff_naive = cutoff.astimezone(dt.timezone.utc).replace(tzinfo=None)
     store = AppointmentStore(settings.appointments_database_url)
-    old = sa.and_(appointments.c.starts_at < cutoff_naive, appointments.c.patient_name != REMOVED)
-    with store.engine.begin() as connection:
-        if dry_run:
-            count = connection.execute(sa.select(sa.func.count()).where(old)).scalar_one()
-        else:
-            count = connection.execute(
-                appointments.update().where(old).values(**ANONYMOUS_APPOINTMENT)
-            ).rowcount
-    store.engine.dispose()
-    return int(count)
+    count = store.replace_details_before(cutoff, ANONYMOUS_APPOINTMENT, REMOVED, dry_run)
+    store.dispose()
+    return count
 
 
 def main(

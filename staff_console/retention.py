@@ -32,11 +32,11 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, TextIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from actions.knowledge import load_conditions
+from clinic_core.knowledge import load_conditions
+from clinic_core.names import CONDITION_SLOT, NON_PERSONAL_SLOTS
 from staff_console import audit
 from staff_console.audit import AuditLog
-from staff_console.conversations import events
-from staff_console.db import console_engine, tracker_engine
+from staff_console.db import console_engine, events, tracker_engine
 from staff_console.reviews import Reviews
 from staff_console.settings import Settings
 
@@ -46,18 +46,7 @@ REMOVED = "[removed]"
 # Slots that say nothing about who the patient is: kept when anonymising.
 # ``condition`` is kept only when it names one of clinic/conditions.yml's
 # conditions: otherwise it is the patient's own words.
-FREE_TEXT_CONDITION_SLOT = "condition"
-SAFE_SLOTS = frozenset(
-    {
-        "emergency_flagged",
-        "handoff_requested",
-        "booking_task",
-        "patient_type",
-        "booking_confirmed",
-        "manage_confirmed",
-        "requested_slot",
-    }
-)
+SAFE_SLOTS = frozenset(NON_PERSONAL_SLOTS)
 
 
 @dataclass(frozen=True)
@@ -136,7 +125,7 @@ def anonymise_event(data: Dict[str, Any]) -> Dict[str, Any]:
         cleaned["data"] = {}
         utter = (data.get("metadata") or {}).get("utter_action")
         cleaned["metadata"] = {"utter_action": utter} if utter else {}
-    elif kind == "slot" and data.get("name") == FREE_TEXT_CONDITION_SLOT:
+    elif kind == "slot" and data.get("name") == CONDITION_SLOT:
         if data.get("value") not in load_conditions().conditions:
             cleaned["value"] = None
     elif kind == "slot" and data.get("name") not in SAFE_SLOTS:

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from staff_console.auth import aware_utc, naive_utc
-from staff_console.conversations import like_pattern
-from staff_console.db import notes, reviews
+from staff_console.db import like_pattern, notes, reviews
 
 NOTE_MAX_LENGTH = 4000
 

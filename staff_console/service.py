@@ -5,19 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import AbstractSet, Dict, List, Optional, Set, Tuple
 
-from actions.booking.store import Appointment
+from clinic_core.store import Appointment
 from staff_console.appointments import Appointments
 from staff_console.audit import AuditLog
 from staff_console.auth import Accounts, Sessions, Signer, Throttle, Tokens
-from staff_console.conversations import (
-    ConversationFilter,
-    ConversationStore,
-    ConversationSummary,
-    Page,
-)
+from staff_console.conversation_filter import ConversationFilter
 from staff_console.db import console_engine
 from staff_console.reviews import Review, Reviews
 from staff_console.settings import Settings
+from staff_console.tracker_queries import ConversationStore, ConversationSummary, Page
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,15 @@
-"""Console settings, read from the environment with local defaults."""
+"""The console's settings: the environment's (clinic_core/settings.py) and the clinic profile's."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from actions.booking.store import DATABASE_URL_ENV, DEFAULT_DATABASE
-from actions.clinic_profile import load_profile
-from actions.clock import clinic_now
-from ops.settings import VAR_DIR, persisted_secret, server_env
-
-SECRET_FILE = VAR_DIR / "console_secret"
-TRUE_WORDS = ("1", "true", "yes", "on")
+from clinic_core.clock import clinic_now
+from clinic_core.profile import load_profile
+from clinic_core.settings import ConsoleSettings
 
 
 def _utc_now() -> dt.datetime:
@@ -65,36 +59,26 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
-        """Settings from ``environ`` (default: the process environment)."""
-        env = dict(os.environ if environ is None else environ)
+        """Settings from ``environ`` (default: the process environment).
+
+        Raises:
+            SettingsError: a variable holds a value that is not valid.
+
+        """
+        env = ConsoleSettings.load(environ)
         profile = load_profile()
         return cls(
-            console_database_url=env.get("CONSOLE_DATABASE_URL")
-            or f"sqlite:///{VAR_DIR / 'console.db'}",
-            # Same default as `make run` gives the Rasa server (ops/settings.py).
-            tracker_store_url=server_env(base=env)["TRACKER_STORE_URL"],
-            privacy_tracker_store_url=env.get("PRIVACY_TRACKER_STORE_URL") or None,
-            appointments_database_url=env.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_DATABASE}",
-            secret_key=secret_key(env.get("CONSOLE_SECRET_KEY")),
+            console_database_url=env.database_url,
+            tracker_store_url=env.tracker_store_url,
+            privacy_tracker_store_url=env.privacy_tracker_store_url,
+            appointments_database_url=env.appointments_database_url,
+            secret_key=env.secret(),
             clinic_name=profile.name,
             zone=profile.zone,
             retention_days=profile.privacy.conversation_retention_days,
             appointment_retention_days=profile.privacy.appointment_retention_days,
             slot_grid_minutes=profile.booking.slot_grid_minutes,
-            host=env.get("CONSOLE_HOST", "127.0.0.1"),
-            port=int(env.get("CONSOLE_PORT", "5100")),
-            secure_cookies=env.get("CONSOLE_SECURE_COOKIES", "").lower() in TRUE_WORDS,
+            host=env.host,
+            port=env.port,
+            secure_cookies=env.secure_cookies,
         )
-
-
-def secret_key(configured: Optional[str], path: Path = SECRET_FILE) -> bytes:
-    """The configured key, or one generated once and kept in ``path`` (mode 0600).
-
-    A persisted key keeps staff logged in across restarts without anyone having
-    to invent a secret; var/ is git-ignored so it is never committed.
-    """
-    if configured:
-        if len(configured) < 32:
-            raise ValueError("CONSOLE_SECRET_KEY must be at least 32 characters")
-        return configured.encode()
-    return persisted_secret(path).encode()

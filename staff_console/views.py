@@ -15,13 +15,13 @@ from sanic import Blueprint, Request
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw, redirect, text
 
-from actions.booking.store import STATUSES, SlotTakenError
-from actions.clinic_profile import load_profile
-from actions.knowledge import load_conditions
-from ops.settings import ROOT
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.settings import ROOT
+from clinic_core.store import STATUSES, SlotTakenError
 from staff_console import audit, privacy
 from staff_console.appointments import DEFAULT_DAYS, parse_day_range, to_csv
-from staff_console.conversations import ConversationFilter, parse_filter
+from staff_console.conversation_filter import ConversationFilter, parse_filter
 from staff_console.privacy import Patient
 from staff_console.service import Console
 from staff_console.web import (
@@ -252,7 +252,7 @@ def _transcript_page(
         transcript=transcript,
         review=console.reviews.get(sender_id),
         notes=console.reviews.notes_for(sender_id),
-        appointments=console.appointments.store.by_conversation(sender_id),
+        appointments=console.appointments.by_conversation(sender_id),
         error=error,
         nav="conversations",
     )

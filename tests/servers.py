@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import pytest
 
+from clinic_core.clock import pinned_env
 from ops.servers import AssistantStack, free_port, send_rest
 from ops.training import model_path
 
@@ -38,7 +39,7 @@ def stack_in(
         env_overrides={
             "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
             "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **pinned_env(REFERENCE_NOW),
             "CONSOLE_DATABASE_URL": f"sqlite:///{folder / 'console.db'}",
             "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
             **(env or {}),

@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import AppointmentStore, appointments
 from bench.load import open_days
+from clinic_core.settings import ROOT
+from clinic_core.store import AppointmentStore, appointments
 from ops.servers import AssistantStack
-from ops.settings import ROOT
 from staff_console.service import Console
 from staff_console.settings import Settings
-from tests.conftest import new_appointment
+from tests.helpers.appointments import new_appointment
 from tests.servers import stack_in
 
 pytestmark = pytest.mark.servers

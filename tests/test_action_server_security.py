@@ -24,10 +24,11 @@ from typing import Any, BinaryIO, Dict, Iterator, List, Optional, Tuple
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import appointments
-from channels.conversation_ids import conversation_id
+from clinic_core.conversation_ids import conversation_id
+from clinic_core.store import appointments
 from ops.servers import AssistantStack, ManagedProcess, free_port, send_rest, wait_for_http
 from ops.settings import ACTION_SERVER_TOKEN_ENV
+from tests.helpers.action_server import action_call, post
 from tests.servers import stack_in
 
 pytestmark = pytest.mark.servers
@@ -109,39 +110,6 @@ def servers(
             yield stack, relay
     finally:
         relay.close()
-
-
-def post(url: str, body: Dict[str, Any], headers: Dict[str, str]) -> Tuple[int, Any]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **headers},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def action_call(action: str, slots: Dict[str, Any]) -> Dict[str, Any]:
-    """What Rasa posts to /webhook, with a tracker made up by the caller."""
-    return {
-        "next_action": action,
-        "sender_id": "attacker",
-        "version": "3.6.21",
-        "domain": {},
-        "tracker": {
-            "sender_id": "attacker",
-            "slots": slots,
-            "latest_message": {"text": "yes", "intent": {"name": "affirm"}, "entities": []},
-            "events": [],
-            "paused": False,
-            "followup_action": None,
-            "active_loop": {},
-            "latest_action_name": "action_listen",
-        },
-    }
 
 
 def appointments_of(stack: AssistantStack, sender: str) -> List[Dict[str, Any]]:
@@ -277,3 +245,26 @@ def test_launcher_binds_loopback_whatever_sanic_host_says(tmp_path: Path) -> Non
     finally:
         process.stop()
     assert "SANIC_HOST=0.0.0.0 is ignored" in process.log_tail(50)
+
+
+def test_an_unexpected_error_in_an_action_is_an_alarm_with_its_traceback(tmp_path: Path) -> None:
+    """A plain bug is not only an apology to the patient: staff see ALARM and the traceback."""
+    from ops.servers import action_server
+    from ops.settings import server_env
+
+    port = free_port()
+    env = server_env(action_port=port, base=dict(os.environ))
+    process = action_server(port, env, tmp_path)
+    process.start()
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health", process)
+        token = {"Authorization": f"Bearer {env[ACTION_SERVER_TOKEN_ENV]}"}
+        # A date the form never stores: the action's own code fails, not the store.
+        call = action_call("action_ask_appointment_time", {"appointment_date": "not a date"})
+        status, _ = post(f"http://127.0.0.1:{port}/webhook", call, token)
+    finally:
+        process.stop()
+    assert status == 500
+    log = (tmp_path / "actions.log").read_text()
+    assert "ALARM action server: action_ask_appointment_time failed: ValueError" in log
+    assert "Traceback (most recent call last)" in log

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.settings import ROOT
+from clinic_core.settings import ROOT
 
 pytestmark = pytest.mark.servers
 

@@ -16,9 +16,9 @@ from typing import Any, Dict, Iterator, List
 import pytest
 import yaml
 
-from actions.booking.store import AppointmentStore
+from clinic_core.store import AppointmentStore
 from ops.servers import AssistantStack
-from tests.conftest import new_appointment
+from tests.helpers.appointments import new_appointment
 from tests.servers import say, stack_in, texts
 
 pytestmark = pytest.mark.servers

@@ -16,16 +16,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import is_booking_request, looks_like_name, read_details
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
-from actions.clinic_profile import load_profile
-from actions.clock import clinic_now
-from actions.knowledge import load_conditions
+from clinic_core.clock import clinic_now
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from tests.helpers.clock import pin_clinic_now
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 
 
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    pin_clinic_now(monkeypatch, NOW)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
 
 

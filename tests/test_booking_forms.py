@@ -11,8 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
-from actions.booking.store import AppointmentStore
-from tests.conftest import make_tracker, new_appointment, render
+from clinic_core.store import AppointmentStore
+from tests.helpers.appointments import new_appointment
+from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 
@@ -20,7 +23,7 @@ NOW = "2026-11-25T11:00"  # a Wednesday
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'appointments.db'}"
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    pin_clinic_now(monkeypatch, NOW)
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import (
+from clinic_core.store import (
     REFERENCE_ALPHABET,
     AppointmentStore,
     NotBookedError,
@@ -23,7 +23,7 @@ from actions.booking.store import (
     contact_locks,
     lookup_failures,
 )
-from tests.conftest import new_appointment
+from tests.helpers.appointments import new_appointment
 
 LONDON = ZoneInfo("Europe/London")
 TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
@@ -279,3 +279,18 @@ def test_lookup_failures_are_counted_by_hash_per_conversation_client_and_referen
         rows = [dict(r._mapping) for r in connection.execute(sa.select(lookup_failures))]
     stored = " ".join(str(v) for row in rows for v in row.values())
     assert "K7RM3D" not in stored and "rest:a" not in stored and "+4477" not in stored
+
+
+def test_a_failed_read_is_the_stores_own_error_and_an_alarm(
+    store: AppointmentStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Callers catch only the store's errors: a broken database never leaks OperationalError."""
+    with store.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE appointment_slots"))
+        connection.execute(sa.text("DROP TABLE appointments"))
+    with pytest.raises(StoreUnavailableError):
+        store.taken_cells(TEN, TEN + dt.timedelta(days=1))
+    for read in (store.conversation_ids, lambda: store.between(TEN, TEN), lambda: store.get("X")):
+        with pytest.raises(StoreUnavailableError):
+            read()
+    assert "ALARM appointments database unavailable: no such table" in caplog.text

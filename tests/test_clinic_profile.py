@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.clinic_profile import ClinicProfile, load_profile
 from clinic_core.data_files import ClinicDataError, parse_model
+from clinic_core.profile import ClinicProfile, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conditions import ActionExplainCondition, ActionNarrowPain
-from actions.knowledge import load_conditions
-from tests.conftest import entity, load_tracker, make_tracker, render
+from clinic_core.knowledge import load_conditions
+from tests.helpers.responses import render
+from tests.helpers.trackers import entity, load_tracker, make_tracker
 
 
 async def test_explains_condition_from_intent_in_a_few_sentences_with_more_behind_buttons(

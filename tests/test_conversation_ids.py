@@ -9,8 +9,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.session import PERSONAL_SLOTS, ActionSessionStart
-from channels.conversation_ids import (
+from actions.session import ActionSessionStart
+from channels.web_session import WebSessions
+from clinic_core.conversation_ids import (
     PREFIXES,
     channel_of,
     conversation_id,
@@ -18,7 +19,7 @@ from channels.conversation_ids import (
     twilio_address,
     twilio_conversation_id,
 )
-from channels.web_session import WebSessions
+from clinic_core.names import PERSONAL_SLOTS
 
 SECRET = "a-web-session-secret-of-at-least-32-characters"
 

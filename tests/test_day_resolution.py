@@ -17,12 +17,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import free_starts
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
-from actions.booking.store import AppointmentStore
 from actions.booking.when import parse_when
-from actions.clinic_profile import ClinicProfile, load_profile
 from bench.dates import DayCase, day_resolution, load_day_cases, read_as
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import AppointmentStore
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
-from tests.conftest import make_tracker, new_appointment, render
+from tests.helpers.appointments import new_appointment
+from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 CASES = load_day_cases()
 NOW = "2026-11-25T11:00"  # a Wednesday
@@ -90,7 +93,7 @@ def test_after_work_is_offered_evening_times() -> None:
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'appointments.db'}"
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", NOW)
+    pin_clinic_now(monkeypatch, NOW)
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 

@@ -8,6 +8,8 @@ from typing import Any, Dict
 import yaml
 from rasa_sdk.executor import ActionExecutor
 
+from clinic_core import names
+
 ROOT = Path(__file__).resolve().parent.parent
 # Rules and stories; data/rules_forms.yml is generated from clinic/form_interruptions.yml.
 FLOW_FILES = [*sorted((ROOT / "data").glob("rules*.yml")), ROOT / "data" / "stories.yml"]
@@ -47,7 +49,7 @@ def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -
     used_text = "".join(path.read_text() for path in FLOW_FILES)
     used_text += "".join(
         p.read_text()
-        for package in ("actions", "rasa_extensions", "channels")
+        for package in ("actions", "clinic_core", "rasa_extensions", "channels")
         for p in (ROOT / package).rglob("*.py")
     )
     asked_by_forms = {
@@ -59,3 +61,9 @@ def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -
         name for name in domain["responses"] if name not in used_text and name not in asked_by_forms
     ]
     assert unused == [], "responses nobody utters"
+
+
+def test_the_names_code_shares_are_declared_in_the_domain(domain: Dict[str, Any]) -> None:
+    """clinic_core/names.py spells slots and intents once; the domain must declare them."""
+    assert set(names.SLOTS) <= set(domain["slots"])
+    assert set(names.INTENTS) <= set(domain["intents"])

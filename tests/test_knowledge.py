@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.knowledge import (
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
     ConditionKnowledge,
     load_acupuncture_answers,
     load_conditions,
 )
-from clinic_core.data_files import ClinicDataError, load_model, parse_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDITION_INTENTS = [

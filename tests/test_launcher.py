@@ -3,9 +3,9 @@
 Each test starts the real `make` target (GNU make passes signals on to the
 launcher its own way) in a new session (as a terminal or a
 supervisor would), on free ports moved there with the environment variables
-the README gives, waits for the first answer, records every process the
+docs/deployment.md gives, waits for the first answer, records every process the
 launcher started (by walking /proc), stops it one way, and checks that each
-of those processes is gone within the README's bound and that every port is
+of those processes is gone within the bound docs/deployment.md states and that every port is
 free again. The tests share one set of ports and run in file order, so each
 start is also the "second start right after" of the stop before it.
 """
@@ -26,9 +26,9 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
+from clinic_core.settings import ROOT
 from ops import ports, production, servers
 from ops.servers import free_port, send_rest
-from ops.settings import ROOT
 from ops.training import model_path
 
 pytestmark = pytest.mark.servers
@@ -94,7 +94,7 @@ class Launch:
     env: Dict[str, str]
     log: Path
     ports: List[int]
-    stop_bound: float = servers.STOP_BOUND_S  # the README's "Stopping" promise
+    stop_bound: float = servers.STOP_BOUND_S  # docs/deployment.md, "Stopping"
     make: subprocess.Popen = field(init=False)
     started: Set[Process] = field(default_factory=set)
 
@@ -119,7 +119,7 @@ class Launch:
         """Wait for the first REST answer, record the processes; seconds taken.
 
         Without ``url``, the REST address the launcher printed (the production
-        profile's nginx does not publish REST: README, "Security").
+        profile's nginx does not publish REST: docs/security.md).
         """
         began = time.monotonic()
         while time.monotonic() - began < UP_TIMEOUT_S:

@@ -28,9 +28,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import pytest
 from twilio.request_validator import RequestValidator
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import load_profile
 from channels.numbered_choices import PROMPT
+from clinic_core.profile import load_profile
+from clinic_core.store import AppointmentStore
 from ops.servers import AssistantStack, send_rest
 from tests.fake_providers import TELEGRAM_BOT, FakeProviders
 from tests.servers import stack_in

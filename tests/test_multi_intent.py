@@ -2,7 +2,7 @@
 
 The set is tests/multi_intent_set.yml (written for this, never trained on);
 the floors catch regressions, `python -m bench.multi_intent` gives the figures
-(README, "Two things in one message").
+(docs/developers.md, "Two things in one message").
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
-from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
 from actions.questions import CLINIC_ANSWERS, ActionAnswerSecondPart
 from bench.multi_intent import load_set, score
+from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
 from clinic_core.message_parts import SECOND_PART
+from clinic_core.profile import load_profile
 from ops.nlu_data import training_texts
 from ops.training import model_path
 from rasa_extensions.clauses import ClauseDIETClassifier, Slicer, cuts
-from tests.conftest import make_tracker, render
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 BOTH_PARTS_FLOOR = 0.85
 FALSE_SPLITS_CEILING = 0.05

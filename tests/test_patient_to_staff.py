@@ -18,8 +18,8 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from clinic_core.settings import ROOT
 from ops.servers import AssistantStack
-from ops.settings import ROOT
 from tests.browser import (  # noqa: F401 (browser is a fixture)
     artifact,
     bot_says,

@@ -33,13 +33,14 @@ import psycopg2.errors
 import pytest
 import sqlalchemy as sa
 
-from actions.booking.store import appointment_slots, appointments
 from bench.load import LoadResult, load, open_days
-from channels.conversation_ids import conversation_id
+from clinic_core.clock import pinned_env
+from clinic_core.conversation_ids import conversation_id
+from clinic_core.settings import ROOT
+from clinic_core.store import appointment_slots, appointments
 from ops.postgres import ACTIONS_ROLE, CONSOLE_ROLE, PRIVACY_ROLE, SUPERUSER, TRACKER_ROLE
 from ops.production import ProductionStack
 from ops.servers import ManagedProcess, send_rest, wait_for_http, wait_for_port
-from ops.settings import ROOT
 from ops.training import model_path
 from tests.browser import artifact
 from tests.servers import REFERENCE_NOW
@@ -62,7 +63,7 @@ def prod() -> Iterator[ProductionStack]:
         console=True,
         env_overrides={
             "CONSOLE_SECRET_KEY": "console-secret-key-for-tests-only",
-            "CLINIC_REFERENCE_NOW": REFERENCE_NOW,
+            **pinned_env(REFERENCE_NOW),
             "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_S),
             "TICKET_LOCK_LIFETIME": str(LOCK_LIFETIME_S),
             # 24 patients' load from this one loopback address: raised explicitly.
@@ -240,7 +241,7 @@ def test_staff_console_reads_postgresql(prod: ProductionStack, clinic_db: sa.eng
 def test_nginx_keeps_socketio_sessions_and_does_not_publish_rest(prod: ProductionStack) -> None:
     """deploy/nginx-assistant.conf in front of both processes."""
     patient = f"edge-{uuid.uuid4().hex[:8]}"
-    # The REST channel is not public (README, "Security"): nginx answers 404
+    # The REST channel is not public (docs/security.md): nginx answers 404
     # and no conversation is started; the Rasa processes still serve it on loopback.
     with pytest.raises(urllib.error.HTTPError) as unpublished:
         send_rest(prod.edge_url, patient, "my lower back hurts")

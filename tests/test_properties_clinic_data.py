@@ -26,15 +26,15 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from pydantic.fields import SHAPE_SINGLETON, ModelField
 
-from actions.clinic_profile import WEEKDAYS, ClinicProfile, load_profile
-from actions.knowledge import (
+from clinic_core.data_files import ClinicDataError, load_model, parse_model
+from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     AcupunctureAnswers,
     ConditionKnowledge,
     load_acupuncture_answers,
     load_conditions,
 )
-from clinic_core.data_files import ClinicDataError, load_model, parse_model
+from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
 
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
 Path_ = Tuple[Any, ...]

@@ -26,7 +26,7 @@ from actions.booking.when import (
     When,
     parse_when,
 )
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 from clinic_core.time_of_day import PARTS
 
 ZONE = load_profile().zone

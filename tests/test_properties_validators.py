@@ -23,29 +23,30 @@ from hypothesis import strategies as st
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.contact_details import (
+from actions.booking.forms import (
+    MAX_REASON,
+    ValidateAppointmentForm,
+    ValidateManageBookingForm,
+)
+from clinic_core.clock import REFERENCE_NOW_ENV, TEST_CLOCK_ENV
+from clinic_core.contact_details import (
     MAX_NAME_LENGTH,
     clean_name,
     display_phone,
     find_email,
     find_phone,
 )
-from actions.booking.forms import (
-    MAX_REASON,
-    ValidateAppointmentForm,
-    ValidateManageBookingForm,
-)
-from actions.booking.store import (
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
     AppointmentStore,
     lookup_failures,
 )
-from actions.clinic_profile import load_profile
-from actions.clock import REFERENCE_NOW_ENV
-from actions.knowledge import load_conditions
 from clinic_core.time_of_day import PARTS_OF_DAY
-from tests.conftest import make_tracker, new_appointment
+from tests.helpers.appointments import new_appointment
+from tests.helpers.trackers import make_tracker
 
 PROFILE = load_profile()
 REGION = PROFILE.country
@@ -236,6 +237,7 @@ def test_an_international_number_is_found(region: str, left: str) -> None:
 def clinic_time_and_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('properties') / 'appointments.db'}"
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(TEST_CLOCK_ENV, "1")
         patch.setenv(REFERENCE_NOW_ENV, "2026-11-25T11:00")
         patch.setenv("DATABASE_URL", url)
         yield url

@@ -7,10 +7,12 @@ from typing import Any, Dict
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
-from actions.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
 from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
-from tests.conftest import entity, make_tracker, render
+from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
+from clinic_core.profile import load_profile
+from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import entity, make_tracker
 
 
 @pytest.mark.parametrize(("intent", "key"), sorted(ACUPUNCTURE_QUESTIONS.items()))
@@ -85,7 +87,7 @@ async def test_general_effectiveness_when_pain_not_narrowed(
 async def test_opening_hours_with_upcoming_closures(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", "2026-12-01T10:00")
+    pin_clinic_now(monkeypatch, "2026-12-01T10:00")
     await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_opening_hours"), domain)
     hours, closures = render(dispatcher.messages, domain)
     assert "• Sunday: closed" in hours["text"]
@@ -96,7 +98,7 @@ async def test_opening_hours_with_upcoming_closures(
 async def test_opening_hours_without_closures_ahead(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", "2027-03-01T10:00")
+    pin_clinic_now(monkeypatch, "2027-03-01T10:00")
     await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_opening_hours"), domain)
     assert len(dispatcher.messages) == 1
 

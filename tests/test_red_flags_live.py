@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
 from ops.servers import AssistantStack
-from staff_console.conversations import ConversationStore
+from staff_console.tracker_queries import ConversationStore
 from tests.servers import say, stack_in, texts
 
 pytestmark = pytest.mark.servers

@@ -17,7 +17,7 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.booking.store import Appointment, AppointmentStore
+from clinic_core.store import Appointment, AppointmentStore
 from ops.servers import AssistantStack
 from tests.servers import say, stack_in, texts
 

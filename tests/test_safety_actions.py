@@ -8,15 +8,17 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_profile import load_profile
 from actions.safety import (
     ActionEmergency,
     ActionHumanHandoff,
     ActionOtherSymptom,
     ActionUrgentSymptoms,
 )
+from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
-from tests.conftest import make_tracker, render
+from tests.helpers.clock import pin_clinic_now
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
 
 
 def red_flag(concept: str) -> Dict[str, Any]:
@@ -98,7 +100,7 @@ async def test_handoff_gives_contacts_and_flags_conversation(
     domain: Dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("CLINIC_REFERENCE_NOW", now)
+    pin_clinic_now(monkeypatch, now)
     events = await ActionHumanHandoff().run(dispatcher, make_tracker("human_handoff"), domain)
     assert events == [SlotSet("handoff_requested", True)]
     (message,) = render(dispatcher.messages, domain)

@@ -3,7 +3,7 @@
 Nothing is loaded from a CDN: the widget's libraries (socket.io-client,
 markdown-it) come from the npm packages installed at set-up time, so the page
 works with no internet and no third party learns who visits a clinic's page.
-The widget itself is static/chat.js (README, "The website widget").
+The widget itself is static/chat.js (docs/clinic.md, "The website chat widget").
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.clinic_profile import load_profile
+from clinic_core.profile import load_profile
 from website.settings import PACKAGE_DIR, WebsiteSettings
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping, Optional
+
+from clinic_core.settings import ChannelSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 NODE_MODULES = PACKAGE_DIR / "node_modules"
@@ -33,9 +34,9 @@ class WebsiteSettings:
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> WebsiteSettings:
         """Read ``WEBSITE_HOST``, ``WEBSITE_PORT`` and ``ASSISTANT_PUBLIC_URL``."""
-        env = os.environ if env is None else env
+        settings = ChannelSettings.load(env)
         return cls(
-            host=env.get("WEBSITE_HOST", cls.host),
-            port=int(env.get("WEBSITE_PORT", cls.port)),
-            assistant_url=env.get("ASSISTANT_PUBLIC_URL", cls.assistant_url).rstrip("/"),
+            host=settings.website_host,
+            port=settings.website_port,
+            assistant_url=settings.assistant_public_url.rstrip("/"),
         )

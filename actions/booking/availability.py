@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import List, Optional, Sequence, Set, Tuple
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import ClinicProfile
+from clinic_core.profile import ClinicProfile
+from clinic_core.store import AppointmentStore
 from clinic_core.time_of_day import window_on
 
 

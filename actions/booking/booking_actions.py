@@ -17,11 +17,14 @@ from actions.booking.availability import (
     nearest_open_days,
     taken_on,
 )
-from actions.booking.contact_details import find_email, find_phone
 from actions.booking.details import booking_request
 from actions.booking.forms import format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
-from actions.booking.store import (
+from clinic_core.clock import clinic_now
+from clinic_core.contact_details import find_email, find_phone
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import (
     Appointment,
     AppointmentStore,
     NewAppointment,
@@ -31,9 +34,6 @@ from actions.booking.store import (
     TooManyBookingsError,
     get_store,
 )
-from actions.clinic_profile import ClinicProfile, load_profile
-from actions.clock import clinic_now
-from actions.knowledge import load_conditions
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ class ActionAskAppointmentTime(Action):
         minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
         try:
             taken = taken_on(profile, day, get_store())
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
@@ -303,7 +303,7 @@ class ActionBookAppointment(Action):
                 **profile.contact_values(),
             )
             return reset(*BOOKING_ATTEMPT_SLOTS)
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return [SlotSet("booking_confirmed", None)]
         dispatcher.utter_message(**reply, reference=appointment.reference)

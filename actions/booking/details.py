@@ -19,11 +19,11 @@ from typing import Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from actions.booking.contact_details import clean_name, find_email, find_phone
 from actions.booking.when import When, parse_when
-from actions.clinic_profile import load_profile
-from actions.clock import clinic_now
-from actions.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.clock import clinic_now
+from clinic_core.contact_details import clean_name, find_email, find_phone
+from clinic_core.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.profile import load_profile
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(

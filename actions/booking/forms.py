@@ -28,7 +28,6 @@ from actions.booking.availability import (
     taken_on,
     time_problem,
 )
-from actions.booking.contact_details import clean_name, display_phone, find_email, find_phone
 from actions.booking.details import (
     Details,
     is_correction,
@@ -40,14 +39,16 @@ from actions.booking.details import (
     without_contact,
 )
 from actions.booking.interruptions import load_interruptions
-from actions.booking.lookup_guard import ALARM_SLOT, LOCKED, locked_out, record_failure
-from actions.booking.store import StoreUnavailableError, get_store
+from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When
-from actions.clinic_profile import ClinicProfile, load_profile
-from actions.clock import clinic_now
 from actions.conditions import condition_in_latest_message
-from actions.knowledge import load_conditions
 from actions.tracker_state import latest_intent
+from clinic_core.clock import clinic_now
+from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
+from clinic_core.knowledge import load_conditions
+from clinic_core.names import ALARM_SLOT
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import StoreUnavailableError, get_store
 
 logger = logging.getLogger(__name__)
 
@@ -300,7 +301,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
             taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
-        except Exception:
+        except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
@@ -595,7 +596,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         letter and be typed in capitals or hold a digit, so that no ordinary
         word or part of a phone number is taken for one.
         """
-        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
         upper = text.upper()
         reference = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
@@ -635,7 +636,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Looks like one of our references (checked against the contact next)."""
-        from actions.booking.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
+        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
         text = str(value)
         if len(text) != REFERENCE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in text):

@@ -24,12 +24,11 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import ClinicProfile
-from channels.conversation_ids import CLIENT_KEY
+from clinic_core.conversation_ids import CLIENT_KEY
+from clinic_core.profile import ClinicProfile
+from clinic_core.store import AppointmentStore
 
 logger = logging.getLogger(__name__)
-ALARM_SLOT = "security_alarm"
 LOCKED = "locked"  # booking_contact when the lookup was refused
 
 

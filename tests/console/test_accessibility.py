@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.browser import CHROMIUM_ARGS, chromium_path, serious_violations
-from tests.console.conftest import PASSWORDS, Console
+from tests.helpers.console import PASSWORDS, Console
 
 pytestmark = pytest.mark.servers
 

@@ -13,7 +13,7 @@ from staff_console.accounts import main
 from staff_console.auth import Accounts, Tokens
 from staff_console.db import console_engine
 from staff_console.settings import Settings
-from tests.console.conftest import ROOT, Data, make_settings
+from tests.helpers.console import ROOT, Data, make_settings
 
 
 def run(settings: Settings, *argv: str, stdin: str = "") -> Tuple[int, str, str]:

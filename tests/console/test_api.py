@@ -8,7 +8,7 @@ import pytest
 
 from staff_console.auth import Tokens
 from staff_console.db import console_engine
-from tests.console.conftest import Client, Console, Response
+from tests.helpers.console import Client, Console, Response
 
 pytestmark = pytest.mark.servers
 

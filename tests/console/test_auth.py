@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
+from clinic_core.settings import ConsoleSettings
 from staff_console.accounts import main as accounts_main
 from staff_console.audit import AuditLog
 from staff_console.auth import (
@@ -20,8 +22,7 @@ from staff_console.auth import (
     validate_password,
 )
 from staff_console.db import console_engine, users
-from staff_console.settings import secret_key
-from tests.console.conftest import PASSWORDS, Client, Console, csrf_token
+from tests.helpers.console import PASSWORDS, Client, Console, csrf_token
 
 
 class FakeClock:
@@ -150,6 +151,12 @@ def test_api_tokens_are_stored_hashed_and_can_be_revoked(
     assert tokens.verify(secret) is None
     with pytest.raises(AccountError):
         tokens.create("nightly-report")
+
+
+def secret_key(configured: Optional[str], path: Path) -> bytes:
+    """The console's secret as ``CONSOLE_SECRET_KEY=configured`` gives it."""
+    env = {"CONSOLE_SECRET_KEY": configured} if configured else {}
+    return ConsoleSettings.load(env).secret(path)
 
 
 def test_a_generated_secret_key_is_kept_private(tmp_path: Path) -> None:

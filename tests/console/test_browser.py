@@ -10,10 +10,10 @@ from typing import Iterator
 
 import pytest
 
-from actions.booking.store import AppointmentStore
+from clinic_core.store import AppointmentStore
 from tests.browser import ARTIFACTS as ARTIFACTS_ROOT
 from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.console.conftest import PASSWORDS, Console
+from tests.helpers.console import PASSWORDS, Console
 
 pytestmark = pytest.mark.servers
 

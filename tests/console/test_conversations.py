@@ -9,13 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from staff_console.conversations import (
-    ConversationFilter,
-    ConversationStore,
-    events,
-    parse_filter,
-)
-from tests.console.conftest import LONDON, Data
+from staff_console.conversation_filter import ConversationFilter, parse_filter
+from staff_console.db import events
+from staff_console.tracker_queries import ConversationStore
+from tests.helpers.console import LONDON, Data
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ops.servers import ManagedProcess, free_port, wait_for_http
-from tests.console.conftest import Client
+from tests.helpers.console import Client
 
 pytestmark = pytest.mark.servers
 

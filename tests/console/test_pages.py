@@ -10,10 +10,11 @@ import urllib.parse
 
 import pytest
 
-from actions.booking.store import AppointmentStore, appointments
+from clinic_core.store import AppointmentStore, appointments
 from staff_console.audit import AuditLog
 from staff_console.db import console_engine
-from tests.console.conftest import LONDON, Client, Console, appointment, csrf_token
+from tests.helpers.appointments import RETURNING_PATIENT, new_appointment
+from tests.helpers.console import LONDON, Client, Console, csrf_token
 
 pytestmark = pytest.mark.servers
 
@@ -228,9 +229,18 @@ def test_uncancelling_a_time_booked_since_fails_and_leaves_one_booking(
 ) -> None:
     store = AppointmentStore(console.data.appointments_url)
     start = dt.datetime(2027, 1, 12, 10, 0, tzinfo=LONDON)
-    first = store.book(appointment(start, "Uma First", None))
+    first = store.book(
+        new_appointment(start, **RETURNING_PATIENT, patient_name="Uma First", conversation_id=None)
+    )
     store.cancel(first.reference)
-    second = store.book(appointment(start + dt.timedelta(minutes=15), "Vic Second", None))
+    second = store.book(
+        new_appointment(
+            start + dt.timedelta(minutes=15),
+            **RETURNING_PATIENT,
+            patient_name="Vic Second",
+            conversation_id=None,
+        )
+    )
     try:
         page = bob.get("/appointments?from=2027-01-12&days=1")
         form = {"csrf_token": csrf_token(page.text), "status": "booked"}

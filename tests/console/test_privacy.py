@@ -15,18 +15,19 @@ import shutil
 import sqlite3
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from actions.booking.store import AppointmentStore
+from clinic_core.store import AppointmentStore
 from staff_console.audit import AuditLog
 from staff_console.db import console_engine
 from staff_console.privacy import Patient, erase, export, main
 from staff_console.retention import apply_retention
 from staff_console.reviews import Reviews
 from staff_console.settings import Settings
-from tests.console.conftest import (
+from tests.helpers.appointments import RETURNING_PATIENT, new_appointment
+from tests.helpers.console import (
     CLINIC_NOW,
     LONDON,
     ROOT,
@@ -87,10 +88,11 @@ def patient_data(settings: Settings) -> str:
     )
     store = AppointmentStore(settings.appointments_database_url)
     booked = store.book(
-        _appointment(
+        new_appointment(
             dt.datetime(2026, 12, 8, 10, 0, tzinfo=LONDON),
-            "Pat Doe",
-            "web-pat",
+            **RETURNING_PATIENT,
+            patient_name="Pat Doe",
+            conversation_id="web-pat",
             phone=PHONE,
             email=EMAIL,
             notes="needles make me faint",
@@ -109,12 +111,6 @@ def patient_data(settings: Settings) -> str:
     log.record("bob", "login", "", "")
     engine.dispose()
     return booked.reference
-
-
-def _appointment(start: dt.datetime, name: str, conversation: str, **changes: Any) -> Any:
-    from tests.console.conftest import appointment
-
-    return appointment(start, name, conversation, **changes)
 
 
 def dump(url: str, *tables: str) -> str:

@@ -11,16 +11,17 @@ from typing import List, Tuple
 import pytest
 import yaml
 
-from actions.booking.store import AppointmentStore
-from actions.clinic_profile import ClinicProfile, load_profile
 from clinic_core.data_files import parse_model
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.store import AppointmentStore
 from staff_console.audit import AuditLog
-from staff_console.conversations import ConversationFilter, ConversationStore
+from staff_console.conversation_filter import ConversationFilter
 from staff_console.db import console_engine
 from staff_console.retention import apply_retention, main
 from staff_console.reviews import Reviews
 from staff_console.settings import Settings
-from tests.console.conftest import CLINIC_NOW, LONDON, ROOT, Data, make_settings
+from staff_console.tracker_queries import ConversationStore
+from tests.helpers.console import CLINIC_NOW, LONDON, ROOT, Data, make_settings
 
 
 @pytest.fixture

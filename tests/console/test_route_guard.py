@@ -8,7 +8,7 @@ from typing import Iterator, List, Tuple
 import pytest
 from sanic_routing.route import Route
 
-from tests.console.conftest import Client, Console, csrf_token
+from tests.helpers.console import Client, Console, csrf_token
 
 pytestmark = pytest.mark.servers
 

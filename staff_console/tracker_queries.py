@@ -1,4 +1,4 @@
-"""Conversations, read from Rasa's SQL tracker store (read-only).
+"""Conversation lists, read from Rasa's SQL tracker store (read-only).
 
 Rasa's ``SQLTrackerStore`` keeps one row per event in ``events``: the JSON of
 the event in ``data``, plus ``intent_name`` for user messages and the action
@@ -11,11 +11,9 @@ events of every conversation.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import urllib.parse
-from dataclasses import dataclass, field, replace
-from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,135 +21,17 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from clinic_core.red_flags import RED_FLAG_SLOT, load_red_flags
-from staff_console.db import tracker_engine
+from clinic_core.names import CONDITION_SLOT, FALLBACK_INTENT
+from clinic_core.red_flags import RED_FLAG_SLOT
+from staff_console.conversation_filter import ConversationFilter
+from staff_console.db import event_data, event_time, events, like_pattern, tracker_engine
+from staff_console.flags import ALARM, EMERGENCY, HANDOFF, LOW_CONFIDENCE, Flag
+from staff_console.transcript import Transcript, build
 
-# The table Rasa's SQLTrackerStore creates (rasa/core/tracker_store.py).
-tracker_metadata = sa.MetaData()
-events = sa.Table(
-    "events",
-    tracker_metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
-
-LOW_CONFIDENCE = 0.5
-FALLBACK_INTENT = "nlu_fallback"
-EMERGENCY_INTENT = "emergency"
-# Red flags (clinic/red_flags.yml): both levels need staff's attention.
-RED_FLAG_INTENTS = tuple(load_red_flags().intent_levels())
-HANDOFF_INTENT = "human_handoff"
-EMERGENCY_SLOT = "emergency_flagged"
-HANDOFF_SLOT = "handoff_requested"
-# Set by the booking lookups' lockout (actions/booking/lookup_guard.py).
-ALARM_SLOT = "security_alarm"
-CONDITION_SLOT = "condition"
-# Slots worth showing in a transcript; the others are booking-form plumbing.
-SHOWN_SLOTS = (
-    CONDITION_SLOT, EMERGENCY_SLOT, RED_FLAG_SLOT, HANDOFF_SLOT, ALARM_SLOT,
-    "last_booking_reference",
-)  # fmt: skip
 # Previews skip these: "hello" says less about a conversation than what follows.
 SMALL_TALK = ("greet", "goodbye", "thank", "affirm", "deny")
 ATTENTION_LIMIT = 200
 PREVIEW_LENGTH = 160
-
-
-@dataclass(frozen=True)
-class ConversationFilter:
-    """What the conversation list is narrowed to (all optional)."""
-
-    date_from: Optional[dt.date] = None
-    date_to: Optional[dt.date] = None  # inclusive
-    topic: str = ""  # a condition or an intent name
-    booked: Optional[bool] = None
-    emergency: bool = False
-    handoff: bool = False
-    low_confidence: bool = False
-    reviewed: Optional[bool] = None
-    text: str = ""
-    page: int = 1
-
-    @property
-    def flags(self) -> bool:
-        """Whether any of the flag filters is on (they combine with OR)."""
-        return self.emergency or self.handoff or self.low_confidence
-
-    def query(self, **changes: Any) -> str:
-        """The URL query string for this filter (with ``changes``), defaults left out."""
-        wanted = replace(self, **changes)
-        params: List[Tuple[str, str]] = []
-        if wanted.date_from:
-            params.append(("from", wanted.date_from.isoformat()))
-        if wanted.date_to:
-            params.append(("to", wanted.date_to.isoformat()))
-        if wanted.topic:
-            params.append(("topic", wanted.topic))
-        if wanted.booked is not None:
-            params.append(("booked", "yes" if wanted.booked else "no"))
-        for name in ("emergency", "handoff", "low_confidence"):
-            if getattr(wanted, name):
-                params.append((name, "1"))
-        if wanted.reviewed is not None:
-            params.append(("reviewed", "yes" if wanted.reviewed else "no"))
-        if wanted.text:
-            params.append(("q", wanted.text))
-        if wanted.page > 1:
-            params.append(("page", str(wanted.page)))
-        return urllib.parse.urlencode(params)
-
-
-def _yes_no(value: str, name: str, errors: List[str]) -> Optional[bool]:
-    if value in ("", "any"):
-        return None
-    if value in ("yes", "no"):
-        return value == "yes"
-    errors.append(f"{name} must be yes or no")
-    return None
-
-
-def _date(value: str, name: str, errors: List[str]) -> Optional[dt.date]:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        errors.append(f"{name} must be a date such as 2026-12-01")
-        return None
-
-
-def parse_filter(args: Mapping[str, str]) -> Tuple[ConversationFilter, List[str]]:
-    """A filter from query parameters, and what was wrong with them (ignored)."""
-    errors: List[str] = []
-    page_text = args.get("page", "1") or "1"
-    page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 100_000 else 1
-    if page_text != "1" and page == 1:
-        errors.append("page must be a positive number")
-    date_from = _date(args.get("from", ""), "from", errors)
-    date_to = _date(args.get("to", ""), "to", errors)
-    if date_from and date_to and date_to < date_from:
-        errors.append("the 'to' date is before the 'from' date")
-        date_to = None
-    return (
-        ConversationFilter(
-            date_from=date_from,
-            date_to=date_to,
-            topic=args.get("topic", "").strip()[:100],
-            booked=_yes_no(args.get("booked", ""), "booked", errors),
-            emergency=args.get("emergency", "") in ("1", "yes", "on", "true"),
-            handoff=args.get("handoff", "") in ("1", "yes", "on", "true"),
-            low_confidence=args.get("low_confidence", "") in ("1", "yes", "on", "true"),
-            reviewed=_yes_no(args.get("reviewed", ""), "reviewed", errors),
-            text=args.get("q", "").strip()[:200],
-            page=page,
-        ),
-        errors,
-    )
 
 
 @dataclass(frozen=True)
@@ -188,78 +68,9 @@ class Page:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-@dataclass(frozen=True)
-class Turn:
-    """One thing that happened in a conversation, as a transcript shows it."""
-
-    kind: str  # user, bot, slot or session
-    at: dt.datetime
-    event_id: int
-    text: str = ""
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
-    entities: Tuple[Tuple[str, str], ...] = ()
-    buttons: Tuple[Tuple[str, str], ...] = ()  # (title, payload)
-    attachments: Tuple[str, ...] = ()  # image links, custom payloads: shown as text
-    slot: Optional[str] = None
-    value: Any = None
-    low_confidence: bool = False
-    flag: Optional[str] = None  # "emergency", "handoff" or "alarm"
-
-    def as_dict(self) -> Dict[str, Any]:
-        """JSON-ready form for the API."""
-        base: Dict[str, Any] = {"kind": self.kind, "at": self.at.isoformat()}
-        if self.kind == "user":
-            base.update(
-                text=self.text,
-                intent=self.intent,
-                confidence=self.confidence,
-                entities=[{"entity": name, "value": value} for name, value in self.entities],
-                low_confidence=self.low_confidence,
-                flag=self.flag,
-            )
-        elif self.kind == "bot":
-            base.update(
-                text=self.text,
-                buttons=[{"title": t, "payload": p} for t, p in self.buttons],
-                attachments=list(self.attachments),
-            )
-        elif self.kind == "slot":
-            base.update(slot=self.slot, value=self.value, flag=self.flag)
-        return base
-
-
-@dataclass(frozen=True)
-class Transcript:
-    """A whole conversation."""
-
-    sender_id: str
-    turns: List[Turn]
-    started_at: dt.datetime
-    last_at: dt.datetime
-    last_event_id: int
-    emergency: bool
-    handoff: bool
-    low_confidence: bool
-    condition: Optional[str]
-    intents: List[str] = field(default_factory=list)
-    red_flag: Optional[str] = None  # what the safety layer matched, newest
-    alarm: bool = False
-
-
-def _aware(timestamp: Optional[float]) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp or 0.0, tz=dt.timezone.utc)
-
-
 def _epoch(day: dt.date, zone: ZoneInfo) -> float:
     """Start of ``day`` in the clinic's timezone, as a Unix timestamp."""
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone).timestamp()
-
-
-def like_pattern(text: str) -> str:
-    """``%text%`` with LIKE wildcards in ``text`` escaped with a backslash."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class _Json:
@@ -308,35 +119,29 @@ class ConversationStore:
 
     # -- per-row indicators (0/1) ------------------------------------------------
 
-    def _slot_true(self, slot: str) -> Any:
+    def _indicator(self, flag: Flag) -> Any:
+        """1 on an event row that raises ``flag`` (staff_console/flags.py), else 0."""
         # Nested CASE: the JSON is only looked at on rows of that slot, which
         # PostgreSQL guarantees for CASE branches (it does not for AND).
-        return (
-            sa.and_(events.c.type_name == "slot", events.c.action_name == slot),
-            sa.case((self.json.is_true("value"), 1), else_=0),
-        )
-
-    def _is_emergency(self) -> Any:
-        """A red flag of either level: the slots the safety actions set, or the intent."""
-        return sa.case(
-            self._slot_true(EMERGENCY_SLOT),
-            (sa.and_(events.c.type_name == "slot", events.c.action_name == RED_FLAG_SLOT), 1),
+        slot = events.c.type_name == "slot"
+        cases = [
             (
-                sa.and_(events.c.type_name == "user", events.c.intent_name.in_(RED_FLAG_INTENTS)),
-                1,
-            ),
-            else_=0,
-        )
-
-    def _is_handoff(self) -> Any:
-        return sa.case(
-            self._slot_true(HANDOFF_SLOT),
-            (sa.and_(events.c.type_name == "user", events.c.intent_name == HANDOFF_INTENT), 1),
-            else_=0,
-        )
-
-    def _is_alarm(self) -> Any:
-        return sa.case(self._slot_true(ALARM_SLOT), else_=0)
+                sa.and_(slot, events.c.action_name == name),
+                sa.case((self.json.is_true("value"), 1), else_=0),
+            )
+            for name in flag.true_slots
+        ] + [
+            (
+                sa.and_(slot, events.c.action_name == name),
+                sa.case((sa.func.coalesce(self.json.text("value"), "") != "", 1), else_=0),
+            )
+            for name in flag.valued_slots
+        ]
+        if flag.intents:
+            cases.append(
+                (sa.and_(events.c.type_name == "user", events.c.intent_name.in_(flag.intents)), 1)
+            )
+        return sa.case(*cases, else_=0)
 
     def _is_low_confidence(self) -> Any:
         confidence = self.json.number("parse_data", "intent", "confidence")
@@ -367,9 +172,9 @@ class ConversationStore:
         """One row per conversation with its flags, filtered; a subquery."""
         e = events
         user = e.c.type_name == "user"
-        emergency = self._is_emergency()
-        handoff = self._is_handoff()
-        alarm = self._is_alarm()
+        emergency = self._indicator(EMERGENCY)
+        handoff = self._indicator(HANDOFF)
+        alarm = self._indicator(ALARM)
         flagged = sa.or_(emergency == 1, handoff == 1, alarm == 1)
         query = sa.select(
             e.c.sender_id.label("sender_id"),
@@ -546,7 +351,7 @@ class ConversationStore:
             for event_id, text in connection.execute(
                 sa.select(events.c.id, events.c.data).where(events.c.id.in_(wanted_ids))
             ):
-                data[int(event_id)] = _loads(text)
+                data[int(event_id)] = event_data(text)
         summaries = []
         for row in rows:
             preview_id = row.preview_id or row.first_user_id
@@ -557,8 +362,8 @@ class ConversationStore:
             summaries.append(
                 ConversationSummary(
                     sender_id=row.sender_id,
-                    started_at=_aware(row.started),
-                    last_at=_aware(row.last),
+                    started_at=event_time(row.started),
+                    last_at=event_time(row.last),
                     user_messages=int(row.user_messages or 0),
                     emergency=bool(row.emergency),
                     handoff=bool(row.handoff),
@@ -595,107 +400,4 @@ class ConversationStore:
                 .where(events.c.sender_id == sender_id)
                 .order_by(events.c.id)
             ).all()
-        if not rows:
-            return None
-        turns: List[Turn] = []
-        intents: List[str] = []
-        condition: Optional[str] = None
-        for row in rows:
-            turn = _turn(int(row.id), row.type_name, row.timestamp, _loads(row.data))
-            if turn is None:
-                continue
-            turns.append(turn)
-            if turn.kind == "user" and turn.intent and turn.intent not in intents:
-                intents.append(turn.intent)
-            if turn.kind == "slot" and turn.slot == CONDITION_SLOT and turn.value:
-                condition = str(turn.value)
-        return Transcript(
-            sender_id=sender_id,
-            turns=turns,
-            started_at=_aware(min(row.timestamp or 0.0 for row in rows)),
-            last_at=_aware(max(row.timestamp or 0.0 for row in rows)),
-            last_event_id=max(int(row.id) for row in rows),
-            emergency=any(t.flag in ("emergency", "red_flag") for t in turns),
-            handoff=any(t.flag == "handoff" for t in turns),
-            alarm=any(t.flag == "alarm" for t in turns),
-            low_confidence=any(t.low_confidence for t in turns),
-            condition=condition,
-            intents=intents,
-            red_flag=next((str(t.value) for t in reversed(turns) if t.flag == "red_flag"), None),
-        )
-
-
-def _loads(text: Optional[str]) -> Dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _turn(
-    event_id: int, kind: str, timestamp: Optional[float], data: Dict[str, Any]
-) -> Optional[Turn]:
-    """A transcript line for one stored event, or None for bookkeeping events."""
-    at = _aware(timestamp)
-    if kind == "user":
-        parse = data.get("parse_data") or {}
-        intent = (parse.get("intent") or {}).get("name")
-        confidence = (parse.get("intent") or {}).get("confidence")
-        confidence = float(confidence) if isinstance(confidence, (int, float)) else None
-        flag = "emergency" if intent in RED_FLAG_INTENTS else None
-        flag = flag or {HANDOFF_INTENT: "handoff"}.get(intent or "")
-        return Turn(
-            kind="user",
-            at=at,
-            event_id=event_id,
-            text=str(data.get("text") or ""),
-            intent=intent,
-            confidence=confidence,
-            entities=tuple(
-                (str(item.get("entity", "")), str(item.get("value", "")))
-                for item in parse.get("entities") or []
-                if isinstance(item, dict)
-            ),
-            low_confidence=intent == FALLBACK_INTENT
-            or (confidence is not None and confidence < LOW_CONFIDENCE),
-            flag=flag,
-        )
-    if kind == "bot":
-        extra = data.get("data") or {}
-        buttons = tuple(
-            (str(button.get("title", "")), str(button.get("payload", "")))
-            for button in extra.get("buttons") or []
-            if isinstance(button, dict)
-        )
-        attachments = []
-        if extra.get("image"):
-            attachments.append(f"image: {extra['image']}")
-        if extra.get("attachment"):
-            attachments.append(f"attachment: {json.dumps(extra['attachment'])[:500]}")
-        if extra.get("custom"):
-            attachments.append(f"custom: {json.dumps(extra['custom'])[:500]}")
-        return Turn(
-            kind="bot",
-            at=at,
-            event_id=event_id,
-            text=str(data.get("text") or ""),
-            buttons=buttons,
-            attachments=tuple(attachments),
-        )
-    if kind == "slot" and data.get("name") in SHOWN_SLOTS:
-        name = data.get("name")
-        value = data.get("value")
-        flag = None
-        if value is True:
-            flag = {EMERGENCY_SLOT: "emergency", HANDOFF_SLOT: "handoff", ALARM_SLOT: "alarm"}.get(
-                str(name)
-            )
-        if name == RED_FLAG_SLOT and value:
-            flag = "red_flag"
-        if name in (EMERGENCY_SLOT, HANDOFF_SLOT, ALARM_SLOT) and not value:
-            return None  # the initial "false" says nothing worth reading
-        return Turn(kind="slot", at=at, event_id=event_id, slot=str(name), value=value, flag=flag)
-    if kind == "session_started":
-        return Turn(kind="session", at=at, event_id=event_id)
-    return None
+        return build(sender_id, rows)

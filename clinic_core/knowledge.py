@@ -77,6 +77,16 @@ class ConditionKnowledge(StrictModel):
                     )
         return values
 
+    def most_specific(self, keys: List[str]) -> Optional[str]:
+        """The first specific condition among ``keys``, else the first key.
+
+        A specific condition wins over general hip or back pain, so "my hip
+        hurts, I think it's bursitis" is about bursitis.
+        """
+        specific = [key for key in keys if self.conditions[key].specific]
+        ranked = specific or keys
+        return ranked[0] if ranked else None
+
     def find(self, name: Optional[str]) -> Optional[str]:
         """Return the condition key for a key, display name or alias, if any."""
         if not name:

@@ -19,19 +19,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
+import logging
 import secrets
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator, List, Optional, Sequence, Set
+from dataclasses import dataclass, fields
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Set
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-DATABASE_URL_ENV = "DATABASE_URL"
-DEFAULT_DATABASE = Path(__file__).resolve().parents[2] / "var" / "appointments.db"
+from clinic_core.db import create_engine
+from clinic_core.settings import CoreSettings
+
+logger = logging.getLogger(__name__)
+
 # Easy to read aloud: no 0/O, 1/I/L, 2/Z, 5/S, 6/G, 8/B.
 REFERENCE_ALPHABET = "ACDEFHJKMNPRTUVWXY3479"
 REFERENCE_LENGTH = 6
@@ -97,11 +99,15 @@ lookup_failures = sa.Table(
 )
 
 
-class SlotTakenError(Exception):
+class StoreError(Exception):
+    """Base of the store's own errors: callers catch these and nothing broader."""
+
+
+class SlotTakenError(StoreError):
     """The wanted time overlaps an appointment that is already booked."""
 
 
-class TooManyBookingsError(Exception):
+class TooManyBookingsError(StoreError):
     """The phone number or email already holds the most upcoming bookings allowed."""
 
     def __init__(self, limit: int) -> None:
@@ -110,21 +116,24 @@ class TooManyBookingsError(Exception):
         self.limit = limit
 
 
-class StoreUnavailableError(Exception):
-    """The database could not be reached or the write failed."""
+class StoreUnavailableError(StoreError):
+    """The database could not be reached, or the read or write failed."""
 
 
-class NotBookedError(Exception):
+def _unavailable(error: OperationalError) -> StoreUnavailableError:
+    """The store's error for a database failure, logged as an ALARM for staff."""
+    logger.error(f"ALARM appointments database unavailable: {error.orig}")
+    return StoreUnavailableError(str(error.orig))
+
+
+class NotBookedError(StoreError):
     """The change needs a booked appointment (a cancelled one cannot be moved)."""
 
 
 @dataclass(frozen=True)
-class NewAppointment:
-    """What the booking form collected."""
+class Booking:
+    """What a booking says about the visit and the patient (both stored and requested)."""
 
-    starts_at: dt.datetime  # timezone-aware
-    minutes: int
-    grid_minutes: int
     appointment_type: str
     reason: str
     patient_name: str
@@ -136,7 +145,16 @@ class NewAppointment:
 
 
 @dataclass(frozen=True)
-class Appointment:
+class NewAppointment(Booking):
+    """What the booking form collected."""
+
+    starts_at: dt.datetime  # timezone-aware
+    minutes: int
+    grid_minutes: int
+
+
+@dataclass(frozen=True)
+class Appointment(Booking):
     """A stored appointment."""
 
     id: int
@@ -144,19 +162,14 @@ class Appointment:
     status: str
     starts_at: dt.datetime  # UTC, aware
     ends_at: dt.datetime
-    appointment_type: str
-    reason: str
-    patient_name: str
-    phone: Optional[str]
-    email: Optional[str]
-    patient_type: str
-    notes: Optional[str]
-    conversation_id: Optional[str]
+
+
+BOOKING_FIELDS = tuple(field.name for field in fields(Booking))
 
 
 def database_url() -> str:
-    """``DATABASE_URL`` or the SQLite file under var/."""
-    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_DATABASE}"
+    """``DATABASE_URL`` or the SQLite file under var/ (clinic_core/settings.py)."""
+    return CoreSettings.load().database_url
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -214,16 +227,17 @@ class AppointmentStore:
     def __init__(self, url: Optional[str] = None) -> None:
         """Connect to ``url`` (default: ``database_url()``) and create tables."""
         self.url = url or database_url()
-        if self.url.startswith("sqlite:///"):
-            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-            # Writers wait for each other instead of failing with "locked".
-            self.engine: Engine = sa.create_engine(
-                self.url, connect_args={"timeout": 15}, future=True
-            )
-            sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
-        else:
-            self.engine = sa.create_engine(self.url, pool_pre_ping=True, future=True)
+        self.engine: Engine = create_engine(self.url)
         metadata.create_all(self.engine)
+
+    @contextmanager
+    def _reading(self) -> Iterator[sa.engine.Connection]:
+        """One connection for reading; database errors become ``StoreUnavailableError``."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except OperationalError as error:
+            raise _unavailable(error) from error
 
     @contextmanager
     def _writing(self) -> Iterator[sa.engine.Connection]:
@@ -234,7 +248,7 @@ class AppointmentStore:
         except IntegrityError as error:
             raise SlotTakenError(str(error.orig)) from error
         except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+            raise _unavailable(error) from error
 
     @staticmethod
     def _id_of(connection: sa.engine.Connection, reference: str) -> Optional[int]:
@@ -304,17 +318,14 @@ class AppointmentStore:
         """The conversation's booked appointment at exactly this time, if any."""
         if not wanted.conversation_id:
             return None
-        try:
-            with self.engine.connect() as connection:
-                row = connection.execute(
-                    sa.select(appointments).where(
-                        appointments.c.conversation_id == wanted.conversation_id,
-                        appointments.c.starts_at == _utc(wanted.starts_at),
-                        appointments.c.status == "booked",
-                    )
-                ).first()
-        except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+        with self._reading() as connection:
+            row = connection.execute(
+                sa.select(appointments).where(
+                    appointments.c.conversation_id == wanted.conversation_id,
+                    appointments.c.starts_at == _utc(wanted.starts_at),
+                    appointments.c.status == "booked",
+                )
+            ).first()
         return _appointment(row) if row else None
 
     @staticmethod
@@ -388,14 +399,7 @@ class AppointmentStore:
                         status="booked",
                         starts_at=_utc(wanted.starts_at),
                         ends_at=_utc(wanted.starts_at + dt.timedelta(minutes=wanted.minutes)),
-                        appointment_type=wanted.appointment_type,
-                        reason=wanted.reason,
-                        patient_name=wanted.patient_name,
-                        phone=wanted.phone,
-                        email=wanted.email,
-                        patient_type=wanted.patient_type,
-                        notes=wanted.notes,
-                        conversation_id=wanted.conversation_id,
+                        **{name: getattr(wanted, name) for name in BOOKING_FIELDS},
                         created_at=now,
                         updated_at=now,
                     )
@@ -412,13 +416,10 @@ class AppointmentStore:
 
     def get(self, reference: str) -> Optional[Appointment]:
         """The appointment with this reference, if any."""
-        try:
-            with self.engine.connect() as connection:
-                row = connection.execute(
-                    sa.select(appointments).where(appointments.c.reference == reference.upper())
-                ).first()
-        except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+        with self._reading() as connection:
+            row = connection.execute(
+                sa.select(appointments).where(appointments.c.reference == reference.upper())
+            ).first()
         return _appointment(row) if row else None
 
     def find_for_patient(
@@ -527,7 +528,7 @@ class AppointmentStore:
                 appointments.c.conversation_id == except_conversation
             )
             query = query.where(appointment_slots.c.appointment_id.not_in(own))
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return {_aware(row.slot_start) for row in rows}
 
@@ -566,31 +567,125 @@ class AppointmentStore:
             matches.append(lookup_failures.c.reference_hash == digest(reference.upper()))
         if not matches:
             return 0
-        try:
-            with self.engine.connect() as connection:
-                return int(
-                    connection.execute(
-                        sa.select(sa.func.count())
-                        .select_from(lookup_failures)
-                        .where(lookup_failures.c.at >= _utc(since), sa.or_(*matches))
-                    ).scalar_one()
-                )
-        except OperationalError as error:
-            raise StoreUnavailableError(str(error.orig)) from error
+        with self._reading() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count())
+                    .select_from(lookup_failures)
+                    .where(lookup_failures.c.at >= _utc(since), sa.or_(*matches))
+                ).scalar_one()
+            )
 
     def by_conversation(self, conversation_id: str) -> List[Appointment]:
         """Appointments made in one conversation."""
-        with self.engine.connect() as connection:
+        return self.for_conversations([conversation_id]).get(conversation_id, [])
+
+    def for_conversations(self, conversation_ids: Sequence[str]) -> Dict[str, List[Appointment]]:
+        """Appointments made by each of these conversations, by start time."""
+        if not conversation_ids:
+            return {}
+        with self._reading() as connection:
             rows = connection.execute(
-                sa.select(appointments).where(appointments.c.conversation_id == conversation_id)
+                sa.select(appointments)
+                .where(appointments.c.conversation_id.in_(list(conversation_ids)))
+                .order_by(appointments.c.starts_at, appointments.c.id)
+            ).all()
+        found: Dict[str, List[Appointment]] = {}
+        for row in rows:
+            found.setdefault(row.conversation_id, []).append(_appointment(row))
+        return found
+
+    def conversation_ids(self) -> Set[str]:
+        """Conversations that made at least one appointment."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(appointments.c.conversation_id)
+                .where(appointments.c.conversation_id.is_not(None))
+                .distinct()
+            ).all()
+        return {row.conversation_id for row in rows}
+
+    def between(
+        self, start: dt.datetime, end: dt.datetime, status: Optional[str] = None
+    ) -> List[Appointment]:
+        """Appointments starting from ``start`` up to (not including) ``end``, by time."""
+        query = sa.select(appointments).where(
+            appointments.c.starts_at >= _utc(start), appointments.c.starts_at < _utc(end)
+        )
+        if status:
+            query = query.where(appointments.c.status == status)
+        with self._reading() as connection:
+            rows = connection.execute(
+                query.order_by(appointments.c.starts_at, appointments.c.id)
             ).all()
         return [_appointment(row) for row in rows]
 
+    def for_contact(self, phone: Optional[str], email: Optional[str]) -> List[Appointment]:
+        """Appointments booked with this phone number or email (any case), by time."""
+        matches = [appointments.c.phone == phone] if phone else []
+        if email:
+            matches.append(sa.func.lower(appointments.c.email) == email.lower())
+        if not matches:
+            return []
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(appointments).where(sa.or_(*matches)).order_by(appointments.c.starts_at)
+            ).all()
+        return [_appointment(row) for row in rows]
 
-def _sqlite_foreign_keys(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+    def replace_details(self, references: Sequence[str], values: Mapping[str, Any]) -> int:
+        """Overwrite columns (``values``) of these appointments; how many changed."""
+        if not references:
+            return 0
+        with self._writing() as connection:
+            return int(
+                connection.execute(
+                    appointments.update()
+                    .where(appointments.c.reference.in_(list(references)))
+                    .values(**values)
+                ).rowcount
+            )
+
+    def delete(self, references: Sequence[str]) -> int:
+        """Delete these appointments and free their times; how many were deleted."""
+        if not references:
+            return 0
+        with self._writing() as connection:
+            return int(
+                connection.execute(
+                    appointments.delete().where(appointments.c.reference.in_(list(references)))
+                ).rowcount
+            )
+
+    def replace_details_before(
+        self,
+        cutoff: dt.datetime,
+        values: Mapping[str, Any],
+        unless_name: str,
+        dry_run: bool = False,
+    ) -> int:
+        """Overwrite ``values`` of appointments that started before ``cutoff``.
+
+        Appointments whose patient name is already ``unless_name`` are left
+        alone. Returns how many changed (or would, with ``dry_run``).
+        """
+        old = sa.and_(
+            appointments.c.starts_at < _utc(cutoff), appointments.c.patient_name != unless_name
+        )
+        with self._writing() as connection:
+            if dry_run:
+                return int(
+                    connection.execute(
+                        sa.select(sa.func.count()).select_from(appointments).where(old)
+                    ).scalar_one()
+                )
+            return int(
+                connection.execute(appointments.update().where(old).values(**values)).rowcount
+            )
+
+    def dispose(self) -> None:
+        """Close the store's pooled connections."""
+        self.engine.dispose()
 
 
 def _appointment(row: sa.engine.Row) -> Appointment:

@@ -1,0 +1,49 @@
+"""Slot and intent names (domain.yml) that code in several packages must agree on.
+
+domain.yml declares them; this is the one place Python spells them, read by
+the actions, the staff console and the privacy jobs. tests/test_domain.py
+checks that every name here is declared in the domain.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+# -- slots --------------------------------------------------------------------
+CONDITION_SLOT = "condition"  # a key of clinic/conditions.yml, or the patient's words
+EMERGENCY_SLOT = "emergency_flagged"
+HANDOFF_SLOT = "handoff_requested"
+# Set by the booking lookups' lockout (actions/booking/lookup_guard.py).
+ALARM_SLOT = "security_alarm"
+LAST_BOOKING_REFERENCE_SLOT = "last_booking_reference"
+# The slots that say who the patient is: every piece of code that must treat
+# them as personal data reads this list.
+PERSONAL_SLOTS: Tuple[str, ...] = ("patient_name", "contact", "phone", "email")
+# The slots that may hold a phone number or an email address.
+CONTACT_SLOTS: Tuple[str, ...] = ("phone", "email", "contact", "booking_contact")
+# Slots that say nothing about who the patient is (kept when anonymising).
+NON_PERSONAL_SLOTS: Tuple[str, ...] = (
+    EMERGENCY_SLOT,
+    HANDOFF_SLOT,
+    "booking_task",
+    "patient_type",
+    "booking_confirmed",
+    "manage_confirmed",
+    "requested_slot",
+)
+
+# -- intents ------------------------------------------------------------------
+FALLBACK_INTENT = "nlu_fallback"
+HANDOFF_INTENT = "human_handoff"
+
+SLOTS: Tuple[str, ...] = (
+    CONDITION_SLOT,
+    EMERGENCY_SLOT,
+    HANDOFF_SLOT,
+    ALARM_SLOT,
+    LAST_BOOKING_REFERENCE_SLOT,
+    *PERSONAL_SLOTS,
+    *CONTACT_SLOTS,
+    *[slot for slot in NON_PERSONAL_SLOTS if slot != "requested_slot"],  # Rasa's own
+)
+INTENTS: Tuple[str, ...] = (HANDOFF_INTENT,)  # nlu_fallback is Rasa's

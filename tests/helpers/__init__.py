@@ -1,0 +1,1 @@
+"""Helpers the tests import: one factory per kind of object (conftest.py keeps fixtures only)."""
