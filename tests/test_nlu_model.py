@@ -129,3 +129,14 @@ def test_no_booking_request_leaked_into_training_data() -> None:
 )
 def test_booking_turns_are_told_apart_as_documented(text: str, kind: str) -> None:
     assert booking_turn_kind(text) == kind
+
+
+def test_the_booking_figure_counts_requests_only() -> None:
+    from bench.nlu import booking
+
+    turns = [("book me in for friday", "request"), ("can I get a slot", "request"),
+             ("yes, book it", "reply")]  # fmt: skip
+    result = booking(["book_appointment", "affirm", "affirm"], turns)
+    assert result["requests"] == 2 and result["request_share"] == 0.5
+    assert result["missed"] == [("can I get a slot", "affirm")]
+    assert result["replies_by_intent"] == {"affirm": 1}
