@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue bench-multi clean
+.PHONY: run run-prod shell test setup deps spacy embeddings model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue bench-multi clean
 
 WIDGET_STAMP := website/node_modules/.installed
 PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
@@ -46,6 +46,9 @@ deps:
 
 spacy: deps
 	@$(PY) -m ops.spacy_pipeline
+
+embeddings: deps  ## Static token embeddings for rasa_extensions/static_embeddings.py (docs/performance.md, "NLU quality")
+	@$(PY) -m ops.embeddings
 
 model: spacy
 	@$(PY) -m ops.training

@@ -13,7 +13,15 @@ from typing import Any, Dict
 import pytest
 from rasa.core.agent import Agent
 
-from ops.nlu_data import MEDICAL_SPEECH, held_out_examples, medical_speech, training_texts
+from ops.nlu_data import (
+    BOOKING_TURNS,
+    MEDICAL_SPEECH,
+    booking_turn_kind,
+    booking_turns,
+    held_out_examples,
+    medical_speech,
+    training_texts,
+)
 from ops.training import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,3 +105,38 @@ def test_no_evaluation_phrase_leaked_into_training_data() -> None:
         pytest.skip("evaluation data not present beside the project")
     evaluation = {phrase.strip().lower() for phrase, _ in medical_speech()}
     assert training_texts() & evaluation == set()
+
+
+def test_no_booking_request_leaked_into_training_data() -> None:
+    """The SGD booking requests are for measuring only (bare "yes please" replies aside)."""
+    if not BOOKING_TURNS.exists():
+        pytest.skip("evaluation data not present beside the project")
+    requests = {text.lower() for text, kind in booking_turns() if kind == "request"}
+    assert training_texts() & requests == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Yes, please book an appointment for the 9th of March at 2:30", "request"),
+        ("I would like to book", "request"),
+        ("Book it for the 3rd at 11.", "request"),
+        ("Can you pencil me in?", "request"),
+        ("Yes, please book it.", "reply"),
+        ("Sure, go ahead.", "reply"),
+        ("Yes, on the 13th at 10:30.", "reply"),
+    ],
+)
+def test_booking_turns_are_told_apart_as_documented(text: str, kind: str) -> None:
+    assert booking_turn_kind(text) == kind
+
+
+def test_the_booking_figure_counts_requests_only() -> None:
+    from bench.nlu import booking
+
+    turns = [("book me in for friday", "request"), ("can I get a slot", "request"),
+             ("yes, book it", "reply")]  # fmt: skip
+    result = booking(["book_appointment", "affirm", "affirm"], turns)
+    assert result["requests"] == 2 and result["request_share"] == 0.5
+    assert result["missed"] == [("can I get a slot", "affirm")]
+    assert result["replies_by_intent"] == {"affirm": 1}
