@@ -73,6 +73,10 @@ QUESTION_WORDS = re.compile(
 
 
 # Words of a request to be seen ("can I book", "could I come in", "fit me in").
+PRICE_QUESTION = re.compile(
+    r"\b(how much|what does it cost|what do you charge|price|prices|cost|costs|fee|fees)\b",
+    re.IGNORECASE,
+)
 BOOKING_WORDS = re.compile(
     r"\b(book|booking|appointment|come in|fit me in|see (?:someone|the acupuncturist)|"
     r"session|first visit|follow[- ]?up|consultation|slot)\b",
@@ -112,11 +116,14 @@ def is_booking_request(text: str, details: Details) -> bool:
     """
     carries = not details.when.empty or details.name or details.contact or details.patient_type
     told_about_the_past = re.search(r"\b(last|ago|yesterday|since)\b", text, re.IGNORECASE)
+    # "how much is a first visit?" asks the price, not for a booking.
+    asks_the_price = PRICE_QUESTION.search(text)
     return (
         bool(BOOKING_WORDS.search(text))
         and bool(carries)
         and not is_correction(text)
         and not told_about_the_past
+        and not asks_the_price
     )
 
 
