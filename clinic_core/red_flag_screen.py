@@ -219,11 +219,16 @@ class ScreenPolicy:
             probability of a red flag (any level) is at least this.
         veto: a vocabulary flag stands unless the screen's probability of a red
             flag is below this (0 keeps every vocabulary flag).
+        min_words: the screen alone flags only messages of at least this many words.
 
     """
 
     threshold: float = 0.7
     veto: float = 0.0
+    # A few words carry too little for the screen alone ("I'm new" at the
+    # first-visit question read as "new pain"); short red flags are the
+    # list's ("can't breathe").
+    min_words: int = 5
 
     def decide(
         self, text: str, assessment: Assessment, probabilities: Dict[str, float], spec: RedFlagSpec
@@ -235,6 +240,8 @@ class ScreenPolicy:
                 return assessment
             return Assessment(ROUTINE, None, (), assessment.set_aside)
         if alarm < self.threshold or assessment.set_aside:
+            return assessment
+        if sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words:
             return assessment
         levels = [level.id for level in spec.levels]
         level_id = max(levels, key=lambda level: probabilities.get(level, 0.0))

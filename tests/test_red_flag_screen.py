@@ -115,6 +115,9 @@ def test_the_screen_flags_red_flags_the_list_has_no_words_for(
 
 def test_the_screen_leaves_ordinary_messages_alone(trained: RedFlagClassifier) -> None:
     for text in [
+        "I'm new",
+        "im new",
+        "I am new here",
         "can I book a follow-up for my sciatica next week",
         "how much is a first session",
         "my lower back has been stiff since I started working from home",
@@ -141,13 +144,16 @@ def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) 
     likely_urgent = {"emergency": 0.3, "urgent": 0.5, ROUTINE: 0.2}
     assert ScreenPolicy().decide("x", flagged, unlikely, spec) == flagged
     assert ScreenPolicy(veto=0.1).decide("x", flagged, unlikely, spec).level == ROUTINE
-    added = ScreenPolicy(threshold=0.7).decide("text", quiet, likely_urgent, spec)
+    words = "something is badly wrong with me"
+    added = ScreenPolicy(threshold=0.7).decide(words, quiet, likely_urgent, spec)
     assert (added.level, added.intent, added.concepts) == (
         "urgent",
         "urgent_symptoms",
         (SCREEN_CONCEPT,),
     )
-    assert ScreenPolicy(threshold=0.9).decide("text", quiet, likely_urgent, spec) == quiet
+    assert ScreenPolicy(threshold=0.9).decide(words, quiet, likely_urgent, spec) == quiet
+    # Too few words for the screen alone: "I'm new" is not "new pain".
+    assert ScreenPolicy().decide("i am new here", quiet, likely_urgent, spec) == quiet
 
 
 def test_the_trained_component_records_both_verdicts(trained: RedFlagClassifier) -> None:
