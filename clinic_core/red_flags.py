@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import (
     Any,
     Callable,
+    Collection,
     Dict,
     FrozenSet,
     Iterable,
+    Iterator,
     List,
     Optional,
     Sequence,
@@ -268,6 +270,7 @@ class _CompiledSpec:
         self.spec = spec
         self._tokenize = tokenize
         self.terms: Dict[str, Term] = {}
+        self._by_first: Dict[str, Dict[str, List[Term]]] = {}
         self.groups: Dict[str, List[Term]] = {
             name: [self.term(text) for text in texts] for name, texts in spec.lexicon.items()
         }
@@ -291,6 +294,24 @@ class _CompiledSpec:
         if _LEXICON_NAME.match(name_or_term):
             return self.groups[name_or_term]
         return [self.term(name_or_term)]
+
+    def present(self, name_or_term: str, words: Collection[str]) -> Iterator[Term]:
+        """The terms of ``name_or_term`` that can occur in a message with ``words``.
+
+        Terms are indexed by their first word, so a message is compared with the
+        few terms that start with one of its words, not with the whole lexicon.
+        """
+        if name_or_term not in self._by_first:
+            index: Dict[str, List[Term]] = {}
+            for term in self.group(name_or_term):
+                index.setdefault("#" if term[0].startswith("#") else term[0], []).append(term)
+            self._by_first[name_or_term] = index
+        by_first = self._by_first[name_or_term]
+        yield from by_first.get("#", ())
+        shorter, longer = (by_first, words) if len(by_first) <= len(words) else (words, by_first)
+        for first in shorter:
+            if first != "#" and first in longer:
+                yield from by_first[first]
 
 
 class _Tokenizer:
@@ -469,8 +490,7 @@ class RedFlagDetector:
                 found[name] = sorted(
                     {
                         m
-                        for term in self._compiled.group(name)
-                        if term[0] in index or term[0].startswith("#")
+                        for term in self._compiled.present(name, index)
                         for m in _find(term, tokens, index)
                     }
                 )

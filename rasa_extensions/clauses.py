@@ -114,8 +114,32 @@ def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
     return list(found.values())
 
 
+def _sides(found: Sequence[Cut], length: int) -> List[Tuple[int, int]]:
+    """The left and right token spans of each cut of a ``length``-token message."""
+    spans: List[Tuple[int, int]] = []
+    for cut in found:
+        spans += [(0, cut.left_end), (cut.right_start, length)]
+    return spans
+
+
+def _row(outputs: Dict[str, Any], row: int) -> Dict[str, Any]:
+    """One message's part of a batch's output, nested dictionaries included."""
+
+    def part(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: part(inner) for key, inner in value.items()}
+        return value[row : row + 1] if isinstance(value, np.ndarray) else value
+
+    return part(outputs)  # type: ignore[no-any-return]
+
+
 class Slicer:
-    """Token spans of one message as messages of their own, with the message's features."""
+    """Token spans of one message as messages of their own, with the message's features.
+
+    The message's sparse features are put side by side once, in the order the
+    message holds them, which is how DIET combines them: each span then has one
+    sequence and one sentence feature, and DIET has nothing left to combine.
+    """
 
     def __init__(self, message: Message) -> None:
         """Prepare the message's text features for slicing (once per message)."""
@@ -125,23 +149,35 @@ class Slicer:
             for f in message.features
             if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE
         }
-        self.parts: List[Tuple[Any, Any, bool, bool]] = []  # origin, rows, sentence?, 0/1 flags
+        self.origins: List[str] = []
+        blocks: List[scipy.sparse.csr_matrix] = []
+        # Columns of the side-by-side matrix that have a sentence feature, and
+        # whether that sentence feature says "some token matched" (regex flags)
+        # rather than counting (word and character counts add up over tokens).
+        self.sentence_columns: List[Tuple[int, int, bool]] = []
+        self.dense: List[Tuple[Any, Any, bool]] = []  # origin, rows, has sentence
+        width = 0
         for feature in message.features:
             if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SEQUENCE:
                 continue
-            sparse = scipy.sparse.issparse(feature.features)
-            rows = feature.features.tocsr() if sparse else np.asarray(feature.features)
             sentence = sentences.get(feature.origin)
-            flags = False
+            if not scipy.sparse.issparse(feature.features):
+                self.dense.append(
+                    (feature.origin, np.asarray(feature.features), sentence is not None)
+                )
+                continue
+            rows = feature.features.tocsr()
             if sentence is not None:
-                # Word and character counts add up over tokens; regex flags say
-                # "some token matched" (their sum would count the matches).
                 total = np.asarray(rows.sum(axis=0)).reshape(1, -1)
                 reference = sentence.toarray() if scipy.sparse.issparse(sentence) else sentence
                 flags = not np.allclose(total, reference) and np.allclose(
                     np.minimum(total, 1.0), reference
                 )
-            self.parts.append((feature.origin, rows, sentence is not None, flags))
+                self.sentence_columns.append((width, width + rows.shape[1], bool(flags)))
+            self.origins.append(feature.origin)
+            blocks.append(rows)
+            width += rows.shape[1]
+        self.rows = scipy.sparse.hstack(blocks, format="csr") if blocks else None
 
     def span(self, start: int, end: int) -> Message:
         """The tokens ``start:end`` as a message, features sliced."""
@@ -152,17 +188,23 @@ class Slicer:
             Token(t.text, t.start - offset, t.end - offset, dict(t.data), t.lemma) for t in tokens
         ]
         features: List[Features] = []
-        for origin, rows, has_sentence, flags in self.parts:
+        if self.rows is not None:
+            sliced = self.rows[start:end]
+            features.append(Features(sliced.tocoo(), FEATURE_TYPE_SEQUENCE, TEXT, self.origins))
+            if self.sentence_columns:
+                total = np.asarray(sliced.sum(axis=0)).ravel()
+                parts = [
+                    np.minimum(total[first:last], 1.0) if flags else total[first:last]
+                    for first, last, flags in self.sentence_columns
+                ]
+                sentence = scipy.sparse.coo_matrix(np.concatenate(parts).reshape(1, -1))
+                features.append(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, self.origins))
+        for origin, rows, has_sentence in self.dense:
             sliced = rows[start:end]
-            sparse = scipy.sparse.issparse(sliced)
-            sequence = sliced.tocoo() if sparse else sliced
-            features.append(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, origin))
+            features.append(Features(sliced, FEATURE_TYPE_SEQUENCE, TEXT, origin))
             if has_sentence:
-                total = np.asarray(sliced.sum(axis=0)).reshape(1, -1)
-                if flags:
-                    total = np.minimum(total, 1.0)
-                sentence = scipy.sparse.coo_matrix(total) if sparse else total
-                features.append(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, origin))
+                total = sliced.sum(axis=0).reshape(1, -1)
+                features.append(Features(total, FEATURE_TYPE_SENTENCE, TEXT, origin))
         return Message(data={TEXT: text, TOKENS: moved}, features=features)
 
 
@@ -195,31 +237,100 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             "lead_threshold": 0.8,
             # A greeting without a comma: try cuts after the first words.
             "lead_words": 2,
+            # Below this confidence the whole message is unsure ("hello, how
+            # much is a session?" split between two questions): a greeting or
+            # thanks on one side of a cut is looked for as if it had won.
+            "unsure_below": 0.5,
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """DIET's set-up; no message read yet."""
+        super().__init__(*args, **kwargs)
+        # DIET's output for the message being processed, read in one batch with
+        # the sides of its cuts (see :meth:`_predict`).
+        self._read_with_cuts: Optional[Tuple[Message, Dict[str, Any]]] = None
+
     def process(self, messages: List[Message]) -> List[Message]:
-        """DIET on the whole message, then on the sides of its cuts."""
-        messages = super().process(messages)
-        if not self.component_config.get("intent_classification", True):
-            return messages
+        """DIET on the whole message and the sides of its cuts, in one batch."""
+        if self.model is None or not self.component_config.get("intent_classification", True):
+            return super().process(messages)
         for message in messages:
-            decision = self.decide(message)
-            if decision is not None:
-                self.apply(message, decision)
+            self._process_one(message)
         return messages
 
-    def read_spans(self, message: Message, spans: List[Tuple[int, int]]) -> List[Reading]:
+    def _process_one(self, message: Message) -> None:
+        """Read one message, then decide on its best cut."""
+        text = message.get(TEXT) or ""
+        tokens: List[Token] = message.get(TOKENS) or []
+        found = (
+            []
+            if len(tokens) < 2 or text.startswith("/")
+            else cuts(tokens, text, self.component_config["lead_words"])
+        )
+        # Cuts after a first word matter only when a greeting took the whole
+        # message; they are read in a second batch, in that rare case only.
+        inner = [cut for cut in found if cut.kind != "lead"]
+        slicer = Slicer(message) if inner else None
+        spans = _sides(inner, len(tokens))
+        outputs = self._infer(
+            [message] + [slicer.span(*span) for span in spans] if slicer else [message]
+        )
+        if outputs is None:
+            super().process([message])
+            return
+        self._read_with_cuts = (message, _row(outputs, 0))
+        try:
+            super().process([message])
+        finally:
+            self._read_with_cuts = None
+        readings = self._readings(message, spans, outputs, first_row=1)
+        intent = message.get(INTENT) or {}
+        led = intent.get(INTENT_NAME_KEY) in self.component_config["lead_intents"]
+        unsure = intent.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self.component_config["unsure_below"]
+        candidates = inner
+        leads = [cut for cut in found if cut.kind == "lead"]
+        if (led or unsure) and leads:
+            readings += self.read_spans(message, _sides(leads, len(tokens)), slicer)
+            candidates = inner + leads
+        decision = self.decide(candidates, readings, led, unsure)
+        if decision is not None:
+            self.apply(message, decision)
+
+    def _predict(self, message: Message) -> Optional[Dict[str, Any]]:
+        """DIET's output for ``message``, already read with its cuts when it was."""
+        if self._read_with_cuts is not None and self._read_with_cuts[0] is message:
+            return self._read_with_cuts[1]
+        return super()._predict(message)  # type: ignore[no-any-return]
+
+    def _infer(self, batch: List[Message]) -> Optional[Dict[str, Any]]:
+        """DIET's raw output for a batch of messages, or None if nothing to read."""
+        if self.model is None or not batch:
+            return None
+        model_data = self._create_model_data(batch, training=False)
+        if model_data.is_empty():
+            return None
+        return self.model.run_inference(model_data, batch_size=len(batch))  # type: ignore[no-any-return]
+
+    def read_spans(
+        self, message: Message, spans: List[Tuple[int, int]], slicer: Optional[Slicer] = None
+    ) -> List[Reading]:
         """DIET's intent for each token span of ``message``, in one batch."""
-        if self.model is None or not spans:
-            return []
-        slicer = Slicer(message)
-        parts = [slicer.span(start, end) for start, end in spans]
-        model_data = self._create_model_data(parts, training=False)
-        out = self.model.run_inference(model_data, batch_size=len(parts))
+        slicer = slicer or Slicer(message)
+        outputs = self._infer([slicer.span(*span) for span in spans])
+        return [] if outputs is None else self._readings(message, spans, outputs, first_row=0)
+
+    def _readings(
+        self,
+        message: Message,
+        spans: List[Tuple[int, int]],
+        outputs: Dict[str, Any],
+        first_row: int,
+    ) -> List[Reading]:
+        """What DIET read on each token span, from rows of a batch's output."""
         tokens: List[Token] = message.get(TOKENS)
         readings = []
-        for index, (start, end) in enumerate(spans):
-            label, ranking = self._predict_label({"i_scores": out["i_scores"][index : index + 1]})
+        for row, (start, end) in enumerate(spans, start=first_row):
+            label, ranking = self._predict_label({"i_scores": outputs["i_scores"][row : row + 1]})
             readings.append(
                 Reading(
                     str(label[INTENT_NAME_KEY]),
@@ -232,28 +343,24 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             )
         return readings
 
-    def decide(self, message: Message) -> Optional[Decision]:
-        """The best cut of ``message``, or None to leave DIET's reading as it is."""
-        text = message.get(TEXT) or ""
-        tokens: List[Token] = message.get(TOKENS) or []
-        if len(tokens) < 2 or text.startswith("/"):
-            return None
-        config = self.component_config
-        # A greeting in front matters only when it took the whole message.
-        led = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) in config["lead_intents"]
-        candidates = [
-            cut for cut in cuts(tokens, text, config["lead_words"]) if led or cut.kind != "lead"
-        ]
-        if not candidates:
-            return None
-        spans: List[Tuple[int, int]] = []
-        for cut in candidates:
-            spans += [(0, cut.left_end), (cut.right_start, len(tokens))]
-        readings = self.read_spans(message, spans)
+    def decide(
+        self, candidates: List[Cut], readings: List[Reading], led: bool, unsure: bool = False
+    ) -> Optional[Decision]:
+        """The best of the cuts (each read as its two sides), or None to leave DIET's reading.
+
+        Args:
+            candidates: the cuts, in the order of ``readings`` (two readings each).
+            readings: DIET's reading of each cut's left and right side.
+            led: whether the whole message was read as a greeting or thanks.
+            unsure: whether the whole message's reading is unsure.
+
+        """
         best: Optional[Decision] = None
         for number, cut in enumerate(candidates):
             left, right = readings[2 * number], readings[2 * number + 1]
             decision = self._lead(left, right) if led else self._two(left, right, cut.kind)
+            if decision is None and unsure:
+                decision = self._lead(left, right)
             if decision and (best is None or decision.score > best.score):
                 best = decision
         return best
@@ -303,7 +410,11 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         """Set the message's intent to the decision's first part, and keep the second."""
         intent = message.get(INTENT) or {}
         first = decision.first
-        if intent.get(INTENT_NAME_KEY) != first.intent:
+        # The part's reading replaces the message's when it is another intent, or
+        # the same one read with more confidence (the greeting made it unsure).
+        if intent.get(INTENT_NAME_KEY) != first.intent or first.confidence > intent.get(
+            PREDICTED_CONFIDENCE_KEY, 0.0
+        ):
             # The part's own reading, ranking included (the fallback step reads it).
             chosen = {INTENT_NAME_KEY: first.intent, PREDICTED_CONFIDENCE_KEY: first.confidence}
             message.set(INTENT, chosen, add_to_output=True)
