@@ -14,6 +14,16 @@ _NAME_PREFIX = re.compile(
     r"this is|call me|it is)\s+",
     re.IGNORECASE,
 )
+# Courtesy around a name: "Rita Cole, thanks", "ok, Rita Cole please", "sure - Rita".
+COURTESY_WORDS = ("thanks", "thank you", "thankyou", "thx", "cheers", "please", "pls", "plz")
+_COURTESY_AFTER = re.compile(
+    r"(?:[\s,.!\-]+(?:" + "|".join(COURTESY_WORDS) + r")(?:\s+(?:so much|very much|a lot))?)+"
+    r"[\s.!]*\Z",
+    re.IGNORECASE,
+)
+_COURTESY_BEFORE = re.compile(
+    r"^(?:(?:ok|okay|sure|yes|yeah|yep|of course|no problem)[\s,.!\-]+)+", re.IGNORECASE
+)
 _NAME_SEPARATORS = " '’.-"
 # \Z, not $: "$" also matches before a final newline ("Ann\n").
 _NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?\Z", re.UNICODE)
@@ -23,7 +33,8 @@ _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
 def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     """A plausible name from ``text``, or (None, reason-response) when it is not one."""
-    name = _NAME_PREFIX.sub("", text.strip()).strip(" .!,")
+    courteous = _COURTESY_AFTER.sub("", _COURTESY_BEFORE.sub("", text.strip()))
+    name = _NAME_PREFIX.sub("", courteous.strip()).strip(" .!,")
     if not name:
         return None, "utter_name_empty"
     if len(name) > MAX_NAME_LENGTH:

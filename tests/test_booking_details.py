@@ -155,6 +155,14 @@ SUMMARY = {
         ("first visit", "inform", 0.6, "patient_name", {"patient_type": "new"}),
         ("actually make it Friday", "nlu_fallback", 0.3, "contact",
          {"appointment_date": "2026-11-27"}),
+        # A change of mind at the last question is not a note for the acupuncturist.
+        ("on second thoughts, Friday would be better", "inform", 0.7, "notes",
+         {"appointment_date": "2026-11-27"}),
+        ("scratch that, I'd prefer Friday", "inform", 0.7, "notes",
+         {"appointment_date": "2026-11-27"}),
+        ("Friday suits me better", "inform", 0.7, "notes", {"appointment_date": "2026-11-27"}),
+        ("I'd prefer a female practitioner", "inform", 0.7, "notes",
+         {"notes": "I'd prefer a female practitioner"}),
     ],
 )  # fmt: skip
 async def test_the_answer_to_the_question_wins(

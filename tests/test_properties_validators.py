@@ -30,6 +30,7 @@ from actions.booking.forms import (
 )
 from clinic_core.clock import REFERENCE_NOW_ENV, TEST_CLOCK_ENV
 from clinic_core.contact_details import (
+    COURTESY_WORDS,
     MAX_NAME_LENGTH,
     clean_name,
     display_phone,
@@ -58,6 +59,7 @@ NAME_PROBLEMS = {
 }
 NAME_SEPARATORS = " '’.-"
 # Words the name reader strips as an introduction ("my name is", "I'm", "hi, it's").
+COURTESY_BEFORE = {"ok", "okay", "sure", "yes", "yeah", "yep", "of", "no"}
 INTRODUCTION_WORDS = {"hi", "hello", "hey", "my", "name", "i", "im", "its", "this", "call", "it"}
 FILLER = ["please", "thanks", "you", "can", "reach", "me", "on", "or", "at", "cheers", "hello"]
 
@@ -112,7 +114,8 @@ def names(draw: st.DrawFn) -> str:
             words[-1] += draw(st.sampled_from("-'’")) + draw(st.characters(categories=["Lu"]))
     name = " ".join(words)
     assume(len(name) <= MAX_NAME_LENGTH)
-    assume(words[0].lower() not in INTRODUCTION_WORDS)
+    assume(words[0].lower() not in INTRODUCTION_WORDS | COURTESY_BEFORE)
+    assume(words[-1].lower() not in COURTESY_WORDS)
     assume(name not in (name.lower(), name.upper()))  # mixed case is kept as typed
     return name
 
@@ -126,9 +129,19 @@ def test_a_typed_name_is_kept_as_typed(name: str, intro: str, end: str) -> None:
     assert clean_name(intro + name + end) == (name, None)
 
 
+@given(
+    name=names(),
+    before=st.sampled_from(["", "ok, ", "Sure - ", "yes "]),
+    after=st.sampled_from([", thanks", " thank you!", " please", ", cheers.", " thanks so much"]),
+)
+def test_courtesy_around_a_name_is_not_part_of_it(name: str, before: str, after: str) -> None:
+    assert clean_name(before + name + after) == (name, None)
+
+
 @given(words=st.lists(st.from_regex(r"[a-z]{1,10}", fullmatch=True), min_size=1, max_size=5))
 def test_a_name_in_one_case_is_capitalised(words: List[str]) -> None:
-    assume(words[0] not in INTRODUCTION_WORDS)
+    assume(words[0] not in INTRODUCTION_WORDS | COURTESY_BEFORE)
+    assume(words[-1] not in COURTESY_WORDS)
     expected = " ".join(w.capitalize() for w in words)
     assume(len(expected) <= MAX_NAME_LENGTH)
     assert clean_name(" ".join(words)) == (expected, None)

@@ -61,7 +61,10 @@ MAX_NAME_WORDS = 4
 # "actually", "instead", "change ...": the patient corrects something said before.
 CORRECTION = re.compile(
     r"\b(actually|sorry|instead|change|changed|rather|make it|switch|correction|i meant|"
-    r"meant to say|wrong|not .{1,30} but|should be|update)\b",
+    r"meant to say|wrong|not .{1,30} but|should be|update|"
+    # A change of mind, said without a correction word.
+    r"on second thoughts?|second thought|scratch that|changed? my mind|"
+    r"(would|will|might) (be|work|suit( me)?) better|(works|suits me|is) better|prefer)\b",
     re.IGNORECASE,
 )
 # A message that reads as a question or a request for information.
