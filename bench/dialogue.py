@@ -44,16 +44,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from clinic_core.clock import pinned_env
-from ops.servers import AssistantStack, free_port
+from bench.common import REFERENCE_NOW, RESULTS, local_stack
+from ops.servers import AssistantStack
 from ops.settings import ROOT
 from ops.training import model_path
 
-RESULTS = ROOT / "bench" / "results"
 PHRASINGS = ROOT / "bench" / "dialogue_phrasings.yml"
 DOMAIN = ROOT / "domain.yml"
 PROFILE = ROOT / "clinic" / "profile.yml"
-REFERENCE_NOW = "2026-11-25T11:00"  # a Wednesday; the same clock as the tests
 SEEDS = 3
 MAX_TURNS = 20
 GIVE_UP_AFTER = 4  # answers to the same question before the patient gives up
@@ -1016,18 +1014,7 @@ def markdown(result: Dict[str, Any]) -> str:
 
 def serve(folder: Path) -> AssistantStack:
     """The servers as `make run` starts them, with state in ``folder`` and the test clock."""
-    return AssistantStack(
-        model=model_path(),
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=folder / "logs",
-        env_overrides={
-            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            **pinned_env(REFERENCE_NOW),
-            **SERVER_ENV,
-        },
-    )
+    return local_stack(model_path(), folder, SERVER_ENV)
 
 
 def main() -> None:
