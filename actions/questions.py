@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -58,19 +59,35 @@ CONDITION_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ConditionKnowledge,
 }
 
 
-class ActionAnswerAcupunctureQuestion(Action):
-    """Answer what acupuncture is, how it works, whether it hurts, points, effectiveness."""
+class AnswerLatestIntent(Action, ABC):
+    """An action that answers the latest message's intent with :meth:`answer`."""
+
+    action_name = ""
 
     def name(self) -> str:
         """Action name used in the domain."""
-        return "action_answer_acupuncture_question"
+        return self.action_name
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Answer from ``clinic/acupuncture.yml``; help and points for a known condition."""
-        answer_acupuncture_question(dispatcher, tracker, latest_intent(tracker) or "")
+        """Answer the latest intent."""
+        self.answer(dispatcher, tracker, latest_intent(tracker) or "")
         return []
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+        """Answer ``intent`` (abstract, so rasa-sdk does not register this base class)."""
+
+
+class ActionAnswerAcupunctureQuestion(AnswerLatestIntent):
+    """Answer what acupuncture is, how it works, whether it hurts, points, effectiveness."""
+
+    action_name = "action_answer_acupuncture_question"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+        """Answer from ``clinic/acupuncture.yml``; help and points for a known condition."""
+        answer_acupuncture_question(dispatcher, tracker, intent)
 
 
 def answer_acupuncture_question(
@@ -131,22 +148,16 @@ CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]]
 }
 
 
-class ActionAnswerClinicQuestion(Action):
+class ActionAnswerClinicQuestion(AnswerLatestIntent):
     """Answer opening hours, location, price and insurance from the clinic profile."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "action_answer_clinic_question"
+    action_name = "action_answer_clinic_question"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        """Dispatch on the latest intent; unknown intents get the opening hours."""
-        intent = latest_intent(tracker) or ""
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
+        """Dispatch on the intent; unknown intents get the opening hours."""
         if intent not in CLINIC_ANSWERS:
             logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
-        return []
 
 
 def second_part_intent(tracker: Tracker) -> Optional[str]:

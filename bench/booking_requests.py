@@ -2,8 +2,8 @@
 
 ``python -m bench.booking_requests`` starts the real servers (as the tests do,
 with the test clock: Wednesday 25 November 2026, 11:00) and sends each request
-below as a new patient, then answers whatever the form asks with a plain
-answer until the summary appears. It reports, per request, the questions
+in bench/booking_requests.yml as a new patient, then answers whatever the form
+asks with a plain answer until the summary appears. It reports, per request, the questions
 asked and how many of them asked for something the request already said.
 The requests are our own phrasings (none from ../shared/eval).
 """
@@ -19,105 +19,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from clinic_core.clock import pinned_env
+from bench.common import local_stack
 from ops.servers import AssistantStack
 from ops.settings import ROOT
 
-# (request, the details it carries: slot names of appointment_form)
-REQUESTS: List[Tuple[str, Tuple[str, ...]]] = [
-    (
-        "Hi, I'm Rita Cole, rita@example.com, can I book a first visit for my sciatica next "
-        "Thursday at 4pm?",
-        ("condition", "patient_name", "contact", "patient_type", "appointment_date",
-         "appointment_time"),
-    ),
-    ("can I book for this Sunday at 11am?", ("appointment_time",)),
-    (
-        "can I book a follow-up for Monday at 10am? it's for my lower back",
-        ("patient_type", "appointment_date", "appointment_time", "condition"),
-    ),
-    (
-        "I'd like to book a first appointment for hip pain on Friday afternoon",
-        ("patient_type", "condition", "appointment_date"),
-    ),
-    (
-        "my name is Dev Patel, could I come in on Tuesday 1 December at 9:30 for my sciatica?",
-        ("patient_name", "appointment_date", "appointment_time", "condition"),
-    ),
-    (
-        "book me in for Saturday at 11 please, my number is 07911 123456",
-        ("appointment_date", "appointment_time", "contact"),
-    ),
-    (
-        "can I have a follow-up next Wednesday at 3pm? I'm Jo Baxter",
-        ("patient_type", "appointment_date", "appointment_time", "patient_name"),
-    ),
-    (
-        "this is Sam Reed, I've been before, can I book Thursday 3 December at 10:30?",
-        ("patient_name", "patient_type", "appointment_date", "appointment_time"),
-    ),
-    (
-        "I need an appointment for my trochanteric bursitis, first time, any time Monday",
-        ("condition", "patient_type", "appointment_date"),
-    ),
-    (
-        "could I book a session for lower back pain tomorrow at 2pm?",
-        ("condition", "appointment_date", "appointment_time"),
-    ),
-    (
-        "hello, I want to book acupuncture for my hip arthritis on the 4th at 11am, email "
-        "kim@example.com",
-        ("condition", "appointment_date", "appointment_time", "contact"),
-    ),
-    (
-        "please book a first visit on Monday 30 November at 3pm for Lena Ford, 07911 765432",
-        ("patient_type", "appointment_date", "appointment_time", "patient_name", "contact"),
-    ),
-    (
-        "can I get an appointment this Friday morning? it's a follow-up for my upper back pain",
-        ("appointment_date", "patient_type", "condition"),
-    ),
-    (
-        "I'm Omar Haddad and I'd like to book a consultation for sciatica on Tuesday",
-        ("patient_name", "condition", "appointment_date"),
-    ),
-    (
-        "new patient here, can I come on Thursday at 11 about my back pain?",
-        ("patient_type", "appointment_date", "appointment_time", "condition"),
-    ),
-    (
-        "book me for the 2nd of December at half past 2, I haven't been before",
-        ("appointment_date", "appointment_time", "patient_type"),
-    ),
-    (
-        "can I book for 10am on Saturday? my email is priya.n@example.com and I've been before",
-        ("appointment_time", "appointment_date", "contact", "patient_type"),
-    ),
-    (
-        "I'd like an appointment for my sciatica please, I'm a returning patient",
-        ("condition", "patient_type"),
-    ),
-    (
-        "can you fit me in on Monday at 4pm for a follow-up? name's Gus Webb",
-        ("appointment_date", "appointment_time", "patient_type", "patient_name"),
-    ),
-    ("can I book for 25 December at 10?", ("appointment_time",)),
-    (
-        "can I book a first visit for my lower back on Friday 27 November at 9am? call me Bea "
-        "Ross, 07911 555123",
-        ("patient_type", "condition", "appointment_date", "appointment_time", "patient_name",
-         "contact"),
-    ),
-    (
-        "hi, could I book an appointment for hip bursitis next Tuesday at 1pm",
-        ("condition", "appointment_date", "appointment_time"),
-    ),
-    (
-        "I'd like to come in for my sciatica on Wednesday 2 December in the afternoon",
-        ("condition", "appointment_date"),
-    ),
-    ("can I book yesterday at 3pm", ("appointment_time",)),
-]  # fmt: skip
+REQUESTS_FILE = Path(__file__).resolve().parent / "booking_requests.yml"
 # A plain answer to each question (the date question gets its first button, if any).
 ANSWERS = {
     "condition": "sciatica",
@@ -137,7 +43,12 @@ QUESTION_RESPONSES = {
     "appointment_time": ["utter_time_choices", "utter_nearest_free_times"],
     "notes": ["utter_ask_notes"],
 }
-REFERENCE_NOW = "2026-11-25T11:00"
+
+
+def booking_requests(path: Path = REQUESTS_FILE) -> List[Tuple[str, Tuple[str, ...]]]:
+    """Each request with the details it carries (slot names of appointment_form)."""
+    requests = yaml.safe_load(path.read_text(encoding="utf-8"))["requests"]
+    return [(str(row["text"]), tuple(row["carries"])) for row in requests]
 
 
 def question_texts(root: Path) -> Dict[str, List[str]]:
@@ -166,7 +77,7 @@ def run(stack: AssistantStack, root: Path, max_turns: int = 12) -> Dict[str, Any
 
     questions = question_texts(root)
     results = []
-    for request, carried in REQUESTS:
+    for request, carried in booking_requests():
         sender = f"bench-{uuid.uuid4()}"
         replies = send_rest(stack.rasa_url, sender, request)
         asked: List[str] = []
@@ -212,24 +123,12 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, default=None)
     args = parser.parse_args()
-    from ops.servers import free_port
     from ops.training import model_path
 
     with tempfile.TemporaryDirectory() as folder:
         state = Path(folder)
-        stack = AssistantStack(
-            model=args.model or model_path(),
-            rasa_port=free_port(),
-            action_port=free_port(),
-            log_dir=state / "logs",
-            env_overrides={
-                "TRACKER_STORE_URL": f"sqlite:///{state / 'tracker.db'}",
-                "DATABASE_URL": f"sqlite:///{state / 'appointments.db'}",
-                **pinned_env(REFERENCE_NOW),
-                # One client sends every request: no per-address limit here.
-                "RATE_LIMIT_ADDRESS_MESSAGES": "0",
-            },
-        )
+        # One client sends every request: no per-address limit here.
+        stack = local_stack(args.model or model_path(), state, {"RATE_LIMIT_ADDRESS_MESSAGES": "0"})
         with stack:
             report = run(stack, ROOT)
     for result in report["results"]:

@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from actions.booking.when import When, parse_when
+from bench.common import RESULTS
 from clinic_core.settings import ROOT
 
 SPANS = ROOT.parent / "shared" / "eval" / "sgd-services" / "date_time_spans.csv"
 DAY_CASES = ROOT / "tests" / "day_resolution.yml"
-RESULTS = ROOT / "bench" / "results"
 ZONE = ZoneInfo("Europe/London")
 REFERENCE_NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZONE)
 

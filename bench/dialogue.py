@@ -1,10 +1,10 @@
 """`make bench-dialogue`: scripted patients hold whole conversations over REST.
 
-Each scenario is a patient with a goal (book, check, reschedule or cancel an
-appointment, or be told to get help at once) and facts (name, phone or
-email, condition, wanted day and time, first visit or follow-up). The patient
-is a small policy, not a transcript: it reads which question the assistant
-asks (the reply's response in domain.yml, recognised from its text and
+Each scenario (bench/dialogue_scenarios.yml) is a patient with a goal (book,
+check, reschedule or cancel an appointment, or be told to get help at once)
+and facts (name, phone or email, condition, wanted day and time, first visit
+or follow-up). The patient is a small policy, not a transcript: it reads
+which question the assistant asks (the reply's response in domain.yml, recognised from its text and
 buttons) and answers from its facts in one of several phrasings
 (bench/dialogue_phrasings.yml), chosen by a seeded random generator; each
 scenario runs with several seeds. It also checks what it is shown: the
@@ -44,16 +44,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from clinic_core.clock import pinned_env
-from ops.servers import AssistantStack, free_port
+from bench.common import REFERENCE_NOW, RESULTS, local_stack
+from ops.servers import AssistantStack
 from ops.settings import ROOT
 from ops.training import model_path
 
-RESULTS = ROOT / "bench" / "results"
 PHRASINGS = ROOT / "bench" / "dialogue_phrasings.yml"
 DOMAIN = ROOT / "domain.yml"
 PROFILE = ROOT / "clinic" / "profile.yml"
-REFERENCE_NOW = "2026-11-25T11:00"  # a Wednesday; the same clock as the tests
 SEEDS = 3
 MAX_TURNS = 20
 GIVE_UP_AFTER = 4  # answers to the same question before the patient gives up
@@ -758,85 +756,29 @@ def change_email(patient: Patient) -> Say:
     return Say(text, gives={"contact"}, then=changed)
 
 
-SCENARIOS = [
-    Scenario("step_by_step", "asks to book, then answers each question", "book"),
-    Scenario(
-        "everything_up_front",
-        "name, contact, visit type, condition, day and time in the " "first message",
-        "book",
-        opening=everything,
-    ),
-    Scenario(
-        "follow_up_request",
-        "a follow-up with the day, time and condition in the request",
-        "book",
-        opening=follow_up,
-        returning=True,
-    ),
-    Scenario(
-        "closed_day_first",
-        "a Sunday first, then an open day",
-        "book",
-        interject={"appointment_date": closed_day},
-    ),
-    Scenario(
-        "past_day_first",
-        '"yesterday" first, then an open day',
-        "book",
-        interject={"appointment_date": past_day},
-    ),
-    Scenario(
-        "condition_first",
-        "describes the pain, asks about acupuncture, then books",
-        "book",
-        opening=condition_first,
-    ),
-    Scenario(
-        "question_mid_form",
-        "a price or acupuncture question when asked for a contact",
-        "book",
-        interject={"contact": question},
-    ),
-    Scenario(
-        "correction_at_notes",
-        "another day and time when asked for notes",
-        "book",
-        interject={"notes": change_day_and_time},
-    ),
-    Scenario(
-        "correction_at_summary",
-        "another day and time at the summary",
-        "book",
-        interject={"booking_confirmed": change_day_and_time},
-    ),
-    Scenario(
-        "email_correction_at_summary",
-        "a corrected email address at the summary",
-        "book",
-        interject={"booking_confirmed": change_email},
-    ),
-    Scenario(
-        "place_word_name",
-        "a surname that is a place word (Park, Hill, Lane)",
-        "book",
-        place_name=True,
-    ),
-    Scenario("fragments_and_typos", "answers in fragments and with typos", "book", typos=True),
-    Scenario(
-        "emergency_mid_booking",
-        "red-flag symptoms when asked for a contact",
-        "emergency",
-        interject={"contact": emergency},
-    ),
-    Scenario("check_booking", "asks when their booking is", "check", existing=True),
-    Scenario(
-        "reschedule_booking",
-        "moves their booking to another day and time",
-        "reschedule",
-        existing=True,
-    ),
-    Scenario("cancel_booking", "cancels their booking", "cancel", existing=True),
-]
+SCENARIOS_FILE = ROOT / "bench" / "dialogue_scenarios.yml"
+# What bench/dialogue_scenarios.yml may name, by function name.
+OPENINGS = {step.__name__: step for step in (everything, follow_up, condition_first)}
+INTERJECTIONS = {
+    step.__name__: step
+    for step in (question, closed_day, past_day, emergency, change_day_and_time, change_email)
+}
+
+
+def load_scenarios(path: Path = SCENARIOS_FILE) -> List[Scenario]:
+    """The scenarios in ``path``, their openings and interjections resolved to functions."""
+    scenarios = []
+    for row in yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]:
+        fields = dict(row)
+        if "opening" in fields:
+            fields["opening"] = OPENINGS[fields["opening"]]
+        interject = fields.pop("interject", {})
+        fields["interject"] = {slot: INTERJECTIONS[name] for slot, name in interject.items()}
+        scenarios.append(Scenario(**fields))
+    return scenarios
+
+
+SCENARIOS = load_scenarios()
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
 
@@ -1016,18 +958,7 @@ def markdown(result: Dict[str, Any]) -> str:
 
 def serve(folder: Path) -> AssistantStack:
     """The servers as `make run` starts them, with state in ``folder`` and the test clock."""
-    return AssistantStack(
-        model=model_path(),
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=folder / "logs",
-        env_overrides={
-            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            **pinned_env(REFERENCE_NOW),
-            **SERVER_ENV,
-        },
-    )
+    return local_stack(model_path(), folder, SERVER_ENV)
 
 
 def main() -> None:

@@ -26,10 +26,10 @@ from typing import Any, Dict, List, Sequence, Set, Union
 
 import yaml
 
+from bench.common import RESULTS
 from ops.settings import ROOT
 
 SET = ROOT / "tests" / "multi_intent_set.yml"
-RESULTS = ROOT / "bench" / "results"
 Expected = Union[str, List[str]]
 LEADS = ("greet", "thank")
 

@@ -27,11 +27,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
+from bench.common import write_report
 from clinic_core.settings import QUIET_ENV, ROOT
 from ops.nlu_data import booking_turns, held_out_examples, medical_speech
 from ops.training import ensure_model
 
-RESULTS = ROOT / "bench" / "results"
 WORK = ROOT / "var" / "bench"
 
 BACK_FAMILY = {"back_pain", "lower_back_pain", "upper_back_pain", "sciatica"}
@@ -263,7 +263,6 @@ def main() -> None:
     parser.add_argument("--skip-cv", action="store_true", help="skip cross-validation")
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training")
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
     model = args.model or ensure_model()
     print("==> Evaluating on the held-out set and medical-speech phrases", flush=True)
     result: Dict[str, Any] = {"model": model.name, **evaluate_model(model)}
@@ -272,11 +271,7 @@ def main() -> None:
         started = time.monotonic()
         result["cross_validation"] = cross_validate(ROOT / "config.yml")
         result["cross_validation"]["seconds"] = time.monotonic() - started
-    (RESULTS / "nlu.json").write_text(json.dumps(result, indent=2))
-    report = summary_markdown(result)
-    (RESULTS / "nlu.md").write_text(report)
-    print(report.split("\n\nBack-pain")[0])
-    print(f"Full report: {(RESULTS / 'nlu.md').relative_to(ROOT)}")
+    write_report("nlu", result, summary_markdown(result), "\n\nBack-pain")
 
 
 if __name__ == "__main__":

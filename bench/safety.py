@@ -32,19 +32,18 @@ English, typed, and written by a few people.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 import yaml
 
+from bench.common import write_report
 from clinic_core.red_flags import load_red_flags
 from clinic_core.settings import ROOT
 from ops.nlu_data import held_out_examples, medical_speech
 from ops.training import ensure_model
 
-RESULTS = ROOT / "bench" / "results"
 SAFETY_SETS = ROOT / "tests" / "safety"
 LEVEL_OF_INTENT = load_red_flags().intent_levels()
 
@@ -264,12 +263,7 @@ def main() -> None:
     model = args.model or ensure_model()
     print("==> Safety sets, held-out set and medical-speech phrases through the model", flush=True)
     report = evaluate(model)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "safety.json").write_text(json.dumps(report, indent=2))
-    markdown = summary_markdown(report)
-    (RESULTS / "safety.md").write_text(markdown)
-    print(markdown.split("\nRecall by concept")[0])
-    print(f"Full report: {(RESULTS / 'safety.md').relative_to(ROOT)}")
+    write_report("safety", report, summary_markdown(report), "\nRecall by concept")
 
 
 if __name__ == "__main__":

@@ -26,16 +26,15 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from bench.common import REFERENCE_NOW, RESULTS, local_stack
 from bench.load import LoadResult, first_answer_seconds, load, open_days
 from clinic_core.clock import pinned_env
 from clinic_core.settings import ROOT
 from ops.production import ProductionStack
-from ops.servers import AssistantStack, ManagedProcess, free_port
+from ops.servers import AssistantStack, ManagedProcess
 from ops.training import model_path, train
 
-RESULTS = ROOT / "bench" / "results"
 STOCK_CONFIG = ROOT / "bench" / "stock_config.yml"
-REFERENCE_NOW = "2026-11-25T11:00"
 PRODUCTION = "ours_production"
 # Each load runs REPEATS times on the same servers; figures are the medians
 # (the machines are shared and noisy), error counts the sums.
@@ -117,18 +116,7 @@ def serve_and_load(
     repeats: int = REPEATS,
 ) -> Dict[str, Any]:
     """The embedded profile (`make run`) with ``model``: first answer, then the load."""
-    stack = AssistantStack(
-        model=model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        log_dir=folder / "logs",
-        env_overrides={
-            "TRACKER_STORE_URL": f"sqlite:///{folder / 'tracker.db'}",
-            "DATABASE_URL": f"sqlite:///{folder / 'appointments.db'}",
-            **pinned_env(REFERENCE_NOW),
-            **LOAD_LIMITS,
-        },
-    )
+    stack = local_stack(model, folder, LOAD_LIMITS)
     say(f"{name}: starting the servers")
     started = time.perf_counter()
     with stack:

@@ -30,9 +30,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.guard import edge_guard
-from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
+from channels.numbered_choices import OnNewMessage, numbered_text
 from channels.plain_links import PlainTextLinks
+from channels.webhooks import guarded_webhook
 from clinic_core.conversation_ids import address_of, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -173,13 +173,7 @@ class ClinicFacebookInput(FacebookInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The verification endpoint and the webhook Messenger posts to."""
         blueprint = Blueprint("fb_webhook", __name__)
-        guard = edge_guard()
-        guard.limit_request_size(blueprint)
-        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        handle = guarded_webhook(blueprint, on_new_message, self.name())
 
         @blueprint.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:

@@ -49,7 +49,6 @@ import hmac
 import ipaddress
 import logging
 import math
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ import yaml
 from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint, Sanic
 
-from clinic_core.settings import ChannelSettings
+from clinic_core.settings import ChannelSettings, EdgeSettings
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +79,8 @@ DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
 TOO_LONG = "utter_message_too_long"
 TOO_MANY = "utter_too_many_messages"
 REDIS_KEY_PREFIX = "clinic:ratelimit:"
+# Beyond this Redis counts as down: messages pass (fail open) rather than wait.
+REDIS_TIMEOUT_SECONDS = 0.25
 # Lua runs atomically in Redis: the counter and its expiry are set together.
 FIXED_WINDOW_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
@@ -95,75 +96,6 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TEMPLATE_VARIABLE = re.compile(r"{([a-z_]+)}")
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
-@dataclass(frozen=True)
-class EdgeSettings:
-    """The limits, from environment variables."""
-
-    max_message_chars: int = 1000
-    rate_limit_messages: int = 20
-    rate_limit_address_messages: int = 120
-    rate_limit_window_seconds: int = 60
-    trusted_proxies: Tuple[str, ...] = ()
-    rate_limit_backend: str = "memory"
-    redis_host: Optional[str] = None
-    redis_port: int = 6379
-    redis_db: int = 0
-    redis_password: Optional[str] = None
-    redis_timeout_seconds: float = 0.25
-    max_request_bytes: int = 65536
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> EdgeSettings:
-        """Read the settings; a malformed value stops the start with its name."""
-
-        def number(name: str, default: int, minimum: int) -> int:
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                return default
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ValueError(f"{name}={raw!r}: expected a whole number") from None
-            if value < minimum:
-                raise ValueError(f"{name}={value}: must be at least {minimum}")
-            return value
-
-        backend = (env.get("RATE_LIMIT_BACKEND") or "memory").strip().lower()
-        if backend not in ("memory", "redis"):
-            raise ValueError(f"RATE_LIMIT_BACKEND={backend!r}: expected memory or redis")
-        host = (env.get("REDIS_HOST") or "").strip() or None
-        if backend == "redis" and not host:
-            raise ValueError("RATE_LIMIT_BACKEND=redis needs REDIS_HOST (and REDIS_PORT, REDIS_DB)")
-        return cls(
-            max_message_chars=number("MAX_MESSAGE_CHARS", cls.max_message_chars, 1),
-            rate_limit_messages=number("RATE_LIMIT_MESSAGES", cls.rate_limit_messages, 0),
-            rate_limit_address_messages=number(
-                "RATE_LIMIT_ADDRESS_MESSAGES", cls.rate_limit_address_messages, 0
-            ),
-            trusted_proxies=trusted_networks(env.get("TRUSTED_PROXIES") or ""),
-            rate_limit_window_seconds=number(
-                "RATE_LIMIT_WINDOW_SECONDS", cls.rate_limit_window_seconds, 1
-            ),
-            rate_limit_backend=backend,
-            redis_host=host,
-            redis_port=number("REDIS_PORT", cls.redis_port, 1),
-            redis_db=number("REDIS_DB", cls.redis_db, 0),
-            redis_password=env.get("REDIS_PASSWORD") or None,
-            max_request_bytes=number("MAX_REQUEST_BYTES", cls.max_request_bytes, 1024),
-        )
-
-
-def trusted_networks(raw: str) -> Tuple[str, ...]:
-    """``TRUSTED_PROXIES`` as networks; a malformed entry stops the start with its value."""
-    networks = []
-    for entry in raw.replace(",", " ").split():
-        try:
-            networks.append(str(ipaddress.ip_network(entry, strict=False)))
-        except ValueError:
-            raise ValueError(f"TRUSTED_PROXIES: {entry!r} is not an address or network") from None
-    return tuple(networks)
 
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -392,9 +324,14 @@ class EdgeGuard:
         return client_address(peer, forwarded_for, self.trusted)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], domain: Path = DOMAIN) -> EdgeGuard:
-        """The guard the environment describes, with the domain's replies."""
-        settings = EdgeSettings.from_env(env)
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, domain: Path = DOMAIN) -> EdgeGuard:
+        """The guard ``env`` describes (default: the process environment) and the domain's replies.
+
+        Raises:
+            SettingsError: a limit is not valid; the message names its variable.
+
+        """
+        settings = EdgeSettings.load(env)
 
         def limiter_for(limit: int) -> Optional[RateLimiter]:
             if not limit:
@@ -408,7 +345,7 @@ class EdgeGuard:
                     settings.redis_port,
                     settings.redis_db,
                     settings.redis_password,
-                    settings.redis_timeout_seconds,
+                    REDIS_TIMEOUT_SECONDS,
                 )
             return MemoryRateLimiter(limit, settings.rate_limit_window_seconds)
 
@@ -511,4 +448,4 @@ class EdgeGuard:
 @functools.cache
 def edge_guard() -> EdgeGuard:
     """The process's guard, shared by its channels (made once, at start)."""
-    return EdgeGuard.from_env(os.environ)
+    return EdgeGuard.from_env()

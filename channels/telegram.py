@@ -30,9 +30,9 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.guard import edge_guard
-from channels.numbered_choices import OnNewMessage, resolve_numbered_replies
+from channels.numbered_choices import OnNewMessage
 from channels.plain_links import PlainTextLinks
+from channels.webhooks import guarded_webhook
 from clinic_core.conversation_ids import address_of, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -135,9 +135,7 @@ class ClinicTelegramInput(TelegramInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The webhook Telegram posts updates to."""
         blueprint = Blueprint("telegram_webhook", __name__)
-        guard = edge_guard()
-        guard.limit_request_size(blueprint)
-        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
+        handle = guarded_webhook(blueprint, on_new_message, self.name())
         bot = self.get_output_channel()
 
         @blueprint.listener("after_server_start")
@@ -147,10 +145,6 @@ class ClinicTelegramInput(TelegramInput):
         @blueprint.listener("before_server_stop")
         async def stop(_: Sanic, __: Any) -> None:
             await bot.session.close()
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
 
         @blueprint.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:

@@ -27,9 +27,9 @@ from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
-from channels.guard import edge_guard
-from channels.numbered_choices import OnNewMessage, numbered_text, resolve_numbered_replies
+from channels.numbered_choices import OnNewMessage, numbered_text
 from channels.plain_links import PlainTextLinks
+from channels.webhooks import guarded_webhook
 from clinic_core.conversation_ids import twilio_address, twilio_conversation_id
 
 logger = logging.getLogger(__name__)
@@ -122,13 +122,7 @@ class ClinicTwilioInput(TwilioInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The webhook Twilio posts incoming messages to."""
         blueprint = Blueprint("twilio_webhook", __name__)
-        guard = edge_guard()
-        guard.limit_request_size(blueprint)
-        handle = guard.wrap(resolve_numbered_replies(blueprint, on_new_message), self.name())
-
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        handle = guarded_webhook(blueprint, on_new_message, self.name())
 
         @blueprint.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:

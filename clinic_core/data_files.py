@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, Optional, Sequence, Tuple, Type, TypeVar
 
 import pydantic
 import yaml
@@ -75,6 +75,17 @@ def parse_model(text: str, model: Type[Model], source: str = "<text>") -> Model:
             for problem in error.errors()
         )
         raise ClinicDataError(f"{source}: {problems}") from error
+
+
+def one_of(field: str, allowed: Sequence[str]) -> classmethod[Any, Any, Any]:
+    """A validator for a model's ``field``: one of the words ``allowed``, which the error lists."""
+
+    def known(cls: Any, value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"expected one of {', '.join(allowed)}")
+        return value
+
+    return pydantic.validator(field, allow_reuse=True)(known)
 
 
 class StrictModel(pydantic.BaseModel):

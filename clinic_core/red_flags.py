@@ -44,7 +44,7 @@ from typing import (
 
 import pydantic
 
-from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model
+from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
 
 ROUTINE = "routine"
 RED_FLAG_ENTITY = "red_flag"  # each matched concept, stored with the message
@@ -107,17 +107,8 @@ class ContextRuleSet(StrictModel):
     terms: List[str] = pydantic.Field(..., min_items=1)
     max_scope: Optional[int] = pydantic.Field(None, gt=0)
 
-    @pydantic.validator("category")
-    def _known_category(cls, value: str) -> str:
-        if value not in CATEGORIES:
-            raise ValueError(f"must be one of {', '.join(CATEGORIES)}")
-        return value
-
-    @pydantic.validator("direction")
-    def _known_direction(cls, value: str) -> str:
-        if value not in DIRECTIONS:
-            raise ValueError(f"must be one of {', '.join(DIRECTIONS)}")
-        return value
+    _known_category = one_of("category", CATEGORIES)
+    _known_direction = one_of("direction", DIRECTIONS)
 
 
 class RedFlagSpec(StrictModel):

@@ -4,8 +4,9 @@ One pydantic ``BaseSettings`` section per process: :class:`CoreSettings`
 (every process: clinic data, appointments database, test clock),
 :class:`ActionSettings` (the action server and Rasa's calls to it),
 :class:`ConsoleSettings` (the staff console), :class:`ChannelSettings` (the
-website and its widget) and :class:`OpsSettings` (the launcher and the
-production profile). Each is read with ``load()``, which validates every value
+website and its widget), :class:`EdgeSettings` (the limits every public
+channel applies, channels/guard.py) and :class:`OpsSettings` (the launcher
+and the production profile). Each is read with ``load()``, which validates every value
 and raises :class:`SettingsError` naming the variable. Local defaults make
 ``make run`` work with nothing set; a deployment sets its own.
 """
@@ -13,12 +14,13 @@ and raises :class:`SettingsError` naming the variable. Local defaults make
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import os
 import secrets
 from functools import cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, Literal, Mapping, Optional, Tuple, Type, TypeVar
 
 import pydantic
 from pydantic import BaseSettings, Field
@@ -167,6 +169,57 @@ class ChannelSettings(_Section):
     assistant_public_url: str = Field("http://127.0.0.1:5005", env="ASSISTANT_PUBLIC_URL")
 
 
+def trusted_networks(raw: str) -> Tuple[str, ...]:
+    """``TRUSTED_PROXIES`` (addresses or networks, space or comma separated) as networks.
+
+    Raises:
+        ValueError: an entry is neither an address nor a network.
+
+    """
+    networks = []
+    for entry in raw.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an address or network") from None
+    return tuple(networks)
+
+
+class EdgeSettings(_Section):
+    """The limits at the edge of every public channel (channels/guard.py)."""
+
+    max_message_chars: int = Field(1000, ge=1, env="MAX_MESSAGE_CHARS")
+    # Messages per window and sender, and per window and client address; 0: no limit.
+    rate_limit_messages: int = Field(20, ge=0, env="RATE_LIMIT_MESSAGES")
+    rate_limit_address_messages: int = Field(120, ge=0, env="RATE_LIMIT_ADDRESS_MESSAGES")
+    rate_limit_window_seconds: int = Field(60, ge=1, env="RATE_LIMIT_WINDOW_SECONDS")
+    trusted_proxies: Tuple[str, ...] = Field((), env="TRUSTED_PROXIES")
+    rate_limit_backend: Literal["memory", "redis"] = Field("memory", env="RATE_LIMIT_BACKEND")
+    redis_host: Optional[str] = Field(None, env="REDIS_HOST")
+    redis_port: int = Field(6379, ge=1, le=65535, env="REDIS_PORT")
+    redis_db: int = Field(0, ge=0, env="REDIS_DB")
+    redis_password: Optional[str] = Field(None, env="REDIS_PASSWORD", secret=True)
+    max_request_bytes: int = Field(65536, ge=1024, env="MAX_REQUEST_BYTES")
+
+    @pydantic.validator("trusted_proxies", pre=True)
+    def _networks(cls, value: Any) -> Any:
+        return trusted_networks(value) if isinstance(value, str) else value
+
+    @pydantic.validator("rate_limit_backend", pre=True)
+    def _backend(cls, value: Any) -> Any:
+        value = value.strip().lower() if isinstance(value, str) else value
+        if value not in ("memory", "redis"):
+            raise ValueError(f"{value!r}: expected memory or redis")
+        return value
+
+    @pydantic.validator("redis_host", always=True)
+    def _host_for_redis(cls, value: Optional[str], values: Dict[str, Any]) -> Optional[str]:
+        value = (value or "").strip() or None
+        if values.get("rate_limit_backend") == "redis" and not value:
+            raise ValueError("RATE_LIMIT_BACKEND=redis needs REDIS_HOST (and REDIS_PORT, REDIS_DB)")
+        return value
+
+
 class OpsSettings(_Section):
     """The launcher (`make run`, `make run-prod`) and the production profile."""
 
@@ -180,6 +233,7 @@ SECTIONS: Tuple[Type[_Section], ...] = (
     ActionSettings,
     ConsoleSettings,
     ChannelSettings,
+    EdgeSettings,
     OpsSettings,
 )
 

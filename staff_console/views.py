@@ -8,7 +8,7 @@ import hmac
 import json
 import secrets
 import urllib.parse
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import yaml
 from sanic import Blueprint, Request
@@ -432,6 +432,17 @@ def _patient(request: Request) -> Tuple[Optional[Patient], str]:
         return None, str(error).capitalize() + "."
 
 
+def _privacy_patient(request: Request, what: str) -> Union[Patient, HTTPResponse]:
+    """The patient a privacy form names, or the page refusing ``what`` to this request."""
+    refused = _not_admin(request, what)
+    if refused:
+        return refused
+    patient, error = _patient(request)
+    if patient is None:
+        return render(request, "privacy.html", status=400, error=error, nav="privacy")
+    return patient
+
+
 @pages.get("/privacy")
 async def privacy_page(request: Request) -> HTTPResponse:
     """Export or erase everything held about one patient (administrators only)."""
@@ -443,12 +454,9 @@ async def privacy_page(request: Request) -> HTTPResponse:
 @pages.post("/privacy/export")
 async def privacy_export(request: Request) -> HTTPResponse:
     """One patient's conversations, appointments and notes as one JSON file."""
-    refused = _not_admin(request, "a patient's data exported")
-    if refused:
-        return refused
-    patient, error = _patient(request)
-    if patient is None:
-        return render(request, "privacy.html", status=400, error=error, nav="privacy")
+    patient = _privacy_patient(request, "a patient's data exported")
+    if isinstance(patient, HTTPResponse):
+        return patient
     console = _console(request)
     data = await asyncio.to_thread(
         privacy.export, console.settings, patient, _actor(request), client_address(request)
@@ -467,12 +475,9 @@ async def privacy_export(request: Request) -> HTTPResponse:
 @pages.post("/privacy/erase")
 async def privacy_erase(request: Request) -> HTTPResponse:
     """Erase (or anonymise) one patient everywhere, after a typed confirmation."""
-    refused = _not_admin(request, "a patient's data erased")
-    if refused:
-        return refused
-    patient, error = _patient(request)
-    if patient is None:
-        return render(request, "privacy.html", status=400, error=error, nav="privacy")
+    patient = _privacy_patient(request, "a patient's data erased")
+    if isinstance(patient, HTTPResponse):
+        return patient
     if form_value(request, "confirm") != "ERASE":
         return render(
             request,

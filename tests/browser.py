@@ -7,6 +7,7 @@ Playwright never downloads a browser here; it drives ``/usr/bin/chromium``
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -46,6 +47,28 @@ def browser() -> Iterator[Browser]:
             yield instance
         finally:
             instance.close()
+
+
+@contextmanager
+def london_page(width: int, height: int, **options: Any) -> Iterator[Page]:
+    """A page in its own headless Chromium: en-GB, London time, 10 s timeouts.
+
+    ``options`` go to the browser context (``bypass_csp=True`` for axe).
+    """
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale="en-GB",
+            timezone_id="Europe/London",
+            **options,
+        )
+        context.set_default_timeout(10_000)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
 
 
 def artifact(name: str) -> Path:

@@ -136,6 +136,13 @@ class Patient:
         self.buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
         return " ".join(r.get("text", "") for r in replies)
 
+    @classmethod
+    def at_summary(cls, stack: AssistantStack, day: str) -> Patient:
+        """A new patient who has answered every question up to the booking summary."""
+        patient = cls(stack)
+        patient.up_to_summary(day)
+        return patient
+
     def up_to_summary(self, day: str) -> None:
         steps = [
             ("i'd like to book an appointment", "appointment to be about"),
@@ -176,8 +183,7 @@ def test_a_made_up_verified_tracker_can_neither_read_nor_cancel(
 ) -> None:
     """Even with the secret (a leak), a slot saying "verified" opens nobody's booking."""
     stack, _ = servers
-    patient = Patient(stack)
-    patient.up_to_summary("thursday 3 december")
+    patient = Patient.at_summary(stack, "thursday 3 december")
     booked = BOOKED.search(patient.say("yes"))
     assert booked, "Rasa could not call the action server with its secret"
     reference = booked.group(1)
@@ -208,8 +214,7 @@ def test_worker_killed_after_commit_is_never_reported_as_nothing_changed(
     servers: Tuple[AssistantStack, KillingRelay]
 ) -> None:
     stack, relay = servers
-    patient = Patient(stack)
-    patient.up_to_summary("friday 4 december")
+    patient = Patient.at_summary(stack, "friday 4 december")
     relay.kill_after = "action_book_appointment"
     reply = patient.say("yes")
     assert relay.killed.is_set(), "the action server was not killed after the booking"

@@ -7,6 +7,9 @@
 - The staff console, the website and the channels read the domain from
   ``clinic_core``, never from the action server's package ``actions``.
 - No two packages import each other, directly or through a third.
+- The services read settings only through ``clinic_core/settings.py``: no
+  ``os.environ`` or ``os.getenv`` in their code outside that module and the
+  ``__main__`` entry points.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ FORBIDDEN: Dict[str, Set[str]] = {
 }
 
 Import = Tuple[Path, int, str]  # file, line, module
+# The services' packages, which read settings only through the settings module.
+SERVICES = ("actions", "channels", "clinic_core", "rasa_extensions", "staff_console", "website")
+SETTINGS_MODULE = Path("clinic_core") / "settings.py"
 
 
 def imports_of(package: str, root: Path = ROOT) -> Iterator[Import]:
@@ -73,6 +79,31 @@ def broken_rules(root: Path = ROOT) -> List[str]:
         for path, line, module in imports_of(package, root):
             if module.split(".")[0] in forbidden:
                 found.append(f"{path.relative_to(root)}:{line}: {package} imports {module}")
+    return found
+
+
+def environment_reads(root: Path = ROOT) -> List[str]:
+    """One line per use of ``os.environ`` or ``os.getenv`` outside the settings module."""
+    found = []
+    for package in SERVICES:
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root)
+            if relative == SETTINGS_MODULE or path.name == "__main__.py":
+                continue
+            if "node_modules" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in ("environ", "getenv")
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "os"
+                ) or (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module == "os"
+                    and any(alias.name in ("environ", "getenv") for alias in node.names)
+                ):
+                    found.append(f"{relative}:{node.lineno}: reads the environment")
     return found
 
 
@@ -133,6 +164,31 @@ def test_a_forbidden_import_is_reported(tmp_path: Path, package: str, line: str)
     (tmp_path / package / "module.py").write_text(f"def late():\n    {line}\n")
     [broken] = broken_rules(tmp_path)
     assert broken.startswith(f"{package}/module.py:2: {package} imports ")
+
+
+def test_services_read_settings_only_through_the_settings_module() -> None:
+    assert environment_reads() == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "os.environ.get('REDIS_HOST')",
+        "int(os.getenv('MAX_MESSAGE_CHARS', '1000'))",
+        "EdgeGuard.from_env(os.environ)",
+    ],
+)
+def test_an_environment_read_outside_the_settings_module_is_reported(
+    tmp_path: Path, line: str
+) -> None:
+    for name in SERVICES:
+        (tmp_path / name).mkdir()
+    (tmp_path / "clinic_core" / "settings.py").write_text("import os\nsource = os.environ\n")
+    (tmp_path / "channels" / "__main__.py").write_text(
+        "import os\nos.environ.setdefault('A', 'b')\n"
+    )
+    (tmp_path / "channels" / "module.py").write_text(f"import os\n\n\ndef late():\n    {line}\n")
+    assert environment_reads(tmp_path) == ["channels/module.py:5: reads the environment"]
 
 
 def test_a_cycle_between_packages_is_reported() -> None:

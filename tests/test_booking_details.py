@@ -19,15 +19,14 @@ from actions.booking.forms import ValidateAppointmentForm, ValidateManageBooking
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
 from clinic_core.profile import load_profile
-from tests.helpers.clock import pin_clinic_now
+from tests.helpers.clock import pin_clinic_and_database
 
 NOW = "2026-11-25T11:00"  # a Wednesday
 
 
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pin_clinic_now(monkeypatch, NOW)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.db'}")
+    pin_clinic_and_database(monkeypatch, NOW, tmp_path)
 
 
 def details(text: str) -> Dict[str, Any]:

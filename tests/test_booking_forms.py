@@ -13,7 +13,7 @@ from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
 from clinic_core.store import AppointmentStore
 from tests.helpers.appointments import new_appointment
-from tests.helpers.clock import pin_clinic_now
+from tests.helpers.clock import pin_clinic_and_database
 from tests.helpers.responses import render
 from tests.helpers.trackers import make_tracker
 
@@ -22,10 +22,7 @@ NOW = "2026-11-25T11:00"  # a Wednesday
 
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'appointments.db'}"
-    pin_clinic_now(monkeypatch, NOW)
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
+    return pin_clinic_and_database(monkeypatch, NOW, tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from pathlib import Path
 from typing import List
 from zoneinfo import ZoneInfo
@@ -23,7 +22,7 @@ from clinic_core.store import (
     contact_locks,
     lookup_failures,
 )
-from tests.helpers.appointments import new_appointment
+from tests.helpers.appointments import new_appointment, race
 
 LONDON = ZoneInfo("Europe/London")
 TEN = dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
@@ -72,23 +71,15 @@ def test_same_slot_race_lets_exactly_one_win(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'race.db'}"
     AppointmentStore(url)
     contenders = 8
-    barrier = threading.Barrier(contenders)
-    results: List[str] = []
 
-    def take_slot(index: int) -> None:
-        own_store = AppointmentStore(url)
-        barrier.wait()
+    def take_slot(own_store: AppointmentStore, index: int) -> str:
         try:
             own_store.book(new_appointment(conversation_id=f"conversation-{index}"))
-            results.append("booked")
+            return "booked"
         except SlotTakenError:
-            results.append("taken")
+            return "taken"
 
-    threads = [threading.Thread(target=take_slot, args=(i,)) for i in range(contenders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = race(url, contenders, take_slot)
     assert sorted(results) == ["booked"] + ["taken"] * (contenders - 1)
     assert count_appointments(url) == 1
 
@@ -239,26 +230,18 @@ def test_the_cap_holds_when_bookings_for_one_contact_race(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'cap.db'}"
     AppointmentStore(url)
     contenders = 10
-    barrier = threading.Barrier(contenders)
-    results: List[str] = []
 
-    def book(index: int) -> None:
-        own_store = AppointmentStore(url)
+    def book(own_store: AppointmentStore, index: int) -> str:
         start = dt.datetime(2026, 12, 1, 9, 0, tzinfo=LONDON) + dt.timedelta(hours=index)
-        barrier.wait()
         try:
             own_store.book(
                 new_appointment(start, conversation_id=f"race-{index}"), max_active=3, now=NOW
             )
-            results.append("booked")
+            return "booked"
         except TooManyBookingsError:
-            results.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=book, args=(i,)) for i in range(contenders)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = race(url, contenders, book)
     assert sorted(results) == ["booked"] * 3 + ["refused"] * (contenders - 3)
     assert count_appointments(url) == 3
 

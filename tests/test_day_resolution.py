@@ -23,7 +23,7 @@ from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import AppointmentStore
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
 from tests.helpers.appointments import new_appointment
-from tests.helpers.clock import pin_clinic_now
+from tests.helpers.clock import pin_clinic_and_database
 from tests.helpers.responses import render
 from tests.helpers.trackers import make_tracker
 
@@ -92,10 +92,7 @@ def test_after_work_is_offered_evening_times() -> None:
 
 @pytest.fixture(autouse=True)
 def clinic_time_and_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'appointments.db'}"
-    pin_clinic_now(monkeypatch, NOW)
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
+    return pin_clinic_and_database(monkeypatch, NOW, tmp_path)
 
 
 async def ask_day(

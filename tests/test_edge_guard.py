@@ -16,14 +16,13 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from channels.guard import (
     DOMAIN,
     EdgeGuard,
-    EdgeSettings,
     MemoryRateLimiter,
     RedisRateLimiter,
     Replies,
     clean_text,
     client_address,
-    trusted_networks,
 )
+from clinic_core.settings import EdgeSettings, SettingsError, trusted_networks
 from ops.servers import free_port, redis_server, wait_for_port
 
 
@@ -36,8 +35,8 @@ class Clock:
 
 
 def test_defaults_and_environment_settings() -> None:
-    assert EdgeSettings.from_env({}) == EdgeSettings()
-    settings = EdgeSettings.from_env(
+    assert EdgeSettings.load({}) == EdgeSettings()
+    settings = EdgeSettings.load(
         {
             "MAX_MESSAGE_CHARS": "500",
             "RATE_LIMIT_MESSAGES": "5",
@@ -59,23 +58,23 @@ def test_defaults_and_environment_settings() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"MAX_MESSAGE_CHARS": "lots"}, "MAX_MESSAGE_CHARS='lots': expected a whole number"),
-        ({"MAX_MESSAGE_CHARS": "0"}, "MAX_MESSAGE_CHARS=0: must be at least 1"),
+        ({"MAX_MESSAGE_CHARS": "lots"}, "MAX_MESSAGE_CHARS: value is not a valid integer"),
+        ({"MAX_MESSAGE_CHARS": "0"}, "MAX_MESSAGE_CHARS: ensure this value is greater than or"),
         ({"RATE_LIMIT_BACKEND": "memcached"}, "expected memory or redis"),
         ({"RATE_LIMIT_BACKEND": "redis"}, "needs REDIS_HOST"),
-        ({"RATE_LIMIT_ADDRESS_MESSAGES": "-1"}, "RATE_LIMIT_ADDRESS_MESSAGES=-1: must be at"),
+        ({"RATE_LIMIT_ADDRESS_MESSAGES": "-1"}, "RATE_LIMIT_ADDRESS_MESSAGES: ensure this value"),
         ({"TRUSTED_PROXIES": "10.0.0.1 nginx"}, "TRUSTED_PROXIES: 'nginx' is not an address"),
     ],
 )
 def test_malformed_settings_stop_the_start_with_the_variable_name(env: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        EdgeSettings.from_env(env)
+    with pytest.raises(SettingsError, match=message):
+        EdgeSettings.load(env)
 
 
 def test_the_address_limit_and_trusted_proxies_come_from_the_environment() -> None:
     assert EdgeSettings().rate_limit_address_messages == 120  # on in every profile
     assert EdgeSettings().trusted_proxies == ()  # no proxy believed unless configured
-    settings = EdgeSettings.from_env(
+    settings = EdgeSettings.load(
         {"RATE_LIMIT_ADDRESS_MESSAGES": "30", "TRUSTED_PROXIES": "127.0.0.1, 10.1.0.0/16"}
     )
     assert settings.rate_limit_address_messages == 30

@@ -7,7 +7,6 @@ the floors catch regressions, `python -m bench.multi_intent` gives the figures
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Dict, List
 
 import numpy as np
@@ -25,8 +24,8 @@ from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answer
 from clinic_core.message_parts import SECOND_PART
 from clinic_core.profile import load_profile
 from ops.nlu_data import training_texts
-from ops.training import model_path
 from rasa_extensions.clauses import ClauseDIETClassifier, Slicer, cuts
+from tests.helpers.model import parse, trained_agent
 from tests.helpers.responses import render
 from tests.helpers.trackers import make_tracker
 
@@ -36,14 +35,7 @@ FALSE_SPLITS_CEILING = 0.05
 
 @pytest.fixture(scope="module")
 def agent() -> Agent:
-    path = model_path()
-    if not path.exists():
-        pytest.fail(f"no model at {path}: run `make test`, which trains it first")
-    return Agent.load(str(path))
-
-
-def parse(agent: Agent, text: str) -> Dict[str, Any]:
-    return asyncio.run(agent.parse_message(text))
+    return trained_agent()
 
 
 def diet_output(agent: Agent, text: str) -> tuple[ClauseDIETClassifier, Message]:

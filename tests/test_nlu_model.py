@@ -6,9 +6,7 @@ Accuracy here is a floor that catches regressions; the full quality report
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any, Dict
 
 import pytest
 from rasa.core.agent import Agent
@@ -22,7 +20,7 @@ from ops.nlu_data import (
     medical_speech,
     training_texts,
 )
-from ops.training import model_path
+from tests.helpers.model import parse, trained_agent
 
 ROOT = Path(__file__).resolve().parent.parent
 HELD_OUT_ACCURACY_FLOOR = 0.85
@@ -34,14 +32,7 @@ CONDITION_INTENTS = {
 
 @pytest.fixture(scope="module")
 def agent() -> Agent:
-    path = model_path()
-    if not path.exists():
-        pytest.fail(f"no model at {path}: run `make test`, which trains it first")
-    return Agent.load(str(path))
-
-
-def parse(agent: Agent, text: str) -> Dict[str, Any]:
-    return asyncio.run(agent.parse_message(text))
+    return trained_agent()
 
 
 def test_held_out_set_is_not_in_training_data() -> None:

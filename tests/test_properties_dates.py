@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import re
 import time
-from typing import List, NamedTuple, Optional, Tuple
+from typing import Callable, List, NamedTuple, Optional, Tuple
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -282,11 +282,18 @@ def clock_time(draw: st.DrawFn) -> Case:
     return Case(text, draw(nows), When(None, at))
 
 
+def day_case(
+    draw: st.DrawFn, phrases: Callable[[dt.datetime], st.SearchStrategy[Tuple[str, dt.date]]]
+) -> Case:
+    """A "now", then a phrase naming a day relative to it, and the day it names."""
+    now = draw(nows)
+    text, day = draw(phrases(now))
+    return Case(text, now, When(day))
+
+
 @st.composite
 def month_and_day(draw: st.DrawFn) -> Case:
-    now = draw(nows)
-    text, day = draw(month_day_phrases(now))
-    return Case(text, now, When(day))
+    return day_case(draw, month_day_phrases)
 
 
 @st.composite
@@ -298,9 +305,7 @@ def numeric_date(draw: st.DrawFn) -> Case:
 
 @st.composite
 def relative_day(draw: st.DrawFn) -> Case:
-    now = draw(nows)
-    text, day = draw(relative_phrases(now))
-    return Case(text, now, When(day))
+    return day_case(draw, relative_phrases)
 
 
 @st.composite

@@ -40,6 +40,7 @@ def test_nothing_set_gives_the_local_defaults() -> None:
         ({"RASA_PROCESSES": "two"}, "RASA_PROCESSES: value is not a valid integer"),
         ({"CLINIC_TEST_CLOCK": "1", "CLINIC_REFERENCE_NOW": "soon"}, "CLINIC_REFERENCE_NOW:"),
         ({"CONSOLE_SECURE_COOKIES": "maybe"}, "CONSOLE_SECURE_COOKIES: value could not be"),
+        ({"RATE_LIMIT_MESSAGES": "many"}, "RATE_LIMIT_MESSAGES: value is not a valid integer"),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_variable(env: dict, message: str) -> None:

@@ -147,9 +147,25 @@ def time_buttons(starts: List[dt.datetime]) -> List[Dict[str, str]]:
 class DateTimeValidation(FormValidationAction, ABC):
     """Shared reading of the message and of ``appointment_date`` and ``appointment_time``."""
 
-    @abstractmethod
+    action_name = ""
+
     def name(self) -> str:
-        """Abstract, so rasa-sdk does not register this base class as an action."""
+        """Action name used in the domain."""
+        return self.action_name
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        """The slots the form asks for, in order (:meth:`slot_order`)."""
+        return self.slot_order(domain_slots, tracker)
+
+    @abstractmethod
+    def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
+        """The slots to ask for, in order (abstract, so rasa-sdk does not register this class)."""
 
     def profile(self) -> ClinicProfile:
         """The clinic profile (cached by file modification time)."""
@@ -332,17 +348,9 @@ class DateTimeValidation(FormValidationAction, ABC):
 class ValidateAppointmentForm(DateTimeValidation):
     """Validates ``appointment_form``."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_appointment_form"
+    action_name = "validate_appointment_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
+    def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """The domain's order, but a day or time just refused is asked for next."""
         first: List[str] = []
         if tracker.get_slot("rejected_date"):
@@ -536,17 +544,9 @@ class ValidateAppointmentForm(DateTimeValidation):
 class ValidateManageBookingForm(DateTimeValidation):
     """Validates ``manage_booking_form`` (check, cancel, reschedule)."""
 
-    def name(self) -> str:
-        """Action name used in the domain."""
-        return "validate_manage_booking_form"
+    action_name = "validate_manage_booking_form"
 
-    async def required_slots(
-        self,
-        domain_slots: List[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> List[str]:
+    def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """Checking needs only the reference and contact; changes need more."""
         task = tracker.get_slot("booking_task")
         slots = ["booking_reference", "booking_contact"]

@@ -12,7 +12,7 @@ from typing import Dict, FrozenSet, List, Tuple
 
 import pydantic
 
-from clinic_core.data_files import StrictModel, load_model
+from clinic_core.data_files import StrictModel, load_model, one_of
 
 PATH = Path(__file__).resolve().parent.parent.parent / "clinic" / "form_interruptions.yml"
 THEN = ("resume", "stop", "end")
@@ -26,22 +26,13 @@ class Group(StrictModel):
     overrides: str
     intents: Dict[str, str]
 
-    @pydantic.validator("then")
-    def _known_then(cls, value: str) -> str:
-        if value not in THEN:
-            raise ValueError(f"expected one of {', '.join(THEN)}")
-        return value
+    _known_then = one_of("then", THEN)
+    _known_overrides = one_of("overrides", OVERRIDES)
 
     @pydantic.validator("intents")
     def _some_intents(cls, value: Dict[str, str]) -> Dict[str, str]:
         if not value:
             raise ValueError("at least one intent is required")
-        return value
-
-    @pydantic.validator("overrides")
-    def _known_overrides(cls, value: str) -> str:
-        if value not in OVERRIDES:
-            raise ValueError(f"expected one of {', '.join(OVERRIDES)}")
         return value
 
 

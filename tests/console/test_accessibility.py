@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, serious_violations
+from tests.browser import london_page, serious_violations
 from tests.helpers.console import PASSWORDS, Console
 
 pytestmark = pytest.mark.servers
@@ -19,18 +19,9 @@ pytestmark = pytest.mark.servers
 
 @pytest.fixture(scope="module")
 def page(console: Console) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            bypass_csp=True,  # axe is injected as a script the console's policy forbids
-            viewport={"width": 1280, "height": 800},
-            locale="en-GB",
-            timezone_id="Europe/London",
-        )
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    # axe is injected as a script the console's policy forbids
+    with london_page(1280, 800, bypass_csp=True) as page:
+        yield page
 
 
 def test_every_console_page_passes_axe(console: Console, page: Page) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from clinic_core.store import AppointmentStore
 from tests.browser import ARTIFACTS as ARTIFACTS_ROOT
-from tests.browser import CHROMIUM_ARGS, chromium_path
+from tests.browser import london_page
 from tests.helpers.console import PASSWORDS, Console
 
 pytestmark = pytest.mark.servers
@@ -22,20 +22,9 @@ ARTIFACTS = ARTIFACTS_ROOT / "console"
 
 @pytest.fixture(scope="module")
 def page(console: Console) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1360, "height": 900},
-            locale="en-GB",
-            timezone_id="Europe/London",
-        )
-        context.set_default_timeout(10_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+    with london_page(1360, 900) as page:
+        yield page
 
 
 def test_log_in_filter_read_and_change_a_status(console: Console, page: object) -> None:

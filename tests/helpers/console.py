@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+import yaml
 from sanic import Sanic
 
 from clinic_core.store import AppointmentStore
@@ -73,61 +74,37 @@ class Script:
         return self
 
 
+CONVERSATIONS = ROOT / "tests" / "fixtures" / "console_conversations.yml"
+
+
+def local_time(text: str) -> float:
+    """A clinic-local ``YYYY-MM-DD HH:MM`` as a Unix timestamp."""
+    day, clock = str(text).split()
+    hour, minute = clock.split(":")
+    return at(day, int(hour), int(minute))
+
+
+def script_from(entry: Dict[str, Any]) -> Script:
+    """One conversation of ``CONVERSATIONS`` as a script."""
+    script = Script(entry["sender"], local_time(entry["start"]))
+    for step in entry["steps"]:
+        if "user" in step:
+            entities = step.get("entities", {})
+            script.user(step["user"], step["intent"], step["confidence"], **entities)
+        elif "bot" in step:
+            script.bot(step["bot"], list(step.get("buttons", {}).items()))
+        elif "slot" in step:
+            [(name, value)] = step["slot"].items()
+            script.slot(name, value)
+        else:
+            script.session(local_time(step["session"]))
+    return script
+
+
 def scripts() -> List[Script]:
     """The conversations every console test sees."""
-    conversations = [
-        Script("patient-emergency", at("2026-11-30", 20, 5))
-        .user("I've lost control of my bladder and my legs are numb", "emergency", 0.97)
-        .slot("emergency_flagged", True)
-        .bot("Please call 999 now. This needs urgent medical attention."),
-        Script("whatsapp:+447700900123", at("2026-11-30", 15))
-        .user("can I talk to a real person please", "human_handoff", 0.91)
-        .slot("handoff_requested", True)
-        .bot("Of course. You can call the clinic on +44 20 7946 0123."),
-        Script("patient-booked", at("2026-11-29", 10))
-        .user("hello", "greet", 0.99)
-        .bot(
-            "Hello! I'm the clinic's automated assistant. What's bothering you?",
-            [("My hip hurts", "/hip_pain"), ("My back hurts", "/back_pain")],
-        )
-        .user("my hip hurts when I kneel", "hip_pain", 0.88, body_part="hip")
-        .bot(
-            "Which of these sounds most like it?",
-            [("Pain on the outside, worse kneeling", "/hip_bursitis")],
-        )
-        .user("/hip_bursitis", "hip_bursitis", 1.0)
-        .slot("condition", "hip_bursitis")
-        .bot("Hip bursitis is inflammation of the bursa. Would you like to book?")
-        .user("yes please book me in", "book_appointment", 0.93)
-        .bot("You're booked: Tuesday 1 December at 10:00.")
-        .slot("last_booking_reference", "K7RM3D"),
-        Script("patient-lowconf", at("2026-11-20", 11))
-        .user("blorp the sprockets", "nlu_fallback", 0.31)
-        .bot("Sorry, I didn't quite understand that.")
-        .user("my back kinda hurts sometimes", "back_pain", 0.42)
-        .slot("condition", "back_pain")
-        .bot("I'm sorry to hear about your back."),
-        Script("patient-xss", at("2026-11-18", 12))
-        .user("<script>alert('pwned')</script><b>bold</b>", "out_of_scope", 0.6)
-        .bot("I can help with questions about acupuncture and the clinic."),
-        Script("patient-unicode", at("2026-11-26", 16))
-        .user("Mir tut der Rücken weh, geht das?", "back_pain", 0.77)
-        .bot("I'm sorry to hear about your back."),
-        Script("patient-emergency-2", at("2026-11-27", 9))
-        .user("crushing chest pain spreading to my arm", "emergency", 0.95)
-        .slot("emergency_flagged", True)
-        .bot("Please call 999 now."),
-        Script("patient-old", at("2025-06-01", 10))
-        .user("i have sciatica, my name is Olga Old", "sciatica", 0.95)
-        .slot("condition", "sciatica")
-        .bot("Sciatica is pain along the sciatic nerve."),
-        Script("patient-returning", at("2025-05-01", 10))
-        .user("I'm Rita, is parking free?", "ask_location", 0.9)
-        .bot("Free parking behind the building.")
-        .session(at("2026-11-25", 10))
-        .user("hello again", "greet", 0.98)
-        .bot("Hello! What's bothering you?"),
-    ]
+    entries = yaml.safe_load(CONVERSATIONS.read_text(encoding="utf-8"))["conversations"]
+    conversations = [script_from(entry) for entry in entries]
     for number in range(30):
         start = at("2026-11-01", 9) + number * 3600 * 13
         conversations.append(
