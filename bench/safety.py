@@ -9,9 +9,9 @@ compare the ways of combining them:
 * ``vocabulary``: the red-flag file and ConText alone;
 * ``screen``: the learned screen alone (at the configured threshold);
 * ``vocabulary + screen``: what config.yml runs (the screen adds flags the
-  vocabulary lacks unless ConText set the words aside);
-* ``... veto 0.1``: the same, but a vocabulary flag is dropped when the screen
-  gives a red flag less than 0.1 (``screen_veto``), the trade-off not chosen.
+  vocabulary lacks unless ConText set the words aside, and drops a vocabulary
+  flag it gives a red flag less than ``screen_veto``);
+* ``... without the veto``: the same, with every vocabulary flag kept.
 
 Sets (tests/safety/*.yml, written by people who had seen neither the red-flag
 list nor the training data, never trained on and never read while the
@@ -48,16 +48,16 @@ SAFETY_SETS = ROOT / "tests" / "safety"
 LEVEL_OF_INTENT = load_red_flags().intent_levels()
 
 
-def _screen_threshold() -> float:
-    """The threshold config.yml gives the red-flag screen."""
+def _screen_option(name: str, default: float) -> float:
+    """An option config.yml gives the red-flag screen."""
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
     step = next(s for s in pipeline if s["name"].endswith("RedFlagClassifier"))
-    return float(step.get("screen_threshold", 0.7))
+    return float(step.get(name, default))
 
 
-SCREEN_THRESHOLD = _screen_threshold()
-VETO = 0.1
-POLICIES = ("classifier", "vocabulary", "screen", "vocabulary + screen", f"... veto {VETO}")
+SCREEN_THRESHOLD = _screen_option("screen_threshold", 0.7)
+WITHOUT_VETO = "... without the veto"
+POLICIES = ("classifier", "vocabulary", "screen", "vocabulary + screen", WITHOUT_VETO)
 CONFIGURED = "vocabulary + screen"
 ALL_SEALED = "all sealed sets"
 TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}
@@ -90,10 +90,8 @@ def level(result: Dict[str, Any], policy: str) -> str:
         if 1.0 - screen.get("routine", 0.0) < SCREEN_THRESHOLD:
             return "routine"
         return max((k for k in screen if k != "routine"), key=lambda k: screen[k])
-    if policy == POLICIES[-1] and triage.get("screen"):
-        vetoed = 1.0 - triage["screen"].get("routine", 0.0) < VETO
-        if triage.get("vocabulary_level", "routine") != "routine" and vetoed:
-            return "routine"
+    if policy == WITHOUT_VETO and triage.get("vocabulary_level", "routine") != "routine":
+        return str(triage["vocabulary_level"])
     return str(triage["level"])
 
 

@@ -18,9 +18,18 @@ EXAMPLES = examples_dir()
 # The clinic's red-flag examples: the vocabulary was written against them and
 # the learned screen trains on them. The sealed sets in tests/safety/ are only
 # measured (make bench-safety), never asserted on, so they stay unseen.
-DEV_SETS = [yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))]
-DEV_RED_FLAGS = [item for data in DEV_SETS for item in data["red_flags"]]
-DEV_LOOKALIKES = [item for data in DEV_SETS for item in data["lookalikes"]]
+# The vocabulary was written against sets 1-6 item by item (the misses are
+# listed below). Later sets were added to train the screen: for each, the
+# vocabulary alone keeps the share of red flags it found at the right level and
+# the share of look-alikes it raised when the set was added (a regression floor).
+ITEMISED_SETS = {"set1", "set2", "set3", "set4", "set5", "set6"}
+VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alarms ≤)
+    "set7": (0.88, 0.075),
+    "set8": (0.87, 0.07),
+}
+DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
+DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
+DEV_LOOKALIKES = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["lookalikes"]]
 # Example red flags the vocabulary alone does not catch (the learned screen may).
 KNOWN_MISSES = {  # the first 40 characters of each
     "Good morning. I am 74 years old. Since S",
@@ -152,6 +161,20 @@ def test_development_set_red_flags(detector: RedFlagDetector, item: Dict[str, An
 def test_development_set_lookalikes_rarely_raise_an_alarm(detector: RedFlagDetector) -> None:
     alarms = [item["text"] for item in DEV_LOOKALIKES if detector.assess(item["text"]).flagged]
     assert len(alarms) / len(DEV_LOOKALIKES) <= ALLOWED_DEV_FALSE_ALARMS, alarms
+
+
+def test_every_example_set_is_checked_one_way_or_the_other() -> None:
+    assert set(DEV_SETS) == ITEMISED_SETS | set(VOCABULARY_FLOORS)
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARY_FLOORS))
+def test_the_vocabulary_keeps_its_share_of_later_sets(detector: RedFlagDetector, name: str) -> None:
+    found_floor, alarm_ceiling = VOCABULARY_FLOORS[name]
+    data = DEV_SETS[name]
+    found = [detector.assess(i["text"]).level == i["level"] for i in data["red_flags"]]
+    alarms = [detector.assess(i["text"]).flagged for i in data["lookalikes"]]
+    assert sum(found) / len(found) >= found_floor
+    assert sum(alarms) / len(alarms) <= alarm_ceiling
 
 
 def test_safety_sets_are_never_training_data() -> None:
