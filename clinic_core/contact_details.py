@@ -24,6 +24,33 @@ _COURTESY_AFTER = re.compile(
 _COURTESY_BEFORE = re.compile(
     r"^(?:(?:ok|okay|sure|yes|yeah|yep|of course|no problem)[\s,.!\-]+)+", re.IGNORECASE
 )
+# Lower-case parts of a surname, kept as typed after the first word.
+NAME_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "da",
+        "di",
+        "du",
+        "del",
+        "della",
+        "dos",
+        "das",
+        "la",
+        "le",
+        "ter",
+        "ten",
+        "zu",
+        "y",
+        "bin",
+        "ibn",
+        "al",
+        "el",
+    ]
+)
 _NAME_SEPARATORS = " '’.-"
 # \Z, not $: "$" also matches before a final newline ("Ann\n").
 _NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?\Z", re.UNICODE)
@@ -47,6 +74,18 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
         # Kept as typed when recasing would break it: "KİRAZ" would become "Ki̇raz"
         # (a dangling combining dot) and "ŉ" upper-cases to two characters.
+        if _is_name(recased) and len(recased) <= MAX_NAME_LENGTH:
+            name = recased
+    else:
+        # "hannah Moreau": a word typed in lower case among capitalised ones
+        # is capitalised, except the particles of a surname ("Ann van Dijk").
+        words = name.split(" ")
+        recased = " ".join(
+            word[:1].upper() + word[1:]
+            if word.islower() and (index == 0 or word not in NAME_PARTICLES)
+            else word
+            for index, word in enumerate(words)
+        )
         if _is_name(recased) and len(recased) <= MAX_NAME_LENGTH:
             name = recased
     return name, None

@@ -129,6 +129,19 @@ def test_a_typed_name_is_kept_as_typed(name: str, intro: str, end: str) -> None:
     assert clean_name(intro + name + end) == (name, None)
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("hannah Moreau", "Hannah Moreau"),
+        ("Ann van Dijk", "Ann van Dijk"),
+        ("maria de Souza", "Maria de Souza"),
+        ("Jean-luc Picard", "Jean-luc Picard"),
+    ],
+)
+def test_a_lower_case_word_among_capitalised_ones_is_capitalised(typed: str, stored: str) -> None:
+    assert clean_name(typed) == (stored, None)
+
+
 @given(
     name=names(),
     before=st.sampled_from(["", "ok, ", "Sure - ", "yes "]),
