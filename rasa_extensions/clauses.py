@@ -268,7 +268,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             else cuts(tokens, text, self.component_config["lead_words"])
         )
         # Cuts after a first word matter only when a greeting took the whole
-        # message; they are read in a second batch, in that rare case only.
+        # message or it is unsure; they are read in a second batch, then only.
         inner = [cut for cut in found if cut.kind != "lead"]
         slicer = Slicer(message) if inner else None
         spans = _sides(inner, len(tokens))
