@@ -226,9 +226,17 @@ def redis_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         server.stop()
 
 
+COUNTING_TIMEOUT = 10.0  # seconds
+
+
 async def test_redis_limit_holds_across_processes(redis_port: int) -> None:
     # two limiters with their own connections: two Rasa processes
-    first, second = (RedisRateLimiter(3, 1, "127.0.0.1", redis_port, db=3) for _ in range(2))
+    # A generous timeout: on a loaded machine the 0.25 s default fails open
+    # (count 0), which is the outage behaviour tested below, not counting.
+    first, second = (
+        RedisRateLimiter(3, 1, "127.0.0.1", redis_port, db=3, timeout_seconds=COUNTING_TIMEOUT)
+        for _ in range(2)
+    )
     try:
         results = [await (first if n % 2 else second).hit("rest:shared") for n in range(5)]
         assert [r.allowed for r in results] == [True, True, True, False, False]
@@ -246,7 +254,10 @@ async def test_redis_limit_holds_across_processes(redis_port: int) -> None:
 
 
 async def test_redis_counting_is_atomic_under_concurrency(redis_port: int) -> None:
-    limiters = [RedisRateLimiter(20, 60, "127.0.0.1", redis_port, db=4) for _ in range(4)]
+    limiters = [
+        RedisRateLimiter(20, 60, "127.0.0.1", redis_port, db=4, timeout_seconds=COUNTING_TIMEOUT)
+        for _ in range(4)
+    ]
     try:
         results = await asyncio.gather(*(limiters[n % 4].hit("socketio:burst") for n in range(50)))
         assert sorted(r.count for r in results) == list(range(1, 51))
