@@ -162,6 +162,9 @@ SUMMARY = {
         ("Friday suits me better", "inform", 0.7, "notes", {"appointment_date": "2026-11-27"}),
         ("I'd prefer a female practitioner", "inform", 0.7, "notes",
          {"notes": "I'd prefer a female practitioner"}),
+        # ... but a note that names a time of day is still a note.
+        ("my back is better in the morning", "inform", 0.7, "notes",
+         {"notes": "my back is better in the morning"}),
     ],
 )  # fmt: skip
 async def test_the_answer_to_the_question_wins(

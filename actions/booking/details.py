@@ -64,7 +64,7 @@ CORRECTION = re.compile(
     r"meant to say|wrong|not .{1,30} but|should be|update|"
     # A change of mind, said without a correction word.
     r"on second thoughts?|second thought|scratch that|changed? my mind|"
-    r"(would|will|might) (be|work|suit( me)?) better|(works|suits me|is) better|prefer)\b",
+    r"(would|will|might) (be|work|suit( me)?) better|(works|suits me) better|prefer)\b",
     re.IGNORECASE,
 )
 # A message that reads as a question or a request for information.
