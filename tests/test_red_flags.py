@@ -24,8 +24,10 @@ EXAMPLES = examples_dir()
 # the share of look-alikes it raised when the set was added (a regression floor).
 ITEMISED_SETS = {"set1", "set2", "set3", "set4", "set5", "set6"}
 VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alarms ≤)
-    "set7": (0.88, 0.075),
-    "set8": (0.87, 0.07),
+    "set7": (0.89, 0.06),
+    "set8": (0.87, 0.06),
+    "set9": (0.92, 0.05),
+    "set10": (0.97, 0.045),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -61,7 +63,6 @@ KNOWN_MISSES = {  # the first 40 characters of each
     "My husband has been fitting for about fi",
     "I had back surgery a month ago, the woun",
     "Aching back and I've been hot and cold a",
-    "Hello, I'm in remission from myeloma and",
 }
 # Development look-alikes still raised as red flags (measured in make bench-safety).
 ALLOWED_DEV_FALSE_ALARMS = 0.06
