@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from rasa_sdk import Tracker
+
+from clinic_core.message_parts import OPENER
+
+# A bare yes, however typed: one- or two-letter forms ("ya", "yea", "y") are
+# too short for the classifier's character features to be sure of.
+YES_WORDS = re.compile(
+    r"^\s*(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)\W*$", re.IGNORECASE
+)
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -17,3 +26,36 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
     intent = (tracker.latest_message or {}).get("intent") or {}
     name = intent.get("name")
     return str(name) if name else None
+
+
+def says_yes(tracker: Tracker, *requests: str) -> bool:
+    """Whether the latest message answers a yes-or-no question with yes.
+
+    A yes is ``affirm``, a bare yes however typed ("ya", "k"), or a yes in
+    front of one of ``requests`` ("yes, book me in"): the clause step
+    (:mod:`rasa_extensions.clauses`) reads that as the request and keeps the
+    yes as its ``opener``. A yes in front of another request ("yes, cancel
+    it" at the booking summary) is that request, not a yes.
+    """
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if latest_intent(tracker) == "affirm" or YES_WORDS.match(text):
+        return True
+    return _opener(tracker) == "affirm" and latest_intent(tracker) in requests
+
+
+def confirms(tracker: Tracker, *requests: str) -> bool:
+    """Whether the latest message says yes to a confirmation of one of ``requests``.
+
+    Asking again for what is being confirmed is a yes: "book it" at the
+    booking summary, "cancel it" or "yes please cancel it" when asked to
+    confirm a cancellation. A no in front ("no, cancel it") is not.
+    """
+    if says_yes(tracker, *requests):
+        return True
+    return latest_intent(tracker) in requests and _opener(tracker) != "deny"
+
+
+def _opener(tracker: Tracker) -> Optional[str]:
+    """The yes or no the clause step found in front of the latest message's request."""
+    opener = (tracker.latest_message or {}).get(OPENER) or {}
+    return opener.get("name")

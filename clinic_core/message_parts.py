@@ -7,3 +7,6 @@
 
 SECOND_PART = "second_part"  # parse-data key: {"name", "confidence", "text", "start", "end"}
 SECOND_PART_ACTION = "action_answer_second_part"
+# parse-data key: {"name", "confidence"} of a "yes" in front of a request
+# ("yes, please book me in for Friday"); the request is the message's intent.
+OPENER = "opener"

@@ -17,6 +17,11 @@ The best cut, if any, decides (docs/developers.md, "Two things in one message"):
 
 * a greeting or thanks on one side and anything else on the other: the other
   side wins when the whole message was read as the greeting;
+* a "yes" or "no" in front of a booking request ("yes, please book me in for
+  Friday at 2"), when the whole message was read as the yes or no or is
+  unsure: the request wins, and the yes or no is kept as ``opener`` in the
+  parse data (with nothing in progress it is a request; at a question that
+  expects yes or no, the forms read a "yes" opener as the answer);
 * a question (``ask_*``) on one side and a different intent on the other:
   the message's intent becomes the other side's (or the first question's),
   and the question is kept as ``second_part`` in the parse data, which
@@ -55,7 +60,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+from clinic_core.message_parts import OPENER, SECOND_PART, SECOND_PART_ACTION
 from rasa_extensions.fast_loading import FastLoadingDIETClassifier
 
 logger = logging.getLogger(__name__)
@@ -91,10 +96,11 @@ class Reading:
 class Decision:
     """What a message's cut means: the intent that answers it, and a second part."""
 
-    kind: str  # "lead" (a greeting or thanks in front) or "two" (two things)
+    kind: str  # "lead" (a greeting or thanks in front), "opener" (a yes) or "two"
     first: Reading
     second: Optional[Reading]
     score: float
+    opener: Optional[Reading] = None
 
 
 def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
@@ -225,6 +231,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             **FastLoadingDIETClassifier.get_default_config(),
             # Intents that only greet or thank: the rest of the message wins.
             "lead_intents": ["greet", "thank"],
+            # A "yes" in front of one of these requests: the request wins.
+            "opener_intents": ["affirm", "deny"],
+            "opener_requests": r"^(book|cancel|reschedule|check)_appointment$",
             # Intents answered as a second part (action_answer_second_part).
             "second_part_intents": r"^ask_",
             # Questions that, after a complaint, are part of it ("i keep getting
@@ -287,12 +296,13 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         intent = message.get(INTENT) or {}
         led = intent.get(INTENT_NAME_KEY) in self.component_config["lead_intents"]
         unsure = intent.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self.component_config["unsure_below"]
+        opened = intent.get(INTENT_NAME_KEY) in self.component_config["opener_intents"]
         candidates = inner
         leads = [cut for cut in found if cut.kind == "lead"]
-        if (led or unsure) and leads:
+        if (led or unsure or opened) and leads:
             readings += self.read_spans(message, _sides(leads, len(tokens)), slicer)
             candidates = inner + leads
-        decision = self.decide(candidates, readings, led, unsure)
+        decision = self.decide(candidates, readings, led, unsure, opened)
         if decision is not None:
             self.apply(message, decision)
 
@@ -344,7 +354,12 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         return readings
 
     def decide(
-        self, candidates: List[Cut], readings: List[Reading], led: bool, unsure: bool = False
+        self,
+        candidates: List[Cut],
+        readings: List[Reading],
+        led: bool,
+        unsure: bool = False,
+        opened: bool = False,
     ) -> Optional[Decision]:
         """The best of the cuts (each read as its two sides), or None to leave DIET's reading.
 
@@ -353,14 +368,20 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             readings: DIET's reading of each cut's left and right side.
             led: whether the whole message was read as a greeting or thanks.
             unsure: whether the whole message's reading is unsure.
+            opened: whether the whole message was read as a yes or a no.
 
         """
         best: Optional[Decision] = None
         for number, cut in enumerate(candidates):
             left, right = readings[2 * number], readings[2 * number + 1]
-            decision = self._lead(left, right) if led else self._two(left, right, cut.kind)
-            if decision is None and unsure:
+            if opened:
+                decision = self._opener(left, right)
+            elif led:
                 decision = self._lead(left, right)
+            else:
+                decision = self._two(left, right, cut.kind)
+            if decision is None and unsure:
+                decision = self._lead(left, right) or self._opener(left, right)
             if decision and (best is None or decision.score > best.score):
                 best = decision
         return best
@@ -379,6 +400,20 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         ):
             return None
         return Decision("lead", other, None, min(social.confidence, other.confidence))
+
+    def _opener(self, left: Reading, right: Reading) -> Optional[Decision]:
+        """A "yes" on the left of the cut and a booking request on the right."""
+        config = self.component_config
+        if (
+            left.intent not in config["opener_intents"]
+            or not re.search(config["opener_requests"], right.intent)
+            or left.confidence < config["lead_threshold"]
+            or right.confidence < config["part_threshold"]
+            or right.words < 2
+        ):
+            return None
+        score = min(left.confidence, right.confidence)
+        return Decision("opener", right, None, score, opener=left)
 
     def _two(self, left: Reading, right: Reading, kind: str) -> Optional[Decision]:
         """Two different things, one of them a question, on the two sides of the cut."""
@@ -419,6 +454,13 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             chosen = {INTENT_NAME_KEY: first.intent, PREDICTED_CONFIDENCE_KEY: first.confidence}
             message.set(INTENT, chosen, add_to_output=True)
             message.set(INTENT_RANKING_KEY, list(first.ranking), add_to_output=True)
+        if decision.opener is not None:
+            opener = decision.opener
+            message.set(
+                OPENER,
+                {INTENT_NAME_KEY: opener.intent, PREDICTED_CONFIDENCE_KEY: opener.confidence},
+                add_to_output=True,
+            )
         if decision.second is not None:
             second = decision.second
             message.set(

@@ -157,6 +157,38 @@ def test_names_with_place_words_book(stack: AssistantStack, name: str, day: str)
     assert booked_rows(stack, sender)[0].patient_name == name
 
 
+def test_a_yes_in_front_of_a_booking_request_starts_and_confirms_the_booking(
+    stack: AssistantStack,
+) -> None:
+    """With nothing in progress "yes, book me..." is a request; at the summary, a yes."""
+    sender = patient()
+    first = say(
+        stack,
+        sender,
+        "yes please, could you book me a first visit for my lower back on Tuesday 8 December "
+        "at 4pm?",
+    )
+    assert asked(first) == ["patient_name"]
+    assert QUESTIONS["contact"] in texts(say(stack, sender, "Kim Ross"))
+    assert NOTES in texts(say(stack, sender, phone()))
+    assert "Tuesday 8 December at 16:00" in texts(say(stack, sender, "no"))
+    booked = texts(say(stack, sender, "yes, go ahead and book it please"))
+    assert "You're booked: Tuesday 8 December at 16:00" in booked
+
+
+def test_a_yes_in_front_of_the_cancellation_confirms_it(stack: AssistantStack) -> None:
+    store = AppointmentStore(stack.env()["DATABASE_URL"])
+    number = phone()
+    start = dt.datetime(2026, 12, 17, 10, 0, tzinfo=LONDON)
+    stored = store.book(
+        new_appointment(start=start, conversation_id="earlier-3", phone="+447911" + number[6:])
+    )
+    sender = patient()
+    confirm = texts(say(stack, sender, f"please cancel {stored.reference}, my number is {number}"))
+    assert "Cancel your appointment on Thursday 17 December at 10:00" in confirm
+    assert "is cancelled" in texts(say(stack, sender, "yes please cancel it"))
+
+
 def test_after_a_question_at_the_name_the_next_answer_is_not_taken_for_a_name(
     stack: AssistantStack,
 ) -> None:

@@ -18,6 +18,7 @@ from actions.booking.details import is_booking_request, looks_like_name, read_de
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
+from clinic_core.message_parts import OPENER
 from clinic_core.profile import load_profile
 from tests.helpers.clock import pin_clinic_and_database
 
@@ -93,9 +94,22 @@ def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: b
     assert looks_like_name(text) == (name, written_as_name)
 
 
-def tracker(text: str, intent: str, confidence: float, slots: Dict[str, Any], form: str) -> Tracker:
+def tracker(
+    text: str,
+    intent: str,
+    confidence: float,
+    slots: Dict[str, Any],
+    form: str,
+    opener: Optional[str] = None,
+) -> Tracker:
     """The tracker rasa-sdk receives for the latest message while ``form`` asks a question."""
-    message = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
+    message: Dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [],
+    }
+    if opener:  # the clause step's "yes" in front of a request
+        message[OPENER] = {"name": opener, "confidence": 0.99}
     return Tracker(
         sender_id="test-patient",
         slots=dict(slots),
@@ -109,11 +123,16 @@ def tracker(text: str, intent: str, confidence: float, slots: Dict[str, Any], fo
 
 
 async def run_form(
-    text: str, intent: str, confidence: float, slots: Dict[str, Any], domain: Dict[str, Any]
+    text: str,
+    intent: str,
+    confidence: float,
+    slots: Dict[str, Any],
+    domain: Dict[str, Any],
+    opener: Optional[str] = None,
 ) -> Dict[str, Any]:
     dispatcher = CollectingDispatcher()
     events = await ValidateAppointmentForm().run(
-        dispatcher, tracker(text, intent, confidence, slots, "appointment_form"), domain
+        dispatcher, tracker(text, intent, confidence, slots, "appointment_form", opener), domain
     )
     result = {event["name"]: event["value"] for event in events}
     result["said"] = [m.get("response") for m in dispatcher.messages]
@@ -200,6 +219,77 @@ async def test_a_correction_at_the_summary_asks_again(
     result = await run_form(text, intent, 0.9, SUMMARY, domain)
     assert {k: result[k] for k in changed} == changed
     assert result.get("booking_confirmed") is None  # the summary is shown again, nothing booked
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "opener", "confirmed"),
+    [
+        ("yes", "affirm", None, True),
+        # Too short for the classifier to be sure of; still a yes.
+        ("ya", "nlu_fallback", None, True),
+        ("Yea.", "greet", None, True),
+        # The clause step reads "yes, <request>" as the request, the yes as its opener.
+        ("yes, please book it", "book_appointment", "affirm", True),
+        ("sounds good, go ahead and book me in", "book_appointment", "affirm", True),
+        ("no", "deny", None, False),
+        # Asking for the booking again confirms it; a no in front, or another request, does not.
+        ("book it", "book_appointment", None, True),
+        ("no, book it", "book_appointment", "deny", None),
+        ("yes, cancel it", "cancel_appointment", "affirm", None),
+    ],
+)
+async def test_a_yes_or_the_booking_request_again_confirms_the_summary(
+    domain: Dict[str, Any], text: str, intent: str, opener: Optional[str], confirmed: Any
+) -> None:
+    result = await run_form(text, intent, 0.95, SUMMARY, domain, opener)
+    assert result.get("booking_confirmed") is confirmed
+
+
+async def test_a_yes_in_front_of_a_booking_request_says_returning(
+    domain: Dict[str, Any],
+) -> None:
+    slots = {"requested_slot": "patient_type"}
+    result = await run_form("yes, book me in", "book_appointment", 0.95, slots, domain, "affirm")
+    assert result["patient_type"] == "returning"
+
+
+@pytest.mark.parametrize(
+    ("task", "text", "intent", "opener", "confirmed"),
+    [
+        ("cancel", "yes please cancel it", "cancel_appointment", "affirm", True),
+        ("cancel", "yes please cancel it", "cancel_appointment", None, True),
+        # "cancel it" is otherwise a stop; here it is the answer.
+        ("cancel", "cancel it", "cancel_appointment", None, True),
+        ("cancel", "ya", "nlu_fallback", None, True),
+        ("reschedule", "yes, move it", "reschedule_appointment", "affirm", True),
+        # "cancel it" while a move is being confirmed stops; it is not a yes to the move.
+        ("reschedule", "cancel it", "cancel_appointment", None, None),
+        ("cancel", "no, cancel it", "cancel_appointment", "deny", None),
+    ],
+)
+async def test_the_same_request_again_confirms_the_change(
+    domain: Dict[str, Any],
+    task: str,
+    text: str,
+    intent: str,
+    opener: Optional[str],
+    confirmed: Optional[bool],
+) -> None:
+    slots = {
+        "requested_slot": "manage_confirmed",
+        "booking_task": task,
+        "booking_reference": "K7RM3D",
+        "booking_contact": "+447911123456",
+        "appointment_date": "2026-12-01",
+        "appointment_time": "11:00",
+    }
+    events = await ValidateManageBookingForm().run(
+        CollectingDispatcher(),
+        tracker(text, intent, 0.97, slots, "manage_booking_form", opener),
+        domain,
+    )
+    result = {event["name"]: event["value"] for event in events}
+    assert result.get("manage_confirmed") is confirmed
 
 
 async def test_a_closed_day_in_the_request_is_refused_at_once(domain: Dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ the floors catch regressions, `python -m bench.multi_intent` gives the figures
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 import pytest
@@ -21,10 +21,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import CLINIC_ANSWERS, ActionAnswerSecondPart
 from bench.multi_intent import load_set, score
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
-from clinic_core.message_parts import SECOND_PART
+from clinic_core.message_parts import OPENER, SECOND_PART
 from clinic_core.profile import load_profile
 from ops.nlu_data import training_texts
-from rasa_extensions.clauses import ClauseDIETClassifier, Slicer, cuts
+from rasa_extensions.clauses import ClauseDIETClassifier, Cut, Reading, Slicer, cuts
 from tests.helpers.model import parse, trained_agent
 from tests.helpers.responses import render
 from tests.helpers.trackers import make_tracker
@@ -139,6 +139,41 @@ def test_a_greeting_or_thanks_in_front_does_not_swallow_the_question(
     result = parse(agent, text)
     assert result["intent"]["name"].startswith("ask_")
     assert not result.get(SECOND_PART)
+
+
+def side(intent: str, confidence: float, words: int = 5) -> Reading:
+    return Reading(intent, confidence, 0, 1, words, ({"name": intent, "confidence": confidence},))
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "wins"),
+    [
+        (side("affirm", 0.97, 1), side("book_appointment", 0.9), "book_appointment"),
+        (side("deny", 0.95, 2), side("book_appointment", 0.8), "book_appointment"),
+        (side("affirm", 0.97, 1), side("cancel_appointment", 0.9), "cancel_appointment"),
+        # Only a booking request wins over the yes, and only when both are clear.
+        (side("affirm", 0.97, 1), side("inform", 0.9), None),
+        (side("affirm", 0.97, 1), side("ask_price", 0.9), None),
+        (side("affirm", 0.6, 1), side("book_appointment", 0.9), None),
+        (side("affirm", 0.97, 1), side("book_appointment", 0.5), None),
+        (side("affirm", 0.97, 1), side("book_appointment", 0.9, words=1), None),
+    ],
+)
+def test_a_yes_in_front_of_a_booking_request_gives_the_request(
+    agent: Agent, left: Reading, right: Reading, wins: Optional[str]
+) -> None:
+    step, _ = diet_output(agent, "yes")
+    decision = step.decide([Cut(1, 1, "lead")], [left, right], led=False, opened=True)
+    if wins is None:
+        assert decision is None
+        return
+    assert decision is not None
+    message = Message(data={TEXT: "yes, please book me in on friday"})
+    message.set("intent", {"name": left.intent, "confidence": 0.9})
+    step.apply(message, decision)
+    assert message.get("intent")["name"] == wins
+    assert message.get(OPENER)["name"] == left.intent  # the forms read it as the answer
+    assert not message.get(SECOND_PART)
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When
 from actions.conditions import condition_in_latest_message
-from actions.tracker_state import latest_intent
+from actions.tracker_state import confirms, latest_intent, says_yes
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from clinic_core.knowledge import load_conditions
@@ -57,6 +57,9 @@ REQUESTED = "requested_slot"
 # count only as a correction ("actually make it Friday").
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
+# The intent whose rule starts appointment_form (data/rules.yml): at the
+# summary, asking for the booking again ("book it") confirms it.
+BOOKING_REQUEST = "book_appointment"
 # How sure the classifier must be before an interrupting intent (declared in
 # clinic/form_interruptions.yml) beats a message that could be the answer:
 # a free-text reply needs CONFIDENT, a reply that reads as a question less.
@@ -111,6 +114,14 @@ def clearly_something_else(tracker: Tracker, shape: str) -> bool:
     if is_question(text):
         return confidence >= QUESTION_CONFIDENT
     return shape == "weak" and confidence >= CONFIDENT
+
+
+def task_intents(domain: DomainDict, task: Any) -> List[str]:
+    """The intents that ask for ``task`` (the domain's mappings of ``booking_task``)."""
+    mappings = domain.get("slots", {}).get("booking_task", {}).get("mappings", [])
+    return [
+        m["intent"] for m in mappings if m.get("type") == "from_intent" and m.get("value") == task
+    ]
 
 
 def asks_a_question(tracker: Tracker) -> bool:
@@ -501,7 +512,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         # Keywords first: "first visit" may be classified as book_appointment.
         if re.search(r"\b(new|first|never)\b", lowered) or intent == "deny":
             return {"patient_type": "new"}
-        if intent == "affirm" or re.search(
+        if says_yes(tracker, BOOKING_REQUEST) or re.search(
             r"\b(returning|been before|before|existing|follow.?up|again)\b", lowered
         ):
             return {"patient_type": "returning"}
@@ -533,10 +544,9 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}
         if self.details(tracker).anything:
             return {"booking_confirmed": None}  # "yes, but make it 3pm": the summary again
-        intent = latest_intent(tracker)
-        if intent == "affirm":
+        if confirms(tracker, BOOKING_REQUEST):  # "yes", "book it"
             return {"booking_confirmed": True}
-        if intent == "deny":
+        if latest_intent(tracker) == "deny":
             return {"booking_confirmed": False}
         return {}
 
@@ -714,13 +724,16 @@ class ValidateManageBookingForm(DateTimeValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Yes or no to the cancellation or change."""
-        if not asked(tracker, "manage_confirmed") or STOP_WORDS.match(user_text(tracker)):
+        if not asked(tracker, "manage_confirmed"):
+            return {}
+        # "cancel it" when asked to confirm a cancellation is a yes, not a stop.
+        yes = confirms(tracker, *task_intents(domain, tracker.get_slot("booking_task")))
+        if STOP_WORDS.match(user_text(tracker)) and not yes:
             return {}
         if not self.details(tracker).when.empty:
             return {"manage_confirmed": None}  # a new day or time: asked to confirm it again
-        intent = latest_intent(tracker)
-        if intent == "affirm":
+        if yes:
             return {"manage_confirmed": True}
-        if intent == "deny":
+        if latest_intent(tracker) == "deny":
             return {"manage_confirmed": False}
         return {}
