@@ -375,7 +375,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         for number, cut in enumerate(candidates):
             left, right = readings[2 * number], readings[2 * number + 1]
             if opened:
-                decision = self._opener(left, right)
+                # "yes, and how much is it?": a yes and a question are still two parts.
+                decision = self._opener(left, right) or self._two(left, right, cut.kind)
             elif led:
                 decision = self._lead(left, right)
             else:

@@ -176,6 +176,15 @@ def test_a_yes_in_front_of_a_booking_request_gives_the_request(
     assert not message.get(SECOND_PART)
 
 
+def test_a_yes_and_a_question_are_still_two_parts(agent: Agent) -> None:
+    """ "yes, is there parking?" read as a yes: the question is answered too."""
+    step, _ = diet_output(agent, "yes")
+    left, right = side("affirm", 0.97, 1), side("ask_location", 0.9, 3)
+    decision = step.decide([Cut(1, 1, "mark")], [left, right], led=False, opened=True)
+    assert decision is not None and decision.kind == "two"
+    assert (decision.first.intent, decision.second.intent) == ("affirm", "ask_location")
+
+
 @pytest.mark.parametrize(
     "text",
     [
