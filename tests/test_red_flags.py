@@ -132,6 +132,20 @@ def test_a_relative_in_danger_now_is_an_emergency(detector: RedFlagDetector) -> 
     assert detector.assess("my wife's face has dropped on one side").level == "emergency"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "looking after mum every day and I just want to end it all",
+        "i am so tired of looking after everyone i want to kill myself",
+    ],
+)
+def test_a_carer_talking_of_ending_their_life_is_an_emergency(
+    detector: RedFlagDetector, text: str
+) -> None:
+    """Words that set a look-alike aside ("looking after her affairs") must not cancel this."""
+    assert detector.assess(text).level == "emergency"
+
+
 def test_a_history_of_cancer_counts_with_new_pain(detector: RedFlagDetector) -> None:
     assessment = detector.assess("had bowel cancer five years ago, now new pain low in my back")
     assert (assessment.level, assessment.concepts) == ("urgent", ("cancer_history",))
