@@ -77,15 +77,20 @@ def parse_model(text: str, model: Type[Model], source: str = "<text>") -> Model:
         raise ClinicDataError(f"{source}: {problems}") from error
 
 
-def one_of(field: str, allowed: Sequence[str]) -> classmethod[Any, Any, Any]:
-    """A validator for a model's ``field``: one of the words ``allowed``, which the error lists."""
+def one_of(
+    field: str, allowed: Sequence[str], each_item: bool = False
+) -> classmethod[Any, Any, Any]:
+    """A validator for a model's ``field``: one of the words ``allowed``, which the error lists.
+
+    With ``each_item``, every item of a list field.
+    """
 
     def known(cls: Any, value: str) -> str:
         if value not in allowed:
             raise ValueError(f"expected one of {', '.join(allowed)}")
         return value
 
-    return pydantic.validator(field, allow_reuse=True)(known)
+    return pydantic.validator(field, allow_reuse=True, each_item=each_item)(known)
 
 
 class StrictModel(pydantic.BaseModel):

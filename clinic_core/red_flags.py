@@ -52,7 +52,15 @@ RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it in the console
 CUE_GROUP = "red_flag_cues"
 MAX_GAP = 2  # words allowed between the words of a term
 CLAUSE_PUNCTUATION = [".", "!", "?", ",", ";", ":", "…"]
-CATEGORIES = ("NEGATED_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY", "TERMINATE", "PSEUDO")
+CATEGORIES = (
+    "NEGATED_EXISTENCE",
+    "HYPOTHETICAL",
+    "HISTORICAL",
+    "FAMILY",
+    "PRESENT_SELF",  # "I want", "I've been": ends another person's past (clinic/red_flags.yml)
+    "TERMINATE",
+    "PSEUDO",
+)
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near misses
 CORRECTION_CUTOFF = 0.8
@@ -106,8 +114,10 @@ class ContextRuleSet(StrictModel):
     direction: str
     terms: List[str] = pydantic.Field(..., min_items=1)
     max_scope: Optional[int] = pydantic.Field(None, gt=0)
+    terminated_by: List[str] = []  # categories whose words end these terms' scope
 
     _known_category = one_of("category", CATEGORIES)
+    _known_terminators = one_of("terminated_by", CATEGORIES, each_item=True)
     _known_direction = one_of("direction", DIRECTIONS)
 
 
@@ -409,6 +419,7 @@ class RedFlagDetector:
                         rule_set.category,
                         pattern=self._context_pattern(text),
                         direction=rule_set.direction,
+                        terminated_by=set(rule_set.terminated_by),
                     )
                 )
         self._context = ConText(

@@ -159,6 +159,9 @@ SUMMARY = {
         # The classifier's guess loses to a reply shaped like the answer.
         ("Ana Park", "ask_location", 0.97, "patient_name", {"patient_name": "Ana Park"}),
         ("Sue Lane", "nlu_fallback", 0.3, "patient_name", {"patient_name": "Sue Lane"}),
+        # Courtesies around the answer are not part of it.
+        ("Kofi Mensah thanks", "thank", 0.92, "patient_name", {"patient_name": "Kofi Mensah"}),
+        ("sure, Ida Berg please", "affirm", 0.8, "patient_name", {"patient_name": "Ida Berg"}),
         ("Ann Lee, 07911 123456", "inform", 0.9, "patient_name",
          {"patient_name": "Ann Lee", "contact": "+44 7911 123456"}),
         ("07911 123456", "ask_price", 0.95, "contact", {"contact": "+44 7911 123456"}),
@@ -265,6 +268,10 @@ async def test_a_yes_in_front_of_a_booking_request_says_returning(
         # "cancel it" while a move is being confirmed stops; it is not a yes to the move.
         ("reschedule", "cancel it", "cancel_appointment", None, None),
         ("cancel", "no, cancel it", "cancel_appointment", "deny", None),
+        # "book it" is what people say for "do it".
+        ("reschedule", "that's right, book it", "book_appointment", None, True),
+        ("cancel", "yes, book it", "book_appointment", "affirm", True),
+        ("reschedule", "no, book it", "book_appointment", "deny", None),
     ],
 )
 async def test_the_same_request_again_confirms_the_change(

@@ -151,11 +151,15 @@ class Launch:
             time.sleep(0.05)
         took = time.monotonic() - since
         left = alive(self.started)
-        assert not left, f"still running after {took:.1f} s: " + "; ".join(
-            f"{pid} {command_of(pid)}" for pid, _ in left
+        # The launcher's last lines say which stop step it was in (a rare CI failure).
+        tail = self.output()[-4000:]
+        assert not left, (
+            f"still running after {took:.1f} s: "
+            + "; ".join(f"{pid} {command_of(pid)}" for pid, _ in left)
+            + f"\n{tail}"
         )
         busy = [port for port in self.ports if ports.in_use(port)]
-        assert not busy, f"ports still in use: {busy}"
+        assert not busy, f"ports still in use: {busy}\n{tail}"
         self.make.wait(10)
         assert "Traceback" not in self.output(), self.output()
         return took

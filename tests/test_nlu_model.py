@@ -85,6 +85,23 @@ def test_red_flags_are_emergencies_not_conditions(agent: Agent) -> None:
         assert parse(agent, text)["intent"]["name"] == "emergency", text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alright then, could you book me a slot",
+        "Perfect. Pop me in for an appointment.",
+        "yep that's fine, let's book it",
+        "ok great, I want to make a booking",
+        "sounds good, arrange a session for me",
+        "fine, get me booked",
+    ],
+)
+def test_an_okay_and_an_order_to_book_is_a_booking_request(agent: Agent, text: str) -> None:
+    """With nothing in progress it starts a booking; at the summary the form reads it as yes."""
+    assert text.lower() not in training_texts()
+    assert parse(agent, text)["intent"]["name"] == "book_appointment"
+
+
 def test_unrelated_complaints_are_not_hip_or_back(agent: Agent) -> None:
     for text in ("my ear has been aching since yesterday", "i have a rash on my face"):
         assert parse(agent, text)["intent"]["name"] not in CONDITION_INTENTS, text

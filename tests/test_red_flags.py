@@ -30,6 +30,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set10": (0.97, 0.045),
     "set11": (0.89, 0.025),
     "set12": (0.96, 0.075),
+    "set13": (0.96, 0.07),
+    "set14": (0.97, 0.05),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -146,6 +148,24 @@ def test_a_carer_talking_of_ending_their_life_is_an_emergency(
     assert detector.assess(text).level == "emergency"
 
 
+@pytest.mark.parametrize(
+    ("text", "concept", "level"),
+    [
+        ("since mum passed away I just want to end my life", "suicide_self_harm", "emergency"),
+        ("since my wife died I've been getting chest pains", "heart_attack", "emergency"),
+        ("my dad died of a heart attack and I'm scared", "heart_attack", "routine"),
+        ("when my husband died i wanted to end it all", "suicide_self_harm", "routine"),
+    ],
+)
+def test_a_loss_in_the_past_does_not_make_the_patients_present_past(
+    detector: RedFlagDetector, text: str, concept: str, level: str
+) -> None:
+    """Another person's death is history; "I want", "I've been" after it are now."""
+    assessment = detector.assess(text)
+    assert assessment.level == level
+    assert concept in assessment.concepts + tuple(s.concept for s in assessment.set_aside)
+
+
 def test_a_history_of_cancer_counts_with_new_pain(detector: RedFlagDetector) -> None:
     assessment = detector.assess("had bowel cancer five years ago, now new pain low in my back")
     assert (assessment.level, assessment.concepts) == ("urgent", ("cancer_history",))
@@ -226,4 +246,12 @@ def test_a_cue_naming_a_missing_lexicon_entry_is_refused_naming_it() -> None:
 def test_an_unknown_context_category_is_refused_naming_the_field() -> None:
     context = [{"category": "MAYBE", "direction": "FORWARD", "terms": ["perhaps"]}]
     with pytest.raises(ClinicDataError, match=r"context\.0\.category"):
+        parse_model(_spec(context=context), RedFlagSpec)
+
+
+def test_an_unknown_terminating_category_is_refused_naming_the_field() -> None:
+    context = [
+        {"category": "HISTORICAL", "direction": "FORWARD", "terms": ["x"], "terminated_by": ["NOW"]}
+    ]
+    with pytest.raises(ClinicDataError, match=r"context\.0\.terminated_by\.0"):
         parse_model(_spec(context=context), RedFlagSpec)

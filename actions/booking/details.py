@@ -149,6 +149,20 @@ def patient_type_in(text: str) -> Optional[str]:
     return None
 
 
+# Courtesies around an answer ("Ana Park thanks", "sure, Tom Hill"): not part of it.
+_COURTESY = re.compile(
+    r"^\s*(?:hi|hello|hey|ok|okay|sure|yes|yeah|yep)\b[\s,.!]*"
+    r"|[\s,.!]+(?:thanks|thank you|thank u|thx|ta|cheers|please|pls)"
+    r"(?:\s+(?:so much|very much))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def without_courtesy(text: str) -> str:
+    """``text`` without a greeting or yes in front and thanks or please at the end."""
+    return _COURTESY.sub("", text).strip() or text
+
+
 def without_contact(text: str) -> str:
     """``text`` with email addresses and long digit runs blanked (for the date reader)."""
     text = re.sub(r"\S+@\S+", " ", text)

@@ -37,6 +37,7 @@ from actions.booking.details import (
     read_details,
     when_in,
     without_contact,
+    without_courtesy,
 )
 from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
@@ -423,6 +424,7 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}  # an answer to another question ("first visit"): the name is asked again
         # "Ann Lee, 07911 123456": the name without the contact details.
         text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
+        text = without_courtesy(text)  # "Ana Park thanks"
         if details.contact and not text.strip():
             return {}
         name, written_as_name = looks_like_name(text)
@@ -726,8 +728,10 @@ class ValidateManageBookingForm(DateTimeValidation):
         """Yes or no to the cancellation or change."""
         if not asked(tracker, "manage_confirmed"):
             return {}
-        # "cancel it" when asked to confirm a cancellation is a yes, not a stop.
-        yes = confirms(tracker, *task_intents(domain, tracker.get_slot("booking_task")))
+        # "cancel it" when asked to confirm a cancellation is a yes, not a stop;
+        # so is "that's right, book it" (people say "book it" for "do it").
+        task = tracker.get_slot("booking_task")
+        yes = confirms(tracker, *task_intents(domain, task), BOOKING_REQUEST)
         if STOP_WORDS.match(user_text(tracker)) and not yes:
             return {}
         if not self.details(tracker).when.empty:
