@@ -57,7 +57,7 @@ CATEGORIES = (
     "HYPOTHETICAL",
     "HISTORICAL",
     "FAMILY",
-    "PRESENT_SELF",  # "I want", "I've been": ends another person's past (clinic/red_flags.yml)
+    "PRESENT",  # "I want", "I've been": ends another person's past (clinic/red_flags.yml)
     "TERMINATE",
     "PSEUDO",
 )

@@ -30,8 +30,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set10": (0.97, 0.045),
     "set11": (0.89, 0.025),
     "set12": (0.96, 0.075),
-    "set13": (0.96, 0.07),
-    "set14": (0.97, 0.05),
+    "set13": (0.98, 0.07),
+    "set14": (0.98, 0.05),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -155,12 +155,23 @@ def test_a_carer_talking_of_ending_their_life_is_an_emergency(
         ("since my wife died I've been getting chest pains", "heart_attack", "emergency"),
         ("my dad died of a heart attack and I'm scared", "heart_attack", "routine"),
         ("when my husband died i wanted to end it all", "suicide_self_harm", "routine"),
+        (
+            "since my wife passed away last year I just don't want to wake up anymore",
+            "suicide_self_harm",
+            "emergency",
+        ),
+        (
+            "nan had a fall on Tuesday and she's not been able to walk since",
+            "hip_fracture",
+            "emergency",
+        ),
+        ("years ago I fainted and I'm fine", "collapse", "routine"),
     ],
 )
-def test_a_loss_in_the_past_does_not_make_the_patients_present_past(
+def test_the_past_does_not_reach_what_is_said_in_the_present(
     detector: RedFlagDetector, text: str, concept: str, level: str
 ) -> None:
-    """Another person's death is history; "I want", "I've been" after it are now."""
+    """A death or a day last week is history; "I want", "she's not been" after it are now."""
     assessment = detector.assess(text)
     assert assessment.level == level
     assert concept in assessment.concepts + tuple(s.concept for s in assessment.set_aside)
