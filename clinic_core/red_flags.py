@@ -96,6 +96,9 @@ class Concept(StrictModel):
     label: str
     history_counts: bool = False  # "a history of cancer" is the flag itself
     hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
+    # Past-time words too recent to make this concept history ("hit by a car
+    # last week, my back's still bad" is a recent injury, not an old one).
+    recent: List[str] = []
     cues: List[Union[CueEntry, List[str]]] = pydantic.Field(..., min_items=1)
 
     @property
@@ -157,6 +160,17 @@ class RedFlagSpec(StrictModel):
                     if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
                         raise ValueError(f"{concept.id}: {term} is not in the lexicon")
         return concepts
+
+    @pydantic.validator("context")
+    def _recent_words_are_past_words(
+        cls, context: List[ContextRuleSet], values: Dict[str, object]
+    ) -> List[ContextRuleSet]:
+        past = {term for rules in context if rules.category == "HISTORICAL" for term in rules.terms}
+        for concept in values.get("concepts") or []:  # type: ignore[attr-defined]
+            for term in concept.recent:
+                if term not in past:
+                    raise ValueError(f"{concept.id}: recent {term!r} is not a HISTORICAL term")
+        return context
 
     def intent_levels(self) -> Dict[str, str]:
         """Each level's intent and the level it stands for."""
@@ -624,6 +638,11 @@ class RedFlagDetector:
                     or any(s <= m_start and m_end <= e for s, e in all_cues)
                 ):  # type: ignore[attr-defined]
                     continue  # "can't walk and slurring": can't is not "no slurring"
+                literal = modifier.rule.literal  # type: ignore[attr-defined]
+                if modifier.category == "HISTORICAL" and (  # type: ignore[attr-defined]
+                    literal.split(":", 1)[1] in concept.recent
+                ):
+                    continue
                 categories.add(modifier.category)  # type: ignore[attr-defined]
                 if modifier.category in ("HISTORICAL", "FAMILY"):  # type: ignore[attr-defined]
                     current = current or in_current_clause(span[0])

@@ -177,6 +177,19 @@ def test_the_past_does_not_reach_what_is_said_in_the_present(
     assert concept in assessment.concepts + tuple(s.concept for s in assessment.set_aside)
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my car was rear-ended last week and my back has been agony ever since", "emergency"),
+        ("fell off a ladder years ago, my back still aches in the cold", "routine"),
+    ],
+)
+def test_an_injury_last_week_is_recent_not_history(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    assert detector.assess(text).level == level
+
+
 def test_a_history_of_cancer_counts_with_new_pain(detector: RedFlagDetector) -> None:
     assessment = detector.assess("had bowel cancer five years ago, now new pain low in my back")
     assert (assessment.level, assessment.concepts) == ("urgent", ("cancer_history",))
@@ -266,3 +279,12 @@ def test_an_unknown_terminating_category_is_refused_naming_the_field() -> None:
     ]
     with pytest.raises(ClinicDataError, match=r"context\.0\.terminated_by\.0"):
         parse_model(_spec(context=context), RedFlagSpec)
+
+
+def test_a_recent_word_that_is_no_past_word_is_refused_naming_the_concept() -> None:
+    concepts = [
+        {"id": "made_up", "level": "urgent", "label": "x", "cues": [["a"]], "recent": ["soon"]}
+    ]
+    context = [{"category": "HISTORICAL", "direction": "FORWARD", "terms": ["last week"]}]
+    with pytest.raises(ClinicDataError, match="made_up: recent 'soon' is not a HISTORICAL term"):
+        parse_model(_spec(concepts=concepts, context=context), RedFlagSpec)
