@@ -47,6 +47,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantStack]:
         yield servers
 
 
+def console_store(stack: AssistantStack) -> ConversationStore:
+    """What the staff console reads."""
+    return ConversationStore(stack.env_overrides["TRACKER_STORE_URL"], ZoneInfo("Europe/London"))
+
+
 def tracker_db(stack: AssistantStack) -> str:
     return stack.env_overrides["TRACKER_STORE_URL"].removeprefix("sqlite:///")
 
@@ -108,7 +113,7 @@ def test_staff_see_each_flagged_conversation_with_what_matched(stack: AssistantS
     no_alarm = say(stack, negated, "no numbness or anything, my back is just stiff")
     assert "999" not in texts(no_alarm)
 
-    store = ConversationStore(stack.env_overrides["TRACKER_STORE_URL"], ZoneInfo("Europe/London"))
+    store = console_store(stack)
     attention = {item.sender_id.rsplit(":", 1)[-1]: item for item in store.attention({})}
     labels = {c.id: c.label for c in load_red_flags().concepts}
     assert attention[emergency].emergency
@@ -120,3 +125,23 @@ def test_staff_see_each_flagged_conversation_with_what_matched(stack: AssistantS
     assert transcript is not None and transcript.emergency
     (flagged,) = [t for t in transcript.turns if t.kind == "user" and t.flag == "emergency"]
     assert ("red_flag", "cauda_equina") in flagged.entities
+
+
+def test_a_red_flag_told_in_two_messages_ends_the_form_and_is_flagged(
+    stack: AssistantStack,
+) -> None:
+    """At the booking summary: "my left leg has gone numb", then "now the other leg too"."""
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i'd like to book an appointment")
+    for answer in BOOKING_ANSWERS:
+        say(stack, patient, answer)
+    assert active_loop(stack, patient) == "appointment_form"
+    first = say(stack, patient, "my left leg has gone numb with the sciatica")
+    assert "999" not in texts(first)
+    assert_safety_reply(say(stack, patient, "now the other leg too"), "emergency")
+    assert active_loop(stack, patient) is None
+
+    store = console_store(stack)
+    attention = {item.sender_id.rsplit(":", 1)[-1]: item for item in store.attention({})}
+    label = next(c.label for c in load_red_flags().concepts if c.id == "leg_weakness")
+    assert label in str(attention[patient].red_flag)

@@ -1,0 +1,209 @@
+"""A red flag told over two messages: the policy that reads them together.
+
+The NLU step (:mod:`rasa_extensions.red_flags`) reads one message at a time,
+so "my left leg has gone numb" and then "now the right one is going too" are
+each routine. After every patient message this policy reads the previous
+message and the latest one together with the red-flag list; when it finds a
+red flag whose words span both (not one message's own words read in new
+company), it answers with that level's action (``action_<level intent>``,
+as :class:`actions.safety.RedFlagAction` names them), ends an open form,
+and adds the concept to the latest message's entities so the action and
+staff see what matched. For that turn it outranks every other policy,
+including a form's own next question.
+
+Only the list decides here: the learned screen is fitted on single messages.
+The second message must read as the rest of the first: it comes within
+``burst_seconds`` (typed in a burst, before the answer was read) or starts as
+a continuation ("and...", "now...", "also..."), within ``window_seconds``.
+Read over any two messages, the list raised an alarm on about one pair of
+ordinary messages in a hundred (docs/clinic.md); these conditions keep it
+to reports told in pieces.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa.core.constants import POLICY_PRIORITY
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import EntitiesAdded, Event, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, load_red_flags
+
+logger = logging.getLogger(__name__)
+
+JOIN = ". "  # the two messages become two clauses: negation and time stay in their own
+CONTINUATION = re.compile(
+    r"^\W*(and|also|plus|now|update|oh and|but now|as well|too|both|it'?s now|still)\b", re.I
+)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
+)
+class RedFlagFollowUpPolicy(Policy):
+    """Answers a red flag spread over the patient's last two messages."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Above RulePolicy (6); the same files as the NLU step."""
+        return {
+            POLICY_PRIORITY: 7,
+            "red_flags": None,  # None: clinic/red_flags.yml (CLINIC_DATA_DIR moves it)
+            "spacy_pipeline": ".spacy/en_clinic",
+            "window_seconds": 900,
+            "burst_seconds": 60,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any = None,
+    ) -> None:
+        """Build the detector lazily: training does not need it."""
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self._detector: Optional[RedFlagDetector] = None
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RedFlagFollowUpPolicy:
+        """Nothing was learned; the detector is built now, not at the first message."""
+        policy = cls(config, model_storage, resource, execution_context)
+        _ = policy.detector
+        return policy
+
+    @property
+    def detector(self) -> RedFlagDetector:
+        """The red-flag list and its ConText rules (about 3 s to build)."""
+        if self._detector is None:
+            path = Path(self.config["red_flags"]) if self.config.get("red_flags") else None
+            self._detector = RedFlagDetector(load_red_flags(path), self.config["spacy_pipeline"])
+        return self._detector
+
+    def train(
+        self,
+        training_trackers: List[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        """Nothing to learn: the list is read from the clinic's file."""
+        with self._model_storage.write_to(self._resource):
+            pass
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        """The level's action after a two-message red flag, then the way out of any form."""
+        probabilities = self._default_predictions(domain)
+        decision = self.decide(tracker)
+        if decision is None:
+            return self._prediction(probabilities)
+        action, events = decision
+        probabilities[domain.index_for_action(action)] = 1.0
+        # A "no user" prediction: like a form's own next step, it beats the rules.
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
+
+    def decide(self, tracker: DialogueStateTracker) -> Optional[Tuple[str, List[Event]]]:
+        """The action to run and the events to add first, or None to leave it to the others."""
+        spec = self.detector.spec
+        level_intents = {level.intent for level in spec.levels}
+        level_actions = {f"action_{intent}" for intent in level_intents}
+        message = tracker.latest_message
+        if message is None:
+            return None
+        if any(
+            entity.get("entity") == RED_FLAG_ENTITY
+            and entity.get("extractor") == type(self).__name__
+            for entity in message.entities
+        ):  # this policy answered this message: end the form, then listen
+            if tracker.latest_action_name in level_actions and tracker.active_loop_name:
+                return ACTION_DEACTIVATE_LOOP_NAME, []
+            if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
+                return ACTION_LISTEN_NAME, []
+            return None
+        if tracker.latest_action_name != ACTION_LISTEN_NAME:
+            return None
+        previous = self._previous_message(tracker, message)
+        if previous is None or (message.intent or {}).get("name") in level_intents:
+            return None  # the message alone was a red flag: the NLU step answered it
+        if (previous.intent or {}).get("name") in level_intents:
+            return None  # already answered
+        findings = self.spanning(previous.text or "", message.text or "")
+        if not findings:
+            return None
+        order = [level.id for level in spec.levels]
+        level = spec.level(min((f.level for f in findings), key=order.index))
+        concepts = sorted({f.concept for f in findings})
+        logger.info("Red flag over two messages (%s): %s", level.id, ", ".join(concepts))
+        entities = [
+            {
+                "entity": RED_FLAG_ENTITY,
+                "value": concept,
+                "confidence_entity": 1.0,
+                "extractor": type(self).__name__,
+            }
+            for concept in concepts
+        ]
+        return f"action_{level.intent}", [EntitiesAdded(entities)]
+
+    def spanning(self, previous: str, latest: str) -> List[Finding]:
+        """Red flags in the two messages read together whose words come from both."""
+        if not previous.strip() or not latest.strip():
+            return []
+        if "?" in previous + latest:
+            return []  # a question is not a report ("does it help with weight loss?")
+        if self.detector.assess(previous).set_aside or self.detector.assess(latest).set_aside:
+            return []  # negated, past, what-if or someone else's: not to be carried over
+        first = previous.rstrip(" .!?,;:")
+        second_starts = len(first) + len(JOIN)
+        assessment = self.detector.assess(first + JOIN + latest)
+        if not assessment.flagged:
+            return []
+        return [f for f in assessment.findings if f.start < len(first) and f.end > second_starts]
+
+    def _previous_message(
+        self, tracker: DialogueStateTracker, latest: UserUttered
+    ) -> Optional[UserUttered]:
+        """The patient's message before ``latest``, if typed and recent."""
+        messages = [event for event in tracker.events if isinstance(event, UserUttered)]
+        if len(messages) < 2:
+            return None
+        previous = messages[-2]
+        text = previous.text or ""
+        if not text.strip() or text.startswith("/"):
+            return None  # a button says what was chosen, not what was felt
+        if (latest.text or "").startswith("/"):
+            return None
+        apart = latest.timestamp - previous.timestamp
+        if apart > float(self.config["window_seconds"]):
+            return None
+        if apart > float(self.config["burst_seconds"]) and not CONTINUATION.match(
+            latest.text or ""
+        ):
+            return None  # an answer to what the assistant said, not the rest of a report
+        return previous

@@ -1,0 +1,184 @@
+"""A red flag told over two messages, read by the dialogue policy.
+
+Real detector, real domain, trackers built from events; the same policy
+through the real servers is in tests/test_red_flags_live.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    EntitiesAdded,
+    Event,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from clinic_core.red_flags import RED_FLAG_ENTITY
+from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
+
+ROOT = Path(__file__).resolve().parent.parent
+START = 1_700_000_000.0
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> RedFlagFollowUpPolicy:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("policy"))
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {
+        **RedFlagFollowUpPolicy.get_default_config(),
+        "spacy_pipeline": str(ROOT / ".spacy" / "en_clinic"),
+    }
+    return RedFlagFollowUpPolicy.load(config, storage, Resource("follow_up"), context)
+
+
+def conversation(
+    domain: Domain,
+    first: str,
+    second: str,
+    seconds_apart: float = 20,
+    second_intent: str = "sciatica",
+    form: Optional[str] = None,
+) -> DialogueStateTracker:
+    """Two patient messages with the assistant's answer between them."""
+    events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1)]
+    if form:
+        events.append(ActiveLoop(form, timestamp=START - 1))
+    events += [
+        UserUttered(first, {"name": "sciatica", "confidence": 0.9}, timestamp=START),
+        ActionExecuted("utter_sciatica", timestamp=START + 1),
+        BotUttered("Acupuncture for sciatica...", timestamp=START + 1),
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=START + 1),
+        UserUttered(
+            second, {"name": second_intent, "confidence": 0.9}, timestamp=START + seconds_apart
+        ),
+    ]
+    return DialogueStateTracker.from_events("patient", events, domain.slots)
+
+
+def legs_in_a_form(domain: Domain) -> DialogueStateTracker:
+    """Both legs over two messages while the booking form is open."""
+    return conversation(
+        domain,
+        "my left leg has gone numb with the sciatica",
+        "now the right one is going too",
+        form="appointment_form",
+    )
+
+
+def decision(
+    policy: RedFlagFollowUpPolicy, tracker: DialogueStateTracker
+) -> Tuple[Optional[str], List[str]]:
+    decided = policy.decide(tracker)
+    if decided is None:
+        return None, []
+    action, events = decided
+    concepts = [
+        e["value"] for event in events if isinstance(event, EntitiesAdded) for e in event.entities
+    ]
+    return action, concepts
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "action", "concept"),
+    [
+        ("my left leg has gone numb with the sciatica", "now the right one is going too",
+         "action_emergency", "leg_weakness"),
+        ("I've got a temperature and feel shivery", "and my lower back is in agony",
+         "action_urgent_symptoms", "spinal_infection"),
+        ("I had breast cancer a few years ago", "now I've got this new pain in my lower back",
+         "action_urgent_symptoms", "cancer_history"),
+        ("I fell down the stairs this morning", "my back is really hurting",
+         "action_emergency", "spinal_fracture"),
+    ],
+)  # fmt: skip
+def test_a_red_flag_told_in_two_messages_gets_the_safety_reply(
+    policy: RedFlagFollowUpPolicy,
+    domain: Domain,
+    first: str,
+    second: str,
+    action: str,
+    concept: str,
+) -> None:
+    assert policy.detector.assess(first).level == policy.detector.assess(second).level == "routine"
+    assert decision(policy, conversation(domain, first, second)) == (action, [concept])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # Context set aside in one message is not carried into the other.
+        ("I had a fever last week but it's gone", "and my back hurts"),
+        ("my dad had a stroke years ago", "can I book for my back"),
+        # A question is not a report.
+        ("does acupuncture help people who have had cancer?", "and my back hurts"),
+        ("no numbness anywhere", "both legs ache after running"),
+    ],
+)
+def test_two_ordinary_messages_stay_ordinary(
+    policy: RedFlagFollowUpPolicy, domain: Domain, first: str, second: str
+) -> None:
+    assert decision(policy, conversation(domain, first, second)) == (None, [])
+
+
+def test_a_reply_minutes_later_is_joined_only_when_it_continues(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    first = "I've got a temperature and feel shivery"
+    later = conversation(domain, first, "my lower back is in agony", seconds_apart=300)
+    continued = conversation(domain, first, "and my lower back is in agony", seconds_apart=300)
+    next_day = conversation(domain, first, "and my lower back is in agony", seconds_apart=86_400)
+    assert decision(policy, later) == (None, [])
+    assert decision(policy, continued)[0] == "action_urgent_symptoms"
+    assert decision(policy, next_day) == (None, [])
+
+
+def test_a_message_the_nlu_step_flagged_is_left_to_it(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = conversation(
+        domain, "my left leg is numb", "now both legs have gone weak", second_intent="emergency"
+    )
+    assert decision(policy, tracker) == (None, [])
+
+
+def test_after_the_safety_reply_the_form_ends_and_the_assistant_listens(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = legs_in_a_form(domain)
+    action, events = policy.decide(tracker) or ("", [])
+    tracker.update_with_events([*events, ActionExecuted(action)], domain)
+    assert tracker.latest_message.entities[0]["entity"] == RED_FLAG_ENTITY
+    assert decision(policy, tracker)[0] == ACTION_DEACTIVATE_LOOP_NAME
+    tracker.update_with_events(
+        [ActiveLoop(None), ActionExecuted(ACTION_DEACTIVATE_LOOP_NAME)], domain
+    )
+    assert decision(policy, tracker)[0] == ACTION_LISTEN_NAME
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    assert decision(policy, tracker) == (None, [])
+
+
+def test_the_prediction_outranks_a_form_and_the_rules(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = legs_in_a_form(domain)
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert domain.action_names_or_texts[prediction.max_confidence_index] == "action_emergency"
+    assert prediction.is_no_user_prediction and prediction.policy_priority > 6
+    assert any(isinstance(event, EntitiesAdded) for event in prediction.optional_events)
