@@ -55,7 +55,7 @@ class RedFlagAction(Action, ABC):
 
     def name(self) -> str:
         """Action name used in the domain: ``action_<level intent>``."""
-        return f"action_{load_red_flags().level(self.level).intent}"
+        return load_red_flags().level(self.level).action
 
     @abstractmethod
     def reply(

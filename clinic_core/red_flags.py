@@ -79,6 +79,11 @@ class Level(StrictModel):
     intent: str = pydantic.Field(..., regex=r"^[a-z_]+$")
     label: str
 
+    @property
+    def action(self) -> str:
+        """The assistant's action for this level (``actions/safety.py``): ``action_<intent>``."""
+        return f"action_{self.intent}"
+
 
 class CueEntry(StrictModel):
     """Terms that must all occur, and terms that cancel the entry."""

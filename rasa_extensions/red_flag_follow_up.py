@@ -5,8 +5,7 @@ so "my left leg has gone numb" and then "now the right one is going too" are
 each routine. After every patient message this policy reads the previous
 message and the latest one together with the red-flag list; when it finds a
 red flag whose words span both (not one message's own words read in new
-company), it answers with that level's action (``action_<level intent>``,
-as :class:`actions.safety.RedFlagAction` names them), ends an open form,
+company), it answers with that level's action (``Level.action``), ends an open form,
 and adds the concept to the latest message's entities so the action and
 staff see what matched. For that turn it outranks every other policy,
 including a form's own next question.
@@ -132,7 +131,7 @@ class RedFlagFollowUpPolicy(Policy):
         """The action to run and the events to add first, or None to leave it to the others."""
         spec = self.detector.spec
         level_intents = {level.intent for level in spec.levels}
-        level_actions = {f"action_{intent}" for intent in level_intents}
+        level_actions = {level.action for level in spec.levels}
         message = tracker.latest_message
         if message is None:
             return None
@@ -148,9 +147,11 @@ class RedFlagFollowUpPolicy(Policy):
             return None
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
-        previous = self._previous_message(tracker, message)
-        if previous is None or (message.intent or {}).get("name") in level_intents:
+        if (message.intent or {}).get("name") in level_intents:
             return None  # the message alone was a red flag: the NLU step answered it
+        previous = self._previous_message(tracker, message)
+        if previous is None:
+            return None
         if (previous.intent or {}).get("name") in level_intents:
             return None  # already answered
         findings = self.spanning(previous.text or "", message.text or "")
@@ -169,7 +170,7 @@ class RedFlagFollowUpPolicy(Policy):
             }
             for concept in concepts
         ]
-        return f"action_{level.intent}", [EntitiesAdded(entities)]
+        return level.action, [EntitiesAdded(entities)]
 
     def spanning(self, previous: str, latest: str) -> List[Finding]:
         """Red flags in the two messages read together whose words come from both."""
