@@ -135,11 +135,8 @@ class RedFlagFollowUpPolicy(Policy):
         message = tracker.latest_message
         if message is None:
             return None
-        if any(
-            entity.get("entity") == RED_FLAG_ENTITY
-            and entity.get("extractor") == type(self).__name__
-            for entity in message.entities
-        ):  # this policy answered this message: end the form, then listen
+        if _flagged_by(message, type(self).__name__):
+            # this policy answered this message: end the form, then listen
             if tracker.latest_action_name in level_actions and tracker.active_loop_name:
                 return ACTION_DEACTIVATE_LOOP_NAME, []
             if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
@@ -152,8 +149,8 @@ class RedFlagFollowUpPolicy(Policy):
         previous = self._previous_message(tracker, message)
         if previous is None:
             return None
-        if (previous.intent or {}).get("name") in level_intents:
-            return None  # already answered
+        if (previous.intent or {}).get("name") in level_intents or _flagged_by(previous):
+            return None  # already answered, alone or with the message before it
         findings = self.spanning(previous.text or "", message.text or "")
         if not findings:
             return None
@@ -208,3 +205,12 @@ class RedFlagFollowUpPolicy(Policy):
         ):
             return None  # an answer to what the assistant said, not the rest of a report
         return previous
+
+
+def _flagged_by(message: UserUttered, extractor: Optional[str] = None) -> bool:
+    """Whether ``message`` carries a red-flag concept (found by ``extractor``, if given)."""
+    return any(
+        entity.get("entity") == RED_FLAG_ENTITY
+        and (extractor is None or entity.get("extractor") == extractor)
+        for entity in message.entities
+    )

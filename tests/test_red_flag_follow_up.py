@@ -182,3 +182,24 @@ def test_the_prediction_outranks_a_form_and_the_rules(
     assert domain.action_names_or_texts[prediction.max_confidence_index] == "action_emergency"
     assert prediction.is_no_user_prediction and prediction.policy_priority > 6
     assert any(isinstance(event, EntitiesAdded) for event in prediction.optional_events)
+
+
+def test_a_message_already_answered_is_not_read_again_with_the_next(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = conversation(
+        domain, "I fell down the stairs this morning", "my back is really hurting"
+    )
+    action, events = policy.decide(tracker) or ("", [])
+    assert action == "action_emergency"
+    tracker.update_with_events(
+        [*events, ActionExecuted(action), ActionExecuted(ACTION_LISTEN_NAME)], domain
+    )
+    # The patient says it again: read with the answered message, the words
+    # would make the same red flag a second time.
+    repeat = "I fell down the stairs"
+    assert policy.spanning("my back is really hurting", repeat)
+    tracker.update(
+        UserUttered(repeat, {"name": "back_pain", "confidence": 0.9}, timestamp=START + 40)
+    )
+    assert decision(policy, tracker) == (None, [])
