@@ -87,6 +87,23 @@ class ConditionKnowledge(StrictModel):
         ranked = specific or keys
         return ranked[0] if ranked else None
 
+    def families(self) -> Dict[str, List[str]]:
+        """Each pain not yet narrowed down, with every condition of its family.
+
+        ``{"back_pain": ["sciatica", "lower_back_pain", "upper_back_pain",
+        "back_pain"], ...}``: a patient surely describing one of a family, but
+        not which, is about its general pain.
+        """
+        found: Dict[str, List[str]] = {}
+        for general, condition in self.conditions.items():
+            if not condition.specific:
+                found[general] = [
+                    key
+                    for key, other in self.conditions.items()
+                    if other.family == condition.family
+                ]
+        return found
+
     def find(self, name: Optional[str]) -> Optional[str]:
         """Return the condition key for a key, display name or alias, if any."""
         if not name:

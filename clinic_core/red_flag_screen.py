@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple
+from typing import Dict, List, Literal, Optional, Sequence
 
-import numpy as np
 import pydantic
 
 from clinic_core.data_files import clinic_dir, load_model
+from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
 from clinic_core.red_flags import Assessment, Finding, RedFlagSpec
 
 ROUTINE = "routine"
@@ -36,8 +36,8 @@ _NEGATION = re.compile(
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 NEGATION_REACH = 3  # words after a negation that are marked as negated
-# What a saved screen may hold beyond what skops trusts by default.
-_TRUSTED_TYPES = {f"{__name__}.negation_marked", "scipy.sparse._csr.csr_matrix"}
+# What a saved screen may hold beyond a TF-IDF model's types.
+_TRUSTED_TYPES = {f"{__name__}.negation_marked"}
 
 
 class _Example(pydantic.BaseModel, extra=pydantic.Extra.forbid):
@@ -108,47 +108,35 @@ def negation_marked(text: str) -> str:
 class RedFlagScreen:
     """Probabilities of each triage level for a message."""
 
-    def __init__(self, model: Any) -> None:
-        """Wrap a fitted scikit-learn pipeline (use :meth:`fit` or :meth:`load`)."""
-        self._model = model
-        self.levels: List[str] = [str(label) for label in model.classes_]
-        self._scorer = _LinearScorer(model)
+    def __init__(self, classifier: LinearTextClassifier) -> None:
+        """Wrap a fitted classifier (use :meth:`fit` or :meth:`load`)."""
+        self.classifier = classifier
+        self.levels: List[str] = classifier.labels
 
     @classmethod
     def fit(cls, examples: Sequence[ScreenExample], regularisation: float = 5.0) -> RedFlagScreen:
         """Train on ``examples`` (a few seconds for a few thousand)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
-
         if len({example.level for example in examples}) < 2:
             raise ValueError("the red-flag screen needs examples of at least two levels")
-        features = make_union(
-            TfidfVectorizer(
-                preprocessor=negation_marked,
-                token_pattern=r"\S+",  # noqa: S106 (a regular expression)
-                ngram_range=(1, 2),
-                sublinear_tf=True,
-                lowercase=False,
-            ),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        features = word_and_character_features(
+            preprocessor=negation_marked, character_ngrams=(2, 5), character_min_df=2
         )
-        classifier = LogisticRegression(
-            C=regularisation, class_weight="balanced", max_iter=3000, random_state=0
+        classifier = LinearTextClassifier.fit(
+            [example.text for example in examples],
+            [example.level for example in examples],
+            features,
+            regularisation,
+            balanced=True,
         )
-        model = make_pipeline(features, classifier)
-        model.fit([example.text for example in examples], [example.level for example in examples])
-        return cls(model)
+        return cls(classifier)
 
     def probabilities(self, text: str) -> Dict[str, float]:
         """The probability of each level ("routine" included) for ``text``."""
-        return dict(zip(self.levels, self._scorer.probabilities(text), strict=True))
+        return self.classifier.probabilities(text)
 
     def save(self, path: Path) -> None:
         """Write the fitted screen to ``path`` (skops: no pickled code to run on loading)."""
-        import skops.io
-
-        skops.io.dump(self._model, path)
+        self.classifier.save(path)
 
     @classmethod
     def load(cls, path: Path) -> RedFlagScreen:
@@ -158,56 +146,7 @@ class RedFlagScreen:
             ValueError: the file holds types other than the screen's own.
 
         """
-        import skops.io
-
-        unknown = set(skops.io.get_untrusted_types(file=path))
-        if not unknown <= _TRUSTED_TYPES:
-            raise ValueError(f"{path}: unexpected types {sorted(unknown - _TRUSTED_TYPES)}")
-        return cls(skops.io.load(path, trusted=sorted(unknown)))
-
-
-class _LinearScorer:
-    """The fitted pipeline's probabilities for one message, without scikit-learn's overhead.
-
-    scikit-learn's transform and predict validate and build sparse matrices
-    for every call (about 5 ms for one message); the same arithmetic on a
-    dictionary of features takes a fraction of a millisecond. A test checks
-    that both give the same probabilities.
-    """
-
-    def __init__(self, model: Any) -> None:
-        union, classifier = model.steps[0][1], model.steps[-1][1]
-        self._parts: List[Tuple[Any, Dict[str, int], np.ndarray, bool]] = []
-        self._weights: List[np.ndarray] = []
-        offset = 0
-        for _, vectorizer in union.transformer_list:
-            size = len(vectorizer.vocabulary_)
-            # rows: features of this vectorizer; columns: classes
-            self._weights.append(classifier.coef_[:, offset : offset + size].T)
-            analyze = vectorizer.build_analyzer()
-            self._parts.append(
-                (analyze, vectorizer.vocabulary_, vectorizer.idf_, vectorizer.sublinear_tf)
-            )
-            offset += size
-        self._intercept = classifier.intercept_
-
-    def probabilities(self, text: str) -> List[float]:
-        logits = self._intercept.astype(float).copy()
-        for part, weights in zip(self._parts, self._weights, strict=True):
-            analyze, vocabulary, idf, sublinear = part
-            counts: Dict[int, int] = {}
-            for feature in analyze(text):
-                index = vocabulary.get(feature)
-                if index is not None:
-                    counts[index] = counts.get(index, 0) + 1
-            if not counts:
-                continue
-            indices = np.fromiter(counts, dtype=int)
-            tf = np.fromiter(counts.values(), dtype=float)
-            values = (np.log(tf) + 1.0 if sublinear else tf) * idf[indices]
-            logits += (values / np.linalg.norm(values)) @ weights[indices]
-        exp = np.exp(logits - logits.max())
-        return [float(p) for p in exp / exp.sum()]
+        return cls(LinearTextClassifier.load(path, trusted=_TRUSTED_TYPES))
 
 
 @dataclass(frozen=True)
@@ -217,9 +156,11 @@ class ScreenPolicy:
     Attributes:
         threshold: the screen flags a message the vocabulary did not when the
             probability of a red flag (any level) is at least this.
-        veto: a vocabulary flag stands unless the screen's probability of a red
-            flag is below this (0 keeps every vocabulary flag).
-        min_words: the screen alone flags only messages of at least this many words.
+        veto: a vocabulary flag in a message of at least ``min_words`` words
+            stands unless the screen's probability of a red flag is below this
+            (0 keeps every vocabulary flag).
+        min_words: the screen alone flags, or vetoes a flag of the vocabulary
+            in, only messages of at least this many words.
 
     """
 
@@ -227,7 +168,9 @@ class ScreenPolicy:
     veto: float = 0.0
     # A few words carry too little for the screen alone ("I'm new" at the
     # first-visit question read as "new pain"); short red flags are the
-    # list's ("can't breathe").
+    # list's alone: "can't breathe" is flagged whatever the screen says, and
+    # "heart attack" is not vetoed because the screen learned the words from
+    # "my dad had a heart attack" (it gave it 0.02).
     min_words: int = 5
 
     def decide(
@@ -235,13 +178,12 @@ class ScreenPolicy:
     ) -> Assessment:
         """The final triage of ``text`` from the vocabulary's and the screen's verdicts."""
         alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
+        short = sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words
         if assessment.flagged:
-            if alarm >= self.veto:
+            if alarm >= self.veto or short:
                 return assessment
             return Assessment(ROUTINE, None, (), assessment.set_aside)
-        if alarm < self.threshold or assessment.set_aside:
-            return assessment
-        if sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words:
+        if alarm < self.threshold or assessment.set_aside or short:
             return assessment
         levels = [level.id for level in spec.levels]
         level_id = max(levels, key=lambda level: probabilities.get(level, 0.0))

@@ -23,13 +23,16 @@ from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
 
-# The learned red-flag screen trains on the clinic's red-flag examples too.
+# The learned red-flag screen trains on the clinic's red-flag examples too;
+# it and the intent step fit the linear classifiers of clinic_core.
 TRAINING_INPUTS = (
     "config.yml",
     "domain.yml",
     "data",
     "rasa_extensions",
     "clinic/red_flag_examples",
+    "clinic_core/linear_text.py",
+    "clinic_core/red_flag_screen.py",
 )
 KEEP_MODELS = 3
 

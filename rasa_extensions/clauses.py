@@ -1,17 +1,24 @@
-"""Two things in one message: DIET that also classifies the message's clauses.
+"""The intent step: which intent a message has, and two things in one message.
+
+The intent comes from a linear text classifier (TF-IDF words and characters,
+logistic regression; :mod:`clinic_core.linear_text`) trained with DIET on the
+same examples; DIET stays for the entities. On the clinic's examples the
+linear classifier generalised better than DIET on every figure of
+`make bench-nlu` (docs/performance.md, "NLU quality"). ``intent_model: diet``
+gives DIET's intent back, for comparison.
 
 "my hip is swollen after kneeling in the garden, how much is a first visit?"
 carries a condition and a question; "hi, do you do home visits?" a greeting
-in front of a question. DIET gives one intent per message, so this subclass
-of the project's DIET (:mod:`rasa_extensions.fast_loading`) also classifies
-the two sides of each place where a message can be cut in two: after a
-comma or a sentence's end, before "and", "but", "also", and after the first
-word or two (a greeting without a comma). The sides are not featurized again
-(a graph component cannot call the featurizers): their features are the
-message's own token features, sliced, and their sentence features are
-summed from those (the word and character counts and the regex flags are
-per token, so the sum is what the featurizers would give; measured in
-tests/test_multi_intent.py).
+in front of a question. A classifier gives one intent per message, so this
+subclass of the project's DIET (:mod:`rasa_extensions.fast_loading`) also
+classifies the two sides of each place where a message can be cut in two:
+after a comma or a sentence's end, before "and", "but", "also", and after the
+first word or two (a greeting without a comma). The linear classifier reads
+each side's text. DIET cannot featurize a side again (a graph component
+cannot call the featurizers): its sides' features are the message's own
+token features, sliced, and their sentence features are summed from those
+(the word and character counts and the regex flags are per token, so the
+sum is what the featurizers would give; measured in tests/test_multi_intent.py).
 
 The best cut, if any, decides (docs/developers.md, "Two things in one message"):
 
@@ -36,13 +43,17 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
@@ -59,7 +70,11 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
+from clinic_core.knowledge import load_conditions
+from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
 from clinic_core.message_parts import OPENER, SECOND_PART, SECOND_PART_ACTION
 from rasa_extensions.fast_loading import FastLoadingDIETClassifier
 
@@ -69,6 +84,8 @@ TOKENS = "text_tokens"  # rasa.nlu.constants.TOKENS_NAMES[TEXT]
 CUT_AFTER = re.compile(r"[,.?!;:]")
 WORD = re.compile(r"\w")
 CONJUNCTIONS = {"and", "but", "also", "plus", "&"}
+INTENT_MODEL_FILE = "intent_model.skops"
+INTENT_MODELS = ("linear", "diet")
 
 
 @dataclass(frozen=True)
@@ -229,6 +246,19 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         """DIET's options, and how sure each side of a cut must be."""
         return {
             **FastLoadingDIETClassifier.get_default_config(),
+            # Which classifier gives the intent: "linear" or DIET's own ("diet").
+            "intent_model": "linear",
+            # The linear classifier's C: less regularised gives confidences as
+            # peaked as DIET's, which the thresholds below were set for.
+            "linear_regularisation": 100.0,
+            # A message the linear classifier is unsure of (its top intent under
+            # this, or the next one within ``family_margin``) whose conditions of
+            # one family (clinic/conditions.yml) add up to at least this and to
+            # more than its top intent: it is that family's pain not yet narrowed
+            # down ("burning in my spine when I play sports": some back pain, but
+            # which?). The same figures as the fallback step's.
+            "family_threshold": 0.3,
+            "family_margin": 0.05,
             # Intents that only greet or thank: the rest of the message wins.
             "lead_intents": ["greet", "thank"],
             # A "yes" in front of one of these requests: the request wins.
@@ -241,7 +271,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             "complaint_questions": ["ask_effectiveness"],
             # At a bare "and" (no comma), cut only between two requests.
             "conjunction_parts": r"^(ask_|book_appointment$)",
-            # How sure DIET must be of each side of a cut.
+            # How sure the classifier must be of each side of a cut.
             "part_threshold": 0.6,
             "lead_threshold": 0.8,
             # A greeting without a comma: try cuts after the first words.
@@ -255,17 +285,102 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """DIET's set-up; no message read yet."""
         super().__init__(*args, **kwargs)
+        if self.component_config["intent_model"] not in INTENT_MODELS:
+            raise ValueError(f"ClauseDIETClassifier: intent_model must be one of {INTENT_MODELS}")
         # DIET's output for the message being processed, read in one batch with
         # the sides of its cuts (see :meth:`_predict`).
         self._read_with_cuts: Optional[Tuple[Message, Dict[str, Any]]] = None
+        # The linear intent classifier, once trained or loaded.
+        self.intent_model: Optional[LinearTextClassifier] = None
+        # General pains and their families' conditions (clinic/conditions.yml).
+        self.families: Dict[str, List[str]] = load_conditions().families() if self._linear else {}
+
+    @property
+    def _linear(self) -> bool:
+        return self.component_config["intent_model"] == "linear"
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """The linear intent classifier (seconds), then DIET, which saves both."""
+        if self._linear and self.component_config.get("intent_classification", True):
+            examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+            self.intent_model = LinearTextClassifier.fit(
+                [str(m.get(TEXT)) for m in examples],
+                [str(m.get(INTENT)) for m in examples],
+                word_and_character_features(),
+                float(self.component_config["linear_regularisation"]),
+            )
+            logger.info("Linear intent classifier trained on %d examples", len(examples))
+        return super().train(training_data)  # type: ignore[no-any-return]
+
+    def persist(self) -> None:
+        """DIET's files and the linear intent classifier's."""
+        super().persist()
+        if self.intent_model is not None:
+            with self._model_storage.write_to(self._resource) as directory:
+                self.intent_model.save(directory / INTENT_MODEL_FILE)
+
+    @classmethod
+    def _load(  # type: ignore[override]
+        cls,
+        model_path: Path,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ClauseDIETClassifier:
+        """DIET as saved, and the linear intent classifier saved with it.
+
+        Raises:
+            RuntimeError: the linear classifier is configured but missing or
+                unreadable (DIET's ``load`` would turn a ValueError into an
+                untrained component that reads nothing).
+
+        """
+        component: ClauseDIETClassifier = super()._load(
+            model_path, config, model_storage, resource, execution_context
+        )
+        if component._linear and component.component_config.get("intent_classification", True):
+            path = model_path / INTENT_MODEL_FILE
+            try:
+                component.intent_model = LinearTextClassifier.load(path)
+            except (OSError, ValueError) as error:
+                raise RuntimeError(f"{path}: retrain the model ({error})") from error
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """DIET on the whole message and the sides of its cuts, in one batch."""
+        """The intent of the whole message and of the sides of its cuts; DIET's entities."""
         if self.model is None or not self.component_config.get("intent_classification", True):
             return super().process(messages)
         for message in messages:
             self._process_one(message)
         return messages
+
+    def _label(self, text: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+        """The linear classifier's intent and ranking for ``text``, as DIET gives them."""
+        if self.intent_model is None:
+            raise RuntimeError("the linear intent classifier is not trained")
+        probabilities = self._by_family(self.intent_model.probabilities(text))
+        ranked = sorted(probabilities.items(), key=lambda item: -item[1])
+        ranking = [
+            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+            for name, confidence in ranked[: self.component_config[RANKING_LENGTH]]
+        ]
+        return dict(ranking[0]), ranking
+
+    def _by_family(self, probabilities: Dict[str, float]) -> Dict[str, float]:
+        """``probabilities``, with an unsure message given to its family's general pain."""
+        config = self.component_config
+        first, second = sorted(probabilities.values(), reverse=True)[:2]
+        if first >= config["family_threshold"] and first - second >= config["family_margin"]:
+            return probabilities
+        totals = {
+            general: sum(probabilities.get(member, 0.0) for member in members)
+            for general, members in self.families.items()
+        }
+        general, total = max(totals.items(), key=lambda item: item[1], default=("", 0.0))
+        if total < config["family_threshold"] or total <= first:
+            return probabilities
+        return {**probabilities, general: total}
 
     def _process_one(self, message: Message) -> None:
         """Read one message, then decide on its best cut."""
@@ -279,20 +394,28 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         # Cuts after a first word matter only when a greeting took the whole
         # message or it is unsure; they are read in a second batch, then only.
         inner = [cut for cut in found if cut.kind != "lead"]
-        slicer = Slicer(message) if inner else None
         spans = _sides(inner, len(tokens))
-        outputs = self._infer(
-            [message] + [slicer.span(*span) for span in spans] if slicer else [message]
-        )
-        if outputs is None:
-            super().process([message])
-            return
-        self._read_with_cuts = (message, _row(outputs, 0))
-        try:
-            super().process([message])
-        finally:
-            self._read_with_cuts = None
-        readings = self._readings(message, spans, outputs, first_row=1)
+        slicer: Optional[Slicer] = None
+        if self.intent_model is not None:
+            super().process([message])  # DIET's entities; its intent is replaced
+            label, ranking = self._label(text)
+            message.set(INTENT, label, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            readings = self.read_spans(message, spans)
+        else:
+            slicer = Slicer(message) if inner else None
+            outputs = self._infer(
+                [message] + [slicer.span(*span) for span in spans] if slicer else [message]
+            )
+            if outputs is None:
+                super().process([message])
+                return
+            self._read_with_cuts = (message, _row(outputs, 0))
+            try:
+                super().process([message])
+            finally:
+                self._read_with_cuts = None
+            readings = self._readings(message, spans, outputs, first_row=1)
         intent = message.get(INTENT) or {}
         led = intent.get(INTENT_NAME_KEY) in self.component_config["lead_intents"]
         unsure = intent.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self.component_config["unsure_below"]
@@ -324,10 +447,40 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
     def read_spans(
         self, message: Message, spans: List[Tuple[int, int]], slicer: Optional[Slicer] = None
     ) -> List[Reading]:
-        """DIET's intent for each token span of ``message``, in one batch."""
+        """The intent of each token span of ``message`` (DIET's in one batch)."""
+        if not spans:
+            return []
+        if self.intent_model is not None:
+            tokens: List[Token] = message.get(TOKENS)
+            text = message.get(TEXT) or ""
+            labels = [
+                self._label(text[tokens[start].start : tokens[end - 1].end]) for start, end in spans
+            ]
+            return [
+                self._reading(tokens, span, label, ranking)
+                for span, (label, ranking) in zip(spans, labels, strict=True)
+            ]
         slicer = slicer or Slicer(message)
         outputs = self._infer([slicer.span(*span) for span in spans])
         return [] if outputs is None else self._readings(message, spans, outputs, first_row=0)
+
+    @staticmethod
+    def _reading(
+        tokens: List[Token],
+        span: Tuple[int, int],
+        label: Dict[str, Any],
+        ranking: List[Dict[str, Any]],
+    ) -> Reading:
+        """A span's reading from the classifier's label and ranking."""
+        start, end = span
+        return Reading(
+            str(label[INTENT_NAME_KEY]),
+            float(label[PREDICTED_CONFIDENCE_KEY]),
+            tokens[start].start,
+            tokens[end - 1].end,
+            sum(1 for t in tokens[start:end] if WORD.search(t.text)),
+            tuple(ranking),
+        )
 
     def _readings(
         self,
@@ -339,18 +492,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         """What DIET read on each token span, from rows of a batch's output."""
         tokens: List[Token] = message.get(TOKENS)
         readings = []
-        for row, (start, end) in enumerate(spans, start=first_row):
+        for row, span in enumerate(spans, start=first_row):
             label, ranking = self._predict_label({"i_scores": outputs["i_scores"][row : row + 1]})
-            readings.append(
-                Reading(
-                    str(label[INTENT_NAME_KEY]),
-                    float(label[PREDICTED_CONFIDENCE_KEY]),
-                    tokens[start].start,
-                    tokens[end - 1].end,
-                    sum(1 for t in tokens[start:end] if WORD.search(t.text)),
-                    tuple(ranking),
-                )
-            )
+            readings.append(self._reading(tokens, span, label, ranking))
         return readings
 
     def decide(

@@ -13,7 +13,7 @@ catch: it flags a message the vocabulary passed, unless ConText set the words
 aside, when its probability of a red flag is at least ``screen_threshold``;
 ``screen_veto`` > 0 lets it overrule a vocabulary flag it finds very unlikely.
 
-DIET also learns ``emergency`` from examples; ``classifier_emergency`` says
+The intent classifier also learns ``emergency`` from examples; ``classifier_emergency`` says
 what to do with its verdict when the safety layer disagrees (docs/clinic.md, "Safety";
 measured with ``make bench-nlu``):
 

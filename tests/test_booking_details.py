@@ -350,3 +350,12 @@ def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -
 async def test_no_at_the_notes_question_is_no_notes(domain: Dict[str, Any], text: str) -> None:
     result = await run_form(text, "deny", 0.99, {"requested_slot": "notes"}, domain)
     assert result["notes"] == "none"
+
+
+@pytest.mark.parametrize("text", ["none, thanks", "nothing to add, cheers", "no thank you"])
+async def test_no_and_thanks_at_the_notes_question_is_no_notes(
+    domain: Dict[str, Any], text: str
+) -> None:
+    """Read as thanks by the classifier, still no notes rather than "none, thanks"."""
+    result = await run_form(text, "thank", 0.55, {"requested_slot": "notes"}, domain)
+    assert result["notes"] == "none"

@@ -77,7 +77,9 @@ def test_a_span_of_the_whole_message_reads_as_the_message(agent: Agent, text: st
         assert ours is not None and theirs is not None
         assert ours.features.shape == theirs.features.shape
         assert np.allclose(ours.features.toarray(), theirs.features.toarray())
-    (reading,) = diet.read_spans(message, [(0, len(tokens))])
+    outputs = diet._infer([whole])
+    assert outputs is not None
+    (reading,) = diet._readings(message, [(0, len(tokens))], outputs, first_row=0)
     label, _ = diet._predict_label(diet._predict(message))
     assert reading.intent == label["name"]
     assert reading.confidence == pytest.approx(label["confidence"], abs=1e-5)
@@ -86,6 +88,40 @@ def test_a_span_of_the_whole_message_reads_as_the_message(agent: Agent, text: st
     alone = diet._predict(message)
     assert batched is not None and alone is not None
     assert np.allclose(batched["i_scores"][0], alone["i_scores"][0], atol=1e-5)
+
+
+def test_the_intent_is_the_linear_classifiers(agent: Agent) -> None:
+    """The model reads intents with the linear classifier saved with it, not DIET's head."""
+    diet, message = diet_output(agent, "what are your opening hours")
+    assert diet.intent_model is not None
+    probabilities = diet.intent_model.probabilities("what are your opening hours")
+    best = max(probabilities, key=probabilities.__getitem__)
+    assert message.get("intent")["name"] == best == "ask_opening_hours"
+    assert message.get("intent")["confidence"] == pytest.approx(probabilities[best])
+    # A side of a cut is read from its own text.
+    _, message = diet_output(agent, "thanks, and where are you?")
+    tokens = message.get("text_tokens")
+    left, right = diet.read_spans(message, [(0, 1), (3, len(tokens))])
+    assert (left.intent, right.intent) == ("thank", "ask_location")
+    assert message.get("text")[right.start : right.end] == "where are you?"
+
+
+def test_an_unsure_message_is_its_familys_pain_not_yet_narrowed_down(agent: Agent) -> None:
+    diet, _ = diet_output(agent, "hello")
+    assert set(diet.families["back_pain"]) >= {"sciatica", "lower_back_pain", "back_pain"}
+    assert "hip_bursitis" in diet.families["hip_pain"]
+    # Torn between two back conditions: some back pain, surely.
+    torn = {"sciatica": 0.34, "lower_back_pain": 0.33, "ask_price": 0.2, "hip_pain": 0.13}
+    assert diet._by_family(torn)["back_pain"] == pytest.approx(0.67)
+    # Unsure (0.36 against 0.32), but the back conditions add up to less than the top.
+    unsure = {"thank": 0.36, "sciatica": 0.32, "ask_price": 0.32}
+    assert diet._by_family(unsure) == unsure
+    # Sure of one condition: left as it is.
+    sure = {"sciatica": 0.9, "lower_back_pain": 0.05, "back_pain": 0.05}
+    assert diet._by_family(sure) == sure
+    # Unsure, and no family reaches the threshold.
+    scattered = {"ask_price": 0.25, "greet": 0.25, "sciatica": 0.2, "hip_pain": 0.2, "deny": 0.1}
+    assert diet._by_family(scattered) == scattered
 
 
 def test_cuts_after_commas_sentences_conjunctions_and_first_words() -> None:

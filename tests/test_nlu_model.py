@@ -85,6 +85,14 @@ def test_red_flags_are_emergencies_not_conditions(agent: Agent) -> None:
         assert parse(agent, text)["intent"]["name"] == "emergency", text
 
 
+@pytest.mark.parametrize("text", ["heart attack", "suicidal", "my heart hurts", "cant breathe"])
+def test_a_short_red_flag_of_the_list_is_never_vetoed(agent: Agent, text: str) -> None:
+    """A few words are the list's alone: the screen learned "heart attack" from family history."""
+    result = parse(agent, text)
+    assert result["intent"]["name"] == "emergency", result["triage"]
+    assert result["triage"]["vocabulary_level"] == "emergency"
+
+
 @pytest.mark.parametrize(
     "text",
     [

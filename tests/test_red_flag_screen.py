@@ -75,7 +75,7 @@ def test_the_fast_scorer_gives_scikit_learns_probabilities(trained: RedFlagClass
     screen = trained.screen
     assert screen is not None
     for text in ["i cant feel my legs", "no numbness at all", "", "zzz qqq", "Book me in!"]:
-        expected = screen._model.predict_proba([text])[0]
+        expected = screen.classifier.model.predict_proba([text])[0]
         got = screen.probabilities(text)
         assert [got[level] for level in screen.levels] == pytest.approx(list(expected))
 
@@ -143,7 +143,12 @@ def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) 
     unlikely = {"emergency": 0.02, "urgent": 0.01, ROUTINE: 0.97}
     likely_urgent = {"emergency": 0.3, "urgent": 0.5, ROUTINE: 0.2}
     assert ScreenPolicy().decide("x", flagged, unlikely, spec) == flagged
-    assert ScreenPolicy(veto=0.1).decide("x", flagged, unlikely, spec).level == ROUTINE
+    vetoed = ScreenPolicy(veto=0.1).decide("i cant feel my legs", flagged, unlikely, spec)
+    assert vetoed.level == ROUTINE
+    # Too few words for the screen to overrule the list: "heart attack" stands.
+    short = red_flag_detector.assess("heart attack")
+    assert short.level == "emergency"
+    assert ScreenPolicy(veto=0.1).decide("heart attack", short, unlikely, spec) == short
     words = "something is badly wrong with me"
     added = ScreenPolicy(threshold=0.7).decide(words, quiet, likely_urgent, spec)
     assert (added.level, added.intent, added.concepts) == (

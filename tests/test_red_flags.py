@@ -137,6 +137,21 @@ def test_a_relative_in_danger_now_is_an_emergency(detector: RedFlagDetector) -> 
 @pytest.mark.parametrize(
     "text",
     [
+        "could this be a heart attack, my arm has gone numb",
+        "could it be a stroke? my face has dropped on one side",
+    ],
+)
+def test_asking_whether_what_happens_now_is_the_emergency_is_no_what_if(
+    detector: RedFlagDetector, text: str
+) -> None:
+    """A patient asking "could this be ..." has the symptoms now."""
+    assert detector.assess(text).level == "emergency"
+    assert detector.assess("what are the signs of a heart attack").level == "routine"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "looking after mum every day and I just want to end it all",
         "i am so tired of looking after everyone i want to kill myself",
     ],

@@ -71,8 +71,11 @@ STOP_WORDS = re.compile(
     r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$",
     re.IGNORECASE,
 )
+# "no", "nothing to add", "none, thanks": no notes.
 NOTHING = re.compile(
-    r"^\s*(no|nope|none|nothing|n/a|na|no thanks?|nothing( else| to add)?|not really)\W*$", re.I
+    r"^\s*(no|nope|none|nothing|n/a|na|nothing( else| to add)?|not really)"
+    r"(\W+(thanks?|thank you|thanks a lot|cheers|ta))?\W*$",
+    re.I,
 )
 MAX_REASON = 200
 MAX_NOTES = 500
