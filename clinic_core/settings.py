@@ -37,6 +37,9 @@ DEFAULT_TRACKER_STORE_URL = f"sqlite:///{VAR_DIR / 'tracker.db'}"
 DEFAULT_CONSOLE_DATABASE_URL = f"sqlite:///{VAR_DIR / 'console.db'}"
 CONSOLE_SECRET_FILE = VAR_DIR / "console_secret"
 MIN_SECRET_LENGTH = 32
+# The intent classifier's sentence encoder, built by `make embeddings`
+# (ops/embeddings.py) and copied into each trained model.
+SENTENCE_ENCODER_DIR = ROOT / ".embeddings" / "minilm"
 
 # Quiet, offline-friendly defaults for every Rasa process we start.
 QUIET_ENV = {

@@ -32,6 +32,8 @@ TRAINING_INPUTS = (
     "rasa_extensions",
     "clinic/red_flag_examples",
     "clinic_core/linear_text.py",
+    "clinic_core/sentence_encoder.py",
+    "ops/embeddings.py",
     "clinic_core/red_flag_screen.py",
 )
 KEEP_MODELS = 3

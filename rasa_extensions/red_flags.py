@@ -25,8 +25,8 @@ measured with ``make bench-nlu``):
 
 from __future__ import annotations
 
-import hashlib
 import logging
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -46,6 +46,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinic_core import linear_text, red_flag_screen
 from clinic_core.message_parts import SECOND_PART
 from clinic_core.red_flag_screen import (
     ROUTINE,
@@ -56,6 +57,7 @@ from clinic_core.red_flag_screen import (
     load_examples,
 )
 from clinic_core.red_flags import RED_FLAG_ENTITY, Assessment, RedFlagDetector, load_red_flags
+from rasa_extensions import fingerprints
 
 logger = logging.getLogger(__name__)
 
@@ -140,11 +142,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """The example files are training data the graph does not see: retrain when they change."""
-        digest = hashlib.sha256()
-        for path in sorted(cls._examples_dir(config).glob("*.yml")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        return digest.hexdigest()
+        """Retrain when the example files (unseen by the graph) or the screen's code change."""
+        return fingerprints.digest(
+            [sys.modules[__name__], red_flag_screen, linear_text],
+            sorted(cls._examples_dir(config).glob("*.yml")),
+        )
 
     @classmethod
     def create(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import fractions
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse
 import skops.io
 
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
@@ -48,10 +50,52 @@ def test_two_labels_give_scikit_learns_probabilities_too() -> None:
         assert [got[label] for label in two.labels] == pytest.approx(list(expected))
 
 
-def test_the_ranking_is_most_likely_first(classifier: LinearTextClassifier) -> None:
-    ranking = classifier.ranking("how much do you charge for a visit", length=2)
-    assert [label for label, _ in ranking] == ["price", ranking[1][0]]
-    assert len(ranking) == 2 and ranking[0][1] > ranking[1][1]
+def _vectors(count: int, seed: int = 0) -> np.ndarray:
+    rows = np.random.default_rng(seed).normal(size=(count, 8))
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_with_sentence_vectors_the_fast_scorer_gives_scikit_learns_probabilities() -> None:
+    vectors = _vectors(len(TEXTS))
+    with_vectors = LinearTextClassifier.fit(
+        TEXTS, LABELS, word_and_character_features(), 100.0, vectors=vectors, vector_weight=2.0
+    )
+    assert with_vectors.vector_size == 8
+    union, logistic = with_vectors.model.steps[0][1], with_vectors.model.steps[-1][1]
+    for text, vector in zip(["how much is it", "", "hi there"], _vectors(3, seed=1), strict=True):
+        # The weight is folded into the coefficients: the vector goes in as it is.
+        row = scipy.sparse.hstack([union.transform([text]), vector[None, :]])
+        expected = logistic.predict_proba(row)[0]
+        got = with_vectors.probabilities(text, vector)
+        assert [got[label] for label in with_vectors.labels] == pytest.approx(list(expected))
+
+
+def test_the_vectors_carry_what_the_words_do_not() -> None:
+    # Two labels with the same words: only the vectors tell them apart.
+    texts = ["my back", "my back", "my back", "my back"]
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
+    model = LinearTextClassifier.fit(
+        texts, ["x", "x", "y", "y"], word_and_character_features(), 100.0, vectors=vectors
+    )
+    assert model.probabilities("my back", np.array([1.0, 0.0]))["x"] > 0.9
+    assert model.probabilities("my back", np.array([0.0, 1.0]))["y"] > 0.9
+
+
+def test_a_vector_is_needed_exactly_when_trained_with_one(
+    classifier: LinearTextClassifier,
+) -> None:
+    assert classifier.vector_size == 0
+    with pytest.raises(ValueError, match="sentence vector of 0"):
+        classifier.probabilities("hi", np.ones(8))
+    with_vectors = LinearTextClassifier.fit(
+        TEXTS, LABELS, word_and_character_features(), 100.0, vectors=_vectors(len(TEXTS))
+    )
+    with pytest.raises(ValueError, match="sentence vector of 8"):
+        with_vectors.probabilities("hi")
+    with pytest.raises(ValueError, match="3 vectors for 9 texts"):
+        LinearTextClassifier.fit(
+            TEXTS, LABELS, word_and_character_features(), 100.0, vectors=_vectors(3)
+        )
 
 
 def test_a_saved_classifier_loads_and_foreign_objects_are_refused(
@@ -68,3 +112,14 @@ def test_a_saved_classifier_loads_and_foreign_objects_are_refused(
 def test_fitting_needs_two_labels() -> None:
     with pytest.raises(ValueError, match="two labels"):
         LinearTextClassifier.fit(TEXTS[:3], LABELS[:3], word_and_character_features(), 1.0)
+
+
+def test_a_classifier_with_vectors_saves_and_loads(tmp_path: Path) -> None:
+    vectors = _vectors(len(TEXTS))
+    model = LinearTextClassifier.fit(
+        TEXTS, LABELS, word_and_character_features(), 100.0, vectors=vectors
+    )
+    model.save(tmp_path / "model.skops")
+    again = LinearTextClassifier.load(tmp_path / "model.skops")
+    assert again.vector_size == 8
+    assert again.probabilities("hi", vectors[0]) == model.probabilities("hi", vectors[0])

@@ -91,10 +91,15 @@ def test_a_span_of_the_whole_message_reads_as_the_message(agent: Agent, text: st
 
 
 def test_the_intent_is_the_linear_classifiers(agent: Agent) -> None:
-    """The model reads intents with the linear classifier saved with it, not DIET's head."""
+    """The model reads intents with the linear classifier saved with it, not DIET's head.
+
+    It reads the message's sentence vector from the encoder saved in the model.
+    """
     diet, message = diet_output(agent, "what are your opening hours")
-    assert diet.intent_model is not None
-    probabilities = diet.intent_model.probabilities("what are your opening hours")
+    assert diet.intent_model is not None and diet.encoder is not None
+    assert diet.intent_model.vector_size == diet.encoder.dimensions == 384
+    (vector,) = diet.encoder.encode(["what are your opening hours"])
+    probabilities = diet.intent_model.probabilities("what are your opening hours", vector)
     best = max(probabilities, key=probabilities.__getitem__)
     assert message.get("intent")["name"] == best == "ask_opening_hours"
     assert message.get("intent")["confidence"] == pytest.approx(probabilities[best])
@@ -187,6 +192,8 @@ def side(intent: str, confidence: float, words: int = 5) -> Reading:
         (side("affirm", 0.97, 1), side("book_appointment", 0.9), "book_appointment"),
         (side("deny", 0.95, 2), side("book_appointment", 0.8), "book_appointment"),
         (side("affirm", 0.97, 1), side("cancel_appointment", 0.9), "cancel_appointment"),
+        # A self-introduction in front: the request wins (the form reads the name).
+        (side("inform", 0.95, 6), side("book_appointment", 0.9), "book_appointment"),
         # Only a booking request wins over the yes, and only when both are clear.
         (side("affirm", 0.97, 1), side("inform", 0.9), None),
         (side("affirm", 0.97, 1), side("ask_price", 0.9), None),
@@ -210,6 +217,31 @@ def test_a_yes_in_front_of_a_booking_request_gives_the_request(
     assert message.get("intent")["name"] == wins
     assert message.get(OPENER)["name"] == left.intent  # the forms read it as the answer
     assert not message.get(SECOND_PART)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        (
+            "Hi there, this is Marco Rossi on 07700 900456. Could I get a first appointment"
+            " for my hip, Tuesday afternoon?",
+            "book_appointment",
+        ),
+        ("Dana Whitfield, dana.w@example.org. I need to cancel my visit", "cancel_appointment"),
+        # Read whole, an introduction (inform) over a request: the cut decides.
+        (
+            "Morning, it's Ben Carter, 07700 900654. A first visit for my hip please, this"
+            " Friday at 11.",
+            "book_appointment",
+        ),
+    ],
+)
+def test_a_self_introduction_in_front_of_a_request_gives_the_request(
+    agent: Agent, text: str, wanted: str
+) -> None:
+    result = parse(agent, text)
+    assert result["intent"]["name"] == wanted
+    assert not result.get(SECOND_PART)
 
 
 def test_a_yes_and_a_question_are_still_two_parts(agent: Agent) -> None:

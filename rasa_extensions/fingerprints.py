@@ -1,0 +1,26 @@
+"""What Rasa's training cache must know about our components' own code and files.
+
+Rasa reuses a trained component when its configuration and training data are
+unchanged; it does not look at the component's code or at files it reads
+itself. ``fingerprint_addon`` returns :func:`digest` of those, so a change to
+how a component trains retrains it (a cached component would otherwise
+silently keep the old behaviour in a model with a new name).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from pathlib import Path
+from types import ModuleType
+from typing import Iterable
+
+
+def digest(modules: Iterable[ModuleType], files: Iterable[Path] = ()) -> str:
+    """SHA-256 of the modules' source files and of ``files`` (a missing file counts as empty)."""
+    sha = hashlib.sha256()
+    paths = [Path(inspect.getfile(module)) for module in modules] + list(files)
+    for path in paths:
+        content = path.read_bytes() if path.is_file() else b""
+        sha.update(path.name.encode() + b"\0" + content + b"\0")
+    return sha.hexdigest()
