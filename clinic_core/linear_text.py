@@ -30,15 +30,18 @@ def word_and_character_features(
     preprocessor: Optional[Callable[[str], str]] = None,
     character_ngrams: Tuple[int, int] = (2, 4),
     character_min_df: int = 1,
+    character_preprocessor: Optional[Callable[[str], str]] = None,
 ) -> List[Any]:
     """TF-IDF of word uni- and bigrams and of character n-grams within words.
 
     Args:
         preprocessor: turns a message into the words to count (default:
-            lower case); the characters are always counted on the message.
+            lower case).
         character_ngrams: the shortest and longest character n-grams.
         character_min_df: a character n-gram counts if at least this many
             examples have it.
+        character_preprocessor: turns a message into the text whose
+            characters are counted (default: the message in lower case).
 
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -58,6 +61,7 @@ def word_and_character_features(
         ngram_range=character_ngrams,
         sublinear_tf=True,
         min_df=character_min_df,
+        preprocessor=character_preprocessor,
     )
     return [words, characters]
 

@@ -12,6 +12,13 @@ Features: word uni- and bigrams in which the three words after a negation are
 marked (``no numb`` differs from ``numb``), and character n-grams within words,
 so misspellings still count. A logistic regression gives a probability per
 triage level.
+
+The negation words themselves are not features: only the marks they leave
+are. Red flags are often said with "can't" and "won't" ("can't feel my legs",
+"won't stop bleeding"), so a screen that counts the word, or its characters
+("an't"), learns that "can't" alarms: "i won't be able to pay until friday"
+and "i can't hear the video" were flagged as emergencies. What matters is the
+word negated (``NOT_feel``), which the marks keep.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ _NEGATION = re.compile(
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 NEGATION_REACH = 3  # words after a negation that are marked as negated
 # What a saved screen may hold beyond a TF-IDF model's types.
-_TRUSTED_TYPES = {f"{__name__}.negation_marked"}
+_TRUSTED_TYPES = {f"{__name__}.negation_marked", f"{__name__}.without_negations"}
 
 
 class _Example(pydantic.BaseModel, extra=pydantic.Extra.forbid):
@@ -89,20 +96,29 @@ def load_examples(directory: Optional[Path] = None) -> List[ScreenExample]:
     return found
 
 
+def _words(text: str) -> List[str]:
+    """The words and clause marks of ``text``, lower case, "can't" spelt "cant"."""
+    return _WORD.findall(text.lower().replace("\u2019", "'").replace("n't", "nt"))
+
+
 def negation_marked(text: str) -> str:
-    """``text`` in lower case with the words after a negation prefixed ``NOT_``."""
+    """``text``'s words with those after a negation prefixed ``NOT_``, the negation left out."""
     words: List[str] = []
     reach = 0
-    for word in _WORD.findall(text.lower().replace("\u2019", "'").replace("n't", "nt")):
+    for word in _words(text):
         if word in ".,;:!?":
             reach = 0
         elif _NEGATION.match(word):
-            words.append(word)
             reach = NEGATION_REACH
         else:
             words.append(f"NOT_{word}" if reach else word)
             reach = max(0, reach - 1)
     return " ".join(words)
+
+
+def without_negations(text: str) -> str:
+    """``text``'s words and marks without the negations, for the character n-grams."""
+    return " ".join(word for word in _words(text) if not _NEGATION.match(word))
 
 
 class RedFlagScreen:
@@ -119,7 +135,10 @@ class RedFlagScreen:
         if len({example.level for example in examples}) < 2:
             raise ValueError("the red-flag screen needs examples of at least two levels")
         features = word_and_character_features(
-            preprocessor=negation_marked, character_ngrams=(2, 5), character_min_df=2
+            preprocessor=negation_marked,
+            character_ngrams=(2, 5),
+            character_min_df=2,
+            character_preprocessor=without_negations,
         )
         classifier = LinearTextClassifier.fit(
             [example.text for example in examples],

@@ -23,6 +23,7 @@ from clinic_core.red_flag_screen import (
     ScreenPolicy,
     load_examples,
     negation_marked,
+    without_negations,
 )
 from clinic_core.red_flags import RedFlagDetector
 from rasa_extensions.red_flags import RedFlagClassifier
@@ -47,14 +48,19 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedFlagClassif
 @pytest.mark.parametrize(
     ("text", "marked"),
     [
-        ("No numbness down there", "no NOT_numbness NOT_down NOT_there"),
-        ("I can't feel my legs", "i cant NOT_feel NOT_my NOT_legs"),
-        ("not dizzy, but my leg is weak", "not NOT_dizzy but my leg is weak"),
+        ("No numbness down there", "NOT_numbness NOT_down NOT_there"),
+        ("I can't feel my legs", "i NOT_feel NOT_my NOT_legs"),
+        ("not dizzy, but my leg is weak", "NOT_dizzy but my leg is weak"),
         ("my back hurts", "my back hurts"),
     ],
 )
 def test_negated_words_are_marked_up_to_a_clause_end(text: str, marked: str) -> None:
     assert negation_marked(text) == marked
+
+
+def test_the_characters_are_counted_without_the_negations() -> None:
+    # "can't" is in many red flags: its characters ("an't") must not alarm alone.
+    assert without_negations("I can't hear you, it won't load") == "i hear you , it load"
 
 
 def test_the_clinic_examples_are_validated_with_the_field_named(tmp_path: Path) -> None:
@@ -122,6 +128,21 @@ def test_the_screen_leaves_ordinary_messages_alone(trained: RedFlagClassifier) -
         "how much is a first session",
         "my lower back has been stiff since I started working from home",
         "do you take card payments",
+    ]:
+        assert trained.assess(text)["assessment"].level == ROUTINE, text
+
+
+def test_everyday_cant_and_wont_are_not_alarms(trained: RedFlagClassifier) -> None:
+    # Written for this test: inability and refusal about ordinary things. With
+    # the negation words counted, the screen alone flagged 6 of 20 such messages.
+    for text in [
+        "sorry, I won't be able to make Monday after all",
+        "I can't log in to the booking page on my laptop",
+        "can't afford more than one session a month at the moment",
+        "my printer won't work so I can't fill in the form before I come",
+        "I can't stop yawning today, long week at work",
+        "won't be able to come in until after the school holidays",
+        "I couldn't find the entrance last time, is it round the back",
     ]:
         assert trained.assess(text)["assessment"].level == ROUTINE, text
 

@@ -225,6 +225,25 @@ def test_the_most_severe_level_wins(detector: RedFlagDetector) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Pain from lying on the sore side is mechanical; pain whatever the position is not.
+        ("the outside of my hip is worse at night when i lie on that side", "routine"),
+        ("my hip throbs at night if i roll onto it, fine in the day", "routine"),
+        ("my back hurts every night whatever side i lie on", "urgent"),
+        ("my back pain is worse at night and nothing eases it", "urgent"),
+        # Acupuncture needles going deep are a question, a blade going deep is not.
+        ("how far do the needles go deep into the muscle", "routine"),
+        ("the knife went deep into my hand", "emergency"),
+    ],
+)
+def test_mechanical_night_pain_and_needles_are_told_apart(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
     "item", DEV_RED_FLAGS, ids=lambda item: f"{item['concept']}:{item['text'][:40]}"
 )
 def test_development_set_red_flags(detector: RedFlagDetector, item: Dict[str, Any]) -> None:
