@@ -629,7 +629,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             return None
         if {left.intent, right.intent} & set(config["lead_intents"]):
             return None
-        if min(left.confidence, right.confidence) < config["part_threshold"]:
+        sure = min(self._sure(left), self._sure(right))
+        if sure < config["part_threshold"]:
             return None
         request = re.compile(config["conjunction_parts"])
         # "for the hip and the lower back": at a bare "and", both sides must be requests.
@@ -646,7 +647,23 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             second_kind.search(first.intent) or request.search(first.intent)
         ):
             return None
-        return Decision("two", first, second, min(left.confidence, right.confidence))
+        return Decision("two", first, second, sure)
+
+    def _sure(self, reading: Reading) -> float:
+        """How sure a side's reading is, a pain's family counted as one.
+
+        "my hip hurts when I climb stairs" may be bursitis or arthritis, but it
+        surely is about the hip: as one of two parts, which hip condition does
+        not matter (the condition's own reply narrows it down).
+        """
+        for members in self.families.values():
+            if reading.intent in members:
+                return sum(
+                    float(item[PREDICTED_CONFIDENCE_KEY])
+                    for item in reading.ranking
+                    if item[INTENT_NAME_KEY] in members
+                )
+        return reading.confidence
 
     def apply(self, message: Message, decision: Decision) -> None:
         """Set the message's intent to the decision's first part, and keep the second."""

@@ -219,6 +219,34 @@ def test_a_yes_in_front_of_a_booking_request_gives_the_request(
     assert not message.get(SECOND_PART)
 
 
+def split(intents: Dict[str, float], words: int = 6) -> Reading:
+    """A side whose reading is spread over several intents (best first)."""
+    ranking = tuple({"name": name, "confidence": value} for name, value in intents.items())
+    best = next(iter(intents))
+    return Reading(best, intents[best], 0, 1, words, ranking)
+
+
+@pytest.mark.parametrize(
+    ("left", "two_parts"),
+    [
+        # Surely the hip, unsure which condition: still a complaint and a question.
+        (split({"hip_bursitis": 0.5, "hip_pain": 0.3, "hip_arthritis": 0.1}), True),
+        (split({"sciatica": 0.45, "lower_back_pain": 0.4, "other_symptom": 0.1}), True),
+        # Unsure between the hip and something else: one message, as read whole.
+        (split({"hip_bursitis": 0.5, "other_symptom": 0.4}), False),
+        (split({"hip_pain": 0.45, "back_pain": 0.4}), False),
+    ],
+)
+def test_a_complaint_sure_of_its_family_is_one_of_two_parts(
+    agent: Agent, left: Reading, two_parts: bool
+) -> None:
+    step, _ = diet_output(agent, "my hip hurts, where are you")
+    decision = step.decide([Cut(4, 4, "mark")], [left, side("ask_location", 0.95)], led=False)
+    assert (decision is not None and decision.second is not None) == two_parts
+    if two_parts:
+        assert decision is not None and decision.first.intent == left.intent
+
+
 @pytest.mark.parametrize(
     ("text", "wanted"),
     [
