@@ -10,6 +10,15 @@ and adds the concept to the latest message's entities so the action and
 staff see what matched. For that turn it outranks every other policy,
 including a form's own next question.
 
+A red flag in one message inside a form is this policy's too. Rasa runs an
+active form on every message before any rule, and the form is rejected (so
+that the safety rules answer) only when it took nothing from the message: a
+red flag that also names a condition, a day or a time ("my sciatica is in
+both legs now and I can't pee, since Friday") was read at the summary as a
+correction, and the emergency got the summary again. The policy answers
+with the level's action before the form reads the message, then ends the
+form.
+
 Only the list decides here: the learned screen is fitted on single messages.
 The second message must read as the rest of the first: it comes within
 ``burst_seconds`` (typed in a burst, before the answer was read) or starts as
@@ -52,7 +61,7 @@ CONTINUATION = re.compile(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
 class RedFlagFollowUpPolicy(Policy):
-    """Answers a red flag spread over the patient's last two messages."""
+    """Answers a red flag spread over the last two messages, or told inside a form."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -117,7 +126,7 @@ class RedFlagFollowUpPolicy(Policy):
         rule_only_data: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        """The level's action after a two-message red flag, then the way out of any form."""
+        """The level's action for a red flag it answers, then the way out of any form."""
         probabilities = self._default_predictions(domain)
         decision = self.decide(tracker)
         if decision is None:
@@ -135,8 +144,15 @@ class RedFlagFollowUpPolicy(Policy):
         message = tracker.latest_message
         if message is None:
             return None
-        if _flagged_by(message, type(self).__name__):
-            # this policy answered this message: end the form, then listen
+        intent = (message.intent or {}).get("name")
+        in_form = tracker.active_loop_name or (
+            tracker.latest_action_name == ACTION_DEACTIVATE_LOOP_NAME
+        )
+        if _flagged_by(message, type(self).__name__) or (intent in level_intents and in_form):
+            # A red flag this policy answers: the level's action first, before
+            # an active form reads the message; then end the form and listen.
+            if tracker.latest_action_name == ACTION_LISTEN_NAME and intent in level_intents:
+                return next(lv.action for lv in spec.levels if lv.intent == intent), []
             if tracker.latest_action_name in level_actions and tracker.active_loop_name:
                 return ACTION_DEACTIVATE_LOOP_NAME, []
             if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
@@ -144,8 +160,8 @@ class RedFlagFollowUpPolicy(Policy):
             return None
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
-        if (message.intent or {}).get("name") in level_intents:
-            return None  # the message alone was a red flag: the NLU step answered it
+        if intent in level_intents:
+            return None  # the message alone was a red flag, outside a form: the rules answer it
         previous = self._previous_message(tracker, message)
         if previous is None:
             return None

@@ -158,13 +158,10 @@ def test_a_message_the_nlu_step_flagged_is_left_to_it(
     assert decision(policy, tracker) == (None, [])
 
 
-def test_after_the_safety_reply_the_form_ends_and_the_assistant_listens(
-    policy: RedFlagFollowUpPolicy, domain: Domain
+def assert_the_form_ends_then_the_assistant_listens(
+    policy: RedFlagFollowUpPolicy, domain: Domain, tracker: DialogueStateTracker
 ) -> None:
-    tracker = legs_in_a_form(domain)
-    action, events = policy.decide(tracker) or ("", [])
-    tracker.update_with_events([*events, ActionExecuted(action)], domain)
-    assert tracker.latest_message.entities[0]["entity"] == RED_FLAG_ENTITY
+    """After the safety reply: the form ends, the assistant listens, then the policy rests."""
     assert decision(policy, tracker)[0] == ACTION_DEACTIVATE_LOOP_NAME
     tracker.update_with_events(
         [ActiveLoop(None), ActionExecuted(ACTION_DEACTIVATE_LOOP_NAME)], domain
@@ -172,6 +169,38 @@ def test_after_the_safety_reply_the_form_ends_and_the_assistant_listens(
     assert decision(policy, tracker)[0] == ACTION_LISTEN_NAME
     tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
     assert decision(policy, tracker) == (None, [])
+
+
+@pytest.mark.parametrize(
+    ("intent", "action"),
+    [("emergency", "action_emergency"), ("urgent_symptoms", "action_urgent_symptoms")],
+)
+def test_a_red_flag_in_one_message_inside_a_form_is_answered_before_the_form_reads_it(
+    policy: RedFlagFollowUpPolicy, domain: Domain, intent: str, action: str
+) -> None:
+    # It names a condition: read by the form first, it was a correction of the reason.
+    tracker = conversation(
+        domain,
+        "friday at 10",
+        "my sciatica is in both legs now and i can't pee",
+        second_intent=intent,
+        form="appointment_form",
+    )
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert domain.action_names_or_texts[prediction.max_confidence_index] == action
+    assert prediction.is_no_user_prediction and prediction.policy_priority > 6
+    tracker.update(ActionExecuted(action))
+    assert_the_form_ends_then_the_assistant_listens(policy, domain, tracker)
+
+
+def test_after_the_safety_reply_the_form_ends_and_the_assistant_listens(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = legs_in_a_form(domain)
+    action, events = policy.decide(tracker) or ("", [])
+    tracker.update_with_events([*events, ActionExecuted(action)], domain)
+    assert tracker.latest_message.entities[0]["entity"] == RED_FLAG_ENTITY
+    assert_the_form_ends_then_the_assistant_listens(policy, domain, tracker)
 
 
 def test_the_prediction_outranks_a_form_and_the_rules(

@@ -78,16 +78,27 @@ def assert_safety_reply(replies: List[Dict[str, Any]], level: str) -> None:
     assert "book" not in text.lower(), text
 
 
-@pytest.mark.parametrize("question", range(len(BOOKING_ANSWERS) + 1))
+# A red flag at every question; the last three also name a condition, a day
+# or a time, which a form reading them first took as a correction.
+RED_FLAGS_AT_QUESTIONS = [
+    (question, EMERGENCIES[question % len(EMERGENCIES)])
+    for question in range(len(BOOKING_ANSWERS) + 1)
+] + [
+    (len(BOOKING_ANSWERS), "my sciatica has gone into both legs and i can't feel my bum"),
+    (4, "since friday my lower back is agony and i can't pass water"),
+    (5, "i fell at 10am and now i can't put any weight on my hip at all"),
+]
+
+
+@pytest.mark.parametrize(("question", "red_flag"), RED_FLAGS_AT_QUESTIONS)
 def test_a_red_flag_at_any_booking_question_ends_the_form(
-    stack: AssistantStack, question: int
+    stack: AssistantStack, question: int, red_flag: str
 ) -> None:
     patient = f"patient-{uuid.uuid4()}"
     say(stack, patient, "i'd like to book an appointment")
     for answer in BOOKING_ANSWERS[:question]:
         say(stack, patient, answer)
     assert active_loop(stack, patient) == "appointment_form"
-    red_flag = EMERGENCIES[question % len(EMERGENCIES)]
     assert_safety_reply(say(stack, patient, red_flag), "emergency")
     assert active_loop(stack, patient) is None
 
