@@ -189,8 +189,10 @@ class ScreenPolicy:
     # first-visit question read as "new pain"); short red flags are the
     # list's alone: "can't breathe" is flagged whatever the screen says, and
     # "heart attack" is not vetoed because the screen learned the words from
-    # "my dad had a heart attack" (it gave it 0.02).
-    min_words: int = 5
+    # "my dad had a heart attack" (it gave it 0.02). Six words are still too
+    # few: a plain complaint ("I feel pain in my back") read as urgent at 0.74,
+    # since nearly every urgent example speaks of back pain.
+    min_words: int = 7
 
     def decide(
         self, text: str, assessment: Assessment, probabilities: Dict[str, float], spec: RedFlagSpec

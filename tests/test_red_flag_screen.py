@@ -159,18 +159,20 @@ def test_words_the_list_set_aside_are_not_flagged_again(
 
 def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:
     spec = red_flag_detector.spec
-    flagged = red_flag_detector.assess("i cant feel my legs")
-    quiet = red_flag_detector.assess("something is badly wrong with me")
+    flagged = red_flag_detector.assess("i cant feel my legs at all now")
+    quiet = red_flag_detector.assess("something is badly wrong with me, i know it")
     unlikely = {"emergency": 0.02, "urgent": 0.01, ROUTINE: 0.97}
     likely_urgent = {"emergency": 0.3, "urgent": 0.5, ROUTINE: 0.2}
     assert ScreenPolicy().decide("x", flagged, unlikely, spec) == flagged
-    vetoed = ScreenPolicy(veto=0.1).decide("i cant feel my legs", flagged, unlikely, spec)
+    vetoed = ScreenPolicy(veto=0.1).decide(
+        "i cant feel my legs at all now", flagged, unlikely, spec
+    )
     assert vetoed.level == ROUTINE
     # Too few words for the screen to overrule the list: "heart attack" stands.
     short = red_flag_detector.assess("heart attack")
     assert short.level == "emergency"
     assert ScreenPolicy(veto=0.1).decide("heart attack", short, unlikely, spec) == short
-    words = "something is badly wrong with me"
+    words = "something is badly wrong with me, i know it"
     added = ScreenPolicy(threshold=0.7).decide(words, quiet, likely_urgent, spec)
     assert (added.level, added.intent, added.concepts) == (
         "urgent",
@@ -180,6 +182,9 @@ def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) 
     assert ScreenPolicy(threshold=0.9).decide(words, quiet, likely_urgent, spec) == quiet
     # Too few words for the screen alone: "I'm new" is not "new pain".
     assert ScreenPolicy().decide("i am new here", quiet, likely_urgent, spec) == quiet
+    # Nor six plain words: nearly every urgent example speaks of back pain.
+    plain = red_flag_detector.assess("i feel pain in my back")
+    assert ScreenPolicy().decide("i feel pain in my back", plain, likely_urgent, spec) == plain
 
 
 def test_the_trained_component_records_both_verdicts(trained: RedFlagClassifier) -> None:
