@@ -654,14 +654,18 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
 
         "my hip hurts when I climb stairs" may be bursitis or arthritis, but it
         surely is about the hip: as one of two parts, which hip condition does
-        not matter (the condition's own reply narrows it down).
+        not matter (the condition's own reply narrows it down). A question the
+        complaint's reply covers counts with it: "lower back pain for months,
+        does acupuncture work for it?" is the complaint, however the classifier
+        shares it between the two.
         """
+        covered = set(self.component_config["complaint_questions"])
         for members in self.families.values():
             if reading.intent in members:
                 return sum(
                     float(item[PREDICTED_CONFIDENCE_KEY])
                     for item in reading.ranking
-                    if item[INTENT_NAME_KEY] in members
+                    if item[INTENT_NAME_KEY] in members or item[INTENT_NAME_KEY] in covered
                 )
         return reading.confidence
 

@@ -232,9 +232,13 @@ def split(intents: Dict[str, float], words: int = 6) -> Reading:
         # Surely the hip, unsure which condition: still a complaint and a question.
         (split({"hip_bursitis": 0.5, "hip_pain": 0.3, "hip_arthritis": 0.1}), True),
         (split({"sciatica": 0.45, "lower_back_pain": 0.4, "other_symptom": 0.1}), True),
+        # A complaint and whether acupuncture works for it: the complaint's reply covers both.
+        (split({"lower_back_pain": 0.6, "ask_effectiveness": 0.31, "back_pain": 0.05}), True),
         # Unsure between the hip and something else: one message, as read whole.
         (split({"hip_bursitis": 0.5, "other_symptom": 0.4}), False),
         (split({"hip_pain": 0.45, "back_pain": 0.4}), False),
+        # Whether it works, on the complaint's side, counts only for a complaint.
+        (split({"ask_effectiveness": 0.6, "lower_back_pain": 0.3}), False),
     ],
 )
 def test_a_complaint_sure_of_its_family_is_one_of_two_parts(
