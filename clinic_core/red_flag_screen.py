@@ -154,7 +154,7 @@ class RedFlagScreen:
         return self.classifier.probabilities(text)
 
     def save(self, path: Path) -> None:
-        """Write the fitted screen to ``path`` (skops: no pickled code to run on loading)."""
+        """Write the fitted screen to ``path`` (arrays and JSON: no code runs on loading)."""
         self.classifier.save(path)
 
     @classmethod

@@ -93,7 +93,8 @@ TOKENS = "text_tokens"  # rasa.nlu.constants.TOKENS_NAMES[TEXT]
 CUT_AFTER = re.compile(r"[,.?!;:]")
 WORD = re.compile(r"\w")
 CONJUNCTIONS = {"and", "but", "also", "plus", "&"}
-INTENT_MODEL_FILE = "intent_model.skops"
+INTENT_MODEL_FILE = "intent_model.npz"
+LEGACY_INTENT_MODEL_FILE = "intent_model.skops"  # models trained before linear_text.FORMAT
 INTENT_MODELS = ("linear", "diet")
 
 
@@ -390,6 +391,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         )
         if component._linear and component.component_config.get("intent_classification", True):
             path = model_path / INTENT_MODEL_FILE
+            if not path.exists() and (model_path / LEGACY_INTENT_MODEL_FILE).exists():
+                path = model_path / LEGACY_INTENT_MODEL_FILE
             try:
                 component.intent_model = LinearTextClassifier.load(path)
                 if component.intent_model.vector_size:

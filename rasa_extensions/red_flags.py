@@ -64,7 +64,8 @@ logger = logging.getLogger(__name__)
 TRIAGE = "triage"  # parse-data key: the safety layer's verdict
 CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before this step
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
-SCREEN_FILE = "red_flag_screen.skops"
+SCREEN_FILE = "red_flag_screen.npz"
+LEGACY_SCREEN_FILE = "red_flag_screen.skops"  # models trained before linear_text.FORMAT
 
 
 def triage_record(
@@ -170,7 +171,10 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     ) -> RedFlagClassifier:
         """The detector and the screen trained with the model."""
         with model_storage.read_from(resource) as directory:
-            screen = RedFlagScreen.load(directory / SCREEN_FILE)
+            path = directory / SCREEN_FILE
+            if not path.exists() and (directory / LEGACY_SCREEN_FILE).exists():
+                path = directory / LEGACY_SCREEN_FILE
+            screen = RedFlagScreen.load(path)
         return cls(config, cls._detector(config), model_storage, resource, screen)
 
     def train(self, training_data: TrainingData) -> Resource:

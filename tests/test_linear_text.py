@@ -101,12 +101,47 @@ def test_a_vector_is_needed_exactly_when_trained_with_one(
 def test_a_saved_classifier_loads_and_foreign_objects_are_refused(
     classifier: LinearTextClassifier, tmp_path: Path
 ) -> None:
-    classifier.save(tmp_path / "model.skops")
-    again = LinearTextClassifier.load(tmp_path / "model.skops")
-    assert again.probabilities("where are you") == classifier.probabilities("where are you")
+    classifier.save(tmp_path / "model.npz")
+    again = LinearTextClassifier.load(tmp_path / "model.npz")
+    for text in [*TEXTS, "where are you", "", "zzz"]:
+        assert again.probabilities(text) == classifier.probabilities(text)
+    # The rebuilt scikit-learn pipeline is the same model, bit for bit.
+    assert np.array_equal(again.model.predict_proba(TEXTS), classifier.model.predict_proba(TEXTS))
+    assert again.labels == classifier.labels
     skops.io.dump({"weights": fractions.Fraction(1, 3)}, tmp_path / "foreign.skops")
     with pytest.raises(ValueError, match="unexpected types"):
         LinearTextClassifier.load(tmp_path / "foreign.skops")
+
+
+def test_a_model_saved_with_skops_still_loads(
+    classifier: LinearTextClassifier, tmp_path: Path
+) -> None:
+    skops.io.dump(classifier.model, tmp_path / "model.skops")
+    again = LinearTextClassifier.load(tmp_path / "model.skops")
+    assert again.probabilities("where are you") == classifier.probabilities("where are you")
+
+
+def _shout(text: str) -> str:
+    return text.upper()
+
+
+def test_a_preprocessor_loads_only_when_trusted(tmp_path: Path) -> None:
+    features = word_and_character_features(preprocessor=_shout)
+    model = LinearTextClassifier.fit(TEXTS, LABELS, features, 10.0)
+    model.save(tmp_path / "model.npz")
+    with pytest.raises(ValueError, match="unexpected types"):
+        LinearTextClassifier.load(tmp_path / "model.npz")
+    again = LinearTextClassifier.load(tmp_path / "model.npz", trusted=[f"{__name__}._shout"])
+    assert again.probabilities("Where ARE you") == model.probabilities("Where ARE you")
+
+
+def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
+    np.savez(tmp_path / "other.npz", weights=np.ones(3))
+    with pytest.raises(ValueError, match="not a linear text classifier"):
+        LinearTextClassifier.load(tmp_path / "other.npz")
+    (tmp_path / "text.npz").write_text("not numpy")
+    with pytest.raises(ValueError, match="not a linear text classifier"):
+        LinearTextClassifier.load(tmp_path / "text.npz")
 
 
 def test_fitting_needs_two_labels() -> None:
@@ -119,7 +154,7 @@ def test_a_classifier_with_vectors_saves_and_loads(tmp_path: Path) -> None:
     model = LinearTextClassifier.fit(
         TEXTS, LABELS, word_and_character_features(), 100.0, vectors=vectors
     )
-    model.save(tmp_path / "model.skops")
-    again = LinearTextClassifier.load(tmp_path / "model.skops")
+    model.save(tmp_path / "model.npz")
+    again = LinearTextClassifier.load(tmp_path / "model.npz")
     assert again.vector_size == 8
     assert again.probabilities("hi", vectors[0]) == model.probabilities("hi", vectors[0])
