@@ -148,13 +148,15 @@ def test_vectors_have_unit_length_and_keep_their_order(encoder: SentenceEncoder)
     # With other messages or alone: the same vector.
     alone = np.vstack([encoder.encode([text]) for text in texts])
     assert np.array_equal(together, alone)
+    unremembered = SentenceEncoder(encoder.directory, cache_size=0)
+    assert np.array_equal(np.vstack([unremembered.encode([t]) for t in texts]), together)
     assert encoder.encode([]).shape == (0, 384)
 
 
 def test_a_message_is_read_as_its_own_pieces_without_padding(encoder: SentenceEncoder) -> None:
     # The tokenizer file pads to 128 pieces: padding read as words would blur
     # a short message's meaning and cost eight times the time.
-    assert encoder._tokenizer.encode("hi").ids == [101, 7632, 102]
+    assert encoder._engine.tokenizer.encode("hi").ids == [101, 7632, 102]
 
 
 def test_a_long_message_is_cut_not_refused(encoder: SentenceEncoder) -> None:
@@ -172,3 +174,30 @@ def test_copies_read_the_same_and_missing_files_say_what_to_run(
     with pytest.raises(FileNotFoundError, match="make embeddings"):
         SentenceEncoder(tmp_path / "model")
     assert not embeddings.is_current(tmp_path / "model")
+
+
+def test_one_engine_per_process_for_the_same_files(
+    encoder: SentenceEncoder, tmp_path: Path
+) -> None:
+    encoder.copy_to(tmp_path / "model")
+    copy = SentenceEncoder(tmp_path / "model")
+    # A trained model's copy of the encoder shares the built one's session.
+    assert copy._engine is encoder._engine
+    assert copy.directory == tmp_path / "model"
+    assert SentenceEncoder(encoder.directory, cache_size=0)._engine is not encoder._engine
+
+
+def test_remembered_vectors_are_the_encoded_ones_and_few(encoder: SentenceEncoder) -> None:
+    texts = ["my hip hurts", "how much is it", "hello", "my hip hurts"]
+    fresh = SentenceEncoder(encoder.directory, cache_size=0)
+    small = SentenceEncoder(encoder.directory, cache_size=2)
+    expected = np.vstack([fresh.encode([text]) for text in texts])
+    assert np.array_equal(small.encode(texts), expected)
+    # Remembered: the latest two texts, "my hip hurts" used last.
+    assert list(small._engine.cache) == ["hello", "my hip hurts"]
+    assert np.array_equal(small.encode(texts[:1]), expected[:1])
+    # A caller changing its rows does not change what is remembered.
+    rows = small.encode(["hello"])
+    rows[0] = 0.0
+    assert np.array_equal(small.encode(["hello"]), expected[2:3])
+    assert fresh._engine.cache == {}
