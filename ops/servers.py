@@ -348,7 +348,7 @@ class AssistantStack:
     ) -> ManagedProcess:
         return ManagedProcess(
             f"Rasa server{number}",
-            [sys.executable, "-m", "rasa", "run", "--model", str(self.model),
+            [sys.executable, "-m", "ops.rasa_server", "run", "--model", str(self.model),
              "--endpoints", str(self.endpoints), "--credentials", str(credentials),
              "--interface", "127.0.0.1", "--port", str(port),
              "--cors", *env["CORS_ORIGINS"].split()],

@@ -308,7 +308,7 @@ def test_make_run_prod_leaves_nothing(env: Dict[str, str], folder: Path) -> None
             commands = " | ".join(command_of(pid) for pid, _ in launch.started)
             for server in ("postgres -D", "redis-server", "nginx: master", "ops.action_server"):
                 assert server in commands, commands
-            assert commands.count("-m rasa run") == rasa, commands
+            assert commands.count("-m ops.rasa_server run") == rasa, commands
             servers = len(launch.started)
             began = time.monotonic()
             stop(launch)
