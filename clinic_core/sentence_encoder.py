@@ -17,6 +17,9 @@ files (by content, e.g. the built one and a trained model's copy) shares one
 ONNX session and tokenizer, and remembers the vectors of the texts it
 encoded last (a text is always encoded alone, so its vector is the same
 whenever it is asked for again: "yes", "hi", the sides of a message's cuts).
+They are remembered by a digest of the text, not the text: a patient's words
+stay in the conversation store, where erasure reaches them, not in a
+server's memory.
 """
 
 from __future__ import annotations
@@ -61,22 +64,23 @@ class _Engine:
         self.tokenizer.enable_truncation(MAX_PIECES)
         self.dimensions = int(self.session.get_outputs()[0].shape[-1])
         self.cache_size = cache_size
-        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.cache: OrderedDict[bytes, np.ndarray] = OrderedDict()  # by text_digest
         # Sessions run in parallel; the cache's order is guarded.
         self.lock = threading.Lock()
 
     def vector(self, text: str) -> np.ndarray:
         """``text``'s vector: remembered, or encoded now (and remembered)."""
+        key = text_digest(text)
         with self.lock:
-            vector = self.cache.get(text)
+            vector = self.cache.get(key)
             if vector is not None:
-                self.cache.move_to_end(text)
+                self.cache.move_to_end(key)
                 return vector
         vector = self._encode_one(text)
         vector.flags.writeable = False
         if self.cache_size > 0:
             with self.lock:
-                self.cache[text] = vector
+                self.cache[key] = vector
                 if len(self.cache) > self.cache_size:
                     self.cache.popitem(last=False)
         return vector
@@ -88,6 +92,11 @@ class _Engine:
         pieces = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
         mean = (pieces * mask[0][:, None]).sum(axis=0) / mask.sum()
         return mean / max(float(np.linalg.norm(mean)), 1e-12)  # type: ignore[no-any-return]
+
+
+def text_digest(text: str) -> bytes:
+    """What the vector cache keeps of a text: 16 bytes of BLAKE2b."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 _ENGINES: Dict[Tuple[str, int, int], _Engine] = {}

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from clinic_core.sentence_encoder import FILES, SentenceEncoder
+from clinic_core.sentence_encoder import FILES, SentenceEncoder, text_digest
 from ops import embeddings
 
 
@@ -194,10 +194,19 @@ def test_remembered_vectors_are_the_encoded_ones_and_few(encoder: SentenceEncode
     expected = np.vstack([fresh.encode([text]) for text in texts])
     assert np.array_equal(small.encode(texts), expected)
     # Remembered: the latest two texts, "my hip hurts" used last.
-    assert list(small._engine.cache) == ["hello", "my hip hurts"]
+    assert list(small._engine.cache) == [text_digest("hello"), text_digest("my hip hurts")]
     assert np.array_equal(small.encode(texts[:1]), expected[:1])
     # A caller changing its rows does not change what is remembered.
     rows = small.encode(["hello"])
     rows[0] = 0.0
     assert np.array_equal(small.encode(["hello"]), expected[2:3])
     assert fresh._engine.cache == {}
+
+
+def test_the_server_remembers_digests_not_what_patients_wrote(encoder: SentenceEncoder) -> None:
+    remembering = SentenceEncoder(encoder.directory, cache_size=8)
+    words = "my name is Rita Cole and my hip hurts at night"
+    remembering.encode([words])
+    kept = list(remembering._engine.cache)
+    assert text_digest(words) in kept
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in kept)
