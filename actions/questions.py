@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Collection, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -24,6 +24,7 @@ from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
 from clinic_core.profile import ClinicProfile, load_profile
 
 logger = logging.getLogger(__name__)
+WHAT_IS_ACUPUNCTURE = ACUPUNCTURE_QUESTIONS["ask_what_is_acupuncture"]
 
 
 def _condition_help(
@@ -63,6 +64,7 @@ class AnswerLatestIntent(Action, ABC):
     """An action that answers the latest message's intent with :meth:`answer`."""
 
     action_name = ""
+    questions: Collection[str] = ()  # the intents it answers
 
     def name(self) -> str:
         """Action name used in the domain."""
@@ -71,8 +73,15 @@ class AnswerLatestIntent(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Answer the latest intent."""
-        self.answer(dispatcher, tracker, latest_intent(tracker) or "")
+        """Answer the latest intent, or, for a follow-up ("and thursdays?"), the last one asked.
+
+        rasa_extensions/follow_up_questions.py runs this action for a short
+        follow-up whatever its intent.
+        """
+        intent = latest_intent(tracker) or ""
+        if intent not in self.questions:
+            intent = last_asked(tracker, self.questions) or intent
+        self.answer(dispatcher, tracker, intent)
         return []
 
     @abstractmethod
@@ -84,10 +93,21 @@ class ActionAnswerAcupunctureQuestion(AnswerLatestIntent):
     """Answer what acupuncture is, how it works, whether it hurts, points, effectiveness."""
 
     action_name = "action_answer_acupuncture_question"
+    questions = tuple(ACUPUNCTURE_QUESTIONS)
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
         """Answer from ``clinic/acupuncture.yml``; help and points for a known condition."""
         answer_acupuncture_question(dispatcher, tracker, intent)
+
+
+def last_asked(tracker: Tracker, questions: Collection[str]) -> Optional[str]:
+    """The intent of the patient's last message that asked one of ``questions``."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name in questions:
+                return str(name)
+    return None
 
 
 def answer_acupuncture_question(
@@ -103,8 +123,15 @@ def answer_acupuncture_question(
     answer_key = ACUPUNCTURE_QUESTIONS.get(intent)
     if answer_key is None:
         logger.warning("no acupuncture answer for intent %r: answering the default", intent)
-        answer_key = "what_is_acupuncture"
+        answer_key = WHAT_IS_ACUPUNCTURE
     answer = load_acupuncture_answers().answers[answer_key]
+    if answer_key == WHAT_IS_ACUPUNCTURE:
+        # Asked as "what happens at a session" as often as "what is it".
+        visit_lengths = join_list(load_profile().visit_lengths(), conjunction="or")
+        dispatcher.utter_message(
+            response="utter_what_is_acupuncture", answer=answer, visit_lengths=visit_lengths
+        )
+        return
     dispatcher.utter_message(response="utter_acupuncture_answer", answer=answer)
 
 
@@ -152,6 +179,7 @@ class ActionAnswerClinicQuestion(AnswerLatestIntent):
     """Answer opening hours, location, price and insurance from the clinic profile."""
 
     action_name = "action_answer_clinic_question"
+    questions = tuple(CLINIC_ANSWERS)
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
         """Dispatch on the intent; unknown intents get the opening hours."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Set
 
@@ -10,7 +11,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conditions import condition_under_discussion
+from actions.questions import answer_acupuncture_question
 from clinic_core.clock import clinic_now
+from clinic_core.knowledge import load_conditions
 from clinic_core.names import EMERGENCY_SLOT, HANDOFF_SLOT
 from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
@@ -110,6 +114,14 @@ class ActionUrgentSymptoms(RedFlagAction):
         return []
 
 
+# "is that something you treat", "can you help with it": a question about what was just discussed.
+REFERS_BACK = re.compile(
+    r"^(?=.*\b(that|it|this|these|those|them)\b)(?=.*\b(treat|treated|help|cover|deal with|"
+    r"fix|do anything|work)\b)",
+    re.IGNORECASE,
+)
+
+
 class ActionOtherSymptom(Action):
     """Say honestly that the assistant covers hip and back pain; offer a person."""
 
@@ -120,7 +132,19 @@ class ActionOtherSymptom(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Utter the out-of-area answer with the clinic's contact details."""
+        """Utter the out-of-area answer with the clinic's contact details.
+
+        "is that something you treat?" right after a condition was explained
+        asks about that condition, not about something else: it gets how
+        acupuncture helps with it.
+        """
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if REFERS_BACK.search(text) and len(text.split()) <= 8:
+            knowledge = load_conditions()
+            key = condition_under_discussion(tracker, knowledge)
+            if key:
+                answer_acupuncture_question(dispatcher, tracker, "ask_effectiveness")
+                return []
         profile = load_profile()
         dispatcher.utter_message(response="utter_other_symptom", **profile.contact_values())
         return []

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 from bench.common import write_report
+from bench.typos import with_slips
 from clinic_core.settings import QUIET_ENV, ROOT
 from ops.nlu_data import booking_turns, held_out_examples, medical_speech
 from ops.training import ensure_model
@@ -185,13 +186,16 @@ def booking(predictions: Sequence[str], turns: Sequence[Tuple[str, str]]) -> Dic
 def evaluate_model(model: Path) -> Dict[str, Any]:
     """Held-out, medical-speech and booking-turn figures for a trained model."""
     held_out = held_out_examples()
+    slipped = with_slips(held_out)
     phrases = medical_speech()
     turns = booking_turns()
     texts = [t for t, _ in held_out] + [t for t, _ in phrases] + [t for t, _ in turns]
-    predicted, seconds = parse_all(model, texts)
+    predicted, seconds = parse_all(model, texts + [t for t, _ in slipped])
+    slipped_predicted = predicted[len(texts) :]
+    slipped_pairs = [(g, p) for (_, g), p in zip(slipped, slipped_predicted, strict=True)]
     held_predicted = predicted[: len(held_out)]
     phrase_predicted = predicted[len(held_out) : len(held_out) + len(phrases)]
-    turn_predicted = predicted[len(held_out) + len(phrases) :]
+    turn_predicted = predicted[len(held_out) + len(phrases) : len(texts)]
     held_seconds = seconds[: len(held_out)]
     pairs = [(gold, p) for (_, gold), p in zip(held_out, held_predicted, strict=True)]
     return {
@@ -203,6 +207,10 @@ def evaluate_model(model: Path) -> Dict[str, Any]:
                 (t, g, p) for (t, g), p in zip(held_out, held_predicted, strict=True) if g != p
             ],
         },
+        "held_out_with_slips": {
+            "accuracy": sum(g == p for g, p in slipped_pairs) / len(slipped_pairs),
+            "macro_f1": macro_f1(slipped_pairs),
+        },
         "medical_speech": routing(phrase_predicted, phrases),
         "booking_turns": booking(turn_predicted, turns),
         "parse_ms_median": 1000 * statistics.median(held_seconds),
@@ -213,7 +221,7 @@ def evaluate_model(model: Path) -> Dict[str, Any]:
 def summary_markdown(result: Dict[str, Any]) -> str:
     """A short human-readable report."""
     cv, held, med = result.get("cross_validation"), result["held_out"], result["medical_speech"]
-    turns = result["booking_turns"]
+    turns, slips = result["booking_turns"], result["held_out_with_slips"]
     lines = ["# NLU quality", "", "| figure | value | target |", "|---|---|---|"]
     if cv:
         lines.append(f"| 5-fold CV intent accuracy | {cv['accuracy']:.3f} | |")
@@ -222,6 +230,8 @@ def summary_markdown(result: Dict[str, Any]) -> str:
         f"| held-out accuracy ({held['examples']} examples) | {held['accuracy']:.3f} "
         f"| ≥ {TARGETS['held_out_accuracy']} |",
         f"| held-out macro-F1 | {held['macro_f1']:.3f} | |",
+        "| held-out, one typing slip in each message (bench/typos.py): accuracy / macro-F1 "
+        f"| {slips['accuracy']:.3f} / {slips['macro_f1']:.3f} | |",
         f"| medical-speech 'Back pain' routed to a back intent ({med['back_pain_phrases']}) "
         f"| {med['back_pain_routing']:.3f} | ≥ {TARGETS['back_pain_routing']} |",
         f"| unrelated complaints routed to hip/back ({med['unrelated_phrases']}) "

@@ -54,6 +54,38 @@ NAME_PARTICLES = frozenset(
 _NAME_SEPARATORS = " '’.-"
 # \Z, not $: "$" also matches before a final newline ("Ann\n").
 _NAME_CHARACTERS = re.compile(r"^[^\W\d_]+(?:[ '’.\-][^\W\d_]+)*\.?\Z", re.UNICODE)
+# Words that stand for a person without naming them: "me" is not a name.
+PRONOUNS = frozenset(
+    {
+        "i",
+        "me",
+        "my",
+        "myself",
+        "mine",
+        "you",
+        "your",
+        "yourself",
+        "it",
+        "its",
+        "s",
+        "him",
+        "his",
+        "himself",
+        "her",
+        "herself",
+        "them",
+        "they",
+        "their",
+        "we",
+        "us",
+        "our",
+        "someone",
+        "somebody",
+        "anyone",
+        "anybody",
+        "nobody",
+    }
+)
 # An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
@@ -68,7 +100,7 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         return None, "utter_name_too_long"
     if any(ch.isdigit() for ch in name):
         return None, "utter_name_has_digits"
-    if len(name.split()) > 5 or not _is_name(name):
+    if len(name.split()) > 5 or not _is_name(name) or _only_pronouns(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
         recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
@@ -89,6 +121,11 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         if _is_name(recased) and len(recased) <= MAX_NAME_LENGTH:
             name = recased
     return name, None
+
+
+def _only_pronouns(name: str) -> bool:
+    """Whether ``name`` is only words like "me", "myself" or "it's me"."""
+    return all(word in PRONOUNS for word in re.split(r"[ '’.\-]+", name.lower()) if word)
 
 
 def _is_name(name: str) -> bool:

@@ -196,6 +196,12 @@ class ClinicProfile(StrictModel):
         last = today + dt.timedelta(days=within_days)
         return [c for c in sorted(self.closures, key=lambda c: c.date) if today <= c.date <= last]
 
+    def visit_lengths(self) -> List[str]:
+        """How long each kind of appointment takes, as ``75 minutes for a first visit``."""
+        return [
+            f"{kind.minutes} minutes for a {kind.name.lower()}" for kind in self.appointment_types
+        ]
+
     def price_lines(self) -> List[str]:
         """One human-readable line per price."""
         return [

@@ -33,6 +33,7 @@ TRAINING_INPUTS = (
     "clinic/red_flag_examples",
     "clinic_core/linear_text.py",
     "clinic_core/sentence_encoder.py",
+    "clinic_core/spelling.py",
     "ops/embeddings.py",
     "clinic_core/red_flag_screen.py",
 )

@@ -78,12 +78,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
-from clinic_core import linear_text, sentence_encoder
+from clinic_core import linear_text, sentence_encoder, spelling
 from clinic_core.knowledge import load_conditions
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
 from clinic_core.message_parts import OPENER, SECOND_PART, SECOND_PART_ACTION
 from clinic_core.sentence_encoder import STAMP_FILE, SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
+from clinic_core.spelling import SpellingNormaliser
 from rasa_extensions import fingerprints
 from rasa_extensions.fast_loading import FastLoadingDIETClassifier
 
@@ -94,6 +95,7 @@ CUT_AFTER = re.compile(r"[,.?!;:]")
 WORD = re.compile(r"\w")
 CONJUNCTIONS = {"and", "but", "also", "plus", "&"}
 INTENT_MODEL_FILE = "intent_model.npz"
+SPELLING_FILE = "spelling.json"
 LEGACY_INTENT_MODEL_FILE = "intent_model.skops"  # models trained before linear_text.FORMAT
 INTENT_MODELS = ("linear", "diet")
 
@@ -271,6 +273,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             # character counts, and how much it counts against them.
             "sentence_encoder": True,
             "sentence_weight": 1.0,
+            # Put misspelt words right before the classifier reads a message
+            # (clinic_core/spelling.py); DIET's entities read it as typed.
+            "spelling": True,
             # A message the linear classifier is unsure of (its top intent under
             # this, or the next one within ``family_margin``) whose conditions of
             # one family (clinic/conditions.yml) add up to at least this and to
@@ -318,6 +323,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         # sentence encoder it reads.
         self.intent_model: Optional[LinearTextClassifier] = None
         self.encoder: Optional[SentenceEncoder] = None
+        self.spelling: Optional[SpellingNormaliser] = None
         # General pains and their families' conditions (clinic/conditions.yml).
         self.families: Dict[str, List[str]] = load_conditions().families() if self._linear else {}
 
@@ -331,7 +337,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         from rasa_extensions import fast_loading
 
         return fingerprints.digest(
-            [sys.modules[__name__], fast_loading, linear_text, sentence_encoder],
+            [sys.modules[__name__], fast_loading, linear_text, sentence_encoder, spelling],
             [SENTENCE_ENCODER_DIR / STAMP_FILE] if config.get("sentence_encoder") else [],
         )
 
@@ -344,6 +350,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         if self._linear and self.component_config.get("intent_classification", True):
             examples = [m for m in training_data.intent_examples if m.get(TEXT)]
             texts = [str(m.get(TEXT)) for m in examples]
+            if self.component_config["spelling"]:
+                self.spelling = SpellingNormaliser.from_texts(texts)
+                texts = [self.spelling.normalise(text) for text in texts]
             vectors = None
             if self._reads_vectors:
                 self.encoder = SentenceEncoder(SENTENCE_ENCODER_DIR)
@@ -365,6 +374,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         if self.intent_model is not None:
             with self._model_storage.write_to(self._resource) as directory:
                 self.intent_model.save(directory / INTENT_MODEL_FILE)
+                if self.spelling is not None:
+                    self.spelling.save(directory / SPELLING_FILE)
                 if self.encoder is not None:
                     # The model carries its encoder: it reads as it was trained.
                     self.encoder.copy_to(directory)
@@ -397,6 +408,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
                 component.intent_model = LinearTextClassifier.load(path)
                 if component.intent_model.vector_size:
                     component.encoder = SentenceEncoder(model_path)
+                if (model_path / SPELLING_FILE).exists():
+                    component.spelling = SpellingNormaliser.load(model_path / SPELLING_FILE)
             except (OSError, ValueError) as error:
                 raise RuntimeError(f"{path}: retrain the model ({error})") from error
         return component
@@ -413,6 +426,8 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         """The linear classifier's intent and ranking for each text, as DIET gives them."""
         if self.intent_model is None:
             raise RuntimeError("the linear intent classifier is not trained")
+        if self.spelling is not None:
+            texts = [self.spelling.normalise(text) for text in texts]
         if self.encoder is None:
             return [self._label(text, None) for text in texts]
         vectors = self.encoder.encode(texts)

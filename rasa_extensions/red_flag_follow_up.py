@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.constants import POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -44,10 +44,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import EntitiesAdded, Event, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, load_red_flags
+from rasa_extensions.stateless_policy import StatelessPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ CONTINUATION = re.compile(
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class RedFlagFollowUpPolicy(Policy):
+class RedFlagFollowUpPolicy(StatelessPolicy):
     """Answers a red flag spread over the last two messages, or told inside a form."""
 
     @staticmethod
@@ -96,7 +96,7 @@ class RedFlagFollowUpPolicy(Policy):
         **kwargs: Any,
     ) -> RedFlagFollowUpPolicy:
         """Nothing was learned; the detector is built now, not at the first message."""
-        policy = cls(config, model_storage, resource, execution_context)
+        policy = super().load(config, model_storage, resource, execution_context)
         _ = policy.detector
         return policy
 
@@ -107,17 +107,6 @@ class RedFlagFollowUpPolicy(Policy):
             path = Path(self.config["red_flags"]) if self.config.get("red_flags") else None
             self._detector = RedFlagDetector(load_red_flags(path), self.config["spacy_pipeline"])
         return self._detector
-
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn: the list is read from the clinic's file."""
-        with self._model_storage.write_to(self._resource):
-            pass
-        return self._resource
 
     def predict_action_probabilities(
         self,

@@ -203,7 +203,13 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         if self.screen is None:
             return {"assessment": vocabulary, "record": triage_record(vocabulary)}
         probabilities = self.screen.probabilities(text)
-        final = self.policy.decide(text, vocabulary, probabilities, self.detector.spec)
+        final = self.policy.decide(
+            text,
+            vocabulary,
+            probabilities,
+            self.detector.spec,
+            flag_probabilities=self.screen.flag_probabilities(text),
+        )
         return {
             "assessment": final,
             "record": triage_record(final, vocabulary, probabilities),

@@ -269,3 +269,40 @@ def test_corrections_in_the_manage_form(stack: AssistantStack) -> None:
     cancel = texts(say(stack, other, f"please cancel {first.reference}, my number is {number}"))
     assert "Cancel your appointment on Monday 14 December at 10:00" in cancel
     assert "is cancelled" in texts(say(stack, other, "yes"))
+
+
+def test_answers_people_give_that_the_form_once_missed(stack: AssistantStack) -> None:
+    """Found by an outside audit: "me" as a name, an hour alone, "half 3", no reference."""
+    sender = patient()
+    assert asked(say(stack, sender, "can I book in for my sciatica please")) == ["patient_name"]
+    assert "doesn't look like a name" in texts(say(stack, sender, "me"))
+    assert asked(say(stack, sender, "Lena Hill")) == ["contact"]
+    assert asked(say(stack, sender, phone())) == ["patient_type"]
+    assert asked(say(stack, sender, "first time")) == ["appointment_date"]
+    assert asked(say(stack, sender, "Thursday 10 December")) == ["appointment_time"]
+    assert NOTES in texts(say(stack, sender, "11"))
+    corrected = texts(say(stack, sender, "sorry, can we do half 3 instead"))
+    assert NOTES in corrected
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Thursday 10 December at 15:30 (75 minutes), for Lena Hill" in summary
+    # Booking another way is a stop, not a day that could not be read.
+    other = patient()
+    say(stack, other, "I'd like to book an appointment for my lower back")
+    say(stack, other, "Omar Said")
+    say(stack, other, phone())
+    assert asked(say(stack, other, "I've been before")) == ["appointment_date"]
+    assert "Nothing has been booked" in texts(say(stack, other, "never mind, I'll call instead"))
+    fourth = patient()
+    say(stack, fourth, "I'd like to book an appointment for my hip")
+    assert "Nothing has been booked" in texts(
+        say(stack, fourth, "actually forget it, not today thanks")
+    )
+    # A name written beside the number, without "my name is", is not asked for.
+    fifth = patient()
+    replies = say(stack, fifth, f"could I book in for my lower back please, Rosa Diaz {phone()}")
+    assert asked(replies) == ["patient_type"]
+    # Without the reference: where it is, and the clinic's number.
+    third = patient()
+    say(stack, third, "I need to cancel my appointment")
+    replies = texts(say(stack, third, "I don't have the reference"))
+    assert "confirmed your booking" in replies and "call us on" in replies

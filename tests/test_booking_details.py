@@ -70,6 +70,10 @@ def details(text: str) -> Dict[str, Any]:
         ("I'm looking to book something for my trochanteric bursitis",
          {"condition": "hip_bursitis"}),
         ("I'm new here, any chance of the 3rd?", {"type": "new", "day": "2026-12-03"}),
+        # The reason last, without "my" or "pain"; a British "half 3".
+        ("can i book a follow up thursday half 3, its Raj Iyer raj.iyer@example.com, lower back",
+         {"name": "Raj Iyer", "email": "raj.iyer@example.com", "type": "returning",
+          "condition": "lower_back_pain", "day": "2026-11-26", "time": "15:30"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
@@ -88,6 +92,9 @@ def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]
         ("How much is it", None, False),
         ("first visit", None, False),
         ("12345", None, False),
+        # Who, not a name: "me" was once booked "for Me".
+        ("me", None, False),
+        ("it's me", None, False),
     ],
 )
 def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: bool) -> None:
@@ -165,6 +172,9 @@ SUMMARY = {
         ("Ann Lee, 07911 123456", "inform", 0.9, "patient_name",
          {"patient_name": "Ann Lee", "contact": "+44 7911 123456"}),
         ("07911 123456", "ask_price", 0.95, "contact", {"contact": "+44 7911 123456"}),
+        # An hour alone, or "half 3", answers "what time?".
+        ("11", "inform", 0.5, "appointment_time", {"appointment_time": "11:00"}),
+        ("half 3", "nlu_fallback", 0.3, "appointment_time", {"appointment_time": "15:30"}),
         ("I'm 20 weeks pregnant", "other_symptom", 0.95, "notes",
          {"notes": "I'm 20 weeks pregnant"}),
         # ... but a clear question, a greeting or a red flag is not an answer.
@@ -359,3 +369,37 @@ async def test_no_and_thanks_at_the_notes_question_is_no_notes(
     """Read as thanks by the classifier, still no notes rather than "none, thanks"."""
     result = await run_form(text, "thank", 0.55, {"requested_slot": "notes"}, domain)
     assert result["notes"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "said"),
+    [
+        ("I don't have the reference", "deny", ["utter_reference_missing"]),
+        ("lost it sorry", "inform", ["utter_reference_missing"]),
+        ("not sure what that is", "inform", ["utter_reference_missing"]),
+        ("K7RM3", "inform", ["utter_reference_not_valid"]),
+    ],
+)
+async def test_a_patient_without_the_reference_is_told_where_it_is(
+    domain: Dict[str, Any], text: str, intent: str, said: list
+) -> None:
+    """Not "that doesn't look like a reference": where to find it, or the clinic's number."""
+    dispatcher = CollectingDispatcher()
+    slots = {"booking_task": "cancel", "requested_slot": "booking_reference"}
+    events = await ValidateManageBookingForm().run(
+        dispatcher, tracker(text, intent, 0.5, slots, "manage_booking_form"), domain
+    )
+    assert [m["response"] for m in dispatcher.messages] == said
+    result = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    assert result["booking_reference"] is None
+    if said == ["utter_reference_missing"]:
+        assert dispatcher.messages[0]["phone"] == load_profile().phone
+
+
+async def test_a_day_of_the_month_after_a_refused_day_is_in_its_month(
+    domain: Dict[str, Any],
+) -> None:
+    """27 December refused (a closure), "ok the 29th then" is 29 December, not 29 November."""
+    slots = {"requested_slot": "appointment_date", "rejected_date": "2026-12-27"}
+    result = await run_form("ok the 29th then", "inform", 0.6, slots, domain)
+    assert result["appointment_date"] == "2026-12-29"

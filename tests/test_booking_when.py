@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.booking.when import When, parse_when
+from actions.booking.when import When, bare_hour, parse_when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)  # a Tuesday
@@ -47,6 +48,12 @@ D, T = dt.date, dt.time
         ("thursday 3 december", When(D(2026, 12, 3))),
         ("friday the 4th at 10", When(D(2026, 12, 4), T(10, 0))),
         ("monday 7th of december", When(D(2026, 12, 7))),
+        # British "half 3" is half past three.
+        ("half 3", When(None, T(15, 30))),
+        ("tomorrow at half ten", When(D(2026, 11, 25), T(10, 30))),
+        ("half 2 on friday", When(D(2026, 11, 27), T(14, 30))),
+        ("half an hour before you close", When()),
+        ("quarter 3", When()),
         ("blah blah", When()),
         ("", When()),
         ("🙂🙂", When()),
@@ -64,3 +71,45 @@ def test_us_date_order() -> None:
 def test_nonsense_numbers_are_not_times() -> None:
     assert parse_when("at 99", NOW).time is None
     assert parse_when("25:61", NOW).time is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("11", T(11, 0)),
+        ("9", T(9, 0)),
+        ("at 3", T(15, 0)),
+        ("2ish", T(14, 0)),
+        ("ten please", T(10, 0)),
+        ("12", T(12, 0)),
+        ("99", None),
+        ("9 people", None),
+        ("the 9th", None),
+        ("not 9", None),
+    ],
+)
+def test_an_hour_alone_answers_what_time(text: str, expected: Optional[dt.time]) -> None:
+    """At the time question a bare hour is the time; 1 to 7 are in the afternoon."""
+    assert bare_hour(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "talking_of", "day"),
+    [
+        # After 27 December was refused, "the 29th" is December's.
+        ("ok the 29th then", D(2026, 12, 27), D(2026, 12, 29)),
+        ("the 2nd", D(2027, 1, 20), D(2027, 2, 2)),
+        # This month's talk, or none: as before.
+        ("the 29th", None, D(2026, 11, 29)),
+        ("the 3rd", D(2026, 11, 27), D(2026, 12, 3)),
+        # Never a day before today, whatever was talked of.
+        ("the 26th", D(2026, 11, 20), D(2026, 11, 26)),
+        # A weekday or a named month does not lean on it.
+        ("friday", D(2026, 12, 27), D(2026, 11, 27)),
+        ("3 march", D(2026, 12, 27), D(2027, 3, 3)),
+    ],
+)
+def test_a_day_of_the_month_is_read_in_the_month_talked_of(
+    text: str, talking_of: Optional[dt.date], day: dt.date
+) -> None:
+    assert parse_when(text, NOW, talking_of=talking_of).day == day

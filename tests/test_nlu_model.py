@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rasa.core.agent import Agent
 
+from bench.typos import with_slips
 from ops.nlu_data import (
     BOOKING_TURNS,
     MEDICAL_SPEECH,
@@ -51,6 +52,26 @@ def test_held_out_accuracy_floor(agent: Agent) -> None:
     accuracy = 1 - len(wrong) / len(examples)
     report = "\n".join(f"  {t!r}: {i} -> {p}" for t, i, p in wrong[:25])
     assert accuracy >= HELD_OUT_ACCURACY_FLOOR, f"accuracy {accuracy:.3f}\n{report}"
+
+
+def test_typing_slips_cost_little(agent: Agent) -> None:
+    """One slip per held-out message (bench/typos.py): misspelt words are put right first."""
+    examples = with_slips(held_out_examples())
+    right = sum(parse(agent, text)["intent"]["name"] == intent for text, intent in examples)
+    assert right / len(examples) >= HELD_OUT_ACCURACY_FLOOR
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my sciatia is realy bad", "sciatica"),
+        ("hw much dose a frist apointment cost", "ask_price"),
+        ("wat are ur opening tiems", "ask_opening_hours"),
+        ("does acupunture hurt", "ask_does_it_hurt"),
+    ],
+)
+def test_misspelt_questions_are_understood(agent: Agent, text: str, intent: str) -> None:
+    assert parse(agent, text)["intent"]["name"] == intent
 
 
 @pytest.mark.parametrize(

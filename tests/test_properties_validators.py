@@ -32,6 +32,7 @@ from clinic_core.clock import REFERENCE_NOW_ENV, TEST_CLOCK_ENV
 from clinic_core.contact_details import (
     COURTESY_WORDS,
     MAX_NAME_LENGTH,
+    PRONOUNS,
     clean_name,
     display_phone,
     find_email,
@@ -117,6 +118,7 @@ def names(draw: st.DrawFn) -> str:
     assume(words[0].lower() not in INTRODUCTION_WORDS | COURTESY_BEFORE)
     assume(words[-1].lower() not in COURTESY_WORDS)
     assume(name not in (name.lower(), name.upper()))  # mixed case is kept as typed
+    assume(not all(part in PRONOUNS for part in re.split(r"[ '’-]+", name.lower())))  # "Me"
     return name
 
 
@@ -157,6 +159,7 @@ def test_a_name_in_one_case_is_capitalised(words: List[str]) -> None:
     assume(words[-1] not in COURTESY_WORDS)
     expected = " ".join(w.capitalize() for w in words)
     assume(len(expected) <= MAX_NAME_LENGTH)
+    assume(not all(word in PRONOUNS for word in words))  # "me", "it s": who, not a name
     assert clean_name(" ".join(words)) == (expected, None)
     assert clean_name(" ".join(words).upper()) == (expected, None)
 

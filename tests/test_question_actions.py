@@ -22,8 +22,23 @@ async def test_acupuncture_answers_come_from_the_knowledge_file(
     events = await ActionAnswerAcupunctureQuestion().run(dispatcher, make_tracker(intent), domain)
     assert events == []
     (message,) = render(dispatcher.messages, domain)
-    assert message["text"] == load_acupuncture_answers().answers[key]
+    assert message["text"].startswith(load_acupuncture_answers().answers[key])
     assert any(b["payload"] == "/book_appointment" for b in message["buttons"])
+
+
+async def test_what_acupuncture_is_says_how_long_a_visit_takes(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """ "How long does a session last" is asked as what acupuncture involves."""
+    await ActionAnswerAcupunctureQuestion().run(
+        dispatcher, make_tracker("ask_what_is_acupuncture"), domain
+    )
+    (message,) = render(dispatcher.messages, domain)
+    lengths = {kind.name.lower(): kind.minutes for kind in load_profile().appointment_types}
+    assert lengths == {"first visit": 75, "follow-up treatment": 45}
+    assert message["text"].endswith(
+        "A visit takes 75 minutes for a first visit or 45 minutes for a follow-up treatment."
+    )
 
 
 async def test_points_for_the_condition_under_discussion(

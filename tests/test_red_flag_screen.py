@@ -132,6 +132,27 @@ def test_the_screen_leaves_ordinary_messages_alone(trained: RedFlagClassifier) -
         assert trained.assess(text)["assessment"].level == ROUTINE, text
 
 
+def test_a_long_message_alarms_no_more_than_its_loudest_sentences() -> None:
+    """Weak hints spread over several sentences do not add up to an alarm."""
+    alarming = [ScreenExample("walrus teapot violin harbour", "emergency")] * 6
+    words = ["walrus", "teapot", "violin", "harbour", "walrus teapot", "violin harbour", "pencil"]
+    screen = RedFlagScreen.fit(alarming + [ScreenExample(w, ROUTINE) for w in words * 2])
+    spread = "Walrus. Teapot. Violin. Harbour."
+    assert 1 - screen.probabilities(spread)[ROUTINE] > 0.8
+    assert 1 - screen.flag_probabilities(spread)[ROUTINE] < 0.7
+    # Told in one sentence, or two adjacent ones, it counts in full.
+    for told in ("walrus teapot violin harbour", "Walrus teapot. Violin harbour."):
+        assert screen.flag_probabilities(told) == screen.probabilities(told)
+
+
+def test_a_red_flag_among_ordinary_sentences_is_still_found(trained: RedFlagClassifier) -> None:
+    flagged = (
+        "Good afternoon, I am 83 and my typing is slow. My son found you on the internet."
+        " I took every tablet in the house about an hour ago."
+    )
+    assert trained.assess(flagged)["assessment"].level == "emergency"
+
+
 def test_everyday_cant_and_wont_are_not_alarms(trained: RedFlagClassifier) -> None:
     # Written for this test: inability and refusal about ordinary things. With
     # the negation words counted, the screen alone flagged 6 of 20 such messages.

@@ -34,6 +34,7 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set14": (0.98, 0.05),
     "set15": (0.83, 0.11),
     "set16": (0.92, 0.0),  # red flags only (its look-alikes were measured and left out)
+    "set17": (1.0, 0.004),  # look-alikes only: everyday complaints (one sinus "face feels heavy")
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -270,7 +271,7 @@ def test_the_vocabulary_keeps_its_share_of_later_sets(detector: RedFlagDetector,
     data = DEV_SETS[name]
     found = [detector.assess(i["text"]).level == i["level"] for i in data["red_flags"]]
     alarms = [detector.assess(i["text"]).flagged for i in data["lookalikes"]]
-    assert sum(found) / len(found) >= found_floor
+    assert sum(found) >= found_floor * len(found)
     assert sum(alarms) <= alarm_ceiling * len(alarms)
 
 

@@ -195,3 +195,15 @@ def test_a_new_rest_session_forgets_the_patients_name_and_contact(stack: Assista
     # the condition is not personal and carries over; the name is asked again
     asked = texts(say(stack, patient, "i'd like to book an appointment"))
     assert "What name" in asked and "Ann" not in asked
+
+
+def test_a_follow_up_question_gets_the_answer_again(stack: AssistantStack) -> None:
+    """ "what about saturday" after the opening hours is about the hours, not a booking."""
+    sender = f"follow-up-{uuid.uuid4()}"
+    hours = texts(say(stack, sender, "what are your opening hours?"))
+    assert "Saturday" in hours
+    again = texts(say(stack, sender, "what about saturday"))
+    assert "Saturday" in again and "What would you like the appointment to be about" not in again
+    prices = texts(say(stack, sender, "how much is it?"))
+    assert "Follow-up" in prices
+    assert "Follow-up" in texts(say(stack, sender, "and for a follow up?"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -14,6 +14,7 @@ from actions.safety import (
     ActionOtherSymptom,
     ActionUrgentSymptoms,
 )
+from clinic_core.knowledge import load_conditions
 from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
 from tests.helpers.clock import pin_clinic_now
@@ -87,6 +88,41 @@ async def test_other_symptom_is_honest_and_offers_a_person(
     assert "only covers hip and back pain" in message["text"]
     assert load_profile().phone in message["text"]
     assert [b["payload"] for b in message["buttons"]] == ["/human_handoff", "/deny"]
+
+
+@pytest.mark.parametrize(
+    ("text", "condition", "answer"),
+    [
+        ("is that something you treat", "hip_bursitis", "help"),
+        ("can you help with it?", "sciatica", "help"),
+        # Nothing under discussion, or a new complaint: the honest answer.
+        ("is that something you treat", None, "other"),
+        ("my wrist hurts, can you treat that?", None, "other"),
+        (
+            "I have eczema on my elbows and knees, can acupuncture help with that",
+            "sciatica",
+            "other",
+        ),
+    ],
+)
+async def test_a_question_about_the_condition_just_explained_is_answered(
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    text: str,
+    condition: Optional[str],
+    answer: str,
+) -> None:
+    """ "is that something you treat?" after bursitis was explained is about bursitis."""
+    slots = {"condition": condition} if condition else {}
+    tracker = make_tracker("other_symptom", text=text, slots=slots)
+    await ActionOtherSymptom().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    if answer == "help":
+        name = load_conditions().conditions[str(condition)].name.lower()
+        assert name in message["text"].lower()
+        assert "only covers hip and back pain" not in message["text"]
+    else:
+        assert "only covers hip and back pain" in message["text"]
 
 
 @pytest.mark.parametrize(

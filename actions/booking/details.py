@@ -169,9 +169,43 @@ def without_contact(text: str) -> str:
     return re.sub(r"\+?\d[\d ()-]{6,}\d", " ", text)
 
 
-def when_in(text: str, now: dt.datetime, date_order: str) -> When:
+def when_in(
+    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
+) -> When:
     """The day, time or part of day in ``text`` (phone numbers and emails ignored)."""
-    return parse_when(without_contact(text), now, date_order)
+    return parse_when(without_contact(text), now, date_order, talking_of)
+
+
+# A phone number or an email address, for a name written beside it.
+_CONTACT = re.compile(r"\S+@\S+|\+?\d[\d ()-]{6,}\d")
+_CAPITALISED = r"[A-Z][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_NAME_BEFORE = re.compile(rf"(?:^|[\s,;:(-])((?:{_CAPITALISED}\s+){{1,3}}{_CAPITALISED})[\s,;:-]*$")
+_NAME_AFTER = re.compile(
+    rf"^[\s,;:-]*({_CAPITALISED}(?:\s+{_CAPITALISED}){{1,3}})(?=[\s,.;:!?-]|$)"
+)
+# Capitalised words that start a sentence or name a day rather than a person.
+_NOT_NAME_WORDS = re.compile(
+    r"\b(?:hi|hello|hey|dear|thanks|thank|please|pls|can|could|would|my|the|and|i|i'm|im|"
+    r"mobile|phone|email|tel|number|ok|okay|yes|no|sure|cheers|regards|"
+    r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|today|tomorrow|morning|afternoon|evening|lunchtime|next|first|"
+    r"back|hip|hips|leg|legs|neck|knee|shoulder|sciatica|bursitis|arthritis|pain)\b",
+    re.IGNORECASE,
+)
+
+
+def name_beside_contact(text: str) -> Optional[str]:
+    """A name written as one right before or after the phone or email ("Sarah Mills 07812...")."""
+    for contact in _CONTACT.finditer(text):
+        before = _NAME_BEFORE.search(text[: contact.start()])
+        after = _NAME_AFTER.match(text[contact.end() :])
+        for found in (before, after):
+            if found is None or _NOT_NAME_WORDS.search(found.group(1)):
+                continue
+            name, problem = clean_name(found.group(1))
+            if name and not problem and not _says_something_else(name):
+                return name
+    return None
 
 
 def name_after_cue(text: str) -> Optional[str]:
@@ -224,8 +258,8 @@ def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
 def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:
     """The condition named in ``text`` (the longest name or alias), if any.
 
-    "my lower back" names lower back pain as "lower back pain" does; "back"
-    alone is not enough ("come back on Friday").
+    "my lower back" (or "lower back") names lower back pain as "lower back
+    pain" does; "back" alone is not enough ("come back on Friday").
     """
     lowered = " " + " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) + " "
     found: Optional[Tuple[int, str]] = None
@@ -234,7 +268,10 @@ def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]
             name = name.lower()
             forms = [f" {name} "]
             if name.endswith(" pain"):
-                forms.append(f" my {name[: -len(' pain')]} ")
+                body_part = name[: -len(" pain")]
+                forms.append(f" my {body_part} ")
+                if " " in body_part:  # "..., lower back": two words name it, one may not
+                    forms.append(f" {body_part} ")
             for wanted in forms:
                 if wanted in lowered and (found is None or len(wanted) > found[0]):
                     found = (len(wanted), key)
@@ -247,7 +284,7 @@ def read_details(
     """Everything ``text`` says about a booking (the condition only from its words)."""
     phone, email = find_phone(text, region), find_email(text)
     return Details(
-        name=name_after_cue(text),
+        name=name_after_cue(text) or name_beside_contact(text),
         phone=phone,
         email=email,
         patient_type=patient_type_in(text),

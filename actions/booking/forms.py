@@ -41,7 +41,7 @@ from actions.booking.details import (
 )
 from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
-from actions.booking.when import When
+from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
 from actions.tracker_state import confirms, latest_intent, says_yes
 from clinic_core.clock import clinic_now
@@ -68,9 +68,25 @@ CONFIDENT = 0.9
 QUESTION_CONFIDENT = 0.5
 STOP_WORDS = re.compile(
     r"^\s*(stop|quit|exit|never ?mind|forget (it|about it)|cancel( (it|that|this))?|"
-    r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$",
+    r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$"
+    # "actually forget it, not today thanks": leaving, whatever follows.
+    r"|^\W*(actually\W+|oh\W+)?(forget (it|about it)|never ?mind|leave it)\W+"
+    r"(not (today|now|right now|yet)|(no )?thanks|thank you|maybe (later|another time)|"
+    r"another time)\b"
+    # "never mind, I'll call instead", "I'll ring you": booking another way.
+    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no)\W+)?"
+    r"(i'?ll|i will|i'?d rather|let me)\s+(just\s+)?"
+    r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later)\b",
     re.IGNORECASE,
 )
+# "I don't have the reference", "lost it", "no idea what that is": asked for the reference.
+NO_REFERENCE = re.compile(
+    r"\b(do ?n[o']?t|do not|dont|never) (have|know|remember|got|get)\b|\b(lost|forgot|forgotten|"
+    r"can'?t find|cannot find|can'?t remember|no idea|not sure|what reference|which reference|"
+    r"what'?s that|what is that|deleted|haven'?t got)\b",
+    re.IGNORECASE,
+)
+MISSING = "missing"  # the slot value of "I don't have the reference"
 # "no", "nothing to add", "none, thanks": no notes.
 NOTHING = re.compile(
     r"^\s*(no|nope|none|nothing|n/a|na|nothing( else| to add)?|not really)"
@@ -220,7 +236,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         """A day and/or a time (or part of the day) in the message: an answer or a correction."""
         if clearly_something_else(tracker, "strong") or asks_a_question(tracker):
             return {}
-        when = when_in(user_text(tracker), self.now(), self.profile().date_order)
+        when = self.when(tracker)
         answering = asked(tracker, "appointment_date", "appointment_time")
         if not answering and (when.empty or not self.takes_details(tracker)):
             return {}
@@ -243,7 +259,8 @@ class DateTimeValidation(FormValidationAction, ABC):
             # Not a date at all: validate_appointment_date explains and asks again.
             values["appointment_date"] = "unparsed"
         if asked(tracker, "appointment_time") and when.empty:
-            values["appointment_time"] = "unparsed"
+            hour = bare_hour(user_text(tracker))
+            values["appointment_time"] = "unparsed" if hour is None else f"{hour:%H:%M}"
         if values and asked(tracker, *CONFIRMATIONS):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
@@ -259,7 +276,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {"appointment_date": None}
         profile, now = self.profile(), self.now()
         day = dt.date.fromisoformat(str(value))
-        when = when_in(user_text(tracker), now, profile.date_order)
+        when = self.when(tracker)
         if when.vague and when.day == day:
             # "next week", "Monday or Tuesday": the free times on those days, as buttons.
             return self.offer_days(dispatcher, tracker, when)
@@ -276,6 +293,15 @@ class DateTimeValidation(FormValidationAction, ABC):
             "part_of_day": when.part_of_day,
             "rejected_date": None,
         }
+
+    def when(self, tracker: Tracker) -> When:
+        """The day and time in the latest message, read with the day just refused or chosen."""
+        talked_of = tracker.get_slot("rejected_date") or tracker.get_slot("appointment_date")
+        try:
+            talking_of = dt.date.fromisoformat(str(talked_of)) if talked_of else None
+        except ValueError:  # "unparsed"
+            talking_of = None
+        return when_in(user_text(tracker), self.now(), self.profile().date_order, talking_of)
 
     def offer_days(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
@@ -645,6 +671,8 @@ class ValidateManageBookingForm(DateTimeValidation):
             return {"booking_reference": found}
         if not is_answer(tracker) or self.details(tracker).anything:
             return {}
+        if NO_REFERENCE.search(text):
+            return {"booking_reference": MISSING}
         return {"booking_reference": "unparsed"}
 
     async def validate_booking_reference(
@@ -654,6 +682,11 @@ class ValidateManageBookingForm(DateTimeValidation):
         from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
 
         text = str(value)
+        if text == MISSING:
+            dispatcher.utter_message(
+                response="utter_reference_missing", **self.profile().contact_values()
+            )
+            return {"booking_reference": None}
         if len(text) != REFERENCE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in text):
             dispatcher.utter_message(response="utter_reference_not_valid")
             return {"booking_reference": None}

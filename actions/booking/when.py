@@ -44,7 +44,7 @@ import dateparser
 
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
 
-__all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "parse_when"]
+__all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "bare_hour", "parse_when"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMBER_WORDS = {
@@ -62,8 +62,8 @@ _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
 # One-word names of parts of the day, for a bare hour said after one ("evening 4").
 _PART = "(" + "|".join(w for part in PARTS for w in part.words if w.isalpha()) + r"|lunch\s*time)"
 _TIME_PATTERNS = [
-    # half past 4, quarter past 11, quarter to 10
-    re.compile(rf"\b(half|quarter)\s+(past|after|to)\s+{_HOUR}\b(?:\s*{_MERIDIEM})?"),
+    # half past 4, quarter past 11, quarter to 10; British "half 3" is half past 3
+    re.compile(rf"\b(half|quarter)\s+(?:(past|after|to)\s+)?{_HOUR}\b(?:\s*{_MERIDIEM})?"),
     # 10:30, 4.15pm, 13:00 (not \b after the minutes: "4:30pm" has no boundary there)
     re.compile(rf"\b(\d{{1,2}})[:.](\d{{2}})(?!\d)\s*{_MERIDIEM}?"),
     # 3 pm, three PM, 4 o'clock
@@ -76,6 +76,9 @@ _TIME_PATTERNS = [
     re.compile(rf"\b{_HOUR}\s+in\s+the\s+(morning|afternoon|evening)"),
     re.compile(r"\b(noon|midday|mid-day)\b"),
 ]
+_BARE_HOUR = re.compile(
+    rf"^\s*(?:at\s+|around\s+|about\s+)?{_HOUR}\s*(?:ish)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
+)
 _MONTHS = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -110,13 +113,18 @@ class When:
         return len(self.days) > 1
 
 
-def parse_when(text: str, now: dt.datetime, date_order: str = "DMY") -> When:
+def parse_when(
+    text: str, now: dt.datetime, date_order: str = "DMY", talking_of: Optional[dt.date] = None
+) -> When:
     """Read a date, a time and/or a part of the day from ``text``.
 
     Args:
         text: what the patient typed.
         now: timezone-aware reference time in the clinic's timezone.
         date_order: order of numeric dates such as 7/3 ("DMY" or "MDY").
+        talking_of: a day the conversation is about (one just offered or
+            refused): "the 29th" said after 27 December was refused is
+            December's, not this month's.
 
     """
     lowered = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
@@ -124,7 +132,7 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY") -> When:
     part = found[0] if found else None
     time, time_span = _time(lowered, part)
     rest = lowered if time_span is None else lowered[: time_span[0]] + " " + lowered[time_span[1] :]
-    day, days = _day(rest, now, date_order)
+    day, days = _day(rest, now, date_order, talking_of)
     if day is None and re.search(r"\btonight\b", lowered):
         day = now.date()
     return When(
@@ -134,6 +142,18 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY") -> When:
         past=day is not None and day < now.date(),
         days=days,
     )
+
+
+def bare_hour(text: str) -> Optional[dt.time]:
+    """The time a message made of an hour alone says ("11", "at 9", "2ish").
+
+    Read only in answer to "what time?": elsewhere "9" may be a day or a count.
+    """
+    match = _BARE_HOUR.match(text.lower())
+    if match is None:
+        return None
+    hour24 = _to_24h(_hour_value(match.group(1)), None, None)
+    return None if hour24 is None else dt.time(hour24)
 
 
 def _hour_value(token: str) -> int:
@@ -170,6 +190,8 @@ def _read_time(index: int, match: re.Match, text: str, part: Optional[str]) -> O
     groups = match.groups()
     if index == 0:
         kind, direction, hour_token, meridiem = groups
+        if direction is None and kind == "quarter":
+            return None  # "quarter 3" is not a way of saying a time
         hour, minute = _hour_value(hour_token), 30 if kind == "half" else 15
         if direction == "to":
             if meridiem and hour == 12:  # "quarter to 12 pm" is 11:45 am
@@ -531,9 +553,11 @@ _READERS: Tuple[Reader, ...] = (
 )
 
 
-def _day(text: str, now: dt.datetime, date_order: str) -> Days:
+def _day(
+    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
+) -> Days:
     """The day said (None if none), and the days allowed when the phrase is vague."""
-    said, explicit = _explicit_date(text, now, date_order)
+    said, explicit = _explicit_date(text, now, date_order, talking_of)
     if explicit is not None:
         # A date wins over a weekday said with it ("thursday 3 december").
         return explicit, ()
@@ -548,7 +572,9 @@ def _day(text: str, now: dt.datetime, date_order: str) -> Days:
     return None, ()
 
 
-def _explicit_date(text: str, now: dt.datetime, date_order: str) -> Tuple[bool, Optional[dt.date]]:
+def _explicit_date(
+    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
+) -> Tuple[bool, Optional[dt.date]]:
     """A date with its month named ("3 december", "dec 3rd") or an ordinal ("the 3rd").
 
     It wins over a weekday said with it: in "thursday 3 december" the weekday
@@ -566,7 +592,11 @@ def _explicit_date(text: str, now: dt.datetime, date_order: str) -> Tuple[bool, 
     )
     if ordinal:
         day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
-        return True, _day_of_month(now.date(), day_of_month, which)
+        reference = now.date()
+        if which is None and talking_of is not None and talking_of > reference:
+            # Counted from the day being talked of, as if it were today.
+            reference = talking_of
+        return True, _day_of_month(reference, day_of_month, which)
     return False, None
 
 

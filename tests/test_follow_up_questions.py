@@ -1,0 +1,143 @@
+"""A short follow-up to an answer ("and thursdays?") gets the same answer again.
+
+The policy on trackers built from events, the action with the real profile;
+the whole turn through the real servers is in tests/test_rest_channel.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.questions import ActionAnswerClinicQuestion
+from rasa_extensions.follow_up_questions import FollowUpQuestionPolicy
+from tests.helpers.responses import render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def rasa_domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> FollowUpQuestionPolicy:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("policy"))
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = FollowUpQuestionPolicy.get_default_config()
+    return FollowUpQuestionPolicy.load(config, storage, Resource("follow_up"), context)
+
+
+def after_answer(
+    domain: Domain,
+    follow_up: str,
+    intent: str,
+    confidence: float = 0.6,
+    answered_with: str = "action_answer_clinic_question",
+    form: Optional[str] = None,
+) -> DialogueStateTracker:
+    """The opening hours asked and answered, then ``follow_up``."""
+    events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME)]
+    if form:
+        events.append(ActiveLoop(form))
+    events += [
+        UserUttered("when are you open?", {"name": "ask_opening_hours", "confidence": 0.97}),
+        ActionExecuted(answered_with),
+        BotUttered("We are open: ..."),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        UserUttered(follow_up, {"name": intent, "confidence": confidence}),
+    ]
+    return DialogueStateTracker.from_events("patient", events, domain.slots)
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "intent", "confidence"),
+    [
+        ("what about saturday", "book_appointment", 0.63),
+        ("and thursdays?", "nlu_fallback", 0.3),
+        ("and for a follow up?", "book_appointment", 0.51),
+        ("how about the block of five", "out_of_scope", 0.4),
+    ],
+)
+def test_a_follow_up_gets_the_answer_again(
+    policy: FollowUpQuestionPolicy,
+    rasa_domain: Domain,
+    follow_up: str,
+    intent: str,
+    confidence: float,
+) -> None:
+    tracker = after_answer(rasa_domain, follow_up, intent, confidence)
+    assert policy.follows_up(tracker) == "action_answer_clinic_question"
+    prediction = policy.predict_action_probabilities(tracker, rasa_domain)
+    assert prediction.max_confidence_index == rasa_domain.index_for_action(
+        "action_answer_clinic_question"
+    )
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "intent", "confidence", "answered_with", "form"),
+    [
+        # A question of its own, sure: the rules answer it.
+        ("and how much is it?", "ask_price", 0.95, "action_answer_clinic_question", None),
+        # Asks for an appointment: a request.
+        ("and can I book saturday?", "book_appointment", 0.9, "action_answer_clinic_question",
+         None),
+        # A red flag: the safety rules.
+        ("and now I can't feel my legs", "emergency", 1.0, "action_answer_clinic_question", None),
+        # Not a follow-up's words, or too long to be one.
+        ("saturday", "inform", 0.5, "action_answer_clinic_question", None),
+        (
+            "and another thing, my hip has been aching every night for weeks",
+            "hip_pain",
+            0.6,
+            "action_answer_clinic_question",
+            None,
+        ),
+        # After something else than an answer, or inside a form.
+        ("what about saturday", "book_appointment", 0.63, "utter_greet", None),
+        ("what about saturday", "book_appointment", 0.63, "action_answer_clinic_question",
+         "appointment_form"),
+    ],
+)  # fmt: skip
+def test_other_messages_are_left_to_the_other_policies(
+    policy: FollowUpQuestionPolicy,
+    rasa_domain: Domain,
+    follow_up: str,
+    intent: str,
+    confidence: float,
+    answered_with: str,
+    form: Optional[str],
+) -> None:
+    tracker = after_answer(rasa_domain, follow_up, intent, confidence, answered_with, form)
+    assert policy.follows_up(tracker) is None
+    assert max(policy.predict_action_probabilities(tracker, rasa_domain).probabilities) == 0.0
+
+
+async def test_the_answer_is_to_the_question_asked_last(domain: Dict[str, Any]) -> None:
+    """Run for "what about saturday" (a booking to the classifier), it answers the hours."""
+    parse = {"intent": {"name": "book_appointment", "confidence": 0.63}, "entities": []}
+    events = [
+        {"event": "user", "text": "how much is a session", "parse_data": {
+            "intent": {"name": "ask_price", "confidence": 0.97}, "entities": []}},
+        {"event": "user", "text": "when are you open", "parse_data": {
+            "intent": {"name": "ask_opening_hours", "confidence": 0.97}, "entities": []}},
+        {"event": "user", "text": "what about saturday", "parse_data": parse},
+    ]  # fmt: skip
+    tracker = Tracker("patient", {}, {"text": "what about saturday", **parse}, events, False,
+                      None, {}, ACTION_LISTEN_NAME)  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    hours = render(dispatcher.messages, domain)[0]["text"]  # then the closures ahead
+    assert "Saturday" in hours and "is open" in hours
