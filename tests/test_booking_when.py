@@ -54,6 +54,14 @@ D, T = dt.date, dt.time
         ("half 2 on friday", When(D(2026, 11, 27), T(14, 30))),
         ("half an hour before you close", When()),
         ("quarter 3", When()),
+        # The earliest free day: the next week of days, offered with free times.
+        (
+            "whats the earliest you've got",
+            When(
+                D(2026, 11, 24),
+                days=tuple(D(2026, 11, 24) + dt.timedelta(days=n) for n in range(7)),
+            ),
+        ),
         ("blah blah", When()),
         ("", When()),
         ("🙂🙂", When()),

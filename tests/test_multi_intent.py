@@ -328,7 +328,7 @@ async def test_second_part_acupuncture_questions(
     assert messages
     if intent in ("ask_effectiveness", "ask_treatment_points"):
         return  # answered for the condition under discussion when there is one
-    assert messages[0]["text"] == load_acupuncture_answers().answers[key]
+    assert messages[0]["text"].startswith(load_acupuncture_answers().answers[key])
 
 
 def test_every_question_intent_has_a_second_part_answer(domain: Dict[str, Any]) -> None:

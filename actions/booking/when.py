@@ -509,8 +509,8 @@ def _soon(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     if re.search(r"\bin a few days\b", text):
         return _span(today, today + dt.timedelta(days=2), today + dt.timedelta(days=4))
     if re.search(
-        r"\b(as soon as (?:possible|you can)|asap|soonest|earliest (?:day|date|available)|"
-        r"next available|any ?day|whenever|any time soon)\b",
+        r"\b(as soon as (?:possible|you can)|asap|soonest|earliest|first (?:available|free)|"
+        r"next (?:available|free)|any ?day|whenever|any time soon)\b",
         text,
     ):
         return _span(today, today, today + dt.timedelta(days=SOON_DAYS - 1))
