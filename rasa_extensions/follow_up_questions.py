@@ -14,8 +14,8 @@ answered last: the whole answer, which holds the part asked about.
 
 It leaves the turn alone inside a form (the form's interruptions decide),
 when the message is a red flag, when it asks to book, cancel or move an
-appointment, and when the classifier is sure it is another question
-("and how much is it?" is the price).
+appointment, and when the classifier reads it as a question at 0.5 or
+more ("and how much is it?" is the price).
 """
 
 from __future__ import annotations
@@ -66,9 +66,10 @@ class FollowUpQuestionPolicy(StatelessPolicy):
                 "action_answer_clinic_question",
                 "action_answer_acupuncture_question",
             ],
-            # Intents the classifier may be sure of, and are their own question.
+            # A question the classifier reads at least this surely is its own
+            # ("and is there parking?" after the hours is about parking).
             "question_intents": r"^ask_",
-            "sure_above": 0.8,
+            "sure_above": 0.5,
             "max_words": 7,
         }
 

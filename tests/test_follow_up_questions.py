@@ -91,6 +91,7 @@ def test_a_follow_up_gets_the_answer_again(
     [
         # A question of its own, sure: the rules answer it.
         ("and how much is it?", "ask_price", 0.95, "action_answer_clinic_question", None),
+        ("and is there parking?", "ask_location", 0.55, "action_answer_clinic_question", None),
         # Asks for an appointment: a request.
         ("and can I book saturday?", "book_appointment", 0.9, "action_answer_clinic_question",
          None),
