@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -31,19 +32,40 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
     return knowledge.most_specific(candidates)
 
 
+def latest_text(tracker: Tracker) -> str:
+    """What the patient typed last."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+# "Is it sciatica or my hip joint? Can you tell me which?": asked to diagnose.
+DIAGNOSIS_QUESTION = re.compile(
+    r"\b(do i have|have i got|is it|is this|could it be|might it be|could this be|is that)\s+"
+    r"(a |an |my )?(hip )?(sciatica|arthritis|osteoarthritis|bursitis|a trapped nerve|"
+    r"trapped nerve|a slipped disc|slipped disc)\b"
+    r"|\b(tell me|know|say) (which|what) (it is|one it is|one|i have|i've got)\b"
+    r"|\bwhat do you think (it is|i have|i've got|it could be)\b|\bwhat'?s wrong with me\b"
+    r"|\bdiagnos",
+    re.IGNORECASE,
+)
+
+
 def explain_condition(
-    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
+    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str, text: str = ""
 ) -> List[EventType]:
     """Utter what the condition is in a few sentences; the rest is behind its buttons.
 
     The buttons ask how acupuncture helps and which points are used (answered
     by ``action_answer_acupuncture_question`` for the condition in the slot),
     or book: a first reply that fits a phone screen, the full text one tap away.
+    Asked to say which condition it is (``text``), it says first that it cannot.
     """
     condition = knowledge.conditions[key]
+    if DIAGNOSIS_QUESTION.search(text):
+        dispatcher.utter_message(response="utter_cannot_diagnose")
     dispatcher.utter_message(
         response="utter_condition_overview",
-        condition_name=condition.name,
+        # "About sciatica: ...", mid-sentence.
+        condition_name=condition.name[:1].lower() + condition.name[1:],
         what_it_is=condition.what_it_is,
     )
     return [SlotSet(CONDITION_SLOT, key)]
@@ -81,7 +103,7 @@ class ActionExplainCondition(Action):
         if key is None:
             dispatcher.utter_message(response="utter_ask_which_condition")
             return []
-        return explain_condition(dispatcher, knowledge, key)
+        return explain_condition(dispatcher, knowledge, key, latest_text(tracker))
 
 
 class ActionNarrowPain(Action):
@@ -99,7 +121,7 @@ class ActionNarrowPain(Action):
         key = condition_in_latest_message(tracker, knowledge)
         if key and knowledge.conditions[key].specific:
             # "my hip hurts, I think it's bursitis": already narrowed.
-            return explain_condition(dispatcher, knowledge, key)
+            return explain_condition(dispatcher, knowledge, key, latest_text(tracker))
         general = key or knowledge.find(tracker.get_slot(CONDITION_SLOT))
         narrowing = knowledge.conditions[general].narrowing if general else None
         if general is None or narrowing is None:

@@ -167,16 +167,26 @@ def _insurance(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None
     dispatcher.utter_message(response="utter_insurance", insurance=profile.insurance)
 
 
+def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(
+        response="utter_clinic_question_not_covered", **profile.contact_values()
+    )
+
+
 CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
     "ask_opening_hours": _opening_hours,
     "ask_location": _location,
     "ask_price": _prices,
     "ask_insurance": _insurance,
+    "ask_clinic_other": _not_covered,
 }
 
 
 class ActionAnswerClinicQuestion(AnswerLatestIntent):
-    """Answer opening hours, location, price and insurance from the clinic profile."""
+    """Answer opening hours, location, price and insurance from the clinic profile.
+
+    A question its files do not answer (``ask_clinic_other``) gets the clinic's number.
+    """
 
     action_name = "action_answer_clinic_question"
     questions = tuple(CLINIC_ANSWERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -15,14 +15,17 @@ from actions.conditions import condition_under_discussion
 from actions.questions import answer_acupuncture_question
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
-from clinic_core.names import EMERGENCY_SLOT, HANDOFF_SLOT
+from clinic_core.names import (
+    CONDITION_SLOT,
+    EMERGENCY_SLOT,
+    HANDOFF_SLOT,
+    RED_FLAG_REMINDER_ACTION,
+)
 from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 
 logger = logging.getLogger(__name__)
-
-CRISIS_CONCEPTS = {"suicide_self_harm"}
 
 
 def red_flag_values(tracker: Tracker) -> Set[str]:
@@ -89,7 +92,7 @@ class ActionEmergency(RedFlagAction):
         """Call the emergency number now; the crisis line for thoughts of self-harm."""
         dispatcher.utter_message(response="utter_emergency", emergency_number=emergency.number)
         # Also whenever the safety layer could not say what the emergency is.
-        crisis = not concepts or any(c.id in CRISIS_CONCEPTS for c in concepts)
+        crisis = not concepts or any(c.crisis_line for c in concepts)
         if emergency.crisis_line and crisis:
             dispatcher.utter_message(
                 response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
@@ -114,12 +117,69 @@ class ActionUrgentSymptoms(RedFlagAction):
         return []
 
 
+def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
+    """The level the last turn answered (or None), and whether it gave the crisis line."""
+    actions = {level.action: level.id for level in load_red_flags().levels}
+    events = list(tracker.events)
+    # The assistant's last turn: between the latest patient message and the one before it.
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return None, False
+    turn = events[users[-2] + 1 : users[-1]]
+    level = next((actions[e["name"]] for e in turn if e.get("name") in actions), None)
+    crisis = any(
+        (e.get("metadata") or {}).get("utter_action") == "utter_emergency_crisis_line" for e in turn
+    )
+    return level, crisis
+
+
+# The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
+REMINDERS = {"emergency": "utter_after_emergency", "urgent": "utter_after_urgent"}
+
+
+class ActionRedFlagReminder(Action):
+    """The message after a red-flag reply: the advice again, briefly, with no menu."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return RED_FLAG_REMINDER_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Repeat the last turn's level advice (and the crisis line if it was given)."""
+        level, crisis = last_red_flag_turn(tracker)
+        emergency = load_profile().emergency
+        dispatcher.utter_message(
+            response=REMINDERS.get(level or "", REMINDERS["emergency"]),
+            emergency_number=emergency.number,
+            advice_line=emergency.advice_line or "your GP surgery",
+        )
+        if crisis and emergency.crisis_line:
+            dispatcher.utter_message(
+                response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
+            )
+        return []
+
+
 # "is that something you treat", "can you help with it": a question about what was just discussed.
 REFERS_BACK = re.compile(
     r"^(?=.*\b(that|it|this|these|those|them)\b)(?=.*\b(treat|treated|help|cover|deal with|"
     r"fix|do anything|work)\b)",
     re.IGNORECASE,
 )
+
+
+# Parts of the body and complaints other than the hip and back: "my knee hurts
+# too" is another complaint; "it's sore when I run" after sciatica is not.
+OTHER_BODY_AREAS = re.compile(
+    r"\b(head|headaches?|migraines?|eyes?|ears?|nose|sinus\w*|teeth|tooth|jaw|mouth|lips?|"
+    r"throat|neck|shoulders?|arms?|elbows?|wrists?|hands?|fingers?|thumbs?|chest|heart|lungs?|"
+    r"stomach|tummy|belly|skin|rash|spots?|acne|knees?|ankles?|foot|feet|toes?|heels?|shins?|"
+    r"periods?|pregnan\w*|cough\w*|cold|flu|fever|anxi\w*|depress\w*|hair|teeth|tongue)\b",
+    re.IGNORECASE,
+)
+MAX_WORDS_ABOUT_THE_PAIN = 15
 
 
 class ActionOtherSymptom(Action):
@@ -136,15 +196,30 @@ class ActionOtherSymptom(Action):
 
         "is that something you treat?" right after a condition was explained
         asks about that condition, not about something else: it gets how
-        acupuncture helps with it.
+        acupuncture helps with it. More about the pain already discussed, with
+        no other part of the body named, is taken as that.
         """
         text = str((tracker.latest_message or {}).get("text") or "")
+        knowledge = load_conditions()
         if REFERS_BACK.search(text) and len(text.split()) <= 8:
-            knowledge = load_conditions()
             key = condition_under_discussion(tracker, knowledge)
             if key:
                 answer_acupuncture_question(dispatcher, tracker, "ask_effectiveness")
                 return []
+        # "it's sore when I run", "been going on 4 months" once the pain is
+        # known: more about it, not a complaint elsewhere.
+        discussed = knowledge.find(tracker.get_slot(CONDITION_SLOT))
+        if (
+            discussed
+            and not OTHER_BODY_AREAS.search(text)
+            and len(text.split()) <= MAX_WORDS_ABOUT_THE_PAIN
+        ):
+            name = knowledge.conditions[discussed].name
+            dispatcher.utter_message(
+                response="utter_more_about_the_pain",
+                condition_name=name[:1].lower() + name[1:],
+            )
+            return []
         profile = load_profile()
         dispatcher.utter_message(response="utter_other_symptom", **profile.contact_values())
         return []

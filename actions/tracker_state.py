@@ -59,3 +59,12 @@ def _opener(tracker: Tracker) -> Optional[str]:
     """The yes or no the clause step found in front of the latest message's request."""
     opener = (tracker.latest_message or {}).get(OPENER) or {}
     return opener.get("name")
+
+
+def last_response(tracker: Tracker) -> Optional[str]:
+    """The domain response the assistant uttered last (``utter_...``), if any."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            name = (event.get("metadata") or {}).get("utter_action")
+            return str(name) if name else None
+    return None

@@ -39,6 +39,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import yaml
 
 from bench.common import write_report
+from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import load_red_flags
 from clinic_core.settings import ROOT
 from ops.nlu_data import held_out_examples, medical_speech
@@ -132,6 +133,27 @@ def score_set(results: List[Dict[str, Any]], data: Dict[str, Any]) -> Dict[str, 
     return out
 
 
+def score_naming(results: List[Dict[str, Any]], data: Dict[str, Any]) -> Dict[str, Any]:
+    """Flags only the screen raised: how many were named, rightly, and crisis lines lost.
+
+    A named flag gets the reply of its concept: the crisis line only for
+    thoughts of self-harm. "Crisis line lost" counts self-harm messages named
+    as something else (the target is none).
+    """
+    crisis = {concept.id for concept in load_red_flags().concepts if concept.crisis_line}
+    screened = named = right = lost = 0
+    for item, result in zip(data["red_flags"], results[: len(data["red_flags"])], strict=True):
+        concepts = (result.get("triage") or {}).get("concepts") or []
+        if SCREEN_CONCEPT not in concepts:
+            continue
+        screened += 1
+        others = [c for c in concepts if c != SCREEN_CONCEPT]
+        named += bool(others)
+        right += item["concept"] in others
+        lost += item["concept"] in crisis and bool(others) and not set(others) & crisis
+    return {"screen_only": screened, "named": named, "named_right": right, "crisis_lost": lost}
+
+
 def score_held_out(results: List[Dict[str, Any]], examples: List[Tuple[str, str]]) -> Dict:
     """False alarms on the held-out NLU set's other intents, recall on its red flags."""
     out: Dict[str, Any] = {}
@@ -203,6 +225,7 @@ def evaluate(model: Path) -> Dict[str, Any]:
         lookalike_results += part[len(data["red_flags"]) :]
         position += size
     report["sets"][ALL_SEALED] = score_set(flag_results + lookalike_results, combined)
+    report["naming"] = score_naming(flag_results, combined)
     report["held_out"] = score_held_out(results[position : position + len(held_out)], held_out)
     position += len(held_out)
     report["medical_speech"] = score_medical_speech(results[position:], phrases)
@@ -243,6 +266,13 @@ def summary_markdown(report: Dict[str, Any]) -> str:
             f"| medical speech | {policy} | {med[policy]['emergency_labels_found']:.3f} "
             f"(Heart hurts, Hard to breath) | {med[policy]['false_alarm_rate']:.3f} |"
         )
+    naming = report["naming"]
+    lines += [
+        "",
+        f"Flags only the screen raised on the sealed sets: {naming['screen_only']}; named as a "
+        f"listed concept {naming['named']} ({naming['named_right']} rightly); thoughts of "
+        f"self-harm named as something else (the crisis line lost): {naming['crisis_lost']}.",
+    ]
     lines += ["", f"Recall by concept (`{CONFIGURED}`):", ""]
     for name, scores in report["sets"].items():
         concepts = ", ".join(f"{k} {v}" for k, v in scores[CONFIGURED]["recall_by_concept"].items())

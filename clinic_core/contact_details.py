@@ -86,6 +86,13 @@ PRONOUNS = frozenset(
         "nobody",
     }
 )
+# Replies and words about a name that are no name: "ok" at the name question,
+# "sorry I spelt my name wrong, it's Siobhan" (not "Wrong").
+NOT_NAMES = PRONOUNS | frozenset(
+    {"ok", "okay", "yes", "yeah", "yep", "no", "nope", "sure", "fine", "thanks", "thank",
+     "hi", "hello", "hey", "wrong", "wrongly", "right", "correct", "incorrect", "incorrectly",
+     "spelt", "spelled", "misspelt", "misspelled", "again"}
+)  # fmt: skip
 # An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
@@ -100,7 +107,7 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         return None, "utter_name_too_long"
     if any(ch.isdigit() for ch in name):
         return None, "utter_name_has_digits"
-    if len(name.split()) > 5 or not _is_name(name) or _only_pronouns(name):
+    if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
         recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
@@ -123,9 +130,9 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     return name, None
 
 
-def _only_pronouns(name: str) -> bool:
-    """Whether ``name`` is only words like "me", "myself" or "it's me"."""
-    return all(word in PRONOUNS for word in re.split(r"[ '’.\-]+", name.lower()) if word)
+def _names_no_one(name: str) -> bool:
+    """Whether ``name`` is only words like "me", "it's me", "ok" or "wrong"."""
+    return all(word in NOT_NAMES for word in re.split(r"[ '’.\-]+", name.lower()) if word)
 
 
 def _is_name(name: str) -> bool:

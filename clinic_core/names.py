@@ -47,3 +47,9 @@ SLOTS: Tuple[str, ...] = (
     *[slot for slot in NON_PERSONAL_SLOTS if slot != "requested_slot"],  # Rasa's own
 )
 INTENTS: Tuple[str, ...] = (HANDOFF_INTENT,)  # nlu_fallback is Rasa's
+
+# -- actions ------------------------------------------------------------------
+# The patient's next message after a red-flag reply ("ok", "can I still book
+# in?") gets this short reminder, not a menu (rasa_extensions/red_flag_follow_up.py).
+RED_FLAG_REMINDER_ACTION = "action_red_flag_reminder"
+ACTIONS: Tuple[str, ...] = (RED_FLAG_REMINDER_ACTION,)

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Dict, List, Literal, Optional, Sequence
+from typing import Any, Dict, List, Literal, Optional, Sequence
 
 import pydantic
 
@@ -76,6 +76,22 @@ class ScreenExample:
 
     text: str
     level: str  # a level id of the red-flag file, or "routine"
+    concept: Optional[str] = None  # a red flag's concept, where its file names one
+
+
+def _features() -> List[Any]:
+    """Words with negation marks and characters within words (the module's docstring)."""
+    return word_and_character_features(
+        preprocessor=negation_marked,
+        character_ngrams=(2, 5),
+        character_min_df=2,
+        character_preprocessor=without_negations,
+    )
+
+
+def _concepts_path(path: Path) -> Path:
+    """Where the concept classifier of the screen saved at ``path`` is."""
+    return path.with_name(f"{path.stem}_concepts{path.suffix}")
 
 
 def examples_dir() -> Path:
@@ -93,7 +109,7 @@ def load_examples(directory: Optional[Path] = None) -> List[ScreenExample]:
     found: List[ScreenExample] = []
     for path in sorted((directory or examples_dir()).glob("*.yml")):
         data = load_model(path, ExampleFile)
-        found += [ScreenExample(item.text, item.level) for item in data.red_flags]
+        found += [ScreenExample(item.text, item.level, item.concept) for item in data.red_flags]
         found += [ScreenExample(item.text, ROUTINE) for item in data.lookalikes]
     return found
 
@@ -124,11 +140,14 @@ def without_negations(text: str) -> str:
 
 
 class RedFlagScreen:
-    """Probabilities of each triage level for a message."""
+    """Probabilities of each triage level for a message, and of each concept for a red flag."""
 
-    def __init__(self, classifier: LinearTextClassifier) -> None:
-        """Wrap a fitted classifier (use :meth:`fit` or :meth:`load`)."""
+    def __init__(
+        self, classifier: LinearTextClassifier, concepts: Optional[LinearTextClassifier] = None
+    ) -> None:
+        """Wrap fitted classifiers (use :meth:`fit` or :meth:`load`)."""
         self.classifier = classifier
+        self.concepts = concepts
         self.levels: List[str] = classifier.labels
 
     @classmethod
@@ -136,26 +155,38 @@ class RedFlagScreen:
         """Train on ``examples`` (a few seconds for a few thousand)."""
         if len({example.level for example in examples}) < 2:
             raise ValueError("the red-flag screen needs examples of at least two levels")
-        features = word_and_character_features(
-            preprocessor=negation_marked,
-            character_ngrams=(2, 5),
-            character_min_df=2,
-            character_preprocessor=without_negations,
-        )
         classifier = LinearTextClassifier.fit(
             [example.text for example in examples],
             [example.level for example in examples],
-            features,
+            _features(),
             regularisation,
             balanced=True,
         )
-        return cls(classifier)
+        # Which red flag, from the examples whose file names it: what the
+        # reply says depends on it (the crisis line is for thoughts of self-harm).
+        named = [example for example in examples if example.concept]
+        concepts = None
+        if len({example.concept for example in named}) >= 2:
+            concepts = LinearTextClassifier.fit(
+                [example.text for example in named],
+                [str(example.concept) for example in named],
+                _features(),
+                regularisation,
+                balanced=True,
+            )
+        return cls(classifier, concepts)
 
     def probabilities(self, text: str) -> Dict[str, float]:
         """The probability of each level ("routine" included) for ``text``."""
         return self.classifier.probabilities(text)
 
-    def flag_probabilities(self, text: str) -> Dict[str, float]:
+    def concept_probabilities(self, text: str) -> Dict[str, float]:
+        """The probability of each red-flag concept for ``text`` (empty without examples)."""
+        return self.concepts.probabilities(text) if self.concepts is not None else {}
+
+    def flag_probabilities(
+        self, text: str, whole: Optional[Dict[str, float]] = None
+    ) -> Dict[str, float]:
         """The probabilities the screen flags on: a long message's, only as high as one part's.
 
         A linear screen adds up weak hints over a long message: "Hello dear,
@@ -165,9 +196,10 @@ class RedFlagScreen:
         past 0.3. A red flag is told in a sentence or two, so a message of
         several sentences alarms no more than its most alarming sentence or
         pair of adjacent sentences. (On the sealed sets, 210 of whose
-        messages have several sentences, this changed nothing.)
+        messages have several sentences, this changed nothing.) ``whole``:
+        the whole message's probabilities, if already computed.
         """
-        whole = self.probabilities(text)
+        whole = whole if whole is not None else self.probabilities(text)
         sentences = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
         if len(sentences) < 2:
             return whole
@@ -181,6 +213,8 @@ class RedFlagScreen:
     def save(self, path: Path) -> None:
         """Write the fitted screen to ``path`` (arrays and JSON: no code runs on loading)."""
         self.classifier.save(path)
+        if self.concepts is not None:
+            self.concepts.save(_concepts_path(path))
 
     @classmethod
     def load(cls, path: Path) -> RedFlagScreen:
@@ -190,7 +224,13 @@ class RedFlagScreen:
             ValueError: the file holds types other than the screen's own.
 
         """
-        return cls(LinearTextClassifier.load(path, trusted=_TRUSTED_TYPES))
+        concepts_path = _concepts_path(path)
+        concepts = (
+            LinearTextClassifier.load(concepts_path, trusted=_TRUSTED_TYPES)
+            if concepts_path.exists()
+            else None  # a model trained before the screen named concepts
+        )
+        return cls(LinearTextClassifier.load(path, trusted=_TRUSTED_TYPES), concepts)
 
 
 @dataclass(frozen=True)
@@ -252,3 +292,39 @@ class ScreenPolicy:
 
 
 SCREEN_LABEL = "Described in words the red-flag list does not have (learned screen)"
+
+# A flag only the screen raised is named as a listed concept when the concept
+# classifier is at least this sure, and that concept is of the flag's level.
+NAMED_AT = 0.5
+# ...and it is named as anything but a crisis-line concept only when those
+# are below this: in doubt, the reply keeps the crisis line.
+CRISIS_DOUBT = 0.05
+
+
+def name_screened(
+    screen: RedFlagScreen, text: str, assessment: Assessment, spec: RedFlagSpec
+) -> Assessment:
+    """``assessment`` with the listed concept a screen-only flag most likely is, when sure.
+
+    "sudden tearing pain between my shoulder blades" flagged by the screen
+    alone had no concept, so the reply added the crisis line to the
+    emergency number; named (heart attack), it does not. The finding of the
+    screen stays, so staff still see that the list did not have the words.
+    """
+    if not any(finding.concept == SCREEN_CONCEPT for finding in assessment.findings):
+        return assessment
+    probabilities = screen.concept_probabilities(text)
+    if not probabilities:
+        return assessment
+    best = max(probabilities, key=lambda concept: probabilities[concept])
+    concepts = {concept.id: concept for concept in spec.concepts}
+    concept = concepts.get(best)
+    if concept is None or probabilities[best] < NAMED_AT or concept.level != assessment.level:
+        return assessment
+    doubt = sum(p for c, p in probabilities.items() if c in concepts and concepts[c].crisis_line)
+    if not concept.crisis_line and doubt >= CRISIS_DOUBT:
+        return assessment
+    finding = Finding(concept.id, concept.level, concept.label, text, 0, len(text))
+    return Assessment(
+        assessment.level, assessment.intent, (*assessment.findings, finding), assessment.set_aside
+    )

@@ -101,6 +101,7 @@ class Concept(StrictModel):
     label: str
     history_counts: bool = False  # "a history of cancer" is the flag itself
     hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
+    crisis_line: bool = False  # the reply adds the profile's crisis line
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
@@ -456,10 +457,21 @@ class RedFlagDetector:
     # -- building -------------------------------------------------------------
 
     def _english_words(self) -> FrozenSet[str]:
-        """Words the lemmatizer knows: never "corrected" to a red-flag word."""
+        """Words the lemmatizer knows: never "corrected" to a red-flag word.
+
+        The lemmatizer's table holds base forms only, so the other words of
+        pyspellchecker's English list (in its wheel, used by
+        :mod:`clinic_core.spelling` too) are kept in ``_dictionary_words``:
+        such a word is read as a red-flag word only when it is that word
+        inflected (:func:`_stem_in`: "pooped" is "poop"; "conscious" is not
+        "unconscious", nor "looser" "lose").
+        """
+        from spellchecker import SpellChecker
+
         lemmatizer = self._nlp.get_pipe("lemmatizer")
         table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         words = {str(value).lower() for value in table.values()}
+        self._dictionary_words = frozenset(SpellChecker().word_frequency.dictionary) - words
         return frozenset(words | self._compiled.vocabulary)
 
     def _expanded(self, terms: List[str]) -> List[str]:
@@ -491,7 +503,10 @@ class RedFlagDetector:
                 and token.lower_ not in self._known_words
                 and token.lemma_.lower() not in self._known_words
             ):
-                forms.update(_closest(token.lower_, self._correctable))
+                if token.lower_ in self._dictionary_words:
+                    forms.update(_stem_in(token.lower_, self._correctable))
+                else:
+                    forms.update(_closest(token.lower_, self._correctable))
             tokens.append(_Token(frozenset(forms), token.lower_, token.is_punct))
         return tokens
 
@@ -559,10 +574,35 @@ class RedFlagDetector:
         }
         # Words of the present ("now", "today") keep a past-tense report current,
         # but only in the clause they are in.
-        now_clauses = {clause_of(start) for start, _ in self._optional(matches, "CURRENT")}
+        over = self._optional(matches, "RESOLVED_NOW")
+        now_clauses = {
+            clause_of(start)
+            for start, end in self._optional(matches, "CURRENT")
+            if not any(s <= start and end <= e for s, e in over)
+        }
         current_clauses = {
             clause_of(start) for start, _ in self._optional(matches, "CURRENT_CLAUSE")
         }
+        # "..., that was 4 years ago": a clause that dates what was said before it.
+        historical_clauses = {
+            clause_of(modifier.modifier_span[0])
+            for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
+            if modifier.category == "HISTORICAL"
+        }
+        dating_clauses = [
+            clause_of(start)
+            for start, _ in self._optional(matches, "DATES_WHAT_CAME_BEFORE")
+            if clause_of(start) in historical_clauses and clause_of(start) == start
+        ]
+
+        present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
+
+        def said_in_present(spans: List[Tuple[int, int]]) -> bool:
+            return any(
+                doc[i].lower_ in present_verbs  # type: ignore[index]
+                for start, _ in spans
+                for i in range(max(0, start - 1), start + 1)
+            )
 
         findings: Dict[str, Finding] = {}
         set_aside: Dict[str, SetAside] = {}
@@ -571,7 +611,9 @@ class RedFlagDetector:
                 continue
             start, end = min(s for s, _ in spans), max(e for _, e in spans)
             words = doc[start:end].text  # type: ignore[index]
-            now = any(clause_of(start) in now_clauses for start, _ in spans)
+            now = any(clause_of(start) in now_clauses for start, _ in spans) or said_in_present(
+                spans
+            )
             reason = self._reason(
                 concept,
                 spans,
@@ -580,6 +622,16 @@ class RedFlagDetector:
                 doc,
                 cue_spans,
             )
+            if (
+                reason is None
+                and not concept.history_counts
+                and not now
+                and not any(clause_of(start) in current_clauses for start, _ in spans)
+                and any(
+                    all(clause_of(start) < later for start, _ in spans) for later in dating_clauses
+                )
+            ):
+                reason = "past"
             if reason is None:
                 findings[concept.id] = Finding(
                     concept=concept.id,
@@ -686,6 +738,20 @@ def _plain(text: str) -> str:
 def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     """The red-flag word a misspelt ``word`` most likely is, if any."""
     return tuple(difflib.get_close_matches(word, vocabulary, n=1, cutoff=CORRECTION_CUTOFF))
+
+
+_INFLECTIONS = ("ing", "ed", "es", "s", "d")
+
+
+def _stem_in(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
+    """The red-flag word an English ``word`` inflects ("pooped": "poop"), if any."""
+    for ending in _INFLECTIONS:
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            for candidate in (stem, stem[:-1] if stem[-2:-1] == stem[-1:] else stem):
+                if candidate in vocabulary:
+                    return (candidate,)
+    return ()
 
 
 def _spread(spans: List[Tuple[int, int]]) -> int:

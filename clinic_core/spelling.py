@@ -15,7 +15,8 @@ known and preferred over the dictionary's, the more frequent first
 sciatia flared up" is an example): taking them for slips of more frequent
 words changed nothing on the slipped set. Only words of at least
 ``MIN_LENGTH`` letters are put right: short ones have too many neighbours
-("wat", "opn"). Nothing is remembered between messages: no cache holds what
+("wat", "opn"); common text-speak is written out first (``TEXT_SPEAK``:
+"wot shud i do", "bk pain v bad"). Nothing is remembered between messages: no cache holds what
 patients typed (docs/security.md).
 
 Only the intent classifier reads the corrected text; entities, forms and the
@@ -33,8 +34,24 @@ from typing import Dict, Iterable, Mapping
 from spellchecker import SpellChecker
 
 MIN_LENGTH = 4
+# Text-speak too short or too far from the word for one edit ("wot", "shud"),
+# written out before the spelling is put right.
+TEXT_SPEAK = {
+    "u": "you", "ur": "your", "r": "are", "v": "very", "pls": "please", "plz": "please",
+    "thx": "thanks", "thnx": "thanks", "ty": "thank you", "appt": "appointment",
+    "appts": "appointments", "apt": "appointment", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "tmrrw": "tomorrow", "2moro": "tomorrow", "2day": "today", "2nite": "tonight",
+    "wk": "week", "wks": "weeks", "wkend": "weekend", "hr": "hour", "hrs": "hours",
+    "wot": "what", "wat": "what", "wen": "when", "wer": "where", "cud": "could",
+    "shud": "should", "wud": "would", "cn": "can", "hv": "have", "abt": "about",
+    "b4": "before", "nite": "night", "coz": "because", "cos": "because", "bcoz": "because",
+    "gd": "good", "dr": "doctor", "dunno": "don't know", "wanna": "want to",
+}  # fmt: skip
+# "bk": back before a word of pain ("bk pain v bad"), book otherwise ("can i bk").
+_BK = re.compile(r"\bbk\b(?=\s+(pain|pains|ache|aches|hurts|is|problem|problems)\b)", re.I)
 MAX_EDITS = 1  # one edit: 0.3 ms an unknown word; two took 66 ms
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_TOKEN = re.compile(r"\b[A-Za-z0-9]+\b(?!')")
 
 
 class SpellingNormaliser:
@@ -68,7 +85,12 @@ class SpellingNormaliser:
         return min(candidates, key=lambda c: (-frequency[c], c)) if candidates else word
 
     def normalise(self, text: str) -> str:
-        """``text`` with each unknown word put right."""
+        """``text`` with text-speak written out and each unknown word put right."""
+        text = _BK.sub("back", text)
+        text = _TOKEN.sub(
+            lambda match: TEXT_SPEAK.get(match.group(0).lower(), match.group(0)), text
+        )
+        text = re.sub(r"\bbk\b", "book", text, flags=re.I)
         return _WORD.sub(lambda match: self.word(match.group(0)), text)
 
     def save(self, path: Path) -> None:

@@ -19,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
+from clinic_core import TRAINED_MODULES
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
@@ -31,11 +32,8 @@ TRAINING_INPUTS = (
     "data",
     "rasa_extensions",
     "clinic/red_flag_examples",
-    "clinic_core/linear_text.py",
-    "clinic_core/sentence_encoder.py",
-    "clinic_core/spelling.py",
+    *(f"clinic_core/{name}.py" for name in TRAINED_MODULES),
     "ops/embeddings.py",
-    "clinic_core/red_flag_screen.py",
 )
 KEEP_MODELS = 3
 

@@ -78,7 +78,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
-from clinic_core import linear_text, sentence_encoder, spelling
 from clinic_core.knowledge import load_conditions
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
 from clinic_core.message_parts import OPENER, SECOND_PART, SECOND_PART_ACTION
@@ -337,7 +336,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         from rasa_extensions import fast_loading
 
         return fingerprints.digest(
-            [sys.modules[__name__], fast_loading, linear_text, sentence_encoder, spelling],
+            [sys.modules[__name__], fast_loading, *fingerprints.trained_modules()],
             [SENTENCE_ENCODER_DIR / STAMP_FILE] if config.get("sentence_encoder") else [],
         )
 

@@ -10,10 +10,13 @@ silently keep the old behaviour in a model with a new name).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable
+from typing import Iterable, List
+
+from clinic_core import TRAINED_MODULES
 
 
 def digest(modules: Iterable[ModuleType], files: Iterable[Path] = ()) -> str:
@@ -24,3 +27,8 @@ def digest(modules: Iterable[ModuleType], files: Iterable[Path] = ()) -> str:
         content = path.read_bytes() if path.is_file() else b""
         sha.update(path.name.encode() + b"\0" + content + b"\0")
     return sha.hexdigest()
+
+
+def trained_modules() -> List[ModuleType]:
+    """The clinic_core modules whose code a trained model carries."""
+    return [importlib.import_module(f"clinic_core.{name}") for name in TRAINED_MODULES]

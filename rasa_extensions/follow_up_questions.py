@@ -4,7 +4,7 @@ After the opening hours, "and thursdays?" or "what about saturday" asks
 about the hours; after the prices, "and for a follow up?" or "and the block
 of five?" about the prices. Read alone, the intent classifier sends them
 elsewhere: "what about saturday" started a booking (an outside audit found
-eight such turns in 168 conversations, docs/performance.md). When the
+eight such turns in 167 conversations, docs/performance.md). When the
 assistant's last action answered a question about the clinic or about
 acupuncture and the patient's message is a short follow-up (it opens with
 "and", "what about", "how about"... and asks for nothing else), this policy

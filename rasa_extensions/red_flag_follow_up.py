@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa.core.constants import POLICY_PRIORITY
 from rasa.core.policies.policy import PolicyPrediction
@@ -43,9 +43,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import EntitiesAdded, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic_core.names import HANDOFF_INTENT, RED_FLAG_REMINDER_ACTION
 from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, load_red_flags
 from rasa_extensions.stateless_policy import StatelessPolicy
 
@@ -147,17 +148,23 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
                 return ACTION_LISTEN_NAME, []
             return None
+        if tracker.latest_action_name == RED_FLAG_REMINDER_ACTION:
+            return ACTION_LISTEN_NAME, []
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
         if intent in level_intents:
             return None  # the message alone was a red flag, outside a form: the rules answer it
         previous = self._previous_message(tracker, message)
-        if previous is None:
-            return None
-        if (previous.intent or {}).get("name") in level_intents or _flagged_by(previous):
-            return None  # already answered, alone or with the message before it
-        findings = self.spanning(previous.text or "", message.text or "")
+        findings: List[Finding] = []
+        if previous is not None and not (
+            (previous.intent or {}).get("name") in level_intents or _flagged_by(previous)
+        ):  # (a flagged previous message was answered, alone or with the one before it)
+            findings = self.spanning(previous.text or "", message.text or "")
         if not findings:
+            # "ok", "can I still book in?" right after a red-flag reply: the
+            # advice again, not a menu with a booking button.
+            if intent != HANDOFF_INTENT and _last_turn_answered(tracker, level_actions):
+                return RED_FLAG_REMINDER_ACTION, []
             return None
         order = [level.id for level in spec.levels]
         level = spec.level(min((f.level for f in findings), key=order.index))
@@ -219,3 +226,17 @@ def _flagged_by(message: UserUttered, extractor: Optional[str] = None) -> bool:
         and (extractor is None or entity.get("extractor") == extractor)
         for entity in message.entities
     )
+
+
+def _last_turn_answered(tracker: DialogueStateTracker, actions: Set[str]) -> bool:
+    """Whether the assistant's turn before the latest message ran one of ``actions``."""
+    turn: List[Event] = []
+    users = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            users += 1
+            if users == 2:
+                break
+        elif users == 1:
+            turn.append(event)
+    return any(isinstance(e, ActionExecuted) and e.action_name in actions for e in turn)

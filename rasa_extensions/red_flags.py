@@ -46,7 +46,6 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core import linear_text, red_flag_screen
 from clinic_core.message_parts import SECOND_PART
 from clinic_core.red_flag_screen import (
     ROUTINE,
@@ -55,6 +54,7 @@ from clinic_core.red_flag_screen import (
     ScreenPolicy,
     examples_dir,
     load_examples,
+    name_screened,
 )
 from clinic_core.red_flags import RED_FLAG_ENTITY, Assessment, RedFlagDetector, load_red_flags
 from rasa_extensions import fingerprints
@@ -145,7 +145,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Retrain when the example files (unseen by the graph) or the screen's code change."""
         return fingerprints.digest(
-            [sys.modules[__name__], red_flag_screen, linear_text],
+            [sys.modules[__name__], *fingerprints.trained_modules()],
             sorted(cls._examples_dir(config).glob("*.yml")),
         )
 
@@ -203,13 +203,14 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         if self.screen is None:
             return {"assessment": vocabulary, "record": triage_record(vocabulary)}
         probabilities = self.screen.probabilities(text)
-        final = self.policy.decide(
-            text,
-            vocabulary,
-            probabilities,
-            self.detector.spec,
-            flag_probabilities=self.screen.flag_probabilities(text),
+        # Only a message the list left alone can be flagged by the screen.
+        loudest = (
+            None if vocabulary.flagged else self.screen.flag_probabilities(text, probabilities)
         )
+        final = self.policy.decide(
+            text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest
+        )
+        final = name_screened(self.screen, text, final, self.detector.spec)
         return {
             "assessment": final,
             "record": triage_record(final, vocabulary, probabilities),

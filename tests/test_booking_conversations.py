@@ -306,3 +306,80 @@ def test_answers_people_give_that_the_form_once_missed(stack: AssistantStack) ->
     say(stack, third, "I need to cancel my appointment")
     replies = texts(say(stack, third, "I don't have the reference"))
     assert "confirmed your booking" in replies and "call us on" in replies
+
+
+SUMMARY_START = question("utter_booking_summary")
+WHAT_TO_CHANGE = question("utter_what_to_change")
+
+
+def at_the_summary(stack: AssistantStack, sender: str, request: str, name: str) -> str:
+    """Answer every question of the form after ``request``; the summary's text."""
+    say(stack, sender, request)
+    say(stack, sender, name)
+    say(stack, sender, phone())
+    say(stack, sender, "1st time")  # a count of visits, not the 1st of the month
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert SUMMARY_START in summary
+    return summary
+
+
+def test_a_no_at_the_summary_asks_what_to_change(stack: AssistantStack) -> None:
+    """Found by an outside audit: after "No", "can we do 12 instead?" was out of scope."""
+    sender = patient()
+    summary = at_the_summary(
+        stack, sender, "book me in for my hip on Monday 21 December at 2pm", "Ann Lee"
+    )
+    assert "Monday 21 December at 14:00 (75 minutes), for Ann Lee" in summary
+    assert WHAT_TO_CHANGE in texts(say(stack, sender, "no"))
+    changed = texts(say(stack, sender, "can we do 12 instead?"))
+    assert "Monday 21 December at 12:00 (75 minutes), for Ann Lee" in changed
+    # "no, make it ..." is the change itself: the new summary, not the question.
+    changed = texts(say(stack, sender, "no, could it be 11 instead of 12?"))
+    assert "Monday 21 December at 11:00" in changed and WHAT_TO_CHANGE not in changed
+    assert WHAT_TO_CHANGE in texts(say(stack, sender, "no"))
+    assert "haven't booked anything" in texts(say(stack, sender, "no"))
+    assert booked_rows(stack, sender) == []
+
+
+def test_a_misspelt_name_is_put_right_at_a_later_question(stack: AssistantStack) -> None:
+    sender = patient()
+    say(stack, sender, "can I book for my sciatica on Tuesday 22 December at 10am")
+    say(stack, sender, "Shivon Kelly")
+    # At the phone question: not a phone number, and not a name "Wrong".
+    assert QUESTIONS["contact"] in texts(
+        say(stack, sender, "sorry I spelt my name wrong, it's Siobhan not Shivon")
+    )
+    say(stack, sender, phone())
+    say(stack, sender, "first visit")
+    assert "for Siobhan Kelly," in texts(say(stack, sender, "no"))
+
+
+@pytest.mark.parametrize(
+    "leaving", ["actually never mind, I'll check with my husband first", "thanks bye"]
+)
+def test_leaving_at_the_phone_question_leaves_the_form(stack: AssistantStack, leaving: str) -> None:
+    sender = patient()
+    say(stack, sender, "I'd like to book for my lower back")
+    assert QUESTIONS["contact"] in texts(say(stack, sender, "Omar Said"))
+    left = texts(say(stack, sender, leaving))
+    assert "booked" in left and QUESTIONS["contact"] not in left
+    assert booked_rows(stack, sender) == []
+
+
+def test_a_time_taken_while_the_patient_confirmed_is_asked_again(stack: AssistantStack) -> None:
+    """Found by an outside audit: the time was taken, "let's pick another", and nothing."""
+    sender = patient()
+    summary = at_the_summary(
+        stack, sender, "can I book for my hip on Wednesday 23 December at 11am", "Rosa Diaz"
+    )
+    assert "Wednesday 23 December at 11:00" in summary
+    start = dt.datetime(2026, 12, 23, 11, 0, tzinfo=LONDON)
+    AppointmentStore(stack.env()["DATABASE_URL"]).book(
+        new_appointment(start=start, minutes=75, conversation_id="someone-else")
+    )
+    replies = say(stack, sender, "yes")
+    assert "taken by someone else" in texts(replies)
+    assert QUESTIONS["appointment_time"] in texts(replies)  # with the nearest free times
+    offered = [b["title"] for r in replies for b in r.get("buttons", [])]
+    assert offered and not any("11:00" in title and "23 Dec" in title for title in offered)
+    assert "Wednesday 23 December at" in texts(say(stack, sender, offered[0]))

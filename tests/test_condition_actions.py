@@ -22,7 +22,7 @@ async def test_explains_condition_from_intent_in_a_few_sentences_with_more_behin
     assert events == [SlotSet("condition", "sciatica")]
     (message,) = render(dispatcher.messages, domain)  # one reply, not a wall of text
     knowledge = load_conditions().conditions["sciatica"]
-    assert message["text"].startswith(f"Sciatica: {knowledge.what_it_is}")
+    assert message["text"].startswith(f"About sciatica: {knowledge.what_it_is}")
     assert knowledge.how_acupuncture_helps not in message["text"]
     assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
         ("How can acupuncture help?", "/ask_effectiveness"),

@@ -64,6 +64,8 @@ def test_every_response_is_used_by_a_flow_or_an_action(domain: Dict[str, Any]) -
 
 
 def test_the_names_code_shares_are_declared_in_the_domain(domain: Dict[str, Any]) -> None:
-    """clinic_core/names.py spells slots and intents once; the domain must declare them."""
+    """clinic_core/names.py spells slots, intents and actions once; the domain must declare them."""
     assert set(names.SLOTS) <= set(domain["slots"])
     assert set(names.INTENTS) <= set(domain["intents"])
+    declared = {a if isinstance(a, str) else next(iter(a)) for a in domain["actions"]}
+    assert set(names.ACTIONS) <= declared

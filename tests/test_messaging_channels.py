@@ -426,7 +426,7 @@ def test_sms_gets_the_short_condition_reply_and_links_as_plain_text(
 ) -> None:
     patient = SmsPatient(stack, fake)
     explanation = patient.say("my lower back has been aching for weeks")
-    assert explanation.text.startswith("Lower back pain:")
+    assert explanation.text.startswith("About lower back pain:")
     assert len(explanation.text.split()) <= 60  # one screen, the rest behind numbers
     assert explanation.choices == ["How can acupuncture help?", "Which points are used?", "Book"]
     assert "Medical research" in patient.choose("How can acupuncture help?").text

@@ -25,6 +25,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic_core.names import RED_FLAG_REMINDER_ACTION
 from clinic_core.red_flags import RED_FLAG_ENTITY
 from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
 
@@ -231,4 +232,48 @@ def test_a_message_already_answered_is_not_read_again_with_the_next(
     tracker.update(
         UserUttered(repeat, {"name": "back_pain", "confidence": 0.9}, timestamp=START + 40)
     )
+    # Not a second red flag: the advice again (the next test), not the level's reply.
+    assert decision(policy, tracker) == (RED_FLAG_REMINDER_ACTION, [])
+
+
+def answered_as_a_red_flag(domain: Domain, text: str, intent: str) -> DialogueStateTracker:
+    """A bladder emergency answered, then ``text`` (read as ``intent``)."""
+    events: List[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1),
+        UserUttered("my back is bad and i can't pee", {"name": "emergency"}, timestamp=START),
+        ActionExecuted("action_emergency", timestamp=START + 1),
+        BotUttered("Please call 999 now...", timestamp=START + 1),
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=START + 1),
+        UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=START + 30),
+    ]
+    return DialogueStateTracker.from_events("patient", events, domain.slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("ok", "affirm"),
+        ("can I still book in for this week?", "book_appointment"),
+        ("is that something acupuncture can sort?", "ask_effectiveness"),
+        ("wot shud i do", "nlu_fallback"),
+    ],
+)
+def test_the_message_after_a_red_flag_reply_gets_the_advice_again_once(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str, intent: str
+) -> None:
+    tracker = answered_as_a_red_flag(domain, text, intent)
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert domain.action_names_or_texts[prediction.max_confidence_index] == RED_FLAG_REMINDER_ACTION
+    assert prediction.is_no_user_prediction and prediction.policy_priority > 6
+    tracker.update(ActionExecuted(RED_FLAG_REMINDER_ACTION))
+    assert decision(policy, tracker) == (ACTION_LISTEN_NAME, [])
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    tracker.update(UserUttered("ok", {"name": "affirm", "confidence": 0.9}, timestamp=START + 90))
+    assert decision(policy, tracker) == (None, [])  # once: then the patient is heard as usual
+
+
+def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    tracker = answered_as_a_red_flag(domain, "can I talk to someone", "human_handoff")
     assert decision(policy, tracker) == (None, [])

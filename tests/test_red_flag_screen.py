@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
 from clinic_core.red_flag_screen import (
+    NAMED_AT,
     ROUTINE,
     SCREEN_CONCEPT,
     RedFlagScreen,
@@ -98,6 +99,39 @@ def test_a_saved_screen_loads_and_foreign_objects_are_refused(
         RedFlagScreen.load(tmp_path / "foreign.skops")
 
 
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        # Written for this test: none of them matches the red-flag list.
+        ("i took every tablet in the house about an hour ago", "suicide_self_harm"),
+        ("my husband went grey and sweaty and keeps rubbing his chest", "heart_attack"),
+    ],
+)
+def test_a_flag_only_the_screen_raised_is_named_when_it_is_sure(
+    trained: RedFlagClassifier, text: str, concept: str
+) -> None:
+    """The reply depends on the concept: the crisis line is for thoughts of self-harm."""
+    assessment = trained.assess(text)["assessment"]
+    assert assessment.concepts == (SCREEN_CONCEPT, concept)
+
+
+def test_a_flag_the_screen_cannot_name_keeps_only_the_screens_finding(
+    trained: RedFlagClassifier,
+) -> None:
+    assert trained.screen is not None
+    text = "he hit his head and now he is being sick and very drowsy"
+    assert max(trained.screen.concept_probabilities(text).values()) < NAMED_AT
+    assert trained.assess(text)["assessment"].concepts == (SCREEN_CONCEPT,)
+
+
+def test_the_concepts_are_saved_with_the_screen(trained: RedFlagClassifier, tmp_path: Path) -> None:
+    assert trained.screen is not None
+    trained.screen.save(tmp_path / "screen.npz")
+    again = RedFlagScreen.load(tmp_path / "screen.npz")
+    text = "my chest is tight and i'm all clammy"
+    assert again.concept_probabilities(text) == trained.screen.concept_probabilities(text)
+
+
 def test_fitting_needs_two_levels() -> None:
     with pytest.raises(ValueError, match="two levels"):
         RedFlagScreen.fit([ScreenExample("my back hurts", ROUTINE)] * 3)
@@ -116,7 +150,7 @@ def test_the_screen_flags_red_flags_the_list_has_no_words_for(
         assert not trained.detector.assess(text).flagged, text
         assessment = trained.assess(text)["assessment"]
         assert assessment.level == "emergency", text
-        assert assessment.concepts == (SCREEN_CONCEPT,)
+        assert assessment.concepts[0] == SCREEN_CONCEPT  # then the concept, when sure
 
 
 def test_the_screen_leaves_ordinary_messages_alone(trained: RedFlagClassifier) -> None:

@@ -35,6 +35,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set15": (0.83, 0.11),
     "set16": (0.92, 0.0),  # red flags only (its look-alikes were measured and left out)
     "set17": (1.0, 0.004),  # look-alikes only: everyday complaints (one sinus "face feels heavy")
+    "set18": (0.91, 0.045),
+    "set19": (1.0, 0.015),  # look-alikes only: ordinary hip and back pain in strong words
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -193,6 +195,41 @@ def test_the_past_does_not_reach_what_is_said_in_the_present(
     assessment = detector.assess(text)
     assert assessment.level == level
     assert concept in assessment.concepts + tuple(s.concept for s in assessment.set_aside)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "level"),
+    [
+        # Someone else's emergency happening now, told in the past tense.
+        ("my husband had a fall and can't get up off the floor", "hip_fracture", "emergency"),
+        ("my boyfriend was stabbed and is bleeding loads", "severe_bleeding", "emergency"),
+        ("my wife fell on the stairs, she can only hop and her hip is agony", "hip_fracture",
+         "emergency"),
+        # Asking whether treatment is all right in the state one is in now.
+        ("is it ok to have acupuncture if my legs have both gone numb since yesterday",
+         "leg_weakness", "emergency"),
+        # A later clause that dates what came before it.
+        ("I had chest pain once, went to A and E, they said muscular, that was 2 years ago",
+         "heart_attack", "routine"),
+        ("my nan's leg was all short and turned out after her fall. that was 2015", "hip_fracture",
+         "routine"),
+        # A relative's past, a "now" that says it is over.
+        ("my brother-in-law had a seizure and collapsed at our BBQ two summers ago", "collapse",
+         "routine"),
+        ("i was breathless on the stairs when i was anaemic but my iron is fine now", "breathing",
+         "routine"),
+        # "Could" is not "can": the past stays past.
+        ("back in 2015 I had a slipped disc and couldn't walk for a week", "leg_weakness",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_the_tense_of_the_words_around_a_red_flag_decides_whether_it_is_now(
+    detector: RedFlagDetector, text: str, concept: str, level: str
+) -> None:
+    assessment = detector.assess(text)
+    assert assessment.level == level
+    if level != "routine":
+        assert concept in assessment.concepts
 
 
 @pytest.mark.parametrize(

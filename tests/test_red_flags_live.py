@@ -156,3 +156,21 @@ def test_a_red_flag_told_in_two_messages_ends_the_form_and_is_flagged(
     attention = {item.sender_id.rsplit(":", 1)[-1]: item for item in store.attention({})}
     label = next(c.label for c in load_red_flags().concepts if c.id == "leg_weakness")
     assert label in str(attention[patient].red_flag)
+
+
+@pytest.mark.parametrize(
+    ("red_flag", "level", "then"),
+    [
+        (EMERGENCIES[1], "emergency", "ok. can I still come in on friday though?"),
+        (URGENT, "urgent", "ok"),
+    ],
+)
+def test_the_message_after_a_red_flag_reply_gets_the_advice_again_not_a_booking(
+    stack: AssistantStack, red_flag: str, level: str, then: str
+) -> None:
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i'd like to book an appointment")
+    say(stack, patient, BOOKING_ANSWERS[0])
+    assert_safety_reply(say(stack, patient, red_flag), level)
+    assert_safety_reply(say(stack, patient, then), level)
+    assert active_loop(stack, patient) is None

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.safety import (
+    REMINDERS,
     ActionEmergency,
     ActionHumanHandoff,
     ActionOtherSymptom,
+    ActionRedFlagReminder,
     ActionUrgentSymptoms,
 )
 from clinic_core.knowledge import load_conditions
@@ -103,6 +106,10 @@ async def test_other_symptom_is_honest_and_offers_a_person(
             "sciatica",
             "other",
         ),
+        # More about the pain already discussed: taken as that.
+        ("it's sore when I run", "hip_bursitis", "more"),
+        ("been going on 4 months now", "back_pain", "more"),
+        ("my knee hurts too", "sciatica", "other"),
     ],
 )
 async def test_a_question_about_the_condition_just_explained_is_answered(
@@ -121,6 +128,13 @@ async def test_a_question_about_the_condition_just_explained_is_answered(
         name = load_conditions().conditions[str(condition)].name.lower()
         assert name in message["text"].lower()
         assert "only covers hip and back pain" not in message["text"]
+    elif answer == "more":
+        name = load_conditions().conditions[str(condition)].name.lower()
+        assert "go through it with you" in message["text"] and name in message["text"]
+        assert [b["payload"] for b in message["buttons"]] == [
+            "/ask_effectiveness",
+            "/book_appointment",
+        ]
     else:
         assert "only covers hip and back pain" in message["text"]
 
@@ -145,3 +159,45 @@ async def test_handoff_gives_contacts_and_flags_conversation(
     assert f"[{profile.phone}](tel:+442079460123)" in message["text"]
     assert f"[{profile.email}](mailto:{profile.email})" in message["text"]
     assert f"today's opening hours: {hours}" in message["text"]
+
+
+def after_a_red_flag_reply(action: str, uttered: List[str], next_text: str) -> Tracker:
+    """A red-flag message answered by ``action`` (its responses ``uttered``), then ``next_text``."""
+    tracker = make_tracker("affirm", next_text)
+    answered = [
+        {"event": "user", "text": "...", "parse_data": {}},
+        {"event": "action", "name": action},
+        *({"event": "bot", "text": "...", "metadata": {"utter_action": u}} for u in uttered),
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker.events = answered + tracker.events
+    return tracker
+
+
+@pytest.mark.parametrize(
+    ("action", "uttered", "expected", "crisis"),
+    [
+        ("action_emergency", ["utter_emergency"], "call 999 now", False),
+        ("action_emergency", ["utter_emergency", "utter_emergency_crisis_line"], "999", True),
+        ("action_urgent_symptoms", ["utter_urgent_symptoms"], "doctor today", False),
+    ],
+)
+async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_a_menu(
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    action: str,
+    uttered: List[str],
+    expected: str,
+    crisis: bool,
+) -> None:
+    tracker = after_a_red_flag_reply(action, uttered, "ok")
+    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+    messages = render(dispatcher.messages, domain)
+    text = " ".join(m["text"] for m in messages)
+    assert expected in text.replace(str(load_profile().emergency.number), "999")
+    assert all(not m["buttons"] for m in messages)
+    assert (str(load_profile().emergency.crisis_line) in text) is crisis
+
+
+def test_every_triage_level_has_a_reminder() -> None:
+    assert set(REMINDERS) == {level.id for level in load_red_flags().levels}

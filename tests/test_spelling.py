@@ -24,8 +24,8 @@ def spelling() -> SpellingNormaliser:
         # The clinic's words win over the dictionary's equally near ones.
         ("bursits", "bursitis"),
         ("acupunture", "acupuncture"),
-        # Known, short or nowhere near a word: as typed.
-        ("wat tiems r u opn", "wat times r u opn"),
+        # Text-speak written out; short or nowhere near a word: as typed.
+        ("wat tiems r u opn", "what times are you opn"),
         ("Hello there", "Hello there"),
         ("I'm fine, it's ok", "I'm fine, it's ok"),
         ("07911 123456 or ann@example.com", "07911 123456 or ann@example.com"),
@@ -49,3 +49,16 @@ def test_it_remembers_nothing_patients_typed(spelling: SpellingNormaliser) -> No
     spelling.normalise("Mrs Quigglesworth has a sciatia")
     assert vars(spelling) == before
     assert "quigglesworth" not in spelling.known_words
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("bk pain v bad since sat", "back pain very bad since sat"),
+        ("can i bk an appt 2moro", "can i book an appointment tomorrow"),
+        ("wot shud i do", "what should i do"),
+        ("r u open", "are you open"),
+    ],
+)
+def test_text_speak_is_written_out(typed: str, read: str) -> None:
+    assert SpellingNormaliser({"back": 1, "pain": 1}).normalise(typed) == read

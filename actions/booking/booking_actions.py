@@ -17,9 +17,10 @@ from actions.booking.availability import (
     nearest_open_days,
     taken_on,
 )
-from actions.booking.details import booking_request
-from actions.booking.forms import format_day, time_buttons
+from actions.booking.details import booking_request, details_in_latest_message
+from actions.booking.forms import SUMMARY, format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
+from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import find_email, find_phone
 from clinic_core.knowledge import load_conditions
@@ -229,12 +230,19 @@ class ActionAskBookingConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Utter the summary with Yes / No buttons."""
+        """Utter the summary with Yes / No buttons; after a no to it, ask what to change."""
         profile = load_profile()
+        if (
+            latest_intent(tracker) == "deny"
+            and last_response(tracker) == SUMMARY
+            and not details_in_latest_message(tracker, profile).anything
+        ):  # a bare no; "no, make it Friday" gets the new summary
+            dispatcher.utter_message(response="utter_what_to_change")
+            return []
         start = starts_at(profile, tracker)
         notes = tracker.get_slot("notes")
         dispatcher.utter_message(
-            response="utter_booking_summary",
+            response=SUMMARY,
             reason=reason_text(tracker.get_slot("condition")),
             day=format_day(start.date()),
             time=f"{start:%H:%M}",
@@ -295,7 +303,12 @@ class ActionBookAppointment(Action):
             )
         except SlotTakenError:
             dispatcher.utter_message(response="utter_booking_slot_taken")
-            return [SlotSet("appointment_time", None), SlotSet("booking_confirmed", None)]
+            # The form asks the time again (with the nearest free ones); the rest is kept.
+            return [
+                SlotSet("appointment_time", None),
+                SlotSet("booking_confirmed", None),
+                FollowupAction("appointment_form"),
+            ]
         except TooManyBookingsError as error:
             dispatcher.utter_message(
                 response="utter_booking_limit_reached",
@@ -329,6 +342,9 @@ class ActionStopBooking(Action):
             ActiveLoop(None),
             SlotSet("requested_slot", None),
             *reset(*BOOKING_ATTEMPT_SLOTS, *MANAGE_SLOTS),
+            # Then listen, also when the form's own check ran this (a stop read
+            # as another intent, whose rules would otherwise answer it too).
+            FollowupAction("action_listen"),
         ]
 
 

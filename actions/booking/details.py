@@ -23,11 +23,12 @@ from actions.booking.when import When, parse_when
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
-from clinic_core.profile import load_profile
+from clinic_core.profile import ClinicProfile, load_profile
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(
-    r"\b(first[- ](visit|time|appointment|session|consultation|treatment)|new patient|"
+    r"\b((first|1st)[- ]?(visit|time|timer|appointment|session|consultation|treatment)|"
+    r"new patient|new here|never had (acupuncture|it) before|"
     r"never been|ha(ve)?n'?t been|have not been|not been (here |to you |to the clinic )?before|"
     r"initial (consult|consultation|appointment|visit)|i'?m new)\b",
     re.IGNORECASE,
@@ -208,6 +209,27 @@ def name_beside_contact(text: str) -> Optional[str]:
     return None
 
 
+# "it's Harri not Harry": one word of the name put right.
+_NAME_SWAP = re.compile(
+    r"\b(?:it'?s|its|it is|is)\s+([^\W\d_][\w'’-]*)\s*,?\s+not\s+([^\W\d_][\w'’-]*)", re.I
+)
+
+
+def corrected_name(text: str, current: Optional[str]) -> Optional[str]:
+    """``current`` with the word ``text`` puts right ("it's Harri not Harry"), if it names one."""
+    match = _NAME_SWAP.search(text)
+    if not match or not current:
+        return None
+    new, old = match.groups()
+    words = current.split()
+    if old.lower() not in (word.lower() for word in words):
+        return None
+    name, problem = clean_name(
+        " ".join(new if word.lower() == old.lower() else word for word in words)
+    )
+    return None if problem else name
+
+
 def name_after_cue(text: str) -> Optional[str]:
     """A name introduced by a cue: "I'm Rita Cole", "my name is lucy hart", "name Chris Dale"."""
     for cue, strong in ((_STRONG_NAME_CUE, True), (_WEAK_NAME_CUE, False)):
@@ -293,11 +315,15 @@ def read_details(
     )
 
 
-def booking_request(tracker: Tracker) -> bool:
-    """Whether the latest message asks for a booking and carries its details."""
-    profile = load_profile()
+def details_in_latest_message(tracker: Tracker, profile: ClinicProfile) -> Details:
+    """Everything the latest message says about a booking."""
     text = str((tracker.latest_message or {}).get("text") or "")
-    found = read_details(
+    return read_details(
         text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
     )
-    return is_booking_request(text, found)
+
+
+def booking_request(tracker: Tracker) -> bool:
+    """Whether the latest message asks for a booking and carries its details."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return is_booking_request(text, details_in_latest_message(tracker, load_profile()))

@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -30,6 +30,7 @@ from actions.booking.availability import (
 )
 from actions.booking.details import (
     Details,
+    corrected_name,
     is_correction,
     is_question,
     looks_like_name,
@@ -43,7 +44,7 @@ from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
-from actions.tracker_state import confirms, latest_intent, says_yes
+from actions.tracker_state import confirms, last_response, latest_intent, says_yes
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from clinic_core.knowledge import load_conditions
@@ -58,6 +59,8 @@ REQUESTED = "requested_slot"
 # count only as a correction ("actually make it Friday").
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
+SUMMARY = "utter_booking_summary"
+STOP_ACTION = "action_stop_booking"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
 BOOKING_REQUEST = "book_appointment"
@@ -74,9 +77,12 @@ STOP_WORDS = re.compile(
     r"(not (today|now|right now|yet)|(no )?thanks|thank you|maybe (later|another time)|"
     r"another time)\b"
     # "never mind, I'll call instead", "I'll ring you": booking another way.
-    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no)\W+)?"
-    r"(i'?ll|i will|i'?d rather|let me)\s+(just\s+)?"
-    r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later)\b",
+    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry)\W+)*"
+    r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|i must)\s+(just\s+)?"
+    r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
+    r"check with|ask my|speak to my|talk to my|get back to you|let you know|sort it later)\b"
+    # "thanks bye", "ok bye": leaving.
+    r"|^\W*((thanks|thank you|ok|okay|cheers|ta)\W+)?(bye|goodbye|bye bye|see you|ta ta)\W*$",
     re.IGNORECASE,
 )
 # "I don't have the reference", "lost it", "no idea what that is": asked for the reference.
@@ -197,6 +203,34 @@ class DateTimeValidation(FormValidationAction, ABC):
     @abstractmethod
     def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """The slots to ask for, in order (abstract, so rasa-sdk does not register this class)."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """End the form for "never mind, I'll check with my husband first" whatever its intent.
+
+        A stop the classifier read as a stop intent is the rules' (the form
+        rejects it); one it read as anything else ends the form here, and
+        ``action_stop_booking`` says that nothing was booked or changed.
+        """
+        declaration = load_interruptions()
+        intent = latest_intent(tracker) or ""
+        if (
+            STOP_WORDS.match(user_text(tracker))
+            and declaration.group_of(intent) != "stop"
+            and intent not in declaration.red_flags()
+            and not asked(tracker, *CONFIRMATIONS)
+        ):
+            logger.info("a stop read as %s ends the form in %s", intent, tracker.sender_id)
+            # The question's slot set (to None) keeps Rasa from rejecting the
+            # form; the stop action then says nothing was booked or changed.
+            asking = tracker.get_slot(REQUESTED)
+            return [
+                *([SlotSet(asking, None)] if asking else []),
+                SlotSet(REQUESTED, None),
+                FollowupAction(STOP_ACTION),
+            ]
+        return await super().run(dispatcher, tracker, domain)
 
     def profile(self) -> ClinicProfile:
         """The clinic profile (cached by file modification time)."""
@@ -440,6 +474,9 @@ class ValidateAppointmentForm(DateTimeValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """The answer to the name question, or a name introduced anywhere ("I'm Rita Cole")."""
+        swapped = corrected_name(user_text(tracker), tracker.get_slot("patient_name"))
+        if swapped and not clearly_something_else(tracker, "strong"):
+            return {"patient_name": swapped}  # "sorry, it's Harri not Harry"
         details = self.details(tracker)
         if not asked(tracker, "patient_name"):
             if details.name and self.takes_details(tracker):
@@ -578,6 +615,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         if confirms(tracker, BOOKING_REQUEST):  # "yes", "book it"
             return {"booking_confirmed": True}
         if latest_intent(tracker) == "deny":
+            if last_response(tracker) == SUMMARY:
+                # A no to the summary is usually one detail wrong: asked what to
+                # change (action_ask_booking_confirmed); a second no leaves it.
+                return {"booking_confirmed": None}
             return {"booking_confirmed": False}
         return {}
 

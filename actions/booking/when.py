@@ -68,12 +68,17 @@ _TIME_PATTERNS = [
     re.compile(rf"\b(\d{{1,2}})[:.](\d{{2}})(?!\d)\s*{_MERIDIEM}?"),
     # 3 pm, three PM, 4 o'clock
     re.compile(rf"\b{_HOUR}\s*(?:{_MERIDIEM}|o['\"’]?\s?clock)"),
-    # evening 4, afternoon 2:30 (handled above for the minutes), at 10
+    # evening 4, afternoon 2:30 (handled above for the minutes), at 10; a
+    # change of time said with an hour alone: "could it be 11", "make it 3"
     re.compile(
-        rf"\b(?:{_PART}|at|around|about|for)\s+{_HOUR}\b(?![:./]\d)(?!\s*(?:st|nd|rd|th)\b)"
+        rf"\b(?:{_PART}|at|around|about|for|make it|change it to|move it to|can we do|"
+        rf"could we do|can we say|could it be|can it be|how about|what about)\s+{_HOUR}\b"
+        rf"(?![:./]\d)(?!\s*(?:st|nd|rd|th)\b)"
     ),
     # four in the evening
     re.compile(rf"\b{_HOUR}\s+in\s+the\s+(morning|afternoon|evening)"),
+    # "12 instead", "11 instead of 9", "3 rather than 4"
+    re.compile(rf"\b{_HOUR}\s*(?:instead|rather)\b"),
     re.compile(r"\b(noon|midday|mid-day)\b"),
 ]
 _BARE_HOUR = re.compile(
@@ -209,7 +214,7 @@ def _read_time(index: int, match: re.Match, text: str, part: Optional[str]) -> O
             meridiem = "am"  # "07:30": a zero-padded hour is a 24-hour clock
     elif index == 2:
         hour, minute, meridiem = _hour_value(groups[0]), 0, groups[1]
-    elif index in (3, 4):
+    elif index in (3, 4, 5):
         hour_group = 2 if index == 3 else 1
         if _in_a_date(text, *match.span(hour_group)):
             return None  # "for 7 march", "27/11 in the morning": a day, not an hour
@@ -588,7 +593,10 @@ def _explicit_date(
     if month_date:
         return True, _dateparser_future(month_date.group(0), now, date_order)
     ordinal = re.search(
-        r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?:\s+of\s+(this|next)\s+month)?", text
+        r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?:\s+of\s+(this|next)\s+month)?"
+        # "1st time", "2nd visit": a count of visits, not a day
+        r"(?!\s*(?:-\s*)?(?:time|timer|visit|appointment|session|treatment|one)\b)",
+        text,
     )
     if ordinal:
         day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
