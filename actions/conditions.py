@@ -32,6 +32,11 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
     return knowledge.most_specific(candidates)
 
 
+def mid_sentence(name: str) -> str:
+    """A condition's name inside a sentence: "About sciatica: ...", "help with lower back pain"."""
+    return name[:1].lower() + name[1:]
+
+
 def latest_text(tracker: Tracker) -> str:
     """What the patient typed last."""
     return str((tracker.latest_message or {}).get("text") or "")
@@ -64,8 +69,7 @@ def explain_condition(
         dispatcher.utter_message(response="utter_cannot_diagnose")
     dispatcher.utter_message(
         response="utter_condition_overview",
-        # "About sciatica: ...", mid-sentence.
-        condition_name=condition.name[:1].lower() + condition.name[1:],
+        condition_name=mid_sentence(condition.name),
         what_it_is=condition.what_it_is,
     )
     return [SlotSet(CONDITION_SLOT, key)]

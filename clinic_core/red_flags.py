@@ -466,12 +466,10 @@ class RedFlagDetector:
         inflected (:func:`_stem_in`: "pooped" is "poop"; "conscious" is not
         "unconscious", nor "looser" "lose").
         """
-        from spellchecker import SpellChecker
-
         lemmatizer = self._nlp.get_pipe("lemmatizer")
         table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         words = {str(value).lower() for value in table.values()}
-        self._dictionary_words = frozenset(SpellChecker().word_frequency.dictionary) - words
+        self._dictionary_words = _english_dictionary() - words
         return frozenset(words | self._compiled.vocabulary)
 
     def _expanded(self, terms: List[str]) -> List[str]:
@@ -738,6 +736,14 @@ def _plain(text: str) -> str:
 def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     """The red-flag word a misspelt ``word`` most likely is, if any."""
     return tuple(difflib.get_close_matches(word, vocabulary, n=1, cutoff=CORRECTION_CUTOFF))
+
+
+@lru_cache(maxsize=1)
+def _english_dictionary() -> FrozenSet[str]:
+    """Pyspellchecker's English words, read once per process (two detectors share it)."""
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker().word_frequency.dictionary)
 
 
 _INFLECTIONS = ("ing", "ed", "es", "s", "d")
