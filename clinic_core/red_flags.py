@@ -66,6 +66,11 @@ MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near 
 CORRECTION_CUTOFF = 0.8
 _LEXICON_NAME = re.compile(r"^[A-Z][A-Z_]*$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_SHORTHAND = re.compile(r"^[a-z0-9]+$")
+# Lexicon entries that say only where it hurts: "..., it's gone now. My back is stiff"
+# leaves the fever in the past though the back is spoken of after it.
+WHERE_ONLY = frozenset({"BACK", "HIP", "PAIN", "LEG", "JOINT"})
+RESOLVING_CLAUSE_OPENING = 2  # words before "it's gone" in its clause ("and it's gone")
 
 
 # ---------------------------------------------------------------------------
@@ -138,6 +143,19 @@ class RedFlagSpec(StrictModel):
     lexicon: Dict[str, List[str]]
     concepts: List[Concept] = pydantic.Field(..., min_items=1)
     context: List[ContextRuleSet] = []
+    # Patients' shorthand read as the words it stands for ("cnt wee" is "can not wee"),
+    # beside clinic_core.spelling.TEXT_SPEAK's: one or two words each.
+    shorthand: Dict[str, str] = {}
+
+    @pydantic.validator("shorthand")
+    def _shorthand_is_one_or_two_words(cls, value: Dict[str, str]) -> Dict[str, str]:
+        for short, meaning in value.items():
+            if not _SHORTHAND.match(short):
+                raise ValueError(f"{short}: shorthand is one lower-case word")
+            words = meaning.split()
+            if not 1 <= len(words) <= min(2, len(short)) or not all(w.isalpha() for w in words):
+                raise ValueError(f"{short}: stands for one or two words of letters")
+        return value
 
     @pydantic.validator("lexicon")
     def _lexicon_names(cls, value: Dict[str, List[str]]) -> Dict[str, List[str]]:
@@ -423,6 +441,7 @@ class RedFlagDetector:
         self.spec = spec
         self._nlp = spacy.load(str(pipeline))
         self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
+        self._read_shorthand({**_text_speak(), **spec.shorthand})
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
         self._entries = [(concept, concept.entries) for concept in spec.concepts]
         self._known_words = self._english_words()
@@ -456,6 +475,28 @@ class RedFlagDetector:
 
     # -- building -------------------------------------------------------------
 
+    def _read_shorthand(self, shorthand: Dict[str, str]) -> None:
+        """Each shorthand word tokenized as the words it stands for, its characters kept.
+
+        A spaCy special case keeps the offsets of what the patient typed and gives
+        the tokens the norms the terms are compiled to: "cnt" is "cn" (norm "can")
+        and "t" (norm "not"), like spaCy's own "can't" is "ca" and "n't".
+        """
+        from spacy.attrs import NORM, ORTH
+
+        tokenizer = self._nlp.tokenizer
+        for short, meaning in shorthand.items():
+            if not all(word.isalpha() for word in meaning.split()):
+                continue  # "dunno" for "don't know": three words of a term
+            words = [self._nlp.make_doc(word)[0].norm_ for word in meaning.split()]
+            if len(words) > min(2, len(short)) or not short.isalnum():
+                continue
+            pieces = [short] if len(words) == 1 else [short[:-1], short[-1]]
+            tokenizer.add_special_case(  # type: ignore[union-attr]
+                short,
+                [{ORTH: piece, NORM: word} for piece, word in zip(pieces, words, strict=True)],
+            )
+
     def _english_words(self) -> FrozenSet[str]:
         """Words the lemmatizer knows: never "corrected" to a red-flag word.
 
@@ -468,6 +509,7 @@ class RedFlagDetector:
         """
         lemmatizer = self._nlp.get_pipe("lemmatizer")
         table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        self._lemma_of: Dict[str, str] = {str(k).lower(): str(v).lower() for k, v in table.items()}
         words = {str(value).lower() for value in table.values()}
         self._dictionary_words = _english_dictionary() - words
         return frozenset(words | self._compiled.vocabulary)
@@ -505,8 +547,19 @@ class RedFlagDetector:
                     forms.update(_stem_in(token.lower_, self._correctable))
                 else:
                     forms.update(_closest(token.lower_, self._correctable))
+            if token.is_alpha and token.lower_.endswith("in"):
+                forms.update(self._g_dropped(token.lower_))
             tokens.append(_Token(frozenset(forms), token.lower_, token.is_punct))
         return tokens
+
+    def _g_dropped(self, word: str) -> Tuple[str, ...]:
+        """A dropped "g" put back ("shakin", "bleedin", "droppin"), with the base form."""
+        if word in self._known_words or len(word) < 4:
+            return ()
+        for written in (f"{word}g", f"{word[:-2]}{word[-3]}ing"):  # "dropin": "dropping"
+            if written in self._known_words or written in self._dictionary_words:
+                return (written, self._lemma_of.get(written, written))
+        return ()
 
     def assess(self, text: str) -> Assessment:
         """The triage level of ``text`` and the concepts behind it."""
@@ -533,7 +586,7 @@ class RedFlagDetector:
         def clause_of(i: int) -> int:
             return doc[i].sent.start  # type: ignore[no-any-return,index]
 
-        candidates: List[Tuple[Concept, List[Tuple[int, int]]]] = []
+        candidates: List[Tuple[Concept, List[str], List[Tuple[int, int]]]] = []
         for concept, entries in self._entries:
             for entry in entries:
                 groups = [matches(name) for name in entry.all]
@@ -547,11 +600,11 @@ class RedFlagDetector:
                     # "unless" words cancel the cues of their own clause ("blood test").
                     if any(clause_of(s) in cancelling for s, _ in spans):
                         continue
-                    candidates.append((concept, spans))
+                    candidates.append((concept, entry.all, spans))
         if not candidates:
             return Assessment(level=ROUTINE, intent=None)
 
-        cue_spans = sorted({span for _, spans in candidates for span in spans})
+        cue_spans = sorted({span for _, _, spans in candidates for span in spans})
         doc.spans[CUE_GROUP] = [  # type: ignore[attr-defined]
             self._span(doc, start, end, label="RED_FLAG") for start, end in cue_spans
         ]
@@ -593,6 +646,13 @@ class RedFlagDetector:
             if clause_of(start) in historical_clauses and clause_of(start) == start
         ]
 
+        # "..., it's gone now": a clause that says what came before it is over.
+        resolving_clauses = [
+            clause_of(start)
+            for start, _ in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
+            if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+        ]
+
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
 
         def said_in_present(spans: List[Tuple[int, int]]) -> bool:
@@ -604,7 +664,7 @@ class RedFlagDetector:
 
         findings: Dict[str, Finding] = {}
         set_aside: Dict[str, SetAside] = {}
-        for concept, spans in candidates:
+        for concept, names, spans in candidates:
             if concept.id in findings:
                 continue
             start, end = min(s for s, _ in spans), max(e for _, e in spans)
@@ -627,6 +687,23 @@ class RedFlagDetector:
                 and not any(clause_of(start) in current_clauses for start, _ in spans)
                 and any(
                     all(clause_of(start) < later for start, _ in spans) for later in dating_clauses
+                )
+            ):
+                reason = "past"
+            symptoms = [
+                span for name, span in zip(names, spans, strict=True) if name not in WHERE_ONLY
+            ]
+            if (
+                reason is None
+                and not concept.history_counts
+                and symptoms
+                and not said_in_present(symptoms)
+                and not any(
+                    clause_of(start) in now_clauses | current_clauses for start, _ in symptoms
+                )
+                and any(
+                    all(clause_of(start) < later for start, _ in symptoms)
+                    for later in resolving_clauses
                 )
             ):
                 reason = "past"
@@ -732,6 +809,13 @@ def _plain(text: str) -> str:
     return lower if len(lower) == len(plain) else plain
 
 
+def _text_speak() -> Dict[str, str]:
+    """The text-speak the intent classifier's spelling step writes out, in lower case."""
+    from clinic_core.spelling import TEXT_SPEAK
+
+    return {short.lower(): meaning.lower() for short, meaning in TEXT_SPEAK.items()}
+
+
 @lru_cache(maxsize=4096)
 def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     """The red-flag word a misspelt ``word`` most likely is, if any."""
@@ -760,6 +844,24 @@ def _stem_in(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     return ()
 
 
+_shared: Dict[Tuple[str, str], Tuple[RedFlagSpec, RedFlagDetector]] = {}
+
+
+def shared_detector(path: Optional[Path], pipeline: Union[str, Path]) -> RedFlagDetector:
+    """One detector per red-flag file and pipeline in this process, rebuilt when the file changes.
+
+    The NLU component and the follow-up policy both check messages; a detector holds a spaCy
+    and medspaCy pipeline (about 3 s and tens of MB), so they share it.
+    """
+    spec = load_red_flags(path)
+    key = (str((path or red_flags_path()).resolve()), str(Path(pipeline).resolve()))
+    cached = _shared.get(key)
+    if cached is None or cached[0] is not spec:
+        cached = (spec, RedFlagDetector(spec, pipeline))
+        _shared[key] = cached
+    return cached[1]
+
+
 def _spread(spans: List[Tuple[int, int]]) -> int:
     """Words between the first cue's end and the last cue's start."""
     return max(0, max(s for s, _ in spans) - min(e for _, e in spans))
@@ -782,4 +884,5 @@ __all__ = [
     "SetAside",
     "load_red_flags",
     "red_flags_path",
+    "shared_detector",
 ]

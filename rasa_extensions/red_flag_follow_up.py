@@ -47,7 +47,7 @@ from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.names import HANDOFF_INTENT, RED_FLAG_REMINDER_ACTION
-from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, load_red_flags
+from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, shared_detector
 from rasa_extensions.stateless_policy import StatelessPolicy
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
         """The red-flag list and its ConText rules (about 3 s to build)."""
         if self._detector is None:
             path = Path(self.config["red_flags"]) if self.config.get("red_flags") else None
-            self._detector = RedFlagDetector(load_red_flags(path), self.config["spacy_pipeline"])
+            self._detector = shared_detector(path, self.config["spacy_pipeline"])
         return self._detector
 
     def predict_action_probabilities(

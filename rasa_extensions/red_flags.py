@@ -56,7 +56,12 @@ from clinic_core.red_flag_screen import (
     load_examples,
     name_screened,
 )
-from clinic_core.red_flags import RED_FLAG_ENTITY, Assessment, RedFlagDetector, load_red_flags
+from clinic_core.red_flags import (
+    RED_FLAG_ENTITY,
+    Assessment,
+    RedFlagDetector,
+    shared_detector,
+)
 from rasa_extensions import fingerprints
 
 logger = logging.getLogger(__name__)
@@ -135,7 +140,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def _detector(cls, config: Dict[str, Any]) -> RedFlagDetector:
         path = Path(config["red_flags"]) if config.get("red_flags") else None
-        return RedFlagDetector(load_red_flags(path), config["spacy_pipeline"])
+        return shared_detector(path, config["spacy_pipeline"])
 
     @staticmethod
     def _examples_dir(config: Dict[str, Any]) -> Path:

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from rasa_sdk.executor import CollectingDispatcher
 
-from clinic_core.red_flags import RedFlagDetector, load_red_flags
+from clinic_core.red_flags import RedFlagDetector, shared_detector
 from ops.settings import SPACY_PIPELINE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +51,7 @@ def domain() -> Dict[str, Any]:
 @pytest.fixture(scope="session")
 def red_flag_detector() -> RedFlagDetector:
     """The safety layer's detector, built once (a few seconds) for every suite."""
-    return RedFlagDetector(load_red_flags(), SPACY_PIPELINE_DIR)
+    return shared_detector(None, SPACY_PIPELINE_DIR)
 
 
 @pytest.fixture

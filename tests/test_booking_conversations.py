@@ -310,6 +310,7 @@ def test_answers_people_give_that_the_form_once_missed(stack: AssistantStack) ->
 
 SUMMARY_START = question("utter_booking_summary")
 WHAT_TO_CHANGE = question("utter_what_to_change")
+REFERENCE_QUESTION = question("utter_ask_booking_reference")
 
 
 def at_the_summary(stack: AssistantStack, sender: str, request: str, name: str) -> str:
@@ -383,3 +384,27 @@ def test_a_time_taken_while_the_patient_confirmed_is_asked_again(stack: Assistan
     offered = [b["title"] for r in replies for b in r.get("buttons", [])]
     assert offered and not any("11:00" in title and "23 Dec" in title for title in offered)
     assert "Wednesday 23 December at" in texts(say(stack, sender, offered[0]))
+
+
+def test_right_after_booking_the_booking_is_checked_and_cancelled_without_the_reference(
+    stack: AssistantStack,
+) -> None:
+    """Found by an outside audit: "what day and time was that again?" asked for the reference."""
+    sender = patient()
+    at_the_summary(
+        stack,
+        sender,
+        "can I book in for my lower back on Tuesday 22 December at 10am",
+        "Joe Bloggs",
+    )
+    say(stack, sender, "yes")
+    (row,) = booked_rows(stack, sender)
+    again = texts(say(stack, sender, "sorry, what day and time was that again?"))
+    assert f"Your appointment ({row.reference}) is on Tuesday 22 December at 10:00" in again
+    assert REFERENCE_QUESTION not in again
+    asked_to_confirm = texts(say(stack, sender, "actually I need to cancel it"))
+    assert f"({row.reference})" in asked_to_confirm and REFERENCE_QUESTION not in asked_to_confirm
+    say(stack, sender, "yes")
+    assert booked_rows(stack, sender)[0].status == "cancelled"
+    # Nothing is booked here any more: a later check asks for a reference.
+    assert REFERENCE_QUESTION in texts(say(stack, sender, "when is my appointment?"))

@@ -20,6 +20,8 @@ from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
 from clinic_core.message_parts import OPENER
 from clinic_core.profile import load_profile
+from clinic_core.store import get_store
+from tests.helpers.appointments import new_appointment
 from tests.helpers.clock import pin_clinic_and_database
 
 NOW = "2026-11-25T11:00"  # a Wednesday
@@ -403,3 +405,55 @@ async def test_a_day_of_the_month_after_a_refused_day_is_in_its_month(
     slots = {"requested_slot": "appointment_date", "rejected_date": "2026-12-27"}
     result = await run_form("ok the 29th then", "inform", 0.6, slots, domain)
     assert result["appointment_date"] == "2026-12-29"
+
+
+@pytest.mark.parametrize("task", ["check", "cancel", "reschedule"])
+async def test_a_booking_made_in_this_conversation_needs_no_reference(
+    domain: Dict[str, Any], task: str
+) -> None:
+    """ "what day was that again?" after booking: the store still checks the contact."""
+    booked = get_store().book(
+        new_appointment(conversation_id="test-patient"), now=clinic_now(load_profile().zone)
+    )
+    slots = {
+        "booking_task": task,
+        "last_booking_reference": booked.reference,
+        "phone": booked.phone,
+    }
+    asked_day = tracker(
+        "sorry what day and time was that again?",
+        "check_appointment",
+        0.9,
+        slots,
+        "manage_booking_form",
+    )
+    events = await ValidateManageBookingForm().run(CollectingDispatcher(), asked_day, domain)
+    result = {event["name"]: event["value"] for event in events}
+    assert result["booking_reference"] == booked.reference
+    assert result["booking_contact"] == booked.phone
+    if task == "reschedule":
+        assert result["requested_slot"] == "appointment_date"  # asked next, with the nearest days
+
+
+async def test_without_a_booking_here_or_with_another_contact_the_reference_is_asked(
+    domain: Dict[str, Any],
+) -> None:
+    booked = get_store().book(new_appointment(), now=clinic_now(load_profile().zone))
+    for slots in (
+        {"booking_task": "check"},
+        {
+            "booking_task": "check",
+            "last_booking_reference": booked.reference,
+            "phone": "+447700900123",
+        },
+    ):
+        dispatcher = CollectingDispatcher()
+        events = await ValidateManageBookingForm().run(
+            dispatcher,
+            tracker(
+                "when is my appointment?", "check_appointment", 0.9, slots, "manage_booking_form"
+            ),
+            domain,
+        )
+        result = {event["name"]: event["value"] for event in events}
+        assert result.get("booking_reference") is None and result.get("booking_contact") is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, Dict
+from zoneinfo import ZoneInfo
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -11,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionAskAppointmentTime
 from actions.booking.forms import ValidateAppointmentForm
+from clinic_core.profile import load_profile
 from clinic_core.store import AppointmentStore
 from tests.helpers.appointments import new_appointment
 from tests.helpers.clock import pin_clinic_and_database
@@ -176,3 +179,35 @@ async def test_free_time_is_accepted(
     result = await form.validate_appointment_time("14:15", dispatcher, tracker, domain)
     assert result == {"appointment_time": "14:15"}
     assert dispatcher.messages == []
+
+
+async def test_a_fully_booked_day_is_refused_at_the_day_question(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    clinic_time_and_database: str,
+) -> None:
+    """Found by an outside audit: a full day was taken, and refused three questions later."""
+    store, day = AppointmentStore(clinic_time_and_database), dt.date(2026, 12, 1)
+    zone = ZoneInfo("Europe/London")
+    for opens, closes in load_profile().hours_on(day):
+        start = dt.datetime.combine(day, opens, tzinfo=zone)
+        while start + dt.timedelta(minutes=45) <= dt.datetime.combine(day, closes, tzinfo=zone):
+            store.book(
+                new_appointment(
+                    start=start,
+                    conversation_id="others",
+                    phone=None,
+                    email=f"{start:%H%M}@example.com",
+                )
+            )
+            start += dt.timedelta(minutes=45)
+    tracker = make_tracker(slots={"patient_type": "returning"})
+    result = await form.validate_appointment_date(day.isoformat(), dispatcher, tracker, domain)
+    assert result == {"appointment_date": None, "rejected_date": "2026-12-01"}
+    assert "no free times left on Tuesday 1 December" in texts(dispatcher, domain)
+    # The next day is open.
+    free = await form.validate_appointment_date(
+        "2026-12-02", CollectingDispatcher(), tracker, domain
+    )
+    assert free["appointment_date"] == "2026-12-02"

@@ -28,6 +28,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from clinic_core.names import RED_FLAG_REMINDER_ACTION
 from clinic_core.red_flags import RED_FLAG_ENTITY
 from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
+from rasa_extensions.red_flags import RedFlagClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
 START = 1_700_000_000.0
@@ -47,6 +48,15 @@ def policy(tmp_path_factory: pytest.TempPathFactory) -> RedFlagFollowUpPolicy:
         "spacy_pipeline": str(ROOT / ".spacy" / "en_clinic"),
     }
     return RedFlagFollowUpPolicy.load(config, storage, Resource("follow_up"), context)
+
+
+def test_the_policy_shares_the_nlu_components_detector(policy: RedFlagFollowUpPolicy) -> None:
+    """One spaCy and medspaCy pipeline per process, not one per graph node."""
+    config = {
+        **RedFlagClassifier.get_default_config(),
+        "spacy_pipeline": str(ROOT / ".spacy" / "en_clinic"),
+    }
+    assert RedFlagClassifier._detector(config) is policy.detector
 
 
 def conversation(

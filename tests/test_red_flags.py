@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -10,8 +12,9 @@ import yaml
 
 from clinic_core.data_files import ClinicDataError, parse_model
 from clinic_core.red_flag_screen import examples_dir, load_examples
-from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, red_flags_path
+from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, red_flags_path, shared_detector
 from ops.nlu_data import training_texts
+from ops.settings import SPACY_PIPELINE_DIR
 
 SAFETY_SETS = Path(__file__).parent / "safety"
 EXAMPLES = examples_dir()
@@ -37,6 +40,11 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set17": (1.0, 0.004),  # look-alikes only: everyday complaints (one sinus "face feels heavy")
     "set18": (0.91, 0.045),
     "set19": (1.0, 0.015),  # look-alikes only: ordinary hip and back pain in strong words
+    "set20": (0.92, 0.07),
+    "set21": (
+        0.92,
+        0.03,
+    ),  # mostly look-alikes: ordinary pain in the words of people fed up with it
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -325,6 +333,75 @@ def _spec(**changes: Any) -> str:
     raw = yaml.safe_load(red_flags_path().read_text())
     raw.update(changes)
     return yaml.safe_dump(raw)
+
+
+def test_one_detector_per_file_in_a_process_rebuilt_when_the_file_changes(tmp_path: Path) -> None:
+    path = tmp_path / "red_flags.yml"
+    path.write_text(red_flags_path().read_text(encoding="utf-8"), encoding="utf-8")
+    first = shared_detector(path, SPACY_PIPELINE_DIR)
+    assert shared_detector(path, SPACY_PIPELINE_DIR) is first
+    assert shared_detector(None, SPACY_PIPELINE_DIR) is not first  # another file
+    text = path.read_text(encoding="utf-8").replace("version: 1", "version: 1\n# edited", 1)
+    path.write_text(text, encoding="utf-8")
+    os.utime(
+        path, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9)
+    )  # a new mtime, however coarse
+    rebuilt = shared_detector(path, SPACY_PIPELINE_DIR)
+    assert rebuilt is not first
+    assert rebuilt.assess("I can't feel my legs").level == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("cnt feel my legs since yday", "emergency"),  # the file's shorthand
+        ("bk pain, cnt pee since this mornin", "emergency"),
+        ("he's bleedin n it wont stop", "emergency"),  # a dropped "g"
+        ("nan fel in the garden n cnt get up", "emergency"),
+        ("bck pain wakes me evry nite and nothing eases it", "urgent"),  # TEXT_SPEAK's "nite"
+        ("had prostrate cancer b4, new bak pain this month", "urgent"),
+    ],
+)
+def test_shorthand_and_dropped_letters_are_read_as_the_words(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("had a temperature on saturday, it's gone now. back is stiff from digging", "routine"),
+        ("lost my appetite with a cold last month, better now, my hip aches", "routine"),
+        ("had a fever on saturday, it's gone now but since this morning i can't pee", "emergency"),
+        ("a fever on sunday, it's gone now. since last night i'm burning up, back agony", "urgent"),
+    ],
+)
+def test_a_clause_saying_it_is_over_leaves_what_came_before_in_the_past(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "both my legs gave way laughing at the dog chasing its tail",
+        "what a weight off my mind, my hip x-ray was fine",
+        "i'm not really ok with needles, is there an alternative for my back?",
+    ],
+)
+def test_idioms_and_not_ok_are_not_red_flags(detector: RedFlagDetector, text: str) -> None:
+    assert detector.assess(text).level == "routine"
+
+
+def test_not_ok_does_not_negate_what_follows(detector: RedFlagDetector) -> None:
+    assert detector.assess("im not ok, ive taken a load of my tablets").level == "emergency"
+
+
+def test_shorthand_of_more_than_two_words_is_refused_naming_it() -> None:
+    with pytest.raises(ClinicDataError, match=r"shorthand.*idk: stands for one or two words"):
+        parse_model(_spec(shorthand={"idk": "i do not know"}), RedFlagSpec)
 
 
 def test_a_concept_with_an_unknown_level_is_refused_naming_it() -> None:

@@ -24,6 +24,7 @@ from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import find_email, find_phone
 from clinic_core.knowledge import load_conditions
+from clinic_core.names import LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
     Appointment,
@@ -322,7 +323,7 @@ class ActionBookAppointment(Action):
         dispatcher.utter_message(**reply, reference=appointment.reference)
         return [
             *reset(*BOOKING_ATTEMPT_SLOTS),
-            SlotSet("last_booking_reference", appointment.reference),
+            SlotSet(LAST_BOOKING_REFERENCE_SLOT, appointment.reference),
         ]
 
 
@@ -421,6 +422,10 @@ class ActionManageBooking(Action):
             dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return done
         dispatcher.utter_message(**reply)
+        if task == "cancel" and appointment.reference == tracker.get_slot(
+            LAST_BOOKING_REFERENCE_SLOT
+        ):
+            done.append(SlotSet(LAST_BOOKING_REFERENCE_SLOT, None))  # nothing left to look up
         return done
 
 

@@ -48,7 +48,7 @@ from actions.tracker_state import confirms, last_response, latest_intent, says_y
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
 from clinic_core.knowledge import load_conditions
-from clinic_core.names import ALARM_SLOT
+from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import StoreUnavailableError, get_store
 
@@ -320,6 +320,10 @@ class DateTimeValidation(FormValidationAction, ABC):
             dispatcher.utter_message(response=response, day=format_day(day), detail=detail)
             # action_ask_appointment_date then offers the nearest open days.
             return {"appointment_date": None, "rejected_date": day.isoformat()}
+        if self.fully_booked(tracker, day):
+            # Refused now, not after the name and phone have been asked for.
+            dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
+            return {"appointment_date": None, "rejected_date": day.isoformat()}
         # "tomorrow afternoon": remembered so that the times offered are afternoon ones
         # (set here because rasa-sdk keeps only validated slots of the form).
         return {
@@ -327,6 +331,16 @@ class DateTimeValidation(FormValidationAction, ABC):
             "part_of_day": when.part_of_day,
             "rejected_date": None,
         }
+
+    def fully_booked(self, tracker: Tracker, day: dt.date) -> bool:
+        """No appointment of this patient's length starts on ``day`` (one already open)."""
+        profile = self.profile()
+        try:
+            taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
+        except StoreUnavailableError:
+            return False  # the time question reads the store again and says it is unavailable
+        minutes = appointment_minutes(profile, self.patient_type(tracker))
+        return not free_starts(profile, day, minutes, taken, self.now())
 
     def when(self, tracker: Tracker) -> When:
         """The day and time in the latest message, read with the day just refused or chosen."""
@@ -669,6 +683,19 @@ class ValidateManageBookingForm(DateTimeValidation):
         return events
 
     @staticmethod
+    def booked_here(tracker: Tracker) -> Optional[str]:
+        """The phone or email of a booking made earlier in this conversation, if there is one.
+
+        "what time was that again?" right after booking needs no reference: the
+        patient gave it and their contact here. The contact is still checked
+        against the stored booking (``validate_booking_contact``), as when typed.
+        """
+        if not tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT):
+            return None
+        given = tracker.get_slot("phone") or tracker.get_slot("email")
+        return str(given) if given else None
+
+    @staticmethod
     def reference_in(text: str, whole_message: bool) -> Optional[str]:
         """A booking reference in ``text``.
 
@@ -704,6 +731,8 @@ class ValidateManageBookingForm(DateTimeValidation):
             known = tracker.get_slot("booking_reference")
             if found and found != known and self.takes_details(tracker):
                 return {"booking_reference": found}
+            if found is None and known is None and self.booked_here(tracker):
+                return {"booking_reference": tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT)}
             return {}
         if clearly_something_else(tracker, "strong"):
             return {}
@@ -741,6 +770,12 @@ class ValidateManageBookingForm(DateTimeValidation):
     ) -> Dict[str, Any]:
         """The phone or email given at booking: the answer, or typed with the reference."""
         text, details = user_text(tracker), self.details(tracker)
+        if not asked(tracker, "booking_contact") and tracker.get_slot("booking_contact") is None:
+            reference = tracker.get_slot("booking_reference")
+            if reference and reference == tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT):
+                given = self.booked_here(tracker)
+                if given:
+                    return {"booking_contact": given}
         if not asked(tracker, "booking_contact"):
             with_reference = self.reference_in(text, whole_message=False) or tracker.get_slot(
                 "booking_reference"
