@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import booking_request
 from actions.tracker_state import latest_intent
+from actions.wording import join_list
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import CONDITION_SLOT
 
@@ -54,6 +55,30 @@ DIAGNOSIS_QUESTION = re.compile(
 )
 
 
+# "Will acupuncture cure my hip arthritis?", "does it help the leg pain you get
+# with sciatica": asked whether it helps, which the condition's help answers
+# (with "no one can promise a cure"), not what the condition is.
+EFFECT_QUESTION = re.compile(
+    r"\b(cure[sd]?|fix|help|helps|work|works|worth|effective|get rid of|sort (it|me) out)\b",
+    re.IGNORECASE,
+)
+QUESTION = re.compile(r"\?|^\W*(can|could|will|would|does|do|is|are|should)\b", re.IGNORECASE)
+
+
+def condition_help(
+    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
+) -> None:
+    """How acupuncture helps the condition, its signs, and that no one can promise a cure."""
+    condition = knowledge.conditions[key]
+    dispatcher.utter_message(
+        response="utter_condition_help",
+        condition_name=condition.name.lower(),
+        symptoms=join_list(condition.symptoms),
+        how_acupuncture_helps=condition.how_acupuncture_helps,
+        disclaimer=knowledge.disclaimer,
+    )
+
+
 def explain_condition(
     dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str, text: str = ""
 ) -> List[EventType]:
@@ -67,6 +92,9 @@ def explain_condition(
     condition = knowledge.conditions[key]
     if DIAGNOSIS_QUESTION.search(text):
         dispatcher.utter_message(response="utter_cannot_diagnose")
+    elif EFFECT_QUESTION.search(text) and QUESTION.search(text):
+        condition_help(dispatcher, knowledge, key)
+        return [SlotSet(CONDITION_SLOT, key)]
     dispatcher.utter_message(
         response="utter_condition_overview",
         condition_name=mid_sentence(condition.name),

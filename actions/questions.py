@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import condition_under_discussion
+from actions.conditions import condition_help, condition_under_discussion
 from actions.tracker_state import latest_intent
 from actions.wording import bullet_lines, join_list
 from clinic_core.clock import clinic_now
@@ -25,19 +25,6 @@ from clinic_core.profile import ClinicProfile, load_profile
 
 logger = logging.getLogger(__name__)
 WHAT_IS_ACUPUNCTURE = ACUPUNCTURE_QUESTIONS["ask_what_is_acupuncture"]
-
-
-def _condition_help(
-    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str
-) -> None:
-    condition = knowledge.conditions[key]
-    dispatcher.utter_message(
-        response="utter_condition_help",
-        condition_name=condition.name.lower(),
-        symptoms=join_list(condition.symptoms),
-        how_acupuncture_helps=condition.how_acupuncture_helps,
-        disclaimer=knowledge.disclaimer,
-    )
 
 
 def _condition_points(
@@ -55,7 +42,7 @@ def _condition_points(
 # Questions answered for the condition under discussion once it is narrowed
 # down (the buttons under a condition's explanation); otherwise in general.
 CONDITION_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ConditionKnowledge, str], None]] = {
-    "ask_effectiveness": _condition_help,
+    "ask_effectiveness": condition_help,
     "ask_treatment_points": _condition_points,
 }
 

@@ -46,7 +46,23 @@ SLOTS: Tuple[str, ...] = (
     *CONTACT_SLOTS,
     *[slot for slot in NON_PERSONAL_SLOTS if slot != "requested_slot"],  # Rasa's own
 )
-INTENTS: Tuple[str, ...] = (HANDOFF_INTENT,)  # nlu_fallback is Rasa's
+# A few messages after a red-flag reply, these still get the advice again rather
+# than a booking or a menu: asking to book ("can we carry on booking"), a greeting
+# ("hello?"), what the assistant cannot place ("what number do I call if not 999?")
+# and more about symptoms ("it's gone now, probably indigestion"). Questions about
+# acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
+STILL_REMINDED_INTENTS: Tuple[str, ...] = (
+    "book_appointment",
+    "reschedule_appointment",
+    "greet",
+    "out_of_scope",
+    "other_symptom",
+    FALLBACK_INTENT,
+)
+INTENTS: Tuple[str, ...] = (
+    HANDOFF_INTENT,
+    *[name for name in STILL_REMINDED_INTENTS if name != FALLBACK_INTENT],  # nlu_fallback is Rasa's
+)
 
 # -- actions ------------------------------------------------------------------
 # The patient's next message after a red-flag reply ("ok", "can I still book

@@ -276,7 +276,11 @@ class ScreenPolicy:
         alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
         short = sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words
         if assessment.flagged:
-            if alarm >= self.veto or short:
+            kept = any(
+                finding.concept != SCREEN_CONCEPT and spec.concept(finding.concept).never_vetoed
+                for finding in assessment.findings
+            )
+            if alarm >= self.veto or short or kept:
                 return assessment
             return Assessment(ROUTINE, None, (), assessment.set_aside)
         if flag_probabilities is not None:

@@ -71,6 +71,7 @@ _SHORTHAND = re.compile(r"^[a-z0-9]+$")
 # leaves the fever in the past though the back is spoken of after it.
 WHERE_ONLY = frozenset({"BACK", "HIP", "PAIN", "LEG", "JOINT"})
 RESOLVING_CLAUSE_OPENING = 2  # words before "it's gone" in its clause ("and it's gone")
+RESOLVING_CONJUNCTIONS = frozenset({"but", "though", "although"})
 
 
 # ---------------------------------------------------------------------------
@@ -107,6 +108,10 @@ class Concept(StrictModel):
     history_counts: bool = False  # "a history of cancer" is the flag itself
     hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
     crisis_line: bool = False  # the reply adds the profile's crisis line
+    # The learned screen never vetoes the list's flag of this concept: chest pain
+    # and breathlessness in ordinary company ("on warfarin for my heart") taught
+    # it that heart and breath words are routine (docs/clinic.md, "Example set 22").
+    never_vetoed: bool = False
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
@@ -646,11 +651,13 @@ class RedFlagDetector:
             if clause_of(start) in historical_clauses and clause_of(start) == start
         ]
 
-        # "..., it's gone now": a clause that says what came before it is over.
-        resolving_clauses = [
-            clause_of(start)
+        # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
+        # clause, or following "but", that say what came before them is over.
+        resolving_starts = [
+            start
             for start, _ in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
             if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+            or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
@@ -701,10 +708,7 @@ class RedFlagDetector:
                 and not any(
                     clause_of(start) in now_clauses | current_clauses for start, _ in symptoms
                 )
-                and any(
-                    all(clause_of(start) < later for start, _ in symptoms)
-                    for later in resolving_clauses
-                )
+                and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
             ):
                 reason = "past"
             if reason is None:

@@ -32,7 +32,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.red_flags import load_red_flags
@@ -94,11 +94,29 @@ class FollowUpQuestionPolicy(StatelessPolicy):
     ) -> PolicyPrediction:
         """The previous answer again for a follow-up; nothing otherwise."""
         probabilities = self._default_predictions(domain)
-        action = self.follows_up(tracker)
+        action = self.follows_up(tracker) or self._listen_after_own_answer(tracker)
         if action is not None:
             logger.info("Follow-up question: %s again", action)
             probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities)
+
+    def _listen_after_own_answer(self, tracker: DialogueStateTracker) -> Optional[str]:
+        """Listen once this policy's answer ran.
+
+        No rule follows it: "and on saturdays?" had the hours again, then "Sorry,
+        I'm not sure how to help with that" from the fallback.
+        """
+        for event in reversed(tracker.events):
+            if isinstance(event, UserUttered):
+                return None
+            if isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME:
+                own = type(self).__name__ in (event.policy or "")
+                return (
+                    ACTION_LISTEN_NAME
+                    if own and tracker.latest_action_name == event.action_name
+                    else None
+                )
+        return None
 
     def follows_up(self, tracker: DialogueStateTracker) -> Optional[str]:
         """The answering action to run again, or None to leave the turn to the others."""

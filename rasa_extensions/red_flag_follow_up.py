@@ -46,7 +46,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_core.names import HANDOFF_INTENT, RED_FLAG_REMINDER_ACTION
+from clinic_core.names import HANDOFF_INTENT, RED_FLAG_REMINDER_ACTION, STILL_REMINDED_INTENTS
 from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, shared_detector
 from rasa_extensions.stateless_policy import StatelessPolicy
 
@@ -73,6 +73,11 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             "spacy_pipeline": ".spacy/en_clinic",
             "window_seconds": 900,
             "burst_seconds": 60,
+            # After a red-flag reply: the next message always gets the advice again;
+            # the few after it, within the time, when they ask to book or are not
+            # questions the assistant answers (clinic_core.names.STILL_REMINDED_INTENTS).
+            "reminder_messages": 4,
+            "reminder_seconds": 1800,
         }
 
     def __init__(
@@ -162,8 +167,9 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             findings = self.spanning(previous.text or "", message.text or "")
         if not findings:
             # "ok", "can I still book in?" right after a red-flag reply: the
-            # advice again, not a menu with a booking button.
-            if intent != HANDOFF_INTENT and _last_turn_answered(tracker, level_actions):
+            # advice again, not a menu with a booking button; a few messages
+            # later, "can we carry on booking" or "hello?" gets it too.
+            if intent != HANDOFF_INTENT and self._still_reminded(tracker, level_actions, intent):
                 return RED_FLAG_REMINDER_ACTION, []
             return None
         order = [level.id for level in spec.levels]
@@ -180,6 +186,22 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             for concept in concepts
         ]
         return level.action, [EntitiesAdded(entities)]
+
+    def _still_reminded(
+        self, tracker: DialogueStateTracker, level_actions: Set[str], intent: Optional[str]
+    ) -> bool:
+        """Whether the latest message gets the red-flag advice again."""
+        since = _messages_since(tracker, level_actions)
+        if since is None:
+            return False
+        count, seconds = since
+        if count == 1:
+            return True
+        return (
+            count <= int(self.config["reminder_messages"])
+            and seconds <= float(self.config["reminder_seconds"])
+            and intent in STILL_REMINDED_INTENTS
+        )
 
     def spanning(self, previous: str, latest: str) -> List[Finding]:
         """Red flags in the two messages read together whose words come from both."""
@@ -228,15 +250,20 @@ def _flagged_by(message: UserUttered, extractor: Optional[str] = None) -> bool:
     )
 
 
-def _last_turn_answered(tracker: DialogueStateTracker, actions: Set[str]) -> bool:
-    """Whether the assistant's turn before the latest message ran one of ``actions``."""
-    turn: List[Event] = []
+def _messages_since(
+    tracker: DialogueStateTracker, actions: Set[str]
+) -> Optional[Tuple[int, float]]:
+    """Patient messages since the last of ``actions`` ran, and seconds since it ran.
+
+    1 message: the latest is the next one. The seconds run from that action to
+    the latest message. None if none of ``actions`` ran with a message after it.
+    """
     users = 0
+    latest: Optional[float] = None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             users += 1
-            if users == 2:
-                break
-        elif users == 1:
-            turn.append(event)
-    return any(isinstance(e, ActionExecuted) and e.action_name in actions for e in turn)
+            latest = event.timestamp if latest is None else latest
+        elif isinstance(event, ActionExecuted) and event.action_name in actions and users:
+            return users, (latest or event.timestamp) - event.timestamp
+    return None

@@ -14,6 +14,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.booking_actions import ActionManageBooking
 from actions.booking.details import is_booking_request, looks_like_name, read_details
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
@@ -457,3 +458,65 @@ async def test_without_a_booking_here_or_with_another_contact_the_reference_is_a
         )
         result = {event["name"]: event["value"] for event in events}
         assert result.get("booking_reference") is None and result.get("booking_contact") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wot time is my appt on tues? ref hjdfce",
+        "Her reference is hjdfce and her phone 07911 123456",
+    ],
+)
+def test_a_reference_named_as_one_is_read_in_any_case(text: str) -> None:
+    assert ValidateManageBookingForm.reference_in(text, whole_message=False) == "HJDFCE"
+    # Unnamed, a lower-case word is never a reference.
+    assert ValidateManageBookingForm.reference_in("hjdfce", whole_message=False) is None
+
+
+async def test_a_booking_checked_here_is_changed_next_without_the_reference_again(
+    domain: Dict[str, Any],
+) -> None:
+    """Found by an outside audit: after a check, "please cancel it" asked for the reference."""
+    booked = get_store().book(new_appointment(), now=clinic_now(load_profile().zone))
+    slots = {
+        "booking_task": "check",
+        "booking_reference": booked.reference,
+        "booking_contact": "07911 123456",
+    }
+    events = await ActionManageBooking().run(
+        CollectingDispatcher(),
+        tracker("when is it?", "check_appointment", 0.9, slots, "manage_booking_form"),
+        domain,
+    )
+    remembered = {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+    assert remembered["last_booking_reference"] == booked.reference
+    assert remembered["phone"] == booked.phone
+    cancel = {**remembered, "booking_task": "cancel"}
+    events = await ValidateManageBookingForm().run(
+        CollectingDispatcher(),
+        tracker("please cancel it", "cancel_appointment", 0.9, cancel, "manage_booking_form"),
+        domain,
+    )
+    result = {event["name"]: event["value"] for event in events}
+    assert (result["booking_reference"], result["booking_contact"]) == (
+        booked.reference,
+        booked.phone,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "patient_type"),
+    [
+        ("tom baxter, 07911 123456, been before", "Tom Baxter", "returning"),
+        ("Ann Lee, first visit", "Ann Lee", "new"),
+        ("next friday, first visit", None, "new"),  # no name in it: asked again
+    ],
+)
+async def test_a_name_given_with_the_other_answers_is_taken(
+    domain: Dict[str, Any], text: str, name: Optional[str], patient_type: str
+) -> None:
+    """Found by an outside audit: "tom baxter, 07911120003, been before" asked the name again."""
+    slots = {"requested_slot": "patient_name", "condition": "sciatica"}
+    result = await run_form(text, "inform", 0.8, slots, domain)
+    assert result.get("patient_name") == name
+    assert result.get("patient_type") == patient_type

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict
 
+import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -121,3 +122,36 @@ async def test_snapshot_of_a_real_conversation(
     tracker = load_tracker("narrowed_to_bursitis")
     events = await ActionExplainCondition().run(dispatcher, tracker, domain)
     assert events == [SlotSet("condition", "hip_bursitis")]
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("hip_arthritis", "Will acupuncture cure my hip arthritis?"),
+        ("sciatica", "does it help the leg pain you get with sciatica"),
+        ("lower_back_pain", "my lower back has been bad for years, is acupuncture worth it?"),
+    ],
+)
+async def test_asked_whether_it_helps_the_answer_is_how_it_helps_and_no_cure_promised(
+    domain: Dict[str, Any], intent: str, text: str
+) -> None:
+    """Found by an outside audit: "Will it cure my hip arthritis?" got what arthritis is."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionExplainCondition().run(dispatcher, make_tracker(intent, text), domain)
+    assert events == [SlotSet("condition", intent)]
+    (message,) = render(dispatcher.messages, domain)
+    knowledge = load_conditions()
+    assert message["text"].startswith(knowledge.conditions[intent].how_acupuncture_helps)
+    assert "no one can promise a cure" in message["text"]
+
+
+async def test_a_description_without_a_question_gets_what_the_condition_is(
+    domain: Dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionExplainCondition().run(
+        dispatcher,
+        make_tracker("sciatica", "the pain helps me know when to rest, it shoots down my leg"),
+        domain,
+    )
+    assert render(dispatcher.messages, domain)[0]["text"].startswith("About sciatica:")

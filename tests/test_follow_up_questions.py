@@ -86,6 +86,22 @@ def test_a_follow_up_gets_the_answer_again(
     )
 
 
+def test_after_its_answer_the_policy_listens(
+    policy: FollowUpQuestionPolicy, rasa_domain: Domain
+) -> None:
+    """Found by an outside audit: "and on saturdays?" got the hours, then the fallback too."""
+    tracker = after_answer(rasa_domain, "and on saturdays?", "inform", 0.5)
+    tracker.update(
+        ActionExecuted("action_answer_clinic_question", policy="policy_1_FollowUpQuestionPolicy")
+    )
+    prediction = policy.predict_action_probabilities(tracker, rasa_domain)
+    assert prediction.max_confidence_index == rasa_domain.index_for_action(ACTION_LISTEN_NAME)
+    # An answer another policy chose is followed by whatever that policy decides.
+    other = after_answer(rasa_domain, "and on saturdays?", "inform", 0.5)
+    other.update(ActionExecuted("action_answer_clinic_question", policy="policy_2_RulePolicy"))
+    assert max(policy.predict_action_probabilities(other, rasa_domain).probabilities) == 0.0
+
+
 @pytest.mark.parametrize(
     ("follow_up", "intent", "confidence", "answered_with", "form"),
     [

@@ -279,7 +279,66 @@ def test_the_message_after_a_red_flag_reply_gets_the_advice_again_once(
     assert decision(policy, tracker) == (ACTION_LISTEN_NAME, [])
     tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
     tracker.update(UserUttered("ok", {"name": "affirm", "confidence": 0.9}, timestamp=START + 90))
-    assert decision(policy, tracker) == (None, [])  # once: then the patient is heard as usual
+    assert decision(policy, tracker) == (None, [])  # "ok" again: the patient is heard as usual
+
+
+def later_message(
+    domain: Domain,
+    policy: RedFlagFollowUpPolicy,
+    count: int,
+    seconds: float,
+    text: str,
+    intent: str,
+) -> Optional[str]:
+    """What the policy does with ``text``, the ``count``-th message after the red-flag reply."""
+    tracker = answered_as_a_red_flag(domain, "ok", "affirm")
+    tracker.update_with_events(
+        [ActionExecuted(RED_FLAG_REMINDER_ACTION), ActionExecuted(ACTION_LISTEN_NAME)], domain
+    )
+    for n in range(2, count):
+        tracker.update_with_events(
+            [
+                UserUttered(
+                    "what are your hours", {"name": "ask_opening_hours"}, timestamp=START + n
+                ),
+                ActionExecuted("utter_opening_hours"),
+                ActionExecuted(ACTION_LISTEN_NAME),
+            ],
+            domain,
+        )
+    tracker.update(
+        UserUttered(text, {"name": intent, "confidence": 0.9}, timestamp=START + seconds)
+    )
+    return decision(policy, tracker)[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("it's gone now, probably indigestion. can we carry on booking", "book_appointment"),
+        ("hello?", "greet"),
+        ("what number do i call if it's not 999", "out_of_scope"),
+        ("i feel a bit better now", "other_symptom"),
+    ],
+)
+def test_a_few_messages_later_booking_or_what_is_not_a_question_still_gets_the_advice(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str, intent: str
+) -> None:
+    """Found by an outside audit: two messages after a 999 reply, "Book" started the form."""
+    assert later_message(domain, policy, 3, 300, text, intent) == RED_FLAG_REMINDER_ACTION
+    assert later_message(domain, policy, 4, 300, text, intent) == RED_FLAG_REMINDER_ACTION
+    # Later, or after half an hour, the patient is heard as usual.
+    assert later_message(domain, policy, 5, 300, text, intent) is None
+    assert later_message(domain, policy, 3, 1900, text, intent) is None
+
+
+def test_questions_after_the_advice_are_answered(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    assert (
+        later_message(domain, policy, 2, 60, "what are your opening hours", "ask_opening_hours")
+        is None
+    )
 
 
 def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(

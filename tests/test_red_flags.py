@@ -41,10 +41,10 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set18": (0.91, 0.045),
     "set19": (1.0, 0.015),  # look-alikes only: ordinary hip and back pain in strong words
     "set20": (0.92, 0.07),
-    "set21": (
-        0.92,
-        0.03,
-    ),  # mostly look-alikes: ordinary pain in the words of people fed up with it
+    # set 21, mostly look-alikes: ordinary pain in the words of people fed up with it
+    "set21": (0.92, 0.03),
+    # set 22: carers of elderly relatives, notes for the form, kneeling, lifting
+    "set22": (0.92, 0.035),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -393,6 +393,26 @@ def test_a_clause_saying_it_is_over_leaves_what_came_before_in_the_past(
 )
 def test_idioms_and_not_ok_are_not_red_flags(detector: RedFlagDetector, text: str) -> None:
     assert detector.assess(text).level == "routine"
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("my knee is red and puffy from kneeling all week laying a floor, temp normal", "routine"),
+        ("my knee is red, hot and swollen and i've got a temperature of 39", "emergency"),
+        ("had a fever on monday but it cleared up by wednesday, back sore from lifting", "routine"),
+        ("had a fever on monday but it cleared up, since this morning i can't wee", "emergency"),
+        ("my back went lifting the shopping, can't straighten up, legs feel normal", "routine"),
+        ("i can wee fine, my back just went when i bent down and i can't straighten up", "routine"),
+        ("twinged my back at the gym, sharp when i move, better lying still", "routine"),
+        ("pulled my back lifting a pallet at work, really sore", "routine"),
+    ],
+)
+def test_ordinary_pain_that_an_audit_saw_alarmed_is_told_apart(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Found by an outside audit and example set 22 (these are our own words)."""
+    assert detector.assess(text).level == level
 
 
 def test_not_ok_does_not_negate_what_follows(detector: RedFlagDetector) -> None:

@@ -374,6 +374,14 @@ class ActionManageBooking(Action):
         if appointment is None:
             dispatcher.utter_message(response="utter_booking_not_found")
             return done
+        # Proved in this conversation: "can we make it 11 instead?" or "please cancel
+        # it" next needs neither again (ValidateManageBookingForm.booked_here).
+        done += [
+            SlotSet(LAST_BOOKING_REFERENCE_SLOT, appointment.reference),
+            SlotSet("phone", appointment.phone)
+            if appointment.phone
+            else SlotSet("email", appointment.email),
+        ]
         details = describe(appointment, profile)
         if task == "check":
             dispatcher.utter_message(response="utter_appointment_details", **details)

@@ -37,7 +37,8 @@ NEW_PATIENT = re.compile(
 RETURNING_PATIENT = re.compile(
     r"\b(follow[- ]?ups?|returning( patient)?|existing patient|i'?ve been (here |to you |"
     r"to the clinic )?before|i have been (here |to you |to the clinic )?before|"
-    r"been (here|to you|to the clinic) before|came (here )?before|another (session|treatment))\b",
+    r"been (here |to you |to the clinic |in )?before|visited before|came (here )?before|"
+    r"another (session|treatment))\b",
     re.IGNORECASE,
 )
 # A name follows these. Strong cues take the words as written ("my name is

@@ -247,9 +247,13 @@ class DateTimeValidation(FormValidationAction, ABC):
 
     def details(self, tracker: Tracker) -> Details:
         """Everything the latest message says about the booking."""
+        return self.details_in(user_text(tracker))
+
+    def details_in(self, text: str) -> Details:
+        """Everything ``text`` says about the booking."""
         profile = self.profile()
         return read_details(
-            user_text(tracker), self.now(), profile.country, profile.date_order, load_conditions()
+            text, self.now(), profile.country, profile.date_order, load_conditions()
         )
 
     def takes_details(self, tracker: Tracker) -> bool:
@@ -501,6 +505,17 @@ class ValidateAppointmentForm(DateTimeValidation):
         if details.name:
             return {"patient_name": details.name}
         if details.patient_type or details.condition or not details.when.empty:
+            # "tom baxter, 07911 120003, been before": the name, then the other answers.
+            first = re.split(r"[,;]", without_contact(user_text(tracker)))[0].strip(" .-")
+            name, _ = looks_like_name(first)
+            two_words = len(first.split()) >= 2  # "sorry, make it Thursday" is no name
+            if (
+                "," in user_text(tracker)
+                and name
+                and two_words
+                and not self.details_in(first).anything
+            ):
+                return {"patient_name": first}
             return {}  # an answer to another question ("first visit"): the name is asked again
         # "Ann Lee, 07911 123456": the name without the contact details.
         text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
@@ -714,6 +729,15 @@ class ValidateManageBookingForm(DateTimeValidation):
             if match is None and len(upper) <= 12:
                 match = reference.search(re.sub(r"[\s-]", "", upper))
             return match.group(1) if match else None
+        # "ref hjdfce", "her reference is xfwnvr": named as a reference, any case.
+        named = re.search(
+            rf"\b(?:booking )?ref(?:erence)?(?: number| no)?(?:\s+is)?\s*[:#]?\s*"
+            rf"(?<![A-Z])([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b",
+            upper,
+            re.IGNORECASE,
+        )
+        if named:
+            return named.group(1)
         for match in reference.finditer(upper):
             found, typed = match.group(1), text[match.start(1) : match.end(1)]
             has_letter = any(ch.isalpha() for ch in found)  # "999999" is part of a number
