@@ -154,6 +154,27 @@ def _insurance(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None
     dispatcher.utter_message(response="utter_insurance", insurance=profile.insurance)
 
 
+def _cancellation_policy(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    values = {"notice": profile.booking.cancellation_notice_hours, **profile.contact_values()}
+    if profile.booking.late_cancellation:
+        dispatcher.utter_message(
+            response="utter_cancellation_policy",
+            charges=profile.booking.late_cancellation,
+            **values,
+        )
+    else:
+        dispatcher.utter_message(response="utter_cancellation_policy_charges_unknown", **values)
+
+
+def _privacy(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
+    dispatcher.utter_message(
+        response="utter_privacy",
+        conversation_days=profile.privacy.conversation_retention_days,
+        appointment_years=profile.privacy.appointment_retention_days // 365,
+        **profile.contact_values(),
+    )
+
+
 def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> None:
     dispatcher.utter_message(
         response="utter_clinic_question_not_covered", **profile.contact_values()
@@ -165,12 +186,14 @@ CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]]
     "ask_location": _location,
     "ask_price": _prices,
     "ask_insurance": _insurance,
+    "ask_cancellation_policy": _cancellation_policy,
+    "ask_privacy": _privacy,
     "ask_clinic_other": _not_covered,
 }
 
 
 class ActionAnswerClinicQuestion(AnswerLatestIntent):
-    """Answer opening hours, location, price and insurance from the clinic profile.
+    """Answer hours, location, prices, insurance, cancelling and privacy from the clinic profile.
 
     A question its files do not answer (``ask_clinic_other``) gets the clinic's number.
     """
@@ -183,6 +206,37 @@ class ActionAnswerClinicQuestion(AnswerLatestIntent):
         if intent not in CLINIC_ANSWERS:
             logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+
+
+# Questions of the forms that have the same reason as another's.
+SAME_REASON_AS = {"booking_contact": "booking_reference"}
+WHY_RESPONSE_PREFIX = "utter_why_"
+
+
+class ActionExplainQuestion(Action):
+    """Say why the assistant asks what it asks ("why?", "what's that for?").
+
+    In a form, the reason for the question it is asking
+    (``utter_why_<slot>``); elsewhere, a general word. The form's rule then
+    asks its question again.
+    """
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_explain_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Utter the reason for the requested slot, or the general one."""
+        slot = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+        slot = SAME_REASON_AS.get(slot, slot) if slot else None
+        response = f"{WHY_RESPONSE_PREFIX}{slot}" if slot else None
+        if response not in domain.get("responses", {}):
+            response = f"{WHY_RESPONSE_PREFIX}general"
+        visit_lengths = join_list(load_profile().visit_lengths(), conjunction="and")
+        dispatcher.utter_message(response=response, visit_lengths=visit_lengths)
+        return []
 
 
 def second_part_intent(tracker: Tracker) -> Optional[str]:

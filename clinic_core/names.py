@@ -48,7 +48,7 @@ SLOTS: Tuple[str, ...] = (
 )
 # A few messages after a red-flag reply, these still get the advice again rather
 # than a booking or a menu: asking to book ("can we carry on booking"), a greeting
-# ("hello?"), what the assistant cannot place ("what number do I call if not 999?")
+# ("hello?"), "why?", what the assistant cannot place ("what number do I call if not 999?")
 # and more about symptoms ("it's gone now, probably indigestion"). Questions about
 # acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
 STILL_REMINDED_INTENTS: Tuple[str, ...] = (
@@ -57,6 +57,7 @@ STILL_REMINDED_INTENTS: Tuple[str, ...] = (
     "greet",
     "out_of_scope",
     "other_symptom",
+    "ask_why",  # "why?" after "call 999 now": the advice, not a word on the booking form
     FALLBACK_INTENT,
 )
 INTENTS: Tuple[str, ...] = (

@@ -65,6 +65,10 @@ class BookingRules(StrictModel):
     # address are refused lookups, and for how long.
     lookup_attempts: int = pydantic.Field(5, ge=1, le=50)
     lookup_lockout_minutes: int = pydantic.Field(15, ge=1, le=1440)
+    # What the clinic charges for a late cancellation or a missed appointment,
+    # in its own words; the assistant says so when asked ("is there a fee if I
+    # cancel?"), and says to ask the clinic when it is not set.
+    late_cancellation: Optional[str] = None
 
 
 class Privacy(StrictModel):

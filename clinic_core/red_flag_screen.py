@@ -276,11 +276,15 @@ class ScreenPolicy:
         alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
         short = sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words
         if assessment.flagged:
-            kept = any(
-                finding.concept != SCREEN_CONCEPT and spec.concept(finding.concept).never_vetoed
-                for finding in assessment.findings
-            )
-            if alarm >= self.veto or short or kept:
+            # A concept may set its own veto (heart and breath: lower, since the
+            # screen learned their words as routine); the lowest of the findings' counts.
+            vetoes = [
+                spec.concept(f.concept).veto
+                for f in assessment.findings
+                if f.concept != SCREEN_CONCEPT
+            ]
+            veto = min((self.veto if own is None else own for own in vetoes), default=self.veto)
+            if alarm >= veto or short:
                 return assessment
             return Assessment(ROUTINE, None, (), assessment.set_aside)
         if flag_probabilities is not None:

@@ -108,10 +108,12 @@ class Concept(StrictModel):
     history_counts: bool = False  # "a history of cancer" is the flag itself
     hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
     crisis_line: bool = False  # the reply adds the profile's crisis line
-    # The learned screen never vetoes the list's flag of this concept: chest pain
-    # and breathlessness in ordinary company ("on warfarin for my heart") taught
-    # it that heart and breath words are routine (docs/clinic.md, "Example set 22").
-    never_vetoed: bool = False
+    # The learned screen vetoes the list's flag of this concept only when its
+    # probability of a red flag is below this (None: the policy's veto; 0:
+    # never). Chest pain and breathlessness in ordinary company ("on warfarin
+    # for my heart") taught it that heart and breath words are routine, so
+    # those concepts are never vetoed (docs/clinic.md, "Example sets 23 and 24").
+    veto: Optional[float] = pydantic.Field(None, ge=0.0, le=1.0)
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
@@ -250,7 +252,7 @@ class SetAside:
     """A concept whose words occur but whose context says it is not happening now."""
 
     concept: str
-    reason: str  # negated, hypothetical, past
+    reason: str  # negated, hypothetical, past, family
     words: str
 
 
@@ -452,6 +454,10 @@ class RedFlagDetector:
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._scope: Dict[str, Optional[int]] = {}
+        # Words for relatives, one word each ("mum", "husband"): whose body part is named.
+        self._relatives = frozenset(
+            word for word in spec.lexicon.get("RELATIVE", ()) if " " not in word
+        )
         rules = []
         for rule_set in spec.context:
             for text in self._expanded(rule_set.terms):
@@ -711,6 +717,12 @@ class RedFlagDetector:
                 and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
             ):
                 reason = "past"
+            if (
+                reason is None
+                and concept.level != "emergency"
+                and _two_people(spans, modifiers_of, doc, self._relatives)
+            ):
+                reason = "family"
             if reason is None:
                 findings[concept.id] = Finding(
                     concept=concept.id,
@@ -770,6 +782,8 @@ class RedFlagDetector:
                     continue  # "had cancer, been fine since": that history is the flag
                 if modifier.category == "NEGATED_EXISTENCE" and (  # type: ignore[attr-defined]
                     _modal_before(doc, m_start)
+                    # "can't walk to the door without gasping": two negations, it happens
+                    or _without_after_inability(doc, m_start)
                     # "doesn't know me and can't talk": the "n't" belongs to a symptom
                     or any(s <= m_start and m_end <= e for s, e in all_cues)
                 ):  # type: ignore[attr-defined]
@@ -792,11 +806,81 @@ class RedFlagDetector:
         return None
 
 
+_FIRST_PERSON = {"i", "me", "myself", "im", "i'm", "ive", "'ve", "'m"}
+_OBSERVING = {"say", "think", "notice", "tell", "reckon", "spot", "see", "point", "worry", "ask"}
+
+
+def _two_people(
+    spans: List[Tuple[int, int]],
+    modifiers_of: Dict[Tuple[int, int], List[Any]],
+    doc: Any,
+    relatives: Collection[str],
+) -> bool:
+    """Whether the cue's parts belong to two people: a relative's and the patient's own.
+
+    "my husband's got prostate cancer, I'm booking for my sciatica": the
+    cancer is his, the sciatica is the patient's, so neither has both. A
+    carer's "my dad has cancer and his back is bad now" stays a red flag.
+    """
+
+    def relative(span: Tuple[int, int]) -> bool:
+        return any(
+            m.category == "FAMILY"
+            # "my wife says one side is drooping": she saw it, it is the patient's
+            and not any(
+                doc[i].lemma_ in _OBSERVING
+                for i in range(m.modifier_span[1], m.modifier_span[1] + 3)
+                if i < len(doc)
+            )
+            for m in modifiers_of.get(span, ())
+        )
+
+    def own(span: Tuple[int, int]) -> bool:
+        # "my back", "I've lost weight"; not "my nan fell", whose "my" is the nan's
+        before = [doc[i].lower_ for i in range(max(0, span[0] - 2), span[0])]
+        return (
+            # the cue itself ("my back", not "my husband's back")
+            (
+                doc[span[0]].lower_ == "my"
+                and not any(
+                    token.lower_ in ("'s", "’s") or token.lower_ in relatives
+                    for token in doc[span[0] : span[1]]
+                )
+            )
+            or (bool(before) and before[-1] == "my")
+            or any(word in _FIRST_PERSON for word in before)
+        )
+
+    # "my back" is the patient's even within the reach of "my mum" before it.
+    return (
+        len(spans) > 1
+        and any(relative(span) and not own(span) for span in spans)
+        and any(own(span) for span in spans)
+    )
+
+
 _MODALS = {"can", "could", "will", "would"}
 
 
 def _modal_before(doc: Any, i: int) -> bool:
     return i > 0 and doc[i - 1].norm_ in _MODALS
+
+
+# "can't get up the stairs without my chest clamping": whatever follows "without"
+# happens every time, so "without" does not negate it.
+_INABILITY = {"not", "n't", "cannot", "unable", "hardly", "barely", "never"}
+_INABILITY_REACH = 8  # words back from "without"
+
+
+def _without_after_inability(doc: Any, i: int) -> bool:
+    if doc[i].lower_ != "without":
+        return False
+    for j in range(i - 1, max(-1, i - 1 - _INABILITY_REACH), -1):
+        if doc[j].is_sent_start or doc[j].text in ".,;:!?":
+            return doc[j].norm_ in _INABILITY or doc[j].lower_ in _INABILITY
+        if doc[j].norm_ in _INABILITY or doc[j].lower_ in _INABILITY:
+            return True
+    return False
 
 
 _NORMS = {"not", "can", "will", "have", "be", "do"}  # contractions: "n't", "ca", "wo", "'ve"

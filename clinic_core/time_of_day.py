@@ -5,7 +5,8 @@ One vocabulary for the whole project: the date reader
 offers free times inside these hours. A part is either a fixed window of the
 clock ("afternoon": 12:00 to 17:00) or the first minutes after the clinic
 opens that day ("first thing": whenever the doors open, 9:00 on a weekday and
-10:00 on a Saturday). No Rasa imports: any process can use it.
+10:00 on a Saturday), or hours the patient bounds themselves ("after 5",
+"between 2 and 4": :func:`bounded_part`). No Rasa imports: any process can use it.
 """
 
 from __future__ import annotations
@@ -51,11 +52,11 @@ PARTS: Tuple[PartOfDay, ...] = (
     ),
     PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),
               window=(dt.time(11, 30), dt.time(14, 0))),
-    PartOfDay("morning", ("morning", "mornings"),
+    PartOfDay("morning", ("morning", "mornings", "before lunch", "before noon", "before midday"),
               window=(dt.time(0, 0), dt.time(12, 0))),
     PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch"),
               window=(dt.time(12, 0), dt.time(17, 0))),
-    PartOfDay("evening", ("evening", "evenings", "after work", "after 5", "after five", "night",
+    PartOfDay("evening", ("evening", "evenings", "after work", "night",
                           "tonight", "late in the day", "end of the day", "last thing"),
               window=(dt.time(17, 0), dt.time(23, 59))),
 )  # fmt: skip
@@ -80,7 +81,23 @@ def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     return _BY_WORD[word], match.span()
 
 
+# Hours the patient set themselves ("after 5", "before 11", "between 2 and 4") are a
+# part of the day too, named by its bounds: "17:00-", "-11:00", "14:00-16:00".
+BOUNDS_SEPARATOR = "-"
+_BOUNDED = re.compile(r"^(\d{2}:\d{2})?-(\d{2}:\d{2})?$")
+DAY_START, DAY_END = dt.time(0, 0), dt.time(23, 59)
+
+
+def bounded_part(start: Optional[dt.time], end: Optional[dt.time]) -> str:
+    """The name of the part of the day from ``start`` (None: any time) until ``end``."""
+    return (f"{start:%H:%M}" if start else "") + BOUNDS_SEPARATOR + (f"{end:%H:%M}" if end else "")
+
+
 def window_on(name: Optional[str], opening: Sequence[Tuple[dt.time, dt.time]]) -> Optional[Window]:
     """The hours of the part ``name`` on a day with ``opening`` ranges; None for no part."""
+    bounded = _BOUNDED.match(name or "")
+    if bounded and any(bounded.groups()):
+        start, end = (dt.time.fromisoformat(bound) if bound else None for bound in bounded.groups())
+        return start or DAY_START, end or DAY_END
     part = PARTS_OF_DAY.get(name or "")
     return None if part is None else part.window_on(opening)

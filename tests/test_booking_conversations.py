@@ -408,3 +408,37 @@ def test_right_after_booking_the_booking_is_checked_and_cancelled_without_the_re
     assert booked_rows(stack, sender)[0].status == "cancelled"
     # Nothing is booked here any more: a later check asks for a reference.
     assert REFERENCE_QUESTION in texts(say(stack, sender, "when is my appointment?"))
+
+
+def test_questions_about_the_questions_are_answered_and_the_form_goes_on(
+    stack: AssistantStack,
+) -> None:
+    """ "Why do you need that?", a fee for cancelling, a day with hours the patient sets."""
+    sender = patient()
+    say(stack, sender, "I'd like to book in for my sciatica please")
+    assert asked(say(stack, sender, "Jo Marsh")) == ["contact"]
+    why = texts(say(stack, sender, "hang on, what do you need that for?"))
+    assert "So the clinic can reach you" in why and QUESTIONS["contact"] in why
+    privacy = texts(say(stack, sender, "and who gets to see my number?"))
+    assert "used only to book your appointments" in privacy and QUESTIONS["contact"] in privacy
+    assert asked(say(stack, sender, phone())) == ["patient_type"]
+    assert asked(say(stack, sender, "first visit")) == ["appointment_date"]
+    fee = texts(say(stack, sender, "before I pick a day, do you charge if I have to cancel?"))
+    assert "we may charge half the fee" in fee and QUESTIONS["appointment_date"] in fee
+    assert booked_rows(stack, sender) == []  # the question did not end the booking
+    # Wednesday 2 December is open 14:00-20:00: only times from 17:00 are offered
+    replies = say(stack, sender, "Wednesday 2 December, I'm free from 5")
+    offered = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert offered and all(time >= "17:00" for time in offered)
+
+
+def test_hours_said_with_the_request_hold_for_the_day_chosen_later(stack: AssistantStack) -> None:
+    """Found by an outside audit: "I'm only free after 4pm" in the request was forgotten."""
+    sender = patient()
+    say(stack, sender, "I need an appointment for my sciatica, I'm only free after 4pm")
+    assert asked(say(stack, sender, "Dev Shah")) == ["contact"]
+    assert asked(say(stack, sender, phone())) == ["patient_type"]
+    assert asked(say(stack, sender, "first visit")) == ["appointment_date"]
+    replies = say(stack, sender, "Wednesday 2 December")
+    offered = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert offered and all(time >= "16:00" for time in offered)

@@ -520,3 +520,42 @@ async def test_a_name_given_with_the_other_answers_is_taken(
     result = await run_form(text, "inform", 0.8, slots, domain)
     assert result.get("patient_name") == name
     assert result.get("patient_type") == patient_type
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "expected"),
+    [
+        ("I'm free from 5 on thursday", "appointment_date",
+         {"appointment_date": "2026-11-26", "part_of_day": "17:00-"}),
+        ("friday, anytime between 2 and 4", "appointment_date",
+         {"appointment_date": "2026-11-27", "part_of_day": "14:00-16:00"}),
+        ("anything after 3?", "appointment_time",
+         {"appointment_time": None, "part_of_day": "15:00-"}),
+        ("has to be before 11 i'm afraid", "appointment_time",
+         {"appointment_time": None, "part_of_day": "-11:00"}),
+        ("I finish work at 4", "appointment_time",
+         {"appointment_time": None, "part_of_day": "16:00-"}),
+    ],
+)  # fmt: skip
+async def test_hours_the_patient_bounds_narrow_the_times_offered(
+    domain: Dict[str, Any], text: str, asked: str, expected: Dict[str, Any]
+) -> None:
+    slots = {**SUMMARY, "requested_slot": asked, "notes": None, "booking_confirmed": None}
+    slots.update(
+        {
+            "appointment_time": None,
+            **({"appointment_date": None} if asked == "appointment_date" else {}),
+        }
+    )
+    result = await run_form(text, "inform", 0.9, slots, domain)
+    assert {k: result.get(k) for k in expected} == expected
+
+
+async def test_asking_whether_one_has_been_before_is_no_answer(domain: Dict[str, Any]) -> None:
+    """Found by an outside audit: the question was taken for "I've been before"."""
+    slots = {**SUMMARY, "requested_slot": "patient_type", "patient_type": None}
+    slots.update({"appointment_date": None, "appointment_time": None, "notes": None})
+    result = await run_form("have I been here before? does it matter", "inform", 0.6, slots, domain)
+    assert result.get("patient_type") is None
+    answered = await run_form("first time actually", "inform", 0.9, slots, domain)
+    assert answered.get("patient_type") == "new"

@@ -172,6 +172,24 @@ async def test_afternoon_is_offered_afternoon_times(
     assert all("12:00" <= t < "17:00" for t in times)
 
 
+@pytest.mark.parametrize(
+    ("bounds", "earliest", "before"),
+    [("17:00-", "17:00", "23:59"), ("-11:00", "00:00", "11:00"), ("14:00-16:00", "14:00", "16:00")],
+)
+async def test_hours_the_patient_set_are_offered_times_within_them(
+    bounds: str,
+    earliest: str,
+    before: str,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+) -> None:
+    """ "I'm free from 5 on Wednesday": the 17:00 to 20:00 evening, not 09:00."""
+    tracker = make_tracker(slots={"appointment_date": "2026-12-02", "part_of_day": bounds})
+    await ActionAskAppointmentTime().run(dispatcher, tracker, domain)
+    times = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert times and all(earliest <= t < before for t in times)
+
+
 async def test_free_time_is_accepted(
     form: ValidateAppointmentForm, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:

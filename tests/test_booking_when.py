@@ -121,3 +121,31 @@ def test_a_day_of_the_month_is_read_in_the_month_talked_of(
     text: str, talking_of: Optional[dt.date], day: dt.date
 ) -> None:
     assert parse_when(text, NOW, talking_of=talking_of).day == day
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "bounds"),
+    [
+        ("I'm free from 5 on thursday", D(2026, 11, 26), "17:00-"),
+        ("after 4:30 please", None, "16:30-"),
+        ("not before 10am", None, "10:00-"),
+        ("I finish work at 4, so thursday", D(2026, 11, 26), "16:00-"),
+        ("i'm at work till 5", None, "17:00-"),
+        ("by 2pm tomorrow", D(2026, 11, 25), "-14:00"),
+        ("before 11", None, "-11:00"),
+        ("between 2 and 4 next monday", D(2026, 11, 30), "14:00-16:00"),
+        ("from 9 to 12", None, "09:00-12:00"),
+        ("2-4pm", None, "14:00-16:00"),
+        ("between 11am and 1pm", None, "11:00-13:00"),
+        # not bounds: dates, durations, minutes past an hour
+        ("after the 5th", D(2026, 12, 5), None),
+        ("from 5 march", D(2027, 3, 5), None),
+        ("after 3 days", None, None),
+        ("the 10th at half past 4", D(2026, 12, 10), None),
+        ("monday at quarter after 1", D(2026, 11, 30), None),
+    ],
+)
+def test_hours_the_patient_bounds(text: str, day: Optional[dt.date], bounds: Optional[str]) -> None:
+    """ "From 5", "before 11", "between 2 and 4": the times offered are within them."""
+    when = parse_when(text, NOW)
+    assert (when.day, when.part_of_day) == (day, bounds)

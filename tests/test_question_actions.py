@@ -7,7 +7,11 @@ from typing import Any, Dict
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import ActionAnswerAcupunctureQuestion, ActionAnswerClinicQuestion
+from actions.questions import (
+    ActionAnswerAcupunctureQuestion,
+    ActionAnswerClinicQuestion,
+    ActionExplainQuestion,
+)
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers, load_conditions
 from clinic_core.profile import load_profile
 from tests.helpers.clock import pin_clinic_now
@@ -124,6 +128,13 @@ async def test_opening_hours_without_closures_ahead(
         ("ask_location", "12 Mill Lane"),
         ("ask_price", "Follow-up treatment (45 min): £55"),
         ("ask_insurance", "receipt"),
+        ("ask_cancellation_policy", "up to 24 hours before it"),
+        ("ask_cancellation_policy", "we may charge half the fee"),
+        ("ask_privacy", "kept for 365 days, appointment records for 8 years"),
+        (
+            "ask_privacy",
+            "[hello@willow-acupuncture.example](mailto:hello@willow-acupuncture.example)",
+        ),
     ],
 )
 async def test_clinic_answers_come_from_the_profile(
@@ -136,3 +147,41 @@ async def test_clinic_answers_come_from_the_profile(
         assert load_profile().name in message["text"]
         map_link = "https://www.openstreetmap.org/search?query=12+Mill+Lane%2C+Riverside%2C+RV1+2AB"
         assert f"[12 Mill Lane, Riverside, RV1 2AB]({map_link})" in message["text"]
+
+
+async def test_without_a_stated_charge_the_cancellation_answer_points_to_the_clinic(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profile = load_profile()
+    booking = profile.booking.copy(update={"late_cancellation": None})
+    monkeypatch.setattr(
+        "actions.questions.load_profile", lambda: profile.copy(update={"booking": booking})
+    )
+    await ActionAnswerClinicQuestion().run(
+        dispatcher, make_tracker("ask_cancellation_policy"), domain
+    )
+    (message,) = render(dispatcher.messages, domain)
+    assert "to ask about any charge, please call us" in message["text"]
+    assert "half the fee" not in message["text"]
+
+
+@pytest.mark.parametrize(
+    ("form", "asking", "reason"),
+    [
+        ("appointment_form", "contact", "So the clinic can reach you"),
+        ("appointment_form", "patient_type", "75 minutes for a first visit and 45 minutes"),
+        ("appointment_form", "notes", "a pacemaker or blood thinners"),
+        ("manage_booking_form", "booking_reference", "show that it's yours"),
+        ("manage_booking_form", "booking_contact", "show that it's yours"),
+        ("manage_booking_form", "manage_confirmed", "I only ask what I need"),
+        (None, None, "I only ask what I need"),
+    ],
+)
+async def test_why_gets_the_reason_for_the_question_being_asked(
+    form: str, asking: str, reason: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("ask_why", "why?", slots={"requested_slot": asking})
+    tracker.active_loop = {"name": form} if form else {}
+    await ActionExplainQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert reason in message["text"]

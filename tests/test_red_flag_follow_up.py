@@ -346,3 +346,22 @@ def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
 ) -> None:
     tracker = answered_as_a_red_flag(domain, "can I talk to someone", "human_handoff")
     assert decision(policy, tracker) == (None, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not in danger, I only wanted to book",
+        "false alarm sorry, it was a figure of speech. can we book",
+        "you misunderstood me, it's not an emergency",
+    ],
+)
+def test_a_patient_who_says_the_reply_misread_them_is_heard_again(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str
+) -> None:
+    """Found by an outside audit: a misread "what's the point of asking" locked booking out."""
+    tracker = answered_as_a_red_flag(domain, text, "book_appointment")
+    assert decision(policy, tracker) == (None, [])
+    # "I'm fine" alone is what someone minimising chest pain says: the advice again.
+    tracker = answered_as_a_red_flag(domain, "I'm fine, book me in", "book_appointment")
+    assert decision(policy, tracker)[0] == RED_FLAG_REMINDER_ACTION

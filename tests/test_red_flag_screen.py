@@ -223,6 +223,23 @@ def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) 
         "i cant feel my legs at all now", flagged, unlikely, spec
     )
     assert vetoed.level == ROUTINE
+    # Heart and breath flags are never vetoed (veto: 0.0 in the file), whatever the screen.
+    chest = "my chest is tight and the pain is going down my left arm"
+    heart = red_flag_detector.assess(chest)
+    assert heart.concepts == ("heart_attack",)
+    sure = {"emergency": 0.001, "urgent": 0.0, ROUTINE: 0.999}
+    assert ScreenPolicy(veto=0.1).decide(chest, heart, sure, spec) == heart
+    # Another concept's own veto, when the file sets one, replaces the policy's.
+    legs = "i cant feel my legs at all now"
+    lower = spec.copy(
+        update={
+            "concepts": [
+                c.copy(update={"veto": 0.01}) if c.id == "leg_weakness" else c
+                for c in spec.concepts
+            ]
+        }
+    )
+    assert ScreenPolicy(veto=0.1).decide(legs, flagged, unlikely, lower) == flagged
     # Too few words for the screen to overrule the list: "heart attack" stands.
     short = red_flag_detector.assess("heart attack")
     assert short.level == "emergency"

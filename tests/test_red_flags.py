@@ -45,6 +45,10 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set21": (0.92, 0.03),
     # set 22: carers of elderly relatives, notes for the form, kneeling, lifting
     "set22": (0.92, 0.035),
+    # set 23: plain statements, what the person cannot do, everyday non-back complaints
+    "set23": (0.87, 0.03),
+    # set 24: answers to the booking form's questions
+    "set24": (0.91, 0.04),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -413,6 +417,60 @@ def test_ordinary_pain_that_an_audit_saw_alarmed_is_told_apart(
 ) -> None:
     """Found by an outside audit and example set 22 (these are our own words)."""
     assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # "can't ... without": what follows "without" happens every time
+        ("i can't get to the end of the garden without fighting for breath", "emergency"),
+        ("cannot even stand up without my legs buckling under me", "emergency"),
+        ("I can walk to the shops without getting breathless these days", "routine"),
+        # "than ever" is no "ever" of a what-if; "not a normal ache" is no negation
+        ("my back is worse than ever and I'm shivering with a temperature", "urgent"),
+        ("this isn't a normal backache, it's there all night whichever way i lie", "urgent"),
+        # an inhaler that does nothing
+        ("had four puffs of my inhaler and it's doing nothing", "emergency"),
+        # everyday words for the red flags of example set 23
+        ("her legs went from under her this morning and she can't get up", "emergency"),
+        ("I can't keep myself safe tonight", "emergency"),
+    ],
+)
+def test_double_negations_and_words_of_example_set_23(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Our own words for the classes example sets 23 and 24 showed missing."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the point of asking if ive been before",
+        "what's the point of booking if you can't fit me in till friday",
+    ],
+)
+def test_what_is_the_point_of_a_question_is_no_despair(
+    detector: RedFlagDetector, text: str
+) -> None:
+    """Found by an outside audit ("what's the point" alone still is)."""
+    assert detector.assess(text).level == "routine"
+    assert detector.assess("honestly, what's the point anymore").level == "emergency"
+
+
+def test_a_cancer_that_is_a_relatives_beside_the_patients_own_back_is_two_people(
+    detector: RedFlagDetector,
+) -> None:
+    assert detector.assess("my husband has prostate cancer and now my back hurts").level == (
+        "routine"
+    )
+    # a carer writing of the relative's own back, or a relative who only noticed
+    assert detector.assess("my dad has had cancer and his back is really bad now").level == (
+        "urgent"
+    )
+    assert detector.assess("my daughter noticed I've lost weight and my back hurts").level == (
+        "urgent"
+    )
 
 
 def test_not_ok_does_not_negate_what_follows(detector: RedFlagDetector) -> None:

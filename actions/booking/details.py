@@ -142,8 +142,14 @@ def is_correction(text: str) -> bool:
     return bool(CORRECTION.search(text))
 
 
+# "have I been here before?", "did I come last year?": the patient asks, not says.
+_ASKS_WHETHER_BEEN = re.compile(r"\b(have|did|was|am)\s+i\s+(been|come|visited|seen|here)\b", re.I)
+
+
 def patient_type_in(text: str) -> Optional[str]:
     """'new' or 'returning' when the text says so in words, else None."""
+    if _ASKS_WHETHER_BEEN.search(text):
+        return None
     if NEW_PATIENT.search(text):
         return "new"
     if RETURNING_PATIENT.search(text):

@@ -290,8 +290,10 @@ class DateTimeValidation(FormValidationAction, ABC):
                 values["appointment_time"] = tracker.get_slot("appointment_time")
         if when.time is not None:
             values["appointment_time"] = f"{when.time:%H:%M}"
-        elif when.day is None and when.part_of_day and tracker.get_slot("appointment_time"):
-            # "can we do the afternoon instead": the time is asked again, in the afternoon.
+        elif when.day is None and when.part_of_day:
+            # "can we do the afternoon instead", "anything after 3?", "I'm only free
+            # after 4" in the request: remembered, and the time is asked (again)
+            # with free times in those hours, whichever day is chosen.
             values["appointment_time"] = PART_PREFIX + when.part_of_day
         if asked(tracker, "appointment_date") and when.empty:
             # Not a date at all: validate_appointment_date explains and asks again.
@@ -332,7 +334,8 @@ class DateTimeValidation(FormValidationAction, ABC):
         # (set here because rasa-sdk keeps only validated slots of the form).
         return {
             "appointment_date": day.isoformat(),
-            "part_of_day": when.part_of_day,
+            # a day alone keeps the hours said before ("only after 4", then "Friday")
+            "part_of_day": when.part_of_day or tracker.get_slot("part_of_day"),
             "rejected_date": None,
         }
 
@@ -605,6 +608,8 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}
         if said:
             return {"patient_type": said}
+        if "?" in text and not says_yes(tracker) and latest_intent(tracker) != "deny":
+            return {}  # "have I been here before? does it matter": asked, not answered
         lowered = text.lower()
         # Keywords first: "first visit" may be classified as book_appointment.
         if re.search(r"\b(new|first|never)\b", lowered) or intent == "deny":

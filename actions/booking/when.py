@@ -42,7 +42,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import dateparser
 
-from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
+from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, bounded_part, find_part_of_day
 
 __all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "bare_hour", "parse_when"]
 
@@ -81,6 +81,28 @@ _TIME_PATTERNS = [
     re.compile(rf"\b{_HOUR}\s*(?:instead|rather)\b"),
     re.compile(r"\b(noon|midday|mid-day)\b"),
 ]
+# Hours the patient sets themselves: "from 5", "not before 10", "after 4:30",
+# "before 11", "by 2pm", "between 2 and 4", "10-12", "I finish work at 4".
+_CLOCK = (
+    rf"({_HOUR}(?:[:.]\d{{2}})?|noon|midday)(?:\s*{_MERIDIEM})?(?:\s*o['\"’]?\s?clock)?"
+    r"(?!\s*(?:st|nd|rd|th|weeks?|days?|months?|years?|mins?|minutes?|hours?|hrs?|sessions?|"
+    r"times|people|of)\b)(?![:./]\d|\d)"
+)
+_FROM_WORDS = (
+    r"from|after|later than|not before|no earlier than|any\s?time after|any\s?time from|"
+    r"(?:finish|finishes|finishing|get off|off)(?: work)? at|work(?:ing)? (?:till|until|til|to)"
+)
+_MINUTES_BEFORE = re.compile(
+    r"\b(?:quarter|half|\d{1,2}|five|ten|twenty|twenty-five|minutes?|mins?)\s*$"
+)
+_UNTIL_WORDS = r"before|by|until|till|til|up to|not after|no later than|latest"
+_BOUNDS_PATTERNS = (
+    ("between", re.compile(
+        rf"\b(?:between|from|any\s?time)\s+{_CLOCK}\s*(?:and|to|till|until|-|–)\s*{_CLOCK}")),
+    ("dash", re.compile(rf"\b{_CLOCK}\s*(?:-|–)\s*{_CLOCK}")),
+    ("from", re.compile(rf"\b(?:{_FROM_WORDS})\s+{_CLOCK}")),
+    ("until", re.compile(rf"\b(?:{_UNTIL_WORDS})\s+{_CLOCK}")),
+)  # fmt: skip
 _BARE_HOUR = re.compile(
     rf"^\s*(?:at\s+|around\s+|about\s+)?{_HOUR}\s*(?:ish)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
 )
@@ -133,9 +155,16 @@ def parse_when(
 
     """
     lowered = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
-    found = find_part_of_day(lowered)
-    part = found[0] if found else None
-    time, time_span = _time(lowered, part)
+    bounds = _bounds(lowered)
+    part: Optional[str] = None
+    if bounds is not None:
+        part, (start, end) = bounds
+        lowered = lowered[:start] + " " + lowered[end:]
+        time, time_span = None, None
+    else:
+        found = find_part_of_day(lowered)
+        part = found[0] if found else None
+        time, time_span = _time(lowered, part)
     rest = lowered if time_span is None else lowered[: time_span[0]] + " " + lowered[time_span[1] :]
     day, days = _day(rest, now, date_order, talking_of)
     if day is None and re.search(r"\btonight\b", lowered):
@@ -147,6 +176,54 @@ def parse_when(
         past=day is not None and day < now.date(),
         days=days,
     )
+
+
+def _clock(
+    token: str, meridiem: Optional[str], other_meridiem: Optional[str] = None
+) -> Optional[dt.time]:
+    """The time an hour (and minutes) of a bound says; a range's am/pm serves both ends."""
+    if token in ("noon", "midday"):
+        return dt.time(12, 0)
+    hour_token, _, minutes = token.replace(".", ":").partition(":")
+    hour = _to_24h(_hour_value(hour_token), meridiem or other_meridiem, None)
+    minute = int(minutes) if minutes else 0
+    return None if hour is None or minute > 59 else dt.time(hour, minute)
+
+
+def _bounds(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
+    """The hours a lower-case ``text`` bounds ("after 5": "17:00-"), with where they are said."""
+    for kind, pattern in _BOUNDS_PATTERNS:
+        for match in pattern.finditer(text):
+            found = _bounded(kind, match, text)
+            if found is not None:
+                return found, match.span()
+    return None
+
+
+def _bounded(kind: str, match: re.Match, text: str) -> Optional[str]:
+    """The part of the day a match of ``_BOUNDS_PATTERNS`` names, or None if it is not one."""
+    if kind in ("from", "until"):
+        if _in_a_date(text, *match.span(1)):
+            return None  # "from 7/12", "by 5 march": a day, not an hour
+        if _MINUTES_BEFORE.search(text, 0, match.start()):
+            return None  # "quarter after 1", "ten till 5": a time, not a bound
+        moment = _clock(match.group(1), match.group(3))
+        if moment is None:
+            return None
+        return bounded_part(moment, None) if kind == "from" else bounded_part(None, moment)
+    # A range: clock, hour, meridiem of each end. "2-4" alone may be a date (2 April);
+    # with am or pm ("2-4pm") it is hours.
+    meridiems = match.group(3), match.group(6)
+    if kind == "dash" and not any(meridiems):
+        return None
+    if kind == "between" and (_in_a_date(text, *match.span(1)) or _in_a_date(text, *match.span(4))):
+        return None
+    first, second = match.group(1), match.group(4)
+    start = _clock(first, meridiems[0], meridiems[1])
+    end = _clock(second, meridiems[1])
+    if start is None or end is None or start >= end:
+        return None
+    return bounded_part(start, end)
 
 
 def bare_hour(text: str) -> Optional[dt.time]:
