@@ -229,14 +229,29 @@ class ActionExplainQuestion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Utter the reason for the requested slot, or the general one."""
-        slot = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
-        slot = SAME_REASON_AS.get(slot, slot) if slot else None
-        response = f"{WHY_RESPONSE_PREFIX}{slot}" if slot else None
-        if response not in domain.get("responses", {}):
-            response = f"{WHY_RESPONSE_PREFIX}general"
-        visit_lengths = join_list(load_profile().visit_lengths(), conjunction="and")
-        dispatcher.utter_message(response=response, visit_lengths=visit_lengths)
+        explain_question(dispatcher, tracker, domain)
         return []
+
+
+def explain_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+) -> None:
+    """The reason for the question a form is asking, or the general word.
+
+    ``domain`` must hold the responses (``send_domain``); without them the
+    general word is said.
+    """
+    slot = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
+    slot = SAME_REASON_AS.get(slot, slot) if slot else None
+    response = f"{WHY_RESPONSE_PREFIX}{slot}" if slot else None
+    if response not in domain.get("responses", {}):
+        response = f"{WHY_RESPONSE_PREFIX}general"
+    visit_lengths = join_list(load_profile().visit_lengths(), conjunction="and")
+    dispatcher.utter_message(response=response, visit_lengths=visit_lengths)
+
+
+# Second parts answered by saying why the assistant asks ("Jo, why do you need it?").
+EXPLAINED = ("ask_why",)
 
 
 def second_part_intent(tracker: Tracker) -> Optional[str]:
@@ -267,6 +282,8 @@ class ActionAnswerSecondPart(Action):
             CLINIC_ANSWERS[intent](dispatcher, load_profile())
         elif intent in ACUPUNCTURE_QUESTIONS:
             answer_acupuncture_question(dispatcher, tracker, intent)
+        elif intent in EXPLAINED:
+            explain_question(dispatcher, tracker, domain)
         elif intent:
             logger.warning("Second part %s has no answer here", intent)
         return []

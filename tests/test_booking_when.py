@@ -141,6 +141,8 @@ def test_a_day_of_the_month_is_read_in_the_month_talked_of(
         ("after the 5th", D(2026, 12, 5), None),
         ("from 5 march", D(2027, 3, 5), None),
         ("after 3 days", None, None),
+        ("i'm coming from 5 miles away", None, None),
+        ("pain went from 3 out of 10 to 8", None, None),
         ("the 10th at half past 4", D(2026, 12, 10), None),
         ("monday at quarter after 1", D(2026, 11, 30), None),
     ],

@@ -18,7 +18,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import CLINIC_ANSWERS, ActionAnswerSecondPart
+from actions.questions import CLINIC_ANSWERS, EXPLAINED, ActionAnswerSecondPart
 from bench.multi_intent import load_set, score
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
 from clinic_core.message_parts import OPENER, SECOND_PART
@@ -331,9 +331,21 @@ async def test_second_part_acupuncture_questions(
     assert messages[0]["text"].startswith(load_acupuncture_answers().answers[key])
 
 
+async def test_a_why_asked_second_gets_the_reason_for_the_question(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """ "Jo Marsh, why do you need my number?" at the contact question."""
+    tracker = second_part_tracker("ask_why")
+    tracker.slots["requested_slot"] = "contact"
+    tracker.active_loop = {"name": "appointment_form"}
+    await ActionAnswerSecondPart().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith("So the clinic can reach you")
+
+
 def test_every_question_intent_has_a_second_part_answer(domain: Dict[str, Any]) -> None:
     questions = {i for i in domain["intents"] if i.startswith("ask_")}
-    assert questions <= set(CLINIC_ANSWERS) | set(ACUPUNCTURE_QUESTIONS)
+    assert questions <= set(CLINIC_ANSWERS) | set(ACUPUNCTURE_QUESTIONS) | set(EXPLAINED)
 
 
 async def test_no_second_part_no_answer(

@@ -82,11 +82,12 @@ _TIME_PATTERNS = [
     re.compile(r"\b(noon|midday|mid-day)\b"),
 ]
 # Hours the patient sets themselves: "from 5", "not before 10", "after 4:30",
-# "before 11", "by 2pm", "between 2 and 4", "10-12", "I finish work at 4".
+# "before 11", "by 2pm", "between 2 and 4", "2-4pm", "I finish work at 4".
 _CLOCK = (
     rf"({_HOUR}(?:[:.]\d{{2}})?|noon|midday)(?:\s*{_MERIDIEM})?(?:\s*o['\"’]?\s?clock)?"
     r"(?!\s*(?:st|nd|rd|th|weeks?|days?|months?|years?|mins?|minutes?|hours?|hrs?|sessions?|"
-    r"times|people|of)\b)(?![:./]\d|\d)"
+    r"times|people|of|miles?|km|stone|kg|kilos?|lbs?|pounds?|quid|percent|out of)\b)"
+    r"(?![:./%]\d|\d|%)"
 )
 _FROM_WORDS = (
     r"from|after|later than|not before|no earlier than|any\s?time after|any\s?time from|"
