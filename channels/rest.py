@@ -40,6 +40,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from channels.guard import OnNewMessage, clean_text, edge_guard
+from channels.numbered_choices import ButtonReplies
 from clinic_core.conversation_ids import CLIENT_KEY, conversation_id
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,10 @@ class ClinicRestInput(RestInput):
         guard = edge_guard()
         blueprint = Blueprint("custom_webhook_ClinicRestInput", __name__)
         guard.limit_request_size(blueprint)
+        # A button's title typed out is that button's payload.
+        replies = ButtonReplies(numbered=False)
+        replies.attach(blueprint)
+        on_new_message = replies.wrap(on_new_message)
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -37,6 +37,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
 from channels.guard import edge_guard
+from channels.numbered_choices import ButtonReplies
 from channels.rest import MAX_METADATA_DEPTH, depth
 from channels.web_session import WebSessions
 from clinic_core.conversation_ids import CLIENT_KEY
@@ -124,7 +125,12 @@ class WebsiteSocketIOInput(SocketIOInput):
         def client_of(message: UserMessage) -> Optional[str]:
             return (message.metadata or {}).get(CLIENT_KEY)
 
-        blueprint = super().blueprint(guard.wrap(on_new_message, self.name(), client_of))
+        # A button's title typed out is that button's payload.
+        replies = ButtonReplies(numbered=False)
+        blueprint = super().blueprint(
+            guard.wrap(replies.wrap(on_new_message), self.name(), client_of)
+        )
+        replies.attach(blueprint)
         guard.limit_request_size(blueprint)
         assert self.sio is not None
         sio = self.sio

@@ -35,6 +35,7 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    NamedTuple,
     Optional,
     Sequence,
     Set,
@@ -72,6 +73,16 @@ _SHORTHAND = re.compile(r"^[a-z0-9]+$")
 WHERE_ONLY = frozenset({"BACK", "HIP", "PAIN", "LEG", "JOINT"})
 RESOLVING_CLAUSE_OPENING = 2  # words before "it's gone" in its clause ("and it's gone")
 RESOLVING_CONJUNCTIONS = frozenset({"but", "though", "although"})
+# Words that turn from what was denied to what is happening now.
+TURNS = frozenset({"but", "until", "till", "since", "however", "suddenly"})
+# A clause that is only a past time ("many years ago", "back in 2016") may open
+# with this many words before it ("oh, long time ago").
+TIME_CLAUSE_OPENING = 1
+# ...and names a distance in time: not "back in bits", "lost my wife", "when i was hoovering".
+_TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b")
+# The lexicons a concept with ``relatives_apart`` reads: who is a relative,
+# the patient's own words, and a relative's words of only reporting.
+RELATIVES_APART_LEXICONS = ("RELATIVE", "SELF", "OBSERVING")
 
 
 # ---------------------------------------------------------------------------
@@ -114,6 +125,11 @@ class Concept(StrictModel):
     # for my heart") taught it that heart and breath words are routine, so
     # those concepts are never vetoed (docs/clinic.md, "Example sets 23 and 24").
     veto: Optional[float] = pydantic.Field(None, ge=0.0, le=1.0)
+    # A cue whose parts belong to two people, a relative's and the patient's
+    # own, is set aside ("my husband's got prostate cancer, I'm booking for my
+    # sciatica"). Not for emergencies: "my nan fell and can't get up" is one
+    # person, and there a miss costs more than a false alarm.
+    relatives_apart: bool = False
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
@@ -153,6 +169,12 @@ class RedFlagSpec(StrictModel):
     # Patients' shorthand read as the words it stands for ("cnt wee" is "can not wee"),
     # beside clinic_core.spelling.TEXT_SPEAK's: one or two words each.
     shorthand: Dict[str, str] = {}
+    # The patient says the red-flag reply misread them: the reminder stops.
+    said_safe: List[str] = []
+
+    def says_safe(self, text: str) -> bool:
+        """Whether ``text`` says the red-flag reply misread the patient (``said_safe``)."""
+        return bool(_said_safe_pattern(tuple(self.said_safe)).search(_without_apostrophes(text)))
 
     @pydantic.validator("shorthand")
     def _shorthand_is_one_or_two_words(cls, value: Dict[str, str]) -> Dict[str, str]:
@@ -190,6 +212,12 @@ class RedFlagSpec(StrictModel):
                 for term in [*entry.all, *entry.unless]:
                     if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
                         raise ValueError(f"{concept.id}: {term} is not in the lexicon")
+            if concept.relatives_apart:
+                for name in RELATIVES_APART_LEXICONS:
+                    if name not in lexicon:  # type: ignore[operator]
+                        raise ValueError(
+                            f"{concept.id}: relatives_apart needs {name} in the lexicon"
+                        )
         return concepts
 
     @pydantic.validator("context")
@@ -454,9 +482,11 @@ class RedFlagDetector:
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._scope: Dict[str, Optional[int]] = {}
-        # Words for relatives, one word each ("mum", "husband"): whose body part is named.
-        self._relatives = frozenset(
-            word for word in spec.lexicon.get("RELATIVE", ()) if " " not in word
+        # One word each ("mum", "husband", "I've"): whose body part is named.
+        self._people = _People(
+            relatives=_single_words(spec.lexicon.get("RELATIVE", ())),
+            self_words=_single_words(spec.lexicon.get("SELF", ())),
+            observing=_single_words(spec.lexicon.get("OBSERVING", ())),
         )
         rules = []
         for rule_set in spec.context:
@@ -652,9 +682,20 @@ class RedFlagDetector:
             if modifier.category == "HISTORICAL"
         }
         dating_clauses = [
-            clause_of(start)
+            (clause_of(start), None)
             for start, _ in self._optional(matches, "DATES_WHAT_CAME_BEFORE")
             if clause_of(start) in historical_clauses and clause_of(start) == start
+        ]
+        # "I fainted, many years ago, now it's controlled": a clause that is only a
+        # past time dates the clauses before it too (ConText stops at the comma).
+        dating_clauses += [
+            (clause_of(m_start), modifier.rule.literal.split(":", 1)[1])
+            for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
+            if modifier.category == "HISTORICAL"
+            for m_start, m_end in [modifier.modifier_span]
+            if _TIME_AGO.search(modifier.rule.literal)
+            and m_start - clause_of(m_start) <= TIME_CLAUSE_OPENING
+            and _clause_words(doc, clause_of(m_start)) <= m_end - clause_of(m_start) + 1
         ]
 
         # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
@@ -692,6 +733,7 @@ class RedFlagDetector:
                 lambda i, now=now: now or clause_of(i) in current_clauses,  # type: ignore[misc]
                 doc,
                 cue_spans,
+                {span for name, span in zip(names, spans, strict=True) if name in WHERE_ONLY},
             )
             if (
                 reason is None
@@ -699,7 +741,9 @@ class RedFlagDetector:
                 and not now
                 and not any(clause_of(start) in current_clauses for start, _ in spans)
                 and any(
-                    all(clause_of(start) < later for start, _ in spans) for later in dating_clauses
+                    all(clause_of(start) < later for start, _ in spans)
+                    for later, term in dating_clauses
+                    if term not in concept.recent
                 )
             ):
                 reason = "past"
@@ -719,8 +763,8 @@ class RedFlagDetector:
                 reason = "past"
             if (
                 reason is None
-                and concept.level != "emergency"
-                and _two_people(spans, modifiers_of, doc, self._relatives)
+                and concept.relatives_apart
+                and _two_people(spans, modifiers_of, doc, self._people)
             ):
                 reason = "family"
             if reason is None:
@@ -760,13 +804,33 @@ class RedFlagDetector:
         in_current_clause: Callable[[int], bool],
         doc: Any,
         all_cues: Sequence[Tuple[int, int]] = (),
+        where_only: Collection[Tuple[int, int]] = (),
     ) -> Optional[str]:
-        """Why this match does not count (negated, hypothetical, past), or None."""
+        """Why this match does not count (negated, hypothetical, past), or None.
+
+        ``where_only`` are the cue's parts that only say where ("my new hip",
+        "my back"). A negation of those alone, with a turn ("but", "since")
+        between it and the symptom after it, does not negate the symptom: "no
+        issues with my new hip for 2 years but since this morning it's red,
+        hot and swollen". "didn't hit my back when I fell" stays negated.
+        """
         categories: Set[str] = set()
         current = False
+        symptoms = [span for span in spans if span not in where_only]
+        first_symptom = min((start for start, _ in symptoms), default=None)
         for span in spans:
             for modifier in modifiers_of.get(span, ()):
                 m_start, m_end = modifier.modifier_span  # type: ignore[attr-defined]
+                if (
+                    modifier.category == "NEGATED_EXISTENCE"  # type: ignore[attr-defined]
+                    and span in where_only
+                    and first_symptom is not None
+                    and m_end <= first_symptom
+                    and any(
+                        doc[k].lower_ in TURNS for k in range(m_end, first_symptom)
+                    )  # type: ignore[index]
+                ):
+                    continue
                 # A trigger inside the cue itself ("can't pee") is part of the symptom.
                 if any(s <= m_start and m_end <= e for s, e in spans):
                     continue
@@ -806,15 +870,35 @@ class RedFlagDetector:
         return None
 
 
-_FIRST_PERSON = {"i", "me", "myself", "im", "i'm", "ive", "'ve", "'m"}
-_OBSERVING = {"say", "think", "notice", "tell", "reckon", "spot", "see", "point", "worry", "ask"}
+def _without_apostrophes(text: str) -> str:
+    return re.sub(r"['’]", "", text.lower())
+
+
+@lru_cache(maxsize=4)
+def _said_safe_pattern(phrases: Tuple[str, ...]) -> re.Pattern[str]:
+    if not phrases:
+        return re.compile(r"(?!)")  # matches nothing
+    words = (r"\s+".join(map(re.escape, _without_apostrophes(p).split())) for p in phrases)
+    return re.compile(r"\b(" + "|".join(words) + r")\b")
+
+
+class _People(NamedTuple):
+    """The words that say whose body a cue's parts belong to (``RELATIVES_APART_LEXICONS``)."""
+
+    relatives: FrozenSet[str]
+    self_words: FrozenSet[str]
+    observing: FrozenSet[str]
+
+
+def _single_words(terms: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(term for term in terms if " " not in term)
 
 
 def _two_people(
     spans: List[Tuple[int, int]],
     modifiers_of: Dict[Tuple[int, int], List[Any]],
     doc: Any,
-    relatives: Collection[str],
+    people: _People,
 ) -> bool:
     """Whether the cue's parts belong to two people: a relative's and the patient's own.
 
@@ -828,7 +912,7 @@ def _two_people(
             m.category == "FAMILY"
             # "my wife says one side is drooping": she saw it, it is the patient's
             and not any(
-                doc[i].lemma_ in _OBSERVING
+                doc[i].lemma_ in people.observing
                 for i in range(m.modifier_span[1], m.modifier_span[1] + 3)
                 if i < len(doc)
             )
@@ -843,12 +927,12 @@ def _two_people(
             (
                 doc[span[0]].lower_ == "my"
                 and not any(
-                    token.lower_ in ("'s", "’s") or token.lower_ in relatives
+                    token.lower_ in ("'s", "’s") or token.lower_ in people.relatives
                     for token in doc[span[0] : span[1]]
                 )
             )
             or (bool(before) and before[-1] == "my")
-            or any(word in _FIRST_PERSON for word in before)
+            or any(word in people.self_words for word in before)
         )
 
     # "my back" is the patient's even within the reach of "my mum" before it.
@@ -883,7 +967,16 @@ def _without_after_inability(doc: Any, i: int) -> bool:
     return False
 
 
-_NORMS = {"not", "can", "will", "have", "be", "do"}  # contractions: "n't", "ca", "wo", "'ve"
+_NORMS = {
+    "not",
+    "can",
+    "will",
+    "have",
+    "be",
+    "do",
+    "am",
+    "are",
+}  # contractions: "n't", "ca", "wo", "'ve", "'m", "'re"
 
 
 def _plain(text: str) -> str:
@@ -948,6 +1041,11 @@ def shared_detector(path: Optional[Path], pipeline: Union[str, Path]) -> RedFlag
         cached = (spec, RedFlagDetector(spec, pipeline))
         _shared[key] = cached
     return cached[1]
+
+
+def _clause_words(doc: Any, start: int) -> int:
+    """Words (not punctuation) of the clause that starts at token ``start``."""
+    return sum(1 for token in doc[start].sent if not token.is_punct)
 
 
 def _spread(spans: List[Tuple[int, int]]) -> int:

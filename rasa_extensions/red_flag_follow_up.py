@@ -52,17 +52,6 @@ from rasa_extensions.stateless_policy import StatelessPolicy
 
 logger = logging.getLogger(__name__)
 
-# "I'm not in danger, I just want to book": the patient says the red-flag reply
-# misread them. The advice was given and staff were told, so from then on the
-# conversation goes on; "I'm fine" alone is not enough (it is what people
-# minimising chest pain say).
-SAID_SAFE = re.compile(
-    r"\b(not in (any )?danger|i'?m (perfectly |completely )?safe|false alarm|not what i meant|"
-    r"didn'?t mean (it|that)|you misunderstood|you'?ve misunderstood|misread (me|that)|"
-    r"was (only |just )?(joking|a joke)|figure of speech|(it'?s |this is )?not an emergency|"
-    r"no emergency)\b",
-    re.IGNORECASE,
-)
 JOIN = ". "  # the two messages become two clauses: negation and time stay in their own
 CONTINUATION = re.compile(
     r"^\W*(and|also|plus|now|update|oh and|but now|as well|too|both|it'?s now|still)\b", re.I
@@ -205,7 +194,7 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
         since = _messages_since(tracker, level_actions)
         if since is None:
             return False
-        if any(SAID_SAFE.search(text) for text in _texts_since(tracker, level_actions)):
+        if any(self.detector.spec.says_safe(text) for text in _texts_since(tracker, level_actions)):
             return False
         count, seconds = since
         if count == 1:

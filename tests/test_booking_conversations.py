@@ -271,6 +271,56 @@ def test_corrections_in_the_manage_form(stack: AssistantStack) -> None:
     assert "is cancelled" in texts(say(stack, other, "yes"))
 
 
+def test_a_booking_too_close_to_change_is_refused_as_soon_as_it_is_found(
+    stack: AssistantStack,
+) -> None:
+    """Found by an outside audit: the notice rule came only after a new day, time and yes."""
+    store = AppointmentStore(stack.env()["DATABASE_URL"])
+    number = phone()
+    stored = "+447911" + number[6:]
+    tomorrow = dt.datetime(2026, 11, 26, 10, 30, tzinfo=LONDON)  # 23.5 hours after "now"
+    close = store.book(new_appointment(start=tomorrow, conversation_id="close-1", phone=stored))
+    for request in ("I'd like to reschedule please", "can I cancel my appointment"):
+        sender = patient()
+        say(stack, sender, request)
+        say(stack, sender, close.reference)
+        refused = texts(say(stack, sender, number))
+        assert "less than 24 hours away" in refused, request
+        assert QUESTIONS["appointment_date"] not in refused and "Shall I" not in refused
+        assert store.get(close.reference).status == "booked"
+    # Checking it is still answered, and the next request starts afresh.
+    sender = patient()
+    say(stack, sender, "can you check my appointment please")
+    say(stack, sender, close.reference)
+    checked = texts(say(stack, sender, number))
+    assert "Thursday 26 November at 10:30" in checked and "24 hours" not in checked
+    # A reference given out of the blue, read as "inform", is looked up too.
+    checked = texts(say(stack, patient(), f"when is {close.reference}? my number is {number}"))
+    assert "Thursday 26 November at 10:30" in checked
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        # a condition's words, no booking word: read as sciatica before
+        "Hi, any chance of something Monday 30 November morning? Sciatica flaring up, "
+        "shooting down my leg. Name's Jo Carter, {phone}, been before",
+        # between "inform" and "book_appointment": the fallback before
+        "ok i want book. monday afternoon. my name Marek Nowak telephone {phone}",
+    ],
+)
+def test_a_request_with_name_number_and_day_starts_the_booking_whatever_the_intent(
+    stack: AssistantStack, request_text: str
+) -> None:
+    """Found by a sixth outside audit: the details were dropped and asked for again."""
+    sender = patient()
+    replies = texts(say(stack, sender, request_text.format(phone=phone())))
+    assert "didn't quite get that" not in replies and "About sciatica" not in replies
+    assert QUESTIONS["patient_name"] not in replies and QUESTIONS["contact"] not in replies
+    # the booking form started and asks what it does not know yet
+    assert any(words in replies for words in QUESTIONS.values()), replies
+
+
 def test_answers_people_give_that_the_form_once_missed(stack: AssistantStack) -> None:
     """Found by an outside audit: "me" as a name, an hour alone, "half 3", no reference."""
     sender = patient()
@@ -356,7 +406,13 @@ def test_a_misspelt_name_is_put_right_at_a_later_question(stack: AssistantStack)
 
 
 @pytest.mark.parametrize(
-    "leaving", ["actually never mind, I'll check with my husband first", "thanks bye"]
+    "leaving",
+    [
+        "actually never mind, I'll check with my husband first",
+        "thanks bye",
+        # found by a sixth outside audit: read as a phone number that was not valid
+        "actually you know what, forget it, I'll ask my GP first",
+    ],
 )
 def test_leaving_at_the_phone_question_leaves_the_form(stack: AssistantStack, leaving: str) -> None:
     sender = patient()

@@ -77,6 +77,11 @@ def details(text: str) -> Dict[str, Any]:
         ("can i book a follow up thursday half 3, its Raj Iyer raj.iyer@example.com, lower back",
          {"name": "Raj Iyer", "email": "raj.iyer@example.com", "type": "returning",
           "condition": "lower_back_pain", "day": "2026-11-26", "time": "15:30"}),
+        # Found by a sixth outside audit: a label beside the phone, a carer's own name.
+        ("ok i want book. monday afternoon. my name Andrzej Kowalski telephone 07911 123610",
+         {"name": "Andrzej Kowalski", "phone": "+447911123610", "day": "2026-11-30",
+          "part": "afternoon"}),
+        ("I'm Pat his wife, can he have Friday at 10", {"day": "2026-11-27", "time": "10:00"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:

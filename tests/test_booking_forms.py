@@ -129,6 +129,35 @@ async def test_unbookable_times(
     assert says in texts(dispatcher, domain)
 
 
+@pytest.mark.parametrize("slot", ["appointment_date", "appointment_time"])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("is it ok if i bring my son?", "can't answer that one here"),
+        ("can my husband sit in with me", "can't answer that one here"),
+        ("whenever really", "couldn't read a"),
+    ],
+)
+async def test_a_question_at_the_day_or_time_is_not_a_mistyped_answer(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    slot: str,
+    text: str,
+    says: str,
+) -> None:
+    """Found by an outside audit: "is it ok if i bring my son?" got "couldn't read a time"."""
+    tracker = make_tracker(
+        text=text, slots={"appointment_date": "2026-12-01", "patient_type": "new"}
+    )
+    validate = getattr(form, f"validate_{slot}")
+    assert (await validate("unparsed", dispatcher, tracker, domain))[slot] is None
+    said = texts(dispatcher, domain)
+    assert says in said
+    if "answer" in says:
+        assert load_profile().phone in said
+
+
 async def test_taken_time_offers_the_nearest_free_times(
     form: ValidateAppointmentForm,
     dispatcher: CollectingDispatcher,

@@ -27,6 +27,9 @@ D, T = dt.date, dt.time
         ("actually make it Thursday", When(D(2026, 11, 26))),
         ("Tuesday next week", When(D(2026, 12, 1))),
         ("wednesday next week at 2:30", When(D(2026, 12, 2), T(14, 30))),
+        # a part of the day between the weekday and "next week" (found by an outside audit)
+        ("Friday afternoon next week", When(D(2026, 12, 4), None, "afternoon")),
+        ("thursday morning next week please", When(D(2026, 12, 3), None, "morning")),
         ("10th of March", When(D(2027, 3, 10))),
         ("the 30th", When(D(2026, 11, 30))),
         ("the 3rd", When(D(2026, 12, 3))),
@@ -94,6 +97,11 @@ def test_nonsense_numbers_are_not_times() -> None:
         ("9 people", None),
         ("the 9th", None),
         ("not 9", None),
+        # a 24-hour clock without its colon (found by an outside audit)
+        ("1830", T(18, 30)),
+        ("at 0945", T(9, 45)),
+        ("2460", None),
+        ("07911", None),
     ],
 )
 def test_an_hour_alone_answers_what_time(text: str, expected: Optional[dt.time]) -> None:

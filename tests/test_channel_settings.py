@@ -12,9 +12,11 @@ from channels.facebook import quick_replies
 from channels.numbered_choices import (
     PROMPT,
     chosen_number,
+    known_titles,
     latest_buttons,
     numbered_text,
     payload_for,
+    typed_title,
 )
 from ops.channel_credentials import (
     ChannelConfigError,
@@ -59,6 +61,40 @@ def test_a_number_picks_the_buttons_offered_since_the_patient_last_wrote() -> No
     assert payload_for("3", latest_buttons(events)) is None  # out of range: left as text
     # once the patient has written, old buttons no longer count
     assert latest_buttons([*events, UserUttered("hello")]) == []
+
+
+NARROWING = [
+    {
+        "title": "Stiff, grinding or tender joint",
+        "payload": '/inform{"condition": "hip_arthritis"}',
+    },
+    {"title": "I'm not sure", "payload": '/inform{"condition": "hip_pain"}'},
+]
+
+
+@pytest.mark.parametrize(
+    "typed", ["I'm not sure", "im not sure", "  I’m NOT sure. ", "i'm not sure!"]
+)
+def test_a_typed_button_title_is_that_buttons_payload(typed: str) -> None:
+    """Found by an outside audit: "I'm not sure" typed at the hip question was read as "no"."""
+    assert payload_for(typed, NARROWING, numbered=False) == '/inform{"condition": "hip_pain"}'
+    assert typed_title(typed) in known_titles()  # only such replies cost a tracker read
+
+
+@pytest.mark.parametrize("typed", ["not sure it's my hip", "2", "sure", ""])
+def test_other_replies_are_not_typed_titles(typed: str) -> None:
+    assert payload_for(typed, NARROWING, numbered=False) is None
+
+
+def test_known_titles_cover_the_domains_buttons_and_the_narrowing_questions() -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    for variants in domain["responses"].values():
+        for variant in variants:
+            for button in variant.get("buttons", []):
+                # PyYAML reads a bare "No" as False; Rasa reads it as the word
+                title = "No" if button["title"] is False else str(button["title"])
+                assert typed_title(title) in known_titles()
+    assert "stiff grinding or tender joint" in known_titles()
 
 
 def test_messenger_numbers_long_titles() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, Dict
 
@@ -74,3 +75,20 @@ def test_the_names_code_shares_are_declared_in_the_domain(domain: Dict[str, Any]
     assert set(names.INTENTS) <= set(domain["intents"])
     declared = {a if isinstance(a, str) else next(iter(a)) for a in domain["actions"]}
     assert set(names.ACTIONS) <= declared
+
+
+def test_actions_that_read_the_domains_responses_are_sent_the_domain(
+    domain: Dict[str, Any]
+) -> None:
+    """Rasa sends the domain only to actions declared with ``send_domain: true``."""
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    sent = {next(iter(a)) for a in domain["actions"] if isinstance(a, dict)}
+    reading = {
+        name
+        for name, run in executor.actions.items()
+        # the action's class calls explain_question, which reads utter_why_<slot>
+        if "explain_question(" in inspect.getsource(type(run.__self__))
+    }
+    assert reading and reading <= sent, reading - sent

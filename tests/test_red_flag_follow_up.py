@@ -354,6 +354,10 @@ def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
         "I'm not in danger, I only wanted to book",
         "false alarm sorry, it was a figure of speech. can we book",
         "you misunderstood me, it's not an emergency",
+        # found by a sixth audit: a patient seen since, and a fever read as self-harm
+        "that was last month, I went to A&E and the MRI was all clear. can I book?",
+        "I have been seen. can I book now please",
+        "I'm not harming myself, I just feel ill",
     ],
 )
 def test_a_patient_who_says_the_reply_misread_them_is_heard_again(

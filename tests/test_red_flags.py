@@ -49,6 +49,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set23": (0.87, 0.03),
     # set 24: answers to the booking form's questions
     "set24": (0.91, 0.04),
+    # set 25: long messages about several things, the red flag one clause among them
+    "set25": (0.95, 0.13),
+    # set 26: messaging-app style, dialect and slang
+    "set26": (0.92, 0.045),
+    # set 27: English that is not a textbook's (literal translations, the very old)
+    "set27": (0.97, 0.075),
+    # set 28: hard grammar ("it's not just my back", "should I be worried that ...")
+    "set28": (0.92, 0.075),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -444,6 +452,52 @@ def test_double_negations_and_words_of_example_set_23(
 
 
 @pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a clause that is only a past time dates the clauses before it
+        ("I passed out once at a wedding, years ago, it's never happened since", "routine"),
+        (
+            "my uncle came off his motorbike and broke his back, long time ago. "
+            "I just have sciatica",
+            "routine",
+        ),
+        ("I fell off the shed roof, last week, and now my back is agony", "emergency"),
+        ("sat on the loo ages and nothing comes, back in bits", "emergency"),
+        # "it's not just my back", "if I'm honest", "should I be worried that ..."
+        ("it's not just my back now, I'm burning up and shivering", "urgent"),
+        ("if I'm honest I haven't stopped sweating at night and my back's killing me", "urgent"),
+        (
+            "should I be worried that my words came out jumbled an hour ago and still are?",
+            "emergency",
+        ),
+        ("should I be worried about numbness after the needles?", "routine"),
+        # a body part denied before a turn ("but since") does not deny what follows
+        (
+            "no trouble with my knee replacement for years but since yesterday "
+            "it's hot and swollen and I've a fever",
+            "emergency",
+        ),
+        ("didn't land on my back when I fell, just grazed my hands", "routine"),
+        # a wound told in the past, bleeding now
+        ("my brother got stabbed outside the pub, he is bleeding a lot", "emergency"),
+        # relatives named without "my" are someone else's, as "my mum" is
+        ("nan died of bowel cancer, I'm booking for my lower back", "routine"),
+        # Scottish and Northern words, dialect "me" for "my"
+        ("cannae pee since the morning and ma back is killing me", "emergency"),
+        ("took all me tablets tonight", "emergency"),
+        # a procedure on the joint, then hot and swollen
+        (
+            "had a cortisone injection in my knee on monday, now it's red hot and swollen",
+            "emergency",
+        ),
+    ],
+)
+def test_classes_of_example_sets_25_to_28(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example sets 25 to 28 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "whats the point of asking if ive been before",
@@ -471,6 +525,44 @@ def test_a_cancer_that_is_a_relatives_beside_the_patients_own_back_is_two_people
     assert detector.assess("my daughter noticed I've lost weight and my back hurts").level == (
         "urgent"
     )
+
+
+def test_two_people_is_read_only_for_concepts_that_ask_for_it(detector: RedFlagDetector) -> None:
+    urgent = [c.id for c in detector.spec.concepts if c.level == "urgent"]
+    apart = [c.id for c in detector.spec.concepts if c.relatives_apart]
+    assert apart == urgent  # a carer's "my nan fell and can't get up" is one person
+    assert detector.assess("my nan fell and she can't get up off the floor").level == "emergency"
+
+
+def test_relatives_apart_without_its_word_lists_is_refused_naming_the_concept() -> None:
+    concepts = [
+        {
+            "id": "made_up",
+            "level": "urgent",
+            "label": "x",
+            "cues": [["BACK"]],
+            "relatives_apart": True,
+        }
+    ]
+    with pytest.raises(ClinicDataError, match="made_up: relatives_apart needs RELATIVE"):
+        parse_model(_spec(concepts=concepts, lexicon={"BACK": ["back"]}), RedFlagSpec)
+
+
+@pytest.mark.parametrize(
+    "text, safe",
+    [
+        ("I'm not in danger, I just want to book", True),
+        ("im safe honestly, it was a figure of speech", True),
+        ("FALSE ALARM sorry", True),
+        ("Im fine", False),  # what people minimising chest pain say
+        ("I don't feel safe", False),
+        ("the pain is no joke", False),
+    ],
+)
+def test_words_saying_the_red_flag_reply_misread_the_patient(
+    detector: RedFlagDetector, text: str, safe: bool
+) -> None:
+    assert detector.spec.says_safe(text) is safe
 
 
 def test_not_ok_does_not_negate_what_follows(detector: RedFlagDetector) -> None:

@@ -53,6 +53,16 @@ def test_hip_pain_conversation_with_buttons(stack: AssistantStack) -> None:
     assert "name" in texts(booking)  # the booking form starts, the condition already known
 
 
+@pytest.mark.parametrize("typed", ["I'm not sure", "Swollen or red, worse after kneeling or sport"])
+def test_a_button_title_typed_out_is_the_button(stack: AssistantStack, typed: str) -> None:
+    """Found by an outside audit: "I'm not sure" typed at the hip question was read as "no"."""
+    tapped, typing = f"patient-{uuid.uuid4()}", f"patient-{uuid.uuid4()}"
+    narrowing = say(stack, tapped, "my hip hurts")
+    say(stack, typing, "my hip hurts")
+    button = next(b for b in narrowing[-1]["buttons"] if b["title"] == typed)
+    assert texts(say(stack, typing, typed)) == texts(say(stack, tapped, button["payload"]))
+
+
 def test_emergency_reply_has_no_booking_offer(stack: AssistantStack) -> None:
     replies = say(
         stack, f"patient-{uuid.uuid4()}", "i've lost control of my bladder and my legs are numb"

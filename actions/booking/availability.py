@@ -17,6 +17,11 @@ def appointment_minutes(profile: ClinicProfile, patient_type: Optional[str]) -> 
     return by_id.get(wanted, profile.appointment_types[0].minutes)
 
 
+def too_late_to_change(profile: ClinicProfile, starts_at: dt.datetime, now: dt.datetime) -> bool:
+    """Whether an appointment starting at ``starts_at`` is inside the cancellation notice."""
+    return starts_at - now < dt.timedelta(hours=profile.booking.cancellation_notice_hours)
+
+
 def day_problem(
     profile: ClinicProfile, day: dt.date, now: dt.datetime
 ) -> Optional[Tuple[str, str]]:

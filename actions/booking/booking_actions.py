@@ -16,9 +16,10 @@ from actions.booking.availability import (
     nearest,
     nearest_open_days,
     taken_on,
+    too_late_to_change,
 )
 from actions.booking.details import booking_request, details_in_latest_message
-from actions.booking.forms import SUMMARY, format_day, time_buttons
+from actions.booking.forms import SUMMARY, ValidateManageBookingForm, format_day, time_buttons
 from actions.booking.lookup_guard import LOCKED
 from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
@@ -119,6 +120,9 @@ def day_buttons(days: List[Tuple[dt.date, Optional[dt.time]]]) -> List[Dict[str,
 class ActionInformOutsideForm(Action):
     """Details with no question asked: a booking request starts the booking form."""
 
+    # What is said when the message is neither a booking request nor a reference.
+    otherwise = "utter_default"
+
     def name(self) -> str:
         """Action name used in the domain."""
         return "action_inform_outside_form"
@@ -126,12 +130,35 @@ class ActionInformOutsideForm(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """The form for "this is Sam Reed, can I book Thursday at 10:30?", else the default."""
+        """The form for "this is Sam Reed, can I book Thursday at 10:30?", else the default.
+
+        A booking reference given out of the blue ("when is K7RM3D? my number
+        is ...") asks for that appointment: it is looked up as a check.
+        """
         if booking_request(tracker):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
-        dispatcher.utter_message(response="utter_default")
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if ValidateManageBookingForm.reference_in(text, whole_message=False):
+            logger.info("a booking reference read as inform is looked up")
+            return [SlotSet("booking_task", "check"), FollowupAction("manage_booking_form")]
+        dispatcher.utter_message(response=self.otherwise)
         return []
+
+
+class ActionFallbackOutsideForm(ActionInformOutsideForm):
+    """A message the classifier could not place, read for a booking request or a reference.
+
+    "ok i want book. monday or tuesday afternoon. my name Andrzej Kowalski
+    telephone 07911 123610" fell between ``inform`` and ``book_appointment``
+    and got "Sorry, I didn't quite get that".
+    """
+
+    otherwise = "utter_fallback_help"
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_fallback_outside_form"
 
 
 class ActionAskAppointmentDate(Action):
@@ -386,18 +413,18 @@ class ActionManageBooking(Action):
         if task == "check":
             dispatcher.utter_message(response="utter_appointment_details", **details)
             return done
-        if tracker.get_slot("manage_confirmed") is not True:
-            dispatcher.utter_message(response="utter_manage_not_changed", **details)
-            return done
-        now = clinic_now(profile.zone)
-        notice = dt.timedelta(hours=profile.booking.cancellation_notice_hours)
-        if appointment.starts_at - now < notice:
+        # Said as soon as the booking is found (the form asks nothing more), and
+        # checked again here: the clock moves while the patient chooses.
+        if too_late_to_change(profile, appointment.starts_at, clinic_now(profile.zone)):
             dispatcher.utter_message(
                 response="utter_change_too_late",
                 notice=profile.booking.cancellation_notice_hours,
                 **profile.contact_values(),
                 **details,
             )
+            return done
+        if tracker.get_slot("manage_confirmed") is not True:
+            dispatcher.utter_message(response="utter_manage_not_changed", **details)
             return done
         # The reply is built before the write: nothing can fail after it commits.
         if task == "cancel":

@@ -54,7 +54,8 @@ _WEAK_NAME_CUE = re.compile(r"\b(?:i'?m|i am|this is|it'?s)\s+", re.IGNORECASE)
 # Words that end a name inside a sentence ("my name is lucy hart and ...").
 _AFTER_NAME = re.compile(
     r"\s+(?:and|for|on|at|in|to|please|pls|i|i'd|i'm|can|could|would|with|from|my|the|a|an|"
-    r"but|here|phone|email|number|mobile|tel|via|by|is|was|who|calling|looking|wanting|"
+    r"but|here|phone|telephone|email|e-mail|number|mobile|mob|tel|contact|whatsapp|via|by|is|"
+    r"was|who|calling|looking|wanting|"
     r"booking|book)\b.*$",
     re.IGNORECASE,
 )
@@ -83,8 +84,9 @@ PRICE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 BOOKING_WORDS = re.compile(
-    r"\b(book|booking|appointment|come in|fit me in|see (?:someone|the acupuncturist)|"
-    r"session|first visit|follow[- ]?up|consultation|slot)\b",
+    r"\b(book|booking|appointment|appt|come in|fit me in|squeeze me in|get in|"
+    r"see (?:someone|the acupuncturist)|session|first visit|follow[- ]?up|consultation|slot|"
+    r"any chance of something)\b",
     re.IGNORECASE,
 )
 
@@ -120,11 +122,14 @@ def is_booking_request(text: str, details: Details) -> bool:
     even when the classifier reads it as an answer (inform) or as a condition.
     """
     carries = not details.when.empty or details.name or details.contact or details.patient_type
+    # A name and a phone number or email with a day: nothing but a booking,
+    # whatever the words ("Name's Helen Carter, 07911 123119, tomorrow morning?").
+    identified = bool(details.name and details.contact and not details.when.empty)
     told_about_the_past = re.search(r"\b(last|ago|yesterday|since)\b", text, re.IGNORECASE)
     # "how much is a first visit?" asks the price, not for a booking.
     asks_the_price = PRICE_QUESTION.search(text)
     return (
-        bool(BOOKING_WORDS.search(text))
+        (bool(BOOKING_WORDS.search(text)) or identified)
         and bool(carries)
         and not is_correction(text)
         and not told_about_the_past
@@ -144,15 +149,24 @@ def is_correction(text: str) -> bool:
 
 # "have I been here before?", "did I come last year?": the patient asks, not says.
 _ASKS_WHETHER_BEEN = re.compile(r"\b(have|did|was|am)\s+i\s+(been|come|visited|seen|here)\b", re.I)
+_CLAUSES = re.compile(r"(?<=[?.!,;])\s+|\n+")
+
+
+def told(text: str) -> str:
+    """``text`` without clauses asking whether the patient has been before."""
+    return " ".join(
+        clause
+        for clause in _CLAUSES.split(text)
+        if clause.strip() and not _ASKS_WHETHER_BEEN.search(clause)
+    )
 
 
 def patient_type_in(text: str) -> Optional[str]:
-    """'new' or 'returning' when the text says so in words, else None."""
-    if _ASKS_WHETHER_BEEN.search(text):
-        return None
-    if NEW_PATIENT.search(text):
+    """'new' or 'returning' when the text says so in words (not asks), else None."""
+    said = told(text)
+    if NEW_PATIENT.search(said):
         return "new"
-    if RETURNING_PATIENT.search(text):
+    if RETURNING_PATIENT.search(said):
         return "returning"
     return None
 
@@ -194,7 +208,7 @@ _NAME_AFTER = re.compile(
 # Capitalised words that start a sentence or name a day rather than a person.
 _NOT_NAME_WORDS = re.compile(
     r"\b(?:hi|hello|hey|dear|thanks|thank|please|pls|can|could|would|my|the|and|i|i'm|im|"
-    r"mobile|phone|email|tel|number|ok|okay|yes|no|sure|cheers|regards|"
+    r"mobile|phone|telephone|email|tel|number|ok|okay|yes|no|sure|cheers|regards|"
     r"mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|"
     r"saturday|sunday|today|tomorrow|morning|afternoon|evening|lunchtime|next|first|"
     r"back|hip|hips|leg|legs|neck|knee|shoulder|sciatica|bursitis|arthritis|pain)\b",
@@ -202,10 +216,17 @@ _NOT_NAME_WORDS = re.compile(
 )
 
 
+_CONTACT_LABEL = re.compile(
+    r"(?:[\s,;:-]+(?:tel(?:ephone)?|phone|mobile|mob|number|no|on|is|my)\b[\s.:-]*)+$", re.I
+)
+
+
 def name_beside_contact(text: str) -> Optional[str]:
     """A name written as one right before or after the phone or email ("Sarah Mills 07812...")."""
     for contact in _CONTACT.finditer(text):
-        before = _NAME_BEFORE.search(text[: contact.start()])
+        # "Andrzej Kowalski telephone 07911...": the label is not part of the name
+        head = _CONTACT_LABEL.sub("", text[: contact.start()])
+        before = _NAME_BEFORE.search(head)
         after = _NAME_AFTER.match(text[contact.end() :])
         for found in (before, after):
             if found is None or _NOT_NAME_WORDS.search(found.group(1)):
@@ -254,9 +275,16 @@ def name_after_cue(text: str) -> Optional[str]:
             if not words:
                 continue
             name, problem = clean_name(" ".join(words))
+            rest = text[match.end() :][len(" ".join(words)) :]
+            if _CARER_AFTER_NAME.match(rest):
+                continue  # "I'm Pat his wife": the writer's name, not the patient's
             if name and not problem and not _says_something_else(name):
                 return name
     return None
+
+
+# "I'm Pat, his wife", "this is Sam her carer": a relative or carer writes.
+_CARER_AFTER_NAME = re.compile(r"^[\s,;:-]*(his|her|their|the patient'?s)\s+[a-z]", re.I)
 
 
 def _says_something_else(text: str) -> bool:

@@ -27,6 +27,7 @@ from actions.booking.availability import (
     free_starts,
     taken_on,
     time_problem,
+    too_late_to_change,
 )
 from actions.booking.details import (
     Details,
@@ -36,6 +37,7 @@ from actions.booking.details import (
     looks_like_name,
     patient_type_in,
     read_details,
+    told,
     when_in,
     without_contact,
     without_courtesy,
@@ -77,7 +79,8 @@ STOP_WORDS = re.compile(
     r"(not (today|now|right now|yet)|(no )?thanks|thank you|maybe (later|another time)|"
     r"another time)\b"
     # "never mind, I'll call instead", "I'll ring you": booking another way.
-    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry)\W+)*"
+    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry|you know what|"
+    r"on second thoughts?|hmm+|ok|okay|tbh|to be honest)\W+)*"
     r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|i must)\s+(just\s+)?"
     r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
     r"check with|ask my|speak to my|talk to my|get back to you|let you know|sort it later)\b"
@@ -305,6 +308,22 @@ class DateTimeValidation(FormValidationAction, ABC):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
 
+    def not_understood(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, response: str
+    ) -> None:
+        """No day or time in the answer; a question we have no answer for is said so.
+
+        "is it ok if i bring my son?" at the time question is no time the
+        patient mistyped: they get an honest "I can't answer that here" and
+        the clinic's contact, then the question again.
+        """
+        if is_question(user_text(tracker)):
+            dispatcher.utter_message(
+                response="utter_clinic_question_not_covered", **self.profile().contact_values()
+            )
+        else:
+            dispatcher.utter_message(response=response)
+
     async def validate_appointment_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
@@ -312,7 +331,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         if value is None:
             return {"appointment_date": None}
         if value == "unparsed":
-            dispatcher.utter_message(response="utter_date_not_understood")
+            self.not_understood(dispatcher, tracker, "utter_date_not_understood")
             return {"appointment_date": None}
         profile, now = self.profile(), self.now()
         day = dt.date.fromisoformat(str(value))
@@ -398,7 +417,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         if value is None:
             return {"appointment_time": None}
         if value == "unparsed":
-            dispatcher.utter_message(response="utter_time_not_understood")
+            self.not_understood(dispatcher, tracker, "utter_time_not_understood")
             return {"appointment_time": None}
         if str(value).startswith(PART_PREFIX):
             return {"appointment_time": None, "part_of_day": str(value)[len(PART_PREFIX) :]}
@@ -608,9 +627,9 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}
         if said:
             return {"patient_type": said}
-        if "?" in text and not says_yes(tracker) and latest_intent(tracker) != "deny":
-            return {}  # "have I been here before? does it matter": asked, not answered
-        lowered = text.lower()
+        lowered = told(text).lower()
+        if is_question(lowered) and not says_yes(tracker) and intent != "deny":
+            return {}  # "is it cheaper for new patients?": asked, not answered
         # Keywords first: "first visit" may be classified as book_appointment.
         if re.search(r"\b(new|first|never)\b", lowered) or intent == "deny":
             return {"patient_type": "new"}
@@ -666,7 +685,9 @@ class ValidateManageBookingForm(DateTimeValidation):
         """Checking needs only the reference and contact; changes need more."""
         task = tracker.get_slot("booking_task")
         slots = ["booking_reference", "booking_contact"]
-        if task == "reschedule":
+        # A no, or a booking found too close to change (validate_booking_contact):
+        # no new day or time is asked for.
+        if task == "reschedule" and tracker.get_slot("manage_confirmed") is not False:
             slots += ["appointment_date", "appointment_time"]
         if task in ("cancel", "reschedule"):
             slots += ["manage_confirmed"]
@@ -858,10 +879,17 @@ class ValidateManageBookingForm(DateTimeValidation):
         # The contact that matched, not a "verified" flag: the actions that read
         # or change the booking check it against the stored one again.
         matched = phone if phone and appointment.phone == phone else email
-        return {
+        found: Dict[str, Any] = {
             "booking_contact": matched,
             "patient_type": appointment.patient_type,
         }
+        profile = self.profile()
+        if tracker.get_slot("booking_task") in ("cancel", "reschedule") and too_late_to_change(
+            profile, appointment.starts_at, clinic_now(profile.zone)
+        ):
+            # Said now by action_manage_booking, not after a new day and time are chosen.
+            found["manage_confirmed"] = False
+        return found
 
     async def extract_manage_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

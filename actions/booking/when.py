@@ -107,6 +107,7 @@ _BOUNDS_PATTERNS = (
 _BARE_HOUR = re.compile(
     rf"^\s*(?:at\s+|around\s+|about\s+)?{_HOUR}\s*(?:ish)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
 )
+_FOUR_DIGIT_TIME = re.compile(r"^\s*(?:at\s+)?([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|h)?\s*[.!]?\s*$")
 _MONTHS = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
@@ -232,6 +233,10 @@ def bare_hour(text: str) -> Optional[dt.time]:
 
     Read only in answer to "what time?": elsewhere "9" may be a day or a count.
     """
+    four_digits = _FOUR_DIGIT_TIME.match(text.lower())
+    if four_digits is not None:  # "1830", "0930": a 24-hour clock without its colon
+        hour, minute = int(four_digits.group(1)), int(four_digits.group(2))
+        return dt.time(hour, minute) if hour <= 23 and minute <= 59 else None
     match = _BARE_HOUR.match(text.lower())
     if match is None:
         return None
@@ -457,7 +462,11 @@ def _relative(phrase: str, today: dt.date) -> Optional[dt.date]:
 def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     """Weekdays: "friday", "next tue", "tuesday next week", "monday or tuesday"."""
     modifier = r"(?:(next|this|coming)\s+)?"
-    later = r"(\s+(?:next|the following|this|last)\s+week|\s+after next)?"
+    # "friday afternoon next week": a part of the day may come between
+    later = (
+        r"(?:\s+(?:morning|afternoon|evening|lunchtime|am|pm))?"
+        r"(\s+(?:next|the following|this|last)\s+week|\s+after next)?"
+    )
     listed = _weekday_list(text)
     if listed is not None:  # "monday or tuesday": either, with the words around both
         start, end, indexes = listed
