@@ -709,11 +709,13 @@ class RedFlagDetector:
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
 
-        def said_in_present(spans: List[Tuple[int, int]]) -> bool:
+        def said_in_present(spans: List[Tuple[int, int]], within: bool = False) -> bool:
+            # The verb just before a span's words, or (``within``, for a symptom's words,
+            # not "back is stiff") the second of them: "her leg is twisted out".
             return any(
                 doc[i].lower_ in present_verbs  # type: ignore[index]
-                for start, _ in spans
-                for i in range(max(0, start - 1), start + 1)
+                for start, end in spans
+                for i in range(max(0, start - 1), min(end, start + 2) if within else start + 1)
             )
 
         findings: Dict[str, Finding] = {}
@@ -723,8 +725,13 @@ class RedFlagDetector:
                 continue
             start, end = min(s for s, _ in spans), max(e for _, e in spans)
             words = doc[start:end].text  # type: ignore[index]
-            now = any(clause_of(start) in now_clauses for start, _ in spans) or said_in_present(
-                spans
+            said_of = [
+                span for name, span in zip(names, spans, strict=True) if name not in WHERE_ONLY
+            ]
+            now = (
+                any(clause_of(start) in now_clauses for start, _ in spans)
+                or said_in_present(spans)
+                or said_in_present(said_of, within=True)
             )
             reason = self._reason(
                 concept,

@@ -485,6 +485,16 @@ def test_double_negations_and_words_of_example_set_23(
         # Scottish and Northern words, dialect "me" for "my"
         ("cannae pee since the morning and ma back is killing me", "emergency"),
         ("took all me tablets tonight", "emergency"),
+        # indirect words for suicide; a relative's leg at an angle now
+        ("honestly I'd rather be dead than carry on like this", "emergency"),
+        ("nobody would notice if I was gone", "emergency"),
+        ("I took 2 paracetamol for my back this morning", "routine"),
+        ("mum had a fall and her leg is twisted out at a funny angle", "emergency"),
+        ("my left leg has gone weak and I keep tripping over it", "emergency"),
+        # questions and worries about what might happen
+        ("in the unlikely event of bleeding that won't stop, what happens?", "routine"),
+        ("I'd hate to pass out on your couch, does that happen?", "routine"),
+        ("I'm worried I might be having a heart attack", "emergency"),
         # a procedure on the joint, then hot and swollen
         (
             "had a cortisone injection in my knee on monday, now it's red hot and swollen",
