@@ -28,6 +28,7 @@ Button = Dict[str, Any]
 NUMBER_REPLY = re.compile(r"^\s*(?:option\s*|#)?(\d{1,2})\s*[.)]?\s*$", re.IGNORECASE)
 PROMPT = "Reply with a number:"
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
+TYPED_KEY = "typed"  # message metadata: what the patient typed when it picked a button
 
 
 def numbered_text(text: str, buttons: Sequence[Button]) -> str:
@@ -134,6 +135,8 @@ class ButtonReplies:
                     buttons = latest_buttons(list(tracker.events))
                     payload = payload_for(message.text, buttons, self.numbered)
                     if payload is not None:
+                        # kept for staff: the tracker stores the payload, as for a tap
+                        message.metadata = {**(message.metadata or {}), TYPED_KEY: message.text}
                         message.text = payload
             return await on_new_message(message)
 
