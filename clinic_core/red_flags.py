@@ -725,13 +725,14 @@ class RedFlagDetector:
                 continue
             start, end = min(s for s, _ in spans), max(e for _, e in spans)
             words = doc[start:end].text  # type: ignore[index]
-            said_of = [
+            # The cue's parts that say what happens, not only where ("my back").
+            symptoms = [
                 span for name, span in zip(names, spans, strict=True) if name not in WHERE_ONLY
             ]
             now = (
                 any(clause_of(start) in now_clauses for start, _ in spans)
                 or said_in_present(spans)
-                or said_in_present(said_of, within=True)
+                or said_in_present(symptoms, within=True)
             )
             reason = self._reason(
                 concept,
@@ -740,7 +741,7 @@ class RedFlagDetector:
                 lambda i, now=now: now or clause_of(i) in current_clauses,  # type: ignore[misc]
                 doc,
                 cue_spans,
-                {span for name, span in zip(names, spans, strict=True) if name in WHERE_ONLY},
+                [span for span in spans if span not in symptoms],
             )
             if (
                 reason is None
@@ -754,9 +755,6 @@ class RedFlagDetector:
                 )
             ):
                 reason = "past"
-            symptoms = [
-                span for name, span in zip(names, spans, strict=True) if name not in WHERE_ONLY
-            ]
             if (
                 reason is None
                 and not concept.history_counts

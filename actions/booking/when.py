@@ -235,8 +235,7 @@ def bare_hour(text: str) -> Optional[dt.time]:
     """
     four_digits = _FOUR_DIGIT_TIME.match(text.lower())
     if four_digits is not None:  # "1830", "0930": a 24-hour clock without its colon
-        hour, minute = int(four_digits.group(1)), int(four_digits.group(2))
-        return dt.time(hour, minute) if hour <= 23 and minute <= 59 else None
+        return dt.time(int(four_digits.group(1)), int(four_digits.group(2)))
     match = _BARE_HOUR.match(text.lower())
     if match is None:
         return None
