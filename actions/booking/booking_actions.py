@@ -19,7 +19,13 @@ from actions.booking.availability import (
     too_late_to_change,
 )
 from actions.booking.details import booking_request, details_in_latest_message
-from actions.booking.forms import SUMMARY, ValidateManageBookingForm, format_day, time_buttons
+from actions.booking.forms import (
+    SUMMARY,
+    ValidateManageBookingForm,
+    format_day,
+    time_buttons,
+    user_text,
+)
 from actions.booking.lookup_guard import LOCKED
 from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
@@ -138,8 +144,7 @@ class ActionInformOutsideForm(Action):
         if booking_request(tracker):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
-        text = str((tracker.latest_message or {}).get("text") or "")
-        if ValidateManageBookingForm.reference_in(text, whole_message=False):
+        if ValidateManageBookingForm.reference_in(user_text(tracker), whole_message=False):
             logger.info("a booking reference read as inform is looked up")
             return [SlotSet("booking_task", "check"), FollowupAction("manage_booking_form")]
         dispatcher.utter_message(response=self.otherwise)
