@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy embeddings model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue bench-multi clean
+.PHONY: run run-prod shell test setup deps spacy embeddings model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-dates bench-dialogue bench-multi bench-practical clean
 
 WIDGET_STAMP := website/node_modules/.installed
 PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
@@ -104,6 +104,10 @@ bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical
 	@$(PY) -m bench.nlu
 	@$(PY) -m bench.safety
 	@$(PY) -m bench.dates
+	@$(PY) -m bench.practical
+
+bench-practical: model  ## Practical questions (what to wear, paying, side effects) answered right, wrong or handed over
+	@$(PY) -m bench.practical
 
 bench-safety: setup  ## Red flags: recall per level and concept, false alarms (docs/clinic.md, "Safety: red flags")
 	@$(PY) -m bench.safety

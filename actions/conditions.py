@@ -63,6 +63,44 @@ EFFECT_QUESTION = re.compile(
     re.IGNORECASE,
 )
 QUESTION = re.compile(r"\?|^\W*(can|could|will|would|does|do|is|are|should)\b", re.IGNORECASE)
+# "is that what I have then?", "I never said arthritis??", "so I've got bursitis?":
+# a patient asking whether the information pointed to is their diagnosis, or
+# objecting that it was said back as theirs.
+DIAGNOSIS_OBJECTION = re.compile(
+    r"\b(is that|is this|so that'?s|so this is) what('?s| is)? (i'?ve got|i have|i got|wrong)\b"
+    r"|\bso (do )?i( have|'?ve got| got)\b|\bso it'?s\b.*\?"
+    r"|\b(i )?(never|didn'?t|did not) (said|say|mention(ed)?)\b"
+    r"|\b(nobody|no one|no-one|noone)('?s| has)? (ever )?(told|said|mentioned)\b"
+    r"|\bwho said\b|\b(been|was) never diagnosed\b|\bnot been diagnosed\b",
+    re.IGNORECASE,
+)
+
+
+def named_by_patient(tracker: Tracker, knowledge: ConditionKnowledge, key: str) -> bool:
+    """Whether the patient named ``key`` in this conversation (always so, if it is no diagnosis)."""
+    condition = knowledge.conditions[key]
+    if not condition.is_diagnosis:
+        return True
+    return any(
+        condition.named_in(str(event.get("text") or ""))
+        for event in tracker.events
+        if event.get("event") == "user"
+    )
+
+
+def reason_for_booking(tracker: Tracker) -> Optional[str]:
+    """The reason a booking records: a diagnosis only if the patient named it.
+
+    A patient who described their pain and was pointed to a condition's
+    information is booked for the family's pain ("Hip pain"), so neither the
+    summary nor the clinic's records say back a diagnosis nobody made.
+    """
+    value = tracker.get_slot(CONDITION_SLOT)
+    knowledge = load_conditions()
+    key = knowledge.find(value)
+    if key is None or named_by_patient(tracker, knowledge, key):
+        return value
+    return knowledge.general_of(key) or value
 
 
 def condition_help(
@@ -80,24 +118,39 @@ def condition_help(
 
 
 def explain_condition(
-    dispatcher: CollectingDispatcher, knowledge: ConditionKnowledge, key: str, text: str = ""
+    dispatcher: CollectingDispatcher,
+    knowledge: ConditionKnowledge,
+    key: str,
+    text: str = "",
+    explained_before: bool = False,
 ) -> List[EventType]:
     """Utter what the condition is in a few sentences; the rest is behind its buttons.
 
     The buttons ask how acupuncture helps and which points are used (answered
     by ``action_answer_acupuncture_question`` for the condition in the slot),
     or book: a first reply that fits a phone screen, the full text one tap away.
-    Asked to say which condition it is (``text``), it says first that it cannot.
+    Asked to say which condition it is (``text``), it says first that it cannot;
+    asked again about the one it has just explained (``explained_before``), it
+    says only that. A diagnosis the patient did not name in ``text`` is
+    introduced as information that matches what they described, never as theirs.
     """
     condition = knowledge.conditions[key]
-    if DIAGNOSIS_QUESTION.search(text):
-        dispatcher.utter_message(response="utter_cannot_diagnose")
+    name = mid_sentence(condition.name)
+    named = not condition.is_diagnosis or condition.named_in(text)
+    if DIAGNOSIS_QUESTION.search(text) or DIAGNOSIS_OBJECTION.search(text):
+        if explained_before:
+            dispatcher.utter_message(
+                response="utter_cannot_diagnose_condition", condition_name=name
+            )
+            return []
+        if named:  # the described overview says it already
+            dispatcher.utter_message(response="utter_cannot_diagnose")
     elif EFFECT_QUESTION.search(text) and QUESTION.search(text):
         condition_help(dispatcher, knowledge, key)
         return [SlotSet(CONDITION_SLOT, key)]
     dispatcher.utter_message(
-        response="utter_condition_overview",
-        condition_name=mid_sentence(condition.name),
+        response="utter_condition_overview" if named else "utter_condition_overview_described",
+        condition_name=name,
         what_it_is=condition.what_it_is,
     )
     return [SlotSet(CONDITION_SLOT, key)]
@@ -135,7 +188,8 @@ class ActionExplainCondition(Action):
         if key is None:
             dispatcher.utter_message(response="utter_ask_which_condition")
             return []
-        return explain_condition(dispatcher, knowledge, key, latest_text(tracker))
+        explained = knowledge.find(tracker.get_slot(CONDITION_SLOT)) == key
+        return explain_condition(dispatcher, knowledge, key, latest_text(tracker), explained)
 
 
 class ActionNarrowPain(Action):
@@ -153,7 +207,8 @@ class ActionNarrowPain(Action):
         key = condition_in_latest_message(tracker, knowledge)
         if key and knowledge.conditions[key].specific:
             # "my hip hurts, I think it's bursitis": already narrowed.
-            return explain_condition(dispatcher, knowledge, key, latest_text(tracker))
+            explained = knowledge.find(tracker.get_slot(CONDITION_SLOT)) == key
+            return explain_condition(dispatcher, knowledge, key, latest_text(tracker), explained)
         general = key or knowledge.find(tracker.get_slot(CONDITION_SLOT))
         narrowing = knowledge.conditions[general].narrowing if general else None
         if general is None or narrowing is None:

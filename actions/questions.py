@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import condition_help, condition_under_discussion
+from actions.conditions import condition_help, condition_under_discussion, latest_text
 from actions.tracker_state import latest_intent
 from actions.wording import bullet_lines, join_list
 from clinic_core.clock import clinic_now
@@ -21,6 +21,7 @@ from clinic_core.knowledge import (
     load_conditions,
 )
 from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+from clinic_core.practical import practical_answer
 from clinic_core.profile import ClinicProfile, load_profile
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,8 @@ def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> No
     )
 
 
+# A question about the clinic that none of its other answers covers.
+CLINIC_QUESTION_INTENT = "ask_clinic_other"
 CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
     "ask_opening_hours": _opening_hours,
     "ask_location": _location,
@@ -188,14 +191,35 @@ CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]]
     "ask_insurance": _insurance,
     "ask_cancellation_policy": _cancellation_policy,
     "ask_privacy": _privacy,
-    "ask_clinic_other": _not_covered,
+    CLINIC_QUESTION_INTENT: _not_covered,
 }
+
+
+def answer_practical_question(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """Answer ``text`` from ``clinic/practical.yml`` if it asks one of its topics.
+
+    Returns whether it did. Without the sentence encoder (``make
+    embeddings`` not run) nothing is answered from the file, and staff are told.
+    """
+    try:
+        match = practical_answer(text)
+    except FileNotFoundError:
+        logger.exception("ALARM practical questions unanswered: no sentence encoder")
+        return False
+    if match is None:
+        return False
+    logger.info("practical question answered: %s (%.2f)", match.topic, match.score)
+    answer = match.answer.format(**load_profile().contact_values())
+    dispatcher.utter_message(response="utter_practical_answer", answer=answer)
+    return True
 
 
 class ActionAnswerClinicQuestion(AnswerLatestIntent):
     """Answer hours, location, prices, insurance, cancelling and privacy from the clinic profile.
 
-    A question its files do not answer (``ask_clinic_other``) gets the clinic's number.
+    Any other question about the clinic (``ask_clinic_other``) is answered
+    from ``clinic/practical.yml`` when it asks one of its topics, and
+    otherwise gets the clinic's number rather than a neighbouring answer.
     """
 
     action_name = "action_answer_clinic_question"
@@ -205,6 +229,10 @@ class ActionAnswerClinicQuestion(AnswerLatestIntent):
         """Dispatch on the intent; unknown intents get the opening hours."""
         if intent not in CLINIC_ANSWERS:
             logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
+        if intent == CLINIC_QUESTION_INTENT and answer_practical_question(
+            dispatcher, latest_text(tracker)
+        ):
+            return
         CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
 
 

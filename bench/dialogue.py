@@ -698,7 +698,11 @@ def follow_up(patient: Patient) -> List[Say]:
 def condition_first(patient: Patient) -> List[Say]:
     """The pain described, a question about it, then the booking."""
     story = patient.rng.choice(patient.words["condition_stories"][patient.facts.condition])
-    explained = {"utter_condition_overview", "utter_ask_which_condition"}
+    explained = {
+        "utter_condition_overview",
+        "utter_condition_overview_described",
+        "utter_ask_which_condition",
+    }
     question = patient.pick(patient.words["questions"]["utter_acupuncture_answer"])
     return [
         Say(story, gives={"condition"}, expect=explained),

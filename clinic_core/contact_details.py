@@ -167,6 +167,22 @@ def find_phone(text: str, region: str) -> Optional[str]:
     return None
 
 
+def unusable_phone(text: str, region: str) -> Optional[str]:
+    """A number in ``text`` shaped like a phone number that no phone can ring, as typed.
+
+    "07700 900235" has a mobile's length, but Ofcom keeps 07700 900000-999
+    for TV and film; "0791 123" is too short. Saying which number and why
+    beats "I couldn't find a valid phone number" (audit 6).
+    """
+    if find_phone(text, region):
+        return None
+    for match in phonenumbers.PhoneNumberMatcher(
+        _EMAIL_CANDIDATE.sub(" ", text), region, leniency=phonenumbers.Leniency.POSSIBLE
+    ):
+        return str(match.raw_string).strip()
+    return None
+
+
 def display_phone(e164: str) -> str:
     """A phone number formatted for reading back to the patient."""
     number = phonenumbers.parse(e164, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Dict, List, Optional
 
 import pydantic
@@ -39,6 +41,11 @@ class Condition(StrictModel):
     family: str = pydantic.Field(..., regex=r"^(hip|back)$")
     specific: bool = True
     aliases: List[str] = []
+    # Words by which a patient names a condition that is a diagnosis
+    # ("bursitis", "wear and tear"). The assistant points a patient who only
+    # described their pain to its information, but never says it back as
+    # theirs: not "About hip bursitis", not a booking saved as "Hip bursitis".
+    patient_words: List[str] = []
     what_it_is: str
     causes: List[str] = pydantic.Field(..., min_items=1)
     symptoms: List[str] = pydantic.Field(..., min_items=1)
@@ -53,6 +60,38 @@ class Condition(StrictModel):
         if not values.get("specific") and values.get("narrowing") is None:
             raise ValueError("narrowing is required when specific is false")
         return values
+
+    @property
+    def is_diagnosis(self) -> bool:
+        """Whether naming it for the patient would be a diagnosis (it has patient words)."""
+        return bool(self.patient_words)
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` names this condition in one of its patient words.
+
+        A word of six letters or more also matches a one-slip spelling
+        ("sciatia", "bursits", "arthritus"). A button's payload names nothing:
+        the patient chose a description ("Stiff, grinding or tender joint").
+        """
+        if text.startswith("/"):
+            return False
+        lowered = " ".join(_WORD.findall(text.lower()))
+        words = lowered.split()
+        for wanted in self.patient_words:
+            wanted = wanted.lower()
+            if " " in wanted:
+                if f" {wanted} " in f" {lowered} ":
+                    return True
+                continue
+            for word in words:
+                if word == wanted or (word.startswith(wanted) and len(wanted) >= 6):
+                    return True
+                if len(wanted) >= 6 and difflib.SequenceMatcher(None, word, wanted).ratio() >= 0.85:
+                    return True
+        return False
+
+
+_WORD = re.compile(r"[a-z]+")
 
 
 class ConditionKnowledge(StrictModel):
@@ -103,6 +142,14 @@ class ConditionKnowledge(StrictModel):
                     if other.family == condition.family
                 ]
         return found
+
+    def general_of(self, key: str) -> Optional[str]:
+        """The pain not yet narrowed down of ``key``'s family ("hip_pain" for bursitis)."""
+        family = self.conditions[key].family
+        for general, condition in self.conditions.items():
+            if not condition.specific and condition.family == family:
+                return general
+        return None
 
     def find(self, name: Optional[str]) -> Optional[str]:
         """Return the condition key for a key, display name or alias, if any."""

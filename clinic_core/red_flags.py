@@ -169,12 +169,15 @@ class RedFlagSpec(StrictModel):
     # Patients' shorthand read as the words it stands for ("cnt wee" is "can not wee"),
     # beside clinic_core.spelling.TEXT_SPEAK's: one or two words each.
     shorthand: Dict[str, str] = {}
-    # The patient says the red-flag reply misread them: the reminder stops.
-    said_safe: List[str] = []
+    # The patient says the red-flag reply misread them, or that they have been
+    # seen since: either way the reminder stops.
+    said_misread: List[str] = []
+    said_seen_since: List[str] = []
 
     def says_safe(self, text: str) -> bool:
-        """Whether ``text`` says the red-flag reply misread the patient (``said_safe``)."""
-        return bool(_said_safe_pattern(tuple(self.said_safe)).search(_without_apostrophes(text)))
+        """Whether ``text`` says the reply misread the patient or they have been seen since."""
+        phrases = tuple(self.said_misread + self.said_seen_since)
+        return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
 
     @pydantic.validator("shorthand")
     def _shorthand_is_one_or_two_words(cls, value: Dict[str, str]) -> Dict[str, str]:

@@ -85,6 +85,30 @@ async def test_contact(
 
 
 @pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        # Ofcom's range for TV and film: a mobile's shape, no phone rings it.
+        ("07700 900235", "07700 900235 doesn't look like a number we could call"),
+        ("it's a normal UK mobile?? 07700900235", "07700900235 doesn't look like"),
+        ("+447700900101", "+447700900101 doesn't look like"),
+        ("0791 123", "0791 123 doesn't look like"),  # digits missing
+        ("abc", "couldn't find a valid phone number or email"),
+    ],
+)
+async def test_a_number_no_phone_can_ring_is_named_with_the_reason(
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    value: str,
+    says: str,
+) -> None:
+    assert await form.validate_contact(value, dispatcher, make_tracker(), domain) == {
+        "contact": None
+    }
+    assert says in texts(dispatcher, domain)
+
+
+@pytest.mark.parametrize(
     ("day", "says"),
     [
         ("2026-11-20", "already passed"),

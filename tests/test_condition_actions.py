@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import ActionExplainCondition, ActionNarrowPain
+from actions.conditions import ActionExplainCondition, ActionNarrowPain, reason_for_booking
 from clinic_core.knowledge import load_conditions
 from tests.helpers.responses import render
 from tests.helpers.trackers import entity, load_tracker, make_tracker
@@ -18,7 +19,7 @@ from tests.helpers.trackers import entity, load_tracker, make_tracker
 async def test_explains_condition_from_intent_in_a_few_sentences_with_more_behind_buttons(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
-    tracker = make_tracker("sciatica", "pain shooting down the back of my leg")
+    tracker = make_tracker("sciatica", "my sciatica is shooting down the back of my leg")
     events = await ActionExplainCondition().run(dispatcher, tracker, domain)
     assert events == [SlotSet("condition", "sciatica")]
     (message,) = render(dispatcher.messages, domain)  # one reply, not a wall of text
@@ -151,7 +152,93 @@ async def test_a_description_without_a_question_gets_what_the_condition_is(
     dispatcher = CollectingDispatcher()
     await ActionExplainCondition().run(
         dispatcher,
-        make_tracker("sciatica", "the pain helps me know when to rest, it shoots down my leg"),
+        make_tracker("sciatica", "the sciatica helps me know when to rest, it shoots down my leg"),
         domain,
     )
     assert render(dispatcher.messages, domain)[0]["text"].startswith("About sciatica:")
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("hip_arthritis", "my hip clicks and aches when I go up stairs"),
+        ("hip_bursitis", "it hurts on the outside of my hip when I lie on that side"),
+        ("sciatica", "pain shooting down the back of my leg"),
+        ("hip_arthritis", '/inform{"condition": "hip_arthritis"}'),  # a narrowing button
+    ],
+)
+async def test_a_diagnosis_the_patient_did_not_name_is_never_said_back_as_theirs(
+    intent: str, text: str, domain: Dict[str, Any]
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionExplainCondition().run(dispatcher, make_tracker(intent, text), domain)
+    assert events == [SlotSet("condition", intent)]  # its information stays one tap away
+    (message,) = render(dispatcher.messages, domain)
+    name = load_conditions().conditions[intent].name.lower()
+    assert not message["text"].startswith("About")
+    assert message["text"].startswith("Only an examination can tell")
+    assert f"among the signs of {name}" in message["text"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my arthritic hip is bad on the stairs",
+        "osteo in both hips",
+        "I've had sciatia for years",  # one slip
+        "the bursits is back",
+        "wear and tear, the GP said",
+    ],
+)
+async def test_a_condition_the_patient_named_is_explained_as_such(
+    text: str, domain: Dict[str, Any]
+) -> None:
+    knowledge = load_conditions()
+    key = next(k for k, c in knowledge.conditions.items() if c.is_diagnosis and c.named_in(text))
+    dispatcher = CollectingDispatcher()
+    await ActionExplainCondition().run(dispatcher, make_tracker(key, text), domain)
+    assert render(dispatcher.messages, domain)[0]["text"].startswith("About ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I never said arthritis?? nobody's told me that",
+        "is that what I have then? arthritis?",
+        "so I've got arthritis?",
+        "who said anything about arthritis",
+    ],
+)
+async def test_asked_again_whether_it_is_theirs_it_says_it_cannot_tell_and_does_not_repeat(
+    text: str, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("hip_arthritis", text, slots={"condition": "hip_arthritis"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionExplainCondition().run(dispatcher, tracker, domain)
+    assert events == []
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith("I can't tell you whether you have hip arthritis")
+    assert "Cartilage" not in message["text"]
+
+
+def _conversation(*texts: str, condition: str) -> Tracker:
+    events = [{"event": "user", "text": text, "parse_data": {"text": text}} for text in texts]
+    return Tracker("p", {"condition": condition}, {"text": texts[-1]}, events, False, None, {}, "")
+
+
+@pytest.mark.parametrize(
+    ("texts", "condition", "recorded"),
+    [
+        (("my hip clicks on the stairs", "book please"), "hip_arthritis", "hip_pain"),
+        (("aches on the outside of my hip", "/book_appointment"), "hip_bursitis", "hip_pain"),
+        (("pain shoots down my leg", "yes"), "sciatica", "back_pain"),
+        (("my hip arthritis is bad", "book please"), "hip_arthritis", "hip_arthritis"),
+        (("hip hurts", "the GP said it's bursitis", "book"), "hip_bursitis", "hip_bursitis"),
+        (("my lower back hurts", "book"), "lower_back_pain", "lower_back_pain"),  # no diagnosis
+        (("just a check-up",), "a check-up for my hip", "a check-up for my hip"),  # own words
+    ],
+)
+def test_a_booking_records_a_diagnosis_only_if_the_patient_named_it(
+    texts: Tuple[str, ...], condition: str, recorded: str
+) -> None:
+    assert reason_for_booking(_conversation(*texts, condition=condition)) == recorded

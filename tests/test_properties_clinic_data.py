@@ -34,6 +34,7 @@ from clinic_core.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
+from clinic_core.practical import PracticalAnswers
 from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
 
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
@@ -44,6 +45,7 @@ FILES: Dict[str, Tuple[Type[pydantic.BaseModel], Dict[str, Any]]] = {
         ("profile.yml", ClinicProfile),
         ("conditions.yml", ConditionKnowledge),
         ("acupuncture.yml", AcupunctureAnswers),
+        ("practical.yml", PracticalAnswers),
     ]
 }
 file_names = st.sampled_from(sorted(FILES))

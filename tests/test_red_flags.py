@@ -57,6 +57,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set27": (0.97, 0.075),
     # set 28: hard grammar ("it's not just my back", "should I be worried that ...")
     "set28": (0.92, 0.075),
+    # set 29: despair and self-harm in indirect words; venting about pain
+    "set29": (0.97, 0.03),
+    # set 30: new or spreading weakness and numbness; ordinary sciatica
+    "set30": (0.96, 0.04),
+    # set 31: names and places that collide with symptoms; very short red flags
+    "set31": (0.97, 0.03),
+    # set 32: falls, joints and night pain in older people and their carers
+    "set32": (0.98, 0.02),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -504,6 +512,46 @@ def test_double_negations_and_words_of_example_set_23(
 )
 def test_classes_of_example_sets_25_to_28(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example sets 25 to 28 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Means gathered, a plan, a farewell, harm done on purpose.
+        ("i've got enough saved now, i just wanted someone to know", "emergency"),
+        ("been putting my tablets aside all month", "emergency"),
+        ("took a handful of my co-codamol an hour ago", "emergency"),
+        ("i scratched my arm on purpose to feel something else", "emergency"),
+        ("burned my hand on purpose last night", "emergency"),
+        ("i've written notes for the kids", "emergency"),
+        # Weakness that is new or climbing; a foot that will not lift.
+        ("my left leg folds when I stand on it, started this morning", "emergency"),
+        ("can't pull my toes up on the right since yesterday, back's bad", "emergency"),
+        ("the numbness was in my foot, now it's up past my knee", "emergency"),
+        ("I sit on the toilet and nothing, and my back is agony", "emergency"),
+        ("my smile looks wonky and my arm is weak", "emergency"),
+        ("on long-term steroids and had a little fall, back is agony", "emergency"),
+        ("my nan slid out of her chair and can't get herself back up", "emergency"),
+        ("had a hip op last week and now it's hot and massively swollen", "emergency"),
+        # Word overlaps: a name, a charity, a job, a film, an idiom.
+        ("doing a 10k for Macmillan Cancer Support, my hip is tight", "routine"),
+        ("I work on a suicide prevention line, sitting all day hurts my back", "routine"),
+        ("been fitting carpets for 20 years, back is sore", "routine"),
+        ("I'm choking up writing this, thank you", "routine"),
+        ("I'd rather jump off a cliff than drive round your car park again", "routine"),
+        ("I'm hopeless at remembering appointments", "routine"),
+        ("my daughter's band is called Overdose", "routine"),
+        # What-ifs and history told as such.
+        ("if I ever felt suicidal, who would I tell?", "routine"),
+        ("I read that numbness in the saddle area is a red flag, is that true?", "routine"),
+        ("could lying face down make my legs go numb?", "routine"),
+        ("sitting on my wallet makes my bum go numb", "routine"),
+        ("my legs feel heavy after a long shift, fine by morning", "routine"),
+    ],
+)
+def test_classes_of_example_sets_29_to_32(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example sets 29 to 32 showed missing or misread."""
     assert detector.assess(text).level == level
 
 

@@ -27,6 +27,8 @@ from actions.booking.forms import (
     user_text,
 )
 from actions.booking.lookup_guard import LOCKED
+from actions.conditions import reason_for_booking
+from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
 from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import find_email, find_phone
@@ -147,8 +149,12 @@ class ActionInformOutsideForm(Action):
         if ValidateManageBookingForm.reference_in(user_text(tracker), whole_message=False):
             logger.info("a booking reference read as inform is looked up")
             return [SlotSet("booking_task", "check"), FollowupAction("manage_booking_form")]
-        dispatcher.utter_message(response=self.otherwise)
+        self.answer_otherwise(dispatcher, tracker)
         return []
+
+    def answer_otherwise(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """What is said to a message that is neither a booking request nor a reference."""
+        dispatcher.utter_message(response=self.otherwise)
 
 
 class ActionFallbackOutsideForm(ActionInformOutsideForm):
@@ -156,10 +162,27 @@ class ActionFallbackOutsideForm(ActionInformOutsideForm):
 
     "ok i want book. monday or tuesday afternoon. my name Andrzej Kowalski
     telephone 07911 123610" fell between ``inform`` and ``book_appointment``
-    and got "Sorry, I didn't quite get that".
+    and got "Sorry, I didn't quite get that"; so did "can I eat before?",
+    which ``clinic/practical.yml`` answers.
     """
 
     otherwise = "utter_fallback_help"
+
+    def answer_otherwise(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """A practical question's answer, else the fallback's help.
+
+        Only a message the classifier half took for a question about the
+        clinic (``ask_clinic_other`` among its two likeliest intents) is
+        looked up: the practical topics know nothing of the assistant's other
+        answers, so "what's acupuncture, roughly" must not reach them.
+        """
+        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+        likeliest = [str(entry.get("name")) for entry in ranking[:2]]
+        if CLINIC_QUESTION_INTENT in likeliest and answer_practical_question(
+            dispatcher, user_text(tracker)
+        ):
+            return
+        dispatcher.utter_message(response=self.otherwise)
 
     def name(self) -> str:
         """Action name used in the domain."""
@@ -276,7 +299,7 @@ class ActionAskBookingConfirmed(Action):
         notes = tracker.get_slot("notes")
         dispatcher.utter_message(
             response=SUMMARY,
-            reason=reason_text(tracker.get_slot("condition")),
+            reason=reason_text(reason_for_booking(tracker)),
             day=format_day(start.date()),
             time=f"{start:%H:%M}",
             minutes=appointment_minutes(profile, tracker.get_slot("patient_type")),
@@ -308,7 +331,7 @@ class ActionBookAppointment(Action):
             minutes=appointment_minutes(profile, patient_type),
             grid_minutes=profile.booking.slot_grid_minutes,
             appointment_type="returning_patient" if patient_type == "returning" else "new_patient",
-            reason=str(tracker.get_slot("condition") or "consultation"),
+            reason=str(reason_for_booking(tracker) or "consultation"),
             patient_name=str(tracker.get_slot("patient_name")),
             phone=tracker.get_slot("phone"),
             email=tracker.get_slot("email"),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -149,16 +149,21 @@ def is_correction(text: str) -> bool:
 
 # "have I been here before?", "did I come last year?": the patient asks, not says.
 _ASKS_WHETHER_BEEN = re.compile(r"\b(have|did|was|am)\s+i\s+(been|come|visited|seen|here)\b", re.I)
-_CLAUSES = re.compile(r"(?<=[?.!,;])\s+|\n+")
+
+
+def clauses(text: str) -> List[str]:
+    """``text`` cut after each clause's end, which stays with its clause ("been before?")."""
+    parts, start = [], 0
+    for match in _CLAUSE_END.finditer(text):
+        parts.append(text[start : match.end()])
+        start = match.end()
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
 
 
 def told(text: str) -> str:
     """``text`` without clauses asking whether the patient has been before."""
-    return " ".join(
-        clause
-        for clause in _CLAUSES.split(text)
-        if clause.strip() and not _ASKS_WHETHER_BEEN.search(clause)
-    )
+    return " ".join(clause for clause in clauses(text) if not _ASKS_WHETHER_BEEN.search(clause))
 
 
 def patient_type_in(text: str) -> Optional[str]:

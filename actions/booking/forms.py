@@ -48,7 +48,13 @@ from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
 from actions.tracker_state import confirms, last_response, latest_intent, says_yes
 from clinic_core.clock import clinic_now
-from clinic_core.contact_details import clean_name, display_phone, find_email, find_phone
+from clinic_core.contact_details import (
+    clean_name,
+    display_phone,
+    find_email,
+    find_phone,
+    unusable_phone,
+)
 from clinic_core.knowledge import load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
@@ -600,7 +606,11 @@ class ValidateAppointmentForm(DateTimeValidation):
         region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
         if not phone and not email:
-            dispatcher.utter_message(response="utter_contact_not_valid")
+            unusable = unusable_phone(str(value), region)
+            if unusable:
+                dispatcher.utter_message(response="utter_phone_not_usable", number=unusable)
+            else:
+                dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
         if not asked(tracker, "contact"):
             phone = phone or tracker.get_slot("phone")

@@ -480,7 +480,12 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     if single is None:
         return None
     prefix, stem, suffix = single.groups()
-    return _one(_weekday_day(now.date(), _weekday_index(stem), prefix, suffix))
+    day = _weekday_day(now.date(), _weekday_index(stem), prefix, suffix)
+    if prefix == "next" and suffix is None and day < _monday(now.date(), 1):
+        # "next Thursday" said on a Wednesday: tomorrow to some, the week
+        # after to others (audit 6). Both are offered, the nearer first.
+        return _choice([day, day + _WEEK])
+    return _one(day)
 
 
 def _weekday_list(text: str) -> Optional[Tuple[int, int, List[int]]]:

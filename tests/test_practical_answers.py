@@ -1,0 +1,123 @@
+"""Practical questions answered from clinic/practical.yml, by meaning, or handed to the team."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking.booking_actions import ActionFallbackOutsideForm
+from actions.questions import ActionAnswerClinicQuestion
+from clinic_core.data_files import ClinicDataError, parse_model
+from clinic_core.practical import LEFT_TO_THE_TEAM, PracticalAnswers, practical_answer
+from tests.helpers.responses import render
+from tests.helpers.trackers import make_tracker
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # Audit 6's questions, and our own wordings of the same classes.
+        ("what clothes should I wear to acupuncture", "what_to_wear"),
+        ("will I have to take my top off?", "what_to_wear"),
+        ("can I eat before?", "before_visit"),
+        ("is it ok to have lunch first", "before_visit"),
+        ("can I drive myself home after the session", "after_treatment"),
+        ("will I be sore afterwards", "side_effects"),
+        ("Are there any side effects I should know about?", "side_effects"),
+        ("I have a pacemaker, is that a problem?", "health_conditions"),
+        ("is it on the NHS at all?", "nhs"),
+        ("can I pay with my phone", "payment"),
+        ("do you sell gift vouchers", "gift_vouchers"),
+        ("can my partner sit with me during it", "companion"),
+        ("can I ask for a woman to treat me", "practitioners"),
+        ("does my GP need to send me", "referral"),
+        ("how many sessions would I need for a bad back?", "sessions_needed"),
+    ],
+)
+def test_a_practical_question_gets_its_topic(question: str, topic: str) -> None:
+    match = practical_answer(question)
+    assert match is not None and match.topic == topic, (question, match)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["do you do home visits", "is there anyone who speaks Polish", "do you do cupping too"],
+)
+def test_a_question_left_to_the_team_gets_no_topic(question: str) -> None:
+    assert practical_answer(question) is None
+
+
+def test_a_button_payload_or_nothing_is_no_question() -> None:
+    assert practical_answer("/ask_clinic_other") is None
+    assert practical_answer("   ") is None
+
+
+async def test_the_clinic_question_action_answers_a_topic_with_the_clinics_contact(
+    domain: Dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_clinic_other", "I'm on warfarin, is acupuncture ok for me?")
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith("Some health conditions and medicines need care")
+    assert "{phone}" not in message["text"] and "+44 20 7946 0123" in message["text"]
+    assert "I can't tell you whether it is right for you" in message["text"]
+
+
+async def test_a_clinic_question_no_topic_answers_gets_the_clinics_number(
+    domain: Dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("ask_clinic_other", "do you do home visits? I can't drive")
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_clinic_question_not_covered"
+
+
+def _fallback(text: str, ranking: list) -> Any:
+    tracker = make_tracker("nlu_fallback", text)
+    tracker.latest_message["intent_ranking"] = [
+        {"name": name, "confidence": confidence} for name, confidence in ranking
+    ]
+    return tracker
+
+
+async def test_a_fallback_the_classifier_half_took_for_a_clinic_question_is_answered(
+    domain: Dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _fallback("can I eat before?", [("nlu_fallback", 0.3), ("ask_clinic_other", 0.28)])
+    await ActionFallbackOutsideForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_practical_answer"
+
+
+async def test_any_other_fallback_is_not_matched_to_a_topic(domain: Dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _fallback("what's acupuncture, roughly", [("nlu_fallback", 0.3), ("greet", 0.2)])
+    await ActionFallbackOutsideForm().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_fallback_help"
+
+
+def test_the_file_is_checked_with_errors_that_name_the_field() -> None:
+    text = "version: 1\ntopics:\n  nhs:\n    answer: No.\n    asked_as: [is it nhs]\n"
+    with pytest.raises(ClinicDataError, match="asked_as"):
+        parse_model(text + "left_to_the_team: [a, b, c]\n", PracticalAnswers)
+    named = f"version: 1\ntopics:\n  {LEFT_TO_THE_TEAM}:\n    answer: x\n    asked_as: [a, b, c]\n"
+    with pytest.raises(ClinicDataError, match=LEFT_TO_THE_TEAM):
+        parse_model(named + "left_to_the_team: [a, b, c]\n", PracticalAnswers)
+
+
+def test_the_benchmark_tells_a_topics_answer_from_the_clinics_number() -> None:
+    from bench.practical import NOT_COVERED_START, answer_starts, outcome
+
+    starts = answer_starts()
+    assert outcome([{"text": "x " + starts["nhs"] + " y"}], starts) == "nhs"
+    assert outcome([{"text": NOT_COVERED_START + ", and I'd rather not guess."}], starts) == "team"
+    assert outcome([{"text": "Sorry, I didn't quite get that."}], starts) == "other"
+    # every question of the benchmark file asks a topic the clinic's file has
+    import yaml
+
+    from bench.practical import QUESTIONS_FILE
+
+    assert set(yaml.safe_load(QUESTIONS_FILE.read_text())["topics"]) <= set(starts)
