@@ -100,7 +100,7 @@ test-unit: model
 bench: setup redis postgres  ## Speed, memory and quality against stock Rasa (about 25 min)
 	@PYTHONWARNINGS=ignore $(PY) -m bench.serving
 
-bench-nlu: setup  ## NLU quality report: cross-validation, held-out set, medical-speech routing, red flags
+bench-nlu: setup model  ## NLU quality report: cross-validation, held-out set, medical-speech routing, red flags, practical questions (starts the servers)
 	@$(PY) -m bench.nlu
 	@$(PY) -m bench.safety
 	@$(PY) -m bench.dates

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import booking_request
-from actions.tracker_state import latest_intent
+from actions.tracker_state import latest_intent, this_session, user_text
 from actions.wording import join_list
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import CONDITION_SLOT
@@ -36,11 +36,6 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
 def mid_sentence(name: str) -> str:
     """A condition's name inside a sentence: "About sciatica: ...", "help with lower back pain"."""
     return name[:1].lower() + name[1:]
-
-
-def latest_text(tracker: Tracker) -> str:
-    """What the patient typed last."""
-    return str((tracker.latest_message or {}).get("text") or "")
 
 
 # "Is it sciatica or my hip joint? Can you tell me which?": asked to diagnose.
@@ -68,24 +63,66 @@ QUESTION = re.compile(r"\?|^\W*(can|could|will|would|does|do|is|are|should)\b", 
 # objecting that it was said back as theirs.
 DIAGNOSIS_OBJECTION = re.compile(
     r"\b(is that|is this|so that'?s|so this is) what('?s| is)? (i'?ve got|i have|i got|wrong)\b"
-    r"|\bso (do )?i( have|'?ve got| got)\b|\bso it'?s\b.*\?"
+    r"(?! to\b)"  # not "is that what I have to do?"
+    r"|\bso (do )?i( have|'?ve got| got) (it|that|this|\w+itis|sciatica)\b|\bso it'?s\b.*\?"
     r"|\b(i )?(never|didn'?t|did not) (said|say|mention(ed)?)\b"
     r"|\b(nobody|no one|no-one|noone)('?s| has)? (ever )?(told|said|mentioned)\b"
-    r"|\bwho said\b|\b(been|was) never diagnosed\b|\bnot been diagnosed\b",
+    r"|\bwho said\b|\bnever (been )?diagnosed\b|\bnot been diagnosed\b",
     re.IGNORECASE,
 )
+# The booking form's reason question, whose buttons name conditions ("Sciatica").
+REASON_QUESTION = "utter_ask_condition"
+
+
+def _straight_apostrophes(text: str) -> str:
+    """Phones type ’ for ': "nobody’s told me" is "nobody's told me"."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def asks_or_objects(text: str) -> bool:
+    """Whether ``text`` asks which condition it is, or objects to one said back."""
+    plain = _straight_apostrophes(text)
+    return bool(DIAGNOSIS_QUESTION.search(plain) or DIAGNOSIS_OBJECTION.search(plain))
 
 
 def named_by_patient(tracker: Tracker, knowledge: ConditionKnowledge, key: str) -> bool:
-    """Whether the patient named ``key`` in this conversation (always so, if it is no diagnosis)."""
+    """Whether the patient named ``key`` in this session (always so, if it is no diagnosis).
+
+    A question or an objection about it names nothing ("is that what I have?
+    bursitis?", "I never said arthritis"), nor does a description button
+    ("Stiff, grinding or tender joint"); a condition's own button at the
+    booking form's reason question ("Sciatica") does.
+    """
     condition = knowledge.conditions[key]
     if not condition.is_diagnosis:
         return True
-    return any(
-        condition.named_in(str(event.get("text") or ""))
-        for event in tracker.events
-        if event.get("event") == "user"
-    )
+    asked_for_reason = False
+    for event in this_session(tracker):
+        if event.get("event") == "bot":
+            asked_for_reason = (event.get("metadata") or {}).get("utter_action") == REASON_QUESTION
+        elif event.get("event") == "user":
+            text = str(event.get("text") or "")
+            if text.startswith("/"):
+                if asked_for_reason and f'"{key}"' in text:
+                    return True
+            elif not asks_or_objects(text) and condition.named_in(text):
+                return True
+    return False
+
+
+def explained_before(tracker: Tracker, knowledge: ConditionKnowledge, key: str) -> bool:
+    """Whether ``key`` was the condition talked of before the latest message.
+
+    The slot itself may already hold it: Rasa fills it from the latest
+    message's entity before the action runs.
+    """
+    value = None
+    events = this_session(tracker)
+    latest = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    for event in events[:latest]:
+        if event.get("event") == "slot" and event.get("name") == CONDITION_SLOT:
+            value = event.get("value")
+    return knowledge.find(value) == key
 
 
 def reason_for_booking(tracker: Tracker) -> Optional[str]:
@@ -123,6 +160,7 @@ def explain_condition(
     key: str,
     text: str = "",
     explained_before: bool = False,
+    named: Optional[bool] = None,
 ) -> List[EventType]:
     """Utter what the condition is in a few sentences; the rest is behind its buttons.
 
@@ -131,13 +169,15 @@ def explain_condition(
     or book: a first reply that fits a phone screen, the full text one tap away.
     Asked to say which condition it is (``text``), it says first that it cannot;
     asked again about the one it has just explained (``explained_before``), it
-    says only that. A diagnosis the patient did not name in ``text`` is
-    introduced as information that matches what they described, never as theirs.
+    says only that. A diagnosis the patient did not name (``named``; by
+    default, whether ``text`` names it) is introduced as information that
+    matches what they described, never as theirs.
     """
     condition = knowledge.conditions[key]
     name = mid_sentence(condition.name)
-    named = not condition.is_diagnosis or condition.named_in(text)
-    if DIAGNOSIS_QUESTION.search(text) or DIAGNOSIS_OBJECTION.search(text):
+    if named is None:
+        named = not condition.is_diagnosis or condition.named_in(text)
+    if asks_or_objects(text):
         if explained_before:
             dispatcher.utter_message(
                 response="utter_cannot_diagnose_condition", condition_name=name
@@ -188,8 +228,14 @@ class ActionExplainCondition(Action):
         if key is None:
             dispatcher.utter_message(response="utter_ask_which_condition")
             return []
-        explained = knowledge.find(tracker.get_slot(CONDITION_SLOT)) == key
-        return explain_condition(dispatcher, knowledge, key, latest_text(tracker), explained)
+        return explain_condition(
+            dispatcher,
+            knowledge,
+            key,
+            user_text(tracker),
+            explained_before(tracker, knowledge, key),
+            named_by_patient(tracker, knowledge, key),
+        )
 
 
 class ActionNarrowPain(Action):
@@ -207,8 +253,14 @@ class ActionNarrowPain(Action):
         key = condition_in_latest_message(tracker, knowledge)
         if key and knowledge.conditions[key].specific:
             # "my hip hurts, I think it's bursitis": already narrowed.
-            explained = knowledge.find(tracker.get_slot(CONDITION_SLOT)) == key
-            return explain_condition(dispatcher, knowledge, key, latest_text(tracker), explained)
+            return explain_condition(
+                dispatcher,
+                knowledge,
+                key,
+                user_text(tracker),
+                explained_before(tracker, knowledge, key),
+                named_by_patient(tracker, knowledge, key),
+            )
         general = key or knowledge.find(tracker.get_slot(CONDITION_SLOT))
         narrowing = knowledge.conditions[general].narrowing if general else None
         if general is None or narrowing is None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Collection, Dict, List, Optional
+from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import condition_help, condition_under_discussion, latest_text
-from actions.tracker_state import latest_intent
+from actions.conditions import condition_help, condition_under_discussion
+from actions.tracker_state import latest_intent, user_text
 from actions.wording import bullet_lines, join_list
 from clinic_core.clock import clinic_now
+from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import (
     ACUPUNCTURE_QUESTIONS,
     ConditionKnowledge,
@@ -198,20 +199,40 @@ CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]]
 def answer_practical_question(dispatcher: CollectingDispatcher, text: str) -> bool:
     """Answer ``text`` from ``clinic/practical.yml`` if it asks one of its topics.
 
-    Returns whether it did. Without the sentence encoder (``make
-    embeddings`` not run) nothing is answered from the file, and staff are told.
+    Returns whether it did. Without the sentence encoder (``make embeddings``
+    not run), or with a mistake in the file, nothing is answered from it (the
+    caller gives the clinic's number) and staff are told.
     """
     try:
         match = practical_answer(text)
-    except FileNotFoundError:
-        logger.exception("ALARM practical questions unanswered: no sentence encoder")
+        answer = None if match is None else match.answer.format(**load_profile().contact_values())
+    except (FileNotFoundError, ClinicDataError, KeyError, ValueError, IndexError) as error:
+        logger.error("ALARM practical questions unanswered: %s: %s", type(error).__name__, error)
         return False
-    if match is None:
+    if match is None or answer is None:
         return False
     logger.info("practical question answered: %s (%.2f)", match.topic, match.score)
-    answer = match.answer.format(**load_profile().contact_values())
     dispatcher.utter_message(response="utter_practical_answer", answer=answer)
     return True
+
+
+def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str, text: str) -> None:
+    """Answer ``intent`` from the profile; ``ask_clinic_other`` from clinic/practical.yml first."""
+    if intent == CLINIC_QUESTION_INTENT and answer_practical_question(dispatcher, text):
+        return
+    if intent not in CLINIC_ANSWERS:
+        logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
+    CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+
+
+def message_parts(tracker: Tracker) -> Tuple[str, str]:
+    """The latest message's first part and its second part ('' when there is none)."""
+    text = user_text(tracker)
+    second = (tracker.latest_message or {}).get(SECOND_PART) or {}
+    start = second.get("start")
+    if not second or not isinstance(start, int):
+        return text, ""
+    return text[:start], str(second.get("text") or text[start:])
 
 
 class ActionAnswerClinicQuestion(AnswerLatestIntent):
@@ -227,13 +248,7 @@ class ActionAnswerClinicQuestion(AnswerLatestIntent):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
         """Dispatch on the intent; unknown intents get the opening hours."""
-        if intent not in CLINIC_ANSWERS:
-            logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
-        if intent == CLINIC_QUESTION_INTENT and answer_practical_question(
-            dispatcher, latest_text(tracker)
-        ):
-            return
-        CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+        answer_clinic_question(dispatcher, intent, message_parts(tracker)[0])
 
 
 # Questions of the forms that have the same reason as another's.
@@ -307,7 +322,7 @@ class ActionAnswerSecondPart(Action):
         """Answer a clinic or acupuncture question; anything else is left alone."""
         intent = second_part_intent(tracker)
         if intent in CLINIC_ANSWERS:
-            CLINIC_ANSWERS[intent](dispatcher, load_profile())
+            answer_clinic_question(dispatcher, intent, message_parts(tracker)[1])
         elif intent in ACUPUNCTURE_QUESTIONS:
             answer_acupuncture_question(dispatcher, tracker, intent)
         elif intent in EXPLAINED:

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import condition_under_discussion, mid_sentence
+from actions.conditions import condition_under_discussion, mid_sentence, named_by_patient
 from actions.questions import answer_acupuncture_question
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
@@ -214,6 +214,9 @@ class ActionOtherSymptom(Action):
             and not OTHER_BODY_AREAS.search(text)
             and len(text.split()) <= MAX_WORDS_ABOUT_THE_PAIN
         ):
+            if not named_by_patient(tracker, knowledge, discussed):
+                # a diagnosis pointed to, never said back as theirs
+                discussed = knowledge.general_of(discussed) or discussed
             dispatcher.utter_message(
                 response="utter_more_about_the_pain",
                 condition_name=mid_sentence(knowledge.conditions[discussed].name),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
 
@@ -14,6 +14,22 @@ from clinic_core.message_parts import OPENER
 YES_WORDS = re.compile(
     r"^\s*(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)\W*$", re.IGNORECASE
 )
+
+
+def user_text(tracker: Tracker) -> str:
+    """The latest message's text ('' for none)."""
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def this_session(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The tracker's events since the current session started.
+
+    On SMS and WhatsApp a patient keeps one conversation id for months: what
+    they said in an earlier session must not decide today's answers.
+    """
+    events = list(tracker.events)
+    starts = [i for i, event in enumerate(events) if event.get("event") == "session_started"]
+    return events[starts[-1] + 1 :] if starts else events
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:

@@ -33,7 +33,9 @@ from typing import Any, Callable, Dict, List, Set, Tuple
 import yaml
 
 from bench.common import local_stack, write_report
+from clinic_core.practical import load_practical_answers
 from clinic_core.profile import load_profile
+from ops.nlu_data import training_texts
 from ops.servers import AssistantStack
 
 QUESTIONS_FILE = Path(__file__).resolve().parent / "practical_questions.yml"
@@ -44,8 +46,6 @@ ANSWER_PREFIX = 40
 
 def answer_starts() -> Dict[str, str]:
     """The opening words of each topic's answer, as the assistant says it."""
-    from clinic_core.practical import load_practical_answers
-
     values = load_profile().contact_values()
     return {
         key: topic.answer.format(**values)[:ANSWER_PREFIX]
@@ -63,14 +63,12 @@ def outcome(replies: List[Dict[str, Any]], starts: Dict[str, str]) -> str:
 
 
 def _normalised(text: str) -> str:
+    """Lower case, with runs of anything but letters and digits as one space."""
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
 
 
 def known_texts() -> Set[str]:
     """Training examples and the practical file's phrasings, normalised."""
-    from clinic_core.practical import load_practical_answers
-    from ops.nlu_data import training_texts
-
     answers = load_practical_answers()
     phrasings = [p for topic in answers.topics.values() for p in topic.asked_as]
     return {_normalised(t) for t in [*training_texts(), *phrasings, *answers.left_to_the_team]}
@@ -129,7 +127,9 @@ def markdown(report: Dict[str, Any]) -> str:
     lines.append("|---|" + "---|" * len(report["halves"]))
     keys = list(next(iter(report["halves"].values())))
     for key in keys:
-        lines.append(f"| {key} | " + " | ".join(str(h[key]) for h in report["halves"].values()))
+        lines.append(
+            f"| {key} | " + " | ".join(str(h[key]) for h in report["halves"].values()) + " |"
+        )
     lines += ["", "## Wrong or missed", ""]
     for row in report["rows"]:
         handed_on = not row["topic"] and row["got"] in ("team", "other")

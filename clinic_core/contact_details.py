@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -155,31 +155,37 @@ def find_email(text: str) -> Optional[str]:
     return None
 
 
+def _phone_matches(text: str, region: str, leniency: int) -> Iterator[Any]:
+    """The matches of phonenumbers in ``text``, then in ``text`` without email addresses.
+
+    In "07700 900123 1984ann@example.com" the matcher reads "07700 900123
+    1984" as one (invalid) number.
+    """
+    for searched in (text, _EMAIL_CANDIDATE.sub(" ", text)):
+        yield from phonenumbers.PhoneNumberMatcher(searched, region, leniency=leniency)
+
+
 def find_phone(text: str, region: str) -> Optional[str]:
     """A valid phone number in ``text`` in E.164 form (``+447700900123``), if any."""
-    # Then without email addresses: in "07700 900123 1984ann@example.com" the
-    # matcher reads "07700 900123 1984" as one (invalid) number.
-    for searched in (text, _EMAIL_CANDIDATE.sub(" ", text)):
-        for match in phonenumbers.PhoneNumberMatcher(
-            searched, region, leniency=phonenumbers.Leniency.VALID
-        ):
-            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    for match in _phone_matches(text, region, phonenumbers.Leniency.VALID):
+        return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
 
-def unusable_phone(text: str, region: str) -> Optional[str]:
-    """A number in ``text`` shaped like a phone number that no phone can ring, as typed.
+# Ofcom keeps these for TV, film and radio: a mobile's shape, and no phone has one.
+_DRAMA_MOBILES = re.compile(r"^\+447700900\d{3}$")
 
-    "07700 900235" has a mobile's length, but Ofcom keeps 07700 900000-999
-    for TV and film; "0791 123" is too short. Saying which number and why
-    beats "I couldn't find a valid phone number" (audit 6).
+
+def unusable_phone(text: str, region: str) -> Optional[Tuple[str, bool]]:
+    """A number with a phone's shape that no phone can ring, as typed, and if it is for drama.
+
+    Ofcom keeps 07700 900xxx for drama. Call it when :func:`find_phone`
+    found nothing: saying which number, and why when we know, beats "I
+    couldn't find a valid phone number" (audit 6).
     """
-    if find_phone(text, region):
-        return None
-    for match in phonenumbers.PhoneNumberMatcher(
-        _EMAIL_CANDIDATE.sub(" ", text), region, leniency=phonenumbers.Leniency.POSSIBLE
-    ):
-        return str(match.raw_string).strip()
+    for match in _phone_matches(text, region, phonenumbers.Leniency.POSSIBLE):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        return str(match.raw_string).strip(), bool(_DRAMA_MOBILES.match(e164))
     return None
 
 

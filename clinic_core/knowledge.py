@@ -69,7 +69,7 @@ class Condition(StrictModel):
     def named_in(self, text: str) -> bool:
         """Whether ``text`` names this condition in one of its patient words.
 
-        A word of six letters or more also matches a one-slip spelling
+        A word of six letters or more also matches a close spelling
         ("sciatia", "bursits", "arthritus"). A button's payload names nothing:
         the patient chose a description ("Stiff, grinding or tender joint").
         """
@@ -145,11 +145,7 @@ class ConditionKnowledge(StrictModel):
 
     def general_of(self, key: str) -> Optional[str]:
         """The pain not yet narrowed down of ``key``'s family ("hip_pain" for bursitis)."""
-        family = self.conditions[key].family
-        for general, condition in self.conditions.items():
-            if not condition.specific and condition.family == family:
-                return general
-        return None
+        return next((general for general, keys in self.families().items() if key in keys), None)
 
     def find(self, name: Optional[str]) -> Optional[str]:
         """Return the condition key for a key, display name or alias, if any."""

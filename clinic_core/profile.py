@@ -80,6 +80,10 @@ class Privacy(StrictModel):
     appointment_retention_days: int = pydantic.Field(default=2920, gt=0, le=36500)
 
 
+# The variables ``ClinicProfile.contact_values`` gives the clinic's answers.
+CONTACT_VALUE_NAMES = ("phone", "phone_link", "email", "address", "map_link")
+
+
 class ClinicProfile(StrictModel):
     """Contents of ``clinic/profile.yml``."""
 
@@ -158,13 +162,7 @@ class ClinicProfile(StrictModel):
         ``[{address}]({map_link})`` in domain.yml are links on the website and
         plain text on SMS and messengers (channels/plain_links.py).
         """
-        return {
-            "phone": self.phone,
-            "phone_link": self.phone_link,
-            "email": self.email,
-            "address": self.address,
-            "map_link": self.map_link,
-        }
+        return {name: str(getattr(self, name)) for name in CONTACT_VALUE_NAMES}
 
     def hours_on(self, day: dt.date) -> List[OpeningRange]:
         """Opening ranges on ``day``: empty when closed (weekly or a closure)."""

@@ -76,7 +76,7 @@ def test_everything_in_one_message_goes_straight_to_the_summary(stack: Assistant
         stack,
         rita,
         "Hi, I'm Rita Cole, rita@example.com, can I book a first visit for my sciatica "
-        "next Thursday at 4pm?",
+        "this Thursday at 4pm?",
     )
     assert asked(first) == [] and NOTES in texts(first)  # the one question left
     summary = texts(say(stack, rita, "nothing to add"))

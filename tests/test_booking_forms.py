@@ -88,10 +88,10 @@ async def test_contact(
     ("value", "says"),
     [
         # Ofcom's range for TV and film: a mobile's shape, no phone rings it.
-        ("07700 900235", "07700 900235 doesn't look like a number we could call"),
-        ("it's a normal UK mobile?? 07700900235", "07700900235 doesn't look like"),
-        ("+447700900101", "+447700900101 doesn't look like"),
-        ("0791 123", "0791 123 doesn't look like"),  # digits missing
+        ("07700 900235", "07700 900235 is from a range kept for TV and film"),
+        ("it's a normal UK mobile?? 07700900235", "07700900235 is from a range kept for TV"),
+        ("+447700900101", "+447700900101 is from a range kept for TV and film"),
+        ("0791 123", "0791 123 doesn't look like a number we could call"),  # digits missing
         ("abc", "couldn't find a valid phone number or email"),
     ],
 )

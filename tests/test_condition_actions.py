@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import ActionExplainCondition, ActionNarrowPain, reason_for_booking
+from actions.conditions import (
+    ActionExplainCondition,
+    ActionNarrowPain,
+    asks_or_objects,
+    reason_for_booking,
+)
 from clinic_core.knowledge import load_conditions
 from tests.helpers.responses import render
 from tests.helpers.trackers import entity, load_tracker, make_tracker
+
+
+def _conversation(*texts: str, condition: str, intent: str = "", session: bool = False) -> Tracker:
+    """The patient's messages; after the first, the condition was set and explained."""
+    events: List[Dict[str, Any]] = [{"event": "session_started"}] if session else []
+    for number, text in enumerate(texts):
+        events.append({"event": "user", "text": text, "parse_data": {"text": text}})
+        if number == 0:
+            events.append({"event": "slot", "name": "condition", "value": condition})
+            events.append(
+                {"event": "bot", "metadata": {"utter_action": "utter_condition_overview"}}
+            )
+    latest = {"text": texts[-1], "intent": {"name": intent, "confidence": 0.9}}
+    return Tracker("p", {"condition": condition}, latest, events, False, None, {}, "")
 
 
 async def test_explains_condition_from_intent_in_a_few_sentences_with_more_behind_buttons(
@@ -184,7 +203,7 @@ async def test_a_diagnosis_the_patient_did_not_name_is_never_said_back_as_theirs
     "text",
     [
         "my arthritic hip is bad on the stairs",
-        "osteo in both hips",
+        "osteoarthritis in both hips",
         "I've had sciatia for years",  # one slip
         "the bursits is back",
         "wear and tear, the GP said",
@@ -212,18 +231,15 @@ async def test_a_condition_the_patient_named_is_explained_as_such(
 async def test_asked_again_whether_it_is_theirs_it_says_it_cannot_tell_and_does_not_repeat(
     text: str, domain: Dict[str, Any]
 ) -> None:
-    tracker = make_tracker("hip_arthritis", text, slots={"condition": "hip_arthritis"})
+    tracker = _conversation(
+        "my hip clicks on the stairs", text, condition="hip_arthritis", intent="hip_arthritis"
+    )
     dispatcher = CollectingDispatcher()
     events = await ActionExplainCondition().run(dispatcher, tracker, domain)
     assert events == []
     (message,) = render(dispatcher.messages, domain)
     assert message["text"].startswith("I can't tell you whether you have hip arthritis")
     assert "Cartilage" not in message["text"]
-
-
-def _conversation(*texts: str, condition: str) -> Tracker:
-    events = [{"event": "user", "text": text, "parse_data": {"text": text}} for text in texts]
-    return Tracker("p", {"condition": condition}, {"text": texts[-1]}, events, False, None, {}, "")
 
 
 @pytest.mark.parametrize(
@@ -242,3 +258,58 @@ def test_a_booking_records_a_diagnosis_only_if_the_patient_named_it(
     texts: Tuple[str, ...], condition: str, recorded: str
 ) -> None:
     assert reason_for_booking(_conversation(*texts, condition=condition)) == recorded
+
+
+@pytest.mark.parametrize(
+    ("texts", "condition", "recorded"),
+    [
+        # asking or objecting names nothing
+        (
+            ("my hip hurts on the outside", "is that what I have then? bursitis?"),
+            "hip_bursitis",
+            "hip_pain",
+        ),
+        (("my hip clicks", "I never said arthritis??"), "hip_arthritis", "hip_pain"),
+    ],
+)
+def test_a_question_or_an_objection_about_a_condition_does_not_name_it(
+    texts: Tuple[str, ...], condition: str, recorded: str
+) -> None:
+    assert reason_for_booking(_conversation(*texts, condition=condition)) == recorded
+
+
+def test_a_condition_button_at_the_reason_question_names_it_a_description_button_does_not() -> (
+    None
+):
+    def tapped(question: str) -> Tracker:
+        payload = '/inform{"condition": "sciatica"}'
+        events = [
+            {"event": "bot", "metadata": {"utter_action": question}},
+            {"event": "user", "text": payload, "parse_data": {"text": payload}},
+        ]
+        return Tracker(
+            "p", {"condition": "sciatica"}, {"text": payload}, events, False, None, {}, ""
+        )
+
+    assert reason_for_booking(tapped("utter_ask_condition")) == "sciatica"
+    assert reason_for_booking(tapped("utter_narrowing")) == "back_pain"
+
+
+def test_a_diagnosis_named_in_an_earlier_session_is_not_this_ones() -> None:
+    tracker = _conversation("my sciatica is back", "book please", condition="sciatica")
+    tracker.events[2:2] = [{"event": "session_started"}]  # after the first message
+    assert reason_for_booking(tracker) == "back_pain"
+
+
+@pytest.mark.parametrize(
+    ("text", "objects"),
+    [
+        ("nobody\u2019s told me that", True),  # a phone's apostrophe
+        ("so I\u2019ve got bursitis?", True),
+        ("I have never been diagnosed with anything", True),
+        ("is that what I have to do?", False),
+        ("so I have to book to find out?", False),
+    ],
+)
+def test_objections_are_read_however_the_apostrophe_is_typed(text: str, objects: bool) -> None:
+    assert asks_or_objects(text) is objects

@@ -121,3 +121,47 @@ def test_the_benchmark_tells_a_topics_answer_from_the_clinics_number() -> None:
     from bench.practical import QUESTIONS_FILE
 
     assert set(yaml.safe_load(QUESTIONS_FILE.read_text())["topics"]) <= set(starts)
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [("call {fone}", r"unknown \{fone\}"), ("a { b", "write a brace as")],
+)
+def test_an_answer_fills_in_only_the_clinics_contact(answer: str, error: str) -> None:
+    text = f'version: 1\ntopics:\n  nhs:\n    answer: "{answer}"\n    asked_as: [a, b, c]\n'
+    with pytest.raises(ClinicDataError, match=r"topics\.nhs\.answer"):
+        parse_model(text + "left_to_the_team: [a, b, c]\n", PracticalAnswers)
+    with pytest.raises(ClinicDataError, match=error):
+        parse_model(text + "left_to_the_team: [a, b, c]\n", PracticalAnswers)
+
+
+async def test_a_practical_question_asked_second_is_answered_from_its_own_words(
+    domain: Dict[str, Any],
+) -> None:
+    from actions.questions import ActionAnswerSecondPart
+
+    text = "when are you open, and can I eat before?"
+    tracker = make_tracker("ask_opening_hours", text)
+    tracker.latest_message["second_part"] = {
+        "name": "ask_clinic_other",
+        "confidence": 0.9,
+        "text": "can I eat before?",
+        "start": 19,
+        "end": len(text),
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerSecondPart().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_practical_answer"
+    assert "light meal" in render(dispatcher.messages, domain)[0]["text"]
+
+
+async def test_a_fallback_with_the_clinic_question_second_after_another_intent_is_matched(
+    domain: Dict[str, Any],
+) -> None:
+    # Rasa's FallbackClassifier puts nlu_fallback first; the intents follow.
+    ranking = [("nlu_fallback", 0.3), ("greet", 0.29), ("ask_clinic_other", 0.28)]
+    dispatcher = CollectingDispatcher()
+    await ActionFallbackOutsideForm().run(
+        dispatcher, _fallback("can I eat before?", ranking), domain
+    )
+    assert dispatcher.messages[0]["response"] == "utter_practical_answer"

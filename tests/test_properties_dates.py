@@ -194,7 +194,26 @@ def weekday_phrases(draw: st.DrawFn, now: dt.datetime) -> Tuple[str, dt.date]:
     prefix = draw(st.sampled_from(["", "next ", "this ", "coming "]))
     spelling = draw(st.sampled_from(WEEKDAY_SPELLINGS[weekday]))
     day = next_weekday(now.date(), weekday, allow_today=prefix == "this ")
+    if prefix == "next " and day < following_monday(now.date()):
+        prefix = ""  # "next Thursday" said on a Wednesday allows two days (below)
     return prefix + spelling, day
+
+
+def following_monday(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+@given(now=nows, weekday=st.integers(0, 6))
+def test_next_weekday_of_this_week_offers_it_and_the_week_afters(
+    now: dt.datetime, weekday: int
+) -> None:
+    spelling = WEEKDAY_SPELLINGS[weekday][0]
+    nearest = next_weekday(now.date(), weekday, allow_today=False)
+    when = parse_when(f"next {spelling}", now)
+    if nearest < following_monday(now.date()):  # tomorrow to some, a week later to others
+        assert when.days == (nearest, nearest + dt.timedelta(days=7))
+    else:
+        assert (when.day, when.days) == (nearest, ())
 
 
 @st.composite

@@ -326,6 +326,15 @@ def test_development_set_lookalikes_rarely_raise_an_alarm(detector: RedFlagDetec
     assert len(alarms) / len(DEV_LOOKALIKES) <= ALLOWED_DEV_FALSE_ALARMS, alarms
 
 
+def test_no_lexicon_lists_a_term_twice(detector: RedFlagDetector) -> None:
+    for name, terms in detector.spec.lexicon.items():
+        lowered = [term.lower() for term in terms]
+        assert len(lowered) == len(set(lowered)), (
+            name,
+            sorted({t for t in lowered if lowered.count(t) > 1}),
+        )
+
+
 def test_every_example_set_is_checked_one_way_or_the_other() -> None:
     assert set(DEV_SETS) == ITEMISED_SETS | set(VOCABULARY_FLOORS)
 

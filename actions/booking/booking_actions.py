@@ -33,7 +33,7 @@ from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import find_email, find_phone
 from clinic_core.knowledge import load_conditions
-from clinic_core.names import LAST_BOOKING_REFERENCE_SLOT
+from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
     Appointment,
@@ -177,7 +177,9 @@ class ActionFallbackOutsideForm(ActionInformOutsideForm):
         answers, so "what's acupuncture, roughly" must not reach them.
         """
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        likeliest = [str(entry.get("name")) for entry in ranking[:2]]
+        # Rasa's FallbackClassifier puts nlu_fallback first: the intents are after it.
+        intents = [str(entry.get("name")) for entry in ranking]
+        likeliest = [name for name in intents if name != FALLBACK_INTENT][:2]
         if CLINIC_QUESTION_INTENT in likeliest and answer_practical_question(
             dispatcher, user_text(tracker)
         ):

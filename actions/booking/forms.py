@@ -46,7 +46,7 @@ from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
-from actions.tracker_state import confirms, last_response, latest_intent, says_yes
+from actions.tracker_state import confirms, last_response, latest_intent, says_yes, user_text
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import (
     clean_name,
@@ -113,11 +113,6 @@ MAX_NOTES = 500
 # A reply that is only a part of the day ("can we do the afternoon instead")
 # clears the time; the form then offers free times in that part of the day.
 PART_PREFIX = "part:"
-
-
-def user_text(tracker: Tracker) -> str:
-    """The latest message's text ('' for none)."""
-    return str((tracker.latest_message or {}).get("text") or "")
 
 
 def intent_confidence(tracker: Tracker) -> float:
@@ -608,7 +603,9 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not phone and not email:
             unusable = unusable_phone(str(value), region)
             if unusable:
-                dispatcher.utter_message(response="utter_phone_not_usable", number=unusable)
+                number, for_drama = unusable
+                response = "utter_phone_for_drama" if for_drama else "utter_phone_not_usable"
+                dispatcher.utter_message(response=response, number=number)
             else:
                 dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
