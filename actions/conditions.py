@@ -196,6 +196,20 @@ def explain_condition(
     return [SlotSet(CONDITION_SLOT, key)]
 
 
+def explain_in_conversation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, knowledge: ConditionKnowledge, key: str
+) -> List[EventType]:
+    """:func:`explain_condition` for the latest message, with what this session said before."""
+    return explain_condition(
+        dispatcher,
+        knowledge,
+        key,
+        user_text(tracker),
+        explained_before(tracker, knowledge, key),
+        named_by_patient(tracker, knowledge, key),
+    )
+
+
 def condition_under_discussion(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:
     """The specific condition named now or earlier, if the pain was narrowed down."""
     key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
@@ -228,14 +242,7 @@ class ActionExplainCondition(Action):
         if key is None:
             dispatcher.utter_message(response="utter_ask_which_condition")
             return []
-        return explain_condition(
-            dispatcher,
-            knowledge,
-            key,
-            user_text(tracker),
-            explained_before(tracker, knowledge, key),
-            named_by_patient(tracker, knowledge, key),
-        )
+        return explain_in_conversation(dispatcher, tracker, knowledge, key)
 
 
 class ActionNarrowPain(Action):
@@ -253,14 +260,7 @@ class ActionNarrowPain(Action):
         key = condition_in_latest_message(tracker, knowledge)
         if key and knowledge.conditions[key].specific:
             # "my hip hurts, I think it's bursitis": already narrowed.
-            return explain_condition(
-                dispatcher,
-                knowledge,
-                key,
-                user_text(tracker),
-                explained_before(tracker, knowledge, key),
-                named_by_patient(tracker, knowledge, key),
-            )
+            return explain_in_conversation(dispatcher, tracker, knowledge, key)
         general = key or knowledge.find(tracker.get_slot(CONDITION_SLOT))
         narrowing = knowledge.conditions[general].narrowing if general else None
         if general is None or narrowing is None:
