@@ -175,6 +175,22 @@ async def test_next_week_after_work_offers_evening_times_on_several_days(
     assert all(s.time() >= dt.time(17) for s in starts)
 
 
+async def test_next_thursday_said_on_a_wednesday_offers_both_thursdays_by_name(
+    domain: Dict[str, Any],
+) -> None:
+    """Tomorrow to some, the week after to others (audit 6): both, not the days between."""
+    result, dispatcher = await ask_day(
+        ValidateAppointmentForm(), "next thursday", domain, patient_type="new"
+    )
+    assert result["appointment_date"] is None
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith(
+        "The first free times on Thursday 26 November or Thursday 3 December are below"
+    )
+    days = {b["payload"].split(" at ")[0] for b in dispatcher.messages[0]["buttons"]}
+    assert days == {"Thursday 26 November", "Thursday 3 December"}
+
+
 class ThreeDaysAhead(ValidateAppointmentForm):
     """The booking form of a clinic that books at most three days ahead."""
 

@@ -47,6 +47,7 @@ from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
 from actions.tracker_state import confirms, last_response, latest_intent, says_yes, user_text
+from actions.wording import join_list
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import (
     clean_name,
@@ -396,8 +397,16 @@ class DateTimeValidation(FormValidationAction, ABC):
             )
             return {"appointment_date": None}
         first, last = format_day(when.days[0]), format_day(when.days[-1])
+        # "next Thursday" said on a Wednesday: two days a week apart, not the days between
+        days = join_list([format_day(day) for day in when.days], conjunction="or")
+        in_a_row = (when.days[-1] - when.days[0]).days + 1 == len(when.days)
         if not starts:
-            dispatcher.utter_message(response="utter_no_free_times_on_days", first=first, last=last)
+            if in_a_row:
+                dispatcher.utter_message(
+                    response="utter_no_free_times_on_days", first=first, last=last
+                )
+            else:
+                dispatcher.utter_message(response="utter_no_free_times_on_these_days", days=days)
             return {"appointment_date": None}
         buttons = [
             {
@@ -406,9 +415,14 @@ class DateTimeValidation(FormValidationAction, ABC):
             }
             for s in starts
         ]
-        dispatcher.utter_message(
-            response="utter_free_times_on_days", first=first, last=last, buttons=buttons
-        )
+        if in_a_row:
+            dispatcher.utter_message(
+                response="utter_free_times_on_days", first=first, last=last, buttons=buttons
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_free_times_on_these_days", days=days, buttons=buttons
+            )
         return {"appointment_date": None}
 
     async def validate_appointment_time(
