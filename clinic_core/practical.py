@@ -141,7 +141,9 @@ class TopicMatcher:
         return TopicMatch(topic, score, self.answers.topics[topic].answer)
 
 
-_matchers: Dict[int, Tuple[PracticalAnswers, TopicMatcher]] = {}
+# The matcher of the file as last loaded (load_model returns the same object
+# until the file changes).
+_current: Optional[Tuple[PracticalAnswers, TopicMatcher]] = None
 _lock = threading.Lock()
 
 
@@ -157,15 +159,12 @@ def topic_matcher() -> TopicMatcher:
         FileNotFoundError: the sentence encoder was not built (``make embeddings``).
 
     """
+    global _current
     answers = load_practical_answers()
     with _lock:
-        cached = _matchers.get(id(answers))
-        if cached is not None and cached[0] is answers:
-            return cached[1]
-        matcher = TopicMatcher(answers, SentenceEncoder(SENTENCE_ENCODER_DIR))
-        _matchers.clear()
-        _matchers[id(answers)] = (answers, matcher)
-        return matcher
+        if _current is None or _current[0] is not answers:
+            _current = (answers, TopicMatcher(answers, SentenceEncoder(SENTENCE_ENCODER_DIR)))
+        return _current[1]
 
 
 def practical_answer(text: str, threshold: float = THRESHOLD) -> Optional[TopicMatch]:
