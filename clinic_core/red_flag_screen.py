@@ -245,6 +245,9 @@ class ScreenPolicy:
             (0 keeps every vocabulary flag).
         min_words: the screen alone flags, or vetoes a flag of the vocabulary
             in, only messages of at least this many words.
+        over_set_aside: the screen flags a message whose words ConText set
+            aside (negated, hypothetical, past, a relative's) only when its
+            probability of a red flag is at least this; None: never.
 
     """
 
@@ -258,6 +261,7 @@ class ScreenPolicy:
     # few: a plain complaint ("I feel pain in my back") read as urgent at 0.74,
     # since nearly every urgent example speaks of back pain.
     min_words: int = 7
+    over_set_aside: Optional[float] = None
 
     def decide(
         self,
@@ -290,7 +294,12 @@ class ScreenPolicy:
         if flag_probabilities is not None:
             probabilities = flag_probabilities
             alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
-        if alarm < self.threshold or assessment.set_aside or short:
+        if alarm < self.threshold or short:
+            return assessment
+        # A screen nearly sure of a red flag knows the look-alikes ConText sets aside
+        # ("no numbness", "had a fever last week"): it outweighs a misread rule ("it's
+        # gone red" read as over), and only then.
+        if assessment.set_aside and (self.over_set_aside is None or alarm < self.over_set_aside):
             return assessment
         levels = [level.id for level in spec.levels]
         level_id = max(levels, key=lambda level: probabilities.get(level, 0.0))

@@ -320,7 +320,7 @@ def _number(text: str) -> Optional[float]:
 
 
 def _number_class_matches(word: Word, text: str) -> bool:
-    """Numbers that stand for something: a fever, a year, any number."""
+    """Numbers that stand for something: a fever, a year, many tablets, any number."""
     value = _number(text.rstrip("c°fkg").rstrip("."))
     if value is None:
         return False
@@ -330,6 +330,8 @@ def _number_class_matches(word: Word, text: str) -> bool:
         return ("." in text and 37.8 <= value <= 43.0) or 100.0 <= value <= 108.0
     if word == "#year":
         return 1940 <= value <= 2100 and float(int(value)) == value
+    if word == "#many":  # tablets at once: a dose is one or two, a packet sixteen
+        return 10 <= value <= 500 and float(int(value)) == value
     return False
 
 
@@ -670,11 +672,28 @@ class RedFlagDetector:
         # Words of the present ("now", "today") keep a past-tense report current,
         # but only in the clause they are in.
         over = self._optional(matches, "RESOLVED_NOW")
-        now_clauses = {
-            clause_of(start)
+        now_words = [
+            (start, end)
             for start, end in self._optional(matches, "CURRENT")
             if not any(s <= start and end <= e for s, e in over)
-        }
+        ]
+        present_starts = [
+            modifier.modifier_span[0]
+            for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
+            if modifier.category == "PRESENT"
+        ]
+
+        def now_in_clause(spans: List[Tuple[int, int]]) -> bool:
+            # "I had a heart attack in 2018 and I'm on aspirin now": a "now" after the
+            # cue with someone spoken of in the present between them is that clause's.
+            last_end = max(end for _, end in spans)
+            clauses = {clause_of(start) for start, _ in spans}
+            return any(
+                clause_of(start) in clauses
+                and not (start >= last_end and any(last_end <= p < start for p in present_starts))
+                for start, _ in now_words
+            )
+
         current_clauses = {
             clause_of(start) for start, _ in self._optional(matches, "CURRENT_CLAUSE")
         }
@@ -733,7 +752,7 @@ class RedFlagDetector:
                 span for name, span in zip(names, spans, strict=True) if name not in WHERE_ONLY
             ]
             now = (
-                any(clause_of(start) in now_clauses for start, _ in spans)
+                now_in_clause(spans)
                 or said_in_present(spans)
                 or said_in_present(symptoms, within=True)
             )
@@ -763,9 +782,8 @@ class RedFlagDetector:
                 and not concept.history_counts
                 and symptoms
                 and not said_in_present(symptoms)
-                and not any(
-                    clause_of(start) in now_clauses | current_clauses for start, _ in symptoms
-                )
+                and not now_in_clause(symptoms)
+                and not any(clause_of(start) in current_clauses for start, _ in symptoms)
                 and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
             ):
                 reason = "past"

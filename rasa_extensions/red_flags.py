@@ -10,8 +10,9 @@ added as a ``red_flag`` entity, stored with the message for staff to see.
 What the vocabulary lacks, a learned screen (:mod:`clinic_core.red_flag_screen`)
 trained here on the clinic's red-flag examples and the NLU examples may still
 catch: it flags a message the vocabulary passed, unless ConText set the words
-aside, when its probability of a red flag is at least ``screen_threshold``;
-``screen_veto`` > 0 lets it overrule a vocabulary flag it finds very unlikely.
+aside, when its probability of a red flag is at least ``screen_threshold``
+(``screen_over_set_aside`` when they were set aside); ``screen_veto`` > 0 lets
+it overrule a vocabulary flag it finds very unlikely.
 
 The intent classifier also learns ``emergency`` from examples; ``classifier_emergency`` says
 what to do with its verdict when the safety layer disagrees (docs/clinic.md, "Safety";
@@ -112,6 +113,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             "classifier_emergency": "drop",
             "screen_threshold": 0.7,
             "screen_veto": 0.0,
+            "screen_over_set_aside": None,
         }
 
     def __init__(
@@ -130,8 +132,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         self.component_config = config
         self.detector = detector
         self.screen = screen
+        over_set_aside = config["screen_over_set_aside"]
         self.policy = ScreenPolicy(
-            threshold=float(config["screen_threshold"]), veto=float(config["screen_veto"])
+            threshold=float(config["screen_threshold"]),
+            veto=float(config["screen_veto"]),
+            over_set_aside=None if over_set_aside is None else float(over_set_aside),
         )
         self._model_storage = model_storage
         self._resource = resource

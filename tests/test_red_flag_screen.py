@@ -26,7 +26,7 @@ from clinic_core.red_flag_screen import (
     negation_marked,
     without_negations,
 )
-from clinic_core.red_flags import RedFlagDetector
+from clinic_core.red_flags import Assessment, RedFlagDetector, SetAside
 from rasa_extensions.red_flags import RedFlagClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def test_a_saved_screen_loads_and_foreign_objects_are_refused(
     [
         # Written for this test: none of them matches the red-flag list.
         ("i took every tablet in the house about an hour ago", "suicide_self_harm"),
-        ("my husband went grey and sweaty and keeps rubbing his chest", "heart_attack"),
+        ("my husband went grey and sweaty and keeps pressing on his breastbone", "heart_attack"),
     ],
 )
 def test_a_flag_only_the_screen_raised_is_named_when_it_is_sure(
@@ -143,7 +143,7 @@ def test_the_screen_flags_red_flags_the_list_has_no_words_for(
     # Written for this test: none of them matches the red-flag list.
     texts = [
         "i took every tablet in the house about an hour ago",
-        "my husband went grey and sweaty and keeps rubbing his chest",
+        "my husband went grey and sweaty and keeps pressing on his breastbone",
         "he hit his head and now he is being sick and very drowsy",
     ]
     for text in texts:
@@ -210,6 +210,23 @@ def test_words_the_list_set_aside_are_not_flagged_again(
     sure = {"emergency": 0.99, "urgent": 0.0, ROUTINE: 0.01}
     decided = ScreenPolicy().decide("…", vocabulary, sure, red_flag_detector.spec)
     assert decided == vocabulary
+
+
+def test_a_screen_nearly_sure_outweighs_what_context_set_aside(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    spec = red_flag_detector.spec
+    text = "I have had no fever, but something is badly wrong with my legs"
+    aside = Assessment(ROUTINE, None, (), (SetAside("spinal_infection", "negated", "no fever"),))
+    nearly_sure = {"emergency": 0.96, "urgent": 0.01, ROUTINE: 0.03}
+    fairly_sure = {"emergency": 0.9, "urgent": 0.0, ROUTINE: 0.1}
+    decided = ScreenPolicy(over_set_aside=0.95).decide(text, aside, nearly_sure, spec)
+    assert (decided.level, decided.concepts) == ("emergency", (SCREEN_CONCEPT,))
+    assert decided.set_aside == aside.set_aside  # staff still see what was set aside
+    assert ScreenPolicy(over_set_aside=0.95).decide(text, aside, fairly_sure, spec) == aside
+    assert ScreenPolicy().decide(text, aside, nearly_sure, spec) == aside
+    # Too few words for the screen alone, however sure.
+    assert ScreenPolicy(over_set_aside=0.95).decide("no fever", aside, nearly_sure, spec) == aside
 
 
 def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:

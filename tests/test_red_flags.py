@@ -65,6 +65,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set31": (0.97, 0.03),
     # set 32: falls, joints and night pain in older people and their carers
     "set32": (0.98, 0.02),
+    # set 33: a change in familiar back pain or sciatica; embarrassment about the bladder
+    "set33": (0.97, 0.015),
+    # set 34: the messaging-app voice, shorthand, English as a second language
+    "set34": (0.95, 0.015),
+    # set 35: red flags inside cancellations, moves and booking answers
+    "set35": (0.97, 0.045),
+    # set 36: despair told indirectly; chest, breath and collapse; questions about risks
+    "set36": (0.97, 0.04),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -561,6 +569,45 @@ def test_classes_of_example_sets_25_to_28(detector: RedFlagDetector, text: str, 
 )
 def test_classes_of_example_sets_29_to_32(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example sets 29 to 32 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Tablets counted or set out; a blade in hand; a plan to be gone.
+        ("I've just swallowed 25 of my codeine", "emergency"),
+        ("took 60 paracetamol about an hour ago", "emergency"),
+        ("my sleeping tablets are all lined up on the table", "emergency"),
+        ("I'm sitting here with a razor in my hand", "emergency"),
+        ("I'm planning to be gone before new year", "emergency"),
+        # Thin or steroid-weakened bones and a small strain, then sudden pain.
+        ("on steroids for my asthma, sneezed and now sudden severe pain in my back", "emergency"),
+        ("brittle bones, bent down to the dog's bowl and now awful pain in her back", "emergency"),
+        # A foot that catches, numbness that climbs, pee that comes unannounced.
+        ("i cant lift my big toe since monday and my back is killing me", "emergency"),
+        ("the numbness is halfway up my shin now and my back is bad", "emergency"),
+        ("wee keeps coming out on its own since yesterday, back is terrible", "emergency"),
+        ("he can't make water since this morning, his back is bad", "emergency"),
+        ("she can't bare weight on that leg after she fell", "emergency"),
+        ("my knee's gone red and hot since the injection and I'm shivering", "emergency"),
+        ("can only say a few words at a time, breathing is awful", "emergency"),
+        # Idioms, hyperbole and jobs.
+        ("that concert left me breathless, can I book Monday", "routine"),
+        ("my landlord will give me a heart attack one day, anyway my back aches", "routine"),
+        ("I cried my heart out at the wedding, my hips ache from dancing", "routine"),
+        ("I'm a nurse on a stroke unit, lots of lifting", "routine"),
+        # Questions about risks, and what an old stroke left.
+        ("is there a chance I'll bleed a lot, I'm on warfarin", "routine"),
+        ("can acupuncture bring on a heart attack?", "routine"),
+        ("had a stroke eight years ago and my right side is a bit weaker, any help?", "routine"),
+        ("I had a heart attack in 2019 and I'm on statins now, is that ok?", "routine"),
+        ("my leg feels weak because my knee hurts, it's not giving way", "routine"),
+        ("lost weight after my gastric band, back is better", "routine"),
+    ],
+)
+def test_classes_of_example_sets_33_to_36(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example sets 33 to 36 showed missing or misread."""
     assert detector.assess(text).level == level
 
 
