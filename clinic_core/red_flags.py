@@ -487,6 +487,9 @@ class RedFlagDetector:
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._scope: Dict[str, Optional[int]] = {}
+        # Questions about treating what one has ("can acupuncture help with ..."):
+        # no what-if when the message says it is happening now.
+        self._asks_to_treat = frozenset(self._expanded(spec.lexicon.get("ASKS_TO_TREAT", [])))
         # One word each ("mum", "husband", "I've"): whose body part is named.
         self._people = _People(
             relatives=_single_words(spec.lexicon.get("RELATIVE", ())),
@@ -764,6 +767,7 @@ class RedFlagDetector:
                 doc,
                 cue_spans,
                 [span for span in spans if span not in symptoms],
+                told_as_now=bool(self._optional(matches, "ONSET_NOW")),
             )
             if (
                 reason is None
@@ -831,6 +835,7 @@ class RedFlagDetector:
         doc: Any,
         all_cues: Sequence[Tuple[int, int]] = (),
         where_only: Collection[Tuple[int, int]] = (),
+        told_as_now: bool = False,
     ) -> Optional[str]:
         """Why this match does not count (negated, hypothetical, past), or None.
 
@@ -839,6 +844,8 @@ class RedFlagDetector:
         between it and the symptom after it, does not negate the symptom: "no
         issues with my new hip for 2 years but since this morning it's red,
         hot and swollen". "didn't hit my back when I fell" stays negated.
+        ``told_as_now``: the message says when it began, just now ("20 mins
+        ago", "started this morning").
         """
         categories: Set[str] = set()
         current = False
@@ -881,6 +888,14 @@ class RedFlagDetector:
                 literal = modifier.rule.literal  # type: ignore[attr-defined]
                 if modifier.category == "HISTORICAL" and (  # type: ignore[attr-defined]
                     literal.split(":", 1)[1] in concept.recent
+                ):
+                    continue
+                # "can acupuncture help with the chest pain I've had for the last hour":
+                # asking to treat what is happening now is no what-if.
+                if (
+                    modifier.category == "HYPOTHETICAL"  # type: ignore[attr-defined]
+                    and literal.split(":", 1)[1] in self._asks_to_treat
+                    and told_as_now
                 ):
                     continue
                 categories.add(modifier.category)  # type: ignore[attr-defined]

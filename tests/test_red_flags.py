@@ -73,6 +73,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set35": (0.97, 0.045),
     # set 36: despair told indirectly; chest, breath and collapse; questions about risks
     "set36": (0.97, 0.04),
+    # set 37: words that collide (names, jobs, sports, slang); red flags told as a joke
+    "set37": (0.93, 0.035),
+    # set 38: other people, with the writer now or only in their history
+    "set38": (0.92, 0.045),
+    # set 39: long messages with one red flag played down; look-alikes as long
+    "set39": (0.92, 0.105),
+    # set 40: red flags asked as questions; questions about risks, denials
+    "set40": (0.90, 0.045),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -608,6 +616,29 @@ def test_classes_of_example_sets_29_to_32(detector: RedFlagDetector, text: str, 
 )
 def test_classes_of_example_sets_33_to_36(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example sets 33 to 36 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Asking to treat what began just now; a fall and no getting up.
+        ("can acupuncture help with numbness in both legs? it started an hour ago", "emergency"),
+        ("mum slipped in the kitchen and can't get off the floor", "emergency"),
+        # What is over: a faint that never came, treated fevers, healed fractures, old deaths.
+        ("I thought I'd faint but I didn't, sat down and was fine in a minute", "routine"),
+        ("my father died suddenly of a heart attack when I was twenty", "routine"),
+        ("had a kidney infection and a fever, but I've finished the antibiotics", "routine"),
+        ("fell off a horse in 2012, cracked a vertebra. Healed fine. Book me in", "routine"),
+        ("choked on a boiled sweet at the cinema once, fine now", "routine"),
+        # Idioms, giving blood, what might happen during treatment.
+        ("gasping for a brew after that drive, is there a kettle?", "routine"),
+        ("I gave blood this morning, can I still come later?", "routine"),
+        ("would you stop if I got chest pain with the needles in?", "routine"),
+    ],
+)
+def test_classes_of_example_sets_37_to_40(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example sets 37 to 40 showed missing or misread."""
     assert detector.assess(text).level == level
 
 
