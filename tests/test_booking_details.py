@@ -345,6 +345,25 @@ async def test_the_manage_form_takes_the_reference_and_contact_from_the_request(
     assert result["requested_slot"] == "booking_contact"
 
 
+async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
+    domain: Dict[str, Any],
+) -> None:
+    """Typed with the reference, "07700 900123" is named back, not asked for as if unsaid."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateManageBookingForm().run(
+        dispatcher,
+        tracker(
+            "please cancel my appointment, reference K7RM3D, my phone is 07700 900123",
+            "cancel_appointment", 0.99, {"booking_task": "cancel"}, "manage_booking_form",
+        ),
+        domain,
+    )  # fmt: skip
+    result = {event["name"]: event["value"] for event in events}
+    assert result["booking_reference"] == "K7RM3D"
+    assert result["requested_slot"] == "booking_contact"
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_phone_for_drama"]
+
+
 @pytest.mark.parametrize(
     ("text", "is_request"),
     [

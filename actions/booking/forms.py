@@ -474,6 +474,20 @@ class DateTimeValidation(FormValidationAction, ABC):
         # action_ask_appointment_time then offers the free times nearest to this one.
         return {"appointment_time": None, "rejected_time": f"{wanted:%H:%M}"}
 
+    def said_phone_unusable(self, text: str, dispatcher: CollectingDispatcher) -> bool:
+        """Whether ``text`` holds a number no phone can ring, and the patient was told why.
+
+        "07700 900123" (Ofcom's range for TV and film) or "0791 123": named back with
+        the reason, not asked for again as if nothing had been typed.
+        """
+        unusable = unusable_phone(text, self.profile().country)
+        if not unusable:
+            return False
+        number, for_drama = unusable
+        response = "utter_phone_for_drama" if for_drama else "utter_phone_not_usable"
+        dispatcher.utter_message(response=response, number=number)
+        return True
+
 
 class ValidateAppointmentForm(DateTimeValidation):
     """Validates ``appointment_form``."""
@@ -615,12 +629,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
         if not phone and not email:
-            unusable = unusable_phone(str(value), region)
-            if unusable:
-                number, for_drama = unusable
-                response = "utter_phone_for_drama" if for_drama else "utter_phone_not_usable"
-                dispatcher.utter_message(response=response, number=number)
-            else:
+            if not self.said_phone_unusable(str(value), dispatcher):
                 dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
         if not asked(tracker, "contact"):
@@ -841,6 +850,12 @@ class ValidateManageBookingForm(DateTimeValidation):
     ) -> Dict[str, Any]:
         """The phone or email given at booking: the answer, or typed with the reference."""
         text, details = user_text(tracker), self.details(tracker)
+        if (
+            not details.contact
+            and (asked(tracker, "booking_contact") or self.reference_in(text, whole_message=False))
+            and self.said_phone_unusable(text, dispatcher)
+        ):
+            return {}  # asked again, the reason said
         if not asked(tracker, "booking_contact") and tracker.get_slot("booking_contact") is None:
             reference = tracker.get_slot("booking_reference")
             if reference and reference == tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT):
