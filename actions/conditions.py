@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.details import booking_request
+from actions.booking.details import booking_request, taken_back
 from actions.tracker_state import latest_intent, this_session, user_text
 from actions.wording import join_list
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
@@ -20,7 +20,10 @@ logger = logging.getLogger(__name__)
 
 
 def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:
-    """The condition named by the latest intent or ``condition`` entity (the most specific)."""
+    """The condition named by the latest intent or ``condition`` entity (the most specific).
+
+    One the patient takes back ("for my hip, not sciatica") is not named.
+    """
     intent = latest_intent(tracker)
     candidates = [intent] if intent in knowledge.conditions else []
     for value in tracker.get_latest_entity_values(CONDITION_SLOT):
@@ -30,7 +33,8 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
         else:
             # Worth a line in clinic/conditions.yml (an alias) if patients say it often.
             logger.info(f"condition entity {value!r} names no condition in conditions.yml")
-    return knowledge.most_specific(candidates)
+    withdrawn = taken_back(user_text(tracker), knowledge)
+    return knowledge.most_specific([key for key in candidates if key not in withdrawn])
 
 
 def mid_sentence(name: str) -> str:

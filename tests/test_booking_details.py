@@ -82,6 +82,12 @@ def details(text: str) -> Dict[str, Any]:
          {"name": "Andrzej Kowalski", "phone": "+447911123610", "day": "2026-11-30",
           "part": "afternoon"}),
         ("I'm Pat his wife, can he have Friday at 10", {"day": "2026-11-27", "time": "10:00"}),
+        # Found by a seventh outside audit: what is taken back in the same message gives way.
+        ("Friday at 2, no wait, Saturday at 2", {"day": "2026-11-28", "time": "14:00"}),
+        ("my number is 07911 223344 - oops typo, it's 07911 223355", {"phone": "+447911223355"}),
+        ("07700 123456... no sorry that's wrong, it's 07722 614093", {"phone": "+447722614093"}),
+        ("hip pain instead of sciatica please", {"condition": "hip_pain"}),
+        ("it's for my lower back, not my hip", {"condition": "lower_back_pain"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
@@ -343,6 +349,26 @@ async def test_the_manage_form_takes_the_reference_and_contact_from_the_request(
     assert result["booking_reference"] == "K7RM3D"
     assert result["appointment_date"] == "2026-12-01" and result["appointment_time"] == "11:00"
     assert result["requested_slot"] == "booking_contact"
+
+
+async def test_a_reason_taken_back_gives_way_to_the_other(domain: Dict[str, Any]) -> None:
+    slots = {"requested_slot": "contact", "condition": "sciatica", "patient_name": "Dave Parkes"}
+    result = await run_form(
+        "actually make it for my hip not sciatica", "sciatica", 0.8, slots, domain
+    )
+    assert result["condition"] == "hip_pain"
+
+
+async def test_a_reason_after_no_to_the_summary_is_the_change(domain: Dict[str, Any]) -> None:
+    """ "Hip pain" typed (or its button tapped) after "What would you like to change?"."""
+    asked = tracker("Hip pain", "hip_pain", 0.95, SUMMARY, "appointment_form")
+    asked.events.insert(0, {"event": "bot", "metadata": {"utter_action": "utter_what_to_change"}})
+    events = await ValidateAppointmentForm().run(CollectingDispatcher(), asked, domain)
+    assert {event["name"]: event["value"] for event in events}["condition"] == "hip_pain"
+    # Without that question, a bare condition at the summary changes nothing.
+    unasked = tracker("Hip pain", "hip_pain", 0.95, SUMMARY, "appointment_form")
+    events = await ValidateAppointmentForm().run(CollectingDispatcher(), unasked, domain)
+    assert "condition" not in {event["name"] for event in events}
 
 
 async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(

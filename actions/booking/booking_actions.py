@@ -21,6 +21,7 @@ from actions.booking.availability import (
 from actions.booking.details import booking_request, details_in_latest_message
 from actions.booking.forms import (
     SUMMARY,
+    WHAT_TO_CHANGE,
     ValidateManageBookingForm,
     format_day,
     time_buttons,
@@ -295,7 +296,7 @@ class ActionAskBookingConfirmed(Action):
             and last_response(tracker) == SUMMARY
             and not details_in_latest_message(tracker, profile).anything
         ):  # a bare no; "no, make it Friday" gets the new summary
-            dispatcher.utter_message(response="utter_what_to_change")
+            dispatcher.utter_message(response=WHAT_TO_CHANGE)
             return []
         start = starts_at(profile, tracker)
         notes = tracker.get_slot("notes")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
@@ -62,6 +62,8 @@ _AFTER_NAME = re.compile(
 _CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
 MAX_NAME_WORDS = 4
 # "actually", "instead", "change ...": the patient corrects something said before.
+T = TypeVar("T")
+
 CORRECTION = re.compile(
     r"\b(actually|sorry|instead|change|changed|rather|make it|switch|correction|i meant|"
     r"meant to say|wrong|not .{1,30} but|should be|update|"
@@ -196,11 +198,46 @@ def without_contact(text: str) -> str:
     return re.sub(r"\+?\d[\d ()-]{6,}\d", " ", text)
 
 
+# Words that take back what came just before them in the same message: "07700 123456...
+# no sorry that's wrong, it's 07722 614093", "Monday at 2, no wait, Tuesday at 2".
+_TAKING_BACK = re.compile(
+    r"\b(?:no,?\s+sorry|sorry,?\s+(?:that'?s|that\s+is|it'?s)\s+wrong|no,?\s+wait|oops|typo|"
+    r"i\s+mean|i\s+meant|scratch\s+that|correction|actually,?\s+no|no,?\s+make\s+(?:that|it))\b",
+    re.IGNORECASE,
+)
+
+
+def after_taking_back(text: str) -> Optional[str]:
+    """What follows the last words in ``text`` that take back what came before, if any."""
+    ends = [match.end() for match in _TAKING_BACK.finditer(text)]
+    return text[ends[-1] :] if ends else None
+
+
+def preferring_correction(text: str, read: Callable[[str], T]) -> T:
+    """``read`` of what follows a taking back, when it finds something there; else of ``text``."""
+    corrected = after_taking_back(text)
+    if corrected is not None:
+        found = read(corrected)
+        if found and not getattr(found, "empty", False):
+            return found
+    return read(text)
+
+
 def when_in(
     text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
 ) -> When:
-    """The day, time or part of day in ``text`` (phone numbers and emails ignored)."""
-    return parse_when(without_contact(text), now, date_order, talking_of)
+    """The day, time or part of day in ``text`` (phone numbers and emails ignored).
+
+    A day taken back in the same message gives way to the one after it.
+    """
+    return preferring_correction(
+        text, lambda part: parse_when(without_contact(part), now, date_order, talking_of)
+    )
+
+
+def phone_in(text: str, region: str) -> Optional[str]:
+    """The phone number in ``text``, the corrected one when another was taken back."""
+    return preferring_correction(text, lambda part: find_phone(part, region))
 
 
 # A phone number or an email address, for a name written beside it.
@@ -317,15 +354,42 @@ def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
     return name, written_as_name
 
 
+# "make it for my hip, not sciatica", "hip pain instead of sciatica please": taken back.
+_TAKEN_BACK = re.compile(
+    r"\b(?:not|n't|instead of|rather than|no longer)\s+(?:for\s+)?"
+    r"((?:my\s+|the\s+|a\s+)?[a-z][a-z' -]{1,30}?)"
+    r"(?=\s*(?:[,.;!?]|$|\b(?:but|and|please|thanks|thank you|instead|any\s*more)\b))",
+    re.IGNORECASE,
+)
+
+
+def taken_back(text: str, knowledge: ConditionKnowledge) -> Set[str]:
+    """The conditions ``text`` names only to take them back ("my hip, not sciatica")."""
+    return {
+        key
+        for match in _TAKEN_BACK.finditer(text)
+        if (key := _longest_condition(match.group(1), knowledge, set()))
+    }
+
+
 def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:
     """The condition named in ``text`` (the longest name or alias), if any.
 
     "my lower back" (or "lower back") names lower back pain as "lower back
-    pain" does; "back" alone is not enough ("come back on Friday").
+    pain" does; "back" alone is not enough ("come back on Friday"). One the
+    patient takes back ("for my hip, not sciatica") is not named.
     """
+    return _longest_condition(text, knowledge, taken_back(text, knowledge))
+
+
+def _longest_condition(
+    text: str, knowledge: ConditionKnowledge, excluded: Set[str]
+) -> Optional[str]:
     lowered = " " + " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) + " "
     found: Optional[Tuple[int, str]] = None
     for key, condition in knowledge.conditions.items():
+        if key in excluded:
+            continue
         for name in (key.replace("_", " "), condition.name, *condition.aliases):
             name = name.lower()
             forms = [f" {name} "]
@@ -344,7 +408,7 @@ def read_details(
     text: str, now: dt.datetime, region: str, date_order: str, knowledge: ConditionKnowledge
 ) -> Details:
     """Everything ``text`` says about a booking (the condition only from its words)."""
-    phone, email = find_phone(text, region), find_email(text)
+    phone, email = phone_in(text, region), find_email(text)
     return Details(
         name=name_after_cue(text) or name_beside_contact(text),
         phone=phone,

@@ -36,7 +36,9 @@ from actions.booking.details import (
     is_question,
     looks_like_name,
     patient_type_in,
+    phone_in,
     read_details,
+    taken_back,
     told,
     when_in,
     without_contact,
@@ -69,6 +71,8 @@ REQUESTED = "requested_slot"
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
 SUMMARY = "utter_booking_summary"
+# Asked after a no to the summary: any detail in the answer is a change.
+WHAT_TO_CHANGE = "utter_what_to_change"
 STOP_ACTION = "action_stop_booking"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
@@ -509,13 +513,18 @@ class ValidateAppointmentForm(DateTimeValidation):
         """The reason for the visit: a condition intent, entity or name, or the patient's words."""
         knowledge = load_conditions()
         details = self.details(tracker)
-        named = condition_in_latest_message(tracker, knowledge) or details.condition
+        withdrawn = taken_back(user_text(tracker), knowledge)
+        named = condition_in_latest_message(tracker, knowledge) or (
+            details.condition if details.condition not in withdrawn else None
+        )
         if not asked(tracker, "condition"):
             if not named or not self.takes_details(tracker):
                 return {}
-            # Said with the request, or corrected later ("actually it's for my hip").
+            # Said with the request, or corrected later ("actually it's for my hip"), or
+            # the answer to "What would you like to change?" after a no to the summary.
             known, started = tracker.get_slot("condition"), tracker.get_slot(REQUESTED)
-            if known and started is not None and not is_correction(user_text(tracker)):
+            changing = is_correction(user_text(tracker)) or last_response(tracker) == WHAT_TO_CHANGE
+            if known and started is not None and not changing:
                 return {}
             return {"condition": named}
         if clearly_something_else(tracker, "strong" if named else "weak"):
@@ -627,7 +636,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         A correction of one ("sorry, my email is ...") keeps the other.
         """
         region = self.profile().country
-        phone, email = find_phone(str(value), region), find_email(str(value))
+        phone, email = phone_in(str(value), region), find_email(str(value))
         if not phone and not email:
             if not self.said_phone_unusable(str(value), dispatcher):
                 dispatcher.utter_message(response="utter_contact_not_valid")
