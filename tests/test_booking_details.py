@@ -371,6 +371,27 @@ async def test_a_reason_after_no_to_the_summary_is_the_change(domain: Dict[str, 
     assert "condition" not in {event["name"] for event in events}
 
 
+async def test_a_phone_given_before_the_reference_is_not_asked_for_again(
+    domain: Dict[str, Any],
+) -> None:
+    """ "my number is 07931 774520, when is my appointment?" ... "the reference is JNMHEF"."""
+    dispatcher = CollectingDispatcher()
+    latest = tracker(
+        "oh the reference is JNMHEF", "inform", 0.9,
+        {"booking_task": "check", "requested_slot": "booking_reference"}, "manage_booking_form",
+    )  # fmt: skip
+    latest.events.insert(
+        0, {"event": "user", "text": "my number is 07931 774520, when is my appointment again?"}
+    )
+    events = await ValidateManageBookingForm().run(dispatcher, latest, domain)
+    said = [m.get("response") for m in dispatcher.messages]
+    # Looked up with the number given first (no such booking here): not asked for it again.
+    assert said == ["utter_booking_not_found"]
+    assert {"name": "booking_contact", "value": None} in [
+        {"name": e["name"], "value": e["value"]} for e in events if e.get("event") == "slot"
+    ]
+
+
 async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
     domain: Dict[str, Any],
 ) -> None:

@@ -81,6 +81,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set39": (0.92, 0.105),
     # set 40: red flags asked as questions; questions about risks, denials
     "set40": (0.90, 0.045),
+    # set 41: legs and nerves in every voice; one-sided sciatica, cramps, arthritic knees
+    "set41": (0.93, 0.055),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -639,6 +641,33 @@ def test_classes_of_example_sets_33_to_36(detector: RedFlagDetector, text: str, 
 )
 def test_classes_of_example_sets_37_to_40(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example sets 37 to 40 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Weakness or numbness of a leg told as getting worse by the hour or day.
+        ("my legs have got weaker by the hour since this morning", "emergency"),
+        ("the numbness started in my toes and has crept up to my thigh today", "emergency"),
+        # "dad's got" is now, not a relative's past; means at hand; thin bones and a small strain.
+        ("dad's got chest pain, he's being sick and gone grey", "emergency"),
+        ("I've got the hose ready for the car", "emergency"),
+        (
+            "nan has osteoporosis, she lifted a pan and now has horrible pain in her back",
+            "emergency",
+        ),
+        ("mum fell and says her hip's gone", "emergency"),
+        # Over, or not about the writer.
+        ("I had numbness down below in 2016 but that all resolved after the op", "routine"),
+        ("my arthritic knee gives way now and then", "routine"),
+        ("would acupuncture suit someone feeling suicidal? I'm not, just asking", "routine"),
+    ],
+)
+def test_classes_of_example_sets_41_and_42(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Our own words for the classes example sets 41 and 42 showed missing or misread."""
     assert detector.assess(text).level == level
 
 

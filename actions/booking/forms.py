@@ -48,7 +48,14 @@ from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
 from actions.booking.when import When, bare_hour
 from actions.conditions import condition_in_latest_message
-from actions.tracker_state import confirms, last_response, latest_intent, says_yes, user_text
+from actions.tracker_state import (
+    confirms,
+    last_response,
+    latest_intent,
+    says_yes,
+    this_session,
+    user_text,
+)
 from actions.wording import join_list
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import (
@@ -854,6 +861,16 @@ class ValidateManageBookingForm(DateTimeValidation):
             return {"booking_reference": text, "booking_contact": None}
         return {"booking_reference": text}
 
+    def contact_said_before(self, tracker: Tracker, messages: int = 4) -> Optional[str]:
+        """A recent earlier message of this session that gave a phone number or email."""
+        region = self.profile().country
+        said = [e for e in this_session(tracker) if e.get("event") == "user"][:-1]
+        for event in reversed(said[-messages:]):
+            text = str(event.get("text") or "")
+            if phone_in(text, region) or find_email(text):
+                return text
+        return None
+
     async def extract_booking_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
@@ -877,6 +894,10 @@ class ValidateManageBookingForm(DateTimeValidation):
             )
             if details.contact and with_reference and self.takes_details(tracker):
                 return {"booking_contact": text}
+            earlier = self.contact_said_before(tracker)
+            if earlier and with_reference and self.takes_details(tracker):
+                # "my number is 07931 774520, when is my appointment?" ... "it's JNMHEF"
+                return {"booking_contact": earlier}
             return {}
         if clearly_something_else(tracker, "strong"):
             return {}
