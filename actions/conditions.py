@@ -187,8 +187,10 @@ def explain_condition(
                 response="utter_cannot_diagnose_condition", condition_name=name
             )
             return []
-        if named:  # the described overview says it already
-            dispatcher.utter_message(response="utter_cannot_diagnose")
+        # "... is it sciatica?": that it can't say comes first, then general information
+        # about the condition, not "what you describe is among its signs" (read as a yes).
+        dispatcher.utter_message(response="utter_cannot_diagnose")
+        named = True
     elif EFFECT_QUESTION.search(text) and QUESTION.search(text):
         condition_help(dispatcher, knowledge, key)
         return [SlotSet(CONDITION_SLOT, key)]

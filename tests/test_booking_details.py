@@ -392,6 +392,14 @@ async def test_a_phone_given_before_the_reference_is_not_asked_for_again(
     ]
 
 
+@pytest.mark.parametrize("text", ["Something else", "something else", "other", "none of those"])
+async def test_something_else_asks_what_it_is(domain: Dict[str, Any], text: str) -> None:
+    """Found by a seventh outside audit: "Something else" was stored as the reason."""
+    result = await run_form(text, "inform", 0.6, {"requested_slot": "condition"}, domain)
+    assert result.get("condition") is None
+    assert result["said"] == ["utter_ask_reason_in_words"]
+
+
 async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
     domain: Dict[str, Any],
 ) -> None:

@@ -200,6 +200,26 @@ async def test_a_diagnosis_the_patient_did_not_name_is_never_said_back_as_theirs
 
 
 @pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        ("sciatica", "burning pain from my buttock down the back of my leg. is it sciatica?"),
+        ("hip_bursitis", "sore on the outside of my hip at night, could it be bursitis?"),
+    ],
+)
+async def test_asked_which_it_is_it_says_it_cannot_tell_then_gives_general_information(
+    intent: str, text: str, domain: Dict[str, Any]
+) -> None:
+    """Found by a seventh outside audit: "is it sciatica?" got "among the signs of sciatica"."""
+    dispatcher = CollectingDispatcher()
+    events = await ActionExplainCondition().run(dispatcher, make_tracker(intent, text), domain)
+    assert events == [SlotSet("condition", intent)]
+    first, second = render(dispatcher.messages, domain)
+    assert first["text"].startswith("I can't tell you which it is")
+    assert second["text"].startswith("About ")
+    assert "among the signs" not in second["text"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "my arthritic hip is bad on the stairs",

@@ -78,6 +78,12 @@ REQUESTED = "requested_slot"
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
 SUMMARY = "utter_booking_summary"
+# A reason that names nothing: the "Something else" button, "other", "not listed".
+VAGUE_REASON = re.compile(
+    r"\W*(something|anything)( else| different)?|other|another( thing)?|none of (those|these|them)|"
+    r"not (listed|there|on the list)\W*",
+    re.IGNORECASE,
+)
 # Asked after a no to the summary: any detail in the answer is a change.
 WHAT_TO_CHANGE = "utter_what_to_change"
 STOP_ACTION = "action_stop_booking"
@@ -552,6 +558,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         reason = " ".join(str(value).split())[:MAX_REASON]
         if not reason or reason.startswith("/"):
             dispatcher.utter_message(response="utter_reason_not_understood")
+            return {"condition": None}
+        if VAGUE_REASON.fullmatch(reason):
+            # The "Something else" button: what it is, asked before the name.
+            dispatcher.utter_message(response="utter_ask_reason_in_words")
             return {"condition": None}
         return {"condition": reason}
 
