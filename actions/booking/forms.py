@@ -86,6 +86,10 @@ VAGUE_REASON = re.compile(
 )
 # Asked after a no to the summary: any detail in the answer is a change.
 WHAT_TO_CHANGE = "utter_what_to_change"
+# After these, a contact said earlier has been tried or answered already.
+CONTACT_TRIED = frozenset(
+    {"utter_booking_not_found", "utter_lookup_locked", "utter_ask_booking_contact"}
+)
 STOP_ACTION = "action_stop_booking"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
@@ -872,10 +876,24 @@ class ValidateManageBookingForm(DateTimeValidation):
         return {"booking_reference": text}
 
     def contact_said_before(self, tracker: Tracker, messages: int = 4) -> Optional[str]:
-        """A recent earlier message of this session that gave a phone number or email."""
+        """A recent earlier message of this session that gave a phone number or email.
+
+        Not one already tried: the search stops at a failed lookup or at the contact
+        question, whose answer was read then.
+        """
         region = self.profile().country
-        said = [e for e in this_session(tracker) if e.get("event") == "user"][:-1]
-        for event in reversed(said[-messages:]):
+        earlier = this_session(tracker)[:-1]
+        for event in reversed(earlier):
+            if (
+                event.get("event") == "bot"
+                and (event.get("metadata") or {}).get("utter_action") in CONTACT_TRIED
+            ):
+                return None
+            if event.get("event") != "user":
+                continue
+            messages -= 1
+            if messages < 0:
+                return None
             text = str(event.get("text") or "")
             if phone_in(text, region) or find_email(text):
                 return text
@@ -888,10 +906,11 @@ class ValidateManageBookingForm(DateTimeValidation):
         text, details = user_text(tracker), self.details(tracker)
         if (
             not details.contact
-            and (asked(tracker, "booking_contact") or self.reference_in(text, whole_message=False))
+            and not asked(tracker, "booking_contact")
+            and self.reference_in(text, whole_message=False)
             and self.said_phone_unusable(text, dispatcher)
         ):
-            return {}  # asked again, the reason said
+            return {}  # typed with the reference: the reason said, then asked for
         if not asked(tracker, "booking_contact") and tracker.get_slot("booking_contact") is None:
             reference = tracker.get_slot("booking_reference")
             if reference and reference == tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT):
@@ -925,6 +944,13 @@ class ValidateManageBookingForm(DateTimeValidation):
         """The reference and contact must belong to the same booking."""
         region = self.profile().country
         phone, email = find_phone(str(value), region), find_email(str(value))
+        if (
+            not phone
+            and not email
+            and asked(tracker, "booking_contact")
+            and self.said_phone_unusable(str(value), dispatcher)
+        ):
+            return {"booking_contact": None}  # typed, and no booking has such a number
         reference = str(tracker.get_slot("booking_reference") or "")
         try:
             appointment = get_store().find_for_patient(reference, phone, email)
