@@ -733,6 +733,7 @@ class RedFlagDetector:
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
+        told_as_now = bool(self._optional(matches, "ONSET_NOW"))  # "started 20 mins ago"
 
         def said_in_present(spans: List[Tuple[int, int]], within: bool = False) -> bool:
             # The verb just before a span's words, or (``within``, for a symptom's words,
@@ -767,7 +768,7 @@ class RedFlagDetector:
                 doc,
                 cue_spans,
                 [span for span in spans if span not in symptoms],
-                told_as_now=bool(self._optional(matches, "ONSET_NOW")),
+                told_as_now=told_as_now,
             )
             if (
                 reason is None

@@ -61,9 +61,8 @@ _AFTER_NAME = re.compile(
 )
 _CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
 MAX_NAME_WORDS = 4
-# "actually", "instead", "change ...": the patient corrects something said before.
 T = TypeVar("T")
-
+# "actually", "instead", "change ...": the patient corrects something said before.
 CORRECTION = re.compile(
     r"\b(actually|sorry|instead|change|changed|rather|make it|switch|correction|i meant|"
     r"meant to say|wrong|not .{1,30} but|should be|update|"
@@ -213,13 +212,15 @@ def after_taking_back(text: str) -> Optional[str]:
     return text[ends[-1] :] if ends else None
 
 
-def preferring_correction(text: str, read: Callable[[str], T]) -> T:
-    """``read`` of what follows a taking back, when it finds something there; else of ``text``."""
+def preferring_correction(
+    text: str, read: Callable[[str], T], found: Callable[[T], bool] = bool
+) -> T:
+    """``read`` of what follows a taking back, when ``found`` there; else of ``text``."""
     corrected = after_taking_back(text)
     if corrected is not None:
-        found = read(corrected)
-        if found and not getattr(found, "empty", False):
-            return found
+        reading = read(corrected)
+        if found(reading):
+            return reading
     return read(text)
 
 
@@ -231,7 +232,9 @@ def when_in(
     A day taken back in the same message gives way to the one after it.
     """
     return preferring_correction(
-        text, lambda part: parse_when(without_contact(part), now, date_order, talking_of)
+        text,
+        lambda part: parse_when(without_contact(part), now, date_order, talking_of),
+        lambda when: not when.empty,
     )
 
 

@@ -38,7 +38,6 @@ from actions.booking.details import (
     patient_type_in,
     phone_in,
     read_details,
-    taken_back,
     told,
     when_in,
     without_contact,
@@ -530,10 +529,8 @@ class ValidateAppointmentForm(DateTimeValidation):
         """The reason for the visit: a condition intent, entity or name, or the patient's words."""
         knowledge = load_conditions()
         details = self.details(tracker)
-        withdrawn = taken_back(user_text(tracker), knowledge)
-        named = condition_in_latest_message(tracker, knowledge) or (
-            details.condition if details.condition not in withdrawn else None
-        )
+        # Both leave out a condition taken back ("for my hip, not sciatica").
+        named = condition_in_latest_message(tracker, knowledge) or details.condition
         if not asked(tracker, "condition"):
             if not named or not self.takes_details(tracker):
                 return {}
