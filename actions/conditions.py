@@ -10,11 +10,36 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.details import booking_request, taken_back
+from actions.booking.details import booking_request, taken_back, too_young
 from actions.tracker_state import latest_intent, this_session, user_text
 from actions.wording import join_list
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import CONDITION_SLOT
+from clinic_core.profile import load_profile
+
+# Parts of the body and complaints other than the hip and back: "my knee hurts
+# too" is another complaint; "it's sore when I run" after sciatica is not.
+OTHER_BODY_AREAS = re.compile(
+    r"\b(head|headaches?|migraines?|eyes?|ears?|nose|sinus\w*|teeth|tooth|jaw|mouth|lips?|"
+    r"throat|neck|shoulders?(?!\s*blades?)|arms?|elbows?|wrists?|hands?|fingers?|thumbs?|"
+    r"chest|heart|lungs?|"
+    r"stomach|tummy|belly|skin|rash|spots?|acne|knees?|ankles?|foot|feet|toes?|heels?|shins?|"
+    r"periods?|pregnan\w*|cough\w*|cold|flu|fever|anxi\w*|depress\w*|hair|teeth|tongue)\b",
+    re.IGNORECASE,
+)
+# The parts of the body the clinic's conditions are about: a reason naming one of
+# these is the clinic's to book, whatever else it names ("knee and hip").
+COVERED_BODY_AREAS = re.compile(
+    r"\b(hips?|back|spine|spinal|lumbar|sciatic\w*|buttocks?|bum|glutes?|groin|legs?|thighs?|"
+    r"pelvis|tailbone|coccyx|shoulder\s*blades?|bursitis|arthritis|discs?|slipped)\b",
+    re.IGNORECASE,
+)
+
+
+def about_another_body_area(text: str) -> bool:
+    """Whether ``text`` names only complaints the clinic does not cover ("it's for my knee")."""
+    return bool(OTHER_BODY_AREAS.search(text)) and not COVERED_BODY_AREAS.search(text)
+
 
 logger = logging.getLogger(__name__)
 
@@ -237,8 +262,18 @@ class ActionExplainCondition(Action):
         """Explain the condition, or ask which one when none is known.
 
         A booking request that names a condition ("can I book a first visit
-        for my sciatica next Thursday at 4pm?") starts the booking form instead.
+        for my sciatica next Thursday at 4pm?") starts the booking form instead;
+        a child's or young person's pain ("my 9 year old son has back ache")
+        is the team's to advise on.
         """
+        profile = load_profile()
+        if too_young(user_text(tracker), profile.booking.minimum_age):
+            dispatcher.utter_message(
+                response="utter_young_patient",
+                minimum_age=profile.booking.minimum_age,
+                **profile.contact_values(),
+            )
+            return []
         if booking_request(tracker):
             return [FollowupAction("appointment_form")]
         knowledge = load_conditions()

@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.details import about_young_people
 from actions.conditions import condition_help, condition_under_discussion
 from actions.tracker_state import latest_intent, user_text
 from actions.wording import bullet_lines, join_list
@@ -217,12 +218,23 @@ def answer_practical_question(dispatcher: CollectingDispatcher, text: str) -> bo
 
 
 def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str, text: str) -> None:
-    """Answer ``intent`` from the profile; ``ask_clinic_other`` from clinic/practical.yml first."""
+    """Answer ``intent`` from the profile; ``ask_clinic_other`` from clinic/practical.yml first.
+
+    "do you treat children?" is the team's to answer, with the clinic's minimum age.
+    """
+    profile = load_profile()
+    if intent == CLINIC_QUESTION_INTENT and about_young_people(text, profile.booking.minimum_age):
+        dispatcher.utter_message(
+            response="utter_young_patient",
+            minimum_age=profile.booking.minimum_age,
+            **profile.contact_values(),
+        )
+        return
     if intent == CLINIC_QUESTION_INTENT and answer_practical_question(dispatcher, text):
         return
     if intent not in CLINIC_ANSWERS:
         logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")
-    CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, load_profile())
+    CLINIC_ANSWERS.get(intent, _opening_hours)(dispatcher, profile)
 
 
 def message_parts(tracker: Tracker) -> Tuple[str, str]:

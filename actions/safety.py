@@ -11,7 +11,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conditions import condition_under_discussion, mid_sentence, named_by_patient
+from actions.booking.details import about_young_people
+from actions.conditions import (
+    OTHER_BODY_AREAS,
+    condition_under_discussion,
+    mid_sentence,
+    named_by_patient,
+)
 from actions.questions import answer_acupuncture_question
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
@@ -170,15 +176,6 @@ REFERS_BACK = re.compile(
 )
 
 
-# Parts of the body and complaints other than the hip and back: "my knee hurts
-# too" is another complaint; "it's sore when I run" after sciatica is not.
-OTHER_BODY_AREAS = re.compile(
-    r"\b(head|headaches?|migraines?|eyes?|ears?|nose|sinus\w*|teeth|tooth|jaw|mouth|lips?|"
-    r"throat|neck|shoulders?|arms?|elbows?|wrists?|hands?|fingers?|thumbs?|chest|heart|lungs?|"
-    r"stomach|tummy|belly|skin|rash|spots?|acne|knees?|ankles?|foot|feet|toes?|heels?|shins?|"
-    r"periods?|pregnan\w*|cough\w*|cold|flu|fever|anxi\w*|depress\w*|hair|teeth|tongue)\b",
-    re.IGNORECASE,
-)
 MAX_WORDS_ABOUT_THE_PAIN = 15
 
 
@@ -200,6 +197,16 @@ class ActionOtherSymptom(Action):
         no other part of the body named, is taken as that.
         """
         text = str((tracker.latest_message or {}).get("text") or "")
+        profile = load_profile()
+        if about_young_people(text, profile.booking.minimum_age):
+            # "do you treat children?", "my 9 year old son has back ache": the age is
+            # the reason, not the part of the body (audit 7).
+            dispatcher.utter_message(
+                response="utter_young_patient",
+                minimum_age=profile.booking.minimum_age,
+                **profile.contact_values(),
+            )
+            return []
         knowledge = load_conditions()
         if REFERS_BACK.search(text) and len(text.split()) <= 8:
             key = condition_under_discussion(tracker, knowledge)
@@ -222,7 +229,6 @@ class ActionOtherSymptom(Action):
                 condition_name=mid_sentence(knowledge.conditions[discussed].name),
             )
             return []
-        profile = load_profile()
         dispatcher.utter_message(response="utter_other_symptom", **profile.contact_values())
         return []
 

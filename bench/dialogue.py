@@ -100,11 +100,19 @@ GOALS = {
     "reschedule": "utter_rescheduled",
     "emergency": "utter_emergency",
 }
+# Replies that reach the same goal in other words: a booking less than the
+# cancellation notice away is confirmed with how to change it by phone.
+SAME_GOAL = {"utter_booked": frozenset({"utter_booked_short_notice"})}
 MANAGE_SLOTS = {"booking_reference", "booking_contact", "manage_confirmed"}
 FALLBACKS = {"utter_fallback_help", "utter_default", "utter_not_an_answer", "utter_out_of_scope"}
 # Replies that belong to the booking and manage forms: an answer to one of
 # their questions should get nothing else.
-FORM_REPLIES = set(ASKS) | set(GOALS.values()) | {"utter_booking_slot_taken"}
+FORM_REPLIES = (
+    set(ASKS)
+    | set(GOALS.values())
+    | {"utter_booking_slot_taken", "utter_short_notice"}
+    | set().union(*SAME_GOAL.values())
+)
 UNRECOGNISED = "?"
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -649,7 +657,7 @@ def converse(url: str, sender: str, address: str, patient: Patient, run: Run) ->
         patient.given |= say.gives
         if question is not None and question in patient.given and not say.asks_again:
             run.asked_twice += 1
-        if goal in names:
+        if goal in names or SAME_GOAL.get(goal, frozenset()) & set(names):
             if patient.scenario.goal == "emergency" and (
                 question is not None
                 or any(p == "/book_appointment" for r in replies for _, p in r.buttons)

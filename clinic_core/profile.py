@@ -69,6 +69,9 @@ class BookingRules(StrictModel):
     # in its own words; the assistant says so when asked ("is there a fee if I
     # cancel?"), and says to ask the clinic when it is not set.
     late_cancellation: Optional[str] = None
+    # Patients younger than this are not booked or advised online: the team
+    # decides whether and how a child or young person can be seen.
+    minimum_age: int = pydantic.Field(18, ge=0, le=25)
 
 
 class Privacy(StrictModel):

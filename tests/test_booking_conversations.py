@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 import yaml
 
-from clinic_core.store import AppointmentStore
+from clinic_core.store import Appointment, AppointmentStore
 from ops.servers import AssistantStack
 from tests.helpers.appointments import new_appointment
 from tests.servers import say, stack_in, texts
@@ -66,8 +66,37 @@ def asked(replies: List[Dict[str, Any]]) -> List[str]:
     return [slot for slot, words in QUESTIONS.items() if words in said]
 
 
+def stored_booking(stack: AssistantStack, start: dt.datetime) -> Tuple[Appointment, str]:
+    """An appointment booked earlier in another conversation, and the phone it was booked with."""
+    number = phone()
+    stored = AppointmentStore(stack.env()["DATABASE_URL"]).book(
+        new_appointment(start=start, conversation_id=f"earlier-{uuid.uuid4()}",
+                        phone="+447911" + number[6:])
+    )  # fmt: skip
+    return stored, number
+
+
 def booked_rows(stack: AssistantStack, sender: str) -> list:
     return AppointmentStore(stack.env()["DATABASE_URL"]).by_conversation(f"rest:{sender}")
+
+
+def test_a_booking_inside_the_cancellation_notice_says_so_before_the_yes(
+    stack: AssistantStack,
+) -> None:
+    """Tomorrow at 9 is 22 hours away (audit 7): it can't be changed online once booked."""
+    sam = patient()
+    say(
+        stack,
+        sam,
+        "Hi, I'm Sam Odell, sam.odell@example.com, can I book a follow-up for my lower "
+        "back tomorrow at 9am?",
+    )
+    summary = texts(say(stack, sam, "nothing to add"))
+    assert "less than 24 hours away" in summary
+    assert summary.index("less than 24 hours away") < summary.index("Please check:")
+    booked = texts(say(stack, sam, "yes"))
+    assert "You're booked: Thursday 26 November at 09:00" in booked
+    assert "please call us" in booked and "at least 24 hours before" not in booked
 
 
 def test_everything_in_one_message_goes_straight_to_the_summary(stack: AssistantStack) -> None:
@@ -177,12 +206,7 @@ def test_a_yes_in_front_of_a_booking_request_starts_and_confirms_the_booking(
 
 
 def test_a_yes_in_front_of_the_cancellation_confirms_it(stack: AssistantStack) -> None:
-    store = AppointmentStore(stack.env()["DATABASE_URL"])
-    number = phone()
-    start = dt.datetime(2026, 12, 17, 10, 0, tzinfo=LONDON)
-    stored = store.book(
-        new_appointment(start=start, conversation_id="earlier-3", phone="+447911" + number[6:])
-    )
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 17, 10, 0, tzinfo=LONDON))
     sender = patient()
     confirm = texts(say(stack, sender, f"please cancel {stored.reference}, my number is {number}"))
     assert "Cancel your appointment on Thursday 17 December at 10:00" in confirm
@@ -498,3 +522,20 @@ def test_hours_said_with_the_request_hold_for_the_day_chosen_later(stack: Assist
     replies = say(stack, sender, "Wednesday 2 December")
     offered = [b["payload"] for r in replies for b in r.get("buttons", [])]
     assert offered and all(time >= "16:00" for time in offered)
+
+
+def test_a_move_to_the_following_day_at_the_same_time_is_read_from_the_booking(
+    stack: AssistantStack,
+) -> None:
+    """Audit 7: "could it be the following day same time?" left the reschedule for a check."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON))
+    sender = patient()
+    say(stack, sender, "I need to move my appointment")
+    say(stack, sender, stored.reference)
+    say(stack, sender, number)
+    moved = texts(say(stack, sender, "could it be the following day same time?"))
+    assert (
+        "Move your appointment from Monday 14 December at 10:30 to Tuesday 15 December at 10:30?"
+        in moved
+    )
+    assert "is now on Tuesday 15 December at 10:30" in texts(say(stack, sender, "yes"))

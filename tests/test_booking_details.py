@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionManageBooking
-from actions.booking.details import is_booking_request, looks_like_name, read_details
+from actions.booking.details import age_in, is_booking_request, looks_like_name, read_details
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
@@ -88,6 +88,14 @@ def details(text: str) -> Dict[str, Any]:
         ("07700 123456... no sorry that's wrong, it's 07722 614093", {"phone": "+447722614093"}),
         ("hip pain instead of sciatica please", {"condition": "hip_pain"}),
         ("it's for my lower back, not my hip", {"condition": "lower_back_pain"}),
+        # A carer's "his hip", a patient's "this hip" (audit 7 asked for the reason again).
+        ("i want to book my dad in for his hip", {"condition": "hip_pain"}),
+        ("I'm dying to get this hip sorted, can I book?", {"condition": "hip_pain"}),
+        # What the correction leaves unsaid is kept from before it.
+        ("Friday at 10, I mean 11", {"day": "2026-11-27", "time": "11:00"}),
+        ("friday at 10 no wait 11.30am", {"day": "2026-11-27", "time": "11:30"}),
+        ("Friday at 10, I mean Saturday", {"day": "2026-11-28", "time": "10:00"}),
+        ("tomorrow morning, no make it the afternoon", {"day": "2026-11-26", "part": "afternoon"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
@@ -400,6 +408,29 @@ async def test_something_else_asks_what_it_is(domain: Dict[str, Any], text: str)
     assert result["said"] == ["utter_ask_reason_in_words"]
 
 
+@pytest.mark.parametrize(
+    ("text", "covered"),
+    [
+        ("it's for my knee", False),
+        ("a stiff neck", False),
+        ("frozen shoulder", False),
+        ("my knee and my hip", True),
+        ("pain between my shoulder blades", True),
+        ("tailbone pain since the fall", True),
+    ],
+)
+async def test_a_reason_the_clinic_does_not_cover_is_not_booked(
+    domain: Dict[str, Any], text: str, covered: bool
+) -> None:
+    """Found by a seventh outside audit: "it's for my knee" was booked as the reason."""
+    result = await run_form(text, "inform", 0.6, {"requested_slot": "condition"}, domain)
+    if covered:
+        assert result["condition"] and "utter_reason_not_covered" not in result["said"]
+    else:
+        assert result.get("condition") is None
+        assert result["said"] == ["utter_reason_not_covered"]
+
+
 async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
     domain: Dict[str, Any],
 ) -> None:
@@ -428,6 +459,10 @@ async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
         ("07911 123456", False),
         ("I had a session last Monday and my sciatica is worse", False),
         ("for my sciatica", False),
+        # Found by a seventh outside audit: opening by asking to book, a condition is enough.
+        ("book for upper back pain", True),
+        ("can I book in for my sciatica", True),
+        ("I would like to know more about sciatica before I book", False),
     ],
 )
 def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -> None:
@@ -638,3 +673,51 @@ async def test_asking_whether_one_has_been_before_is_no_answer(domain: Dict[str,
     assert result.get("patient_type") is None
     answered = await run_form("first time actually", "inform", 0.9, slots, domain)
     assert answered.get("patient_type") == "new"
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("Can I book my 15 year old daughter in? she has lower back pain from netball", 15),
+        ("notes: she's 15", 15),
+        ("im 16 and my back hurts", 16),
+        ("aged 12", 12),
+        ("my son is 40 and has sciatica", 40),
+        ("I'm 45 and my back hurts", 45),
+        # Not ages.
+        ("my 10 year old mattress is killing my back", None),
+        ("I'm 15 weeks pregnant", None),
+        ("she's 15 minutes late", None),
+        ("he's 6 foot tall", None),
+        ("my injury is 2 years old", None),
+    ],
+)
+def test_an_age_is_read_only_where_it_is_someones(text: str, age: Optional[int]) -> None:
+    assert age_in(text) == age
+
+
+async def test_a_young_person_is_not_booked_at_any_question(domain: Dict[str, Any]) -> None:
+    """Found by a seventh outside audit: "notes: she's 15" went on to the summary."""
+    slots = {"requested_slot": "notes", "condition": "lower_back_pain"}
+    dispatcher = CollectingDispatcher()
+    latest = tracker("she's 15, she'll come with me", "inform", 0.7, slots, "appointment_form")
+    events = await ValidateAppointmentForm().run(dispatcher, latest, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_young_patient"]
+    assert {"event": "followup", "name": "action_stop_booking"} in [
+        {key: event.get(key) for key in ("event", "name")} for event in events
+    ]
+
+
+async def test_a_move_under_way_is_not_turned_into_a_check(domain: Dict[str, Any]) -> None:
+    """Audit 7: a message read as a check at the day question ended the move with the details."""
+    slots = {"booking_task": "check", "requested_slot": "appointment_date"}
+    latest = tracker(
+        "could it be the following day same time?", "check_appointment", 0.95, slots,
+        "manage_booking_form",
+    )  # fmt: skip
+    # The task the form was started with, then the one the intent's mapping just set.
+    latest.events.insert(0, {"event": "slot", "name": "booking_task", "value": "reschedule"})
+    latest.events.append({"event": "slot", "name": "booking_task", "value": "check"})
+    events = await ValidateManageBookingForm().run(CollectingDispatcher(), latest, domain)
+    assert events[0] == {"event": "slot", "timestamp": None, "name": "booking_task",
+                         "value": "reschedule"}  # fmt: skip

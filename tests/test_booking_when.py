@@ -159,3 +159,25 @@ def test_hours_the_patient_bounds(text: str, day: Optional[dt.date], bounds: Opt
     """ "From 5", "before 11", "between 2 and 4": the times offered are within them."""
     when = parse_when(text, NOW)
     assert (when.day, when.part_of_day) == (day, bounds)
+
+
+BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment being moved
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("could it be the following day same time?", When(D(2026, 12, 15), T(10, 30))),
+        ("same time as she has now please", When(None, T(10, 30))),
+        ("Thursday 17th same time", When(D(2026, 12, 17), T(10, 30))),
+        ("the day after, at 2", When(D(2026, 12, 15), T(14, 0))),
+        ("same day next week", When(D(2026, 12, 21))),
+        ("the day before in the afternoon", When(D(2026, 12, 13), None, "afternoon")),
+        # A day of its own is read as ever.
+        ("the day after tomorrow", When(D(2026, 11, 26))),
+        ("Tuesday 15th at 10.30", When(D(2026, 12, 15), T(10, 30))),
+    ],
+)
+def test_a_move_is_read_from_the_appointment_moved(text: str, expected: When) -> None:
+    """Found by a seventh outside audit: "the following day, same time" was not read."""
+    assert parse_when(text, NOW, booked=BOOKED) == expected

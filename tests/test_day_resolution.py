@@ -191,6 +191,18 @@ async def test_next_thursday_said_on_a_wednesday_offers_both_thursdays_by_name(
     assert days == {"Thursday 26 November", "Thursday 3 December"}
 
 
+async def test_a_time_said_with_a_vague_day_is_offered_on_each_day(
+    domain: Dict[str, Any],
+) -> None:
+    """ "next thursday 11am" on a Wednesday (audit 7): 11:00 on both Thursdays, not any time."""
+    result, dispatcher = await ask_day(
+        ValidateAppointmentForm(), "next thursday 11am", domain, patient_type="new"
+    )
+    assert result["appointment_date"] is None
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["Thursday 26 November at 11:00", "Thursday 3 December at 11:00"]
+
+
 class ThreeDaysAhead(ValidateAppointmentForm):
     """The booking form of a clinic that books at most three days ahead."""
 

@@ -783,3 +783,26 @@ def test_a_recent_word_that_is_no_past_word_is_refused_naming_the_concept() -> N
     context = [{"category": "HISTORICAL", "direction": "FORWARD", "terms": ["last week"]}]
     with pytest.raises(ClinicDataError, match="made_up: recent 'soon' is not a HISTORICAL term"):
         parse_model(_spec(concepts=concepts, context=context), RedFlagSpec)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Goodbyes that hand on what matters; a place to jump from.
+        ("he messaged tell the kids i love them and now his phone is off", "emergency"),
+        ("please look after the cat for me, I won't be needing my appointments", "emergency"),
+        ("I'd like the money to go to my son, I won't be around to use the sessions", "emergency"),
+        ("I want everything settled before I go", "emergency"),
+        ("she's phoning from the cliffs saying she can't take the pain any more", "emergency"),
+        # An accident not noticed until afterwards is the sign, not a denial of it.
+        ("I didn't realise I'd wet myself until I stood up, and my back is awful", "emergency"),
+        # What came before an operation and has not come back.
+        ("my leg was giving way before the op, haven't had it since", "routine"),
+        ("I was dragging my foot before my replacement, it's grand now", "routine"),
+    ],
+)
+def test_classes_of_example_sets_43_and_44(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Our own words for the classes example sets 43 and 44 showed missing or misread."""
+    assert detector.assess(text).level == level

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conditions import ActionExplainCondition
 from actions.safety import (
     REMINDERS,
     ActionEmergency,
@@ -206,3 +207,24 @@ async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_
 
 def test_every_triage_level_has_a_reminder() -> None:
     assert set(REMINDERS) == {level.id for level in load_red_flags().levels}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("can you treat my 9 year old son, he has back ache from his school bag", "other_symptom"),
+        ("do you treat children or teenagers?", "other_symptom"),
+        ("what's the minimum age?", "other_symptom"),
+        ("my daughter is 14 and her lower back hurts after netball", "lower_back_pain"),
+    ],
+)
+async def test_children_and_young_people_are_the_teams_to_advise(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], text: str, intent: str
+) -> None:
+    """Found by a seventh outside audit: "only covers hip and back pain" for a boy's back ache."""
+    action = ActionOtherSymptom() if intent == "other_symptom" else ActionExplainCondition()
+    await action.run(dispatcher, make_tracker(intent, text=text), domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith("I can't book or advise for children and young people")
+    assert str(load_profile().booking.minimum_age) in message["text"]
+    assert load_profile().phone in message["text"]

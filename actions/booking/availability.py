@@ -126,11 +126,14 @@ def free_on_days(
     part_of_day: Optional[str] = None,
     except_conversation: Optional[str] = None,
     count: int = 6,
+    near: Optional[dt.time] = None,
 ) -> List[dt.datetime]:
     """Free starts for a vague day ("next week", "Monday or Tuesday"), in time order.
 
     Up to ``count`` starts shared among the bookable days that have free
-    times (the earliest days first), spread over each day. Within
+    times (the earliest days first), spread over each day; when a time was
+    said ("next Thursday at 11"), that time on each day where it is free, else
+    the two starts nearest to it. Within
     ``part_of_day`` when it has free times on those days, otherwise at any time.
     """
     by_day = []
@@ -140,11 +143,17 @@ def free_on_days(
             by_day.append(free_starts(profile, day, minutes, taken, now, part_of_day))
     by_day = [starts for starts in by_day if starts][:count]
     if part_of_day and not by_day:
-        return free_on_days(profile, days, minutes, store, now, None, except_conversation, count)
+        return free_on_days(
+            profile, days, minutes, store, now, None, except_conversation, count, near
+        )
     chosen: List[dt.datetime] = []
     for index, starts in enumerate(by_day):
         share = -(-(count - len(chosen)) // (len(by_day) - index))  # ceiling division
-        chosen += evenly(starts, share)
+        if near is None:
+            chosen += evenly(starts, share)
+        else:  # the time said on each day where it is free, else the two nearest
+            wanted = dt.datetime.combine(starts[0].date(), near, tzinfo=starts[0].tzinfo)
+            chosen += [wanted] if wanted in starts else nearest(starts, wanted, min(share, 2))
     return chosen
 
 

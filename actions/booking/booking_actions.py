@@ -27,18 +27,16 @@ from actions.booking.forms import (
     time_buttons,
     user_text,
 )
-from actions.booking.lookup_guard import LOCKED
+from actions.booking.lookup_guard import LOCKED, verified_appointment
 from actions.conditions import reason_for_booking
 from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
 from actions.tracker_state import last_response, latest_intent
 from clinic_core.clock import clinic_now
-from clinic_core.contact_details import find_email, find_phone
 from clinic_core.knowledge import load_conditions
 from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
     Appointment,
-    AppointmentStore,
     NewAppointment,
     NotBookedError,
     SlotTakenError,
@@ -95,24 +93,6 @@ def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]
         "reason": reason_text(appointment.reason),
         "patient_name": appointment.patient_name,
     }
-
-
-def verified_appointment(
-    tracker: Tracker, store: AppointmentStore, profile: ClinicProfile
-) -> Optional[Appointment]:
-    """The booked appointment of the reference slot, only if the contact slot is its contact.
-
-    Checked against the stored appointment in the action that reads or
-    changes it: a slot value alone (a tracker made up by whoever calls the
-    action server) proves nothing.
-    """
-    reference = str(tracker.get_slot("booking_reference") or "")
-    contact = str(tracker.get_slot("booking_contact") or "")
-    phone, email = find_phone(contact, profile.country), find_email(contact)
-    if not reference or not (phone or email):
-        return None
-    appointment = store.find_for_patient(reference, phone, email)
-    return appointment if appointment is not None and appointment.status == "booked" else None
 
 
 def day_buttons(days: List[Tuple[dt.date, Optional[dt.time]]]) -> List[Dict[str, str]]:
@@ -300,6 +280,13 @@ class ActionAskBookingConfirmed(Action):
             return []
         start = starts_at(profile, tracker)
         notes = tracker.get_slot("notes")
+        if too_late_to_change(profile, start, clinic_now(profile.zone)):
+            # Said before the yes: once booked, it can't be changed online (audit 7).
+            dispatcher.utter_message(
+                response="utter_short_notice",
+                notice=profile.booking.cancellation_notice_hours,
+                **profile.contact_values(),
+            )
         dispatcher.utter_message(
             response=SUMMARY,
             reason=reason_text(reason_for_booking(tracker)),
@@ -346,13 +333,15 @@ class ActionBookAppointment(Action):
         )
         # Everything the reply needs but the reference, before the write.
         start = wanted.starts_at
+        late = too_late_to_change(profile, start, clinic_now(profile.zone))
         reply = {
-            "response": "utter_booked",
+            "response": "utter_booked_short_notice" if late else "utter_booked",
             "day": format_day(start.date()),
             "time": f"{start:%H:%M}",
             "reason": reason_text(wanted.reason),
             "patient_name": wanted.patient_name,
             "notice": profile.booking.cancellation_notice_hours,
+            **profile.contact_values(),
         }
         try:
             appointment = get_store().book(

@@ -19,7 +19,7 @@ from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
-from actions.booking.when import When, parse_when
+from actions.booking.when import When, bare_hour, parse_when
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
@@ -92,6 +92,65 @@ BOOKING_WORDS = re.compile(
 )
 
 
+# A message that opens by asking to book ("book for upper back pain", "can I
+# book in for my sciatica"): with a condition named, nothing but a booking.
+BOOKING_ASK = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|please|pls|ok|okay)\W+)*"
+    r"(?:(?:can|could|may) (?:i|we|you)\s+|i'?d like to\s+|i would like to\s+|"
+    r"i (?:want|need) to\s+|(?:want|need|like) to\s+)?(?:please\s+)?"
+    r"(?:book|make an? (?:appointment|booking)|get an? (?:appointment|booking))\b",
+    re.IGNORECASE,
+)
+
+
+# Someone's age: "my 9 year old son", "she's 15", "I'm 16", "aged 12", "15 years old".
+# Not "a 10 year old mattress", "15 weeks pregnant" or "she's 15 minutes late".
+_PERSON = (
+    r"son|daughter|boy|girl|child|kid|grandson|granddaughter|nephew|niece|stepson|"
+    r"stepdaughter|lad|lass|twins?|brother|sister|footballer|gymnast|dancer|swimmer"
+)
+_AGE = re.compile(
+    rf"\b(\d{{1,2}})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\s+(?:{_PERSON})\b"
+    r"|\b(\d{1,2})\s*(?:yo|y/o|y\.o\.)\b"
+    r"|\baged\s+(\d{1,2})\b"
+    r"|\b(?:she'?s|she is|he'?s|he is|they'?re|they are|i'?m|i am|"
+    r"my (?:son|daughter|child|boy|girl) is)\s+"
+    r"(?:only\s+|just\s+)?(\d{1,2})\b(?!\s*(?:am|pm|:|\.\d|o'?clock|min|minutes|mins|weeks?|"
+    r"months?|days?|hours?|hrs?|stone|st|kg|kilos?|lbs?|foot|feet|ft|inches|cm|%|percent|"
+    r"miles?|km|times|out of|/))",
+    re.IGNORECASE,
+)
+# A question about treating children or young people ("do you treat children?",
+# "what's the minimum age?", "can teenagers have acupuncture?"); "my kids wear me
+# out" is not one.
+_YOUNG = (
+    r"(?:children|kids|teenagers?|teens|adolescents?|toddlers?|babies|minors|under[- ]?1\d'?s?)"
+)
+YOUNG_PEOPLE = re.compile(
+    rf"\b(?:treat|see|book|take|accept|help|do|work with)\w*\s+(?:\w+\s+){{0,2}}{_YOUNG}\b"
+    rf"|\b{_YOUNG}\b.{{0,30}}\b(?:acupuncture|treated|treatment|needles|appointments?|seen)\b"
+    r"|\b(?:minimum|youngest|lowest|min) age\b|\bage limit\b|\bhow young\b",
+    re.IGNORECASE,
+)
+
+
+def age_in(text: str) -> Optional[int]:
+    """The youngest age ``text`` gives someone ("my 9 year old son" is 9), if any."""
+    ages = [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(text)]
+    return min(ages) if ages else None
+
+
+def too_young(text: str, minimum_age: int) -> bool:
+    """Whether ``text`` gives someone an age under ``minimum_age`` ("my 15 year old")."""
+    age = age_in(text)
+    return age is not None and age < minimum_age
+
+
+def about_young_people(text: str, minimum_age: int) -> bool:
+    """Whether ``text`` is about someone under ``minimum_age`` or asks about children."""
+    return too_young(text, minimum_age) or bool(YOUNG_PEOPLE.search(text))
+
+
 @dataclass(frozen=True)
 class Details:
     """What a message says about the booking; each part may be missing."""
@@ -120,9 +179,13 @@ def is_booking_request(text: str, details: Details) -> bool:
     """Whether ``text`` asks to be booked and carries details of the booking.
 
     "this is Sam Reed, can I book Thursday at 10:30?" is a booking request
-    even when the classifier reads it as an answer (inform) or as a condition.
+    even when the classifier reads it as an answer (inform) or as a condition,
+    and so is a message that opens by asking to book a condition ("book for
+    upper back pain").
     """
     carries = not details.when.empty or details.name or details.contact or details.patient_type
+    if BOOKING_ASK.search(text) and details.condition:
+        carries = True
     # A name and a phone number or email with a day: nothing but a booking,
     # whatever the words ("Name's Helen Carter, 07911 123119, tomorrow morning?").
     identified = bool(details.name and details.contact and not details.when.empty)
@@ -225,16 +288,42 @@ def preferring_correction(
 
 
 def when_in(
-    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
+    text: str,
+    now: dt.datetime,
+    date_order: str,
+    talking_of: Optional[dt.date] = None,
+    booked: Optional[dt.datetime] = None,
 ) -> When:
     """The day, time or part of day in ``text`` (phone numbers and emails ignored).
 
-    A day taken back in the same message gives way to the one after it.
+    A day or time taken back in the same message gives way to the one after
+    it, and what the correction leaves unsaid is kept: "Friday at 10, I mean
+    11" is Friday at 11, "Monday at 2, no wait, Tuesday" Tuesday at 2. With
+    ``booked`` (an appointment being moved), "the following day, same time"
+    is read from it.
     """
-    return preferring_correction(
-        text,
-        lambda part: parse_when(without_contact(part), now, date_order, talking_of),
-        lambda when: not when.empty,
+
+    def read(part: str) -> When:
+        return parse_when(without_contact(part), now, date_order, talking_of, booked)
+
+    corrected = after_taking_back(text)
+    if corrected is None:
+        return read(text)
+    new = read(corrected)
+    if new.empty:
+        hour = bare_hour(corrected.strip(" ,.;:-!"))
+        if hour is None:
+            return read(text)
+        new = When(time=hour)
+    old = read(text[: len(text) - len(corrected)])
+    dated = new if new.day is not None else old
+    timed = new if new.time is not None or new.part_of_day is not None else old
+    return When(
+        day=dated.day,
+        time=timed.time,
+        part_of_day=timed.part_of_day,
+        past=dated.past,
+        days=dated.days,
     )
 
 
@@ -375,11 +464,14 @@ def taken_back(text: str, knowledge: ConditionKnowledge) -> Set[str]:
     }
 
 
+_WHOSE = ("my", "his", "her", "their", "our", "this")
+
+
 def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:
     """The condition named in ``text`` (the longest name or alias), if any.
 
-    "my lower back" (or "lower back") names lower back pain as "lower back
-    pain" does; "back" alone is not enough ("come back on Friday"). One the
+    "my lower back" (or "lower back", "his hip", "this hip") names lower back
+    pain as "lower back pain" does; "back" alone is not enough ("come back on Friday"). One the
     patient takes back ("for my hip, not sciatica") is not named.
     """
     return _longest_condition(text, knowledge, taken_back(text, knowledge))
@@ -398,7 +490,8 @@ def _longest_condition(
             forms = [f" {name} "]
             if name.endswith(" pain"):
                 body_part = name[: -len(" pain")]
-                forms.append(f" my {body_part} ")
+                # "my hip", and a carer's "his hip", "book mum in for her back"
+                forms += [f" {whose} {body_part} " for whose in _WHOSE]
                 if " " in body_part:  # "..., lower back": two words name it, one may not
                     forms.append(f" {body_part} ")
             for wanted in forms:

@@ -39,14 +39,15 @@ from actions.booking.details import (
     phone_in,
     read_details,
     told,
+    too_young,
     when_in,
     without_contact,
     without_courtesy,
 )
 from actions.booking.interruptions import load_interruptions
-from actions.booking.lookup_guard import LOCKED, locked_out, record_failure
+from actions.booking.lookup_guard import LOCKED, locked_out, record_failure, verified_appointment
 from actions.booking.when import When, bare_hour
-from actions.conditions import condition_in_latest_message
+from actions.conditions import about_another_body_area, condition_in_latest_message
 from actions.tracker_state import (
     confirms,
     last_response,
@@ -408,7 +409,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         try:
             starts = free_on_days(
                 profile, when.days, minutes, get_store(), self.now(), when.part_of_day,
-                tracker.sender_id,
+                tracker.sender_id, near=when.time,
             )  # fmt: skip
         except Exception:
             logger.exception("ALARM free times for a vague day could not be read from the store")
@@ -514,6 +515,29 @@ class ValidateAppointmentForm(DateTimeValidation):
 
     action_name = "validate_appointment_form"
 
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Not for a child or young person ("my 15 year old daughter"): the team decides.
+
+        Said at any question (audit 7 booked "notes: she's 15"); the form ends
+        as after a stop, so nothing is booked.
+        """
+        minimum = self.profile().booking.minimum_age
+        if too_young(user_text(tracker), minimum) and not clearly_something_else(tracker, "strong"):
+            dispatcher.utter_message(
+                response="utter_young_patient",
+                minimum_age=minimum,
+                **self.profile().contact_values(),
+            )
+            asking = tracker.get_slot(REQUESTED)
+            return [
+                *([SlotSet(asking, None)] if asking else []),
+                SlotSet(REQUESTED, None),
+                FollowupAction(STOP_ACTION),
+            ]
+        return await super().run(dispatcher, tracker, domain)
+
     def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """The domain's order, but a day or time just refused is asked for next."""
         first: List[str] = []
@@ -563,6 +587,12 @@ class ValidateAppointmentForm(DateTimeValidation):
         if VAGUE_REASON.fullmatch(reason):
             # The "Something else" button: what it is, asked before the name.
             dispatcher.utter_message(response="utter_ask_reason_in_words")
+            return {"condition": None}
+        if about_another_body_area(reason):
+            # "it's for my knee": not booked as if the clinic covered it (audit 7).
+            dispatcher.utter_message(
+                response="utter_reason_not_covered", **self.profile().contact_values()
+            )
             return {"condition": None}
         return {"condition": reason}
 
@@ -754,10 +784,63 @@ class ValidateManageBookingForm(DateTimeValidation):
         """The stored appointment's type decides the new appointment's length."""
         return tracker.get_slot("patient_type")
 
+    def when(self, tracker: Tracker) -> When:
+        """The new day and time; "the following day, same time" from the appointment moved."""
+        if tracker.get_slot("booking_task") != "reschedule" or tracker.get_slot(
+            "booking_contact"
+        ) in (None, LOCKED):
+            return super().when(tracker)
+        try:
+            appointment = verified_appointment(tracker, get_store(), self.profile())
+        except StoreUnavailableError:
+            appointment = None
+        if appointment is None:
+            return super().when(tracker)
+        return when_in(
+            user_text(tracker),
+            self.now(),
+            self.profile().date_order,
+            booked=appointment.starts_at.astimezone(self.profile().zone),
+        )
+
+    @staticmethod
+    def task_before(tracker: Tracker) -> Optional[str]:
+        """The task (check, cancel, reschedule) set before the latest message, if any."""
+        latest_user = max(
+            (i for i, event in enumerate(tracker.events) if event.get("event") == "user"),
+            default=len(tracker.events),
+        )
+        for event in reversed(tracker.events[:latest_user]):
+            if event.get("event") == "slot" and event.get("name") == "booking_task":
+                return event.get("value")
+        return None
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Refuse lookups from a locked-out conversation or address; end the form when locked."""
+        """Refuse lookups from a locked-out conversation or address; end the form when locked.
+
+        A message read as asking for another task while one is under way ("could
+        it be the following day same time?" read as a check) does not change the
+        task: the reply says the form is in progress and its question is asked
+        again (audit 7 lost a reschedule this way).
+        """
+        before = self.task_before(tracker)
+        restored: List[EventType] = []
+        if (
+            tracker.get_slot(REQUESTED) is not None
+            and before
+            and tracker.get_slot("booking_task") != before
+            and load_interruptions().group_of(latest_intent(tracker) or "") == "in_progress"
+        ):
+            tracker.slots["booking_task"] = before
+            restored = [SlotSet("booking_task", before)]
+        return restored + await self.checked_run(dispatcher, tracker, domain)
+
+    async def checked_run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """The form's run once the task is settled: locked-out lookups are refused."""
         profile = self.profile()
         if tracker.get_slot("booking_contact") in (None, LOCKED):  # not yet verified
             try:

@@ -24,9 +24,10 @@ from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 
+from clinic_core.contact_details import find_email, find_phone
 from clinic_core.conversation_ids import CLIENT_KEY
 from clinic_core.profile import ClinicProfile
-from clinic_core.store import AppointmentStore
+from clinic_core.store import Appointment, AppointmentStore
 
 logger = logging.getLogger(__name__)
 LOCKED = "locked"  # booking_contact when the lookup was refused
@@ -92,3 +93,21 @@ def record_failure(
         )
         alarm = True
     return alarm
+
+
+def verified_appointment(
+    tracker: Tracker, store: AppointmentStore, profile: ClinicProfile
+) -> Optional[Appointment]:
+    """The booked appointment of the reference slot, only if the contact slot is its contact.
+
+    Checked against the stored appointment in the action that reads or
+    changes it: a slot value alone (a tracker made up by whoever calls the
+    action server) proves nothing.
+    """
+    reference = str(tracker.get_slot("booking_reference") or "")
+    contact = str(tracker.get_slot("booking_contact") or "")
+    phone, email = find_phone(contact, profile.country), find_email(contact)
+    if not reference or not (phone or email):
+        return None
+    appointment = store.find_for_patient(reference, phone, email)
+    return appointment if appointment is not None and appointment.status == "booked" else None

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import dateparser
+from dateutil.easter import easter
 
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, bounded_part, find_part_of_day
 
@@ -143,7 +144,11 @@ class When:
 
 
 def parse_when(
-    text: str, now: dt.datetime, date_order: str = "DMY", talking_of: Optional[dt.date] = None
+    text: str,
+    now: dt.datetime,
+    date_order: str = "DMY",
+    talking_of: Optional[dt.date] = None,
+    booked: Optional[dt.datetime] = None,
 ) -> When:
     """Read a date, a time and/or a part of the day from ``text``.
 
@@ -154,9 +159,23 @@ def parse_when(
         talking_of: a day the conversation is about (one just offered or
             refused): "the 29th" said after 27 December was refused is
             December's, not this month's.
+        booked: the start of the appointment being moved: "the following
+            day, same time" is read from it.
 
     """
-    lowered = " " + re.sub(r"\s+", " ", text.lower()).strip() + " "
+    lowered = _without_story(" " + re.sub(r"\s+", " ", text.lower()).strip() + " ")
+    if booked is not None:
+        lowered, booked_day, booked_time = _from_booked(lowered, booked)
+        said = parse_when(lowered, now, date_order, talking_of or booked.date())
+        day = said.day if said.day is not None else booked_day
+        time = said.time if said.time is not None or said.part_of_day else booked_time
+        return When(
+            day=day,
+            time=time,
+            part_of_day=said.part_of_day if time is None else None,
+            past=day is not None and day < now.date(),
+            days=said.days if said.day is not None else (),
+        )
     bounds = _bounds(lowered)
     part: Optional[str] = None
     if bounds is not None:
@@ -178,6 +197,65 @@ def parse_when(
         past=day is not None and day < now.date(),
         days=days,
     )
+
+
+# What already happened, told on the way to the request: "I came in on Monday, can I
+# book Friday?", "I rang this morning about Thursday", "my appointment was Tuesday,
+# can we do Wednesday". A clause from a past-tense verb to the next break is no day
+# wanted, unless it carries a wish ("I was hoping for Friday", "had wanted today").
+_STORY = re.compile(
+    r"\b(?:booked|had|came|rang|called|phoned|spoke|emailed|messaged|texted|saw|visited|"
+    r"went|attended|started|was|were)\b"
+    r"[^,.;:!?]*?(?=[,.;:!?]|\s(?:but|and|so|then|now|can|could|would|will|is|are|do|does|"
+    r"please|pls|instead|if|how|what|any|about|regarding)\b|\s*$)"
+)
+_WISH = re.compile(
+    r"\b(?:hop\w*|want\w*|wonder\w*|think\w*|thought|look\w*|mean\w*|meant|plan\w*|"
+    r"prefer\w*|told|said|ask\w*|able|free|available|going|gonna|supposed|offered|"
+    r"to (?:book|come|get|see|move|change|make|arrange))\b"
+)
+
+
+def _without_story(text: str) -> str:
+    """``text`` with the clauses telling what already happened blanked out."""
+
+    def blank(match: re.Match) -> str:
+        return match.group(0) if _WISH.search(match.group(0)) else " " * len(match.group(0))
+
+    return _STORY.sub(blank, text)
+
+
+# Days and times said from the appointment being moved: "the following day",
+# "the day before", "same day next week", "same time".
+_FROM_BOOKED_DAYS = (
+    (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b"), 7),
+    (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)"), 1),
+    (re.compile(r"\b(?:the )?day before\b(?! yesterday)"), -1),
+    (re.compile(r"\b(?:the )?same day\b"), 0),
+)
+_SAME_TIME = re.compile(
+    r"\b(?:at )?(?:the )?same (?:time|hour|slot)"
+    r"(?: as (?:now|before|i have(?: now)?|she has(?: now)?|he has(?: now)?|it is now|booked))?\b"
+)
+
+
+def _from_booked(
+    text: str, booked: dt.datetime
+) -> Tuple[str, Optional[dt.date], Optional[dt.time]]:
+    """``text`` without the words said from ``booked``, and the day and time they say."""
+    day: Optional[dt.date] = None
+    for pattern, days in _FROM_BOOKED_DAYS:
+        match = pattern.search(text)
+        if match is not None:
+            day = booked.date() + dt.timedelta(days=days)
+            text = text[: match.start()] + " " + text[match.end() :]
+            break
+    time: Optional[dt.time] = None
+    same = _SAME_TIME.search(text)
+    if same is not None:
+        time = booked.time()
+        text = text[: same.start()] + " " + text[same.end() :]
+    return text, day, time
 
 
 def _clock(
@@ -628,6 +706,69 @@ def _in_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     return None
 
 
+# Days with a name of their own, by month and day; Easter's by dateutil.
+_NAMED_DAYS = (
+    (r"christmas eve|xmas eve", (12, 24)),
+    (r"boxing day", (12, 26)),
+    (r"christmas(?: day)?|xmas(?: day)?", (12, 25)),
+    (r"new year'?s eve|nye", (12, 31)),
+    (r"new year(?:'?s)?(?: day)?", (1, 1)),
+    (r"valentine'?s(?: day)?", (2, 14)),
+    (r"bonfire night", (11, 5)),
+    (r"hallowe'?en", (10, 31)),
+    (r"good friday", -2),
+    (r"easter monday", 1),
+    (r"easter(?: sunday| day)?", 0),
+)  # fmt: skip
+_NAMED_DAY = re.compile(
+    r"\b(before|after|until|till|by)?\s*(?:the\s+)?("
+    + "|".join(pattern for pattern, _ in _NAMED_DAYS)
+    + r")\b"
+)
+
+
+def _named_date(name: str, year: int) -> dt.date:
+    for pattern, when in _NAMED_DAYS:
+        if re.fullmatch(pattern, name):
+            if isinstance(when, tuple):
+                return dt.date(year, *when)
+            return easter(year) + dt.timedelta(days=when)
+    raise ValueError(name)
+
+
+def _named_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """Named days: "christmas eve", "boxing day", "easter monday", "before christmas".
+
+    The next such day (today's counts); "between christmas and new year" is the
+    days between them, "before christmas" the days until it, "after" the week after.
+    A weekday said beside it wins: in "I'm away over christmas, can I do friday"
+    the day is Friday (but "good friday" is one day).
+    """
+    today = now.date()
+    between = re.search(
+        r"\bbetween (?:christmas|xmas)(?: day)? and (?:the )?new year'?s?(?: day| eve)?\b", text
+    )
+    if between is not None:
+        christmas = _named_date("christmas", today.year)
+        if christmas + dt.timedelta(days=6) < today:
+            christmas = _named_date("christmas", today.year + 1)
+        return _span(today, christmas + dt.timedelta(days=2), christmas + dt.timedelta(days=6))
+    match = _NAMED_DAY.search(text)
+    if match is None:
+        return None
+    bound, name = match.groups()
+    if re.search(rf"\b{_WEEKDAY}\b", text[: match.start(2)] + " " + text[match.end(2) :]):
+        return None
+    day = _named_date(name, today.year)
+    if day < today:
+        day = _named_date(name, today.year + 1)
+    if bound in ("before", "until", "till", "by"):
+        return _span(today, today, day - dt.timedelta(days=1))
+    if bound == "after":
+        return _span(today, day + dt.timedelta(days=1), day + _WEEK)
+    return _one(day)
+
+
 def _numeric(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
     if numeric is None:
@@ -639,6 +780,7 @@ _READERS: Tuple[Reader, ...] = (
     _weeks_from,
     _near_days,
     _last_weekday,
+    _named_days,
     _weekdays,
     _vague_weeks,
     _in_days,
