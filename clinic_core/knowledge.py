@@ -49,6 +49,9 @@ class Condition(StrictModel):
     what_it_is: str
     causes: List[str] = pydantic.Field(..., min_items=1)
     symptoms: List[str] = pydantic.Field(..., min_items=1)
+    # Said with the signs when some of them can also be a red flag ("weakness in
+    # the legs", "redness of the hip"): when to see a doctor instead of waiting.
+    see_a_doctor_if: str = ""
     how_acupuncture_helps: str
     points: List[str] = pydantic.Field(..., min_items=1)
     treatment_approach: str

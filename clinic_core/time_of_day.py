@@ -27,6 +27,7 @@ class PartOfDay:
     words: Tuple[str, ...]
     window: Optional[Window] = None
     after_opening_minutes: Optional[int] = None
+    said_as: str = ""  # in a sentence: "Nothing is free {said_as} on Friday"
 
     def window_on(self, opening: Sequence[Tuple[dt.time, dt.time]]) -> Optional[Window]:
         """The hours of this part on a day with ``opening`` ranges (None: closed that day)."""
@@ -48,17 +49,17 @@ PARTS: Tuple[PartOfDay, ...] = (
         "first_thing",
         ("first thing", "as early as possible", "earliest possible", "before work",
          "early morning", "early in the morning"),
-        after_opening_minutes=60,
+        after_opening_minutes=60, said_as="first thing",
     ),
     PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),
-              window=(dt.time(11, 30), dt.time(14, 0))),
+              window=(dt.time(11, 30), dt.time(14, 0)), said_as="at lunchtime"),
     PartOfDay("morning", ("morning", "mornings", "before lunch", "before noon", "before midday"),
-              window=(dt.time(0, 0), dt.time(12, 0))),
+              window=(dt.time(0, 0), dt.time(12, 0)), said_as="in the morning"),
     PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch"),
-              window=(dt.time(12, 0), dt.time(17, 0))),
+              window=(dt.time(12, 0), dt.time(17, 0)), said_as="in the afternoon"),
     PartOfDay("evening", ("evening", "evenings", "after work", "night",
                           "tonight", "late in the day", "end of the day", "last thing"),
-              window=(dt.time(17, 0), dt.time(23, 59))),
+              window=(dt.time(17, 0), dt.time(23, 59)), said_as="in the evening"),
 )  # fmt: skip
 
 PARTS_OF_DAY: Dict[str, PartOfDay] = {part.name: part for part in PARTS}
@@ -72,13 +73,33 @@ _WORD_PATTERN = re.compile(
 _BY_WORD = {word: name for word, name in _WORDS}
 
 
+# A part of the day the patient rules out: "mornings are hard with the school run",
+# "not the morning", "can't do evenings".
+_REFUSED_AFTER = re.compile(
+    r"\s*(?:are|is|'s|s)?\s*(?:(?:really|a bit|quite|too)\s+)?(?:hard|difficult|no good|not good|"
+    r"bad|out|tricky|impossible|a no|not possible|no use|busy|(?:don'?t|do not|won'?t|will not)"
+    r"\s+(?:work|suit))\b"
+)
+_REFUSED_BEFORE = re.compile(
+    r"\b(?:not|no|can'?t do|cannot do|can not do|can'?t manage|can'?t make)\s+"
+    r"(?:the\s+|in the\s+)?$"
+)
+
+
 def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
-    """The part of the day a lower-case ``text`` names, with where its word is, or None."""
-    match = _WORD_PATTERN.search(text)
-    if match is None:
-        return None
-    word = re.sub(r"\s+", " ", match.group(1))
-    return _BY_WORD[word], match.span()
+    """The part of the day a lower-case ``text`` names, with where its word is, or None.
+
+    One the patient rules out is skipped: in "mornings are hard, could it be
+    thursday afternoon instead" the part is the afternoon.
+    """
+    for match in _WORD_PATTERN.finditer(text):
+        refused = _REFUSED_AFTER.match(text, match.end()) or _REFUSED_BEFORE.search(
+            text, 0, match.start()
+        )
+        if refused is None:
+            word = re.sub(r"\s+", " ", match.group(1))
+            return _BY_WORD[word], match.span()
+    return None
 
 
 # Hours the patient set themselves ("after 5", "before 11", "between 2 and 4") are a
@@ -91,6 +112,18 @@ DAY_START, DAY_END = dt.time(0, 0), dt.time(23, 59)
 def bounded_part(start: Optional[dt.time], end: Optional[dt.time]) -> str:
     """The name of the part of the day from ``start`` (None: any time) until ``end``."""
     return (f"{start:%H:%M}" if start else "") + BOUNDS_SEPARATOR + (f"{end:%H:%M}" if end else "")
+
+
+def said_as(name: str) -> str:
+    """A part of the day in a sentence: "in the afternoon", "after 16:00", "before 11:00"."""
+    bounded = _BOUNDED.match(name)
+    if bounded and any(bounded.groups()):
+        start, end = bounded.groups()
+        if start and end:
+            return f"between {start} and {end}"
+        return f"after {start}" if start else f"before {end}"
+    part = PARTS_OF_DAY.get(name)
+    return part.said_as if part is not None else name
 
 
 def window_on(name: Optional[str], opening: Sequence[Tuple[dt.time, dt.time]]) -> Optional[Window]:

@@ -539,3 +539,18 @@ def test_a_move_to_the_following_day_at_the_same_time_is_read_from_the_booking(
         in moved
     )
     assert "is now on Tuesday 15 December at 10:30" in texts(say(stack, sender, "yes"))
+
+
+def test_a_move_asked_for_instead_of_the_cancellation_is_a_move(stack: AssistantStack) -> None:
+    """Audit 8: "actually no, can I move it ... instead" got the cancel button again."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 11, 9, 15, tzinfo=LONDON))
+    sender = patient()
+    asked_to_cancel = texts(say(stack, sender, f"please cancel {stored.reference}, {number}"))
+    assert "Cancel your appointment on Friday 11 December at 09:15" in asked_to_cancel
+    moved = texts(
+        say(stack, sender, "actually no, can I move it to the monday after instead, same time")
+    )
+    assert (
+        "Move your appointment from Friday 11 December at 09:15 to Monday 14 December at 09:15?"
+        in moved
+    )

@@ -243,6 +243,20 @@ async def test_hours_the_patient_set_are_offered_times_within_them(
     assert times and all(earliest <= t < before for t in times)
 
 
+@pytest.mark.parametrize(
+    ("bounds", "said"), [("18:00-", "after 18:00"), ("-08:00", "before 08:00")]
+)
+async def test_hours_with_nothing_free_are_said_not_passed_over(
+    bounds: str, said: str, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Found by an eighth outside audit: "after 4" got earlier times as if they fitted."""
+    tracker = make_tracker(slots={"appointment_date": "2026-12-01", "part_of_day": bounds})
+    await ActionAskAppointmentTime().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"].startswith(f"Nothing is free {said} on Tuesday 1 December.")
+    assert dispatcher.messages[0]["buttons"]  # the other free times that day
+
+
 async def test_free_time_is_accepted(
     form: ValidateAppointmentForm, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:

@@ -172,6 +172,9 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
         ("Thursday 17th same time", When(D(2026, 12, 17), T(10, 30))),
         ("the day after, at 2", When(D(2026, 12, 15), T(14, 0))),
         ("same day next week", When(D(2026, 12, 21))),
+        # Found by an eighth outside audit: "after" the appointment, not today.
+        ("Can I move it to the Thursday after at the same time?", When(D(2026, 12, 17), T(10, 30))),
+        ("can i do the week after, same day and time?", When(D(2026, 12, 21), T(10, 30))),
         ("the day before in the afternoon", When(D(2026, 12, 13), None, "afternoon")),
         # A day of its own is read as ever.
         ("the day after tomorrow", When(D(2026, 11, 26))),
@@ -181,3 +184,35 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
 def test_a_move_is_read_from_the_appointment_moved(text: str, expected: When) -> None:
     """Found by a seventh outside audit: "the following day, same time" was not read."""
     assert parse_when(text, NOW, booked=BOOKED) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the Thursday", D(2026, 12, 17)),
+        ("move it to the Tuesday then", D(2026, 12, 15)),
+        ("what about the friday before", D(2026, 12, 11)),  # before Monday 14th
+        ("the Monday after, first thing?", D(2026, 12, 21)),  # audit 8
+        ("the week after", D(2026, 12, 21)),
+        ("the day after", D(2026, 12, 15)),
+        ("thursday", D(2026, 11, 26)),  # a weekday alone is the coming one, as ever
+    ],
+)
+def test_a_day_said_from_the_day_talked_of_is_counted_from_it(text: str, expected: D) -> None:
+    """Audits 6 and 8: "the Thursday", "the Monday after" after Monday 14 December was refused."""
+    assert parse_when(text, NOW, talking_of=D(2026, 12, 14)).day == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I had a fall about 5 years ago and my back's never been right since", When()),
+        ("had it for about 3 weeks now. Friday the 11th if poss", When(D(2026, 12, 11))),
+        ("about 4", When(None, T(16, 0))),
+        ("I never said 3 o'clock! what have you got in the morning", When(None, None, "morning")),
+        ("I didn't mean friday, I meant saturday", When(D(2026, 11, 28))),
+    ],
+)
+def test_a_count_or_a_time_not_asked_for_is_no_time(text: str, expected: When) -> None:
+    """Found by an eighth outside audit: "about 5 years ago" was booked for 17:00."""
+    assert parse_when(text, NOW) == expected

@@ -165,6 +165,20 @@ async def test_asked_whether_it_helps_the_answer_is_how_it_helps_and_no_cure_pro
     assert "no one can promise a cure" in message["text"]
 
 
+@pytest.mark.parametrize(
+    ("intent", "words"), [("sciatica", "call 999"), ("hip_bursitis", "go to A&E or call 999")]
+)
+async def test_signs_that_can_be_a_red_flag_come_with_when_to_get_help(
+    domain: Dict[str, Any], intent: str, words: str
+) -> None:
+    """Found by an eighth outside audit: "weakness in the legs" listed as a common sign, bare."""
+    dispatcher = CollectingDispatcher()
+    text = "does acupuncture work for it?"
+    await ActionExplainCondition().run(dispatcher, make_tracker(intent, text), domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert "Common signs" in message["text"] and words in message["text"]
+
+
 async def test_a_description_without_a_question_gets_what_the_condition_is(
     domain: Dict[str, Any],
 ) -> None:

@@ -358,6 +358,8 @@ def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
         "that was last month, I went to A&E and the MRI was all clear. can I book?",
         "I have been seen. can I book now please",
         "I'm not harming myself, I just feel ill",
+        # found by an eighth audit: a booking message read as urgent by the screen
+        "what?? i just said my name. its only back pain, been a week",
     ],
 )
 def test_a_patient_who_says_the_reply_misread_them_is_heard_again(

@@ -44,6 +44,7 @@ from clinic_core.store import (
     TooManyBookingsError,
     get_store,
 )
+from clinic_core.time_of_day import said_as
 
 logger = logging.getLogger(__name__)
 
@@ -235,9 +236,8 @@ class ActionAskAppointmentTime(Action):
             )
             return []
         part = tracker.get_slot("part_of_day")
-        free = free_starts(profile, day, minutes, taken, now, part) or free_starts(
-            profile, day, minutes, taken, now
-        )
+        in_part = free_starts(profile, day, minutes, taken, now, part) if part else []
+        free = in_part or free_starts(profile, day, minutes, taken, now)
         if not free:
             dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
             return [
@@ -251,6 +251,15 @@ class ActionAskAppointmentTime(Action):
                 response="utter_nearest_free_times", buttons=time_buttons(nearest(free, wanted))
             )
             return [SlotSet("rejected_time", None)]
+        if part and not in_part:
+            # "after 4" with nothing free after 4 that day: said, not offered as if it fitted.
+            dispatcher.utter_message(
+                response="utter_none_free_in_part",
+                day=format_day(day),
+                part=said_as(part),
+                buttons=time_buttons(spread(free, MAX_TIME_BUTTONS)),
+            )
+            return []
         dispatcher.utter_message(
             response="utter_time_choices",
             day=format_day(day),

@@ -310,8 +310,8 @@ def when_in(
     if corrected is None:
         return read(text)
     new = read(corrected)
-    if new.empty:
-        hour = bare_hour(corrected.strip(" ,.;:-!"))
+    if new.empty:  # "I mean 11. Jo Bloggs, 07911 555123": the hour is the first clause
+        hour = bare_hour(re.split(r"(?<!\d)[,.;:!?]|[,.;:!?](?!\d)", corrected.strip(" ,.;:-!"))[0])
         if hour is None:
             return read(text)
         new = When(time=hour)

@@ -123,7 +123,19 @@ NO_REFERENCE = re.compile(
     r"what'?s that|what is that|deleted|haven'?t got)\b",
     re.IGNORECASE,
 )
+# Asking to move rather than cancel: "can I move it to Monday instead?".
+MOVE_INSTEAD = re.compile(
+    r"\b(move|moving|change|reschedule|rearrange|switch|swap|instead|another day|different day)\b",
+    re.IGNORECASE,
+)
 MISSING = "missing"  # the slot value of "I don't have the reference"
+# ...said with the request: the reference named, and not had.
+LOST_REFERENCE = re.compile(
+    r"(?=.*\b(?:ref|reference|booking number|booking code|confirmation)\b)(?:"
+    + NO_REFERENCE.pattern
+    + ")",
+    re.IGNORECASE,
+)
 # "no", "nothing to add", "none, thanks": no notes.
 NOTHING = re.compile(
     r"^\s*(no|nope|none|nothing|n/a|na|nothing( else| to add)?|not really)"
@@ -185,6 +197,15 @@ def asks_a_question(tracker: Tracker) -> bool:
         and intent_confidence(tracker) >= QUESTION_CONFIDENT
         and is_question(user_text(tracker))
     )
+
+
+def statements_in(text: str) -> str:
+    """The sentences of ``text`` that are not questions.
+
+    "17:15 please." of "17:15 please. Will I be able to drive home afterwards?".
+    """
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return " ".join(s for s in sentences if s.strip() and not s.rstrip().endswith("?"))
 
 
 def is_answer(tracker: Tracker) -> bool:
@@ -297,10 +318,20 @@ class DateTimeValidation(FormValidationAction, ABC):
     async def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """A day and/or a time (or part of the day) in the message: an answer or a correction."""
-        if clearly_something_else(tracker, "strong") or asks_a_question(tracker):
+        """A day and/or a time (or part of the day) in the message: an answer or a correction.
+
+        Beside a question ("17:15 please. Will I be able to drive home
+        afterwards?") the day or time said outside it is taken (audit 8).
+        """
+        if clearly_something_else(tracker, "strong"):
             return {}
-        when = self.when(tracker)
+        if asks_a_question(tracker):
+            said = statements_in(user_text(tracker))
+            when = self.when(tracker, said) if said else When()
+            if when.empty:
+                return {}
+        else:
+            when = self.when(tracker)
         answering = asked(tracker, "appointment_date", "appointment_time")
         if not answering and (when.empty or not self.takes_details(tracker)):
             return {}
@@ -391,14 +422,18 @@ class DateTimeValidation(FormValidationAction, ABC):
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         return not free_starts(profile, day, minutes, taken, self.now())
 
-    def when(self, tracker: Tracker) -> When:
-        """The day and time in the latest message, read with the day just refused or chosen."""
+    def when(self, tracker: Tracker, text: Optional[str] = None) -> When:
+        """The day and time in the latest message (or ``text`` of it).
+
+        Read with the day just refused or chosen.
+        """
         talked_of = tracker.get_slot("rejected_date") or tracker.get_slot("appointment_date")
         try:
             talking_of = dt.date.fromisoformat(str(talked_of)) if talked_of else None
         except ValueError:  # "unparsed"
             talking_of = None
-        return when_in(user_text(tracker), self.now(), self.profile().date_order, talking_of)
+        said = user_text(tracker) if text is None else text
+        return when_in(said, self.now(), self.profile().date_order, talking_of)
 
     def offer_days(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
@@ -784,20 +819,20 @@ class ValidateManageBookingForm(DateTimeValidation):
         """The stored appointment's type decides the new appointment's length."""
         return tracker.get_slot("patient_type")
 
-    def when(self, tracker: Tracker) -> When:
+    def when(self, tracker: Tracker, text: Optional[str] = None) -> When:
         """The new day and time; "the following day, same time" from the appointment moved."""
         if tracker.get_slot("booking_task") != "reschedule" or tracker.get_slot(
             "booking_contact"
         ) in (None, LOCKED):
-            return super().when(tracker)
+            return super().when(tracker, text)
         try:
             appointment = verified_appointment(tracker, get_store(), self.profile())
         except StoreUnavailableError:
             appointment = None
         if appointment is None:
-            return super().when(tracker)
+            return super().when(tracker, text)
         return when_in(
-            user_text(tracker),
+            user_text(tracker) if text is None else text,
             self.now(),
             self.profile().date_order,
             booked=appointment.starts_at.astimezone(self.profile().zone),
@@ -823,7 +858,8 @@ class ValidateManageBookingForm(DateTimeValidation):
         A message read as asking for another task while one is under way ("could
         it be the following day same time?" read as a check) does not change the
         task: the reply says the form is in progress and its question is asked
-        again (audit 7 lost a reschedule this way).
+        again (audit 7 lost a reschedule this way). A new day asked for instead
+        of a cancellation being confirmed turns it into a move.
         """
         before = self.task_before(tracker)
         restored: List[EventType] = []
@@ -835,6 +871,18 @@ class ValidateManageBookingForm(DateTimeValidation):
         ):
             tracker.slots["booking_task"] = before
             restored = [SlotSet("booking_task", before)]
+        if (
+            tracker.get_slot("booking_task") == "cancel"
+            and asked(tracker, "manage_confirmed")
+            and MOVE_INSTEAD.search(user_text(tracker))
+        ):
+            # "actually no, can I move it to the Monday after instead?" when asked to
+            # confirm a cancellation: a move, never the cancel button again (audit 8).
+            tracker.slots["booking_task"] = "reschedule"
+            if not self.when(tracker).empty:
+                restored = [SlotSet("booking_task", "reschedule")]
+            else:
+                tracker.slots["booking_task"] = "cancel"
         return restored + await self.checked_run(dispatcher, tracker, domain)
 
     async def checked_run(
@@ -904,6 +952,16 @@ class ValidateManageBookingForm(DateTimeValidation):
         )
         if named:
             return named.group(1)
+        # "cancel booking wv4 nrv": typed in two halves, after the word for it.
+        half = REFERENCE_LENGTH // 2
+        halves = re.search(
+            rf"\b(?:booking|ref(?:erence)?|code|appointment)(?: number| no)?(?:\s+is)?\s*[:#]?\s*"
+            rf"([{REFERENCE_ALPHABET}]{{{half}}})[\s-]([{REFERENCE_ALPHABET}]{{{half}}})\b",
+            upper,
+            re.IGNORECASE,
+        )
+        if halves and any(ch.isdigit() for ch in halves.group(1) + halves.group(2)):
+            return halves.group(1) + halves.group(2)
         for match in reference.finditer(upper):
             found, typed = match.group(1), text[match.start(1) : match.end(1)]
             has_letter = any(ch.isalpha() for ch in found)  # "999999" is part of a number
@@ -923,6 +981,10 @@ class ValidateManageBookingForm(DateTimeValidation):
                 return {"booking_reference": found}
             if found is None and known is None and self.booked_here(tracker):
                 return {"booking_reference": tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT)}
+            if found is None and known is None and LOST_REFERENCE.search(text):
+                # "I need to cancel but I've lost the reference number": where to find
+                # it, or the phone, said at once rather than asking for it (audit 8).
+                return {"booking_reference": MISSING}
             return {}
         if clearly_something_else(tracker, "strong"):
             return {}

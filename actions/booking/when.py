@@ -59,6 +59,11 @@ SOON_DAYS = 7  # "as soon as possible", "any day": the next week of days
 _PM_PARTS = ("afternoon", "evening")
 
 _HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+# What a number counts when it is no hour: "about 5 years ago", "for 3 weeks".
+_COUNTED = (
+    r"(?:weeks?|wks?|days?|months?|years?|yrs?|mins?|minutes?|hours?|hrs?|sessions?|times|"
+    r"people|miles?|km|stone|kg|kilos?|lbs?|pounds?|quid|percent|out of|or so|ish years)"
+)
 _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
 # One-word names of parts of the day, for a bare hour said after one ("evening 4").
 _PART = "(" + "|".join(w for part in PARTS for w in part.words if w.isalpha()) + r"|lunch\s*time)"
@@ -74,7 +79,7 @@ _TIME_PATTERNS = [
     re.compile(
         rf"\b(?:{_PART}|at|around|about|for|make it|change it to|move it to|can we do|"
         rf"could we do|can we say|could it be|can it be|how about|what about)\s+{_HOUR}\b"
-        rf"(?![:./]\d)(?!\s*(?:st|nd|rd|th)\b)"
+        rf"(?![:./]\d)(?!\s*(?:st|nd|rd|th)\b)(?!\s*(?:-\s*)?{_COUNTED}\b)"
     ),
     # four in the evening
     re.compile(rf"\b{_HOUR}\s+in\s+the\s+(morning|afternoon|evening)"),
@@ -86,8 +91,7 @@ _TIME_PATTERNS = [
 # "before 11", "by 2pm", "between 2 and 4", "2-4pm", "I finish work at 4".
 _CLOCK = (
     rf"({_HOUR}(?:[:.]\d{{2}})?|noon|midday)(?:\s*{_MERIDIEM})?(?:\s*o['\"’]?\s?clock)?"
-    r"(?!\s*(?:st|nd|rd|th|weeks?|days?|months?|years?|mins?|minutes?|hours?|hrs?|sessions?|"
-    r"times|people|of|miles?|km|stone|kg|kilos?|lbs?|pounds?|quid|percent|out of)\b)"
+    rf"(?!\s*(?:st|nd|rd|th|of|{_COUNTED})\b)"
     r"(?![:./%]\d|\d|%)"
 )
 _FROM_WORDS = (
@@ -216,45 +220,69 @@ _WISH = re.compile(
 )
 
 
+# What the patient says they did not ask for: "I never said 3 o'clock!", "I didn't
+# mean Friday, I meant Saturday".
+_NOT_ASKED = re.compile(
+    r"\b(?:never|didn'?t|did not|not)\s+(?:say|said|ask(?:ed)? for|want(?:ed)?|mean|meant|"
+    r"choose|chose|pick(?:ed)?)\b[^,.;:!?]*"
+)
+
+
 def _without_story(text: str) -> str:
-    """``text`` with the clauses telling what already happened blanked out."""
+    """``text`` without the clauses telling what already happened or was not asked for."""
 
     def blank(match: re.Match) -> str:
         return match.group(0) if _WISH.search(match.group(0)) else " " * len(match.group(0))
 
+    text = _NOT_ASKED.sub(lambda match: " " * len(match.group(0)), text)
     return _STORY.sub(blank, text)
 
 
-# Days and times said from the appointment being moved: "the following day",
-# "the day before", "same day next week", "same time".
-_FROM_BOOKED_DAYS = (
-    (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b"), 7),
+# Days said from another day, the appointment being moved or the day just
+# offered or refused: "the following day", "the day before", "same day next
+# week", "the week after", "the Thursday after"; and "same time" from the
+# appointment being moved.
+_FROM_DAY = (
+    (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b|"
+                r"\bthe (?:week|wk) after\b(?! next)"), 7),
     (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)"), 1),
     (re.compile(r"\b(?:the )?day before\b(?! yesterday)"), -1),
-    (re.compile(r"\b(?:the )?same day\b"), 0),
-)
+    (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
+)  # fmt: skip
+_WEEKDAY_FROM_DAY = re.compile(rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)")
 _SAME_TIME = re.compile(
-    r"\b(?:at )?(?:the )?same (?:time|hour|slot)"
+    r"\b(?:at )?(?:the )?same (?:day (?:and|&) )?(?:time|hour|slot)"
     r"(?: as (?:now|before|i have(?: now)?|she has(?: now)?|he has(?: now)?|it is now|booked))?\b"
 )
+
+
+def _from_day(text: str, anchor: dt.date) -> Tuple[str, Optional[dt.date]]:
+    """``text`` without the words that say a day from ``anchor``, and that day."""
+    weekday = _WEEKDAY_FROM_DAY.search(text)
+    if weekday is not None:
+        index, direction = _weekday_index(weekday.group(1)), weekday.group(2)
+        if direction == "after":
+            day = anchor + dt.timedelta(days=(index - anchor.weekday() - 1) % 7 + 1)
+        else:
+            day = anchor - dt.timedelta(days=(anchor.weekday() - index - 1) % 7 + 1)
+        return text[: weekday.start()] + " " + text[weekday.end() :], day
+    for pattern, days in _FROM_DAY:
+        match = pattern.search(text)
+        if match is not None:
+            return text[: match.start()] + " " + text[match.end() :], anchor + dt.timedelta(days)
+    return text, None
 
 
 def _from_booked(
     text: str, booked: dt.datetime
 ) -> Tuple[str, Optional[dt.date], Optional[dt.time]]:
     """``text`` without the words said from ``booked``, and the day and time they say."""
-    day: Optional[dt.date] = None
-    for pattern, days in _FROM_BOOKED_DAYS:
-        match = pattern.search(text)
-        if match is not None:
-            day = booked.date() + dt.timedelta(days=days)
-            text = text[: match.start()] + " " + text[match.end() :]
-            break
     time: Optional[dt.time] = None
     same = _SAME_TIME.search(text)
     if same is not None:
         time = booked.time()
         text = text[: same.start()] + " " + text[same.end() :]
+    text, day = _from_day(text, booked.date())
     return text, day, time
 
 
@@ -795,7 +823,19 @@ def _day(
     text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
 ) -> Days:
     """The day said (None if none), and the days allowed when the phrase is vague."""
+    if talking_of is not None:
+        rest, relative = _from_day(text, talking_of)
+        if relative is not None and not _explicit_date(rest, now, date_order)[0]:
+            return relative, ()
     said, explicit = _explicit_date(text, now, date_order, talking_of)
+    the_weekday = re.search(rf"\bthe\s+{_WEEKDAY}\b(?!\s+(?:after|before|week))", text)
+    if not said and the_weekday and talking_of is not None and talking_of > now.date():
+        # "the Thursday" after Monday 14th was refused: that week's Thursday, the 17th.
+        index = _weekday_index(the_weekday.group(1))
+        day = talking_of - dt.timedelta(days=talking_of.weekday()) + dt.timedelta(days=index)
+        if day < now.date():
+            day = _next_weekday(now.date(), index)
+        return day, ()
     if explicit is not None:
         # A date wins over a weekday said with it ("thursday 3 december").
         return explicit, ()
