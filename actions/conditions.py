@@ -178,9 +178,9 @@ def condition_help(
         response="utter_condition_help",
         condition_name=condition.name.lower(),
         symptoms=join_list(condition.symptoms),
-        see_a_doctor_if=condition.see_a_doctor_if,
         how_acupuncture_helps=condition.how_acupuncture_helps,
-        disclaimer=knowledge.disclaimer,
+        # when to get help first, if some of the signs can be a red flag
+        disclaimer=" ".join(filter(None, (condition.see_a_doctor_if, knowledge.disclaimer))),
     )
 
 
