@@ -69,11 +69,15 @@ def mid_sentence(name: str) -> str:
 
 # "Is it sciatica or my hip joint? Can you tell me which?": asked to diagnose.
 DIAGNOSIS_QUESTION = re.compile(
-    r"\b(do i have|have i got|is it|is this|could it be|might it be|could this be|is that)\s+"
+    r"\b(do i have|have i got|is it|is this|could it be|might it be|could this be|is that|"
+    r"if i have|if i'?ve got|if it'?s|whether i have|whether it'?s)\s+"
     r"(a |an |my )?(hip )?(sciatica|arthritis|osteoarthritis|bursitis|a trapped nerve|"
     r"trapped nerve|a slipped disc|slipped disc)\b"
     r"|\b(tell me|know|say) (which|what) (it is|one it is|one|i have|i've got)\b"
     r"|\bwhat do you think (it is|i have|i've got|it could be)\b|\bwhat'?s wrong with me\b"
+    r"|\bhow (do|can|would|will) i (know|tell)\b(?=[^.?!]{0,40}\b(sciatica|arthritis|bursitis|"
+    r"trapped nerve|slipped disc|which one|what one|which it is|what it is)\b)"
+    r"|\b(which|what) one (do i have|have i got|is it)\b"
     r"|\bdiagnos",
     re.IGNORECASE,
 )

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import about_young_people
 from actions.conditions import condition_help, condition_under_discussion
-from actions.tracker_state import latest_intent, user_text
+from actions.tracker_state import last_response, latest_intent, user_text
 from actions.wording import bullet_lines, join_list
 from clinic_core.clock import clinic_now
 from clinic_core.data_files import ClinicDataError
@@ -47,6 +47,11 @@ def _condition_points(
 CONDITION_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ConditionKnowledge, str], None]] = {
     "ask_effectiveness": condition_help,
     "ask_treatment_points": _condition_points,
+}
+# The response each of them utters.
+CONDITION_RESPONSES = {
+    "ask_effectiveness": "utter_condition_help",
+    "ask_treatment_points": "utter_condition_points",
 }
 
 
@@ -107,7 +112,9 @@ def answer_acupuncture_question(
     if intent in CONDITION_ANSWERS:
         knowledge = load_conditions()
         key = condition_under_discussion(tracker, knowledge)
-        if key:
+        # Asked again ("is there actual evidence?", "how long till it works?"):
+        # the general answer, not the condition's text a second time (audit 9).
+        if key and last_response(tracker) != CONDITION_RESPONSES[intent]:
             CONDITION_ANSWERS[intent](dispatcher, knowledge, key)
             return
     answer_key = ACUPUNCTURE_QUESTIONS.get(intent)

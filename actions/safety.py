@@ -19,6 +19,7 @@ from actions.conditions import (
     named_by_patient,
 )
 from actions.questions import answer_acupuncture_question
+from actions.tracker_state import user_text
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
 from clinic_core.names import (
@@ -153,9 +154,17 @@ class ActionRedFlagReminder(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Repeat the last turn's level advice (and the crisis line if it was given)."""
+        """Repeat the last turn's level advice (and the crisis line if it was given).
+
+        "The ambulance is on its way, should I cancel?" is acknowledged instead:
+        the advice was taken, and the appointment can wait.
+        """
+        profile = load_profile()
+        if load_red_flags().says_help_coming(user_text(tracker)):
+            dispatcher.utter_message(response="utter_help_on_the_way", **profile.contact_values())
+            return []
         level, crisis = last_red_flag_turn(tracker)
-        emergency = load_profile().emergency
+        emergency = profile.emergency
         dispatcher.utter_message(
             response=REMINDERS.get(level or "", REMINDERS["emergency"]),
             emergency_number=emergency.number,

@@ -11,8 +11,15 @@ from clinic_core.message_parts import OPENER
 
 # A bare yes, however typed: one- or two-letter forms ("ya", "yea", "y") are
 # too short for the classifier's character features to be sure of.
+# A bare yes, or one with courtesies only ("yes thank you": audit 9 got "Sorry, I
+# didn't get that" at the booking summary, read as thanks).
 YES_WORDS = re.compile(
-    r"^\s*(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)\W*$", re.IGNORECASE
+    r"^\s*(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)"
+    r"(?:[\s,.!]+(?:please|pls|plz|thanks|thank (?:you|u)(?: (?:very|so|ever so) much)?|thx|"
+    r"ta|cheers|great|lovely|perfect|brilliant|fab|fine|go ahead|"
+    r"that'?s (?:fine|great|right|perfect|lovely)))*"
+    r"\W*$",
+    re.IGNORECASE,
 )
 
 
@@ -75,6 +82,19 @@ def _opener(tracker: Tracker) -> Optional[str]:
     """The yes or no the clause step found in front of the latest message's request."""
     opener = (tracker.latest_message or {}).get(OPENER) or {}
     return opener.get("name")
+
+
+def responses_this_turn(tracker: Tracker) -> List[str]:
+    """The domain responses uttered since the patient's latest message, in order."""
+    said: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            name = (event.get("metadata") or {}).get("utter_action")
+            if name:
+                said.append(str(name))
+    return said[::-1]
 
 
 def last_response(tracker: Tracker) -> Optional[str]:

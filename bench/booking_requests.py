@@ -35,7 +35,11 @@ ANSWERS = {
     "notes": "nothing to add",
 }
 QUESTION_RESPONSES = {
-    "condition": ["utter_ask_condition"],
+    "condition": [
+        "utter_ask_condition",
+        "utter_ask_reason_in_words",
+        "utter_reason_not_understood",
+    ],
     "patient_name": ["utter_ask_patient_name"],
     "contact": ["utter_ask_contact"],
     "patient_type": ["utter_ask_patient_type"],

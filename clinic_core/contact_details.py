@@ -15,7 +15,9 @@ _NAME_PREFIX = re.compile(
     re.IGNORECASE,
 )
 # Courtesy around a name: "Rita Cole, thanks", "ok, Rita Cole please", "sure - Rita".
-COURTESY_WORDS = ("thanks", "thank you", "thankyou", "thx", "cheers", "please", "pls", "plz")
+COURTESY_WORDS = (
+    "thanks", "thank you", "thankyou", "thx", "cheers", "please", "pls", "plz", "sorry",
+)  # fmt: skip
 _COURTESY_AFTER = re.compile(
     r"(?:[\s,.!\-]+(?:" + "|".join(COURTESY_WORDS) + r")(?:\s+(?:so much|very much|a lot))?)+"
     r"[\s.!]*\Z",
@@ -91,7 +93,9 @@ PRONOUNS = frozenset(
 NOT_NAMES = PRONOUNS | frozenset(
     {"ok", "okay", "yes", "yeah", "yep", "no", "nope", "sure", "fine", "thanks", "thank",
      "hi", "hello", "hey", "wrong", "wrongly", "right", "correct", "incorrect", "incorrectly",
-     "spelt", "spelled", "misspelt", "misspelled", "again"}
+     "spelt", "spelled", "misspelt", "misspelled", "again",
+     # answers to the other questions of the form, typed at the name question (audit 9)
+     "first", "new", "returning", "before", "nothing", "none", "asap", "soonest"}
 )  # fmt: skip
 # An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")

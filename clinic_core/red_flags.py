@@ -173,11 +173,18 @@ class RedFlagSpec(StrictModel):
     # seen since: either way the reminder stops.
     said_misread: List[str] = []
     said_seen_since: List[str] = []
+    # Help is on its way ("the ambulance is coming"): acknowledged once, then the reminder stops.
+    said_help_coming: List[str] = []
 
     def says_safe(self, text: str) -> bool:
         """Whether ``text`` says the reply misread the patient or they have been seen since."""
         phrases = tuple(self.said_misread + self.said_seen_since)
         return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
+
+    def says_help_coming(self, text: str) -> bool:
+        """Whether ``text`` says emergency help is on its way or being sought."""
+        pattern = _said_safe_pattern(tuple(self.said_help_coming))
+        return bool(pattern.search(_without_apostrophes(text)))
 
     @pydantic.validator("shorthand")
     def _shorthand_is_one_or_two_words(cls, value: Dict[str, str]) -> Dict[str, str]:
@@ -592,7 +599,7 @@ class RedFlagDetector:
                 and token.lower_ not in self._known_words
                 and token.lemma_.lower() not in self._known_words
             ):
-                if token.lower_ in self._dictionary_words:
+                if _in_dictionary(token.lower_, self._dictionary_words):
                     forms.update(_stem_in(token.lower_, self._correctable))
                 else:
                     forms.update(_closest(token.lower_, self._correctable))
@@ -697,8 +704,12 @@ class RedFlagDetector:
                 for start, _ in now_words
             )
 
+        # As typed, not by lemma: "it kept giving way" is over, "it keeps giving way" is not.
+        current_words = set(self.spec.lexicon.get("CURRENT_CLAUSE", ()))
         current_clauses = {
-            clause_of(start) for start, _ in self._optional(matches, "CURRENT_CLAUSE")
+            clause_of(start)
+            for start, _ in self._optional(matches, "CURRENT_CLAUSE")
+            if doc[start].lower_ in current_words  # type: ignore[index]
         }
         # "..., that was 4 years ago": a clause that dates what was said before it.
         historical_clauses = {
@@ -1051,6 +1062,24 @@ def _english_dictionary() -> FrozenSet[str]:
     from spellchecker import SpellChecker
 
     return frozenset(SpellChecker().word_frequency.dictionary)
+
+
+# British spellings of words pyspellchecker's (American) list has: "sceptical" is no
+# slip of "septic". Each a (British, American) piece of a word.
+_BRITISH_SPELLINGS = (
+    ("sc", "sk"), ("our", "or"), ("isation", "ization"), ("ise", "ize"), ("yse", "yze"),
+    ("tre", "ter"), ("ae", "e"), ("oe", "e"), ("ogue", "og"), ("ence", "ense"), ("ll", "l"),
+)  # fmt: skip
+
+
+def _in_dictionary(word: str, dictionary: FrozenSet[str]) -> bool:
+    """Whether ``word``, or its American spelling ("sceptical": "skeptical"), is an English word."""
+    if word in dictionary:
+        return True
+    return any(
+        british in word and word.replace(british, american) in dictionary
+        for british, american in _BRITISH_SPELLINGS
+    )
 
 
 _INFLECTIONS = ("ing", "ed", "es", "s", "d")

@@ -55,7 +55,7 @@ PARTS: Tuple[PartOfDay, ...] = (
               window=(dt.time(11, 30), dt.time(14, 0)), said_as="at lunchtime"),
     PartOfDay("morning", ("morning", "mornings", "before lunch", "before noon", "before midday"),
               window=(dt.time(0, 0), dt.time(12, 0)), said_as="in the morning"),
-    PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch"),
+    PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch", "arvo"),
               window=(dt.time(12, 0), dt.time(17, 0)), said_as="in the afternoon"),
     PartOfDay("evening", ("evening", "evenings", "after work", "night",
                           "tonight", "late in the day", "end of the day", "last thing"),

@@ -194,16 +194,23 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
         since = _messages_since(tracker, level_actions)
         if since is None:
             return False
-        if any(self.detector.spec.says_safe(text) for text in _texts_since(tracker, level_actions)):
-            return False
+        spec = self.detector.spec
+        latest, *earlier = _texts_since(tracker, level_actions)
         count, seconds = since
+        recent = count <= int(self.config["reminder_messages"]) and seconds <= float(
+            self.config["reminder_seconds"]
+        )
+        if any(spec.says_help_coming(text) for text in earlier):
+            return False  # acknowledged already: the conversation goes on
+        if spec.says_help_coming(latest) and not spec.says_safe(latest):
+            # "the ambulance is on its way, should I cancel?": acknowledged by
+            # the reminder action, without the advice again (audit 8).
+            return count == 1 or recent
+        if any(spec.says_safe(text) for text in (latest, *earlier)):
+            return False
         if count == 1:
             return True
-        return (
-            count <= int(self.config["reminder_messages"])
-            and seconds <= float(self.config["reminder_seconds"])
-            and intent in STILL_REMINDED_INTENTS
-        )
+        return recent and intent in STILL_REMINDED_INTENTS
 
     def spanning(self, previous: str, latest: str) -> List[Finding]:
         """Red flags in the two messages read together whose words come from both."""

@@ -554,3 +554,52 @@ def test_a_move_asked_for_instead_of_the_cancellation_is_a_move(stack: Assistant
         "Move your appointment from Friday 11 December at 09:15 to Monday 14 December at 09:15?"
         in moved
     )
+
+
+def test_something_else_at_the_reason_is_asked_in_words_once(stack: AssistantStack) -> None:
+    """Audit 8: "Something else" got "What is it about?" and then the button question too."""
+    sender = patient()
+    assert asked(say(stack, sender, "I'd like to book an appointment")) == ["condition"]
+    replies = say(stack, sender, "something else")
+    said = texts(replies)
+    assert question("utter_ask_reason_in_words") in said
+    assert asked(replies) == []  # not the button question again
+    assert asked(say(stack, sender, "tension in my lower back after a long drive")) == [
+        "patient_name"
+    ]
+
+
+def test_a_name_typed_at_the_reason_question_is_taken_as_the_name(stack: AssistantStack) -> None:
+    """Audit 8: "ryan" at the reason question was booked as the reason."""
+    sender = patient()
+    say(stack, sender, "can I book in please")
+    replies = say(stack, sender, "ryan")
+    assert "Thanks, Ryan. And what is the appointment about?" in texts(replies)
+    assert asked(say(stack, sender, "stiff lower back most mornings")) == ["contact"]
+
+
+def test_without_the_reference_no_lookup_fails_and_the_number_is_kept(
+    stack: AssistantStack,
+) -> None:
+    """Audit 9: "I don't have a reference" after the phone got "I couldn't find a booking"."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 21, 16, 45, tzinfo=LONDON))
+    sender = patient()
+    say(stack, sender, "could you check what time my appointment is")
+    lost = texts(
+        say(stack, sender, f"I don't have it written down I'm afraid. My phone is {number}")
+    )
+    assert "Your reference was in the message that confirmed your booking" in lost
+    again = texts(say(stack, sender, "I don't have a reference"))
+    assert "couldn't find" not in again
+    found = texts(say(stack, sender, f"oh my daughter found it, {stored.reference}"))
+    assert "Monday 21 December at 16:45" in found
+
+
+def test_asking_when_it_is_now_while_moving_it_is_answered(stack: AssistantStack) -> None:
+    """Audit 9: "what day is it booked for at the moment?" got the day question again."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 22, 17, 0, tzinfo=LONDON))
+    sender = patient()
+    say(stack, sender, f"need to move my appointment {stored.reference}, phone {number}")
+    replies = texts(say(stack, sender, "what day is it booked for at the moment?"))
+    assert f"Your appointment ({stored.reference}) is on Tuesday 22 December at 17:00" in replies
+    assert question("utter_ask_appointment_date") in replies

@@ -15,7 +15,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionManageBooking
-from actions.booking.details import age_in, is_booking_request, looks_like_name, read_details
+from actions.booking.details import (
+    about_young_people,
+    age_in,
+    is_booking_request,
+    looks_like_name,
+    read_details,
+)
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
@@ -98,6 +104,23 @@ def details(text: str) -> Dict[str, Any]:
         ("Friday at 10, I mean 11. Jo Bloggs 07911 123457",
          {"day": "2026-11-27", "time": "11:00", "name": "Jo Bloggs", "phone": "+447911123457"}),
         ("tomorrow morning, no make it the afternoon", {"day": "2026-11-26", "part": "afternoon"}),
+        # Audit 9: a name before "here"; an hour said with "ish".
+        ("Hi, Helen Marsh here, I'd like an appointment for upper back pain on Monday at 11am",
+         {"name": "Helen Marsh", "condition": "upper_back_pain", "day": "2026-11-30",
+          "time": "11:00"}),
+        ("could we do Thursday instead, 10ish?", {"day": "2026-11-26", "time": "10:00"}),
+        ("Next Tuesday here?", {"day": "2026-12-01"}),
+        ("oh can you put the name as Olly Grant instead", {"name": "Olly Grant"}),
+        ("The name is wrong, it should be Frank Baxter", {"name": "Frank Baxter"}),
+        ("it should be Friday", {"day": "2026-11-27"}),
+        ("it's Friday at 10", {"day": "2026-11-27", "time": "10:00"}),
+        ("can i book 4 my lower bk nxt wk tues arvo",
+         {"condition": "lower_back_pain", "day": "2026-12-01", "part": "afternoon"}),
+        ("name to be Jo Smith", {"name": "Jo Smith"}),
+        # Audit 8: a visit type with a slip was booked as the name "Furst Time".
+        ("furst time", {"type": "new"}),
+        ("returnign patient", {"type": "returning"}),
+        ("been befor, wednesday", {"type": "returning", "day": "2026-12-02"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
@@ -119,6 +142,12 @@ def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]
         # Who, not a name: "me" was once booked "for Me".
         ("me", None, False),
         ("it's me", None, False),
+        # A visit type with a slip (audit 8); a capitalised name near visit words stays a name.
+        ("furst time", None, False),
+        # Answers to other questions at the name question (audit 9 booked "for First").
+        ("first", None, False),
+        ("Frank Baxter sorry", "Frank Baxter", False),
+        ("Neve Bean", "Neve Bean", True),
     ],
 )
 def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: bool) -> None:
@@ -265,6 +294,9 @@ async def test_a_correction_at_the_summary_asks_again(
         # Too short for the classifier to be sure of; still a yes.
         ("ya", "nlu_fallback", None, True),
         ("Yea.", "greet", None, True),
+        # A yes with thanks, read as thanks (audit 9: "Sorry, I didn't get that").
+        ("yes thank you", "thank", None, True),
+        ("yep cheers", "thank", None, True),
         # The clause step reads "yes, <request>" as the request, the yes as its opener.
         ("yes, please book it", "book_appointment", "affirm", True),
         ("sounds good, go ahead and book me in", "book_appointment", "affirm", True),
@@ -411,6 +443,29 @@ async def test_something_else_asks_what_it_is(domain: Dict[str, Any], text: str)
 
 
 @pytest.mark.parametrize(
+    ("text", "intent", "name"),
+    [
+        ("ryan", "inform", "Ryan"),
+        ("Alan Brown", "inform", "Alan Brown"),
+        # Reasons: the same as before, a symptom, what the classifier does not take for a name.
+        ("same as before", "inform", None),
+        ("stiffness", "hip_arthritis", None),
+        ("general wellbeing", "nlu_fallback", None),
+    ],
+)
+async def test_a_name_at_the_reason_question_is_the_name(
+    domain: Dict[str, Any], text: str, intent: str, name: Optional[str]
+) -> None:
+    """Found by an eighth outside audit: "ryan" was booked as the reason for the visit."""
+    result = await run_form(text, intent, 0.6, {"requested_slot": "condition"}, domain)
+    if name:
+        assert result.get("condition") is None and result["patient_name"] == name
+        assert result["said"] == ["utter_reason_after_name"]
+    else:
+        assert "patient_name" not in result and "utter_reason_after_name" not in result["said"]
+
+
+@pytest.mark.parametrize(
     ("text", "covered"),
     [
         ("it's for my knee", False),
@@ -465,6 +520,12 @@ async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
         ("book for upper back pain", True),
         ("can I book in for my sciatica", True),
         ("I would like to know more about sciatica before I book", False),
+        # Audit 9: a correction inside a request that opens by asking to book.
+        (
+            "I'd like to book please. Ann Lee, 0161 496 0000 is wrong sorry, it's 0161 872 5544",
+            True,
+        ),
+        ("sorry, I meant Friday at 10 not Thursday", False),
     ],
 )
 def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -> None:
@@ -496,6 +557,12 @@ async def test_no_and_thanks_at_the_notes_question_is_no_notes(
         ("I don't have the reference", "deny", ["utter_reference_missing"]),
         ("lost it sorry", "inform", ["utter_reference_missing"]),
         ("not sure what that is", "inform", ["utter_reference_missing"]),
+        # With the phone beside it (audit 9: "Sorry, I didn't get that").
+        (
+            "I don't have it written down. My phone is 07911 123456",
+            "inform",
+            ["utter_reference_missing"],
+        ),
         ("K7RM3", "inform", ["utter_reference_not_valid"]),
     ],
 )
@@ -740,22 +807,65 @@ async def test_a_reference_lost_said_with_the_request_gets_where_to_find_it(
     assert [m.get("response") for m in dispatcher.messages] == ["utter_reference_missing"]
 
 
-async def test_a_time_said_beside_a_question_is_taken(domain: Dict[str, Any]) -> None:
-    """Audit 8: "17:15 please. Will I be able to drive home afterwards?" lost the 17:15."""
-    slots = {"requested_slot": "appointment_time", "appointment_date": "2026-12-01"}
-    latest = tracker(
-        "17:15 please. Will I be able to drive home afterwards?", "ask_clinic_other", 0.9,
-        slots, "appointment_form",
-    )  # fmt: skip
+AT_THE_TIME = {"requested_slot": "appointment_time", "appointment_date": "2026-12-01"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slots", "expected"),
+    [
+        # Audit 8: the time before a question.
+        ("17:15 please. Will I be able to drive home afterwards?", "ask_clinic_other",
+         AT_THE_TIME, {"appointment_time": "17:15"}),
+        # A question alone is no answer: "are you open on Friday?" chooses nothing.
+        ("are you open on Friday?", "ask_opening_hours", AT_THE_TIME, {}),
+        # A day asked for as a question is the answer (the dialogue bench's step-by-step patient).
+        ("could we do 31 December?", "ask_clinic_other", AT_THE_TIME,
+         {"appointment_date": "2026-12-31"}),
+        # Audit 9: a dash, not a full stop, before the question.
+        ("tuesday at 4 - how long does the first one take?", "ask_what_is_acupuncture",
+         {"requested_slot": "appointment_date"}, {"appointment_time": "16:00"}),
+    ],
+)  # fmt: skip
+async def test_a_day_or_time_said_beside_a_question_is_taken(
+    domain: Dict[str, Any], text: str, intent: str, slots: Dict[str, Any], expected: Dict
+) -> None:
+    latest = tracker(text, intent, 0.9, slots, "appointment_form")
     extracted = await ValidateAppointmentForm().extract_appointment_date(
         CollectingDispatcher(), latest, domain
     )
-    assert extracted["appointment_time"] == "17:15"
-    # A question alone is no answer: "are you open on Friday?" chooses nothing.
-    alone = tracker("are you open on Friday?", "ask_opening_hours", 0.9, slots, "appointment_form")
-    assert (
-        await ValidateAppointmentForm().extract_appointment_date(
-            CollectingDispatcher(), alone, domain
-        )
-        == {}
-    )
+    assert {key: extracted[key] for key in expected} == expected
+    assert extracted or not expected
+
+
+async def test_a_number_no_phone_can_ring_in_the_request_is_named_at_once(
+    domain: Dict[str, Any],
+) -> None:
+    """Audit 9: "name is Tom Reilly, 07700 900123" got the phone question as if none was typed."""
+    text = "hi can i book first thing monday pls, name is Tom Reilly, 07700 900123, upper back"
+    result = await run_form(text, "book_appointment", 0.9, {}, domain)
+    assert "contact" not in result and result["patient_name"] == "Tom Reilly"
+    assert result["said"] == ["utter_phone_for_drama"]
+
+
+@pytest.mark.parametrize(
+    ("text", "young"),
+    [
+        ("do you treat children?", True),
+        ("is there an age limit?", True),
+        # Audit 9: the old end of the range got the under-18 reply.
+        ("what about over 18s, is there an upper age limit? my gran is 95", False),
+        ("is anyone too old for acupuncture?", False),
+    ],
+)
+def test_questions_about_young_people_are_told_from_older_ones(text: str, young: bool) -> None:
+    assert about_young_people(text, 18) is young
+
+
+@pytest.mark.parametrize("intent", ["deny", "lower_back_pain"])
+async def test_the_reason_said_again_at_the_summary_changes_it(
+    domain: Dict[str, Any], intent: str
+) -> None:
+    """Audit 9: "no its for my lower back not kay" at the summary kept the reason "kay"."""
+    slots = {**SUMMARY, "condition": "kay"}
+    result = await run_form("no its for my lower back not kay", intent, 0.9, slots, domain)
+    assert result["condition"] == "lower_back_pain" and result.get("booking_confirmed") is None

@@ -92,6 +92,8 @@ def test_nonsense_numbers_are_not_times() -> None:
         ("at 3", T(15, 0)),
         ("2ish", T(14, 0)),
         ("ten please", T(10, 0)),
+        ("9 then", T(9, 0)),  # after a refused 8am (audit 9)
+        ("ok 10 is fine", T(10, 0)),
         ("12", T(12, 0)),
         ("99", None),
         ("9 people", None),
@@ -153,6 +155,7 @@ def test_a_day_of_the_month_is_read_in_the_month_talked_of(
         ("pain went from 3 out of 10 to 8", None, None),
         ("the 10th at half past 4", D(2026, 12, 10), None),
         ("monday at quarter after 1", D(2026, 11, 30), None),
+        ("anything earlier than 3pm on friday?", D(2026, 11, 27), "-15:00"),
     ],
 )
 def test_hours_the_patient_bounds(text: str, day: Optional[dt.date], bounds: Optional[str]) -> None:
@@ -216,3 +219,44 @@ def test_a_day_said_from_the_day_talked_of_is_counted_from_it(text: str, expecte
 def test_a_count_or_a_time_not_asked_for_is_no_time(text: str, expected: When) -> None:
     """Found by an eighth outside audit: "about 5 years ago" was booked for 17:00."""
     assert parse_when(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("nothing earlier than quarter past 12? what about 10?", When(None, T(10, 0))),
+        ("no 3pm is too late, how about 10am", When(None, T(10, 0))),
+        ("friday at 3 is no good, what about the morning", When(D(2026, 11, 27), None, "morning")),
+        ("is friday at 3 free? how about saturday at 11", When(D(2026, 11, 28), T(11, 0))),
+        # A proposal alone, or one about something else, is read as ever.
+        ("what about friday at 10", When(D(2026, 11, 27), T(10, 0))),
+        ("friday 3pm, what about you, are you open then?", When(D(2026, 11, 27), T(15, 0))),
+    ],
+)
+def test_the_hours_proposed_after_a_refusal_or_a_question_are_wanted(
+    text: str, expected: When
+) -> None:
+    """Found by an eighth outside audit: "... quarter past 12? what about 10?" got 12:15."""
+    assert parse_when(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "days"),
+    [
+        # Tuesday 24 November: next week is 30 November to 6 December.
+        ("any afternoon next week but not Friday as I work", D(2026, 11, 30), 6),
+        ("next week, not mondays", D(2026, 12, 1), 6),
+        ("fridays are no good, thursday at 3?", D(2026, 11, 26), 0),
+        ("monday or tuesday, not wednesday", D(2026, 11, 30), 2),
+        ("oh wait monday's no good, i've got the dentist. tuesday instead?", D(2026, 12, 1), 0),
+        # Only a day ruled out: the coming week without it.
+        ("I said not Friday!", D(2026, 11, 24), 6),
+        # Proposed, not ruled out.
+        ("why not friday?", D(2026, 11, 27), 0),
+    ],
+)
+def test_a_weekday_ruled_out_is_not_offered(text: str, day: D, days: int) -> None:
+    """Found by a ninth outside audit: "any afternoon next week but not Friday" offered Friday."""
+    when = parse_when(text, NOW)
+    assert when.day == day and len(when.days) == days
+    assert all(d.weekday() != 4 for d in when.days) or "friday" not in text.lower()

@@ -343,6 +343,10 @@ def test_a_diagnosis_named_in_an_earlier_session_is_not_this_ones() -> None:
         ("I have never been diagnosed with anything", True),
         ("is that what I have to do?", False),
         ("so I have to book to find out?", False),
+        # Audit 9: which of two it is, asked as "how do I know".
+        ("how do i know if i have bursitis or arthritis", True),
+        ("how can I tell which one it is?", True),
+        ("how do I know if it is working?", False),
     ],
 )
 def test_objections_are_read_however_the_apostrophe_is_typed(text: str, objects: bool) -> None:

@@ -94,6 +94,24 @@ async def test_how_acupuncture_helps_the_condition_under_discussion(
     ]
 
 
+async def test_asked_again_after_the_conditions_help_the_general_answer_follows(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 9: "is there actual evidence?" after the condition's help got the same text again."""
+    tracker = make_tracker(
+        "ask_effectiveness",
+        "is there real evidence or is it placebo",
+        slots={"condition": "sciatica"},
+    )
+    tracker.events = [
+        {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_condition_help"}},
+        *tracker.events,
+    ]
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, tracker, domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert message["text"] == load_acupuncture_answers().answers["effectiveness"]
+
+
 async def test_general_effectiveness_when_pain_not_narrowed(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:

@@ -360,6 +360,8 @@ def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
         "I'm not harming myself, I just feel ill",
         # found by an eighth audit: a booking message read as urgent by the screen
         "what?? i just said my name. its only back pain, been a week",
+        # found by a ninth audit: when it was, said after the reply
+        "sorry i should say, that was last year, the infection got treated. can i book?",
     ],
 )
 def test_a_patient_who_says_the_reply_misread_them_is_heard_again(
@@ -371,3 +373,29 @@ def test_a_patient_who_says_the_reply_misread_them_is_heard_again(
     # "I'm fine" alone is what someone minimising chest pain says: the advice again.
     tracker = answered_as_a_red_flag(domain, "I'm fine, book me in", "book_appointment")
     assert decision(policy, tracker)[0] == RED_FLAG_REMINDER_ACTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ambulance is on its way, should I cancel my appointment?",
+        "my wife rang 999, they said 20 mins",
+        "ok hubby's driving me to A&E now",
+    ],
+)
+def test_help_on_its_way_is_acknowledged_once_then_the_patient_is_heard(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str
+) -> None:
+    """Audit 8: "ambulance is on its way, should I cancel?" got the 999 advice again."""
+    assert policy.detector.spec.says_help_coming(text)
+    tracker = answered_as_a_red_flag(domain, text, "cancel_appointment")
+    assert decision(policy, tracker) == (RED_FLAG_REMINDER_ACTION, [])
+    tracker.update_with_events(
+        [ActionExecuted(RED_FLAG_REMINDER_ACTION), ActionExecuted(ACTION_LISTEN_NAME)], domain
+    )
+    tracker.update(
+        UserUttered("yes cancel it please", {"name": "cancel_appointment"}, timestamp=START + 60)
+    )
+    assert decision(policy, tracker) == (None, [])  # the cancellation goes ahead
+    # Help coming said later than the reminder's window is heard as usual.
+    assert later_message(domain, policy, 3, 1900, text, "cancel_appointment") is None

@@ -83,6 +83,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set40": (0.90, 0.045),
     # set 41: legs and nerves in every voice; one-sided sciatica, cramps, arthritic knees
     "set41": (0.93, 0.055),
+    # set 45: ordinary booking and admin messages; red flags said inside them
+    "set45": (0.96, 0.0),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
@@ -805,4 +807,23 @@ def test_classes_of_example_sets_43_and_44(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Our own words for the classes example sets 43 and 44 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A British spelling is no slip of a red-flag word ("sceptical" is not "septic").
+        ("honestly I'm sceptical about needles but my lower back is grim", "routine"),
+        ("my back is agony, I'm hot and shivery and the wound looks septic", "urgent"),
+        # Work in a cancer lab is no history of cancer; an idiom is no fall.
+        ("I work in a cancer lab, so Saturdays suit me best for my hip", "routine"),
+        ("fell off the wagon with my back exercises, can I book a top-up", "routine"),
+        # "kept" is over, "keeps" is now (audit 7).
+        ("both legs kept giving way last year before the op, fine now", "routine"),
+        ("both my legs keep giving way", "emergency"),
+    ],
+)
+def test_classes_of_example_set_45(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 45 and the seventh audit showed misread."""
     assert detector.assess(text).level == level

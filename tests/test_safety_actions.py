@@ -205,6 +205,19 @@ async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_
     assert (str(load_profile().emergency.crisis_line) in text) is crisis
 
 
+async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 8: "ambulance is on its way, should I cancel?" got the 999 advice again."""
+    text = "the ambulance is on its way now, should i cancel my appointment on friday?"
+    tracker = after_a_red_flag_reply("action_emergency", ["utter_emergency"], text)
+    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+    [message] = render(dispatcher.messages, domain)
+    assert "help is on its way" in message["text"]
+    assert load_profile().phone in message["text"]
+    assert not message["buttons"]
+
+
 def test_every_triage_level_has_a_reminder() -> None:
     assert set(REMINDERS) == {level.id for level in load_red_flags().levels}
 

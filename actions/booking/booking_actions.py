@@ -20,23 +20,25 @@ from actions.booking.availability import (
 )
 from actions.booking.details import booking_request, details_in_latest_message
 from actions.booking.forms import (
+    DAYS_OFFERED,
+    REASON_ASKED_IN_WORDS,
     SUMMARY,
     WHAT_TO_CHANGE,
     ValidateManageBookingForm,
+    describe,
     format_day,
+    reason_text,
     time_buttons,
     user_text,
 )
 from actions.booking.lookup_guard import LOCKED, verified_appointment
 from actions.conditions import reason_for_booking
 from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
-from actions.tracker_state import last_response, latest_intent
+from actions.tracker_state import last_response, latest_intent, responses_this_turn
 from clinic_core.clock import clinic_now
-from clinic_core.knowledge import load_conditions
 from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
-    Appointment,
     NewAppointment,
     NotBookedError,
     SlotTakenError,
@@ -62,13 +64,6 @@ def reset(*slots: str) -> List[EventType]:
     return [SlotSet(slot, None) for slot in slots]
 
 
-def reason_text(value: Optional[str]) -> str:
-    """A condition key as its name, free text as given."""
-    knowledge = load_conditions()
-    key = knowledge.find(value)
-    return knowledge.conditions[key].name if key else (value or "a consultation")
-
-
 def starts_at(profile: ClinicProfile, tracker: Tracker) -> dt.datetime:
     """The chosen start as an aware datetime in the clinic's timezone."""
     day = dt.date.fromisoformat(str(tracker.get_slot("appointment_date")))
@@ -82,18 +77,6 @@ def spread(items: List[dt.datetime], count: int) -> List[dt.datetime]:
         return items
     step = (len(items) - 1) / (count - 1)
     return [items[round(i * step)] for i in range(count)]
-
-
-def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]:
-    """Template values describing a stored appointment."""
-    local = appointment.starts_at.astimezone(profile.zone)
-    return {
-        "reference": appointment.reference,
-        "day": format_day(local.date()),
-        "time": f"{local:%H:%M}",
-        "reason": reason_text(appointment.reason),
-        "patient_name": appointment.patient_name,
-    }
 
 
 def day_buttons(days: List[Tuple[dt.date, Optional[dt.time]]]) -> List[Dict[str, str]]:
@@ -173,6 +156,22 @@ class ActionFallbackOutsideForm(ActionInformOutsideForm):
         return "action_fallback_outside_form"
 
 
+class ActionAskCondition(Action):
+    """Ask the reason for the visit, unless the reply just given asked it in words."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_condition"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """The question with its buttons, or nothing when it was just asked another way."""
+        if not set(responses_this_turn(tracker)) & set(REASON_ASKED_IN_WORDS):
+            dispatcher.utter_message(response="utter_ask_condition")
+        return []
+
+
 class ActionAskAppointmentDate(Action):
     """Ask for a day; after a refused day, offer the nearest open days as buttons."""
 
@@ -186,7 +185,10 @@ class ActionAskAppointmentDate(Action):
         """The plain question, or the nearest open days to the one just refused."""
         rejected = tracker.get_slot("rejected_date")
         if not rejected:
-            dispatcher.utter_message(response="utter_ask_appointment_date")
+            if not set(DAYS_OFFERED) & set(responses_this_turn(tracker)):
+                # Free times on the days said were just offered, with "or tell me
+                # another day": not the day question again (audit 9).
+                dispatcher.utter_message(response="utter_ask_appointment_date")
             return []
         profile = load_profile()
         now = clinic_now(profile.zone)

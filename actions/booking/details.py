@@ -13,13 +13,14 @@ and email-validator libraries; days and times by ``actions.booking.when``.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
-from actions.booking.when import When, bare_hour, parse_when
+from actions.booking.when import When, bare_hour, combined, parse_when
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
@@ -45,18 +46,18 @@ RETURNING_PATIENT = re.compile(
 # lucy hart"); weak ones only words that start with a capital ("I'm Rita
 # Cole", not "I'm looking to book").
 _STRONG_NAME_CUE = re.compile(
-    r"\b(?:my name is|my name's|my names|name is|name's|name:|name|surname is|"
-    r"under the name(?: of)?|change the name to|the name should be|(?:put|book) it under|"
-    r"call me)\s+",
+    r"\b(?:my name is|my name's|my names|name is|name's|name:|name as|name to be|name to|name|"
+    r"surname is|under the name(?: of)?|change the name to|the name should be|"
+    r"(?:put|book) it under|call me)\s+",
     re.IGNORECASE,
 )
-_WEAK_NAME_CUE = re.compile(r"\b(?:i'?m|i am|this is|it'?s)\s+", re.IGNORECASE)
+_WEAK_NAME_CUE = re.compile(r"\b(?:i'?m|i am|this is|it'?s|it should be)\s+", re.IGNORECASE)
 # Words that end a name inside a sentence ("my name is lucy hart and ...").
 _AFTER_NAME = re.compile(
     r"\s+(?:and|for|on|at|in|to|please|pls|i|i'd|i'm|can|could|would|with|from|my|the|a|an|"
     r"but|here|phone|telephone|email|e-mail|number|mobile|mob|tel|contact|whatsapp|via|by|is|"
     r"was|who|calling|looking|wanting|"
-    r"booking|book)\b.*$",
+    r"booking|book|instead)\b.*$",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
@@ -146,9 +147,18 @@ def too_young(text: str, minimum_age: int) -> bool:
     return age is not None and age < minimum_age
 
 
+# Asked about the old end of the range ("is there an upper age limit? my gran is 95").
+_OLDER_PEOPLE = re.compile(
+    r"\b(?:upper|maximum|max|top) age\b|\btoo old\b|\boldest\b|\bover (?:18|eighteen)s?\b",
+    re.IGNORECASE,
+)
+
+
 def about_young_people(text: str, minimum_age: int) -> bool:
     """Whether ``text`` is about someone under ``minimum_age`` or asks about children."""
-    return too_young(text, minimum_age) or bool(YOUNG_PEOPLE.search(text))
+    if too_young(text, minimum_age):
+        return True
+    return bool(YOUNG_PEOPLE.search(text)) and not _OLDER_PEOPLE.search(text)
 
 
 @dataclass(frozen=True)
@@ -195,7 +205,10 @@ def is_booking_request(text: str, details: Details) -> bool:
     return (
         (bool(BOOKING_WORDS.search(text)) or identified)
         and bool(carries)
-        and not is_correction(text)
+        # A correction is of what was said before, unless the message opens by
+        # asking to book ("I'd like to book please. Anne Whitfield, 0161 ... is
+        # wrong sorry, it's 0161 ...": audit 9).
+        and (not is_correction(text) or bool(BOOKING_ASK.search(text)))
         and not told_about_the_past
         and not asks_the_price
     )
@@ -230,9 +243,31 @@ def told(text: str) -> str:
     return " ".join(clause for clause in clauses(text) if not _ASKS_WHETHER_BEEN.search(clause))
 
 
+# The words of NEW_PATIENT and RETURNING_PATIENT that a slip may hide ("furst time").
+_VISIT_WORDS = (
+    "first", "time", "visit", "appointment", "session", "consultation", "treatment",
+    "patient", "returning", "existing", "before", "follow", "never", "been", "initial",
+)  # fmt: skip
+_LOWER_WORD = re.compile(r"\b[a-z]{4,}\b")
+
+
+def _visit_words_put_right(text: str) -> str:
+    """``text`` with lower-case words one slip from a visit word put right ("furst" -> "first").
+
+    Only lower-case words: a capitalised one is more likely a name ("Neve
+    Bean" is no "never been").
+    """
+
+    def nearest(match: re.Match[str]) -> str:
+        found = difflib.get_close_matches(match.group(0), _VISIT_WORDS, n=1, cutoff=0.8)
+        return found[0] if found else match.group(0)
+
+    return _LOWER_WORD.sub(nearest, text)
+
+
 def patient_type_in(text: str) -> Optional[str]:
     """'new' or 'returning' when the text says so in words (not asks), else None."""
-    said = told(text)
+    said = _visit_words_put_right(told(text))
     if NEW_PATIENT.search(said):
         return "new"
     if RETURNING_PATIENT.search(said):
@@ -318,13 +353,7 @@ def when_in(
     old = read(text[: len(text) - len(corrected)])
     dated = new if new.day is not None else old
     timed = new if new.time is not None or new.part_of_day is not None else old
-    return When(
-        day=dated.day,
-        time=timed.time,
-        part_of_day=timed.part_of_day,
-        past=dated.past,
-        days=dated.days,
-    )
+    return combined(dated, timed)
 
 
 def phone_in(text: str, region: str) -> Optional[str]:
@@ -366,7 +395,7 @@ def name_beside_contact(text: str) -> Optional[str]:
             if found is None or _NOT_NAME_WORDS.search(found.group(1)):
                 continue
             name, problem = clean_name(found.group(1))
-            if name and not problem and not _says_something_else(name):
+            if name and not problem and not _says_something_else(found.group(1)):
                 return name
     return None
 
@@ -412,9 +441,38 @@ def name_after_cue(text: str) -> Optional[str]:
             rest = text[match.end() :][len(" ".join(words)) :]
             if _CARER_AFTER_NAME.match(rest):
                 continue  # "I'm Pat his wife": the writer's name, not the patient's
-            if name and not problem and not _says_something_else(name):
+            said = " ".join(words)
+            # A weak cue's words may be a day: "it's Friday at 10".
+            if (
+                name
+                and not problem
+                and not _says_something_else(said)
+                and (strong or _names_no_day(said))
+            ):
                 return name
-    return None
+    here = _NAME_HERE.match(text)  # "Hi, Helen Marsh here, I'd like ..." (audit 9)
+    if here is None:
+        return None
+    name, problem = clean_name(here.group(1))
+    said = here.group(1)
+    # "Next Tuesday here" is no name.
+    return (
+        name
+        if name and not problem and not _says_something_else(said) and _names_no_day(said)
+        else None
+    )
+
+
+def _names_no_day(text: str) -> bool:
+    """Whether ``text`` says no day or time ("Friday", "Next Tuesday" are no names)."""
+    return parse_when(text, dt.datetime.now(dt.timezone.utc)).empty
+
+
+# A name written as one, then "here", opening the message.
+_NAME_HERE = re.compile(
+    r"^\W*(?:(?i:hi|hello|hey|morning|good (?:morning|afternoon|evening))\b[\s,!.]*)?"
+    r"([A-Z][\w'-]+(?: [A-Z][\w'-]+){1,3}) here\b(?!\s*\?)"
+)
 
 
 # "I'm Pat, his wife", "this is Sam her carer": a relative or carer writes.
@@ -439,7 +497,7 @@ def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
     if not stripped or is_question(stripped):
         return None, False
     name, problem = clean_name(stripped)
-    if problem or name is None or _says_something_else(name):
+    if problem or name is None or _says_something_else(stripped) or _says_something_else(name):
         return None, False
     words = stripped.split()
     written_as_name = 2 <= len(words) <= MAX_NAME_WORDS and all(w[:1].isupper() for w in words)
@@ -465,6 +523,8 @@ def taken_back(text: str, knowledge: ConditionKnowledge) -> Set[str]:
 
 
 _WHOSE = ("my", "his", "her", "their", "our", "this")
+# "bk" for back after a word that only a body part follows ("lower bk", "my bk").
+_BACK_SHORTHAND = re.compile(r" (lower|upper|my|his|her|bad|sore|stiff|mid) bk ")
 
 
 def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:
@@ -481,6 +541,7 @@ def _longest_condition(
     text: str, knowledge: ConditionKnowledge, excluded: Set[str]
 ) -> Optional[str]:
     lowered = " " + " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) + " "
+    lowered = _BACK_SHORTHAND.sub(r" \1 back ", lowered)  # "4 my lower bk" (audit 9)
     found: Optional[Tuple[int, str]] = None
     for key, condition in knowledge.conditions.items():
         if key in excluded:

@@ -68,7 +68,13 @@ from clinic_core.contact_details import (
 from clinic_core.knowledge import load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.store import StoreUnavailableError, get_store
+from clinic_core.store import (
+    REFERENCE_ALPHABET,
+    REFERENCE_LENGTH,
+    Appointment,
+    StoreUnavailableError,
+    get_store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +90,28 @@ VAGUE_REASON = re.compile(
     r"not (listed|there|on the list)\W*",
     re.IGNORECASE,
 )
+# Replies of validate_condition that ask for the reason themselves, in words:
+# action_ask_condition does not ask it again with buttons (audit 8: "Something
+# else" got "What is it about?" and the button question one after the other).
+REASON_ASKED_IN_WORDS = (
+    "utter_ask_reason_in_words", "utter_reason_not_understood", "utter_reason_after_name",
+)  # fmt: skip
+# A reason answer read as a name's intent, naming no symptom, body part or condition,
+# without a word like "same" or "as" and written like a name, is a name typed a
+# question early ("ryan", audit 8); "same as before" is not.
+NAME_INTENT = "inform"
+REASON_ENTITIES = ("symptom", "body_part", "condition")
+MAX_NAME_AS_REASON_WORDS = 3
+# The reason said again, at any question: "no its for my lower back not kay" at the
+# summary (audit 9 kept "kay").
+REASON_RESTATED = re.compile(
+    r"\b(?:it'?s|its|it is|it was|that'?s|should be|meant to be)\s+(?:for|about)\b", re.IGNORECASE
+)
+# Free times on several days (in a row, or listed), offered with "or tell me another
+# day": the day question is not asked after them (action_ask_appointment_date).
+DAYS_IN_A_ROW_OFFERED = "utter_free_times_on_days"
+DAYS_LISTED_OFFERED = "utter_free_times_on_these_days"
+DAYS_OFFERED = (DAYS_IN_A_ROW_OFFERED, DAYS_LISTED_OFFERED)
 # Asked after a no to the summary: any detail in the answer is a change.
 WHAT_TO_CHANGE = "utter_what_to_change"
 # After these, a contact said earlier has been tried or answered already.
@@ -129,6 +157,13 @@ MOVE_INSTEAD = re.compile(
     re.IGNORECASE,
 )
 MISSING = "missing"  # the slot value of "I don't have the reference"
+
+
+def is_reference(text: str) -> bool:
+    """Whether ``text`` is written as one of the clinic's booking references."""
+    return len(text) == REFERENCE_LENGTH and all(ch in REFERENCE_ALPHABET for ch in text)
+
+
 # ...said with the request: the reference named, and not had.
 LOST_REFERENCE = re.compile(
     r"(?=.*\b(?:ref|reference|booking number|booking code|confirmation)\b)(?:"
@@ -199,12 +234,22 @@ def asks_a_question(tracker: Tracker) -> bool:
     )
 
 
+# A day or time put as a question that asks for it: "could we do 31 December?",
+# "is Friday at 10 free?", "how about the 14th?", "do you have anything on Monday?".
+PROPOSED = re.compile(
+    r"^\W*(?:ok\W+|okay\W+|hmm\W+)?(?:could|can|may) (?:we|i|you)\b|\b(?:how|what) about\b"
+    r"|\b(?:free|available|possible|any good)\b|\bdo you have (?:anything|any|a slot|space)\b",
+    re.IGNORECASE,
+)
+
+
 def statements_in(text: str) -> str:
     """The sentences of ``text`` that are not questions.
 
-    "17:15 please." of "17:15 please. Will I be able to drive home afterwards?".
+    "17:15 please." of "17:15 please. Will I be able to drive home afterwards?";
+    "tuesday at 4" of "tuesday at 4 - how long does the first one take?" (audit 9).
     """
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    sentences = re.split(r"(?<=[.!?;])\s+|\s+[-–—]+\s+", text.strip())
     return " ".join(s for s in sentences if s.strip() and not s.rstrip().endswith("?"))
 
 
@@ -221,6 +266,25 @@ def asked(tracker: Tracker, *slots: str) -> bool:
 def format_day(day: dt.date) -> str:
     """``Friday 27 November``."""
     return f"{day:%A} {day.day} {day:%B}"
+
+
+def reason_text(value: Optional[str]) -> str:
+    """A condition key as its name, free text as given."""
+    knowledge = load_conditions()
+    key = knowledge.find(value)
+    return knowledge.conditions[key].name if key else (value or "a consultation")
+
+
+def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]:
+    """Template values describing a stored appointment."""
+    local = appointment.starts_at.astimezone(profile.zone)
+    return {
+        "reference": appointment.reference,
+        "day": format_day(local.date()),
+        "time": f"{local:%H:%M}",
+        "reason": reason_text(appointment.reason),
+        "patient_name": appointment.patient_name,
+    }
 
 
 def time_buttons(starts: List[dt.datetime]) -> List[Dict[str, str]]:
@@ -326,7 +390,9 @@ class DateTimeValidation(FormValidationAction, ABC):
         if clearly_something_else(tracker, "strong"):
             return {}
         if asks_a_question(tracker):
-            said = statements_in(user_text(tracker))
+            text = user_text(tracker)
+            # A day asked for as a question is an answer ("could we do 31 December?").
+            said = text if PROPOSED.search(text) else statements_in(text)
             when = self.when(tracker, said) if said else When()
             if when.empty:
                 return {}
@@ -452,10 +518,12 @@ class DateTimeValidation(FormValidationAction, ABC):
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return {"appointment_date": None}
-        first, last = format_day(when.days[0]), format_day(when.days[-1])
+        # Only the days the clinic opens are named ("next week" is Monday to Saturday).
+        named = [day for day in when.days if profile.hours_on(day)] or list(when.days)
+        first, last = format_day(named[0]), format_day(named[-1])
         # "next Thursday" said on a Wednesday: two days a week apart, not the days between
-        days = join_list([format_day(day) for day in when.days], conjunction="or")
-        in_a_row = (when.days[-1] - when.days[0]).days + 1 == len(when.days)
+        days = join_list([format_day(day) for day in named], conjunction="or")
+        in_a_row = (named[-1] - named[0]).days + 1 == len(named)
         if not starts:
             if in_a_row:
                 dispatcher.utter_message(
@@ -473,12 +541,10 @@ class DateTimeValidation(FormValidationAction, ABC):
         ]
         if in_a_row:
             dispatcher.utter_message(
-                response="utter_free_times_on_days", first=first, last=last, buttons=buttons
+                response=DAYS_IN_A_ROW_OFFERED, first=first, last=last, buttons=buttons
             )
         else:
-            dispatcher.utter_message(
-                response="utter_free_times_on_these_days", days=days, buttons=buttons
-            )
+            dispatcher.utter_message(response=DAYS_LISTED_OFFERED, days=days, buttons=buttons)
         return {"appointment_date": None}
 
     async def validate_appointment_time(
@@ -596,7 +662,11 @@ class ValidateAppointmentForm(DateTimeValidation):
             # Said with the request, or corrected later ("actually it's for my hip"), or
             # the answer to "What would you like to change?" after a no to the summary.
             known, started = tracker.get_slot("condition"), tracker.get_slot(REQUESTED)
-            changing = is_correction(user_text(tracker)) or last_response(tracker) == WHAT_TO_CHANGE
+            changing = (
+                is_correction(user_text(tracker))
+                or last_response(tracker) == WHAT_TO_CHANGE
+                or bool(REASON_RESTATED.search(user_text(tracker)))
+            )
             if known and started is not None and not changing:
                 return {}
             return {"condition": named}
@@ -629,7 +699,31 @@ class ValidateAppointmentForm(DateTimeValidation):
                 response="utter_reason_not_covered", **self.profile().contact_values()
             )
             return {"condition": None}
+        name = self.name_instead_of_reason(tracker, reason)
+        if name:
+            if tracker.get_slot("patient_name"):
+                dispatcher.utter_message(response="utter_reason_not_understood")
+                return {"condition": None}
+            dispatcher.utter_message(response="utter_reason_after_name", patient_name=name)
+            return {"condition": None, "patient_name": name}
         return {"condition": reason}
+
+    @staticmethod
+    def name_instead_of_reason(tracker: Tracker, reason: str) -> Optional[str]:
+        """The name the answer to the reason question is instead, if it is one ("ryan")."""
+        message = tracker.latest_message or {}
+        if len(reason.split()) > MAX_NAME_AS_REASON_WORDS:
+            return None
+        if latest_intent(tracker) != NAME_INTENT:
+            return None
+        if any(e.get("entity") in REASON_ENTITIES for e in message.get("entities") or []):
+            return None
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        if any(word in ENGLISH_STOP_WORDS for word in re.findall(r"[a-z]+", reason.lower())):
+            return None
+        name, _ = looks_like_name(reason)
+        return name
 
     async def extract_patient_name(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -642,6 +736,12 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not asked(tracker, "patient_name"):
             if details.name and self.takes_details(tracker):
                 return {"patient_name": details.name}
+            if last_response(tracker) == WHAT_TO_CHANGE and not details.anything:
+                # "What would you like to change?" "Frank Baxter" (audit 9: "Sorry,
+                # I didn't get that"): a name written as one is the name to change.
+                name, written_as_name = looks_like_name(without_courtesy(user_text(tracker)))
+                if name and written_as_name:
+                    return {"patient_name": name}
             return {}
         if clearly_something_else(tracker, "strong"):
             return {}
@@ -700,6 +800,9 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not asked(tracker, "contact"):
             if details.contact and self.takes_details(tracker):
                 return {"contact": user_text(tracker)}
+            if self.takes_details(tracker) and not tracker.get_slot("contact"):
+                # "name is Tom Reilly, 07700 900123": why it is asked for, said at once (audit 9).
+                self.said_phone_unusable(user_text(tracker), dispatcher)
             return {}
         if clearly_something_else(tracker, "strong"):
             return {}
@@ -871,6 +974,9 @@ class ValidateManageBookingForm(DateTimeValidation):
         ):
             tracker.slots["booking_task"] = before
             restored = [SlotSet("booking_task", before)]
+            if latest_intent(tracker) == "check_appointment":
+                # "what day is it booked for at the moment?" while moving it (audit 9).
+                self.say_current_appointment(dispatcher, tracker)
         if (
             tracker.get_slot("booking_task") == "cancel"
             and asked(tracker, "manage_confirmed")
@@ -884,6 +990,18 @@ class ValidateManageBookingForm(DateTimeValidation):
             else:
                 tracker.slots["booking_task"] = "cancel"
         return restored + await self.checked_run(dispatcher, tracker, domain)
+
+    def say_current_appointment(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The appointment under way, if this conversation has proved it is the patient's."""
+        profile = self.profile()
+        try:
+            appointment = verified_appointment(tracker, get_store(), profile)
+        except StoreUnavailableError:
+            return
+        if appointment is not None:
+            dispatcher.utter_message(
+                response="utter_appointment_details", **describe(appointment, profile)
+            )
 
     async def checked_run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -934,8 +1052,6 @@ class ValidateManageBookingForm(DateTimeValidation):
         letter and be typed in capitals or hold a digit, so that no ordinary
         word or part of a phone number is taken for one.
         """
-        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
-
         upper = text.upper()
         reference = re.compile(rf"\b([{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}})\b")
         if whole_message:
@@ -991,25 +1107,27 @@ class ValidateManageBookingForm(DateTimeValidation):
         found = self.reference_in(text, whole_message=True)
         if found:
             return {"booking_reference": found}
-        if not is_answer(tracker) or self.details(tracker).anything:
+        if not is_answer(tracker):
             return {}
         if NO_REFERENCE.search(text):
+            # "I don't have it written down. My telephone is 01904 612345" (audit 9):
+            # where to find it; the number is read again once the reference is given.
             return {"booking_reference": MISSING}
+        if self.details(tracker).anything:
+            return {}
         return {"booking_reference": "unparsed"}
 
     async def validate_booking_reference(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Looks like one of our references (checked against the contact next)."""
-        from clinic_core.store import REFERENCE_ALPHABET, REFERENCE_LENGTH
-
         text = str(value)
         if text == MISSING:
             dispatcher.utter_message(
                 response="utter_reference_missing", **self.profile().contact_values()
             )
             return {"booking_reference": None}
-        if len(text) != REFERENCE_LENGTH or any(ch not in REFERENCE_ALPHABET for ch in text):
+        if not is_reference(text):
             dispatcher.utter_message(response="utter_reference_not_valid")
             return {"booking_reference": None}
         if not asked(tracker, "booking_reference") and tracker.get_slot("booking_contact"):
@@ -1094,6 +1212,10 @@ class ValidateManageBookingForm(DateTimeValidation):
         ):
             return {"booking_contact": None}  # typed, and no booking has such a number
         reference = str(tracker.get_slot("booking_reference") or "")
+        if not is_reference(reference.upper()):
+            # No reference to check it against yet ("I don't have a reference"): not a
+            # failed lookup; the contact is read again when the reference comes (audit 9).
+            return {"booking_contact": None}
         try:
             appointment = get_store().find_for_patient(reference, phone, email)
         except StoreUnavailableError:

@@ -38,7 +38,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 import dateparser
 from dateutil.easter import easter
@@ -85,6 +85,8 @@ _TIME_PATTERNS = [
     re.compile(rf"\b{_HOUR}\s+in\s+the\s+(morning|afternoon|evening)"),
     # "12 instead", "11 instead of 9", "3 rather than 4"
     re.compile(rf"\b{_HOUR}\s*(?:instead|rather)\b"),
+    # "10ish", "3-ish" (audit 9: "Thursday instead, 10ish?" kept the old time)
+    re.compile(rf"\b{_HOUR}\s*-?\s*ish\b"),
     re.compile(r"\b(noon|midday|mid-day)\b"),
 ]
 # Hours the patient sets themselves: "from 5", "not before 10", "after 4:30",
@@ -101,7 +103,9 @@ _FROM_WORDS = (
 _MINUTES_BEFORE = re.compile(
     r"\b(?:quarter|half|\d{1,2}|five|ten|twenty|twenty-five|minutes?|mins?)\s*$"
 )
-_UNTIL_WORDS = r"before|by|until|till|til|up to|not after|no later than|latest"
+_UNTIL_WORDS = (
+    r"before|by|until|till|til|up to|not after|no later than|latest|earlier than|sooner than"
+)
 _BOUNDS_PATTERNS = (
     ("between", re.compile(
         rf"\b(?:between|from|any\s?time)\s+{_CLOCK}\s*(?:and|to|till|until|-|–)\s*{_CLOCK}")),
@@ -110,7 +114,8 @@ _BOUNDS_PATTERNS = (
     ("until", re.compile(rf"\b(?:{_UNTIL_WORDS})\s+{_CLOCK}")),
 )  # fmt: skip
 _BARE_HOUR = re.compile(
-    rf"^\s*(?:at\s+|around\s+|about\s+)?{_HOUR}\s*(?:ish)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
+    rf"^\s*(?:ok\s+|okay\s+|fine\s+|at\s+|around\s+|about\s+)*{_HOUR}\s*(?:ish)?\s*"
+    rf"(?:then|please|pls|thanks|is fine|is good|works|would be fine|would be good)?\s*[.!]?\s*$"
 )
 _FOUR_DIGIT_TIME = re.compile(r"^\s*(?:at\s+)?([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|h)?\s*[.!]?\s*$")
 _MONTHS = (
@@ -147,6 +152,17 @@ class When:
         return len(self.days) > 1
 
 
+def combined(dated: When, timed: When) -> When:
+    """The day (or days) of ``dated`` with the time or part of the day of ``timed``."""
+    return When(
+        day=dated.day,
+        time=timed.time,
+        part_of_day=timed.part_of_day,
+        past=dated.past,
+        days=dated.days,
+    )
+
+
 def parse_when(
     text: str,
     now: dt.datetime,
@@ -180,6 +196,36 @@ def parse_when(
             past=day is not None and day < now.date(),
             days=said.days if said.day is not None else (),
         )
+    lowered, excluded = _excluded_weekdays(lowered)
+    if excluded:
+        said = parse_when(lowered, now, date_order, talking_of)
+        days = tuple(d for d in said.days if d.weekday() not in excluded)
+        if not said.days and (said.day is None or said.day.weekday() in excluded):
+            # "not Friday", "I said not Friday!": any day of the coming week but those.
+            today = now.date()
+            days = tuple(
+                today + dt.timedelta(n)
+                for n in range(7)
+                if (today + dt.timedelta(n)).weekday() not in excluded
+            )
+        if not days:
+            return said
+        return When(
+            day=days[0],
+            time=said.time,
+            part_of_day=said.part_of_day,
+            past=days[0] < now.date(),
+            days=days if len(days) > 1 else (),
+        )
+    proposal = _PROPOSAL.search(lowered)
+    if proposal is not None and lowered[: proposal.start()].strip():
+        # "nothing earlier than quarter past 12? what about 10?": the hours
+        # proposed last are wanted, the day from before them if they name none.
+        head, tail = lowered[: proposal.start()], lowered[proposal.start() :]
+        proposed = parse_when(tail, now, date_order, talking_of)
+        before = parse_when(head, now, date_order, talking_of)
+        if not proposed.empty and not before.empty:
+            return proposed if proposed.day is not None else combined(before, proposed)
     bounds = _bounds(lowered)
     part: Optional[str] = None
     if bounds is not None:
@@ -201,6 +247,37 @@ def parse_when(
         past=day is not None and day < now.date(),
         days=days,
     )
+
+
+# Weekdays ruled out: "any afternoon next week but not Friday", "except mondays",
+# "Fridays are no good" (audit 9 offered the Friday). Not "why not Friday?" or
+# "if not Friday": those propose it.
+_EXCLUDED_BEFORE = re.compile(
+    rf"(?<!why )(?<!if )\b(?:not|except|apart from|other than|anything but|any day but|excluding|"
+    rf"can'?t do|cannot do|can'?t make)\s+(?:on\s+|in\s+)?(?:a\s+)?{_WEEKDAY}s?\b"
+)
+_EXCLUDED_AFTER = re.compile(
+    rf"\b{_WEEKDAY}(?:s|'s)?\s+(?:(?:is|are)\s+)?(?:no good|out|not good|bad|impossible|a no)\b|"
+    rf"\b{_WEEKDAY}s?\s+(?:doesn'?t|don'?t|won'?t|does not|do not|will not)\s+work\b"
+)
+
+
+def _excluded_weekdays(text: str) -> Tuple[str, Set[int]]:
+    """``text`` without the weekdays it rules out, and their numbers (Monday 0)."""
+    excluded: Set[int] = set()
+
+    def drop(match: re.Match) -> str:
+        stem = next(group for group in match.groups() if group)
+        excluded.add(_weekday_index(stem))
+        return " " * len(match.group(0))
+
+    text = _EXCLUDED_BEFORE.sub(drop, text)
+    return _EXCLUDED_AFTER.sub(drop, text), excluded
+
+
+# A counter-proposal after a question or a refusal: "is there nothing before 2?
+# how about 11am", "3pm is too late, what about 10".
+_PROPOSAL = re.compile(r"\b(?:what|how) about\b|\bwhat of\b")
 
 
 # What already happened, told on the way to the request: "I came in on Monday, can I
@@ -402,7 +479,7 @@ def _read_time(index: int, match: re.Match, text: str, part: Optional[str]) -> O
             meridiem = "am"  # "07:30": a zero-padded hour is a 24-hour clock
     elif index == 2:
         hour, minute, meridiem = _hour_value(groups[0]), 0, groups[1]
-    elif index in (3, 4, 5):
+    elif index in (3, 4, 5, 6):
         hour_group = 2 if index == 3 else 1
         if _in_a_date(text, *match.span(hour_group)):
             return None  # "for 7 march", "27/11 in the morning": a day, not an hour
