@@ -114,6 +114,12 @@ def bounded_part(start: Optional[dt.time], end: Optional[dt.time]) -> str:
     return (f"{start:%H:%M}" if start else "") + BOUNDS_SEPARATOR + (f"{end:%H:%M}" if end else "")
 
 
+def is_part_of_day(name: str) -> bool:
+    """Whether ``name`` is a named part of the day or hours the patient bounds ("17:00-")."""
+    bounded = _BOUNDED.match(name)
+    return name in PARTS_OF_DAY or bool(bounded and any(bounded.groups()))
+
+
 def said_as(name: str) -> str:
     """A part of the day in a sentence: "in the afternoon", "after 16:00", "before 11:00"."""
     bounded = _BOUNDED.match(name)

@@ -216,7 +216,7 @@ async def test_a_vague_day_with_no_free_times_says_so(domain: Dict[str, Any]) ->
     assert result["appointment_date"] is None
     (message,) = render(dispatcher.messages, domain)
     assert message["text"] == (
-        "Sorry, there are no free times between Monday 30 November and Sunday 6 December."
+        "Sorry, there are no free times between Monday 30 November and Saturday 5 December."
         " Which other day would suit you?"
     )
 

@@ -393,8 +393,8 @@ def _bounded(kind: str, match: re.Match, text: str) -> Optional[str]:
         if _MINUTES_BEFORE.search(text, 0, match.start()):
             return None  # "quarter after 1", "ten till 5": a time, not a bound
         moment = _clock(match.group(1), match.group(3))
-        if moment is None:
-            return None
+        if moment is None or (kind == "until" and moment == dt.time(0, 0)):
+            return None  # "before 0": no hour of the day is before midnight
         return bounded_part(moment, None) if kind == "from" else bounded_part(None, moment)
     # A range: clock, hour, meridiem of each end. "2-4" alone may be a date (2 April);
     # with am or pm ("2-4pm") it is hours.
