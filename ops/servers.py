@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import pwd
+import secrets
 import signal
 import socket
 import subprocess
@@ -83,9 +84,24 @@ def die_with_parent(death_signal: int) -> Optional[Callable[[], None]]:
     return in_child
 
 
+# Below Linux's ephemeral range (32768-60999): a port the kernel gave us there could
+# be taken as the source port of an outgoing connection (to Redis, PostgreSQL, the
+# action server) before our server binds it ("address already in use", seen in CI).
+_LISTEN_PORTS = (20000, 32767)
+
+
 def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
+    """An unused TCP port on loopback, outside the range outgoing connections use."""
+    low, high = _LISTEN_PORTS
+    for _ in range(200):
+        port = low + secrets.randbelow(high - low + 1)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # every try taken: any port the kernel gives
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
