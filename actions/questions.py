@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import about_young_people
 from actions.conditions import condition_help, condition_under_discussion
-from actions.tracker_state import last_response, latest_intent, user_text
+from actions.tracker_state import last_response, latest_intent, this_session, user_text
 from actions.wording import bullet_lines, join_list
+from clinic_core.cautions import cautions_said
 from clinic_core.clock import clinic_now
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import (
@@ -105,7 +106,24 @@ def last_asked(tracker: Tracker, questions: Collection[str]) -> Optional[str]:
     return None
 
 
+# Answers that name needles and points: a caution said before changes them.
+NEEDLE_QUESTIONS = ("ask_treatment_points", "ask_does_it_hurt")
+
+
 def answer_acupuncture_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
+) -> None:
+    """Answer the acupuncture question ``intent``, then a word on any caution said before."""
+    _answer_acupuncture_question(dispatcher, tracker, intent)
+    texts = [str(e.get("text") or "") for e in this_session(tracker) if e.get("event") == "user"]
+    if intent in NEEDLE_QUESTIONS and cautions_said(texts):
+        # "are there points you avoid?" from a patient 24 weeks pregnant (audit 9).
+        dispatcher.utter_message(
+            response="utter_needles_with_caution", **load_profile().contact_values()
+        )
+
+
+def _answer_acupuncture_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
 ) -> None:
     """Answer the acupuncture question ``intent``; help and points for a known condition."""

@@ -96,14 +96,29 @@ class ActionEmergency(RedFlagAction):
     def reply(
         self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
-        """Call the emergency number now; the crisis line for thoughts of self-harm."""
+        """Call the emergency number now; the crisis line for thoughts of self-harm.
+
+        Thoughts of self-harm alone are answered person to person first, the
+        crisis line before the emergency number: opening with "what you
+        describe can be a sign of something serious" reads as a form letter.
+        """
+        if emergency.crisis_line and concepts and all(c.crisis_line for c in concepts):
+            dispatcher.utter_message(
+                response=SELF_HARM_REPLY,
+                crisis_line=emergency.crisis_line,
+                emergency_number=emergency.number,
+            )
+            if emergency.mental_health_line:
+                dispatcher.utter_message(
+                    response="utter_mental_health_line",
+                    mental_health_line=emergency.mental_health_line,
+                )
+            return [SlotSet(EMERGENCY_SLOT, True)]
         dispatcher.utter_message(response="utter_emergency", emergency_number=emergency.number)
         # Also whenever the safety layer could not say what the emergency is.
         crisis = not concepts or any(c.crisis_line for c in concepts)
         if emergency.crisis_line and crisis:
-            dispatcher.utter_message(
-                response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
-            )
+            dispatcher.utter_message(response=CRISIS_LINE_REPLY, crisis_line=emergency.crisis_line)
         return [SlotSet(EMERGENCY_SLOT, True)]
 
 
@@ -124,6 +139,10 @@ class ActionUrgentSymptoms(RedFlagAction):
         return []
 
 
+SELF_HARM_REPLY = "utter_self_harm"
+CRISIS_LINE_REPLY = "utter_emergency_crisis_line"
+
+
 def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
     """The level the last turn answered (or None), and whether it gave the crisis line."""
     actions = {level.action: level.id for level in load_red_flags().levels}
@@ -134,10 +153,8 @@ def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
         return None, False
     turn = events[users[-2] + 1 : users[-1]]
     level = next((actions[e["name"]] for e in turn if e.get("name") in actions), None)
-    crisis = any(
-        (e.get("metadata") or {}).get("utter_action") == "utter_emergency_crisis_line" for e in turn
-    )
-    return level, crisis
+    uttered = {(e.get("metadata") or {}).get("utter_action") for e in turn}
+    return level, bool(uttered & {CRISIS_LINE_REPLY, SELF_HARM_REPLY})
 
 
 # The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
@@ -165,15 +182,19 @@ class ActionRedFlagReminder(Action):
             return []
         level, crisis = last_red_flag_turn(tracker)
         emergency = profile.emergency
+        if crisis and emergency.crisis_line:
+            # The crisis line first: "I can't help with it here" is no answer to despair.
+            dispatcher.utter_message(
+                response="utter_after_self_harm",
+                crisis_line=emergency.crisis_line,
+                emergency_number=emergency.number,
+            )
+            return []
         dispatcher.utter_message(
             response=REMINDERS.get(level or "", REMINDERS["emergency"]),
             emergency_number=emergency.number,
             advice_line=emergency.advice_line or "your GP surgery",
         )
-        if crisis and emergency.crisis_line:
-            dispatcher.utter_message(
-                response="utter_emergency_crisis_line", crisis_line=emergency.crisis_line
-            )
         return []
 
 

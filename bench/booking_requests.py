@@ -45,7 +45,7 @@ QUESTION_RESPONSES = {
     "patient_type": ["utter_ask_patient_type"],
     "appointment_date": ["utter_ask_appointment_date", "utter_nearest_free_days"],
     "appointment_time": ["utter_time_choices", "utter_nearest_free_times"],
-    "notes": ["utter_ask_notes"],
+    "notes": ["utter_ask_notes", "utter_ask_notes_told"],
 }
 
 

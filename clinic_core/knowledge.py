@@ -167,6 +167,19 @@ class AcupunctureAnswers(StrictModel):
 
     version: int
     answers: Dict[str, str]
+    # What the acupuncturist must know before needling: id -> words ("pregnan*").
+    cautions: Dict[str, List[str]] = {}
+
+    @pydantic.validator("cautions")
+    def _caution_words_are_lower_case(cls, cautions: Dict[str, List[str]]) -> Dict[str, List[str]]:
+        """Words are matched in lower case; each caution needs at least one."""
+        for key, words in cautions.items():
+            if not words:
+                raise ValueError(f"{key}: no words")
+            upper = [w for w in words if w != w.lower()]
+            if upper:
+                raise ValueError(f"{key}: write words in lower case: {', '.join(upper)}")
+        return cautions
 
     @pydantic.validator("answers")
     def every_question_answered(cls, answers: Dict[str, str]) -> Dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +27,8 @@ class Emergency(StrictModel):
     number: str
     advice_line: Optional[str] = None
     crisis_line: Optional[str] = None
+    # An urgent mental-health line, offered with the crisis line (NHS 111's mental health option).
+    mental_health_line: Optional[str] = None
 
 
 class Closure(StrictModel):
@@ -61,9 +63,14 @@ class BookingRules(StrictModel):
     cancellation_notice_hours: int = pydantic.Field(..., ge=0)
     # Upcoming booked appointments one phone number or email may hold (online).
     max_active_bookings_per_contact: int = pydantic.Field(3, ge=1, le=50)
-    # Failed reference + contact pairs before a conversation and its client
-    # address are refused lookups, and for how long.
+    # Failed reference + contact pairs before a conversation is refused
+    # lookups, and for how long.
     lookup_attempts: int = pydantic.Field(5, ge=1, le=50)
+    # The same for one client address, which many patients can share (a care
+    # home's wifi, a mobile network's NAT): higher, so a neighbour's typos do
+    # not lock them out, while one address opening conversation after
+    # conversation to guess is still stopped.
+    lookup_attempts_per_address: int = pydantic.Field(20, ge=1, le=500)
     lookup_lockout_minutes: int = pydantic.Field(15, ge=1, le=1440)
     # What the clinic charges for a late cancellation or a missed appointment,
     # in its own words; the assistant says so when asked ("is there a fee if I
@@ -72,6 +79,13 @@ class BookingRules(StrictModel):
     # Patients younger than this are not booked or advised online: the team
     # decides whether and how a child or young person can be seen.
     minimum_age: int = pydantic.Field(18, ge=0, le=25)
+
+    @pydantic.validator("lookup_attempts_per_address")
+    def _address_allows_a_conversation(cls, value: int, values: Dict[str, Any]) -> int:
+        """An address is never locked before one of its conversations would be."""
+        if value < values.get("lookup_attempts", 0):
+            raise ValueError("must be at least booking.lookup_attempts")
+        return value
 
 
 class Privacy(StrictModel):

@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from bench.load import open_days
+from clinic_core.profile import load_profile
 from clinic_core.settings import ROOT
 from clinic_core.store import AppointmentStore, appointments
 from ops.servers import AssistantStack
@@ -97,7 +98,19 @@ def test_the_sixth_wrong_reference_attempt_is_refused_and_staff_see_the_alarm(
     # the 6th attempt is refused even with the right contact, in this conversation...
     sixth = say("i want to check my booking") + say(real.reference) + say("07911 234567")
     assert LOCKED in sixth
-    # ...and in any other from the same address
+    # ...but not another patient's conversation from the same (shared) address, until the
+    # address itself has used up its attempts in conversation after conversation
+    limits = load_profile().booking
+    per_address, per_conversation = limits.lookup_attempts_per_address, limits.lookup_attempts
+    failures = per_conversation
+    while failures < per_address:
+        other = f"guesser-{uuid.uuid4().hex[:8]}"  # a neighbour, short of its own limit
+        assert "booking reference" in say("i want to check my booking", conversation=other)
+        for _ in range(min(per_conversation - 1, per_address - failures)):
+            assert "phone number or email" in say(real.reference, conversation=other)
+            failures += 1
+            wrong = say(f"07911 2001{failures:02d}", conversation=other)
+            assert (LOCKED if failures == per_address else NOT_FOUND) in wrong, (failures, wrong)
     other = f"guesser-{uuid.uuid4().hex[:8]}"
     elsewhere = [say(t, conversation=other) for t in ("check my booking", real.reference)]
     assert LOCKED in " ".join(elsewhere) + say("07911 234567", conversation=other)

@@ -595,6 +595,19 @@ def test_without_the_reference_no_lookup_fails_and_the_number_is_kept(
     assert "Monday 21 December at 16:45" in found
 
 
+def test_the_phone_typed_at_the_reference_question_is_kept_for_the_lookup(
+    stack: AssistantStack,
+) -> None:
+    """Audit 9: a phone number typed at the reference question got "Sorry, I didn't get that"."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 21, 9, 15, tzinfo=LONDON))
+    sender = patient()
+    say(stack, sender, "i need to check my appointment time")
+    first = texts(say(stack, sender, number))
+    assert "I also need the booking reference" in first and "didn't get" not in first
+    found = texts(say(stack, sender, stored.reference))
+    assert "Monday 21 December at 09:15" in found
+
+
 def test_asking_when_it_is_now_while_moving_it_is_answered(stack: AssistantStack) -> None:
     """Audit 9: "what day is it booked for at the moment?" got the day question again."""
     stored, number = stored_booking(stack, dt.datetime(2026, 12, 22, 17, 0, tzinfo=LONDON))
@@ -603,3 +616,30 @@ def test_asking_when_it_is_now_while_moving_it_is_answered(stack: AssistantStack
     replies = texts(say(stack, sender, "what day is it booked for at the moment?"))
     assert f"Your appointment ({stored.reference}) is on Tuesday 22 December at 17:00" in replies
     assert question("utter_ask_appointment_date") in replies
+
+
+def test_times_offered_are_turned_down_or_picked_by_their_place_in_the_list(
+    stack: AssistantStack,
+) -> None:
+    """Audit 9 and 10: "no" to the times offered left the booking; "the last one" was unread."""
+    AppointmentStore(stack.env()["DATABASE_URL"]).book(
+        new_appointment(
+            start=dt.datetime(2026, 12, 9, 11, 0, tzinfo=LONDON),
+            minutes=75,
+            conversation_id="someone-else",
+        )
+    )
+    sender = patient()
+    replies = say(stack, sender, f"Book me for sciatica, Ann Lee, {phone()}, first visit")
+    replies = say(stack, sender, "Wednesday 9 December at 11")
+    assert "already booked" in texts(replies)
+    turned_down = texts(say(stack, sender, "no"))
+    assert question("utter_none_of_those") in turned_down
+    assert QUESTIONS["appointment_date"] in turned_down
+    offer = say(stack, sender, "sometime next week")
+    buttons = [b for r in offer for b in r.get("buttons", [])]
+    assert len(buttons) > 2, texts(offer)
+    notes = texts(say(stack, sender, "the last one please"))
+    assert NOTES in notes, notes
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert buttons[-1]["payload"] in summary, (buttons[-1], summary)

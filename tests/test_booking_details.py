@@ -7,13 +7,15 @@ through the real servers are in tests/test_booking_conversations.py.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking.availability import bookable_day
 from actions.booking.booking_actions import ActionManageBooking
 from actions.booking.details import (
     about_young_people,
@@ -22,7 +24,7 @@ from actions.booking.details import (
     looks_like_name,
     read_details,
 )
-from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
+from actions.booking.forms import DAYS_OFFERED, ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
 from clinic_core.message_parts import OPENER
@@ -148,6 +150,9 @@ def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]
         ("first", None, False),
         ("Frank Baxter sorry", "Frank Baxter", False),
         ("Neve Bean", "Neve Bean", True),
+        # A pick among the times offered, not a name.
+        ("the second one", None, False),
+        ("last one please", None, False),
     ],
 )
 def test_what_reads_as_a_name(text: str, name: Optional[str], written_as_name: bool) -> None:
@@ -301,6 +306,10 @@ async def test_a_correction_at_the_summary_asks_again(
         ("yes, please book it", "book_appointment", "affirm", True),
         ("sounds good, go ahead and book me in", "book_appointment", "affirm", True),
         ("no", "deny", None, False),
+        # Leaving, not correcting (audit 9 needed a second "leave it").
+        ("nah leave it, i'll see how i feel", "deny", None, False),
+        ("no thanks, I'll think about it", "deny", None, False),
+        ("not now", "deny", None, False),
         # Asking for the booking again confirms it; a no in front, or another request, does not.
         ("book it", "book_appointment", None, True),
         ("no, book it", "book_appointment", "deny", None),
@@ -564,6 +573,10 @@ async def test_no_and_thanks_at_the_notes_question_is_no_notes(
             ["utter_reference_missing"],
         ),
         ("K7RM3", "inform", ["utter_reference_not_valid"]),
+        # The phone typed first (audit 9): kept for when the reference comes.
+        ("07911 123456", "inform", ["utter_reference_after_contact"]),
+        ("my number is 07911 123456", "inform", ["utter_reference_after_contact"]),
+        ("jo.smith@example.com", "inform", ["utter_reference_after_contact"]),
     ],
 )
 async def test_a_patient_without_the_reference_is_told_where_it_is(
@@ -869,3 +882,147 @@ async def test_the_reason_said_again_at_the_summary_changes_it(
     slots = {**SUMMARY, "condition": "kay"}
     result = await run_form("no its for my lower back not kay", intent, 0.9, slots, domain)
     assert result["condition"] == "lower_back_pain" and result.get("booking_confirmed") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["need an appt asap for my back, whatevers soonest", "can I book for sciatica next week"],
+)
+async def test_free_times_offered_for_a_vague_day_are_the_question(
+    domain: Dict[str, Any], text: str
+) -> None:
+    """Audit 9: the soonest free times were followed by the name question."""
+    result = await run_form(text, "book_appointment", 0.9, {}, domain)
+    assert result["said"][0] in DAYS_OFFERED
+    assert result["requested_slot"] == "appointment_date"
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [("no", None), ("nah leave it, i'll see how i feel", False), ("no thanks", False)],
+)
+async def test_a_no_to_the_summary_asks_what_to_change_unless_it_leaves(
+    domain: Dict[str, Any], text: str, confirmed: Optional[bool]
+) -> None:
+    """A bare no is usually one detail wrong; "nah leave it" is not booking (audit 9)."""
+    latest = tracker(text, "deny", 0.9, SUMMARY, "appointment_form")
+    summary = {
+        "event": "bot",
+        "text": "Please check: ...",
+        "metadata": {"utter_action": "utter_booking_summary"},
+    }
+    latest.events.insert(0, summary)
+    events = await ValidateAppointmentForm().run(CollectingDispatcher(), latest, domain)
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}.get(
+        "booking_confirmed"
+    ) is confirmed
+
+
+async def offer_then_answer(
+    domain: Dict[str, Any], answer: str, intent: str = "inform", said: Optional[List[str]] = None
+) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    """Free times offered for "next week", then ``answer`` to them: (buttons, slots set)."""
+    request = "can I book for sciatica next week"
+    dispatcher = CollectingDispatcher()
+    first = tracker(request, "book_appointment", 0.9, {}, "appointment_form")
+    events = await ValidateAppointmentForm().run(dispatcher, first, domain)
+    offer = next(m for m in dispatcher.messages if m.get("response") in DAYS_OFFERED)
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    latest = tracker(answer, intent, 0.97 if intent == "deny" else 0.6, slots, "appointment_form")
+    latest.events[:0] = [
+        {"event": "user", "text": request},
+        {
+            "event": "bot",
+            "text": "The first free times ...",
+            "data": {"buttons": offer["buttons"]},
+            "metadata": {"utter_action": offer["response"]},
+        },
+    ]
+    replies = CollectingDispatcher()
+    answered = await ValidateAppointmentForm().run(replies, latest, domain)
+    if said is not None:
+        said.extend(str(m.get("response")) for m in replies.messages)
+    return offer["buttons"], {e["name"]: e["value"] for e in answered if e["event"] == "slot"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "position"),
+    [
+        ("the last one", -1),
+        ("ok the 2nd one please", 1),
+        ("I'll take the first one, thanks", 0),
+        ("the earliest", 0),
+        ("option 3", 2),
+    ],
+)
+async def test_an_offered_time_is_picked_by_its_place_in_the_list(
+    domain: Dict[str, Any], answer: str, position: int
+) -> None:
+    """Audit 9: "the last one" was "Sorry, I couldn't read a time in that"."""
+    buttons, slots = await offer_then_answer(domain, answer)
+    day, time = buttons[position]["title"].rsplit(" ", 1)
+    assert (slots["appointment_date"][-2:].lstrip("0"), slots["appointment_time"]) == (
+        day.split()[1],
+        time,
+    )
+
+
+async def test_an_offered_time_is_picked_by_its_hour_when_only_one_day_has_it(
+    domain: Dict[str, Any],
+) -> None:
+    buttons, _ = await offer_then_answer(domain, "the last one")
+    times = [b["title"].rsplit(" ", 1)[1] for b in buttons]
+    unique = next(t for t in times if times.count(t) == 1)
+    _, slots = await offer_then_answer(domain, f"the {unique} one")
+    chosen = buttons[times.index(unique)]["title"]
+    assert slots["appointment_time"] == unique
+    assert slots["appointment_date"][-2:].lstrip("0") == chosen.split()[1]
+
+
+async def test_a_time_not_offered_asks_for_the_day_before_the_name(
+    domain: Dict[str, Any],
+) -> None:
+    buttons, _ = await offer_then_answer(domain, "the last one")
+    offered = {b["title"].rsplit(" ", 1)[1] for b in buttons}
+    hour = next(f"{h:02d}:00" for h in range(10, 17) if f"{h:02d}:00" not in offered)
+    _, slots = await offer_then_answer(domain, f"could we do {hour} instead")
+    assert slots.get("appointment_time") == hour
+    assert slots["requested_slot"] == "appointment_date"
+
+
+def test_a_day_is_not_offered_once_its_hours_are_over() -> None:
+    """ "whatever's soonest" after closing named today, with no time on it (audit 9)."""
+    profile = load_profile()
+    now = clinic_now(profile.zone)
+    open_day = next(
+        now.date() + dt.timedelta(days=n) for n in range(1, 8)
+        if profile.hours_on(now.date() + dt.timedelta(days=n))
+    )  # fmt: skip
+    closing = max(end for _, end in profile.hours_on(open_day))
+    morning = dt.datetime.combine(open_day, dt.time(6), tzinfo=profile.zone)
+    after_closing = dt.datetime.combine(open_day, closing, tzinfo=profile.zone)
+    assert bookable_day(profile, open_day, morning)
+    assert not bookable_day(profile, open_day, after_closing)
+    assert not bookable_day(profile, open_day - dt.timedelta(days=1), morning)
+
+
+@pytest.mark.parametrize("answer", ["no", "nope, none of those work for me", "neither sorry"])
+async def test_no_to_the_times_offered_asks_for_others_and_goes_on(
+    domain: Dict[str, Any], answer: str
+) -> None:
+    """A "no" to the free times offered stopped the whole booking (audit 10)."""
+    said: List[str] = []
+    _, slots = await offer_then_answer(domain, answer, intent="deny", said=said)
+    assert said == ["utter_none_of_those"]
+    assert slots["requested_slot"] == "appointment_date"
+    assert slots["appointment_date"] is None
+
+
+@pytest.mark.parametrize("answer", ["no thanks", "no, stop"])
+async def test_no_thanks_to_the_times_offered_is_still_a_stop(
+    domain: Dict[str, Any], answer: str
+) -> None:
+    """Nothing taken and nothing said: the form is rejected and the stop rule answers."""
+    said: List[str] = []
+    _, slots = await offer_then_answer(domain, answer, intent="deny", said=said)
+    assert (said, slots) == ([], {"requested_slot": "appointment_date"})

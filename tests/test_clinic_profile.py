@@ -64,6 +64,10 @@ def test_prices_read_well() -> None:
         (lambda d: d["booking"].update(horizon_days=0), "booking.horizon_days"),
         (lambda d: d["closures"].append({"date": "someday", "reason": "x"}), "closures.3.date"),
         (lambda d: d.update(prices=[]), "prices"),
+        (
+            lambda d: d["booking"].update(lookup_attempts=5, lookup_attempts_per_address=4),
+            "booking.lookup_attempts_per_address: must be at least booking.lookup_attempts",
+        ),
     ],
 )
 def test_malformed_profile_names_the_field(mutate, message: str) -> None:  # type: ignore[no-untyped-def]

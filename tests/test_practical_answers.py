@@ -34,6 +34,10 @@ from tests.helpers.trackers import make_tracker
         ("can I ask for a woman to treat me", "practitioners"),
         ("does my GP need to send me", "referral"),
         ("how many sessions would I need for a bad back?", "sessions_needed"),
+        # Audit 9: "do i need a scan before coming?" got what to eat beforehand.
+        ("do i need a scan before coming?", "scans_and_diagnosis"),
+        ("would an xray tell what's wrong?", "scans_and_diagnosis"),
+        ("is an MRI needed first", "scans_and_diagnosis"),
     ],
 )
 def test_a_practical_question_gets_its_topic(question: str, topic: str) -> None:

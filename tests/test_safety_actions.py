@@ -59,6 +59,32 @@ async def test_thoughts_of_self_harm_also_get_the_crisis_line(
     assert crisis_line and crisis_line in text
 
 
+async def test_thoughts_of_self_harm_alone_are_answered_person_to_person_first(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 9: the self-harm reply opened with the generic emergency line."""
+    tracker = make_tracker("emergency", "...", entities=[red_flag("suicide_self_harm")])
+    await ActionEmergency().run(dispatcher, tracker, domain)
+    emergency = load_profile().emergency
+    assert emergency.crisis_line and emergency.mental_health_line
+    text = " ".join(m["text"] for m in render(dispatcher.messages, domain))
+    assert text.startswith("I'm really sorry")
+    assert "can be a sign of something serious" not in text
+    assert text.index(emergency.crisis_line) < text.index(f"call {emergency.number}")
+    assert emergency.mental_health_line in text
+
+
+async def test_self_harm_with_a_physical_emergency_gets_the_emergency_line_first(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    entities = [red_flag("suicide_self_harm"), red_flag("severe_bleeding")]
+    await ActionEmergency().run(dispatcher, make_tracker("emergency", "...", entities), domain)
+    emergency = load_profile().emergency
+    text = " ".join(m["text"] for m in render(dispatcher.messages, domain))
+    assert emergency.crisis_line
+    assert text.index(f"call {emergency.number} now") < text.index(emergency.crisis_line)
+
+
 async def test_an_emergency_only_the_classifier_saw_is_flagged_as_such(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
@@ -185,6 +211,7 @@ def after_a_red_flag_reply(action: str, uttered: List[str], next_text: str) -> T
     [
         ("action_emergency", ["utter_emergency"], "call 999 now", False),
         ("action_emergency", ["utter_emergency", "utter_emergency_crisis_line"], "999", True),
+        ("action_emergency", ["utter_self_harm", "utter_mental_health_line"], "999", True),
         ("action_urgent_symptoms", ["utter_urgent_symptoms"], "doctor today", False),
     ],
 )

@@ -38,6 +38,15 @@ def day_problem(
     return None
 
 
+def bookable_day(profile: ClinicProfile, day: dt.date, now: dt.datetime) -> bool:
+    """Whether the clinic opens on ``day`` and its hours there end after the notice needed."""
+    earliest = now.astimezone(profile.zone) + dt.timedelta(hours=profile.booking.min_notice_hours)
+    return any(
+        dt.datetime.combine(day, end, tzinfo=profile.zone) > earliest
+        for _, end in profile.hours_on(day)
+    )
+
+
 def taken_on(
     profile: ClinicProfile,
     day: dt.date,

@@ -25,6 +25,7 @@ from actions.booking.forms import (
     SUMMARY,
     WHAT_TO_CHANGE,
     ValidateManageBookingForm,
+    cautions_told,
     describe,
     format_day,
     reason_text,
@@ -34,7 +35,13 @@ from actions.booking.forms import (
 from actions.booking.lookup_guard import LOCKED, verified_appointment
 from actions.conditions import reason_for_booking
 from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
-from actions.tracker_state import last_response, latest_intent, responses_this_turn
+from actions.tracker_state import (
+    last_response,
+    latest_intent,
+    responses_this_turn,
+    this_session,
+)
+from clinic_core.cautions import cautions_said
 from clinic_core.clock import clinic_now
 from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
@@ -119,7 +126,21 @@ class ActionInformOutsideForm(Action):
 
     def answer_otherwise(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """What is said to a message that is neither a booking request nor a reference."""
-        dispatcher.utter_message(response=self.otherwise)
+        if not tells_a_caution(dispatcher, tracker):
+            dispatcher.utter_message(response=self.otherwise)
+
+
+def tells_a_caution(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A caution told out of the blue is acknowledged: "I'm on warfarin", "im 10 weeks".
+
+    Audit 9: "im 10 weeks" got "Sorry, I'm not sure how to help with that".
+    """
+    texts = [str(e.get("text") or "") for e in this_session(tracker) if e.get("event") == "user"]
+    latest = cautions_said(texts)[len(cautions_said(texts[:-1])) :]
+    if not any(not said.question for said in latest):
+        return False
+    dispatcher.utter_message(response="utter_caution_noted", **load_profile().contact_values())
+    return True
 
 
 class ActionFallbackOutsideForm(ActionInformOutsideForm):
@@ -149,7 +170,8 @@ class ActionFallbackOutsideForm(ActionInformOutsideForm):
             dispatcher, user_text(tracker)
         ):
             return
-        dispatcher.utter_message(response=self.otherwise)
+        if not tells_a_caution(dispatcher, tracker):
+            dispatcher.utter_message(response=self.otherwise)
 
     def name(self) -> str:
         """Action name used in the domain."""
@@ -169,6 +191,26 @@ class ActionAskCondition(Action):
         """The question with its buttons, or nothing when it was just asked another way."""
         if not set(responses_this_turn(tracker)) & set(REASON_ASKED_IN_WORDS):
             dispatcher.utter_message(response="utter_ask_condition")
+        return []
+
+
+class ActionAskNotes(Action):
+    """Ask what the acupuncturist should know; what the patient told already is passed on."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return "action_ask_notes"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Quote "I'm 24 weeks pregnant" said earlier rather than ask whether she is pregnant."""
+        earlier = cautions_told(tracker)
+        if earlier:
+            quoted = ", ".join(f"“{sentence}”" for sentence in earlier)
+            dispatcher.utter_message(response="utter_ask_notes_told", told=quoted)
+        else:
+            dispatcher.utter_message(response="utter_ask_notes")
         return []
 
 

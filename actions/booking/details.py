@@ -20,6 +20,7 @@ from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
+from actions.booking.offer_choice import picked_position
 from actions.booking.when import When, bare_hour, combined, parse_when
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
@@ -479,10 +480,16 @@ _NAME_HERE = re.compile(
 _CARER_AFTER_NAME = re.compile(r"^[\s,;:-]*(his|her|their|the patient'?s)\s+[a-z]", re.I)
 
 
+# Any list of options the assistant offers is shorter than this.
+_ANY_LIST = 10
+
+
 def _says_something_else(text: str) -> bool:
-    """Whether ``text`` is a visit type or a condition word rather than a name."""
-    return bool(patient_type_in(text)) or bool(
-        re.search(r"\b(pain|ache|appointment|visit|session|booking)\b", text, re.I)
+    """Whether ``text`` is a visit type, a condition word or a pick ("the last one"), not a name."""
+    return (
+        bool(patient_type_in(text))
+        or bool(re.search(r"\b(pain|ache|appointment|visit|session|booking)\b", text, re.I))
+        or picked_position(text, _ANY_LIST) is not None
     )
 
 

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.booking.availability import (
     appointment_minutes,
+    bookable_day,
     day_problem,
     free_on_days,
     free_starts,
@@ -46,6 +47,7 @@ from actions.booking.details import (
 )
 from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure, verified_appointment
+from actions.booking.offer_choice import offered_buttons, offered_with, picked_offer
 from actions.booking.when import When, bare_hour
 from actions.conditions import about_another_body_area, condition_in_latest_message
 from actions.tracker_state import (
@@ -57,6 +59,7 @@ from actions.tracker_state import (
     user_text,
 )
 from actions.wording import join_list
+from clinic_core.cautions import sentences_telling
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import (
     clean_name,
@@ -83,6 +86,13 @@ REQUESTED = "requested_slot"
 # count only as a correction ("actually make it Friday").
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
+# A no to the summary that is not "something is wrong": not booking after all.
+LEAVE_IT = re.compile(
+    r"\b(leave it|forget (it|about it)|never ?mind|don'?t bother|not (now|today|yet)|"
+    r"another time|see how (i|it|things) (feel|feels|goes|go)|think about it|hold off|"
+    r"no,? thanks?|no,? thank you|changed my mind|i'?ll wait)\b",
+    re.IGNORECASE,
+)
 SUMMARY = "utter_booking_summary"
 # A reason that names nothing: the "Something else" button, "other", "not listed".
 VAGUE_REASON = re.compile(
@@ -112,6 +122,25 @@ REASON_RESTATED = re.compile(
 DAYS_IN_A_ROW_OFFERED = "utter_free_times_on_days"
 DAYS_LISTED_OFFERED = "utter_free_times_on_these_days"
 DAYS_OFFERED = (DAYS_IN_A_ROW_OFFERED, DAYS_LISTED_OFFERED)
+# Every offer of days or times as buttons, and the reply to "none of those".
+OFFERS_OF_DAYS_OR_TIMES = (
+    *DAYS_OFFERED,
+    "utter_nearest_free_times",
+    "utter_nearest_free_days",
+    "utter_time_choices",
+)
+NONE_OF_THOSE = "utter_none_of_those"
+NONE_OF_THEM = re.compile(
+    r"^(?=.*[a-z])(?!.*\bthank)\W*"
+    r"(?:no+|nope|nah|neither|none|not really|sorry|afraid not|unfortunately not)?\W*"
+    r"(?:(?:none|neither|not any) (?:of (?:those|them|these))?(?: (?:suit|suits|work|works|"
+    r"are any good|is any good|is good|are good|do))?(?: for me)?|"
+    r"(?:those|they|them|these) (?:don'?t|do not|won'?t|will not) (?:suit|work|do)(?: for me)?|"
+    r"(?:those|these) (?:are|r) no good|no good|can'?t do (?:those|any of those|them)|"
+    r"(?:any|something) (?:other|else)|others?)?"
+    r"(?:\W+(?:sorry|i'?m afraid|unfortunately))*\W*$",
+    re.IGNORECASE,
+)
 # Asked after a no to the summary: any detail in the answer is a change.
 WHAT_TO_CHANGE = "utter_what_to_change"
 # After these, a contact said earlier has been tried or answered already.
@@ -157,6 +186,7 @@ MOVE_INSTEAD = re.compile(
     re.IGNORECASE,
 )
 MISSING = "missing"  # the slot value of "I don't have the reference"
+CONTACT_FIRST = "contact first"  # ...of a phone or email typed at the reference question
 
 
 def is_reference(text: str) -> bool:
@@ -179,6 +209,31 @@ NOTHING = re.compile(
 )
 MAX_REASON = 200
 MAX_NOTES = 500
+
+
+def cautions_told(tracker: Tracker) -> List[str]:
+    """The patient's own sentences this session that tell of a caution ("I'm 24 weeks pregnant").
+
+    Said before the notes question, not at it: the question offers to pass them on.
+    """
+    texts = [
+        str(event.get("text") or "")
+        for event in this_session(tracker)
+        if event.get("event") == "user"
+    ]
+    if asked(tracker, "notes") and texts:
+        texts = texts[:-1]
+    return sentences_telling(texts)
+
+
+def notes_with(told_sentences: List[str], answer: Optional[str]) -> str:
+    """The notes: what was told earlier, then the answer to the notes question."""
+    parts = [t for t in told_sentences if not answer or t.lower() not in answer.lower()]
+    if answer:
+        parts.append(answer)
+    return " / ".join(parts)[:MAX_NOTES] if parts else "none"
+
+
 # A reply that is only a part of the day ("can we do the afternoon instead")
 # clears the time; the form then offers free times in that part of the day.
 PART_PREFIX = "part:"
@@ -389,6 +444,16 @@ class DateTimeValidation(FormValidationAction, ABC):
         """
         if clearly_something_else(tracker, "strong"):
             return {}
+        if self.none_of_those(tracker):
+            # "no" to the times or days just offered: not a stop (audit 10 left the
+            # booking), the patient wants others; the day is asked again.
+            dispatcher.utter_message(response=NONE_OF_THOSE)
+            return {
+                "appointment_date": None,
+                "appointment_time": None,
+                "rejected_date": None,
+                "rejected_time": None,
+            }
         if asks_a_question(tracker):
             text = user_text(tracker)
             # A day asked for as a question is an answer ("could we do 31 December?").
@@ -427,6 +492,15 @@ class DateTimeValidation(FormValidationAction, ABC):
         if values and asked(tracker, *CONFIRMATIONS):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
+
+    @staticmethod
+    def none_of_those(tracker: Tracker) -> bool:
+        """Whether the latest message turns down the days or times just offered ("neither")."""
+        return (
+            asked(tracker, "appointment_date", "appointment_time")
+            and offered_with(tracker) in OFFERS_OF_DAYS_OR_TIMES
+            and NONE_OF_THEM.match(user_text(tracker)) is not None
+        )
 
     def not_understood(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, response: str
@@ -499,7 +573,37 @@ class DateTimeValidation(FormValidationAction, ABC):
         except ValueError:  # "unparsed"
             talking_of = None
         said = user_text(tracker) if text is None else text
+        when = self.read_when(tracker, said, talking_of)
+        if text is not None:
+            return when
+        picked = self.offer_picked(tracker, said, when, talking_of)
+        return when if picked is None else picked
+
+    def read_when(self, tracker: Tracker, said: str, talking_of: Optional[dt.date]) -> When:
+        """The day and time ``said`` names."""
         return when_in(said, self.now(), self.profile().date_order, talking_of)
+
+    def offer_picked(
+        self, tracker: Tracker, said: str, when: When, talking_of: Optional[dt.date]
+    ) -> Optional[When]:
+        """The offered time the patient picked: "the last one", or "the 4pm one" of several days.
+
+        A time alone matching one offered button is that button's day too; a
+        time offered on several days is left for the day question.
+        """
+        buttons = offered_buttons(tracker)
+        if not buttons:
+            return None
+        payload = picked_offer(said, buttons)
+        if payload is None and when.day is None and when.time is not None:
+            payloads = [str(button.get("payload") or "") for button in buttons]
+            offers = [self.read_when(tracker, offered, talking_of) for offered in payloads]
+            at_that_time = [offer for offer in offers if offer.time == when.time and offer.day]
+            return at_that_time[0] if len(at_that_time) == 1 else None
+        if payload is None:
+            return None
+        picked = self.read_when(tracker, payload, talking_of)
+        return None if picked.empty else picked
 
     def offer_days(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
@@ -518,8 +622,10 @@ class DateTimeValidation(FormValidationAction, ABC):
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return {"appointment_date": None}
-        # Only the days the clinic opens are named ("next week" is Monday to Saturday).
-        named = [day for day in when.days if profile.hours_on(day)] or list(when.days)
+        # Only the days the clinic still opens are named ("next week" is Monday to
+        # Saturday; "whatever's soonest" said after closing does not name today).
+        now = self.now()
+        named = [day for day in when.days if bookable_day(profile, day, now)] or list(when.days)
         first, last = format_day(named[0]), format_day(named[-1])
         # "next Thursday" said on a Wednesday: two days a week apart, not the days between
         days = join_list([format_day(day) for day in named], conjunction="or")
@@ -642,11 +748,26 @@ class ValidateAppointmentForm(DateTimeValidation):
     def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """The domain's order, but a day or time just refused is asked for next."""
         first: List[str] = []
-        if tracker.get_slot("rejected_date"):
+        if tracker.get_slot("rejected_date") or self.free_times_offered(tracker):
             first = ["appointment_date", "appointment_time"]
         elif tracker.get_slot("rejected_time") and tracker.get_slot("appointment_date"):
             first = ["appointment_time"]
         return first + [slot for slot in domain_slots if slot not in first]
+
+    def free_times_offered(self, tracker: Tracker) -> bool:
+        """Whether this turn offers free times on vague days ("whatever's soonest", "next week").
+
+        The offer is the question: asking the name after it (audit 9) left the
+        times unanswered, and the tap on one was met with the name question again.
+        """
+        if tracker.get_slot("appointment_date") not in (None, "unparsed"):
+            return False
+        when = self.when(tracker)
+        if when.vague and when.day is not None:
+            return True
+        # Not one of the times offered ("the 3pm one" when none is at 3): the day
+        # is asked next, not the name with the offer left hanging.
+        return offered_with(tracker) in DAYS_OFFERED
 
     async def extract_condition(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -874,13 +995,14 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not asked(tracker, "notes"):
             return {}
         text = user_text(tracker).strip()
+        earlier = cautions_told(tracker)  # passed on, as the question said
         if NOTHING.match(text) or (latest_intent(tracker) == "deny" and len(text.split()) <= 3):
-            return {"notes": "none"}  # "no", "nothing to add", "no thanks"
+            return {"notes": notes_with(earlier, None)}  # "no", "nothing to add", "no thanks"
         if not is_answer(tracker):
             return {}
         if is_correction(text) and self.details(tracker).anything:
             return {}  # "actually make it Friday": a correction, the notes are asked again
-        return {"notes": text[:MAX_NOTES]}
+        return {"notes": notes_with(earlier, text)}
 
     async def extract_booking_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -892,6 +1014,8 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {"booking_confirmed": None}  # "yes, but make it 3pm": the summary again
         if confirms(tracker, BOOKING_REQUEST):  # "yes", "book it"
             return {"booking_confirmed": True}
+        if LEAVE_IT.search(user_text(tracker)):
+            return {"booking_confirmed": False}  # "nah leave it, i'll see how i feel" (audit 9)
         if latest_intent(tracker) == "deny":
             if last_response(tracker) == SUMMARY:
                 # A no to the summary is usually one detail wrong: asked what to
@@ -922,20 +1046,20 @@ class ValidateManageBookingForm(DateTimeValidation):
         """The stored appointment's type decides the new appointment's length."""
         return tracker.get_slot("patient_type")
 
-    def when(self, tracker: Tracker, text: Optional[str] = None) -> When:
+    def read_when(self, tracker: Tracker, said: str, talking_of: Optional[dt.date]) -> When:
         """The new day and time; "the following day, same time" from the appointment moved."""
         if tracker.get_slot("booking_task") != "reschedule" or tracker.get_slot(
             "booking_contact"
         ) in (None, LOCKED):
-            return super().when(tracker, text)
+            return super().read_when(tracker, said, talking_of)
         try:
             appointment = verified_appointment(tracker, get_store(), self.profile())
         except StoreUnavailableError:
             appointment = None
         if appointment is None:
-            return super().when(tracker, text)
+            return super().read_when(tracker, said, talking_of)
         return when_in(
-            user_text(tracker) if text is None else text,
+            said,
             self.now(),
             self.profile().date_order,
             booked=appointment.starts_at.astimezone(self.profile().zone),
@@ -1113,7 +1237,12 @@ class ValidateManageBookingForm(DateTimeValidation):
             # "I don't have it written down. My telephone is 01904 612345" (audit 9):
             # where to find it; the number is read again once the reference is given.
             return {"booking_reference": MISSING}
-        if self.details(tracker).anything:
+        details = self.details(tracker)
+        if details.contact:
+            # The phone typed first (audit 9 got "Sorry, I didn't get that"): it is
+            # read again once the reference comes (contact_said_before).
+            return {"booking_reference": CONTACT_FIRST}
+        if details.anything:
             return {}
         return {"booking_reference": "unparsed"}
 
@@ -1126,6 +1255,9 @@ class ValidateManageBookingForm(DateTimeValidation):
             dispatcher.utter_message(
                 response="utter_reference_missing", **self.profile().contact_values()
             )
+            return {"booking_reference": None}
+        if text == CONTACT_FIRST:
+            dispatcher.utter_message(response="utter_reference_after_contact")
             return {"booking_reference": None}
         if not is_reference(text):
             dispatcher.utter_message(response="utter_reference_not_valid")

@@ -4,10 +4,13 @@
 given at booking. Each wrong pair is recorded (as hashes, in the appointments
 database, so every action server process sees it). After
 ``booking.lookup_attempts`` wrong pairs (5) within
-``booking.lookup_lockout_minutes`` (15), the conversation and the client
-address it came from (``metadata.client``, a pseudonym the REST and website
-channels attach, channels/guard.py) are refused lookups until the window
-has passed. The reply never says which half was wrong.
+``booking.lookup_lockout_minutes`` (15), the conversation is refused lookups
+until the window has passed; after ``booking.lookup_attempts_per_address``
+(20), so is every conversation from the client address it came from
+(``metadata.client``, a pseudonym the REST and website channels attach,
+channels/guard.py). The address allows more because patients share one (a
+care home's wifi, a mobile network's NAT). The reply never says which half
+was wrong.
 
 When one reference collects that many wrong pairs in the window, from any
 conversations, someone is probably guessing at a real patient's booking: an
@@ -56,8 +59,8 @@ def locked_out(tracker: Tracker, store: AppointmentStore, profile: ClinicProfile
     since, limit = window_start(profile), profile.booking.lookup_attempts
     if store.lookup_failures_since(since, conversation=tracker.sender_id) >= limit:
         return True
-    client = client_of(tracker)
-    return bool(client) and store.lookup_failures_since(since, client=client) >= limit
+    client, address_limit = client_of(tracker), profile.booking.lookup_attempts_per_address
+    return bool(client) and store.lookup_failures_since(since, client=client) >= address_limit
 
 
 def record_failure(
@@ -82,7 +85,7 @@ def record_failure(
         alarm = True
     by_conversation = store.lookup_failures_since(since, conversation=tracker.sender_id)
     by_client = store.lookup_failures_since(since, client=client) if client else 0
-    if max(by_conversation, by_client) >= limit:
+    if by_conversation >= limit or by_client >= profile.booking.lookup_attempts_per_address:
         logger.error(
             "ALARM booking reference lookups: conversation %s (%d wrong pairs, %d from its "
             "client address) is refused lookups for %d minutes",

@@ -1,0 +1,99 @@
+"""Which of the times just offered the patient picked in words.
+
+The free times come as buttons; on SMS, WhatsApp or a screen reader they are
+a list, and patients answer "the last one", "the 2nd", "the earliest please"
+or "the 4 o'clock one" (audit 9: "the last one" was "Sorry, I couldn't read a
+time in that"). The pick is read against the buttons of the assistant's
+previous turn, so it is never a guess at times nobody offered.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Sequence
+
+from rasa_sdk import Tracker
+
+_POSITIONS = {
+    "first": 0, "1st": 0, "earliest": 0, "earlier": 0, "soonest": 0, "top": 0,
+    "second": 1, "2nd": 1, "middle": 1,
+    "third": 2, "3rd": 2,
+    "fourth": 3, "4th": 3,
+    "fifth": 4, "5th": 4,
+    "sixth": 5, "6th": 5,
+    "last": -1, "latest": -1, "later": -1, "final": -1, "bottom": -1,
+}  # fmt: skip
+_PICK = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|yes|yeah|yep|great|lovely|perfect|please|i'?ll|i will|i'?d like|"
+    r"can i (?:have|do|take)|could i (?:have|do|take)|let'?s (?:do|go for|have)|"
+    r"go for|take|book|have|do|i'?ll take|i'?ll have|i'?ll go for)\W+)*"
+    r"(?:the\s+|that\s+)?(?P<position>" + "|".join(_POSITIONS) + r")"
+    r"(?:\s+(?:one|time|slot|option|appointment|of (?:those|them|these)|on the list))*"
+    r"(?:\W+(?:please|pls|thanks|thank you|ta|cheers|is fine|is good|works|"
+    r"would be (?:fine|good|great))+)*"
+    r"\W*$",
+    re.IGNORECASE,
+)
+_NUMBERED = re.compile(r"^\W*(?:option|number|no\.?)\s*(?P<number>[1-9])\W*$", re.IGNORECASE)
+# "first time" answers "have you been before?", not which time.
+_FIRST_VISIT = re.compile(r"^\W*(?:my\s+|it'?s\s+(?:my\s+)?|the\s+)?first\s+time\b", re.IGNORECASE)
+# "the middle one" of two is ambiguous: only a list of three names one.
+_MIDDLE_NEEDS = 3
+
+
+def _offer_event(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The assistant's last message with buttons in the turn before the latest message."""
+    seen_latest = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_latest:
+                return None
+            seen_latest = True
+        elif kind == "bot" and seen_latest and (event.get("data") or {}).get("buttons"):
+            return event
+    return None
+
+
+def offered_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The buttons the assistant sent in the turn before the latest message."""
+    event = _offer_event(tracker)
+    return list((event.get("data") or {}).get("buttons") or []) if event else []
+
+
+def offered_with(tracker: Tracker) -> Optional[str]:
+    """The domain response that carried the previous turn's buttons, if any."""
+    event = _offer_event(tracker)
+    name = (event.get("metadata") or {}).get("utter_action") if event else None
+    return str(name) if name else None
+
+
+def picked_position(text: str, count: int) -> Optional[int]:
+    """The index among ``count`` options that ``text`` picks by position, if it does."""
+    match = None if _FIRST_VISIT.match(text) else _PICK.match(text)
+    if match is not None:
+        word = match.group("position").lower()
+        if word == "middle" and count != _MIDDLE_NEEDS:
+            return None
+        index = _POSITIONS[word]
+    else:
+        numbered = _NUMBERED.match(text)
+        if numbered is None:
+            return None
+        index = int(numbered.group("number")) - 1
+    if index < 0:
+        index += count
+    return index if 0 <= index < count else None
+
+
+def picked_offer(text: str, buttons: Sequence[Dict[str, Any]]) -> Optional[str]:
+    """The payload of the button ``text`` picks by position ("the last one"), if any."""
+    if not buttons:
+        return None
+    index = picked_position(text, len(buttons))
+    return None if index is None else str(buttons[index].get("payload") or "") or None
+
+
+def picked_in(tracker: Tracker, text: str) -> Optional[str]:
+    """The payload of the offered time ``text`` picks, from the previous turn's buttons."""
+    return picked_offer(text, offered_buttons(tracker))
