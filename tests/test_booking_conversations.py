@@ -643,3 +643,26 @@ def test_times_offered_are_turned_down_or_picked_by_their_place_in_the_list(
     assert NOTES in notes, notes
     summary = texts(say(stack, sender, "nothing to add"))
     assert buttons[-1]["payload"] in summary, (buttons[-1], summary)
+
+
+@pytest.mark.parametrize(
+    ("opening", "day_alone"),
+    [
+        (["i want to book for back pain", "no stop"], "thursday at 4pm then"),
+        (["hi"], "this thursday 4pm?"),
+    ],
+)
+def test_a_day_said_on_its_own_starts_the_booking_with_it(
+    stack: AssistantStack, opening: List[str], day_alone: str
+) -> None:
+    """Audit 10: after "no, stop", "tuesday at 3 then" got "not sure how to help"."""
+    sender = patient()
+    for message in opening:
+        say(stack, sender, message)
+    replies = say(stack, sender, day_alone)
+    assert "not sure how to help" not in texts(replies)
+    assert asked(replies) and not {"appointment_date", "appointment_time"} & set(asked(replies))
+    for answer in ("back pain", "Ann Lee", phone(), "first visit"):
+        replies = say(stack, sender, answer)
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Thursday 26 November at 16:00" in summary, summary

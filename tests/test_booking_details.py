@@ -22,6 +22,7 @@ from actions.booking.details import (
     age_in,
     is_booking_request,
     looks_like_name,
+    only_when_to_come,
     read_details,
 )
 from actions.booking.forms import DAYS_OFFERED, ValidateAppointmentForm, ValidateManageBookingForm
@@ -543,6 +544,34 @@ def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -
         text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
     )
     assert is_booking_request(text, found) is is_request
+
+
+@pytest.mark.parametrize(
+    ("text", "when_to_come"),
+    [
+        ("tuesday at 3 then", True),
+        ("friday morning?", True),
+        ("how about wednesday after 5", True),
+        ("next week sometime", True),
+        ("the 14th?", True),
+        # when the pain comes, when something happened, when the clinic opens
+        ("my hip is stiff in the morning", False),
+        ("it's worse at night", False),
+        ("since last Tuesday", False),
+        ("are you open saturday", False),
+        ("what time do you close on friday", False),
+        ("how much is it on a saturday", False),
+        ("sciatica, monday", False),  # a condition too: the usual booking request reads it
+        ("Ann Lee", False),
+        ("I could do tuesday but I need to check with work first and then get back to you", False),
+    ],
+)
+def test_a_day_or_time_said_on_its_own_is_when_to_come(text: str, when_to_come: bool) -> None:
+    profile = load_profile()
+    found = read_details(
+        text, clinic_now(profile.zone), profile.country, profile.date_order, load_conditions()
+    )
+    assert only_when_to_come(text, found) is when_to_come
 
 
 @pytest.mark.parametrize("text", ["no", "nothing to add", "no thanks"])

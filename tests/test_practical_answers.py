@@ -35,9 +35,9 @@ from tests.helpers.trackers import make_tracker
         ("does my GP need to send me", "referral"),
         ("how many sessions would I need for a bad back?", "sessions_needed"),
         # Audit 9: "do i need a scan before coming?" got what to eat beforehand.
-        ("do i need a scan before coming?", "scans_and_diagnosis"),
-        ("would an xray tell what's wrong?", "scans_and_diagnosis"),
-        ("is an MRI needed first", "scans_and_diagnosis"),
+        ("do i need a scan before coming?", "referral"),
+        ("would an xray tell what's wrong?", "referral"),
+        ("is an MRI needed first", "referral"),
     ],
 )
 def test_a_practical_question_gets_its_topic(question: str, topic: str) -> None:

@@ -112,10 +112,13 @@ class ActionInformOutsideForm(Action):
     ) -> List[EventType]:
         """The form for "this is Sam Reed, can I book Thursday at 10:30?", else the default.
 
+        So is a day or time said on its own ("tuesday at 3 then", "friday
+        morning?"): outside a booking, that is when the patient could come.
+
         A booking reference given out of the blue ("when is K7RM3D? my number
         is ...") asks for that appointment: it is looked up as a check.
         """
-        if booking_request(tracker):
+        if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
         if ValidateManageBookingForm.reference_in(user_text(tracker), whole_message=False):

@@ -200,7 +200,7 @@ def is_booking_request(text: str, details: Details) -> bool:
     # A name and a phone number or email with a day: nothing but a booking,
     # whatever the words ("Name's Helen Carter, 07911 123119, tomorrow morning?").
     identified = bool(details.name and details.contact and not details.when.empty)
-    told_about_the_past = re.search(r"\b(last|ago|yesterday|since)\b", text, re.IGNORECASE)
+    told_about_the_past = TOLD_ABOUT_THE_PAST.search(text)
     # "how much is a first visit?" asks the price, not for a booking.
     asks_the_price = PRICE_QUESTION.search(text)
     return (
@@ -212,6 +212,37 @@ def is_booking_request(text: str, details: Details) -> bool:
         and (not is_correction(text) or bool(BOOKING_ASK.search(text)))
         and not told_about_the_past
         and not asks_the_price
+    )
+
+
+# "since Tuesday", "last Friday", "two weeks ago": when something happened, not when to come.
+TOLD_ABOUT_THE_PAST = re.compile(r"\b(last|ago|yesterday|since)\b", re.IGNORECASE)
+# Said of the clinic, not of the patient: "are you open Saturday?", "what time do you close Friday".
+_ABOUT_THE_CLINIC = re.compile(r"\b(open|opens|close|closes|closed|shut|hours)\b", re.IGNORECASE)
+# "it's worse in the morning", "stiff first thing": when the pain comes, not when to come.
+_ABOUT_THE_PAIN = re.compile(
+    r"\b(hurts?|hurting|pain\w*|ach\w*|sore|stiff\w*|worse|better|flares?|twinge\w*|sleep\w*)\b",
+    re.IGNORECASE,
+)
+# Longer than this, a message with a day in it says more than when to come.
+_FEW_WORDS = 8
+
+
+def only_when_to_come(text: str, details: Details) -> bool:
+    """Whether ``text`` says little but a day or time ("tuesday at 3 then", "friday morning?").
+
+    Said outside any booking, at a clinic that is when the patient could come:
+    after "no, stop" a patient who changes their mind names the day, not the
+    booking (audit 10: "tuesday at 3 then" got "not sure how to help").
+    """
+    return (
+        not details.when.empty
+        and not details.condition
+        and len(text.split()) <= _FEW_WORDS
+        and not _ABOUT_THE_PAIN.search(text)
+        and not TOLD_ABOUT_THE_PAST.search(text)
+        and not _ABOUT_THE_CLINIC.search(text)
+        and not PRICE_QUESTION.search(text)
     )
 
 
@@ -591,7 +622,11 @@ def details_in_latest_message(tracker: Tracker, profile: ClinicProfile) -> Detai
     )
 
 
-def booking_request(tracker: Tracker) -> bool:
-    """Whether the latest message asks for a booking and carries its details."""
+def booking_request(tracker: Tracker, day_alone: bool = False) -> bool:
+    """Whether the latest message asks for a booking and carries its details.
+
+    With ``day_alone``, a day or time said on its own is one too (``only_when_to_come``).
+    """
     text = str((tracker.latest_message or {}).get("text") or "")
-    return is_booking_request(text, details_in_latest_message(tracker, load_profile()))
+    details = details_in_latest_message(tracker, load_profile())
+    return is_booking_request(text, details) or (day_alone and only_when_to_come(text, details))
