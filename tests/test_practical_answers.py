@@ -169,3 +169,43 @@ async def test_a_fallback_with_the_clinic_question_second_after_another_intent_i
         dispatcher, _fallback("can I eat before?", ranking), domain
     )
     assert dispatcher.messages[0]["response"] == "utter_practical_answer"
+
+
+def routed(text: str, intent: str, confidence: float, **parts: Any) -> str:
+    """The intent PracticalQuestionRouter leaves a message with."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from rasa_extensions.practical_questions import PracticalQuestionRouter
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence}})
+    for key, value in parts.items():
+        message.set(key, value)
+    router = PracticalQuestionRouter(PracticalQuestionRouter.get_default_config())
+    (out,) = router.process([message])
+    return str(out.get("intent")["name"])
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence", "after"),
+    [
+        # unsure of a condition or an acupuncture question, sure of a topic
+        ("how many sessions for my lower back usually", "lower_back_pain", 0.6, "ask_clinic_other"),
+        ("do people get dizzy after the needles", "ask_does_it_hurt", 0.6, "ask_clinic_other"),
+        # the classifier sure; a booking, safety or conversation intent; no topic
+        ("how many sessions for my lower back usually", "lower_back_pain", 0.9, "lower_back_pain"),
+        ("how many sessions for my back", "book_appointment", 0.5, "book_appointment"),
+        ("do people get dizzy after the needles", "emergency", 0.5, "emergency"),
+        ("my lower back is killing me when I bend", "lower_back_pain", 0.6, "lower_back_pain"),
+        ("do you do home visits", "out_of_scope", 0.5, "out_of_scope"),  # the team's
+    ],
+)  # fmt: skip
+def test_a_practical_question_the_classifier_was_unsure_of_goes_to_its_answer(
+    text: str, intent: str, confidence: float, after: str
+) -> None:
+    assert routed(text, intent, confidence) == after
+
+
+def test_a_two_part_message_is_left_to_the_parts() -> None:
+    second = {"name": "ask_price", "start": 10, "text": "how much?"}
+    assert routed("do people get dizzy after the needles", "ask_does_it_hurt", 0.6,
+                  second_part=second) == "ask_does_it_hurt"  # fmt: skip

@@ -1,0 +1,126 @@
+"""Practical questions the intent classifier half took for something else.
+
+"how many sessions for lower back pain typically" reads as ``lower_back_pain``,
+"Who will be treating me?" as ``out_of_scope`` and "do people get dizzy after
+needles" as ``ask_does_it_hurt``: the rules then explain the condition or
+the needles instead of answering. The clinic's practical answers
+(:mod:`clinic_core.practical`, ``clinic/practical.yml``) are reached only
+through ``ask_clinic_other``, so this step, after the intent classifier and
+before the safety layer, makes a message ``ask_clinic_other`` when the
+classifier is not sure of a condition or a question about acupuncture and
+the practical matcher finds one of its topics (not the team's list) at
+least as probable as it needs to answer.
+
+Settings chosen on the first half of bench/practical_questions.yml and
+measured on the second (docs/clinic.md, "Practical questions").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from clinic_core.data_files import ClinicDataError
+from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
+from clinic_core.message_parts import SECOND_PART
+from clinic_core.practical import TopicMatch, practical_answer
+
+logger = logging.getLogger(__name__)
+
+PRACTICAL_INTENT = "ask_clinic_other"  # the intent whose action answers clinic/practical.yml
+ROUTED_FROM = "routed_from"  # parse-data key: the classifier's intent this step replaced
+# Intents whose answer is about the body or acupuncture in general, besides
+# the conditions of clinic/conditions.yml: a practical question is often
+# taken for one of them. Booking, safety and conversation intents never are
+# replaced: their messages are answers and requests, not questions.
+OTHER_ROUTABLE_INTENTS = ("other_symptom", "ask_insurance", "out_of_scope")
+
+
+def routable_intents() -> List[str]:
+    """The intents a practical question may be taken for."""
+    return [*load_conditions().conditions, *ACUPUNCTURE_QUESTIONS, *OTHER_ROUTABLE_INTENTS]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class PracticalQuestionRouter(GraphComponent, IntentClassifier):
+    """Sends a practical question the classifier was unsure of to the practical answers."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Below this confidence of the classifier, a practical topic may win."""
+        return {"classifier_below": 0.8}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """Keep the settings; the routable intents are read once."""
+        self.classifier_below = float(config["classifier_below"])
+        self.routable = set(routable_intents())
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> PracticalQuestionRouter:
+        """Nothing to train: the matcher is built from clinic/practical.yml when first used."""
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Make each practical question the classifier was unsure of ``ask_clinic_other``."""
+        for message in messages:
+            self._route(message)
+        return messages
+
+    def _route(self, message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        name = intent.get(INTENT_NAME_KEY)
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        text = str(message.get(TEXT) or "")
+        # Two things in one message are answered part by part (rasa_extensions/clauses.py).
+        if name not in self.routable or confidence >= self.classifier_below:
+            return
+        if message.get(SECOND_PART):
+            return
+        match = self._topic(text)
+        if match is None:
+            return
+        logger.info(
+            "a practical question read as %s (%.2f) asks %s (%.2f)",
+            name,
+            confidence,
+            match.topic,
+            match.score,
+        )
+        message.set(ROUTED_FROM, dict(intent), add_to_output=True)
+        routed = {INTENT_NAME_KEY: PRACTICAL_INTENT, PREDICTED_CONFIDENCE_KEY: match.score}
+        message.set(INTENT, routed, add_to_output=True)
+        ranking = [
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != PRACTICAL_INTENT
+        ]
+        message.set(INTENT_RANKING_KEY, [routed, *ranking], add_to_output=True)
+
+    @staticmethod
+    def _topic(text: str) -> Optional[TopicMatch]:
+        """The practical topic ``text`` asks, if any; nothing when the matcher cannot run."""
+        try:
+            return practical_answer(text)
+        except (FileNotFoundError, ClinicDataError, ValueError) as error:
+            logger.error(
+                "ALARM practical questions not routed: %s: %s", type(error).__name__, error
+            )
+            return None
