@@ -97,6 +97,12 @@ NOT_NAMES = PRONOUNS | frozenset(
      # answers to the other questions of the form, typed at the name question (audit 9)
      "first", "new", "returning", "before", "nothing", "none", "asap", "soonest"}
 )  # fmt: skip
+# Words of a sentence that are in no name: "its arthritis i think" typed at the
+# name question is not "Its Arthritis I Think" (audit 11). Not "my" ("My Linh").
+SENTENCE_WORDS = frozenset(
+    {"i", "im", "i'm", "its", "it's", "is", "was", "think", "reckon", "guess", "probably",
+     "maybe", "dunno", "because", "cos"}
+)  # fmt: skip
 # An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
@@ -111,7 +117,7 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         return None, "utter_name_too_long"
     if any(ch.isdigit() for ch in name):
         return None, "utter_name_has_digits"
-    if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name):
+    if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name) or _is_a_sentence(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
         recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
@@ -137,6 +143,11 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
 def _names_no_one(name: str) -> bool:
     """Whether ``name`` is only words like "me", "it's me", "ok" or "wrong"."""
     return all(word in NOT_NAMES for word in re.split(r"[ '’.\-]+", name.lower()) if word)
+
+
+def _is_a_sentence(name: str) -> bool:
+    """Whether ``name`` has a word no name has ("I think", "it's")."""
+    return any(word in SENTENCE_WORDS for word in name.lower().replace("’", "'").split())
 
 
 def _is_name(name: str) -> bool:

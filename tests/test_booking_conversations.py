@@ -648,8 +648,8 @@ def test_times_offered_are_turned_down_or_picked_by_their_place_in_the_list(
 @pytest.mark.parametrize(
     ("opening", "day_alone"),
     [
-        (["i want to book for back pain", "no stop"], "thursday at 4pm then"),
-        (["hi"], "this thursday 4pm?"),
+        (["i want to book for back pain", "no stop"], "monday at 4pm then"),
+        (["hi"], "monday 4pm?"),
     ],
 )
 def test_a_day_said_on_its_own_starts_the_booking_with_it(
@@ -665,4 +665,45 @@ def test_a_day_said_on_its_own_starts_the_booking_with_it(
     for answer in ("back pain", "Ann Lee", phone(), "first visit"):
         replies = say(stack, sender, answer)
     summary = texts(say(stack, sender, "nothing to add"))
-    assert "Thursday 26 November at 16:00" in summary, summary
+    assert "Monday 30 November at 16:00" in summary, summary
+
+
+def test_the_kind_of_pain_said_at_the_name_question_is_the_reason_not_a_name(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "its arthritis i think" at the name question was booked as the name."""
+    sender = patient()
+    first = say(stack, sender, "hiya, any chance i could get seen next mon around 12ish for my hip")
+    assert asked(first) == ["patient_name"], texts(first)
+    again = say(stack, sender, "its arthritis i think")
+    assert asked(again) == ["patient_name"], texts(again)
+    for answer in ("Maggie O'Brien", phone(), "never been before"):
+        say(stack, sender, answer)
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Please check: Hip arthritis" in summary and "at 12:00" in summary, summary
+    assert "for Maggie O'Brien" in summary, summary
+
+
+def test_the_place_of_the_pain_said_at_the_name_question_narrows_the_reason(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "lower" at the name question of a booking for back pain became the name."""
+    sender = patient()
+    say(stack, sender, "Hello I would like appointment for my back on Tuesday 8 December at 11am")
+    again = say(stack, sender, "lower")
+    assert asked(again) == ["patient_name"], texts(again)
+    for answer in ("Piotr Nowak", phone(), "first time"):
+        say(stack, sender, answer)
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Please check: Lower back pain" in summary and "for Piotr Nowak" in summary, summary
+
+
+@pytest.mark.parametrize("reply", ["the first one", "its for the first session"])
+def test_a_pick_or_a_visit_at_the_name_question_is_no_name(
+    stack: AssistantStack, reply: str
+) -> None:
+    """Audit 11: "the first one" at the name question was booked as "The First One"."""
+    sender = patient()
+    say(stack, sender, "do u have anything on Monday 14 December at 10am for my hip")
+    assert asked(say(stack, sender, reply)) == ["patient_name"]
+    assert QUESTIONS["contact"] in texts(say(stack, sender, "Jo Bloggs"))

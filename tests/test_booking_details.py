@@ -1055,3 +1055,15 @@ async def test_no_thanks_to_the_times_offered_is_still_a_stop(
     said: List[str] = []
     _, slots = await offer_then_answer(domain, answer, intent="deny", said=said)
     assert (said, slots) == ([], {"requested_slot": "appointment_date"})
+
+
+@pytest.mark.parametrize(
+    "text", ["its arthritis i think", "arthritis", "sciatica probably", "I think it's bursitis"]
+)
+def test_a_condition_or_a_sentence_is_no_name(text: str) -> None:
+    assert looks_like_name(text)[0] is None
+
+
+@pytest.mark.parametrize("text", ["Maggie O'Brien", "My Linh Tran", "Amy Hipwell", "Arthur Price"])
+def test_names_near_those_words_are_still_names(text: str) -> None:
+    assert looks_like_name(text) == (text, True)

@@ -427,7 +427,7 @@ def name_beside_contact(text: str) -> Optional[str]:
             if found is None or _NOT_NAME_WORDS.search(found.group(1)):
                 continue
             name, problem = clean_name(found.group(1))
-            if name and not problem and not _says_something_else(found.group(1)):
+            if name and not problem and not says_something_else(found.group(1)):
                 return name
     return None
 
@@ -478,7 +478,7 @@ def name_after_cue(text: str) -> Optional[str]:
             if (
                 name
                 and not problem
-                and not _says_something_else(said)
+                and not says_something_else(said)
                 and (strong or _names_no_day(said))
             ):
                 return name
@@ -490,7 +490,7 @@ def name_after_cue(text: str) -> Optional[str]:
     # "Next Tuesday here" is no name.
     return (
         name
-        if name and not problem and not _says_something_else(said) and _names_no_day(said)
+        if name and not problem and not says_something_else(said) and _names_no_day(said)
         else None
     )
 
@@ -515,13 +515,21 @@ _CARER_AFTER_NAME = re.compile(r"^[\s,;:-]*(his|her|their|the patient'?s)\s+[a-z
 _ANY_LIST = 10
 
 
-def _says_something_else(text: str) -> bool:
-    """Whether ``text`` is a visit type, a condition word or a pick ("the last one"), not a name."""
+def says_something_else(text: str) -> bool:
+    """Whether ``text`` is a visit type, a condition, a pick ("the last one"), not a name."""
     return (
         bool(patient_type_in(text))
         or bool(re.search(r"\b(pain|ache|appointment|visit|session|booking)\b", text, re.I))
         or picked_position(text, _ANY_LIST) is not None
+        or condition_said_by_patient(text) is not None
     )
+
+
+def condition_said_by_patient(text: str) -> Optional[str]:
+    """The condition ``text`` names in a patient's words ("arthritis", "sciatica"), if any."""
+    knowledge = load_conditions()
+    named = [key for key, condition in knowledge.conditions.items() if condition.named_in(text)]
+    return knowledge.most_specific(named)
 
 
 def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
@@ -535,7 +543,7 @@ def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
     if not stripped or is_question(stripped):
         return None, False
     name, problem = clean_name(stripped)
-    if problem or name is None or _says_something_else(stripped) or _says_something_else(name):
+    if problem or name is None or says_something_else(stripped) or says_something_else(name):
         return None, False
     words = stripped.split()
     written_as_name = 2 <= len(words) <= MAX_NAME_WORDS and all(w[:1].isupper() for w in words)

@@ -32,6 +32,8 @@ from actions.booking.availability import (
 )
 from actions.booking.details import (
     Details,
+    condition_in_text,
+    condition_said_by_patient,
     corrected_name,
     is_correction,
     is_question,
@@ -39,6 +41,7 @@ from actions.booking.details import (
     patient_type_in,
     phone_in,
     read_details,
+    says_something_else,
     told,
     too_young,
     when_in,
@@ -68,7 +71,7 @@ from clinic_core.contact_details import (
     find_phone,
     unusable_phone,
 )
-from clinic_core.knowledge import load_conditions
+from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import (
@@ -345,6 +348,45 @@ def describe(appointment: Appointment, profile: ClinicProfile) -> Dict[str, str]
 def time_buttons(starts: List[dt.datetime]) -> List[Dict[str, str]]:
     """Quick replies for free times; the payload is the time as text."""
     return [{"title": f"{s:%H:%M}", "payload": f"{s:%H:%M}"} for s in starts]
+
+
+def narrowed_down(
+    knowledge: ConditionKnowledge, known: Optional[str], said: Optional[str]
+) -> Optional[str]:
+    """``said`` when it is a kind of the pain ``known`` ("hip_arthritis" of "hip_pain")."""
+    if not known or not said or known not in knowledge.conditions or known == said:
+        return None
+    if knowledge.conditions[known].specific or knowledge.general_of(said) != known:
+        return None
+    return said
+
+
+def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: str) -> Optional[str]:
+    """The kind of the pain ``known`` that ``text`` names, in a patient's words or a place.
+
+    In a booking for back pain, "lower" is "lower back": a word or two
+    naming the place is read with the family's word after it.
+    """
+    if not known or known not in knowledge.conditions:
+        return None
+    family = knowledge.conditions[known].family
+    candidates = [condition_said_by_patient(text), condition_in_text(text, knowledge)]
+    words = re.sub(r"[^a-z ]", " ", text.lower()).split()
+    if 1 <= len(words) <= 2 and family not in words:
+        candidates.append(condition_in_text(f"{' '.join(words)} {family}", knowledge))
+    return next((n for c in candidates if (n := narrowed_down(knowledge, known, c))), None)
+
+
+def narrows_the_pain(tracker: Tracker, text: str) -> bool:
+    """Whether ``text`` names a kind of the pain booked for, or of its family.
+
+    The family's: extract_condition, run first, may have narrowed it already.
+    """
+    knowledge = load_conditions()
+    known = tracker.get_slot("condition")
+    if known in knowledge.conditions and knowledge.conditions[known].specific:
+        known = knowledge.general_of(known)
+    return narrowing_said(knowledge, known, text) is not None
 
 
 class DateTimeValidation(FormValidationAction, ABC):
@@ -778,15 +820,20 @@ class ValidateAppointmentForm(DateTimeValidation):
         # Both leave out a condition taken back ("for my hip, not sciatica").
         named = condition_in_latest_message(tracker, knowledge) or details.condition
         if not asked(tracker, "condition"):
+            known, started = tracker.get_slot("condition"), tracker.get_slot(REQUESTED)
+            # "its arthritis i think", typed at a later question of a booking for
+            # hip pain, says which hip pain it is (audit 11: taken for a name).
+            narrowed = narrowing_said(knowledge, known, user_text(tracker))
+            named = named or narrowed
             if not named or not self.takes_details(tracker):
                 return {}
             # Said with the request, or corrected later ("actually it's for my hip"), or
             # the answer to "What would you like to change?" after a no to the summary.
-            known, started = tracker.get_slot("condition"), tracker.get_slot(REQUESTED)
             changing = (
                 is_correction(user_text(tracker))
                 or last_response(tracker) == WHAT_TO_CHANGE
                 or bool(REASON_RESTATED.search(user_text(tracker)))
+                or named == narrowed
             )
             if known and started is not None and not changing:
                 return {}
@@ -885,6 +932,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
         text = without_courtesy(text)  # "Ana Park thanks"
         if details.contact and not text.strip():
+            return {}
+        if says_something_else(text) or narrows_the_pain(tracker, text):
+            # "arthritis", "lower": the reason (extract_condition); "the first one", "first
+            # visit": no name (audit 11: "The First One"). The name is asked again.
             return {}
         name, written_as_name = looks_like_name(text)
         if name and not clearly_something_else(tracker, "name" if written_as_name else "weak"):
