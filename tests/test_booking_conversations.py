@@ -707,3 +707,18 @@ def test_a_pick_or_a_visit_at_the_name_question_is_no_name(
     say(stack, sender, "do u have anything on Monday 14 December at 10am for my hip")
     assert asked(say(stack, sender, reply)) == ["patient_name"]
     assert QUESTIONS["contact"] in texts(say(stack, sender, "Jo Bloggs"))
+
+
+def test_a_caution_told_at_the_time_question_is_thanked_for_and_passed_on(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "i take warfarin" at the time question got "couldn't read a time"."""
+    sender = patient()
+    say(stack, sender, f"book me in for sciatica please, Jo Bloggs, {phone()}, been before")
+    offered = say(stack, sender, "Friday 18 December")
+    assert asked(offered) == ["appointment_time"], texts(offered)
+    noted = texts(say(stack, sender, "i take warfarin"))
+    assert "couldn't read a time" not in noted and "pass it on" in noted, noted
+    assert QUESTIONS["appointment_time"] in noted
+    notes = texts(say(stack, sender, "11:00"))
+    assert "i take warfarin" in notes.lower(), notes

@@ -553,12 +553,27 @@ class DateTimeValidation(FormValidationAction, ABC):
         patient mistyped: they get an honest "I can't answer that here" and
         the clinic's contact, then the question again.
         """
+        if self.caution_noted(dispatcher, tracker):
+            return
         if is_question(user_text(tracker)):
             dispatcher.utter_message(
                 response="utter_clinic_question_not_covered", **self.profile().contact_values()
             )
         else:
             dispatcher.utter_message(response=response)
+
+    def caution_noted(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """A caution told in answer to another question is thanked for, not called unreadable.
+
+        Audit 11: "i take warfarin" at the time question got "Sorry, I
+        couldn't read a time in that". It reaches the notes with the others.
+        """
+        if not sentences_telling([user_text(tracker)]):
+            return False
+        dispatcher.utter_message(
+            response="utter_caution_noted_in_form", **self.profile().contact_values()
+        )
+        return True
 
     async def validate_appointment_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -996,6 +1011,8 @@ class ValidateAppointmentForm(DateTimeValidation):
         region = self.profile().country
         phone, email = phone_in(str(value), region), find_email(str(value))
         if not phone and not email:
+            if self.caution_noted(dispatcher, tracker):
+                return {"contact": None}
             if not self.said_phone_unusable(str(value), dispatcher):
                 dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
