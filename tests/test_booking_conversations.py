@@ -722,3 +722,20 @@ def test_a_caution_told_at_the_time_question_is_thanked_for_and_passed_on(
     assert QUESTIONS["appointment_time"] in noted
     notes = texts(say(stack, sender, "11:00"))
     assert "i take warfarin" in notes.lower(), notes
+
+
+def test_a_time_said_at_the_reason_question_is_taken_and_the_reason_asked_again(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "7pm if poss" at the reason question got "Sorry, I didn't get that"."""
+    sender = patient()
+    first = say(
+        stack,
+        sender,
+        f"Can I book a follow up for Wednesday 16 December evening? Its Sarah Jones {phone()}",
+    )
+    assert asked(first) == ["condition"], texts(first)
+    again = say(stack, sender, "7pm if poss")
+    assert "didn't get that" not in texts(again) and asked(again) == ["condition"], texts(again)
+    assert NOTES in texts(say(stack, sender, "lower back"))
+    assert "Wednesday 16 December at 19:00" in texts(say(stack, sender, "nothing to add"))

@@ -38,6 +38,7 @@ from actions.booking.details import (
     is_correction,
     is_question,
     looks_like_name,
+    only_when_to_come,
     patient_type_in,
     phone_in,
     read_details,
@@ -474,7 +475,14 @@ class DateTimeValidation(FormValidationAction, ABC):
         if clearly_something_else(tracker, "strong"):
             return False
         requested = tracker.get_slot(REQUESTED)
-        return requested not in FREE_TEXT or is_correction(user_text(tracker))
+        text = user_text(tracker)
+        # "7pm if poss" at the reason question is a time, not a reason (audit 11:
+        # "Sorry, I didn't get that"); "worse since Monday" is a reason.
+        return (
+            requested not in FREE_TEXT
+            or is_correction(text)
+            or only_when_to_come(text, self.details(tracker))
+        )
 
     async def extract_appointment_date(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
