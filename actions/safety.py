@@ -254,6 +254,10 @@ class ActionOtherSymptom(Action):
             if not named_by_patient(tracker, knowledge, discussed):
                 # a diagnosis pointed to, never said back as theirs
                 discussed = knowledge.general_of(discussed) or discussed
+            if tracker.active_loop_name:
+                # Said at a question of the booking (audit 11): not "Would you like to book".
+                dispatcher.utter_message(response="utter_more_about_the_pain_in_form")
+                return []
             dispatcher.utter_message(
                 response="utter_more_about_the_pain",
                 condition_name=mid_sentence(knowledge.conditions[discussed].name),

@@ -739,3 +739,19 @@ def test_a_time_said_at_the_reason_question_is_taken_and_the_reason_asked_again(
     assert "didn't get that" not in texts(again) and asked(again) == ["condition"], texts(again)
     assert NOTES in texts(say(stack, sender, "lower back"))
     assert "Wednesday 16 December at 19:00" in texts(say(stack, sender, "nothing to add"))
+
+
+def test_the_reason_or_more_about_the_pain_at_another_question_is_taken_in_its_stride(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "hip" at the time question got "couldn't read a time"; more about the
+    pain at the name question got "Would you like to book" in the middle of booking."""
+    sender = patient()
+    offered = say(
+        stack, sender, "is it possible to get an appointment on Friday 18 December at half 4"
+    )
+    assert "The nearest free times" in texts(offered), texts(offered)
+    reason = texts(say(stack, sender, "hip"))
+    assert "couldn't read a time" not in reason and QUESTIONS["patient_name"] in reason, reason
+    more = texts(say(stack, sender, "its a stiff grinding kind of pain"))
+    assert "Would you like to book" not in more and QUESTIONS["patient_name"] in more, more

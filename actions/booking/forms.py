@@ -518,8 +518,13 @@ class DateTimeValidation(FormValidationAction, ABC):
             return {}
         if when.empty and not is_answer(tracker):
             return {}  # "i want to book" while asked for a day: not a day
-        if when.empty and self.details(tracker).anything:
-            return {}  # "actually it's my first visit": another answer, this one asked again
+        if when.empty and (
+            self.details(tracker).anything
+            or condition_in_latest_message(tracker, load_conditions())
+        ):
+            # "actually it's my first visit", "hip" (audit 11: "couldn't read a
+            # time"): another answer, this one asked again
+            return {}
         values: Dict[str, Any] = {}
         if when.day is not None:
             values["appointment_date"] = when.day.isoformat()
