@@ -755,3 +755,21 @@ def test_the_reason_or_more_about_the_pain_at_another_question_is_taken_in_its_s
     assert "couldn't read a time" not in reason and QUESTIONS["patient_name"] in reason, reason
     more = texts(say(stack, sender, "its a stiff grinding kind of pain"))
     assert "Would you like to book" not in more and QUESTIONS["patient_name"] in more, more
+
+
+def test_a_new_time_right_after_booking_moves_the_booking_just_made(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "oh wait can i make that 11 instead" started a second booking."""
+    sender = patient()
+    at_the_summary(
+        stack, sender, "can I book in for my lower back on Monday 21 December at 10am", "Tom Reid"
+    )
+    say(stack, sender, "yes")
+    (row,) = booked_rows(stack, sender)
+    move = texts(say(stack, sender, "oh wait can i make that 11 instead"))
+    assert REFERENCE_QUESTION not in move and QUESTIONS["appointment_date"] not in move, move
+    assert "Monday 21 December at 11:00" in move, move
+    say(stack, sender, "yes")
+    (moved,) = [r for r in booked_rows(stack, sender) if r.status == "booked"]
+    assert moved.starts_at.hour == 11 and moved.reference == row.reference

@@ -18,7 +18,7 @@ from actions.booking.availability import (
     taken_on,
     too_late_to_change,
 )
-from actions.booking.details import booking_request, details_in_latest_message
+from actions.booking.details import booking_request, details_in_latest_message, is_correction
 from actions.booking.forms import (
     DAYS_OFFERED,
     REASON_ASKED_IN_WORDS,
@@ -118,6 +118,9 @@ class ActionInformOutsideForm(Action):
         A booking reference given out of the blue ("when is K7RM3D? my number
         is ...") asks for that appointment: it is looked up as a check.
         """
+        if just_booked_and_moving(tracker):
+            logger.info("a new day or time right after booking moves the booking just made")
+            return [SlotSet("booking_task", "reschedule"), FollowupAction("manage_booking_form")]
         if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
@@ -131,6 +134,19 @@ class ActionInformOutsideForm(Action):
         """What is said to a message that is neither a booking request nor a reference."""
         if not tells_a_caution(dispatcher, tracker):
             dispatcher.utter_message(response=self.otherwise)
+
+
+def just_booked_and_moving(tracker: Tracker) -> bool:
+    """Whether a correction with a day or time follows a booking made in this conversation.
+
+    "oh wait can i make that 11 instead" right after "You're booked" moves
+    that booking (audit 11: it started a second booking, which "actually
+    cancel it" then stopped, leaving the first one booked).
+    """
+    if not tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT):
+        return False
+    text = user_text(tracker)
+    return is_correction(text) and not details_in_latest_message(tracker, load_profile()).when.empty
 
 
 def tells_a_caution(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:

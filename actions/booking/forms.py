@@ -1139,12 +1139,13 @@ class ValidateManageBookingForm(DateTimeValidation):
             appointment = None
         if appointment is None:
             return super().read_when(tracker, said, talking_of)
-        return when_in(
-            said,
-            self.now(),
-            self.profile().date_order,
-            booked=appointment.starts_at.astimezone(self.profile().zone),
-        )
+        booked = appointment.starts_at.astimezone(self.profile().zone)
+        when = when_in(said, self.now(), self.profile().date_order, booked=booked)
+        new_day = talking_of or tracker.get_slot("appointment_date")
+        if when.day is None and when.time is not None and not new_day:
+            # "can i make that 11 instead": a new time alone is on the booked day.
+            return When(day=booked.date(), time=when.time)
+        return when
 
     @staticmethod
     def task_before(tracker: Tracker) -> Optional[str]:
