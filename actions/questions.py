@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.details import about_young_people
+from actions.booking.details import about_young_people, is_question
 from actions.conditions import condition_help, condition_under_discussion
 from actions.tracker_state import last_response, latest_intent, this_session, user_text
 from actions.wording import bullet_lines, join_list
@@ -358,6 +358,11 @@ class ActionAnswerSecondPart(Action):
     ) -> List[EventType]:
         """Answer a clinic or acupuncture question; anything else is left alone."""
         intent = second_part_intent(tracker)
+        if tracker.active_loop_name and not is_question(message_parts(tracker)[1]):
+            # In a form, "lower down, near my bum" is an answer, not "where are you?"
+            # (audit 11: the address was given): only a question is answered.
+            logger.info("second part %s is no question: left to the form", intent)
+            return []
         if intent in CLINIC_ANSWERS:
             answer_clinic_question(dispatcher, intent, message_parts(tracker)[1])
         elif intent in ACUPUNCTURE_QUESTIONS:

@@ -773,3 +773,18 @@ def test_a_new_time_right_after_booking_moves_the_booking_just_made(
     say(stack, sender, "yes")
     (moved,) = [r for r in booked_rows(stack, sender) if r.status == "booked"]
     assert moved.starts_at.hour == 11 and moved.reference == row.reference
+
+
+def test_where_the_pain_is_said_at_the_name_question_is_no_address_question(
+    stack: AssistantStack,
+) -> None:
+    """Audit 11: "lower down, near my bum" got "doesn't look like a name" and the address."""
+    sender = patient()
+    say(stack, sender, "can you fit me in on Tuesday 15 December at 2pm")
+    say(stack, sender, "back")
+    replies = texts(say(stack, sender, "lower down, near my bum"))
+    assert "Mill Lane" not in replies and "look like a name" not in replies, replies
+    assert QUESTIONS["patient_name"] in replies
+    for answer in ("Dee Walsh", phone(), "first visit"):
+        say(stack, sender, answer)
+    assert "Please check: Lower back pain" in texts(say(stack, sender, "nothing to add"))

@@ -335,12 +335,30 @@ async def test_a_why_asked_second_gets_the_reason_for_the_question(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
     """ "Jo Marsh, why do you need my number?" at the contact question."""
-    tracker = second_part_tracker("ask_why")
-    tracker.slots["requested_slot"] = "contact"
-    tracker.active_loop = {"name": "appointment_form"}
+    tracker = in_the_form("Jo Marsh, why do you need my number?", "ask_why", 10)
     await ActionAnswerSecondPart().run(dispatcher, tracker, domain)
     (message,) = render(dispatcher.messages, domain)
     assert message["text"].startswith("So the clinic can reach you")
+
+
+def in_the_form(text: str, second_intent: str, start: int) -> Any:
+    """A tracker in the booking form whose latest message has a second part from ``start``."""
+    tracker = make_tracker("inform", text=text)
+    tracker.latest_message[SECOND_PART] = {
+        "name": second_intent, "confidence": 0.9, "start": start, "text": text[start:],
+    }  # fmt: skip
+    tracker.slots["requested_slot"] = "contact"
+    tracker.active_loop = {"name": "appointment_form"}
+    return tracker
+
+
+async def test_in_a_form_a_second_part_that_asks_nothing_is_left_to_the_form(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 11: "lower down, near my bum" at the name question got the clinic's address."""
+    tracker = in_the_form("lower down, near my bum", "ask_location", 12)
+    await ActionAnswerSecondPart().run(dispatcher, tracker, domain)
+    assert dispatcher.messages == []
 
 
 def test_every_question_intent_has_a_second_part_answer(domain: Dict[str, Any]) -> None:

@@ -365,8 +365,9 @@ def narrowed_down(
 def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: str) -> Optional[str]:
     """The kind of the pain ``known`` that ``text`` names, in a patient's words or a place.
 
-    In a booking for back pain, "lower" is "lower back": a word or two
-    naming the place is read with the family's word after it.
+    In a booking for back pain, "lower" and "lower down" are "lower back": a
+    word or two naming the place, or one word of a few, is read with the
+    family's word after it.
     """
     if not known or known not in knowledge.conditions:
         return None
@@ -375,6 +376,9 @@ def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: st
     words = re.sub(r"[^a-z ]", " ", text.lower()).split()
     if 1 <= len(words) <= 2 and family not in words:
         candidates.append(condition_in_text(f"{' '.join(words)} {family}", knowledge))
+    if len(words) <= 5 and family not in words:
+        # "lower down, near my bum": a place word among a few
+        candidates += [condition_in_text(f"{word} {family}", knowledge) for word in words]
     return next((n for c in candidates if (n := narrowed_down(knowledge, known, c))), None)
 
 
