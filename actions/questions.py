@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.details import about_young_people, is_question
+from actions.booking.details import about_young_people
 from actions.conditions import condition_help, condition_under_discussion
 from actions.tracker_state import last_response, latest_intent, this_session, user_text
 from actions.wording import bullet_lines, join_list
@@ -26,6 +26,7 @@ from clinic_core.knowledge import (
 from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
 from clinic_core.practical import practical_answer
 from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.questions import is_question
 
 logger = logging.getLogger(__name__)
 WHAT_IS_ACUPUNCTURE = ACUPUNCTURE_QUESTIONS["ask_what_is_acupuncture"]

@@ -22,11 +22,13 @@ from actions.questions import answer_acupuncture_question
 from actions.tracker_state import user_text
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
+from clinic_core.message_parts import TRIAGE
 from clinic_core.names import (
     CONDITION_SLOT,
     EMERGENCY_SLOT,
     HANDOFF_SLOT,
     RED_FLAG_REMINDER_ACTION,
+    RED_FLAG_WHAT_IF_ACTION,
 )
 from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
@@ -192,6 +194,43 @@ class ActionRedFlagReminder(Action):
             return []
         dispatcher.utter_message(
             response=REMINDERS.get(level or "", REMINDERS["emergency"]),
+            emergency_number=emergency.number,
+            advice_line=emergency.advice_line or "your GP surgery",
+        )
+        return []
+
+
+# What to do if a red flag asked about as a what-if happens, for each level of
+# clinic/red_flags.yml (tests/test_safety_actions.py checks all).
+WHAT_IF_REPLIES = {
+    "emergency": "utter_red_flag_what_if_emergency",
+    "urgent": "utter_red_flag_what_if_urgent",
+}
+
+
+class ActionRedFlagWhatIf(Action):
+    """A red flag asked about as a what-if: what to do if it happens."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return RED_FLAG_WHAT_IF_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Say where to go if it happens (audit 12).
+
+        "would I need to go to hospital if I couldn't pee?" had got "I'd rather
+        not guess", and "if someone suddenly couldn't control their bladder,
+        would you still treat them?" the answer about health conditions that
+        need care with acupuncture.
+        """
+        message = tracker.latest_message or {}
+        set_aside = (message.get(TRIAGE) or {}).get("set_aside") or []
+        level = load_red_flags().what_if_level(user_text(tracker), set_aside) or "emergency"
+        emergency = load_profile().emergency
+        dispatcher.utter_message(
+            response=WHAT_IF_REPLIES.get(level, WHAT_IF_REPLIES["emergency"]),
             emergency_number=emergency.number,
             advice_line=emergency.advice_line or "your GP surgery",
         )

@@ -13,10 +13,13 @@ from clinic_core.message_parts import OPENER
 # too short for the classifier's character features to be sure of.
 # A bare yes, or one with courtesies only ("yes thank you": audit 9 got "Sorry, I
 # didn't get that" at the booking summary, read as thanks).
+# Pleased words around a yes: "lovely, yes please book", "perfect yes go ahead" (audit 12).
+_PLEASED = r"great|lovely|perfect|brilliant|fab|fine|wonderful|excellent|super|cool|thanks|cheers"
 YES_WORDS = re.compile(
-    r"^\s*(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)"
-    r"(?:[\s,.!]+(?:please|pls|plz|thanks|thank (?:you|u)(?: (?:very|so|ever so) much)?|thx|"
-    r"ta|cheers|great|lovely|perfect|brilliant|fab|fine|go ahead|"
+    rf"^\s*(?:(?:{_PLEASED}|oh|right|ah)[\s,.!]+)*"
+    r"(y|ya+|yah|yea+h?|yep|yup|yes+|yess|yas|aye|ok(ay)?|k|sure|correct)"
+    r"(?:[\s,.!]+(?:please|pls|plz|thank (?:you|u)(?: (?:very|so|ever so) much)?|thx|"
+    rf"ta|{_PLEASED}|go ahead|book it|book me in|book|do it|that'?s it|"
     r"that'?s (?:fine|great|right|perfect|lovely)))*"
     r"\W*$",
     re.IGNORECASE,

@@ -10,3 +10,6 @@ SECOND_PART_ACTION = "action_answer_second_part"
 # parse-data key: {"name", "confidence"} of a "yes" in front of a request
 # ("yes, please book me in for Friday"); the request is the message's intent.
 OPENER = "opener"
+# parse-data key: the safety layer's verdict on the message (rasa_extensions/red_flags.py):
+# {"level", "concepts", "set_aside": [{"concept", "reason"}], ...}
+TRIAGE = "triage"

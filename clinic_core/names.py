@@ -69,4 +69,7 @@ INTENTS: Tuple[str, ...] = (
 # The patient's next message after a red-flag reply ("ok", "can I still book
 # in?") gets this short reminder, not a menu (rasa_extensions/red_flag_follow_up.py).
 RED_FLAG_REMINDER_ACTION = "action_red_flag_reminder"
-ACTIONS: Tuple[str, ...] = (RED_FLAG_REMINDER_ACTION,)
+# "would I need to go to hospital if I couldn't pee?": a red flag asked about as a
+# what-if gets what to do if it happens (rasa_extensions/red_flag_follow_up.py).
+RED_FLAG_WHAT_IF_ACTION = "action_red_flag_what_if"
+ACTIONS: Tuple[str, ...] = (RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION)

@@ -35,6 +35,7 @@ from typing import (
     Iterable,
     Iterator,
     List,
+    Mapping,
     NamedTuple,
     Optional,
     Sequence,
@@ -46,6 +47,7 @@ from typing import (
 import pydantic
 
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
+from clinic_core.questions import asks_something
 
 ROUTINE = "routine"
 RED_FLAG_ENTITY = "red_flag"  # each matched concept, stored with the message
@@ -83,6 +85,14 @@ _TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b"
 # The lexicons a concept with ``relatives_apart`` reads: who is a relative,
 # the patient's own words, and a relative's words of only reporting.
 RELATIVES_APART_LEXICONS = ("RELATIVE", "SELF", "OBSERVING")
+# A what-if about what the treatment could cause ("could the needles make me
+# faint?", "can acupuncture cause numbness?"): the side-effects answer's.
+_TREATMENT_CAUSING = re.compile(
+    r"\b(needles?|acupuncture|treatment|session)\b.{0,40}\b(make|makes|cause|causes|"
+    r"give|gives|bring on|trigger|triggers)\b|\b(side effects?|from the needles|"
+    r"from acupuncture|after acupuncture|after the needles)\b",
+    re.IGNORECASE,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -180,6 +190,26 @@ class RedFlagSpec(StrictModel):
         """Whether ``text`` says the reply misread the patient or they have been seen since."""
         phrases = tuple(self.said_misread + self.said_seen_since)
         return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
+
+    def what_if_level(self, text: str, set_aside: Iterable[Mapping[str, str]]) -> Optional[str]:
+        """The level of a red flag ``text`` asks about as a what-if, or None.
+
+        "would I need to go to hospital if I couldn't pee?", "if someone
+        suddenly couldn't control their bladder, would you still treat them?":
+        the words were set aside as hypothetical, and the patient asks what
+        to do. What the needles could cause ("can acupuncture make me faint?")
+        is left to the side-effects answer. ``set_aside`` is the triage's
+        list of ``{"concept", "reason"}``.
+        """
+        if not asks_something(text) or _TREATMENT_CAUSING.search(text):
+            return None
+        level_of = {concept.id: concept.level for concept in self.concepts}
+        asked = {
+            level_of[item["concept"]]
+            for item in set_aside
+            if item.get("reason") == "hypothetical" and item.get("concept") in level_of
+        }
+        return next((level.id for level in self.levels if level.id in asked), None)
 
     def says_help_coming(self, text: str) -> bool:
         """Whether ``text`` says emergency help is on its way or being sought."""
@@ -779,7 +809,7 @@ class RedFlagDetector:
                 doc,
                 cue_spans,
                 [span for span in spans if span not in symptoms],
-                told_as_now=told_as_now,
+                told_as_now=told_as_now or said_in_present(symptoms, within=True),
             )
             if (
                 reason is None
@@ -857,7 +887,9 @@ class RedFlagDetector:
         issues with my new hip for 2 years but since this morning it's red,
         hot and swollen". "didn't hit my back when I fell" stays negated.
         ``told_as_now``: the message says when it began, just now ("20 mins
-        ago", "started this morning").
+        ago", "started this morning"), or the symptom is said in the present
+        ("is acupuncture ok for hip pain after a fall? my foot is pointing
+        sideways").
         """
         categories: Set[str] = set()
         current = False

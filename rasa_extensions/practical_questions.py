@@ -8,8 +8,8 @@ the needles instead of answering. The clinic's practical answers
 through ``ask_clinic_other``, so this step, after the intent classifier and
 before the safety layer, makes a message ``ask_clinic_other`` when the
 classifier is not sure of a condition or a question about acupuncture and
-the practical matcher finds one of its topics (not the team's list) at
-least as probable as it needs to answer.
+the message asks something and the practical matcher finds one of its
+topics (not the team's list) at least as probable as it needs to answer.
 
 Settings chosen on the first half of bench/practical_questions.yml and
 measured on the second (docs/clinic.md, "Practical questions").
@@ -38,6 +38,7 @@ from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART
 from clinic_core.practical import TopicMatch, practical_answer
+from clinic_core.questions import asks_something
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,10 @@ class PracticalQuestionRouter(GraphComponent, IntentClassifier):
         if name not in self.routable or confidence >= self.classifier_below:
             return
         if message.get(SECOND_PART):
+            return
+        # "I used a lot of pain killers and still feel the same back pain" tells
+        # about the pain: only a message that asks something is a practical question.
+        if not asks_something(text):
             return
         match = self._topic(text)
         if match is None:

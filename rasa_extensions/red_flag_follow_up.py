@@ -46,7 +46,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_core.names import HANDOFF_INTENT, RED_FLAG_REMINDER_ACTION, STILL_REMINDED_INTENTS
+from clinic_core.message_parts import TRIAGE
+from clinic_core.names import (
+    HANDOFF_INTENT,
+    RED_FLAG_REMINDER_ACTION,
+    RED_FLAG_WHAT_IF_ACTION,
+    STILL_REMINDED_INTENTS,
+)
 from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, shared_detector
 from rasa_extensions.stateless_policy import StatelessPolicy
 
@@ -153,7 +159,9 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
                 return ACTION_LISTEN_NAME, []
             return None
-        if tracker.latest_action_name == RED_FLAG_REMINDER_ACTION:
+        if tracker.latest_action_name == RED_FLAG_WHAT_IF_ACTION and tracker.active_loop_name:
+            return tracker.active_loop_name, []  # the form asks its question again
+        if tracker.latest_action_name in (RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION):
             return ACTION_LISTEN_NAME, []
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
@@ -171,6 +179,12 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             # later, "can we carry on booking" or "hello?" gets it too.
             if intent != HANDOFF_INTENT and self._still_reminded(tracker, level_actions, intent):
                 return RED_FLAG_REMINDER_ACTION, []
+            # "would I need to go to hospital if I couldn't pee?": what to do if it
+            # happens, not the answer the words of the question would get; in a
+            # form, the form then asks its question again.
+            set_aside = (message.parse_data.get(TRIAGE) or {}).get("set_aside") or []
+            if spec.what_if_level(message.text or "", set_aside):
+                return RED_FLAG_WHAT_IF_ACTION, []
             return None
         order = [level.id for level in spec.levels]
         level = spec.level(min((f.level for f in findings), key=order.index))

@@ -47,7 +47,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core.message_parts import SECOND_PART
+from clinic_core.message_parts import SECOND_PART, TRIAGE
 from clinic_core.red_flag_screen import (
     ROUTINE,
     RedFlagScreen,
@@ -67,7 +67,6 @@ from rasa_extensions import fingerprints
 
 logger = logging.getLogger(__name__)
 
-TRIAGE = "triage"  # parse-data key: the safety layer's verdict
 CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before this step
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
 SCREEN_FILE = "red_flag_screen.npz"

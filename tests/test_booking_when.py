@@ -260,3 +260,25 @@ def test_a_weekday_ruled_out_is_not_offered(text: str, day: D, days: int) -> Non
     when = parse_when(text, NOW)
     assert when.day == day and len(when.days) == days
     assert all(d.weekday() != 4 for d in when.days) or "friday" not in text.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "ish" after a quarter or half past (it had read only "3ish": 15:00)
+        ("quarter past 3ish", When(time=T(15, 15))),
+        ("half fourish?", When(time=T(16, 30))),
+        # "get booked in" wishes; "in a week on thursday" is a week after Thursday
+        ("could I get booked in a week on thursday, quarter past 3ish? it's my hip",
+         When(day=D(2026, 12, 3), time=T(15, 15))),
+        ("in a week", When(day=D(2026, 12, 1))),
+        # a number above 12 can only be the day, whichever order the clinic writes
+        ("12/15 at 2:30pm", When(day=D(2026, 12, 15), time=T(14, 30))),
+        # a time inside the patient's own bounds is the time
+        ("can we make it half four instead, I finish work at 4", When(time=T(16, 30))),
+        ("after 4 please", When(part_of_day="16:00-")),
+    ],
+)  # fmt: skip
+def test_classes_of_the_twelfth_audit(text: str, expected: When) -> None:
+    """Audit 12: times and days a patient typed that were read wrong or not at all."""
+    assert parse_when(text, NOW) == expected

@@ -197,6 +197,10 @@ def routed(text: str, intent: str, confidence: float, **parts: Any) -> str:
         ("do people get dizzy after the needles", "emergency", 0.5, "emergency"),
         ("my lower back is killing me when I bend", "lower_back_pain", 0.6, "lower_back_pain"),
         ("do you do home visits", "out_of_scope", 0.5, "out_of_scope"),  # the team's
+        # a topic's words in a message that asks nothing: it tells about the pain
+        ("I'm on warfarin and my lower back is sore", "lower_back_pain", 0.6, "lower_back_pain"),
+        ("im on warfarin, is acupuncture ok for my lower back", "lower_back_pain", 0.6,
+         "ask_clinic_other"),
     ],
 )  # fmt: skip
 def test_a_practical_question_the_classifier_was_unsure_of_goes_to_its_answer(

@@ -25,7 +25,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_core.names import RED_FLAG_REMINDER_ACTION
+from clinic_core.names import RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION
 from clinic_core.red_flags import RED_FLAG_ENTITY
 from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
 from rasa_extensions.red_flags import RedFlagClassifier
@@ -362,6 +362,11 @@ def test_asking_for_a_person_after_a_red_flag_reply_is_left_to_the_rules(
         "what?? i just said my name. its only back pain, been a week",
         # found by a ninth audit: when it was, said after the reply
         "sorry i should say, that was last year, the infection got treated. can i book?",
+        # found by a twelfth audit: a cold taken for a breathing emergency; a patient
+        # already in hospital who wants to cancel had got "call 999" again
+        "what?? it's just a blocked nose, i can breathe fine through my mouth",
+        "i'm literally in hospital already. i just want to cancel the appointment please",
+        "i'm already under the hospital for it. can you just cancel the appointment for now",
     ],
 )
 def test_a_patient_who_says_the_reply_misread_them_is_heard_again(
@@ -399,3 +404,53 @@ def test_help_on_its_way_is_acknowledged_once_then_the_patient_is_heard(
     assert decision(policy, tracker) == (None, [])  # the cancellation goes ahead
     # Help coming said later than the reminder's window is heard as usual.
     assert later_message(domain, policy, 3, 1900, text, "cancel_appointment") is None
+
+
+def asked_as_a_what_if(
+    domain: Domain, text: str, concept: str, form: Optional[str] = None
+) -> DialogueStateTracker:
+    """A message whose red-flag words the safety layer set aside as a what-if."""
+    events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1)]
+    if form:
+        events.append(ActiveLoop(form, timestamp=START - 1))
+    triage = {"level": "routine", "set_aside": [{"concept": concept, "reason": "hypothetical"}]}
+    parse_data = {"triage": triage}
+    events.append(
+        UserUttered(
+            text, {"name": "ask_clinic_other", "confidence": 0.4}, parse_data=parse_data,
+            timestamp=START,
+        )
+    )  # fmt: skip
+    return DialogueStateTracker.from_events("patient", events, domain.slots)
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "action"),
+    [
+        # Audit 12: "I'd rather not guess", and the health-conditions answer.
+        ("would I need to go to hospital if I ever couldn't pee?", "cauda_equina",
+         RED_FLAG_WHAT_IF_ACTION),
+        ("if someone suddenly couldn't control their bladder would you still treat them?",
+         "cauda_equina", RED_FLAG_WHAT_IF_ACTION),
+        # What the needles could cause is the side-effects answer's; a statement asks nothing.
+        ("could the needles make me pass out?", "collapse", None),
+        ("I worry I might lose control of my bladder one day", "cauda_equina", None),
+    ],
+)  # fmt: skip
+def test_a_red_flag_asked_about_as_a_what_if_gets_what_to_do_if_it_happens(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str, concept: str, action: Optional[str]
+) -> None:
+    assert decision(policy, asked_as_a_what_if(domain, text, concept)) == (action, [])
+
+
+@pytest.mark.parametrize(
+    ("form", "then"), [(None, ACTION_LISTEN_NAME), ("appointment_form", "appointment_form")]
+)
+def test_after_a_what_if_the_form_asks_again_or_the_assistant_listens(
+    policy: RedFlagFollowUpPolicy, domain: Domain, form: Optional[str], then: str
+) -> None:
+    text = "would I need to go to hospital if I ever couldn't pee?"
+    tracker = asked_as_a_what_if(domain, text, "cauda_equina", form=form)
+    assert decision(policy, tracker) == (RED_FLAG_WHAT_IF_ACTION, [])
+    tracker.update(ActionExecuted(RED_FLAG_WHAT_IF_ACTION, timestamp=START + 1), domain)
+    assert decision(policy, tracker) == (then, [])

@@ -731,6 +731,12 @@ def test_relatives_apart_without_its_word_lists_is_refused_naming_the_concept() 
         ("im safe honestly, it was a figure of speech", True),
         ("FALSE ALARM sorry", True),
         ("Im fine", False),  # what people minimising chest pain say
+        # a cold read as a breathing emergency; under hospital care already (audit 12)
+        ("what?? it's just a blocked nose, i can breathe fine through my mouth", True),
+        ("i am NOT having an emergency", True),
+        ("i'm literally in hospital already, i just want to cancel", True),
+        ("i'm already under the hospital for it, can you cancel", True),
+        ("its just a bit of chest pain, I'll sleep it off", False),
         ("I don't feel safe", False),
         ("the pain is no joke", False),
     ],
@@ -826,4 +832,48 @@ def test_classes_of_example_sets_43_and_44(
 )
 def test_classes_of_example_set_45(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 45 and the seventh audit showed misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Legs that stop working or collapse under the patient; a phone that stops is no leg.
+        ("both of my legs quit working when I stood up from the sofa", "emergency"),
+        ("his leg keeps collapsing under him since he hurt his back", "emergency"),
+        ("my laptop stopped working and my legs are stiff from sitting", "routine"),
+        # Wishing not to exist, the world better without one, leaving for good.
+        ("some days I just want to stop existing", "emergency"),
+        ("everyone would be in a better place without me", "emergency"),
+        ("I keep thinking about checking out for good", "emergency"),
+        ("she's in a better place now, my back pain started after the funeral", "routine"),
+        # After a fall, walking only barely, or a foot pointing sideways: said now,
+        # even after a question about acupuncture.
+        ("slipped on the ice yesterday and I can barely walk, hip is agony", "emergency"),
+        ("can acupuncture help my hip after a fall? my foot is pointing sideways", "emergency"),
+        ("what if I fall one day and my foot ends up pointing sideways", "routine"),
+        # Fragile bones and back pain out of nowhere need no injury (NICE).
+        ("I have osteoporosis and my back went out of nowhere this morning", "emergency"),
+        ("I'm on steroids and my back pain comes and goes", "routine"),
+        ("thrown off my horse on Sunday, my back has been sore ever since", "emergency"),
+        # Weakness that came gradually with age is no red flag.
+        ("my nan's legs got weaker as she got older, she's 90 now", "routine"),
+    ],
+)
+def test_classes_of_example_set_46(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 46 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A blocked nose is no breathing difficulty (audit 12).
+        ("got a cold and can't breathe through my nose, can I still lie face down?", "routine"),
+        ("so bunged up with this head cold I can hardly breathe", "routine"),
+        ("I can hardly breathe and my lips have gone blue", "emergency"),
+    ],
+)
+def test_classes_of_the_twelfth_audit(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes the twelfth outside audit showed misread."""
     assert detector.assess(text).level == level

@@ -174,3 +174,40 @@ def test_the_message_after_a_red_flag_reply_gets_the_advice_again_not_a_booking(
     assert_safety_reply(say(stack, patient, red_flag), level)
     assert_safety_reply(say(stack, patient, then), level)
     assert active_loop(stack, patient) is None
+
+
+def test_a_red_flag_asked_about_as_a_what_if_gets_where_to_go(stack: AssistantStack) -> None:
+    """Audit 12: "would I need to go to hospital if...?" had got "I'd rather not guess"."""
+    patient = f"patient-{uuid.uuid4()}"
+    replies = say(
+        stack, patient, "if I ever couldn't control my bladder would I need the hospital?"
+    )
+    text = texts(replies)
+    assert "emergency department" in text and "If that ever happens" in text, text
+    assert "book" not in text.lower(), text
+    # No red flag was answered: the next question is not met with the advice again.
+    assert "Please don't wait" not in texts(say(stack, patient, "what are your opening hours?"))
+
+
+def test_a_patient_under_hospital_care_can_cancel_after_a_red_flag_reply(
+    stack: AssistantStack,
+) -> None:
+    """Audit 12: "i'm in hospital already, i just want to cancel" got "call 999" again."""
+    patient = f"patient-{uuid.uuid4()}"
+    assert_safety_reply(say(stack, patient, EMERGENCIES[1]), "emergency")
+    replies = say(stack, patient, "i'm in hospital already, i just want to cancel my appointment")
+    text = texts(replies)
+    assert f"call {load_profile().emergency.number}" not in text.lower(), text
+    assert "reference" in text.lower(), text
+
+
+def test_a_what_if_in_a_booking_is_answered_and_the_form_asks_again(
+    stack: AssistantStack,
+) -> None:
+    patient = f"patient-{uuid.uuid4()}"
+    say(stack, patient, "i'd like to book an appointment")
+    say(stack, patient, BOOKING_ANSWERS[0])
+    replies = say(stack, patient, "would i need to go to hospital if i ever couldnt pee?")
+    assert "If that ever happens" in texts(replies), replies
+    assert "What name" in texts(replies), replies
+    assert active_loop(stack, patient) == "appointment_form"

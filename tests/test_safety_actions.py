@@ -12,10 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conditions import ActionExplainCondition
 from actions.safety import (
     REMINDERS,
+    WHAT_IF_REPLIES,
     ActionEmergency,
     ActionHumanHandoff,
     ActionOtherSymptom,
     ActionRedFlagReminder,
+    ActionRedFlagWhatIf,
     ActionUrgentSymptoms,
 )
 from clinic_core.knowledge import load_conditions
@@ -247,6 +249,34 @@ async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
 
 def test_every_triage_level_has_a_reminder() -> None:
     assert set(REMINDERS) == {level.id for level in load_red_flags().levels}
+
+
+def test_every_triage_level_has_a_what_if_reply() -> None:
+    assert set(WHAT_IF_REPLIES) == {level.id for level in load_red_flags().levels}
+
+
+@pytest.mark.parametrize(
+    ("text", "concept", "says"),
+    [
+        ("would I need to go to hospital if I ever couldn't pee?", "cauda_equina",
+         "emergency department"),
+        ("what if I got a fever with my back pain, should I still come?", "spinal_infection",
+         "the same day"),
+    ],
+)  # fmt: skip
+async def test_a_red_flag_asked_about_as_a_what_if_gets_where_to_go_if_it_happens(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], text: str, concept: str, says: str
+) -> None:
+    """Audit 12: "would I need to go to hospital if I couldn't pee?" got "I'd rather not guess"."""
+    tracker = make_tracker("ask_clinic_other", text)
+    tracker.latest_message["triage"] = {
+        "level": "routine",
+        "set_aside": [{"concept": concept, "reason": "hypothetical"}],
+    }
+    assert await ActionRedFlagWhatIf().run(dispatcher, tracker, domain) == []
+    [message] = render(dispatcher.messages, domain)
+    assert says in message["text"]
+    assert "book" not in message["text"].lower() and not message["buttons"]
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.questions import is_question
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(
@@ -73,13 +74,6 @@ CORRECTION = re.compile(
     r"(would|will|might) (be|work|suit( me)?) better|(works|suits me) better|prefer)\b",
     re.IGNORECASE,
 )
-# A message that reads as a question or a request for information.
-QUESTION_WORDS = re.compile(
-    r"^\s*(what|what's|whats|where|where's|when|how|how's|why|who|which|can|could|do|does|"
-    r"is|are|will|would|should|may|tell me|i want to know|i'd like to know)\b",
-    re.IGNORECASE,
-)
-
 
 # Words of a request to be seen ("can I book", "could I come in", "fit me in").
 PRICE_QUESTION = re.compile(
@@ -244,11 +238,6 @@ def only_when_to_come(text: str, details: Details) -> bool:
         and not _ABOUT_THE_CLINIC.search(text)
         and not PRICE_QUESTION.search(text)
     )
-
-
-def is_question(text: str) -> bool:
-    """Whether ``text`` reads as a question ("where are you?", "how much is it")."""
-    return text.rstrip().endswith("?") or bool(QUESTION_WORDS.match(text))
 
 
 def is_correction(text: str) -> bool:

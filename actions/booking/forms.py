@@ -36,7 +36,6 @@ from actions.booking.details import (
     condition_said_by_patient,
     corrected_name,
     is_correction,
-    is_question,
     looks_like_name,
     only_when_to_come,
     patient_type_in,
@@ -75,6 +74,7 @@ from clinic_core.contact_details import (
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.questions import is_question
 from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -365,8 +365,8 @@ def narrowed_down(
 def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: str) -> Optional[str]:
     """The kind of the pain ``known`` that ``text`` names, in a patient's words or a place.
 
-    In a booking for back pain, "lower" and "lower down" are "lower back": a
-    word or two naming the place, or one word of a few, is read with the
+    In a booking for back pain, "lower", "lower down" and "lower down, near
+    my bum" are "lower back": a place word among a few is read with the
     family's word after it.
     """
     if not known or known not in knowledge.conditions:
@@ -374,10 +374,7 @@ def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: st
     family = knowledge.conditions[known].family
     candidates = [condition_said_by_patient(text), condition_in_text(text, knowledge)]
     words = re.sub(r"[^a-z ]", " ", text.lower()).split()
-    if 1 <= len(words) <= 2 and family not in words:
-        candidates.append(condition_in_text(f"{' '.join(words)} {family}", knowledge))
     if len(words) <= 5 and family not in words:
-        # "lower down, near my bum": a place word among a few
         candidates += [condition_in_text(f"{word} {family}", knowledge) for word in words]
     return next((n for c in candidates if (n := narrowed_down(knowledge, known, c))), None)
 

@@ -69,7 +69,10 @@ _MERIDIEM = r"(a\.?m\.?|p\.?m\.?)"
 _PART = "(" + "|".join(w for part in PARTS for w in part.words if w.isalpha()) + r"|lunch\s*time)"
 _TIME_PATTERNS = [
     # half past 4, quarter past 11, quarter to 10; British "half 3" is half past 3
-    re.compile(rf"\b(half|quarter)\s+(?:(past|after|to)\s+)?{_HOUR}\b(?:\s*{_MERIDIEM})?"),
+    # ("quarter past 3ish": audit 12 had read only the "3ish")
+    re.compile(
+        rf"\b(half|quarter)\s+(?:(past|after|to)\s+)?{_HOUR}(?:-?ish)?\b(?:\s*{_MERIDIEM})?"
+    ),
     # 10:30, 4.15pm, 13:00 (not \b after the minutes: "4:30pm" has no boundary there)
     re.compile(rf"\b(\d{{1,2}})[:.](\d{{2}})(?!\d)\s*{_MERIDIEM}?"),
     # 3 pm, three PM, 4 o'clock
@@ -231,7 +234,13 @@ def parse_when(
     if bounds is not None:
         part, (start, end) = bounds
         lowered = lowered[:start] + " " + lowered[end:]
-        time, time_span = None, None
+        # "half four instead, I finish work at 4": a time said beside the
+        # patient's own bounds, and inside them, is the time (audit 12).
+        time, time_span = _time(lowered, None)
+        if time is not None and _inside(time, part):
+            part = None
+        else:
+            time, time_span = None, None
     else:
         found = find_part_of_day(lowered)
         part = found[0] if found else None
@@ -246,6 +255,14 @@ def parse_when(
         part_of_day=part if time is None else None,
         past=day is not None and day < now.date(),
         days=days,
+    )
+
+
+def _inside(time: dt.time, bounds: str) -> bool:
+    """Whether ``time`` is within bounds the patient set ("16:00-", "-11:00", "14:00-16:00")."""
+    start, _, end = bounds.partition("-")
+    return (not start or time >= dt.time.fromisoformat(start)) and (
+        not end or time <= dt.time.fromisoformat(end)
     )
 
 
@@ -285,8 +302,9 @@ _PROPOSAL = re.compile(r"\b(?:what|how) about\b|\bwhat of\b")
 # can we do Wednesday". A clause from a past-tense verb to the next break is no day
 # wanted, unless it carries a wish ("I was hoping for Friday", "had wanted today").
 _STORY = re.compile(
-    r"\b(?:booked|had|came|rang|called|phoned|spoke|emailed|messaged|texted|saw|visited|"
-    r"went|attended|started|was|were)\b"
+    # "could I get booked in a week on thursday" wishes (audit 12): not "booked" after get/be
+    r"\b(?:(?<!get )(?<!be )(?<!getting )booked|had|came|rang|called|phoned|spoke|emailed|"
+    r"messaged|texted|saw|visited|went|attended|started|was|were)\b"
     r"[^,.;:!?]*?(?=[,.;:!?]|\s(?:but|and|so|then|now|can|could|would|will|is|are|do|does|"
     r"please|pls|instead|if|how|what|any|about|regarding)\b|\s*$)"
 )
@@ -800,7 +818,8 @@ def _in_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     """Days ahead: "in 3 days", "in two weeks", "in a fortnight", "in a month"."""
     today = now.date()
     # At most three digits: "in 99999999999 days" is beyond any calendar.
-    match = re.search(rf"\bin {_COUNT}\s+(day|week|fortnight)s?\b", text)
+    # Not "booked in a week on thursday": that is _weeks_from's (audit 12).
+    match = re.search(rf"\bin {_COUNT}\s+(day|week|fortnight)s?\b(?!\s+(?:on|from)\s)", text)
     if match is not None:
         count = _count(match.group(1))
         unit = {"day": 1, "week": 7, "fortnight": 14}[match.group(2)]
@@ -878,6 +897,13 @@ def _numeric(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     numeric = re.search(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", text)
     if numeric is None:
         return None
+    first, second = int(numeric.group(1)), int(numeric.group(2))
+    # "12/15" is 15 December whichever order the clinic writes dates in: a
+    # number above 12 can only be the day (audit 12 had read it as 2114).
+    if date_order == "DMY" and second > 12 >= first:
+        date_order = "MDY"
+    elif date_order == "MDY" and first > 12 >= second:
+        date_order = "DMY"
     return _one(_dateparser_future(numeric.group(0), now, date_order))
 
 

@@ -1,0 +1,76 @@
+"""Whether a patient's message asks something or only tells.
+
+Two readings, for two uses. :func:`is_question` is the whole message read as
+one question: it starts with a question word or ends with "?" ("where are
+you?", "how much is it"); the forms use it to tell a question typed at one of
+their questions from an answer. :func:`asks_something` looks for a question
+anywhere in the message, as patients type them after a story: "had 3 sessions
+for my sciatica, is that normal", "my back hurts when I sit, can you do
+anything about that", "should I eat before or not". A message that only
+tells ("I used a lot of pain killers and still feel the same back pain")
+asks nothing, however it is worded.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The words a question starts with, and the phrases of a request for information.
+QUESTION_START = re.compile(
+    r"^\W*(what|what's|whats|where|where's|when|how|how's|why|who|which|can|could|do|does|"
+    r"is|are|will|would|should|may|tell me|i want to know|i'd like to know)\b",
+    re.IGNORECASE,
+)
+# Where a question may begin inside a message: after a sentence or clause
+# break ("on warfarin - is that a problem"), or after "but"/"and"/"so"
+# ("i've had it for years but does it work").
+_CLAUSE_BREAK = re.compile(r"[.,;:!\n]+|\s[-–—]+\s|\s+(?:but|and|so)\s+", re.IGNORECASE)
+# Words in front of a question that do not change it: "just wondering how long".
+_LEAD = r"^\W*(?:just\s+|also\s+|ok\s+|okay\s+|then\s+|and\s+|so\s+)?"
+# Verbs a question opens with, with their texting spellings ("shud i bring").
+_VERB = (
+    r"(can|could|cud|do|does|did|is|are|r|was|will|would|wud|should|shud|shld|may|might|am|"
+    r"have|has)"
+)
+_WORD = r"(what|wat|wot|what's|whats|where|where's|when|how|how's|why|who|which)"
+# A subject right after a question word tells: "when I sit it hurts", "how it
+# started", "what I want is"; "how long", "what should I", "when can I" ask.
+_NOT_TOLD = r"(?!\s+(i|i'm|im|i've|ive|my|we|it|it's|its|he|she|they)\b)"
+# A message opening with a verb or a question word asks ("is a referral
+# compulsory", "are loose trousers best"); so does one asking for something
+# ("I want to buy a gift card", "prefer a male therapist if poss").
+_OPENS_ASKING = re.compile(
+    _LEAD + rf"({_VERB}\b|{_WORD}\b{_NOT_TOLD}|tell me\b|i want to know\b|i'd like to know\b"
+    r"|i was wondering\b|wondering\b|i wonder\b|i want\b|i wanna\b|i'd like\b|i would like\b)",
+    re.IGNORECASE,
+)
+# Inside a message, a verb asks only when its subject follows it: "is that
+# normal", "can you help", "does acupuncture work" ask; "I stretch and do
+# yoga" tells.
+_ASKING_VERB = re.compile(
+    _LEAD + _VERB + r"\s+(i|you|u|we|it|that|this|there|the|a|an|my|your|ur|he|she|they|"
+    r"people|someone|anyone|anybody|acupuncture|needles?|treatment|sessions?)\b",
+    re.IGNORECASE,
+)
+_ASKING_WORD = re.compile(_LEAD + _WORD + r"\b" + _NOT_TOLD, re.IGNORECASE)
+# Anywhere: a verb before "I" or "you" ("after acupuncture can i go swimming"),
+# "or not" at the end ("should I eat before or not"), a request ("if poss").
+_ASKS_ANYWHERE = re.compile(
+    rf"\b{_VERB}\s+(i|you|u|we)\b|\bor (not|no)\W*$|\b(if poss(ible)?|please|pls|plz)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether ``text`` as a whole reads as a question ("where are you?", "how much is it")."""
+    return text.rstrip().endswith("?") or bool(QUESTION_START.match(text))
+
+
+def asks_something(text: str) -> bool:
+    """Whether a question or a request is made anywhere in ``text``, with or without "?"."""
+    if "?" in text or _OPENS_ASKING.match(text) or _ASKS_ANYWHERE.search(text):
+        return True
+    return any(
+        _ASKING_VERB.match(clause) or _ASKING_WORD.match(clause)
+        for clause in _CLAUSE_BREAK.split(text)
+    )
