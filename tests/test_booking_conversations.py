@@ -788,3 +788,70 @@ def test_where_the_pain_is_said_at_the_name_question_is_no_address_question(
     for answer in ("Dee Walsh", phone(), "first visit"):
         say(stack, sender, answer)
     assert "Please check: Lower back pain" in texts(say(stack, sender, "nothing to add"))
+
+
+def test_a_weekday_said_under_days_offered_is_the_day_offered(stack: AssistantStack) -> None:
+    """Audit 12: "saturday then" under "Sat 19 Dec" had been read as the coming Saturday."""
+    sender = patient()
+    say(stack, sender, f"Book me for sciatica, Ann Lee, {phone()}, first visit")
+    offer = say(stack, sender, "sunday the 13th")
+    days = [b["title"] for r in offer for b in r.get("buttons", [])]
+    assert "Sat 12 Dec" in days, texts(offer)
+    replies = texts(say(stack, sender, "saturday then, as early as you can"))
+    assert "Saturday 12 December" in replies, replies
+
+
+def test_the_notes_taken_back_at_the_summary_keep_the_booking(stack: AssistantStack) -> None:
+    """Audit 12: "can you take the note off please", read as a cancellation, stopped the booking."""
+    sender = patient()
+    say(
+        stack, sender, f"Book me for my hip, Sophie Clarke, {phone()}, first visit, 17 December 1pm"
+    )
+    summary = texts(say(stack, sender, "I get nervous with needles"))
+    assert "notes: I get nervous with needles" in summary, summary
+    summary = texts(say(stack, sender, "can you take the note off please"))
+    assert "notes: none" in summary and "stopped" not in summary, summary
+    summary = texts(say(stack, sender, "actually 2pm please, and no notes"))
+    assert "14:00" in summary and "notes: none" in summary, summary
+
+
+def test_the_reason_put_down_as_another_is_changed_at_any_question(stack: AssistantStack) -> None:
+    """Audit 12: "can you put it down as hip" and "put down as ... not ..." were not heard."""
+    sender = patient()
+    say(stack, sender, "i want to book for my sciatica")
+    say(stack, sender, "Linda Hughes")
+    say(
+        stack,
+        sender,
+        f"{phone()}. tbh it's more my hip than the sciatica, can you put it down as hip",
+    )
+    say(stack, sender, "yes been a few times")
+    say(stack, sender, "Friday 11 December at 10:30")
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "Hip pain" in summary and "(45 minutes)" in summary, summary
+    summary = texts(say(stack, sender, "I asked for it to be put down as lower back pain not hip"))
+    assert "Lower back pain" in summary, summary
+
+
+def test_a_question_naming_the_visit_type_is_answered_not_taken(stack: AssistantStack) -> None:
+    """Audit 12: "before I give my number, how much does a first appointment cost?" was unheard."""
+    sender = patient()
+    say(stack, sender, "Hi, could I book for my hip on Monday 14 December at 11:30am?")
+    say(stack, sender, "Sophie Clarke")
+    replies = texts(
+        say(stack, sender, "before I give my number, how much does a first visit cost?")
+    )
+    assert "Our prices" in replies and QUESTIONS["contact"] in replies, replies
+    asked = texts(say(stack, sender, phone()))
+    assert question("utter_ask_patient_type") in asked, asked
+
+
+def test_a_name_typed_at_the_time_question_after_a_clash_is_the_name(
+    stack: AssistantStack,
+) -> None:
+    """Audit 12: "Tariq Aziz" after "already booked" got "couldn't read a time"."""
+    stored_booking(stack, dt.datetime(2026, 12, 23, 18, 0, tzinfo=LONDON))
+    sender = patient()
+    assert "already booked" in texts(say(stack, sender, "can i book 23 December 6pm for sciatica"))
+    replies = texts(say(stack, sender, "Tariq Aziz"))
+    assert "couldn't read" not in replies and QUESTIONS["contact"] in replies, replies

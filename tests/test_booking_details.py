@@ -20,6 +20,7 @@ from actions.booking.booking_actions import ActionManageBooking
 from actions.booking.details import (
     about_young_people,
     age_in,
+    corrected_name,
     is_booking_request,
     looks_like_name,
     only_when_to_come,
@@ -1067,3 +1068,20 @@ def test_a_condition_or_a_sentence_is_no_name(text: str) -> None:
 @pytest.mark.parametrize("text", ["Maggie O'Brien", "My Linh Tran", "Amy Hipwell", "Arthur Price"])
 def test_names_near_those_words_are_still_names(text: str) -> None:
     assert looks_like_name(text) == (text, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "corrected"),
+    [
+        ("sorry, it's Harri not Harry", "Harry Jones", "Harri Jones"),
+        # one part of the name put right keeps the other (audit 12)
+        ("oops my surname is MacAllister, with an a", "Kirsty McAllister", "Kirsty MacAllister"),
+        ("first name's Kirstie", "Kirsty MacAllister", "Kirstie MacAllister"),
+        ("my last name should be O'Neill", "Sean O'Neil", "Sean O'Neill"),
+        ("my surname is Lee", None, None),
+    ],
+)
+def test_a_name_or_a_part_of_it_put_right(
+    text: str, current: Optional[str], corrected: Optional[str]
+) -> None:
+    assert corrected_name(text, current) == corrected

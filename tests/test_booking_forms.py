@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionAskAppointmentTime
-from actions.booking.forms import ValidateAppointmentForm
+from actions.booking.forms import NOTES_REMOVED, ValidateAppointmentForm
 from clinic_core.profile import load_profile
 from clinic_core.store import AppointmentStore
 from tests.helpers.appointments import new_appointment
@@ -296,3 +296,19 @@ async def test_a_fully_booked_day_is_refused_at_the_day_question(
         "2026-12-02", CollectingDispatcher(), tracker, domain
     )
     assert free["appointment_date"] == "2026-12-02"
+
+
+@pytest.mark.parametrize(
+    ("text", "removed"),
+    [
+        ("can you take the note off please", True),
+        ("thursday at 2pm please, and no notes", True),
+        ("the notes shouldn't say first visit", True),
+        ("please delete what I put in the notes", True),
+        ("nothing to add", False),
+        ("I have a pacemaker, please note that", False),
+    ],
+)
+def test_the_notes_taken_back_in_a_patients_words(text: str, removed: bool) -> None:
+    """Audit 12: "can you take the note off please" had stopped the booking."""
+    assert bool(NOTES_REMOVED.search(text)) is removed

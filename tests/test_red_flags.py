@@ -85,6 +85,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set41": (0.93, 0.055),
     # set 45: ordinary booking and admin messages; red flags said inside them
     "set45": (0.96, 0.0),
+    # set 46: leg weakness, self-harm said sideways, hip and spinal fractures
+    "set46": (0.85, 0.03),
 }
 DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]

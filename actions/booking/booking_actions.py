@@ -21,6 +21,7 @@ from actions.booking.availability import (
 from actions.booking.details import booking_request, details_in_latest_message, is_correction
 from actions.booking.forms import (
     DAYS_OFFERED,
+    NOTES_REMOVED,
     REASON_ASKED_IN_WORDS,
     SUMMARY,
     WHAT_TO_CHANGE,
@@ -28,6 +29,7 @@ from actions.booking.forms import (
     cautions_told,
     describe,
     format_day,
+    notes_with,
     reason_text,
     time_buttons,
     user_text,
@@ -456,7 +458,22 @@ class ActionStopBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Deactivate the form and clear what this attempt collected."""
+        """Deactivate the form and clear what this attempt collected.
+
+        "can you take the note off please" at the summary, read as a request to
+        cancel, takes the notes back and shows the summary again (audit 12: it
+        had stopped the booking).
+        """
+        if (
+            (tracker.active_loop or {}).get("name") == "appointment_form"
+            and tracker.get_slot("notes")
+            and NOTES_REMOVED.search(user_text(tracker))
+        ):
+            logger.info("the notes taken back, read as a stop: the booking goes on")
+            return [
+                SlotSet("notes", notes_with(cautions_told(tracker), None)),
+                FollowupAction("appointment_form"),
+            ]
         dispatcher.utter_message(response="utter_booking_stopped")
         return [
             ActiveLoop(None),

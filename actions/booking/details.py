@@ -427,10 +427,30 @@ _NAME_SWAP = re.compile(
 )
 
 
+# "oops my surname is MacAllister", "first name's Kirsty": one part of the name put
+# right (audit 12: the surname alone had become the whole name).
+_NAME_PART = re.compile(
+    r"\b(sur|last|family|second|first|given|christian|fore)\s*-?\s*name(?:'s|’s|\s+is|\s+was"
+    r"|\s+should be)?\s+([^\W\d_][\w'’-]*)",
+    re.IGNORECASE,
+)
+
+
 def corrected_name(text: str, current: Optional[str]) -> Optional[str]:
-    """``current`` with the word ``text`` puts right ("it's Harri not Harry"), if it names one."""
+    """``current`` with the word ``text`` puts right ("it's Harri not Harry"), if it names one.
+
+    A first name or surname put right replaces that part of the name.
+    """
+    if not current:
+        return None
+    part = _NAME_PART.search(text)
+    if part and len(words := current.split()) >= 2:
+        first = part.group(1).lower() in ("first", "given", "christian", "fore")
+        new_words = [part.group(2), *words[1:]] if first else [*words[:-1], part.group(2)]
+        name, problem = clean_name(" ".join(new_words))
+        return None if problem else name
     match = _NAME_SWAP.search(text)
-    if not match or not current:
+    if not match:
         return None
     new, old = match.groups()
     words = current.split()
@@ -539,9 +559,10 @@ def looks_like_name(text: str) -> Tuple[Optional[str], bool]:
     return name, written_as_name
 
 
-# "make it for my hip, not sciatica", "hip pain instead of sciatica please": taken back.
+# "make it for my hip, not sciatica", "hip pain instead of sciatica please", "more my
+# hip than the sciatica": taken back.
 _TAKEN_BACK = re.compile(
-    r"\b(?:not|n't|instead of|rather than|no longer)\s+(?:for\s+)?"
+    r"\b(?:not|n't|instead of|rather than|than|no longer)\s+(?:for\s+)?"
     r"((?:my\s+|the\s+|a\s+)?[a-z][a-z' -]{1,30}?)"
     r"(?=\s*(?:[,.;!?]|$|\b(?:but|and|please|thanks|thank you|instead|any\s*more)\b))",
     re.IGNORECASE,

@@ -91,6 +91,14 @@ REQUESTED = "requested_slot"
 FREE_TEXT = ("condition", "notes")
 CONFIRMATIONS = ("booking_confirmed", "manage_confirmed")
 # A no to the summary that is not "something is wrong": not booking after all.
+# The notes taken back: "can you take the note off", "and no notes", "the notes
+# shouldn't say first visit" (audit 12: read as a cancellation, it stopped the booking).
+NOTES_REMOVED = re.compile(
+    r"\b(?:no|without|remove|delete|clear|take (?:off|out)|drop|get rid of|scrap)\b[^.?!]{0,20}"
+    r"\bnotes?\b|\bnotes?\b[^.?!]{0,25}\b(?:off|out|removed?|deleted?|cleared|empty|blank|"
+    r"shouldn'?t|should not|wrong)\b",
+    re.IGNORECASE,
+)
 LEAVE_IT = re.compile(
     r"\b(leave it|forget (it|about it)|never ?mind|don'?t bother|not (now|today|yet)|"
     r"another time|see how (i|it|things) (feel|feels|goes|go)|think about it|hold off|"
@@ -119,7 +127,11 @@ MAX_NAME_AS_REASON_WORDS = 3
 # The reason said again, at any question: "no its for my lower back not kay" at the
 # summary (audit 9 kept "kay").
 REASON_RESTATED = re.compile(
-    r"\b(?:it'?s|its|it is|it was|that'?s|should be|meant to be)\s+(?:for|about)\b", re.IGNORECASE
+    r"\b(?:it'?s|its|it is|it was|that'?s|should be|meant to be)\s+(?:for|about)\b"
+    # "can you put it down as hip", "book it as hip pain", "more my hip than the sciatica"
+    r"|\b(?:put|down|book|booked|record|recorded|list|listed|log|logged)\s+(?:it\s+)?(?:down\s+)?as\b"
+    r"|\b(?:more|mostly|mainly)\s+(?:my\s+|the\s+)?[a-z]+(?:\s+[a-z]+)?\s+than\b",
+    re.IGNORECASE,
 )
 # Free times on several days (in a row, or listed), offered with "or tell me another
 # day": the day question is not asked after them (action_ask_appointment_date).
@@ -362,6 +374,15 @@ def narrowed_down(
     return said
 
 
+# A weekday said without a date or a week ("saturday then", "friday morning
+# please"): among days just offered, the one offered.
+WEEKDAY_ALONE = re.compile(
+    r"^(?!.*\d)(?!.*\b(?:next|this|week|weeks|fortnight|after|before|following)\b).*\b(?:mon|tues?|"
+    r"wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b",
+    re.IGNORECASE,
+)
+
+
 def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: str) -> Optional[str]:
     """The kind of the pain ``known`` that ``text`` names, in a patient's words or a place.
 
@@ -466,6 +487,10 @@ class DateTimeValidation(FormValidationAction, ABC):
             text, self.now(), profile.country, profile.date_order, load_conditions()
         )
 
+    def name_instead(self, tracker: Tracker) -> Optional[str]:
+        """A name typed at the day or time question instead (the booking form's)."""
+        return None
+
     def takes_details(self, tracker: Tracker) -> bool:
         """Whether details for questions other than the one asked are taken from the message.
 
@@ -522,6 +547,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         if when.empty and (
             self.details(tracker).anything
             or condition_in_latest_message(tracker, load_conditions())
+            or self.name_instead(tracker)
         ):
             # "actually it's my first visit", "hip" (audit 11: "couldn't read a
             # time"): another answer, this one asked again
@@ -666,11 +692,19 @@ class DateTimeValidation(FormValidationAction, ABC):
         if not buttons:
             return None
         payload = picked_offer(said, buttons)
+        payloads = [str(button.get("payload") or "") for button in buttons]
         if payload is None and when.day is None and when.time is not None:
-            payloads = [str(button.get("payload") or "") for button in buttons]
             offers = [self.read_when(tracker, offered, talking_of) for offered in payloads]
             at_that_time = [offer for offer in offers if offer.time == when.time and offer.day]
             return at_that_time[0] if len(at_that_time) == 1 else None
+        if payload is None and when.day is not None and WEEKDAY_ALONE.search(said):
+            # "saturday then" under "Fri 18 Dec, Sat 19 Dec, Mon 21 Dec": the Saturday
+            # offered, not the coming one (audit 12 had read Saturday 5 December).
+            offers = [self.read_when(tracker, offered, talking_of) for offered in payloads]
+            same = [o for o in offers if o.day and o.day.weekday() == when.day.weekday()]
+            if len({offer.day for offer in same}) == 1 and same[0].day != when.day:
+                time = same[0].time if not when.part_of_day and len(same) == 1 else when.time
+                return When(day=same[0].day, time=time, part_of_day=when.part_of_day)
         if payload is None:
             return None
         picked = self.read_when(tracker, payload, talking_of)
@@ -905,6 +939,21 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {"condition": None, "patient_name": name}
         return {"condition": reason}
 
+    def name_instead(self, tracker: Tracker) -> Optional[str]:
+        """A name written as one ("Tariq Aziz") typed at the day or time question, none yet given.
+
+        After "Sorry, 14:00 is already booked", the patient may answer the
+        question they expected next (audit 12: "couldn't read a time", then
+        the name asked for again).
+        """
+        if not asked(tracker, "appointment_date", "appointment_time"):
+            return None
+        name, written_as_name = looks_like_name(user_text(tracker))
+        # (The name slot may hold it already: extracted from this message first.)
+        if not written_as_name or tracker.get_slot("patient_name") not in (None, name):
+            return None
+        return name
+
     @staticmethod
     def name_instead_of_reason(tracker: Tracker, reason: str) -> Optional[str]:
         """The name the answer to the reason question is instead, if it is one ("ryan")."""
@@ -931,6 +980,8 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {"patient_name": swapped}  # "sorry, it's Harri not Harry"
         details = self.details(tracker)
         if not asked(tracker, "patient_name"):
+            if instead := self.name_instead(tracker):
+                return {"patient_name": instead}
             if details.name and self.takes_details(tracker):
                 return {"patient_name": details.name}
             if last_response(tracker) == WHAT_TO_CHANGE and not details.anything:
@@ -1044,6 +1095,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         text, intent = user_text(tracker), latest_intent(tracker)
         said = patient_type_in(text)
         if not asked(tracker, "patient_type"):
+            # "before I give my number, how much does a first appointment cost?": the
+            # question's subject, not an answer (audit 12: the question went unanswered).
+            if asks_a_question(tracker):
+                return {}
             if said and self.takes_details(tracker) and said != tracker.get_slot("patient_type"):
                 values: Dict[str, Any] = {"patient_type": said}
                 if tracker.get_slot("appointment_time") and tracker.get_slot("appointment_date"):
@@ -1062,7 +1117,11 @@ class ValidateAppointmentForm(DateTimeValidation):
         if re.search(r"\b(new|first|never)\b", lowered) or intent == "deny":
             return {"patient_type": "new"}
         if says_yes(tracker, BOOKING_REQUEST) or re.search(
-            r"\b(returning|been before|before|existing|follow.?up|again)\b", lowered
+            # "yes been a few times" (audit 12)
+            r"\b(returning|been before|before|existing|follow.?up|again|a few times|"
+            r"several times|many times|loads of times|lots of times|couple of times|"
+            r"been coming|regular)\b",
+            lowered,
         ):
             return {"patient_type": "returning"}
         if self.details(tracker).anything or not is_answer(tracker):
@@ -1073,8 +1132,14 @@ class ValidateAppointmentForm(DateTimeValidation):
     async def extract_notes(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """Anything the acupuncturist should know; "no" means nothing."""
+        """Anything the acupuncturist should know; "no" means nothing.
+
+        Asked for at a later question ("thursday at 2pm please, and no notes"),
+        the notes are taken back: the cautions told earlier stay passed on.
+        """
         if not asked(tracker, "notes"):
+            if tracker.get_slot("notes") and NOTES_REMOVED.search(user_text(tracker)):
+                return {"notes": notes_with(cautions_told(tracker), None)}
             return {}
         text = user_text(tracker).strip()
         earlier = cautions_told(tracker)  # passed on, as the question said
