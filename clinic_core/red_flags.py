@@ -85,12 +85,17 @@ _TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b"
 # The lexicons a concept with ``relatives_apart`` reads: who is a relative,
 # the patient's own words, and a relative's words of only reporting.
 RELATIVES_APART_LEXICONS = ("RELATIVE", "SELF", "OBSERVING")
-# A what-if about what the treatment could cause ("could the needles make me
-# faint?", "can acupuncture cause numbness?"): the side-effects answer's.
-_TREATMENT_CAUSING = re.compile(
+# A what-if about the treatment ("could the needles make me faint?", "could I
+# faint during the session?", "will I bleed a lot if I'm on warfarin?"): the
+# side-effects and health-conditions answers', where the clinic's own advice is.
+_ABOUT_TREATMENT = re.compile(
     r"\b(needles?|acupuncture|treatment|session)\b.{0,40}\b(make|makes|cause|causes|"
     r"give|gives|bring on|trigger|triggers)\b|\b(side effects?|from the needles|"
-    r"from acupuncture|after acupuncture|after the needles)\b",
+    r"from acupuncture|after acupuncture|after the needles)\b"
+    r"|\b(during|in|at|after|before|with|while)\s+(the|a|my|each|every)?\s*(session|treatment|"
+    r"appointment|visit|needles?)s?\b"
+    r"|\b(on|taking|take)\s+(warfarin|blood thinners?|anticoagulants?|aspirin|apixaban|"
+    r"rivaroxaban|clopidogrel|steroids?|insulin)\b",
     re.IGNORECASE,
 )
 
@@ -197,11 +202,12 @@ class RedFlagSpec(StrictModel):
         "would I need to go to hospital if I couldn't pee?", "if someone
         suddenly couldn't control their bladder, would you still treat them?":
         the words were set aside as hypothetical, and the patient asks what
-        to do. What the needles could cause ("can acupuncture make me faint?")
-        is left to the side-effects answer. ``set_aside`` is the triage's
+        to do. A question about the treatment or a medicine ("could I faint
+        during the session?", "will I bleed a lot on warfarin?") is left to
+        the side-effects and health-conditions answers. ``set_aside`` is the triage's
         list of ``{"concept", "reason"}``.
         """
-        if not asks_something(text) or _TREATMENT_CAUSING.search(text):
+        if not asks_something(text) or _ABOUT_TREATMENT.search(text):
             return None
         level_of = {concept.id: concept.level for concept in self.concepts}
         asked = {

@@ -432,8 +432,12 @@ def asked_as_a_what_if(
          RED_FLAG_WHAT_IF_ACTION),
         ("if someone suddenly couldn't control their bladder would you still treat them?",
          "cauda_equina", RED_FLAG_WHAT_IF_ACTION),
-        # What the needles could cause is the side-effects answer's; a statement asks nothing.
+        # What the needles could cause, what may happen in a session and a medicine's
+        # effects are the clinic's answers' (side effects, health conditions); a
+        # statement asks nothing.
         ("could the needles make me pass out?", "collapse", None),
+        ("could I faint during the session?", "collapse", None),
+        ("will I bleed a lot if I'm on warfarin?", "severe_bleeding", None),
         ("I worry I might lose control of my bladder one day", "cauda_equina", None),
     ],
 )  # fmt: skip
