@@ -46,6 +46,7 @@ from typing import (
 
 import pydantic
 
+from clinic_core.cautions import cautions_in
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
 from clinic_core.questions import asks_something
 
@@ -86,16 +87,15 @@ _TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b"
 # the patient's own words, and a relative's words of only reporting.
 RELATIVES_APART_LEXICONS = ("RELATIVE", "SELF", "OBSERVING")
 # A what-if about the treatment ("could the needles make me faint?", "could I
-# faint during the session?", "will I bleed a lot if I'm on warfarin?"): the
-# side-effects and health-conditions answers', where the clinic's own advice is.
+# faint during the session?"): the side-effects answer's, where the clinic's
+# own advice is. One naming a caution ("will I bleed a lot if I'm on
+# warfarin?", clinic/acupuncture.yml) is the health-conditions answer's.
 _ABOUT_TREATMENT = re.compile(
     r"\b(needles?|acupuncture|treatment|session)\b.{0,40}\b(make|makes|cause|causes|"
     r"give|gives|bring on|trigger|triggers)\b|\b(side effects?|from the needles|"
     r"from acupuncture|after acupuncture|after the needles)\b"
     r"|\b(during|in|at|after|before|with|while)\s+(the|a|my|each|every)?\s*(session|treatment|"
-    r"appointment|visit|needles?)s?\b"
-    r"|\b(on|taking|take)\s+(warfarin|blood thinners?|anticoagulants?|aspirin|apixaban|"
-    r"rivaroxaban|clopidogrel|steroids?|insulin)\b",
+    r"appointment|visit|needles?)s?\b",
     re.IGNORECASE,
 )
 
@@ -207,7 +207,7 @@ class RedFlagSpec(StrictModel):
         the side-effects and health-conditions answers. ``set_aside`` is the triage's
         list of ``{"concept", "reason"}``.
         """
-        if not asks_something(text) or _ABOUT_TREATMENT.search(text):
+        if not asks_something(text) or _ABOUT_TREATMENT.search(text) or cautions_in(text):
             return None
         level_of = {concept.id: concept.level for concept in self.concepts}
         asked = {

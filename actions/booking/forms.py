@@ -51,7 +51,7 @@ from actions.booking.details import (
 from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import LOCKED, locked_out, record_failure, verified_appointment
 from actions.booking.offer_choice import offered_buttons, offered_with, picked_offer
-from actions.booking.when import When, bare_hour
+from actions.booking.when import WEEKDAY_WORD, When, bare_hour
 from actions.conditions import about_another_body_area, condition_in_latest_message
 from actions.tracker_state import (
     confirms,
@@ -377,8 +377,8 @@ def narrowed_down(
 # A weekday said without a date or a week ("saturday then", "friday morning
 # please"): among days just offered, the one offered.
 WEEKDAY_ALONE = re.compile(
-    r"^(?!.*\d)(?!.*\b(?:next|this|week|weeks|fortnight|after|before|following)\b).*\b(?:mon|tues?|"
-    r"wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\b",
+    r"^(?!.*\d)(?!.*\b(?:next|this|week|weeks|fortnight|after|before|following)\b)"
+    rf".*\b{WEEKDAY_WORD}\b",
     re.IGNORECASE,
 )
 

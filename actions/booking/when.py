@@ -45,7 +45,15 @@ from dateutil.easter import easter
 
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, bounded_part, find_part_of_day
 
-__all__ = ["NUMBER_WORDS", "PARTS_OF_DAY", "WEEKDAYS", "When", "bare_hour", "parse_when"]
+__all__ = [
+    "NUMBER_WORDS",
+    "PARTS_OF_DAY",
+    "WEEKDAYS",
+    "WEEKDAY_WORD",
+    "When",
+    "bare_hour",
+    "parse_when",
+]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 NUMBER_WORDS = {
@@ -128,7 +136,9 @@ _MONTHS = (
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
 _DATE_BEFORE_NUMBER = re.compile(rf"(?:[/.-]|\b{_MONTHS}\s+(?:the\s+)?)$")
 _DATE_AFTER_NUMBER = re.compile(rf"[/.-]\d|\s+(?:of\s+)?{_MONTHS}\b")
-_WEEKDAY = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
+# A weekday as patients write it ("thurs", "weds", "saturday").
+WEEKDAY_WORD = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
+_WEEKDAY = WEEKDAY_WORD
 _COUNT = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a couple of|couple of)"
 
 Days = Tuple[Optional[dt.date], Tuple[dt.date, ...]]
