@@ -87,7 +87,9 @@ DIAGNOSIS_QUESTION = re.compile(
 # with sciatica": asked whether it helps, which the condition's help answers
 # (with "no one can promise a cure"), not what the condition is.
 EFFECT_QUESTION = re.compile(
-    r"\b(cure[sd]?|fix|help|helps|work|works|worth|effective|get rid of|sort (it|me) out)\b",
+    r"\b(cure[sd]?|fix|help|helps|work|works|worth|effective|get rid of|sort (it|me) out|"
+    # "could needles do anything for that?" (audit 13)
+    r"do (anything|something|much)|any good|make a difference|benefit|ease|relieve|improve)\b",
     re.IGNORECASE,
 )
 QUESTION = re.compile(r"\?|^\W*(can|could|will|would|does|do|is|are|should)\b", re.IGNORECASE)

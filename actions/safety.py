@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import about_young_people
+from actions.booking.interruptions import load_interruptions
 from actions.conditions import (
     OTHER_BODY_AREAS,
     condition_under_discussion,
@@ -84,7 +85,14 @@ class RedFlagAction(Action, ABC):
     ) -> List[EventType]:
         """Reply, log an ``ALARM`` line and keep what matched in the ``red_flag`` slot."""
         concepts = red_flags_in(tracker)
-        events = self.reply(dispatcher, load_profile().emergency, concepts)
+        profile = load_profile()
+        events = self.reply(dispatcher, profile.emergency, concepts)
+        if (tracker.active_loop or {}).get("name") in load_interruptions().forms:
+            # The form ends here: "yes cancel it" said with a red flag must not leave
+            # the patient thinking it was done (audit 13).
+            dispatcher.utter_message(
+                response="utter_nothing_changed_after_red_flag", **profile.contact_values()
+            )
         note = red_flag_note(self.level, concepts, SCREEN_CONCEPT in red_flag_values(tracker))
         logger.warning("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
         return [*events, SlotSet(RED_FLAG_SLOT, note)]

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, NamedTuple, Tuple
 
 from clinic_core.knowledge import load_acupuncture_answers
+from clinic_core.questions import QUESTION_START, SENTENCE
 
 # "not pregnant", "no longer on warfarin", "never had a pacemaker": set aside.
 # The words a caution is denied with come right before it in the clause.
@@ -23,7 +24,6 @@ _DENIED = re.compile(
     r"(\W+\w+){0,2}\W*$",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # "hi im 24 weeks pregnant and my back is killing me, can i book?": the clause
 # that tells is quoted, and a question elsewhere in the sentence does not make it one.
 _CLAUSE_BREAK = re.compile(
@@ -37,9 +37,6 @@ _WEEKS_ALONG = re.compile(
     re.IGNORECASE,
 )
 PREGNANCY = "pregnancy"
-_QUESTION_START = re.compile(
-    r"^\W*(can|could|is|are|do|does|should|will|would|what|how|when|may|am)\b", re.I
-)
 
 
 class CautionSaid(NamedTuple):
@@ -71,7 +68,7 @@ def _patterns() -> Dict[str, re.Pattern[str]]:
 def cautions_in(text: str) -> List[CautionSaid]:
     """The sentences of ``text`` that name a caution, not denied."""
     found = []
-    for sentence in (m.group(0).strip() for m in _SENTENCE.finditer(text)):
+    for sentence in (m.group(0).strip() for m in SENTENCE.finditer(text)):
         clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c and c.strip()]
         for number, clause in enumerate(clauses):
             for key, pattern in _patterns().items():
@@ -79,7 +76,7 @@ def cautions_in(text: str) -> List[CautionSaid]:
                 if match is None or _DENIED.search(clause[: match.start()]):
                     continue
                 last = number == len(clauses) - 1
-                question = (last and sentence.endswith("?")) or bool(_QUESTION_START.match(clause))
+                question = (last and sentence.endswith("?")) or bool(QUESTION_START.match(clause))
                 found.append(CautionSaid(key, clause.strip().rstrip(".!?"), question))
     return found
 

@@ -107,6 +107,10 @@ SENTENCE_WORDS = frozenset(
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
 
+# The first letter of a name and of each part after an apostrophe or hyphen.
+_NAME_JOINS = re.compile(r"(?:^|(?<=['’\-]))\w")
+
+
 def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     """A plausible name from ``text``, or (None, reason-response) when it is not one."""
     courteous = _COURTESY_AFTER.sub("", _COURTESY_BEFORE.sub("", text.strip()))
@@ -120,7 +124,14 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name) or _is_a_sentence(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
-        recased = " ".join(part[:1].upper() + part[1:].lower() for part in name.split())
+        # Each part of "o'neill" or "anne-marie" capitalised (audit 12 saw "O'neill");
+        # the particles of a surname stay small ("ann van dijk": "Ann van Dijk").
+        recased = " ".join(
+            part.lower()
+            if index and part.lower() in NAME_PARTICLES
+            else _NAME_JOINS.sub(lambda m: m.group(0).upper(), part.lower())
+            for index, part in enumerate(name.split())
+        )
         # Kept as typed when recasing would break it: "KİRAZ" would become "Ki̇raz"
         # (a dangling combining dot) and "ŉ" upper-cases to two characters.
         if _is_name(recased) and len(recased) <= MAX_NAME_LENGTH:
@@ -187,6 +198,9 @@ def find_phone(text: str, region: str) -> Optional[str]:
     return None
 
 
+# A date ("12/15", "15.12.26") or a handful of digits has no phone's shape to name back.
+_DATE_SHAPE = re.compile(r"^\d{1,2}\s*[/.]\s*\d{1,2}(\s*[/.]\s*\d{2,4})?$")
+_FEWEST_DIGITS = 6
 # Ofcom keeps these for TV, film and radio: a mobile's shape, and no phone has one.
 _DRAMA_MOBILES = re.compile(r"^\+447700900\d{3}$")
 
@@ -199,8 +213,11 @@ def unusable_phone(text: str, region: str) -> Optional[Tuple[str, bool]]:
     couldn't find a valid phone number" (audit 6).
     """
     for match in _phone_matches(text, region, phonenumbers.Leniency.POSSIBLE):
+        typed = str(match.raw_string).strip()
+        if _DATE_SHAPE.match(typed) or sum(ch.isdigit() for ch in typed) < _FEWEST_DIGITS:
+            continue  # "could i schedule for 12/15 at 2:30pm?" names a day (audit 12)
         e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        return str(match.raw_string).strip(), bool(_DRAMA_MOBILES.match(e164))
+        return typed, bool(_DRAMA_MOBILES.match(e164))
     return None
 
 

@@ -18,9 +18,11 @@ import re
 # The words a question starts with, and the phrases of a request for information.
 QUESTION_START = re.compile(
     r"^\W*(what|what's|whats|where|where's|when|how|how's|why|who|which|can|could|do|does|"
-    r"is|are|will|would|should|may|tell me|i want to know|i'd like to know)\b",
+    r"is|are|am i|will|would|should|may|tell me|i want to know|i'd like to know)\b",
     re.IGNORECASE,
 )
+# A sentence: up to and with its end marks.
+SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # Where a question may begin inside a message: after a sentence or clause
 # break ("on warfarin - is that a problem"), or after "but"/"and"/"so"
 # ("i've had it for years but does it work").
@@ -64,6 +66,14 @@ _ASKS_ANYWHERE = re.compile(
 def is_question(text: str) -> bool:
     """Whether ``text`` as a whole reads as a question ("where are you?", "how much is it")."""
     return text.rstrip().endswith("?") or bool(QUESTION_START.match(text))
+
+
+def has_a_question_sentence(text: str) -> bool:
+    """Whether a sentence of ``text`` reads as a question.
+
+    "before I pick a day - what happens if someone faints? I fainted once" holds one.
+    """
+    return any(is_question(sentence) for sentence in SENTENCE.findall(text))
 
 
 def asks_something(text: str) -> bool:

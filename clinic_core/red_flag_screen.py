@@ -38,6 +38,9 @@ from clinic_core.red_flags import Assessment, Finding, RedFlagSpec
 ROUTINE = "routine"
 SCREEN_CONCEPT = "unlisted"  # the concept id of a flag only the screen raised
 EXAMPLES_DIR_NAME = "red_flag_examples"
+# Sets the vocabulary is checked against but the screen does not learn from:
+# trained on, set 47 cost a sealed red flag (docs/clinic.md, "Example set 47").
+NOT_TRAINED_DIR_NAME = "not_trained"
 _NEGATION = re.compile(
     r"^(no|not|never|without|nothing|none|nor|neither|cannot|"
     r"dont|didnt|doesnt|havent|hasnt|hadnt|isnt|arent|wasnt|werent|wont|cant|couldnt)$"
@@ -99,7 +102,18 @@ def examples_dir() -> Path:
     return clinic_dir() / EXAMPLES_DIR_NAME
 
 
-def load_examples(directory: Optional[Path] = None) -> List[ScreenExample]:
+def example_files(directory: Optional[Path] = None, with_not_trained: bool = False) -> List[Path]:
+    """The example files the screen trains on, and with ``with_not_trained`` the others."""
+    folder = directory or examples_dir()
+    files = sorted(folder.glob("*.yml"))
+    if with_not_trained:
+        files += sorted((folder / NOT_TRAINED_DIR_NAME).glob("*.yml"))
+    return files
+
+
+def load_examples(
+    directory: Optional[Path] = None, with_not_trained: bool = False
+) -> List[ScreenExample]:
     """Every example of the clinic's files, validated (errors name the field).
 
     Raises:
@@ -107,7 +121,7 @@ def load_examples(directory: Optional[Path] = None) -> List[ScreenExample]:
 
     """
     found: List[ScreenExample] = []
-    for path in sorted((directory or examples_dir()).glob("*.yml")):
+    for path in example_files(directory, with_not_trained):
         data = load_model(path, ExampleFile)
         found += [ScreenExample(item.text, item.level, item.concept) for item in data.red_flags]
         found += [ScreenExample(item.text, ROUTINE) for item in data.lookalikes]

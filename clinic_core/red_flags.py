@@ -48,7 +48,7 @@ import pydantic
 
 from clinic_core.cautions import cautions_in
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
-from clinic_core.questions import asks_something
+from clinic_core.questions import SENTENCE, asks_something
 
 ROUTINE = "routine"
 RED_FLAG_ENTITY = "red_flag"  # each matched concept, stored with the message
@@ -173,6 +173,20 @@ class ContextRuleSet(StrictModel):
     _known_direction = one_of("direction", DIRECTIONS)
 
 
+def _sentence_with(text: str, words: Optional[str]) -> str:
+    """The sentence of ``text`` that holds ``words`` (all of ``text`` when unknown).
+
+    "my physio said if I couldn't pee I'd need A&E. I don't have that. Is acupuncture
+    ok for sciatica?" asks about acupuncture, not the what-if it reports (audit 13).
+    """
+    if not words:
+        return text
+    for sentence in SENTENCE.findall(text):
+        if words.lower() in sentence.lower():
+            return sentence
+    return text
+
+
 class RedFlagSpec(StrictModel):
     """The whole of ``clinic/red_flags.yml``."""
 
@@ -213,7 +227,9 @@ class RedFlagSpec(StrictModel):
         asked = {
             level_of[item["concept"]]
             for item in set_aside
-            if item.get("reason") == "hypothetical" and item.get("concept") in level_of
+            if item.get("reason") == "hypothetical"
+            and item.get("concept") in level_of
+            and asks_something(_sentence_with(text, item.get("words")))
         }
         return next((level.id for level in self.levels if level.id in asked), None)
 

@@ -47,8 +47,9 @@ class PartOfDay:
 PARTS: Tuple[PartOfDay, ...] = (
     PartOfDay(
         "first_thing",
-        ("first thing", "as early as possible", "earliest possible", "before work",
-         "early morning", "early in the morning"),
+        ("first thing", "as early as possible", "as early as poss", "as early as you can",
+         "as early as you have", "as early as you've got", "earliest possible", "earliest time",
+         "earliest slot", "before work", "early morning", "early in the morning"),
         after_opening_minutes=60, said_as="first thing",
     ),
     PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),

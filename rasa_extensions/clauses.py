@@ -93,6 +93,17 @@ TOKENS = "text_tokens"  # rasa.nlu.constants.TOKENS_NAMES[TEXT]
 CUT_AFTER = re.compile(r"[,.?!;:]")
 WORD = re.compile(r"\w")
 CONJUNCTIONS = {"and", "but", "also", "plus", "&"}
+# A day or time said as an answer, alone: "12:15 then", "tues at 3 pls", "half 4".
+ANSWER_SHAPED = re.compile(
+    r"^\W*(?:(?:on|at|for|then|ok|okay|yes|yeah)\s+)*(?:"
+    r"\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?|(?:half|quarter)\s+(?:past\s+|to\s+)?\w+|noon|midday|"
+    r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?|today|tomorrow"
+    r")(?:\s+(?:at\s+)?\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm)?)?"
+    r"(?:\s+(?:then|please|pls|is fine|works|would be good|ok|okay|thanks))*\W*$",
+    re.IGNORECASE,
+)
+# What an answer read that way is, as the first part.
+ANSWER_INTENT = "inform"
 INTENT_MODEL_FILE = "intent_model.npz"
 SPELLING_FILE = "spelling.json"
 LEGACY_INTENT_MODEL_FILE = "intent_model.skops"  # models trained before linear_text.FORMAT
@@ -507,7 +518,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         if (led or unsure or opened) and leads:
             readings += self.read_spans(message, _sides(leads, len(tokens)), slicer)
             candidates = inner + leads
-        decision = self.decide(candidates, readings, led, unsure, opened)
+        decision = self.decide(
+            candidates, readings, led, unsure, opened
+        ) or self.answer_then_question(text, inner, readings)
         if decision is not None:
             self.apply(message, decision)
 
@@ -609,6 +622,33 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             if decision and (best is None or decision.score > best.score):
                 best = decision
         return best
+
+    def answer_then_question(
+        self, text: str, candidates: List[Cut], readings: List[Reading]
+    ) -> Optional[Decision]:
+        """A day or time said as an answer, then a question: two parts.
+
+        "12:15 then. is there somewhere to park?" is read whole as the
+        question, and its first sentence, too short to be read surely, as
+        nothing: the booking form took the time and the question went
+        unanswered (audit 13). The answer is the first part (``inform``, which
+        a form reads for itself), the question the second.
+        """
+        second_kind = re.compile(self.component_config["second_part_intents"])
+        for number, cut in enumerate(candidates):
+            left, right = readings[2 * number], readings[2 * number + 1]
+            if (
+                cut.kind == "mark"
+                and ANSWER_SHAPED.match(text[left.start : left.end])
+                and second_kind.search(right.intent)
+                and self._sure(right) >= self.component_config["part_threshold"]
+            ):
+                answer = {INTENT_NAME_KEY: ANSWER_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                first = Reading(
+                    ANSWER_INTENT, 1.0, left.start, left.end, left.words, ranking=(answer,)
+                )
+                return Decision("two", first, right, self._sure(right))
+        return None
 
     def _lead(self, left: Reading, right: Reading) -> Optional[Decision]:
         """A greeting or thanks on one side of the cut and a request on the other."""

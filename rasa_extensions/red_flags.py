@@ -88,7 +88,8 @@ def triage_record(
         "level": assessment.level,
         "concepts": [finding.concept for finding in assessment.findings],
         "set_aside": [
-            {"concept": item.concept, "reason": item.reason} for item in assessment.set_aside
+            {"concept": item.concept, "reason": item.reason, "words": item.words}
+            for item in assessment.set_aside
         ],
     }
     if vocabulary is not None:

@@ -855,3 +855,101 @@ def test_a_name_typed_at_the_time_question_after_a_clash_is_the_name(
     assert "already booked" in texts(say(stack, sender, "can i book 23 December 6pm for sciatica"))
     replies = texts(say(stack, sender, "Tariq Aziz"))
     assert "couldn't read" not in replies and QUESTIONS["contact"] in replies, replies
+
+
+def test_a_caution_typed_in_the_notes_is_named_back_with_the_number_to_call(
+    stack: AssistantStack,
+) -> None:
+    """Audit 12: "I'm 12 weeks pregnant" in the notes got no word on calling first."""
+    sender = patient()
+    say(stack, sender, f"Book me for lower back pain, Mia Cole, {phone()}, first visit")
+    say(stack, sender, "Friday 18 December at 3pm")
+    summary = texts(say(stack, sender, "I'm 12 weeks pregnant"))
+    assert "notes: I'm 12 weeks pregnant" in summary, summary
+    booked = texts(say(stack, sender, "yes"))
+    assert "You're booked" in booked and "Your notes say: I'm 12 weeks pregnant" in booked, booked
+    assert "before your first session" in booked, booked
+
+
+def test_no_notes_said_before_the_notes_question_is_taken(stack: AssistantStack) -> None:
+    """Audit 13: "no notes" in the request was asked again; at the contact question it stopped."""
+    sender = patient()
+    summary = texts(
+        say(
+            stack,
+            sender,
+            f"Book me for lower back pain on Tuesday 22 December at 2pm, Alan Brooks, {phone()},"
+            " I've been before, no notes",
+        )
+    )
+    assert "Please check" in summary and "notes: none" in summary, summary
+    other = patient()
+    say(stack, other, "I'd like to book for my hip, Jo Lamb")
+    replies = texts(say(stack, other, "no notes"))
+    assert "stopped" not in replies and QUESTIONS["contact"] in replies, replies
+
+
+def test_later_than_the_times_offered_offers_the_times_after_them(stack: AssistantStack) -> None:
+    """Audit 13: "nothing later in the day?" under times offered stopped the booking."""
+    sender = patient()
+    say(stack, sender, f"Book me for sciatica, Kim Day, {phone()}, first visit")
+    offer = say(stack, sender, "Monday 7 December in the morning")
+    before = [b["payload"] for r in offer for b in r.get("buttons", [])]
+    assert before and max(before) < "12:00", texts(offer)
+    later = say(stack, sender, "nothing later in the day?")
+    after = [b["payload"] for r in later for b in r.get("buttons", [])]
+    assert "stopped" not in texts(later) and after and min(after) > max(before), texts(later)
+
+
+def test_a_move_said_with_the_reference_and_contact_is_read_from_the_appointment(
+    stack: AssistantStack,
+) -> None:
+    """Audit 13: "same time the following week" beside the reference was counted from today."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 3, 16, 0, tzinfo=LONDON))
+    sender = patient()
+    replies = texts(
+        say(
+            stack,
+            sender,
+            f"I need to move my booking {stored.reference}, phone is {number}."
+            " can we do same time the following week?",
+        )
+    )
+    assert "Thursday 10 December at 16:00" in replies, replies
+
+
+def test_a_name_then_a_story_at_the_name_question_is_the_name(stack: AssistantStack) -> None:
+    """Audit 13: a name then one more sentence was "longer than a name can be"."""
+    sender = patient()
+    say(stack, sender, "I'd like to book for my lower back")
+    replies = texts(
+        say(stack, sender, "Peter Shaw. By the way I had sepsis years ago but I've been fine since")
+    )
+    assert "longer than a name" not in replies and QUESTIONS["contact"] in replies, replies
+
+
+def test_a_time_then_a_question_takes_the_time_and_answers_the_question(
+    stack: AssistantStack,
+) -> None:
+    """Audit 13: "12:15 then. is there somewhere to park?" lost the question."""
+    sender = patient()
+    say(
+        stack, sender, f"Book me for my hip, Rob Hale, {phone()}, first visit, Thursday 17 December"
+    )
+    replies = texts(say(stack, sender, "16:00 then. is there somewhere to park?"))
+    assert "parking" in replies and NOTES in replies, replies
+
+
+def test_a_red_flag_said_with_a_yes_to_cancelling_says_nothing_was_cancelled(
+    stack: AssistantStack,
+) -> None:
+    """Audit 13: the yes beside a red flag was not carried out, and nothing said so."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 29, 11, 0, tzinfo=LONDON))
+    sender = patient()
+    say(stack, sender, f"please cancel {stored.reference}, my number is {number}")
+    replies = texts(say(stack, sender, "yes cancel it, both my legs have gone numb and weak today"))
+    assert "999" in replies and "Nothing has been arranged" in replies, replies
+    kept = AppointmentStore(stack.env()["DATABASE_URL"]).find_for_patient(
+        stored.reference, "+447911" + number[6:], None
+    )
+    assert kept is not None and kept.status == "booked"

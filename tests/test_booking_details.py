@@ -125,6 +125,13 @@ def details(text: str) -> Dict[str, Any]:
         ("furst time", {"type": "new"}),
         ("returnign patient", {"type": "returning"}),
         ("been befor, wednesday", {"type": "returning", "day": "2026-12-02"}),
+        # Audit 13: coming back, and "b4".
+        ("came a couple of years back", {"type": "returning"}),
+        ("yh been b4", {"type": "returning"}),
+        ("the pain came 2 weeks ago", {}),
+        # A name closing a booking request (audit 13), not the clinic's name.
+        ("ok I'd like to book then, Emma Clarke", {"name": "Emma Clarke"}),
+        ("can I book an appointment, Willow Clinic", {}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:

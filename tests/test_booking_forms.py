@@ -93,6 +93,7 @@ async def test_contact(
         ("+447700900101", "+447700900101 is from a range kept for TV and film"),
         ("0791 123", "0791 123 doesn't look like a number we could call"),  # digits missing
         ("abc", "couldn't find a valid phone number or email"),
+        ("12/15", "couldn't find a valid phone number or email"),  # a date: no phone's shape
     ],
 )
 async def test_a_number_no_phone_can_ring_is_named_with_the_reason(
@@ -106,6 +107,15 @@ async def test_a_number_no_phone_can_ring_is_named_with_the_reason(
         "contact": None
     }
     assert says in texts(dispatcher, domain)
+
+
+def test_a_date_in_a_booking_request_is_not_named_as_a_phone(
+    form: ValidateAppointmentForm, dispatcher: CollectingDispatcher
+) -> None:
+    # Audit 12: "12/15 doesn't look like a number we could call".
+    assert not form.said_phone_unusable("could i schedule for 12/15 at 2:30pm?", dispatcher)
+    assert not form.said_phone_unusable("is the 15.12.26 free", dispatcher)
+    assert dispatcher.messages == []
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,17 @@ D, T = dt.date, dt.time
         # a part of the day between the weekday and "next week" (found by an outside audit)
         ("Friday afternoon next week", When(D(2026, 12, 4), None, "afternoon")),
         ("thursday morning next week please", When(D(2026, 12, 3), None, "morning")),
+        # the week said apart from the weekday (audit 12), unless it is a week the patient is away
+        (
+            "wednesday evening then, about 6ish, next week not this week",
+            When(D(2026, 12, 2), T(18)),
+        ),
+        ("next week, thursday at 2", When(D(2026, 12, 3), T(14))),
+        ("I'm away next week so thursday please", When(D(2026, 11, 26))),
+        ("friday, this week if poss", When(D(2026, 11, 27))),
+        # the earliest hours of a day named (audit 12: "as early as you can" was not used)
+        ("saturday then, as early as you can", When(D(2026, 11, 28), None, "first_thing")),
+        ("earliest slot on thursday", When(D(2026, 11, 26), None, "first_thing")),
         ("10th of March", When(D(2027, 3, 10))),
         ("the 30th", When(D(2026, 11, 30))),
         ("the 3rd", When(D(2026, 12, 3))),
@@ -72,6 +83,11 @@ D, T = dt.date, dt.time
 )
 def test_phrases(text: str, expected: When) -> None:
     assert parse_when(text, NOW) == expected
+
+
+def test_the_week_said_apart_applies_to_weekdays_offered_as_a_choice() -> None:
+    said = parse_when("next week - thursday or friday", NOW)
+    assert said.days == (D(2026, 12, 3), D(2026, 12, 4))
 
 
 def test_us_date_order() -> None:
@@ -171,6 +187,10 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
     ("text", "expected"),
     [
         ("could it be the following day same time?", When(D(2026, 12, 15), T(10, 30))),
+        # A week from the appointment, not from today (audit 13).
+        ("can we do same time the following week?", When(D(2026, 12, 21), T(10, 30))),
+        ("could I push my appointment back by a week?", When(D(2026, 12, 21), T(10, 30))),
+        ("bring it forward a week please", When(D(2026, 12, 7), T(10, 30))),
         ("same time as she has now please", When(None, T(10, 30))),
         ("Thursday 17th same time", When(D(2026, 12, 17), T(10, 30))),
         ("the day after, at 2", When(D(2026, 12, 15), T(14, 0))),

@@ -45,6 +45,9 @@ def test_only_statements_are_told_and_weeks_after_a_pregnancy_question_count() -
     assert told == ["I'm 24 weeks pregnant"]
     clause = sentences_telling(["hi im 24 weeks pregnant and my back is killing me, can i book?"])
     assert clause == ["hi im 24 weeks pregnant"]
+    # The question words are clinic_core/questions.py's: "am i", "where", "which" ask too.
+    asked = ["am i ok to have needles on warfarin", "which points are off limits when pregnant"]
+    assert sentences_telling(asked) == []
 
 
 def test_caution_words_must_be_lower_case_and_present() -> None:

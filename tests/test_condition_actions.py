@@ -150,6 +150,11 @@ async def test_snapshot_of_a_real_conversation(
         ("hip_arthritis", "Will acupuncture cure my hip arthritis?"),
         ("sciatica", "does it help the leg pain you get with sciatica"),
         ("lower_back_pain", "my lower back has been bad for years, is acupuncture worth it?"),
+        # audit 13: "do anything for" asks the same
+        (
+            "hip_arthritis",
+            "my hip is stiff and grinding, wear and tear. could needles do anything for that?",
+        ),
     ],
 )
 async def test_asked_whether_it_helps_the_answer_is_how_it_helps_and_no_cure_promised(

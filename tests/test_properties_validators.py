@@ -144,6 +144,19 @@ def test_a_lower_case_word_among_capitalised_ones_is_capitalised(typed: str, sto
     assert clean_name(typed) == (stored, None)
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("sean o'neill", "Sean O'Neill"),  # audit 12 saw "O'neill"
+        ("ANNE-MARIE D'ARCY", "Anne-Marie D'Arcy"),
+        ("ann van dijk", "Ann van Dijk"),
+        ("van dijk", "Van Dijk"),  # a particle first is the start of the name
+    ],
+)
+def test_a_name_typed_in_one_case_is_capitalised_part_by_part(typed: str, stored: str) -> None:
+    assert clean_name(typed) == (stored, None)
+
+
 @given(
     name=names(),
     before=st.sampled_from(["", "ok, ", "Sure - ", "yes "]),
@@ -364,7 +377,14 @@ def test_validate_condition_on_any_text(text: str) -> None:
     result, messages = validate("validate_condition", text)
     reason = result["condition"]
     if reason is None:
-        assert said(messages) == ["utter_reason_not_understood"]
+        # Asked again: not understood, the "Something else" button in any case
+        # ("SOMETHING ELSE"), another part of the body, or a name typed instead.
+        assert said(messages) in (
+            ["utter_reason_not_understood"],
+            ["utter_ask_reason_in_words"],
+            ["utter_reason_not_covered"],
+            ["utter_reason_after_name"],
+        )
     elif reason in CONDITIONS.conditions:
         assert messages == []
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clinic_core.questions import asks_something, is_question
+from clinic_core.questions import asks_something, has_a_question_sentence, is_question
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,10 @@ def test_a_whole_question_starts_with_a_question_word_or_ends_with_a_question_ma
     text: str, whole: bool
 ) -> None:
     assert is_question(text) is whole
+
+
+def test_a_question_sentence_after_a_lead_in_is_found() -> None:
+    """Audit 13: "couldn't read a day" for a question after "before I pick a day -"."""
+    lead_in = "before I pick a day - what happens if someone faints? I fainted once years ago"
+    assert has_a_question_sentence(lead_in)
+    assert not has_a_question_sentence("tusday please. or wednesdy")

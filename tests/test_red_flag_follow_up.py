@@ -26,7 +26,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.names import RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION
-from clinic_core.red_flags import RED_FLAG_ENTITY
+from clinic_core.red_flags import RED_FLAG_ENTITY, load_red_flags
 from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
 from rasa_extensions.red_flags import RedFlagClassifier
 
@@ -407,13 +407,14 @@ def test_help_on_its_way_is_acknowledged_once_then_the_patient_is_heard(
 
 
 def asked_as_a_what_if(
-    domain: Domain, text: str, concept: str, form: Optional[str] = None
+    domain: Domain, text: str, concept: str, form: Optional[str] = None, words: str = ""
 ) -> DialogueStateTracker:
     """A message whose red-flag words the safety layer set aside as a what-if."""
     events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1)]
     if form:
         events.append(ActiveLoop(form, timestamp=START - 1))
-    triage = {"level": "routine", "set_aside": [{"concept": concept, "reason": "hypothetical"}]}
+    aside = {"concept": concept, "reason": "hypothetical", "words": words}
+    triage = {"level": "routine", "set_aside": [aside]}
     parse_data = {"triage": triage}
     events.append(
         UserUttered(
@@ -445,6 +446,18 @@ def test_a_red_flag_asked_about_as_a_what_if_gets_what_to_do_if_it_happens(
     policy: RedFlagFollowUpPolicy, domain: Domain, text: str, concept: str, action: Optional[str]
 ) -> None:
     assert decision(policy, asked_as_a_what_if(domain, text, concept)) == (action, [])
+
+
+def test_a_what_if_reported_in_a_statement_leaves_the_question_beside_it() -> None:
+    """Audit 13: the physio's advice, reported, then a question about acupuncture."""
+    text = (
+        "my physio told me that if I ever couldn't pee I'd need to go straight to A&E. "
+        "I don't have any of that. is acupuncture ok for sciatica?"
+    )
+    aside = [{"concept": "cauda_equina", "reason": "hypothetical", "words": "couldn't pee"}]
+    assert load_red_flags().what_if_level(text, aside) is None
+    asked = "would I need A&E if I ever couldn't pee?"
+    assert load_red_flags().what_if_level(asked, aside) == "emergency"
 
 
 @pytest.mark.parametrize(

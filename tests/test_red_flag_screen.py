@@ -294,3 +294,12 @@ def test_the_examples_are_part_of_the_fingerprint(tmp_path: Path) -> None:
         "version: 1\nred_flags: []\nlookalikes:\n  - text: hi\n    kind: ordinary\n"
     )
     assert RedFlagClassifier.fingerprint_addon(config) != before
+
+
+def test_sets_kept_out_of_training_are_valid_and_not_learned() -> None:
+    """clinic/red_flag_examples/not_trained/: checked by the vocabulary, not learned."""
+    trained = {example.text for example in load_examples()}
+    kept_out = [
+        example for example in load_examples(with_not_trained=True) if example.text not in trained
+    ]
+    assert kept_out and {example.level for example in kept_out} >= {"emergency", "urgent"}

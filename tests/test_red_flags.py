@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from clinic_core.data_files import ClinicDataError, parse_model
-from clinic_core.red_flag_screen import examples_dir, load_examples
+from clinic_core.red_flag_screen import example_files, examples_dir, load_examples
 from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, red_flags_path, shared_detector
 from ops.nlu_data import training_texts
 from ops.settings import SPACY_PIPELINE_DIR
@@ -87,8 +87,12 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set45": (0.96, 0.0),
     # set 46: leg weakness, self-harm said sideways, hip and spinal fractures
     "set46": (0.85, 0.03),
+    "set47": (0.85, 0.03),
 }
-DEV_SETS = {path.stem: yaml.safe_load(path.read_text()) for path in sorted(EXAMPLES.glob("*.yml"))}
+DEV_SETS = {
+    path.stem: yaml.safe_load(path.read_text())
+    for path in example_files(EXAMPLES, with_not_trained=True)
+}
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
 DEV_LOOKALIKES = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["lookalikes"]]
 # Example red flags the vocabulary alone does not catch (the learned screen may).
@@ -738,6 +742,9 @@ def test_relatives_apart_without_its_word_lists_is_refused_naming_the_concept() 
         ("i am NOT having an emergency", True),
         ("i'm literally in hospital already, i just want to cancel", True),
         ("i'm already under the hospital for it, can you cancel", True),
+        # a question read as a red flag (audit 13)
+        ("what?? I'm fine, I just asked about parking", True),
+        ("there's no emergency, I want to book the 12:15", True),
         ("its just a bit of chest pain, I'll sleep it off", False),
         ("I don't feel safe", False),
         ("the pain is no joke", False),
@@ -874,8 +881,65 @@ def test_classes_of_example_set_46(detector: RedFlagDetector, text: str, level: 
         ("got a cold and can't breathe through my nose, can I still lie face down?", "routine"),
         ("so bunged up with this head cold I can hardly breathe", "routine"),
         ("I can hardly breathe and my lips have gone blue", "emergency"),
+        # The assistant or the patient, who is typing, is no unresponsive person (audit 13).
+        ("Mo Farouk. you didn't answer about parking", "routine"),
+        ("you still haven't answered my question about the price", "routine"),
+        ("sorry for the slow reply, I wasn't responding as I was on the motorway", "routine"),
+        ("he's not answering his phone, his back was bad yesterday", "routine"),
+        ("my husband isn't responding, he's slumped in his chair", "emergency"),
     ],
 )
-def test_classes_of_the_twelfth_audit(detector: RedFlagDetector, text: str, level: str) -> None:
-    """Our own words for the classes the twelfth outside audit showed misread."""
+def test_classes_of_the_twelfth_and_thirteenth_audits(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Our own words for the classes the twelfth and thirteenth outside audits showed misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        # Not waking up, wished of oneself, is a wish to die, not a collapse (audit 12,
+        # whose generic reply lost the words written for thoughts of suicide).
+        ("most nights i go to bed hoping i wont wake up", ["suicide_self_harm"]),
+        ("my wife won't wake up and her lips look grey", ["collapse"]),
+    ],
+)
+def test_not_waking_up_wished_of_oneself_is_no_collapse(
+    detector: RedFlagDetector, text: str, concepts: List[str]
+) -> None:
+    assert [f.concept for f in detector.assess(text).findings] == concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A leg that will not bear the patient's weight, an ankle that flops: new weakness...
+        ("since this morning my leg is not strong enough to take my weight", "emergency"),
+        ("my ankle just flops now when I walk, started after my back went", "emergency"),
+        # ...but not weakness being rehabilitated, nor tiredness after a run.
+        (
+            "my leg isn't strong enough to take my weight on stairs since my hip replacement",
+            "routine",
+        ),
+        ("my ankle flops a bit when I'm tired after a long run", "routine"),
+        # Those around the patient better off without them, said as a conditional...
+        ("honestly my family would be fine without me", "emergency"),
+        # ...not an absence for a weekend; frustration with living with pain is left to the screen.
+        ("the kids would manage fine without me for the weekend", "routine"),
+        ("I've had enough of living with this back pain", "routine"),
+        # Trauma: a car rolled, a quad bike.
+        ("I rolled my car on Friday and my back has been agony since", "emergency"),
+        # Talking cut short by breathing; not after a race.
+        ("he can barely talk, he's breathing so fast", "emergency"),
+        ("could barely talk and out of breath after the 10k but fine now", "routine"),
+        ("legs went wobbly with nerves before my driving test", "routine"),
+        ("a bit puffed on the stairs since my cold, it is settling", "routine"),
+        # A sudden tearing pain through to the back (possible aortic dissection; audit 13).
+        ("out of nowhere a tearing pain went right through my chest to my back", "emergency"),
+        ("I felt a sudden ripping pain in my hamstring at football", "routine"),
+    ],
+)
+def test_classes_of_example_set_47(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 47 showed missing or misread."""
     assert detector.assess(text).level == level

@@ -102,6 +102,12 @@ def free_starts(
     ]
 
 
+def in_part_of_day(profile: ClinicProfile, part_of_day: str, start: dt.datetime) -> bool:
+    """Whether ``start`` falls in ``part_of_day`` on its day."""
+    window = window_on(part_of_day, profile.hours_on(start.date()))
+    return window is None or window[0] <= start.time() < window[1]
+
+
 def time_problem(
     profile: ClinicProfile,
     wanted: dt.datetime,

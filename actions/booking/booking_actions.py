@@ -43,7 +43,7 @@ from actions.tracker_state import (
     responses_this_turn,
     this_session,
 )
-from clinic_core.cautions import cautions_said
+from clinic_core.cautions import cautions_said, sentences_telling
 from clinic_core.clock import clinic_now
 from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
@@ -442,6 +442,14 @@ class ActionBookAppointment(Action):
             dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return [SlotSet("booking_confirmed", None)]
         dispatcher.utter_message(**reply, reference=appointment.reference)
+        told = sentences_telling([wanted.notes or ""])
+        if told:
+            # "notes: I'm 12 weeks pregnant": the team may want to check first (audit 12).
+            dispatcher.utter_message(
+                response="utter_booked_with_caution",
+                told="; ".join(told),
+                **profile.contact_values(),
+            )
         return [
             *reset(*BOOKING_ATTEMPT_SLOTS),
             SlotSet(LAST_BOOKING_REFERENCE_SLOT, appointment.reference),

@@ -40,8 +40,14 @@ NEW_PATIENT = re.compile(
 RETURNING_PATIENT = re.compile(
     r"\b(follow[- ]?ups?|returning( patient)?|existing patient|i'?ve been (here |to you |"
     r"to the clinic )?before|i have been (here |to you |to the clinic )?before|"
-    r"been (here |to you |to the clinic |in )?before|visited before|came (here )?before|"
-    r"another (session|treatment))\b",
+    r"been (here |to you |to the clinic |in )?(before|b4)|visited before|came (here )?before|"
+    r"another (session|treatment)|"
+    # "came a couple of years back", "coming back for more treatment", "seen you before" (audit 13)
+    r"(?:(?<=^)|(?<=\bi )|(?<=\bwe ))(came|come) (here |to you |in )?"
+    r"(a (couple|few) (of )?|some |two |three |\d+ )"
+    r"(years?|months?|weeks?) (back|ago)(?!\s+(pain|problems?|issues?))|"
+    r"(come|coming|came) back for (more|another|a few more)|"
+    r"seen you before|had (acupuncture|treatment|sessions?) (here|with you))\b",
     re.IGNORECASE,
 )
 # A name follows these. Strong cues take the words as written ("my name is
@@ -516,6 +522,28 @@ _NAME_HERE = re.compile(
 )
 
 
+# A name written as one closing a booking request: "ok I'd like to book then, Emma Clarke".
+_NAME_CLOSING_REQUEST = re.compile(
+    r"\b(?i:book|booking|appointment|appt|session)\b[^.!?]*[,;:-]\s*"
+    r"([A-Z][\w'’-]+(?: [A-Z][\w'’-]+){1,2})\W*$"
+)
+
+
+_PLACE = re.compile(r"\b(clinic|acupuncture|centre|center|hospital|surgery)\b", re.I)
+
+
+def name_closing_request(text: str) -> Optional[str]:
+    """A name of capitalised words said last, after a comma, in a booking request (audit 13)."""
+    found = _NAME_CLOSING_REQUEST.search(text)
+    if found is None or _NOT_NAME_WORDS.search(found.group(1)) or _PLACE.search(found.group(1)):
+        return None
+    said = found.group(1)
+    name, problem = clean_name(said)
+    if not name or problem or says_something_else(said) or not _names_no_day(said):
+        return None
+    return name
+
+
 # "I'm Pat, his wife", "this is Sam her carer": a relative or carer writes.
 _CARER_AFTER_NAME = re.compile(r"^[\s,;:-]*(his|her|their|the patient'?s)\s+[a-z]", re.I)
 
@@ -623,7 +651,7 @@ def read_details(
     """Everything ``text`` says about a booking (the condition only from its words)."""
     phone, email = phone_in(text, region), find_email(text)
     return Details(
-        name=name_after_cue(text) or name_beside_contact(text),
+        name=name_after_cue(text) or name_beside_contact(text) or name_closing_request(text),
         phone=phone,
         email=email,
         patient_type=patient_type_in(text),

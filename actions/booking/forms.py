@@ -26,6 +26,7 @@ from actions.booking.availability import (
     day_problem,
     free_on_days,
     free_starts,
+    in_part_of_day,
     taken_on,
     time_problem,
     too_late_to_change,
@@ -74,7 +75,7 @@ from clinic_core.contact_details import (
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.questions import is_question
+from clinic_core.questions import has_a_question_sentence, is_question
 from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -82,6 +83,7 @@ from clinic_core.store import (
     StoreUnavailableError,
     get_store,
 )
+from clinic_core.time_of_day import bounded_part, said_as
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,20 @@ NOTES_REMOVED = re.compile(
     r"\b(?:no|without|remove|delete|clear|take (?:off|out)|drop|get rid of|scrap)\b[^.?!]{0,20}"
     r"\bnotes?\b|\bnotes?\b[^.?!]{0,25}\b(?:off|out|removed?|deleted?|cleared|empty|blank|"
     r"shouldn'?t|should not|wrong)\b",
+    re.IGNORECASE,
+)
+# Times after or before those offered: "nothing later in the day?", "anything earlier".
+# Not a later day ("later in the week"), nor a booking put off ("I'll book later").
+LATER_OR_EARLIER = re.compile(
+    r"^(?!.*\b(?:book|call|ring|decide|think|come back|let you know)\b.*\blater\b)"
+    r".*\b(later|earlier)\b(?!\s+(?:in|on|this|next)\s+(?:the\s+)?(?:week|month|year))",
+    re.IGNORECASE | re.DOTALL,
+)
+TIME_PAYLOAD = re.compile(r"^\d{2}:\d{2}$")
+# No notes, said before the notes question: "..., first visit, nothing to add".
+NO_NOTES_SAID = re.compile(
+    r"\b(?:no (?:other |extra |special |further )?notes?|nothing (?:else )?to add|"
+    r"nothing (?:else )?(?:for|the acupuncturist needs to know))\b",
     re.IGNORECASE,
 )
 LEAVE_IT = re.compile(
@@ -530,6 +546,11 @@ class DateTimeValidation(FormValidationAction, ABC):
                 "rejected_date": None,
                 "rejected_time": None,
             }
+        beyond = self.beyond_offered_times(tracker)
+        if beyond is not None:
+            # "nothing later in the day?" under times offered: the times after them
+            # (audit 13: read as a no, it stopped the booking).
+            return {"appointment_time": PART_PREFIX + beyond}
         if asks_a_question(tracker):
             text = user_text(tracker)
             # A day asked for as a question is an answer ("could we do 31 December?").
@@ -575,6 +596,28 @@ class DateTimeValidation(FormValidationAction, ABC):
             values[tracker.get_slot(REQUESTED)] = None  # show the new summary again
         return values
 
+    def beyond_offered_times(self, tracker: Tracker) -> Optional[str]:
+        """Hours after the last time offered ("anything later?"), or before the first."""
+        text = user_text(tracker)
+        wanted = LATER_OR_EARLIER.search(text)
+        if wanted is None or not asked(tracker, "appointment_time"):
+            return None
+        said = self.when(tracker)
+        if said.time is not None or said.day is not None:
+            return None  # "later, like 4pm?": the time said is the answer
+        offered = sorted(
+            dt.time.fromisoformat(str(button.get("payload")))
+            for button in offered_buttons(tracker)
+            if TIME_PAYLOAD.match(str(button.get("payload") or ""))
+        )
+        if not offered:
+            return None
+        if wanted.group(1).lower() == "later":
+            grid = dt.timedelta(minutes=self.profile().booking.slot_grid_minutes)
+            last = dt.datetime.combine(dt.date.min, offered[-1]) + grid
+            return bounded_part(last.time(), None)
+        return bounded_part(None, offered[0])
+
     @staticmethod
     def none_of_those(tracker: Tracker) -> bool:
         """Whether the latest message turns down the days or times just offered ("neither")."""
@@ -595,7 +638,8 @@ class DateTimeValidation(FormValidationAction, ABC):
         """
         if self.caution_noted(dispatcher, tracker):
             return
-        if is_question(user_text(tracker)):
+        if has_a_question_sentence(user_text(tracker)):
+            # Also a question after a lead-in ("before I pick a day - what happens if ...?").
             dispatcher.utter_message(
                 response="utter_clinic_question_not_covered", **self.profile().contact_values()
             )
@@ -750,6 +794,15 @@ class DateTimeValidation(FormValidationAction, ABC):
             }
             for s in starts
         ]
+        part = when.part_of_day
+        if part and not any(in_part_of_day(profile, part, start) for start in starts):
+            # "any evening next week" with every evening taken: said, not offered
+            # mornings as if they fitted (audit 13).
+            dispatcher.utter_message(
+                response="utter_none_free_in_part_on_days",
+                part=said_as(part),
+                days=f"{first} to {last}" if in_a_row else days,
+            )
         if in_a_row:
             dispatcher.utter_message(
                 response=DAYS_IN_A_ROW_OFFERED, first=first, last=last, buttons=buttons
@@ -1008,6 +1061,14 @@ class ValidateAppointmentForm(DateTimeValidation):
             ):
                 return {"patient_name": first}
             return {}  # an answer to another question ("first visit"): the name is asked again
+        sentences = re.split(r"(?<=[.!?])\s+", user_text(tracker).strip())
+        if len(sentences) > 1:
+            # "Peter Shaw. by the way I had sepsis years ago, fine since": the name is the
+            # first sentence, written as one (audit 13: "longer than a name can be").
+            first = sentences[0].strip(" .!?")
+            name, written_as_name = looks_like_name(first)
+            if name and written_as_name and not says_something_else(first):
+                return {"patient_name": first}
         # "Ann Lee, 07911 123456": the name without the contact details.
         text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
         text = without_courtesy(text)  # "Ana Park thanks"
@@ -1140,6 +1201,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not asked(tracker, "notes"):
             if tracker.get_slot("notes") and NOTES_REMOVED.search(user_text(tracker)):
                 return {"notes": notes_with(cautions_told(tracker), None)}
+            if NO_NOTES_SAID.search(user_text(tracker)) and self.takes_details(tracker):
+                # "..., first visit, no notes" in the request, or at the contact
+                # question: not asked again, nor read as a no that stops (audit 13).
+                return {"notes": notes_with(cautions_told(tracker), None)}
             return {}
         text = user_text(tracker).strip()
         earlier = cautions_told(tracker)  # passed on, as the question said
@@ -1194,13 +1259,23 @@ class ValidateManageBookingForm(DateTimeValidation):
         return tracker.get_slot("patient_type")
 
     def read_when(self, tracker: Tracker, said: str, talking_of: Optional[dt.date]) -> When:
-        """The new day and time; "the following day, same time" from the appointment moved."""
-        if tracker.get_slot("booking_task") != "reschedule" or tracker.get_slot(
-            "booking_contact"
-        ) in (None, LOCKED):
+        """The new day and time; "the following day, same time" from the appointment moved.
+
+        The appointment is the one proved by the conversation, or by the reference
+        and contact typed in this very message ("move JRRNAW, phone +1 415 555 2671,
+        same time the following week": audit 13 counted the week from today).
+        """
+        if (
+            tracker.get_slot("booking_task") != "reschedule"
+            or tracker.get_slot("booking_contact") == LOCKED
+        ):
             return super().read_when(tracker, said, talking_of)
         try:
-            appointment = verified_appointment(tracker, get_store(), self.profile())
+            appointment = (
+                verified_appointment(tracker, get_store(), self.profile())
+                if tracker.get_slot("booking_contact")
+                else self.proved_in_message(tracker)
+            )
         except StoreUnavailableError:
             appointment = None
         if appointment is None:
@@ -1313,6 +1388,16 @@ class ValidateManageBookingForm(DateTimeValidation):
             return None
         given = tracker.get_slot("phone") or tracker.get_slot("email")
         return str(given) if given else None
+
+    def proved_in_message(self, tracker: Tracker) -> Optional[Appointment]:
+        """The booked appointment whose reference and contact the latest message both give."""
+        text = user_text(tracker)
+        reference = self.reference_in(text, whole_message=False)
+        phone, email = phone_in(text, self.profile().country), find_email(text)
+        if reference is None or not (phone or email):
+            return None
+        appointment = get_store().find_for_patient(reference, phone, email)
+        return appointment if appointment is not None and appointment.status == "booked" else None
 
     @staticmethod
     def reference_in(text: str, whole_message: bool) -> Optional[str]:

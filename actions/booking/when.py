@@ -349,11 +349,20 @@ def _without_story(text: str) -> str:
 # appointment being moved.
 _FROM_DAY = (
     (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b|"
-                r"\bthe (?:week|wk) after\b(?! next)"), 7),
+                r"\bthe (?:week|wk) after\b(?! next)|"
+                # "push my appointment back by a week" (audit 13)
+                r"\b(?:push|put|move|knock)\w* (?:it |that |my appointment |the appointment |"
+                r"my booking |the booking )?back (?:by )?(?:a|one) week\b"), 7),
+    (re.compile(r"\bbring\w* (?:it |that |my appointment |the appointment |my booking |"
+                r"the booking )?forward (?:by )?(?:a|one) week\b"), -7),
     (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)"), 1),
     (re.compile(r"\b(?:the )?day before\b(?! yesterday)"), -1),
     (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
 )  # fmt: skip
+_SHIFTED = re.compile(
+    r"\b(?:push|put|move|knock|bring)\w*\b.{0,30}\b(?:back|forward)\b.{0,6}\b(?:a|one) week\b"
+)
+_WEEK_AFTER_BOOKED = re.compile(r"\b(?:the )?(?:following|next) (?:week|wk)\b")
 _WEEKDAY_FROM_DAY = re.compile(rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)")
 _SAME_TIME = re.compile(
     r"\b(?:at )?(?:the )?same (?:day (?:and|&) )?(?:time|hour|slot)"
@@ -387,6 +396,13 @@ def _from_booked(
     if same is not None:
         time = booked.time()
         text = text[: same.start()] + " " + text[same.end() :]
+        # "same time the following week": the week after the appointment's (audit 13
+        # had counted it from today).
+        week = _WEEK_AFTER_BOOKED.search(text)
+        if week is not None:
+            return text[: week.start()] + " " + text[week.end() :], booked.date() + _WEEK, time
+    if time is None and _SHIFTED.search(text):
+        time = booked.time()  # "push it back by a week": the same time, a week on
     text, day = _from_day(text, booked.date())
     return text, day, time
 
@@ -683,7 +699,7 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
         before = re.search(r"\b(next|this|coming)\s+$", text[:start])
         after = re.match(later, text[end:])
         prefix = before.group(1) if before else None
-        suffix = after.group(1) if after else None
+        suffix = (after.group(1) if after else None) or _week_said_apart(text, start, end, prefix)
         days = [_weekday_day(now.date(), index, prefix, suffix) for index in indexes]
         return _choice([day for day in days if day >= now.date()])
     # Not "last monday" (a past day, read by _last_weekday unless it is "since last monday").
@@ -691,12 +707,34 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     if single is None:
         return None
     prefix, stem, suffix = single.groups()
+    suffix = suffix or _week_said_apart(text, single.start(), single.end(), prefix)
     day = _weekday_day(now.date(), _weekday_index(stem), prefix, suffix)
     if prefix == "next" and suffix is None and day < _monday(now.date(), 1):
         # "next Thursday" said on a Wednesday: tomorrow to some, the week
         # after to others (audit 6). Both are offered, the nearer first.
         return _choice([day, day + _WEEK])
     return _one(day)
+
+
+# "next week" or "this week" said apart from the weekday: "wednesday evening,
+# about 6ish, next week not this week" (audit 12), "next week - wed or thu".
+# Not a week the patient is away or busy: "I'm away next week so wednesday".
+_WEEK_APART = re.compile(r"\b(next|the following|this|coming) week\b")
+_WEEK_NOT_WANTED = re.compile(
+    r"\b(not|away|busy|off|except|out|can'?t|cannot|unavailable)\W+(\w+\W+){0,2}$"
+)
+
+
+def _week_said_apart(text: str, start: int, end: int, prefix: Optional[str]) -> Optional[str]:
+    """The week of a weekday, said elsewhere in the message (as ``later`` reads it)."""
+    if prefix is not None:
+        return None
+    for match in _WEEK_APART.finditer(text):
+        if start <= match.start() < end or _WEEK_NOT_WANTED.search(text[: match.start()]):
+            continue
+        which = match.group(1)
+        return " this week" if which == "this" else " next week"
+    return None
 
 
 def _weekday_list(text: str) -> Optional[Tuple[int, int, List[int]]]:
