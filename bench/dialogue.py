@@ -112,7 +112,8 @@ FALLBACKS = {"utter_fallback_help", "utter_default", "utter_not_an_answer", "utt
 FORM_REPLIES = (
     set(ASKS)
     | set(GOALS.values())
-    | {"utter_booking_slot_taken", "utter_short_notice"}
+    # the notes named a caution: the booking reply adds the number to call first
+    | {"utter_booking_slot_taken", "utter_short_notice", "utter_booked_with_caution"}
     | set().union(*SAME_GOAL.values())
 )
 UNRECOGNISED = "?"
