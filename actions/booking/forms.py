@@ -50,7 +50,13 @@ from actions.booking.details import (
     without_courtesy,
 )
 from actions.booking.interruptions import load_interruptions
-from actions.booking.lookup_guard import LOCKED, locked_out, record_failure, verified_appointment
+from actions.booking.lookup_guard import (
+    LOCKED,
+    booked_for_patient,
+    locked_out,
+    record_failure,
+    verified_appointment,
+)
 from actions.booking.offer_choice import offered_buttons, offered_with, picked_offer
 from actions.booking.when import WEEKDAY_WORD, When, bare_hour
 from actions.conditions import about_another_body_area, condition_in_latest_message
@@ -75,7 +81,7 @@ from clinic_core.contact_details import (
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.questions import has_a_question_sentence, is_question
+from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
 from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -1061,7 +1067,7 @@ class ValidateAppointmentForm(DateTimeValidation):
             ):
                 return {"patient_name": first}
             return {}  # an answer to another question ("first visit"): the name is asked again
-        sentences = re.split(r"(?<=[.!?])\s+", user_text(tracker).strip())
+        sentences = SENTENCE.findall(user_text(tracker))
         if len(sentences) > 1:
             # "Peter Shaw. by the way I had sepsis years ago, fine since": the name is the
             # first sentence, written as one (audit 13: "longer than a name can be").
@@ -1392,12 +1398,9 @@ class ValidateManageBookingForm(DateTimeValidation):
     def proved_in_message(self, tracker: Tracker) -> Optional[Appointment]:
         """The booked appointment whose reference and contact the latest message both give."""
         text = user_text(tracker)
-        reference = self.reference_in(text, whole_message=False)
+        reference = self.reference_in(text, whole_message=False) or ""
         phone, email = phone_in(text, self.profile().country), find_email(text)
-        if reference is None or not (phone or email):
-            return None
-        appointment = get_store().find_for_patient(reference, phone, email)
-        return appointment if appointment is not None and appointment.status == "booked" else None
+        return booked_for_patient(get_store(), reference, phone, email)
 
     @staticmethod
     def reference_in(text: str, whole_message: bool) -> Optional[str]:

@@ -110,6 +110,13 @@ def verified_appointment(
     reference = str(tracker.get_slot("booking_reference") or "")
     contact = str(tracker.get_slot("booking_contact") or "")
     phone, email = find_phone(contact, profile.country), find_email(contact)
+    return booked_for_patient(store, reference, phone, email)
+
+
+def booked_for_patient(
+    store: AppointmentStore, reference: str, phone: Optional[str], email: Optional[str]
+) -> Optional[Appointment]:
+    """The booked appointment of ``reference`` whose contact is ``phone`` or ``email``."""
     if not reference or not (phone or email):
         return None
     appointment = store.find_for_patient(reference, phone, email)
