@@ -343,25 +343,24 @@ def _without_story(text: str) -> str:
     return _STORY.sub(blank, text)
 
 
+# The appointment moved by a week, its time kept: "push my appointment back by a
+# week", "bring it forward a week" (audit 13).
+_WHAT_IS_MOVED = r"(?:it |that |my appointment |the appointment |my booking |the booking )?"
+_PUSHED_BACK_A_WEEK = rf"\b(?:push|put|move|knock)\w* {_WHAT_IS_MOVED}back (?:by )?(?:a|one) week\b"
+_BROUGHT_FORWARD_A_WEEK = rf"\bbring\w* {_WHAT_IS_MOVED}forward (?:by )?(?:a|one) week\b"
+_SHIFTED = re.compile(f"{_PUSHED_BACK_A_WEEK}|{_BROUGHT_FORWARD_A_WEEK}")
 # Days said from another day, the appointment being moved or the day just
 # offered or refused: "the following day", "the day before", "same day next
 # week", "the week after", "the Thursday after"; and "same time" from the
 # appointment being moved.
 _FROM_DAY = (
     (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b|"
-                r"\bthe (?:week|wk) after\b(?! next)|"
-                # "push my appointment back by a week" (audit 13)
-                r"\b(?:push|put|move|knock)\w* (?:it |that |my appointment |the appointment |"
-                r"my booking |the booking )?back (?:by )?(?:a|one) week\b"), 7),
-    (re.compile(r"\bbring\w* (?:it |that |my appointment |the appointment |my booking |"
-                r"the booking )?forward (?:by )?(?:a|one) week\b"), -7),
+                rf"\bthe (?:week|wk) after\b(?! next)|{_PUSHED_BACK_A_WEEK}"), 7),
+    (re.compile(_BROUGHT_FORWARD_A_WEEK), -7),
     (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)"), 1),
     (re.compile(r"\b(?:the )?day before\b(?! yesterday)"), -1),
     (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
 )  # fmt: skip
-_SHIFTED = re.compile(
-    r"\b(?:push|put|move|knock|bring)\w*\b.{0,30}\b(?:back|forward)\b.{0,6}\b(?:a|one) week\b"
-)
 _WEEK_AFTER_BOOKED = re.compile(r"\b(?:the )?(?:following|next) (?:week|wk)\b")
 _WEEKDAY_FROM_DAY = re.compile(rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)")
 _SAME_TIME = re.compile(
