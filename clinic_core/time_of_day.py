@@ -54,10 +54,22 @@ PARTS: Tuple[PartOfDay, ...] = (
     ),
     PartOfDay("lunchtime", ("lunchtime", "lunch time", "lunch break", "over lunch", "at lunch"),
               window=(dt.time(11, 30), dt.time(14, 0)), said_as="at lunchtime"),
+    PartOfDay("late_morning", ("late morning", "later in the morning", "late in the morning",
+                               "mid morning", "mid-morning", "midmorning"),
+              window=(dt.time(10, 0), dt.time(12, 0)), said_as="late in the morning"),
     PartOfDay("morning", ("morning", "mornings", "before lunch", "before noon", "before midday"),
               window=(dt.time(0, 0), dt.time(12, 0)), said_as="in the morning"),
+    PartOfDay("early_afternoon", ("early afternoon", "early in the afternoon",
+                                  "straight after lunch", "just after lunch"),
+              window=(dt.time(12, 0), dt.time(14, 30)), said_as="early in the afternoon"),
+    PartOfDay("late_afternoon", ("late afternoon", "later in the afternoon",
+                                 "late in the afternoon", "mid afternoon", "mid-afternoon",
+                                 "midafternoon"),
+              window=(dt.time(14, 30), dt.time(17, 0)), said_as="late in the afternoon"),
     PartOfDay("afternoon", ("afternoon", "afternoons", "after lunch", "arvo"),
               window=(dt.time(12, 0), dt.time(17, 0)), said_as="in the afternoon"),
+    PartOfDay("early_evening", ("early evening", "early in the evening", "teatime", "tea time"),
+              window=(dt.time(17, 0), dt.time(19, 0)), said_as="early in the evening"),
     PartOfDay("evening", ("evening", "evenings", "after work", "night",
                           "tonight", "late in the day", "end of the day", "last thing"),
               window=(dt.time(17, 0), dt.time(23, 59)), said_as="in the evening"),
@@ -68,9 +80,9 @@ PARTS_OF_DAY: Dict[str, PartOfDay] = {part.name: part for part in PARTS}
 _WORDS = sorted(
     ((word, part.name) for part in PARTS for word in part.words), key=lambda w: -len(w[0])
 )
-_WORD_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(word).replace(r"\ ", r"\s+") for word, _ in _WORDS) + r")\b"
-)
+# Any word for a part of the day, as a regular expression (for patterns that allow one).
+PART_WORDS = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word, _ in _WORDS)
+_WORD_PATTERN = re.compile(r"\b(" + PART_WORDS + r")\b")
 _BY_WORD = {word: name for word, name in _WORDS}
 
 
@@ -113,6 +125,22 @@ DAY_START, DAY_END = dt.time(0, 0), dt.time(23, 59)
 def bounded_part(start: Optional[dt.time], end: Optional[dt.time]) -> str:
     """The name of the part of the day from ``start`` (None: any time) until ``end``."""
     return (f"{start:%H:%M}" if start else "") + BOUNDS_SEPARATOR + (f"{end:%H:%M}" if end else "")
+
+
+def hours_are_afternoon(name: Optional[str]) -> Optional[bool]:
+    """Whether a bare hour said with the part ``name`` is pm ("evening 6"), am, or unknown (None).
+
+    A part that starts at noon or later makes "4" 16:00; one that ends by noon
+    or opens the day makes "9" 09:00; hours the patient bounds decide nothing.
+    """
+    part = PARTS_OF_DAY.get(name or "")
+    if part is None:
+        return None
+    if part.window is None:
+        return False  # "first thing": the first hour after opening
+    if part.window[0] >= dt.time(12, 0):
+        return True
+    return False if part.window[1] <= dt.time(12, 0) else None
 
 
 def is_part_of_day(name: str) -> bool:

@@ -87,6 +87,15 @@ def test_after_work_is_offered_evening_times() -> None:
     assert starts and all(s.time() >= dt.time(17) for s in starts)
 
 
+def test_late_afternoon_is_offered_late_afternoon_times_not_any_afternoon() -> None:
+    tuesday = dt.date(2026, 12, 8)
+    now = dt.datetime(2026, 11, 25, 11, tzinfo=PROFILE.zone)
+    part = parse_when("a week on tuesday, late afternoon", now).part_of_day
+    starts = free_starts(PROFILE, tuesday, 45, set(), now, part)
+    assert part == "late_afternoon"
+    assert starts and all(dt.time(14, 30) <= s.time() < dt.time(17) for s in starts)
+
+
 # --- the forms: a past day is refused as past, a vague day is answered with free times
 
 

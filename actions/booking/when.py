@@ -43,7 +43,14 @@ from typing import Callable, List, Optional, Sequence, Set, Tuple
 import dateparser
 from dateutil.easter import easter
 
-from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, bounded_part, find_part_of_day
+from clinic_core.time_of_day import (
+    PART_WORDS,
+    PARTS,
+    PARTS_OF_DAY,
+    bounded_part,
+    find_part_of_day,
+    hours_are_afternoon,
+)
 
 __all__ = [
     "NUMBER_WORDS",
@@ -63,8 +70,6 @@ NUMBER_WORDS = {
 RECENT_DAYS_OF_MONTH = 7  # "the 9th" said on the 11th: this month's, passed
 RECENT_DATES = 31  # "March 3rd" said on 11 March: this year's, passed
 SOON_DAYS = 7  # "as soon as possible", "any day": the next week of days
-# Parts of the day whose bare hours are in the afternoon or evening ("evening 4" is 16:00).
-_PM_PARTS = ("afternoon", "evening")
 
 _HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 # What a number counts when it is no hour: "about 5 years ago", "for 3 weeks".
@@ -481,9 +486,10 @@ def _to_24h(hour: int, meridiem: Optional[str], part: Optional[str]) -> Optional
     if meridiem:
         is_pm = meridiem.startswith("p")
         return (hour % 12) + (12 if is_pm else 0)
-    if part in _PM_PARTS:
+    afternoon = hours_are_afternoon(part)
+    if afternoon:
         return hour if hour == 12 else hour + 12
-    if part in ("morning", "first_thing"):
+    if afternoon is False:
         return hour % 12 if hour == 12 else hour
     # No am/pm: nobody books acupuncture at 4 in the morning, so 1-7 is pm.
     return hour + 12 if 1 <= hour <= 7 else hour
@@ -689,7 +695,7 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     modifier = r"(?:(next|this|coming)\s+)?"
     # "friday afternoon next week": a part of the day may come between
     later = (
-        r"(?:\s+(?:morning|afternoon|evening|lunchtime|am|pm))?"
+        r"(?:\s+(?:" + PART_WORDS + r"|am|pm))?"
         r"(\s+(?:next|the following|this|last)\s+week|\s+after next)?"
     )
     listed = _weekday_list(text)
