@@ -70,6 +70,7 @@ MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near 
 CORRECTION_CUTOFF = 0.8
 _LEXICON_NAME = re.compile(r"^[A-Z][A-Z_]*$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
+_ORDINAL_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$", re.I)
 _SHORTHAND = re.compile(r"^[a-z0-9]+$")
 # Lexicon entries that say only where it hurts: "..., it's gone now. My back is stiff"
 # leaves the fever in the past though the back is spoken of after it.
@@ -96,6 +97,17 @@ _ABOUT_TREATMENT = re.compile(
     r"from acupuncture|after acupuncture|after the needles)\b"
     r"|\b(during|in|at|after|before|with|while)\s+(the|a|my|each|every)?\s*(session|treatment|"
     r"appointment|visit|needles?)s?\b",
+    re.IGNORECASE,
+)
+
+# ...unless the patient asks where to go if it happens: "what if I got numbness in
+# my groin after acupuncture, would that be an emergency?" (audit 14 got free times).
+_ASKS_WHERE_TO_GO = re.compile(
+    r"\b(?:would|is|will|could) (?:that|it|this) (?:be |count as )?(?:an? )?"
+    r"(?:emergency|serious|urgent)"
+    r"|\b(?:should|would|do|must) i (?:need to |have to )?(?:go to|ring|call|phone|see) "
+    r"(?:a ?& ?e|a and e|999|111|hospital|the hospital|my gp|the gp|a doctor)"
+    r"|\bwould i need (?:to go to )?(?:a ?& ?e|a and e|hospital|an ambulance)",
     re.IGNORECASE,
 )
 
@@ -221,7 +233,8 @@ class RedFlagSpec(StrictModel):
         the side-effects and health-conditions answers. ``set_aside`` is the triage's
         list of ``{"concept", "reason"}``.
         """
-        if not asks_something(text) or _ABOUT_TREATMENT.search(text) or cautions_in(text):
+        about_treatment = _ABOUT_TREATMENT.search(text) or cautions_in(text)
+        if not asks_something(text) or (about_treatment and not _ASKS_WHERE_TO_GO.search(text)):
             return None
         level_of = {concept.id: concept.level for concept in self.concepts}
         asked = {
@@ -379,7 +392,10 @@ def _number(text: str) -> Optional[float]:
 
 
 def _number_class_matches(word: Word, text: str) -> bool:
-    """Numbers that stand for something: a fever, a year, many tablets, any number."""
+    """Numbers that stand for something: a fever, a year, many tablets, a date, any number."""
+    if word == "#date":  # a day of the month: "won't be here on the 28th"
+        ordinal = _ORDINAL_DAY.match(text)
+        return ordinal is not None and 1 <= int(ordinal.group(1)) <= 31
     value = _number(text.rstrip("c°fkg").rstrip("."))
     if value is None:
         return False

@@ -99,15 +99,26 @@ _REFUSED_BEFORE = re.compile(
 )
 
 
+# A part of the day in a symptom: "stiff in the mornings", "the pain is worse at night".
+_SYMPTOM_BEFORE = re.compile(
+    r"\b(?:stiff\w*|sore\w*|pain\w*|ache|aches|aching|achy|hurts?|hurting|worse|worst|"
+    r"wakes? me|seizes? up|throbs?|throbbing)(?:\s+[\w']+){0,3}\s+$"
+)
+
+
 def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     """The part of the day a lower-case ``text`` names, with where its word is, or None.
 
     One the patient rules out is skipped: in "mornings are hard, could it be
-    thursday afternoon instead" the part is the afternoon.
+    thursday afternoon instead" the part is the afternoon; so is one their
+    pain is told by: in "stiff in the mornings, can I come next Tues after
+    work?" it is the evening (audit 14 offered mornings).
     """
     for match in _WORD_PATTERN.finditer(text):
-        refused = _REFUSED_AFTER.match(text, match.end()) or _REFUSED_BEFORE.search(
-            text, 0, match.start()
+        refused = (
+            _REFUSED_AFTER.match(text, match.end())
+            or _REFUSED_BEFORE.search(text, 0, match.start())
+            or _SYMPTOM_BEFORE.search(text, 0, match.start())
         )
         if refused is None:
             word = re.sub(r"\s+", " ", match.group(1))

@@ -953,3 +953,52 @@ def test_a_red_flag_said_with_a_yes_to_cancelling_says_nothing_was_cancelled(
         stored.reference, "+447911" + number[6:], None
     )
     assert kept is not None and kept.status == "booked"
+
+
+def test_the_cancellation_asked_for_again_is_no_stop(stack: AssistantStack) -> None:
+    """Audit 14: "i just mean i need to cancel my appointment" at the reference stopped it."""
+    sender = patient()
+    assert "booking reference" in texts(say(stack, sender, "something came up, i need to cancel"))
+    replies = texts(say(stack, sender, "i just mean i need to cancel my appointment"))
+    assert "stopped" not in replies and "booking reference" in replies, replies
+    assert "stopped" in texts(say(stack, sender, "no forget it"))
+
+
+def test_a_what_if_asked_at_the_day_question_is_answered_once(stack: AssistantStack) -> None:
+    """Audit 14: "would that be an emergency?" got free times; then also "I can't answer that"."""
+    sender = patient()
+    say(stack, sender, "I'd like to book for my hip next week")
+    replies = texts(
+        say(
+            stack,
+            sender,
+            "what if my groin went numb after the acupuncture, would that be an emergency?",
+        )
+    )
+    assert "999" in replies and "can't answer" not in replies, replies
+    assert "Which day" in replies, replies
+
+
+def test_a_detail_named_at_what_to_change_is_asked_again(stack: AssistantStack) -> None:
+    """Audit 14: "The name" and then "Emma Grant" got "Sorry, I didn't get that" twice."""
+    sender = patient()
+    say(stack, sender, f"Book me for my lower back, Oliver Grant, {phone()}, first visit")
+    say(stack, sender, "Friday 18 December at 11:00")
+    assert "for Oliver Grant" in texts(say(stack, sender, "nothing to add"))
+    assert "What would you like to change" in texts(say(stack, sender, "no"))
+    asked = texts(say(stack, sender, "The name"))
+    assert "What name should the appointment be under?" in asked, asked
+    summary = texts(say(stack, sender, "Emma Grant"))
+    assert "for Emma Grant" in summary and "Friday 18 December at 11:00" in summary, summary
+
+
+def test_a_booking_put_under_someone_elses_name_takes_that_name(stack: AssistantStack) -> None:
+    """Audit 14: "put it under my wife's name, Emma Grant" at the contact question."""
+    sender = patient()
+    say(stack, sender, "Book me for my hip please, first visit, Friday 18 December at 11:30")
+    say(stack, sender, "Oliver Grant")
+    replies = texts(say(stack, sender, "sorry, put it under my wife's name, Emma Grant"))
+    assert "valid phone number" not in replies, replies
+    say(stack, sender, phone())
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "for Emma Grant" in summary, summary

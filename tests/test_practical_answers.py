@@ -34,6 +34,10 @@ from tests.helpers.trackers import make_tracker
         ("can I ask for a woman to treat me", "practitioners"),
         ("does my GP need to send me", "referral"),
         ("how many sessions would I need for a bad back?", "sessions_needed"),
+        # Audit 13: "how soon could I be seen?" got the number of sessions.
+        ("how soon can you see me?", "how_soon_seen"),
+        ("what's the earliest appointment you have", "how_soon_seen"),
+        ("how soon will I feel any better", "sessions_needed"),
         # Audit 9: "do i need a scan before coming?" got what to eat beforehand.
         ("do i need a scan before coming?", "referral"),
         ("would an xray tell what's wrong?", "referral"),

@@ -440,6 +440,11 @@ def asked_as_a_what_if(
         ("could I faint during the session?", "collapse", None),
         ("will I bleed a lot if I'm on warfarin?", "severe_bleeding", None),
         ("I worry I might lose control of my bladder one day", "cauda_equina", None),
+        # ...unless it asks where to go if it happens (audit 14).
+        ("what if my groin went numb after acupuncture, would that be an emergency?",
+         "cauda_equina", RED_FLAG_WHAT_IF_ACTION),
+        ("if my leg went numb during a session should I go to A&E?", "leg_weakness",
+         RED_FLAG_WHAT_IF_ACTION),
     ],
 )  # fmt: skip
 def test_a_red_flag_asked_about_as_a_what_if_gets_what_to_do_if_it_happens(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fractions
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import pytest
 import skops.io
@@ -24,6 +24,7 @@ from clinic_core.red_flag_screen import (
     ScreenPolicy,
     load_examples,
     negation_marked,
+    without_attending,
     without_negations,
 )
 from clinic_core.red_flags import Assessment, RedFlagDetector, SetAside
@@ -200,6 +201,46 @@ def test_everyday_cant_and_wont_are_not_alarms(trained: RedFlagClassifier) -> No
         "I couldn't find the entrance last time, is it round the back",
     ]:
         assert trained.assess(text)["assessment"].level == ROUTINE, text
+
+
+def test_cancelling_in_despairs_words_is_no_alarm_but_despair_beside_an_appointment_is(
+    trained: RedFlagClassifier,
+) -> None:
+    # Written for this test (audit 14's class: "something came up and i can't make
+    # it anymore" got the 999 reply; example set 49 measured 38 of 220 like it).
+    for text in [
+        "hi so sorry, something has come up and i can't make it anymore on thursday",
+        "I won't be coming anymore, could you cancel the rest of my sessions please",
+        "my husband doesn't need the appointment anymore, his back has settled",
+        "can't make it to my session tomorrow after all, the car has broken down",
+    ]:
+        assert trained.assess(text)["assessment"].level == ROUTINE, text
+    # Despair beside an appointment keeps its alarm: only the words about attending go.
+    for text in [
+        "cancel my appointment, there's no point anymore, everyone would be better off without me",
+        "i don't want to be here anymore so please cancel my booking on friday",
+    ]:
+        assert trained.assess(text)["assessment"].level == "emergency", text
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "something came up and i can't make it tomorrow anymore",
+            "something came up and i tomorrow",
+        ),
+        ("I won't be coming anymore, please cancel", "I , please cancel"),
+        ("i don't need the appointment anymore", "i"),
+        # Nothing about an appointment: nothing is taken out.
+        ("i can't make it anymore", None),
+        ("i can't go on anymore, cancel my appointment", None),
+    ],
+)
+def test_the_words_about_attending_are_taken_out_only_about_an_appointment(
+    text: str, read: Optional[str]
+) -> None:
+    assert without_attending(text) == read
 
 
 def test_words_the_list_set_aside_are_not_flagged_again(

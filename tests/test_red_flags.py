@@ -88,6 +88,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 46: leg weakness, self-harm said sideways, hip and spinal fractures
     "set46": (0.85, 0.03),
     "set47": (0.85, 0.03),
+    "set48": (0.86, 0.02),
+    "set49": (0.0, 0.04),  # look-alikes only: ordinary messages about attending
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -745,6 +747,10 @@ def test_relatives_apart_without_its_word_lists_is_refused_naming_the_concept() 
         # a question read as a red flag (audit 13)
         ("what?? I'm fine, I just asked about parking", True),
         ("there's no emergency, I want to book the 12:15", True),
+        # an appointment read as a farewell (audit 14)
+        ("what?? i just meant i have to cancel my appointment", True),
+        ("?? I'm off on holiday, I just need to move it", True),
+        ("no, I just want to reschedule, that's all", True),
         ("its just a bit of chest pain, I'll sleep it off", False),
         ("I don't feel safe", False),
         ("the pain is no joke", False),
@@ -942,4 +948,31 @@ def test_not_waking_up_wished_of_oneself_is_no_collapse(
 )
 def test_classes_of_example_set_47(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 47 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A leg folding under the patient, a foot that cannot push off; cutting told as carving.
+        ("since yesterday my right leg keeps folding under me", "emergency"),
+        ("I can't push off with my right foot any more, it just won't go", "emergency"),
+        ("I've started carving into my arms again", "emergency"),
+        # A figure of speech about what is to come; a garden shed.
+        ("one more day on this office chair and my spine will snap", "routine"),
+        ("cleared out the garden shed at the weekend and my back's been stiff since", "routine"),
+        # Away from the clinic on a day or for an occasion (audit 14, example set 49)...
+        ("won't be around on the 14th, it's my sister's wedding", "routine"),
+        ("I won't be here on Friday, we're moving house", "routine"),
+        ("I won't be around on Tuesday, can we move my appointment", "routine"),
+        # ...not gone: no day, or a time to come.
+        ("I won't be around much longer", "emergency"),
+        ("no point booking, I won't be around next week", "emergency"),
+        ("by next week I won't be here", "emergency"),
+    ],
+)
+def test_classes_of_example_sets_48_and_49(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Our own words for the classes example sets 48 and 49 showed missing or misread."""
     assert detector.assess(text).level == level

@@ -482,6 +482,15 @@ class ActionStopBooking(Action):
                 SlotSet("notes", notes_with(cautions_told(tracker), None)),
                 FollowupAction("appointment_form"),
             ]
+        if (
+            (tracker.active_loop or {}).get("name") == "manage_booking_form"
+            and tracker.get_slot("booking_task") == "cancel"
+            and (tracker.latest_message.get("intent") or {}).get("name") == "cancel_appointment"
+        ):
+            # "I just mean I need to cancel my appointment" while the cancellation
+            # asks for the reference is the task said again, not a stop (audit 14).
+            logger.info("the cancellation asked for again, read as a stop: it goes on")
+            return [FollowupAction("manage_booking_form")]
         dispatcher.utter_message(response="utter_booking_stopped")
         return [
             ActiveLoop(None),

@@ -56,6 +56,8 @@ RETURNING_PATIENT = re.compile(
 _STRONG_NAME_CUE = re.compile(
     r"\b(?:my name is|my name's|my names|name is|name's|name:|name as|name to be|name to|name|"
     r"surname is|under the name(?: of)?|change the name to|the name should be|"
+    # "put it under my wife's name, Emma Grant", "in my husband's name: Tom Reid" (audit 14)
+    r"(?:(?:put|book|have) it )?(?:under|in) (?:my|his|her|their) \w+'?s name[,:]?|"
     r"(?:put|book) it under|call me)\s+",
     re.IGNORECASE,
 )

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -64,6 +64,7 @@ from actions.tracker_state import (
     confirms,
     last_response,
     latest_intent,
+    responses_this_turn,
     says_yes,
     this_session,
     user_text,
@@ -181,6 +182,15 @@ NONE_OF_THEM = re.compile(
 )
 # Asked after a no to the summary: any detail in the answer is a change.
 WHAT_TO_CHANGE = "utter_what_to_change"
+# ...and a detail named without its new value ("the name", "wrong number") is asked
+# for again (audit 14: "The name" got "Sorry, I didn't get that" twice).
+DETAILS_TO_ASK_AGAIN = (
+    (re.compile(r"\b(?:name|surname)\b", re.I), ("patient_name",)),
+    (re.compile(r"\b(?:phone|number|mobile|email|contact)\b", re.I), ("contact", "phone", "email")),
+    (re.compile(r"\b(?:day|date)\b", re.I), ("appointment_date", "appointment_time")),
+    (re.compile(r"\btime\b", re.I), ("appointment_time",)),
+)
+MAX_WORDS_NAMING_A_DETAIL = 5  # "the name", "change the phone number please"
 # After these, a contact said earlier has been tried or answered already.
 CONTACT_TRIED = frozenset(
     {"utter_booking_not_found", "utter_lookup_locked", "utter_ask_booking_contact"}
@@ -645,10 +655,12 @@ class DateTimeValidation(FormValidationAction, ABC):
         if self.caution_noted(dispatcher, tracker):
             return
         if has_a_question_sentence(user_text(tracker)):
-            # Also a question after a lead-in ("before I pick a day - what happens if ...?").
-            dispatcher.utter_message(
-                response="utter_clinic_question_not_covered", **self.profile().contact_values()
-            )
+            # Also a question after a lead-in ("before I pick a day - what happens if ...?"),
+            # unless this turn already answered it (a what-if's advice, audit 14).
+            if not responses_this_turn(tracker):
+                dispatcher.utter_message(
+                    response="utter_clinic_question_not_covered", **self.profile().contact_values()
+                )
         else:
             dispatcher.utter_message(response=response)
 
@@ -1105,6 +1117,8 @@ class ValidateAppointmentForm(DateTimeValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
         """Plausible: not empty, not a sentence, not a number."""
+        if value is None:  # to be asked again (detail_named)
+            return {"patient_name": None}
         name, problem = clean_name(str(value))
         if problem:
             dispatcher.utter_message(response=problem)
@@ -1140,6 +1154,8 @@ class ValidateAppointmentForm(DateTimeValidation):
 
         A correction of one ("sorry, my email is ...") keeps the other.
         """
+        if value is None:  # to be asked again (detail_named)
+            return {"contact": None}
         region = self.profile().country
         phone, email = phone_in(str(value), region), find_email(str(value))
         if not phone and not email:
@@ -1230,6 +1246,8 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}
         if self.details(tracker).anything:
             return {"booking_confirmed": None}  # "yes, but make it 3pm": the summary again
+        if (asking := self.detail_named(tracker)) is not None:
+            return {**{slot: None for slot in asking}, "booking_confirmed": None}
         if confirms(tracker, BOOKING_REQUEST):  # "yes", "book it"
             return {"booking_confirmed": True}
         if LEAVE_IT.search(user_text(tracker)):
@@ -1241,6 +1259,16 @@ class ValidateAppointmentForm(DateTimeValidation):
                 return {"booking_confirmed": None}
             return {"booking_confirmed": False}
         return {}
+
+    @staticmethod
+    def detail_named(tracker: Tracker) -> Optional[Tuple[str, ...]]:
+        """The slots of a detail named with no new value after "What would you like to change?"."""
+        text = user_text(tracker)
+        if last_response(tracker) != WHAT_TO_CHANGE:
+            return None
+        if len(text.split()) > MAX_WORDS_NAMING_A_DETAIL:
+            return None
+        return next((slots for said, slots in DETAILS_TO_ASK_AGAIN if said.search(text)), None)
 
 
 class ValidateManageBookingForm(DateTimeValidation):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Set, Tuple
@@ -201,7 +202,7 @@ def parse_when(
             day, same time" is read from it.
 
     """
-    lowered = _without_story(" " + re.sub(r"\s+", " ", text.lower()).strip() + " ")
+    lowered = _without_story(" " + _weekdays_spelt_right(re.sub(r"\s+", " ", text.lower())) + " ")
     if booked is not None:
         lowered, booked_day, booked_time = _from_booked(lowered, booked)
         said = parse_when(lowered, now, date_order, talking_of or booked.date())
@@ -338,6 +339,30 @@ _NOT_ASKED = re.compile(
 )
 
 
+_WORD_OF_LETTERS = re.compile(r"\b[a-z]{5,10}\b")
+WEEKDAY_SPELLING_CUTOFF = 0.85  # "wensday", "tusday", "thrusday"; not "munday" (Monday or Sunday?)
+WEEKDAY_SPELLING_MARGIN = 0.05
+
+
+def _weekdays_spelt_right(text: str) -> str:
+    """``text`` with weekdays misspelt by a letter or two spelt right ("maybe next wensday?")."""
+
+    def spelt(match: re.Match) -> str:
+        word = match.group(0)
+        if re.fullmatch(WEEKDAY_WORD + "s?", word):
+            return word
+        scores = sorted(
+            ((difflib.SequenceMatcher(None, word, day).ratio(), day) for day in WEEKDAYS),
+            reverse=True,
+        )
+        (best, day), (second, _) = scores[0], scores[1]
+        # "tusday" is Tuesday (0.92), not Thursday (0.86): the nearest, when clearly nearest
+        clear = best >= WEEKDAY_SPELLING_CUTOFF and best - second >= WEEKDAY_SPELLING_MARGIN
+        return day if clear else word
+
+    return _WORD_OF_LETTERS.sub(spelt, text).strip()
+
+
 def _without_story(text: str) -> str:
     """``text`` without the clauses telling what already happened or was not asked for."""
 
@@ -351,9 +376,12 @@ def _without_story(text: str) -> str:
 # The appointment moved by a week, its time kept: "push my appointment back by a
 # week", "bring it forward a week" (audit 13).
 _WHAT_IS_MOVED = r"(?:it |that |my appointment |the appointment |my booking |the booking )?"
-_PUSHED_BACK_A_WEEK = rf"\b(?:push|put|move|knock)\w* {_WHAT_IS_MOVED}back (?:by )?(?:a|one) week\b"
-_BROUGHT_FORWARD_A_WEEK = rf"\bbring\w* {_WHAT_IS_MOVED}forward (?:by )?(?:a|one) week\b"
-_SHIFTED = re.compile(f"{_PUSHED_BACK_A_WEEK}|{_BROUGHT_FORWARD_A_WEEK}")
+_PUSHED_BACK = rf"\b(?:push|put|move|knock)\w* {_WHAT_IS_MOVED}back (?:by )?(?:a|one) "
+_BROUGHT_FORWARD = rf"\bbring\w* {_WHAT_IS_MOVED}forward (?:by )?(?:a|one) "
+_PUSHED_BACK_A_WEEK = _PUSHED_BACK + r"week\b"
+_BROUGHT_FORWARD_A_WEEK = _BROUGHT_FORWARD + r"week\b"
+# ...or by a day: "can we push it back a day?" (audit 14)
+_SHIFTED = re.compile(f"(?:{_PUSHED_BACK}|{_BROUGHT_FORWARD})(?:week|day)\\b")
 # Days said from another day, the appointment being moved or the day just
 # offered or refused: "the following day", "the day before", "same day next
 # week", "the week after", "the Thursday after"; and "same time" from the
@@ -362,8 +390,9 @@ _FROM_DAY = (
     (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b|"
                 rf"\bthe (?:week|wk) after\b(?! next)|{_PUSHED_BACK_A_WEEK}"), 7),
     (re.compile(_BROUGHT_FORWARD_A_WEEK), -7),
-    (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)"), 1),
-    (re.compile(r"\b(?:the )?day before\b(?! yesterday)"), -1),
+    (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)|"
+                rf"{_PUSHED_BACK}day\b"), 1),
+    (re.compile(rf"\b(?:the )?day before\b(?! yesterday)|{_BROUGHT_FORWARD}day\b"), -1),
     (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
 )  # fmt: skip
 _WEEK_AFTER_BOOKED = re.compile(r"\b(?:the )?(?:following|next) (?:week|wk)\b")
