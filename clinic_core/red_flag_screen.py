@@ -253,23 +253,29 @@ class RedFlagScreen:
         messages have several sentences, this changed nothing.) ``whole``:
         the whole message's probabilities, if already computed.
         """
-        whole = whole if whole is not None else self.probabilities(text)
-        quietest = whole
-        sentences = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
-        if len(sentences) >= 2:
-            windows = sentences + [f"{a} {b}" for a, b in pairwise(sentences)]
-            loudest = max(
-                (self.probabilities(window) for window in windows),
-                key=lambda found: 1.0 - found.get(ROUTINE, 0.0),
-            )
-            if loudest.get(ROUTINE, 0.0) > quietest.get(ROUTINE, 0.0):
-                quietest = loudest
+        readings = [self._by_sentences(text, whole)]
+        # A message about an appointment is also read without its words about
+        # attending (``without_attending``): "something came up and i can't make it
+        # anymore" alarms no more than "something came up and i".
         unattended = without_attending(text)
         if unattended is not None:
-            read = self.flag_probabilities(unattended) if unattended else {ROUTINE: 1.0}
-            if read.get(ROUTINE, 0.0) > quietest.get(ROUTINE, 0.0):
-                quietest = read
-        return quietest
+            readings.append(self._by_sentences(unattended) if unattended else {ROUTINE: 1.0})
+        return max(readings, key=lambda found: found.get(ROUTINE, 0.0))
+
+    def _by_sentences(
+        self, text: str, whole: Optional[Dict[str, float]] = None
+    ) -> Dict[str, float]:
+        """The whole message's probabilities, or its loudest sentence's or pair's if quieter."""
+        whole = whole if whole is not None else self.probabilities(text)
+        sentences = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+        if len(sentences) < 2:
+            return whole
+        windows = sentences + [f"{a} {b}" for a, b in pairwise(sentences)]
+        loudest = max(
+            (self.probabilities(window) for window in windows),
+            key=lambda found: 1.0 - found.get(ROUTINE, 0.0),
+        )
+        return loudest if loudest.get(ROUTINE, 0.0) > whole.get(ROUTINE, 0.0) else whole
 
     def save(self, path: Path) -> None:
         """Write the fitted screen to ``path`` (arrays and JSON: no code runs on loading)."""
