@@ -65,6 +65,7 @@ _ATTENDING = re.compile(
     r"\b(?:can'?t|cannot|can not|won'?t|will not|not going to|not gonna|unable to|not able to|"
     r"(?:do|does)n'?t need to|no longer need to)\s+(?:be able to\s+)?"
     r"(?:make it|come(?: in)?|be coming|attend|get there|do it)\b"
+    r"|\b(?:won'?t|will not|not going to|not gonna) be (?:around|here|about|available|free)\b"
     r"|\b(?:do|does)n'?t need (?:the|my|her|his|it)(?: \w+)?",
     re.IGNORECASE,
 )

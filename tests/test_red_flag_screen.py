@@ -213,6 +213,7 @@ def test_cancelling_in_despairs_words_is_no_alarm_but_despair_beside_an_appointm
         "I won't be coming anymore, could you cancel the rest of my sessions please",
         "my husband doesn't need the appointment anymore, his back has settled",
         "can't make it to my session tomorrow after all, the car has broken down",
+        "hello, I won't be around on the 9th, my booking is PX3K7M",
     ]:
         assert trained.assess(text)["assessment"].level == ROUTINE, text
     # Despair beside an appointment keeps its alarm: only the words about attending go.
