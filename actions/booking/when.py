@@ -37,6 +37,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, List, Optional, Sequence, Set, Tuple
@@ -346,21 +347,22 @@ WEEKDAY_SPELLING_MARGIN = 0.05
 
 def _weekdays_spelt_right(text: str) -> str:
     """``text`` with weekdays misspelt by a letter or two spelt right ("maybe next wensday?")."""
+    return _WORD_OF_LETTERS.sub(lambda match: _weekday_spelt(match.group(0)), text).strip()
 
-    def spelt(match: re.Match) -> str:
-        word = match.group(0)
-        if re.fullmatch(WEEKDAY_WORD + "s?", word):
-            return word
-        scores = sorted(
-            ((difflib.SequenceMatcher(None, word, day).ratio(), day) for day in WEEKDAYS),
-            reverse=True,
-        )
-        (best, day), (second, _) = scores[0], scores[1]
-        # "tusday" is Tuesday (0.92), not Thursday (0.86): the nearest, when clearly nearest
-        clear = best >= WEEKDAY_SPELLING_CUTOFF and best - second >= WEEKDAY_SPELLING_MARGIN
-        return day if clear else word
 
-    return _WORD_OF_LETTERS.sub(spelt, text).strip()
+@functools.lru_cache(maxsize=4096)  # the same words come back in every message
+def _weekday_spelt(word: str) -> str:
+    """The weekday ``word`` is a slip of, or ``word`` itself."""
+    if re.fullmatch(WEEKDAY_WORD + "s?", word):
+        return word
+    scores = sorted(
+        ((difflib.SequenceMatcher(None, word, day).ratio(), day) for day in WEEKDAYS),
+        reverse=True,
+    )
+    (best, day), (second, _) = scores[0], scores[1]
+    # "tusday" is Tuesday (0.92), not Thursday (0.86): the nearest, when clearly nearest
+    clear = best >= WEEKDAY_SPELLING_CUTOFF and best - second >= WEEKDAY_SPELLING_MARGIN
+    return day if clear else word
 
 
 def _without_story(text: str) -> str:
