@@ -281,7 +281,8 @@ class ActionExplainCondition(Action):
                 **profile.contact_values(),
             )
             return []
-        if booking_request(tracker):
+        # ...and so does a day said beside it ("the 15th first thing, hip arthritis").
+        if booking_request(tracker, day_alone=True):
             return [FollowupAction("appointment_form")]
         knowledge = load_conditions()
         key = condition_in_latest_message(tracker, knowledge) or knowledge.find(

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from actions.booking.when import When, parse_when
 from bench.common import RESULTS
 from clinic_core.settings import ROOT
+from clinic_core.when import When, parse_when
 
 SPANS = ROOT.parent / "shared" / "eval" / "sgd-services" / "date_time_spans.csv"
 DAY_CASES = ROOT / "tests" / "day_resolution.yml"

@@ -1,7 +1,7 @@
 """The parts of the day: their hours and the words patients use for them.
 
 One vocabulary for the whole project: the date reader
-(``actions/booking/when.py``) reads these words, and the availability module
+(``clinic_core/when.py``) reads these words, and the availability module
 offers free times inside these hours. A part is either a fixed window of the
 clock ("afternoon": 12:00 to 17:00) or the first minutes after the clinic
 opens that day ("first thing": whenever the doors open, 9:00 on a weekday and
@@ -99,10 +99,12 @@ _REFUSED_BEFORE = re.compile(
 )
 
 
-# A part of the day in a symptom: "stiff in the mornings", "the pain is worse at night".
+# A part of the day in a symptom: "stiff in the mornings", "the pain is worse at night";
+# not after a "so" or "but": "it's sore so mornings are best" wants the morning.
 _SYMPTOM_BEFORE = re.compile(
     r"\b(?:stiff\w*|sore\w*|pain\w*|ache|aches|aching|achy|hurts?|hurting|worse|worst|"
-    r"wakes? me|seizes? up|throbs?|throbbing)(?:\s+[\w']+){0,3}\s+$"
+    r"wakes? me|seizes? up|throbs?|throbbing)"
+    r"(?:\s+(?!(?:so|but|and|because|cos|then|though|although)\b)[\w']+){0,3}\s+$"
 )
 
 

@@ -20,18 +20,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
@@ -39,11 +29,11 @@ from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART
 from clinic_core.practical import TopicMatch, practical_answer
 from clinic_core.questions import asks_something
+from rasa_extensions.intent_routing import IntentRouter, replace_intent
 
 logger = logging.getLogger(__name__)
 
 PRACTICAL_INTENT = "ask_clinic_other"  # the intent whose action answers clinic/practical.yml
-ROUTED_FROM = "routed_from"  # parse-data key: the classifier's intent this step replaced
 # Intents whose answer is about the body or acupuncture in general, besides
 # the conditions of clinic/conditions.yml: a practical question is often
 # taken for one of them. Booking, safety and conversation intents never are
@@ -57,7 +47,7 @@ def routable_intents() -> List[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class PracticalQuestionRouter(GraphComponent, IntentClassifier):
+class PracticalQuestionRouter(IntentRouter):
     """Sends a practical question the classifier was unsure of to the practical answers."""
 
     @staticmethod
@@ -67,27 +57,12 @@ class PracticalQuestionRouter(GraphComponent, IntentClassifier):
 
     def __init__(self, config: Dict[str, Any]) -> None:
         """Keep the settings; the routable intents are read once."""
+        super().__init__(config)
         self.classifier_below = float(config["classifier_below"])
         self.routable = set(routable_intents())
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> PracticalQuestionRouter:
-        """Nothing to train: the matcher is built from clinic/practical.yml when first used."""
-        return cls(config)
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        """Make each practical question the classifier was unsure of ``ask_clinic_other``."""
-        for message in messages:
-            self._route(message)
-        return messages
-
-    def _route(self, message: Message) -> None:
+    def route(self, message: Message) -> None:
+        """Make a practical question the classifier was unsure of ``ask_clinic_other``."""
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
@@ -111,13 +86,7 @@ class PracticalQuestionRouter(GraphComponent, IntentClassifier):
             match.topic,
             match.score,
         )
-        message.set(ROUTED_FROM, dict(intent), add_to_output=True)
-        routed = {INTENT_NAME_KEY: PRACTICAL_INTENT, PREDICTED_CONFIDENCE_KEY: match.score}
-        message.set(INTENT, routed, add_to_output=True)
-        ranking = [
-            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != PRACTICAL_INTENT
-        ]
-        message.set(INTENT_RANKING_KEY, [routed, *ranking], add_to_output=True)
+        replace_intent(message, PRACTICAL_INTENT, match.score)
 
     @staticmethod
     def _topic(text: str) -> Optional[TopicMatch]:

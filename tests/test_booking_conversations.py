@@ -436,6 +436,8 @@ def test_a_misspelt_name_is_put_right_at_a_later_question(stack: AssistantStack)
         "thanks bye",
         # found by a sixth outside audit: read as a phone number that was not valid
         "actually you know what, forget it, I'll ask my GP first",
+        # audit 15 (at the time question of a move): read as a time
+        "ok leave it as it is then thanks",
     ],
 )
 def test_leaving_at_the_phone_question_leaves_the_form(stack: AssistantStack, leaving: str) -> None:
@@ -1002,3 +1004,37 @@ def test_a_booking_put_under_someone_elses_name_takes_that_name(stack: Assistant
     say(stack, sender, phone())
     summary = texts(say(stack, sender, "nothing to add"))
     assert "for Emma Grant" in summary, summary
+
+
+def test_a_move_from_the_appointment_said_before_the_contact_waits_for_it(
+    stack: AssistantStack,
+) -> None:
+    """Audit 15: "move MEFP7F to same time next week" listed next week's first free times."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 7, 16, 15, tzinfo=LONDON))
+    sender = patient()
+    asked = texts(say(stack, sender, f"can i move {stored.reference} to same time next week"))
+    assert "14 Dec" not in asked and "Mon 30 Nov" not in asked, asked
+    replies = texts(say(stack, sender, number))
+    assert "Monday 14 December at 16:15" in replies, replies
+
+
+@pytest.mark.parametrize(
+    ("request_words", "day"),
+    [
+        # audit 15: the aftercare answer, then "not sure how to help" to the name
+        ("Monday after lunch pls, hip pain", "Monday 30 November"),
+        # audit 15: the misspelt day was not read at all
+        ("Munday after lunch pls, hip pain", "Monday 30 November"),
+        ("the 15th first thing, hip arthritis", "Tuesday 15 December"),
+    ],
+)
+def test_a_day_said_beside_the_complaint_starts_the_booking(
+    stack: AssistantStack, request_words: str, day: str
+) -> None:
+    sender = patient()
+    first = texts(say(stack, sender, request_words))
+    assert QUESTIONS["patient_name"] in first, first
+    say(stack, sender, "Bill Turner")
+    say(stack, sender, phone())
+    offered = texts(say(stack, sender, "first visit"))
+    assert day in offered, offered

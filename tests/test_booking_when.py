@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.booking.when import When, bare_hour, parse_when
+from clinic_core.when import When, bare_hour, parse_when
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)  # a Tuesday

@@ -17,11 +17,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.availability import free_starts
 from actions.booking.forms import ValidateAppointmentForm, ValidateManageBookingForm
-from actions.booking.when import parse_when
 from bench.dates import DayCase, day_resolution, load_day_cases, read_as
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.store import AppointmentStore
 from clinic_core.time_of_day import PARTS, PARTS_OF_DAY, find_part_of_day
+from clinic_core.when import parse_when
 from tests.helpers.appointments import new_appointment
 from tests.helpers.clock import pin_clinic_and_database
 from tests.helpers.responses import render

@@ -1,4 +1,4 @@
-"""Properties of the date and time parser (``actions/booking/when.py``).
+"""Properties of the date and time parser (``clinic_core/when.py``).
 
 The parser only ever reads what the patient typed relative to an explicit
 reference time in the clinic's timezone, so every property here is checked
@@ -17,7 +17,9 @@ from typing import Callable, List, NamedTuple, Optional, Tuple
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from actions.booking.when import (
+from clinic_core.profile import load_profile
+from clinic_core.time_of_day import PARTS, is_part_of_day
+from clinic_core.when import (
     NUMBER_WORDS,
     RECENT_DATES,
     RECENT_DAYS_OF_MONTH,
@@ -25,8 +27,6 @@ from actions.booking.when import (
     When,
     parse_when,
 )
-from clinic_core.profile import load_profile
-from clinic_core.time_of_day import PARTS, is_part_of_day
 
 ZONE = load_profile().zone
 # "in 999 weeks" is the furthest a phrase without a year can reach.

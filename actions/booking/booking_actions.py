@@ -21,6 +21,7 @@ from actions.booking.availability import (
 from actions.booking.details import booking_request, details_in_latest_message, is_correction
 from actions.booking.forms import (
     DAYS_OFFERED,
+    MANAGE_FORM,
     NOTES_REMOVED,
     REASON_ASKED_IN_WORDS,
     SUMMARY,
@@ -122,13 +123,13 @@ class ActionInformOutsideForm(Action):
         """
         if just_booked_and_moving(tracker):
             logger.info("a new day or time right after booking moves the booking just made")
-            return [SlotSet("booking_task", "reschedule"), FollowupAction("manage_booking_form")]
+            return [SlotSet("booking_task", "reschedule"), FollowupAction(MANAGE_FORM)]
         if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
         if ValidateManageBookingForm.reference_in(user_text(tracker), whole_message=False):
             logger.info("a booking reference read as inform is looked up")
-            return [SlotSet("booking_task", "check"), FollowupAction("manage_booking_form")]
+            return [SlotSet("booking_task", "check"), FollowupAction(MANAGE_FORM)]
         self.answer_otherwise(dispatcher, tracker)
         return []
 
@@ -483,14 +484,14 @@ class ActionStopBooking(Action):
                 FollowupAction("appointment_form"),
             ]
         if (
-            (tracker.active_loop or {}).get("name") == "manage_booking_form"
+            (tracker.active_loop or {}).get("name") == MANAGE_FORM
             and tracker.get_slot("booking_task") == "cancel"
             and (tracker.latest_message.get("intent") or {}).get("name") == "cancel_appointment"
         ):
             # "I just mean I need to cancel my appointment" while the cancellation
             # asks for the reference is the task said again, not a stop (audit 14).
             logger.info("the cancellation asked for again, read as a stop: it goes on")
-            return [FollowupAction("manage_booking_form")]
+            return [FollowupAction(MANAGE_FORM)]
         dispatcher.utter_message(response="utter_booking_stopped")
         return [
             ActiveLoop(None),

@@ -7,7 +7,7 @@ them all (actions/booking/forms.py) and asks only for what is missing.
 Each reader looks at the shape of the text, not at a list of names: a name
 follows a cue ("I'm", "my name is", "change the name to") and is written
 like one; phone numbers and email addresses are found by the phonenumbers
-and email-validator libraries; days and times by ``actions.booking.when``.
+and email-validator libraries; days and times by ``clinic_core.when``.
 """
 
 from __future__ import annotations
@@ -16,17 +16,25 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Set, Tuple, TypeVar
+from typing import Callable, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
 from actions.booking.offer_choice import picked_position
-from actions.booking.when import When, bare_hour, combined, parse_when
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import is_question
+from clinic_core.when import When, bare_hour, combined, parse_when
+from clinic_core.when_to_come import (
+    CLAUSE_END,
+    PRICE_QUESTION,
+    TOLD_ABOUT_THE_PAST,
+    clause_saying_when_at,
+    clauses,
+    says_only_when,
+)
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(
@@ -70,7 +78,6 @@ _AFTER_NAME = re.compile(
     r"booking|book|instead)\b.*$",
     re.IGNORECASE,
 )
-_CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
 MAX_NAME_WORDS = 4
 T = TypeVar("T")
 # "actually", "instead", "change ...": the patient corrects something said before.
@@ -84,10 +91,6 @@ CORRECTION = re.compile(
 )
 
 # Words of a request to be seen ("can I book", "could I come in", "fit me in").
-PRICE_QUESTION = re.compile(
-    r"\b(how much|what does it cost|what do you charge|price|prices|cost|costs|fee|fees)\b",
-    re.IGNORECASE,
-)
 BOOKING_WORDS = re.compile(
     r"\b(book|booking|appointment|appt|come in|fit me in|squeeze me in|get in|"
     r"see (?:someone|the acupuncturist)|session|first visit|follow[- ]?up|consultation|slot|"
@@ -217,19 +220,6 @@ def is_booking_request(text: str, details: Details) -> bool:
     )
 
 
-# "since Tuesday", "last Friday", "two weeks ago": when something happened, not when to come.
-TOLD_ABOUT_THE_PAST = re.compile(r"\b(last|ago|yesterday|since)\b", re.IGNORECASE)
-# Said of the clinic, not of the patient: "are you open Saturday?", "what time do you close Friday".
-_ABOUT_THE_CLINIC = re.compile(r"\b(open|opens|close|closes|closed|shut|hours)\b", re.IGNORECASE)
-# "it's worse in the morning", "stiff first thing": when the pain comes, not when to come.
-_ABOUT_THE_PAIN = re.compile(
-    r"\b(hurts?|hurting|pain\w*|ach\w*|sore|stiff\w*|worse|better|flares?|twinge\w*|sleep\w*)\b",
-    re.IGNORECASE,
-)
-# Longer than this, a message with a day in it says more than when to come.
-_FEW_WORDS = 8
-
-
 def only_when_to_come(text: str, details: Details) -> bool:
     """Whether ``text`` says little but a day or time ("tuesday at 3 then", "friday morning?").
 
@@ -237,15 +227,7 @@ def only_when_to_come(text: str, details: Details) -> bool:
     after "no, stop" a patient who changes their mind names the day, not the
     booking (audit 10: "tuesday at 3 then" got "not sure how to help").
     """
-    return (
-        not details.when.empty
-        and not details.condition
-        and len(text.split()) <= _FEW_WORDS
-        and not _ABOUT_THE_PAIN.search(text)
-        and not TOLD_ABOUT_THE_PAST.search(text)
-        and not _ABOUT_THE_CLINIC.search(text)
-        and not PRICE_QUESTION.search(text)
-    )
+    return says_only_when(text, details.when, bool(details.condition))
 
 
 def is_correction(text: str) -> bool:
@@ -255,16 +237,6 @@ def is_correction(text: str) -> bool:
 
 # "have I been here before?", "did I come last year?": the patient asks, not says.
 _ASKS_WHETHER_BEEN = re.compile(r"\b(have|did|was|am)\s+i\s+(been|come|visited|seen|here)\b", re.I)
-
-
-def clauses(text: str) -> List[str]:
-    """``text`` cut after each clause's end, which stays with its clause ("been before?")."""
-    parts, start = [], 0
-    for match in _CLAUSE_END.finditer(text):
-        parts.append(text[start : match.end()])
-        start = match.end()
-    parts.append(text[start:])
-    return [part.strip() for part in parts if part.strip()]
 
 
 def told(text: str) -> str:
@@ -474,7 +446,7 @@ def name_after_cue(text: str) -> Optional[str]:
     """A name introduced by a cue: "I'm Rita Cole", "my name is lucy hart", "name Chris Dale"."""
     for cue, strong in ((_STRONG_NAME_CUE, True), (_WEAK_NAME_CUE, False)):
         for match in cue.finditer(text):
-            candidate = _CLAUSE_END.split(text[match.end() :], maxsplit=1)[0]
+            candidate = CLAUSE_END.split(text[match.end() :], maxsplit=1)[0]
             candidate = _AFTER_NAME.sub("", " " + candidate).strip()
             words = candidate.split()[:MAX_NAME_WORDS]
             if not strong:
@@ -673,8 +645,15 @@ def details_in_latest_message(tracker: Tracker, profile: ClinicProfile) -> Detai
 def booking_request(tracker: Tracker, day_alone: bool = False) -> bool:
     """Whether the latest message asks for a booking and carries its details.
 
-    With ``day_alone``, a day or time said on its own is one too (``only_when_to_come``).
+    With ``day_alone``, a day or time said on its own is one too (``only_when_to_come``),
+    and so is a clause that says nothing else ("Monday after lunch pls, hip pain").
     """
     text = str((tracker.latest_message or {}).get("text") or "")
-    details = details_in_latest_message(tracker, load_profile())
-    return is_booking_request(text, details) or (day_alone and only_when_to_come(text, details))
+    profile = load_profile()
+    details = details_in_latest_message(tracker, profile)
+    if is_booking_request(text, details):
+        return True
+    if not day_alone:
+        return False
+    said_apart = clause_saying_when_at(text, profile, load_conditions())
+    return only_when_to_come(text, details) or said_apart is not None

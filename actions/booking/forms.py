@@ -58,7 +58,6 @@ from actions.booking.lookup_guard import (
     verified_appointment,
 )
 from actions.booking.offer_choice import offered_buttons, offered_with, picked_offer
-from actions.booking.when import WEEKDAY_WORD, When, bare_hour
 from actions.conditions import about_another_body_area, condition_in_latest_message
 from actions.tracker_state import (
     confirms,
@@ -91,6 +90,7 @@ from clinic_core.store import (
     get_store,
 )
 from clinic_core.time_of_day import bounded_part, said_as
+from clinic_core.when import WEEKDAY_WORD, When, bare_hour, said_from_booked
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +196,7 @@ CONTACT_TRIED = frozenset(
     {"utter_booking_not_found", "utter_lookup_locked", "utter_ask_booking_contact"}
 )
 STOP_ACTION = "action_stop_booking"
+MANAGE_FORM = "manage_booking_form"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
 BOOKING_REQUEST = "book_appointment"
@@ -217,6 +218,11 @@ STOP_WORDS = re.compile(
     r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|i must)\s+(just\s+)?"
     r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
     r"check with|ask my|speak to my|talk to my|get back to you|let you know|sort it later)\b"
+    # "ok leave it as it is then thanks", "just keep it where it is": the appointment
+    # or request stays as it was (audit 15: read as a time).
+    r"|^\W*((ok|okay|fine|oh|actually|no|nah|right|alright|hmm+)\W+)*(just\s+)?(leave|keep)\s+"
+    r"(it|that|things|my appointment|the appointment|my booking|the booking)\s+"
+    r"(as it is|as is|as it was|where it is|how it is|for now|then)\b"
     # "thanks bye", "ok bye": leaving.
     r"|^\W*((thanks|thank you|ok|okay|cheers|ta)\W+)?(bye|goodbye|bye bye|see you|ta ta)\W*$",
     re.IGNORECASE,
@@ -1312,10 +1318,22 @@ class ValidateManageBookingForm(DateTimeValidation):
             )
         except StoreUnavailableError:
             appointment = None
+        # Before the contact, or with it in answer to its question: the appointment is
+        # being proved by this message.
+        proving_now = not tracker.get_slot("booking_contact") or asked(tracker, "booking_contact")
         if appointment is None:
+            if proving_now and said_from_booked(said):
+                # "can i move MEFP7F to same time next week" before the contact: read
+                # once the appointment is known (audit 15 listed next week's first times).
+                return When()
             return super().read_when(tracker, said, talking_of)
         booked = appointment.starts_at.astimezone(self.profile().zone)
         when = when_in(said, self.now(), self.profile().date_order, booked=booked)
+        if when.empty and proving_now and not tracker.get_slot("appointment_date"):
+            # The contact that proves the appointment: the move asked for before it.
+            asked_before = self.move_asked_before(tracker)
+            if asked_before is not None:
+                when = when_in(asked_before, self.now(), self.profile().date_order, booked=booked)
         new_day = talking_of or tracker.get_slot("appointment_date")
         if when.day is None and when.time is not None and not new_day:
             # "can i make that 11 instead": a new time alone is on the booked day.
@@ -1423,10 +1441,36 @@ class ValidateManageBookingForm(DateTimeValidation):
         given = tracker.get_slot("phone") or tracker.get_slot("email")
         return str(given) if given else None
 
+    @staticmethod
+    def move_asked_before(tracker: Tracker) -> Optional[str]:
+        """The latest earlier message of this move that said a day from the appointment.
+
+        From the message that asked for the move on ("can i move MEFP7F to same
+        time next week"), not counting the latest one.
+        """
+        said: List[str] = []
+        form_began = False
+        for event in reversed(tracker.events):
+            if event.get("event") == "user":
+                said.append(str(event.get("text") or ""))
+                if form_began:
+                    break  # the message that began the form
+            elif event.get("event") == "active_loop":
+                if event.get("name") != MANAGE_FORM:
+                    break
+                form_began = True
+        # said[0] is the latest message; the move's own words are among the rest
+        return next((text for text in said[1:] if said_from_booked(text)), None)
+
     def proved_in_message(self, tracker: Tracker) -> Optional[Appointment]:
-        """The booked appointment whose reference and contact the latest message both give."""
+        """The booked appointment the latest message proves: its contact, and the reference.
+
+        The reference is the message's own or the one already given.
+        """
         text = user_text(tracker)
-        reference = self.reference_in(text, whole_message=False) or ""
+        reference = self.reference_in(text, whole_message=False) or str(
+            tracker.get_slot("booking_reference") or ""
+        )
         phone, email = phone_in(text, self.profile().country), find_email(text)
         return booked_for_patient(get_store(), reference, phone, email)
 

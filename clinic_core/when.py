@@ -62,6 +62,8 @@ __all__ = [
     "When",
     "bare_hour",
     "parse_when",
+    "said_from_booked",
+    "weekdays_spelt_right",
 ]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -203,7 +205,7 @@ def parse_when(
             day, same time" is read from it.
 
     """
-    lowered = _without_story(" " + _weekdays_spelt_right(re.sub(r"\s+", " ", text.lower())) + " ")
+    lowered = _without_story(" " + weekdays_spelt_right(re.sub(r"\s+", " ", text.lower())) + " ")
     if booked is not None:
         lowered, booked_day, booked_time = _from_booked(lowered, booked)
         said = parse_when(lowered, now, date_order, talking_of or booked.date())
@@ -341,11 +343,11 @@ _NOT_ASKED = re.compile(
 
 
 _WORD_OF_LETTERS = re.compile(r"\b[a-z]{5,10}\b")
-WEEKDAY_SPELLING_CUTOFF = 0.85  # "wensday", "tusday", "thrusday"; not "munday" (Monday or Sunday?)
+WEEKDAY_SPELLING_CUTOFF = 0.85  # "wensday", "tusday", "thrusday"; "munday" is as near Sunday
 WEEKDAY_SPELLING_MARGIN = 0.05
 
 
-def _weekdays_spelt_right(text: str) -> str:
+def weekdays_spelt_right(text: str) -> str:
     """``text`` with weekdays misspelt by a letter or two spelt right ("maybe next wensday?")."""
     return _WORD_OF_LETTERS.sub(lambda match: _weekday_spelt(match.group(0)), text).strip()
 
@@ -362,7 +364,21 @@ def _weekday_spelt(word: str) -> str:
     (best, day), (second, _) = scores[0], scores[1]
     # "tusday" is Tuesday (0.92), not Thursday (0.86): the nearest, when clearly nearest
     clear = best >= WEEKDAY_SPELLING_CUTOFF and best - second >= WEEKDAY_SPELLING_MARGIN
-    return day if clear else word
+    if clear:
+        return day
+    # Spelt as it sounds: "munday" is Monday's consonants with another vowel (as
+    # near Sunday by letters), "fryday" Friday's (audit 15).
+    sounds_alike = [
+        day
+        for day in WEEKDAYS
+        if len(day) == len(word) and day[0] == word[0] and _consonants(day) == _consonants(word)
+    ]
+    return sounds_alike[0] if len(sounds_alike) == 1 else word
+
+
+def _consonants(word: str) -> str:
+    """``word``'s letters without its vowels (and y)."""
+    return re.sub(r"[aeiouy]", "", word)
 
 
 def _without_story(text: str) -> str:
@@ -403,6 +419,21 @@ _SAME_TIME = re.compile(
     r"\b(?:at )?(?:the )?same (?:day (?:and|&) )?(?:time|hour|slot)"
     r"(?: as (?:now|before|i have(?: now)?|she has(?: now)?|he has(?: now)?|it is now|booked))?\b"
 )
+
+
+def said_from_booked(text: str) -> bool:
+    """Whether ``text`` names a day or time from the appointment being moved.
+
+    "same time next week", "push it back a day", "the day after", "the
+    Thursday after": they can be read only once the appointment is known.
+    """
+    lowered = text.lower()
+    return bool(
+        _SAME_TIME.search(lowered)
+        or _SHIFTED.search(lowered)
+        or _WEEKDAY_FROM_DAY.search(lowered)
+        or any(pattern.search(lowered) for pattern, _ in _FROM_DAY)
+    )
 
 
 def _from_day(text: str, anchor: dt.date) -> Tuple[str, Optional[dt.date]]:

@@ -1,0 +1,64 @@
+"""A day or time the patient could come, said beside the complaint.
+
+"Monday after lunch pls, hip pain", "got anything tomorrow? my hip is sore",
+"the 15th first thing, hip arthritis": the classifier reads the complaint (or,
+for the first, a question about aftercare) and the rules explain the pain
+instead of booking (audit 15). This step, after the practical-question router
+and before the safety layer, makes such a message ``inform`` when one of its
+clauses says nothing but when to come (:mod:`clinic_core.when_to_come`):
+outside a form ``action_inform_outside_form`` starts the booking with the day
+and the complaint, and inside one the form takes them as answers. A message
+the classifier read as a request, an answer, a greeting or about the clinic's
+hours keeps its intent; a red flag still overrides it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from clinic_core.data_files import ClinicDataError
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.when_to_come import clause_saying_when_at
+from rasa_extensions.intent_routing import IntentRouter, replace_intent
+from rasa_extensions.practical_questions import PRACTICAL_INTENT, routable_intents
+
+logger = logging.getLogger(__name__)
+
+WHEN_TO_COME_INTENT = "inform"  # the intent of a day or time given as an answer or a request
+# Besides the intents a practical question is taken for, the practical
+# answers' own and no intent at all: "Monday after lunch pls" is neither.
+ROUTED_TOO = (PRACTICAL_INTENT, "nlu_fallback")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class TimeRequestRouter(IntentRouter):
+    """Makes a message with a clause that says when to come ``inform``."""
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        """The intents a day said beside the complaint is taken for, read once."""
+        super().__init__(config)
+        self.routable = {*routable_intents(), *ROUTED_TOO}
+
+    def route(self, message: Message) -> None:
+        """Make a message that says when to come beside something else ``inform``."""
+        intent = message.get(INTENT) or {}
+        name = intent.get(INTENT_NAME_KEY)
+        if name not in self.routable:
+            return
+        text = str(message.get(TEXT) or "")
+        try:
+            clause = clause_saying_when_at(text, load_profile(), load_conditions())
+        except (FileNotFoundError, ClinicDataError, ValueError) as error:
+            logger.error("ALARM days to come not read: %s: %s", type(error).__name__, error)
+            return
+        if clause is None:
+            return
+        logger.info("%r says when to come: %s becomes %s", clause, name, WHEN_TO_COME_INTENT)
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        replace_intent(message, WHEN_TO_COME_INTENT, confidence)

@@ -1,0 +1,100 @@
+"""A clause that says when to come, beside the complaint (clinic_core/when_to_come.py).
+
+The router step that reads it (rasa_extensions/time_requests.py) is run here
+as Rasa runs it, on a parsed message; the booking it starts is in
+tests/test_booking_conversations.py.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from clinic_core.knowledge import load_conditions
+from clinic_core.profile import load_profile
+from clinic_core.when_to_come import clause_saying_when_at
+from rasa_extensions.time_requests import TimeRequestRouter
+
+
+def clause(text: str) -> Optional[str]:
+    """The clause of ``text`` that says when to come, read on the test clock."""
+    return clause_saying_when_at(text, load_profile(), load_conditions())
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        # audit 15, and other ways of putting a day beside the complaint
+        ("Monday after lunch pls, hip pain", "Monday after lunch pls,"),
+        ("Munday after lunch pls, hip pain", "Munday after lunch pls,"),
+        ("got anything tomorrow? my hip is sore", "got anything tomorrow?"),
+        ("the 15th first thing, hip arthritis", "the 15th first thing,"),
+        # "since monday" tells the past; the second sentence is the day wanted
+        (
+            "my back's been bad since monday. thurs after work for my hip pls",
+            "thurs after work for my hip pls",
+        ),
+        ("sciatica playing up. is there space on the 14th?", "is there space on the 14th?"),
+        ("any evening next week? lower back", "any evening next week?"),
+        ("upper back, i can do friday at 10", "i can do friday at 10"),
+    ],
+)
+def test_a_clause_that_says_only_when_to_come_is_found(text: str, said: str) -> None:
+    assert clause(text) == said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # when the pain comes or came
+        "my hip hurts on monday mornings",
+        "on tuesday I hurt my back lifting",
+        "my back got worse over the weekend",
+        "I've had back pain since monday",
+        "by evening my lower back is in bits",
+        "nausea every morning",
+        "swollen ankles in the evenings",
+        "my lower back locked up this morning",
+        # the patient telling of themselves, the clinic's hours, the price, the weather
+        "I'm off work tuesday with my back",
+        "she has physio on monday for her hip",
+        "are you open on saturday?",
+        "how much is it on a saturday",
+        "whats the weather like tomorrow",
+        # a greeting
+        "Morning. my lower back has been aching on and off",
+        "Good afternoon, I have sciatica",
+    ],
+)
+def test_a_day_in_a_story_a_symptom_or_a_question_is_not_when_to_come(text: str) -> None:
+    assert clause(text) is None
+
+
+def routed(text: str, intent: str) -> str:
+    """The intent the router leaves a message with."""
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.6}})
+    (out,) = TimeRequestRouter({}).process([message])
+    return str(out.get("intent")["name"])
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "after"),
+    [
+        ("Monday after lunch pls, hip pain", "ask_clinic_other", "inform"),
+        ("the 15th first thing, hip arthritis", "hip_arthritis", "inform"),
+        ("got anything tomorrow? my hip is sore", "hip_pain", "inform"),
+        ("anything thursday afternoon? sciatica is playing up", "nlu_fallback", "inform"),
+        # requests, answers and questions about the clinic keep theirs
+        ("cancel friday at 10 please", "cancel_appointment", "cancel_appointment"),
+        ("are you open on saturday?", "ask_opening_hours", "ask_opening_hours"),
+        ("can I book monday, hip pain", "book_appointment", "book_appointment"),
+        # a condition without a day to come stays one
+        ("my hip hurts on monday mornings", "hip_pain", "hip_pain"),
+    ],
+)
+def test_the_router_makes_a_day_said_beside_the_complaint_inform(
+    text: str, intent: str, after: str
+) -> None:
+    assert routed(text, intent) == after
