@@ -206,6 +206,9 @@ def parse_when(
 
     """
     lowered = _without_story(" " + weekdays_spelt_right(re.sub(r"\s+", " ", text.lower())) + " ")
+    anchored = _from_named_day(lowered, now, date_order, talking_of)
+    if anchored is not None:
+        return anchored
     if booked is not None:
         lowered, booked_day, booked_time = _from_booked(lowered, booked)
         said = parse_when(lowered, now, date_order, talking_of or booked.date())
@@ -419,6 +422,43 @@ _SAME_TIME = re.compile(
     r"\b(?:at )?(?:the )?same (?:day (?:and|&) )?(?:time|hour|slot)"
     r"(?: as (?:now|before|i have(?: now)?|she has(?: now)?|he has(?: now)?|it is now|booked))?\b"
 )
+
+
+# A day said from another day the patient names: "the saturday after the 12th",
+# "the day before christmas eve", "the week after the 14th" (audit 15 read the
+# first as the 12th itself). The named day ends at a clause's end or a time.
+_FROM_NAMED_DAY = re.compile(
+    rf"\b(?:the\s+)?(?P<unit>{_WEEKDAY}|day|week|wk)\s+(?P<direction>after|before)\s+"
+    r"(?!next\b|last\b|that\b|this\b|it\b|then\b)(?P<named>[^,.;:!?]+?)"
+    r"(?=\s+(?:at|in the|around|about)\b|[,.;:!?]|\s*$)"
+)
+
+
+def _from_named_day(
+    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date]
+) -> Optional[When]:
+    """The day said from a day the patient names in ``text``, with the time said, or None."""
+    match = _FROM_NAMED_DAY.search(text)
+    if match is None:
+        return None
+    named = parse_when(match.group("named"), now, date_order, talking_of)
+    if named.day is None or named.days:
+        return None
+    unit, direction = match.group("unit"), match.group("direction")
+    step = 1 if direction == "after" else -1
+    if unit == "day":
+        day = named.day + dt.timedelta(days=step)
+    elif unit in ("week", "wk"):
+        day = named.day + step * _WEEK
+    else:
+        weekday = _weekday_index(unit)
+        if step == 1:
+            day = named.day + dt.timedelta(days=(weekday - named.day.weekday() - 1) % 7 + 1)
+        else:
+            day = named.day - dt.timedelta(days=(named.day.weekday() - weekday - 1) % 7 + 1)
+    rest = parse_when(text[: match.start()] + " " + text[match.end() :], now, date_order, day)
+    timed = rest if rest.time is not None or rest.part_of_day else named  # "...tomorrow morning"
+    return combined(When(day=day, past=day < now.date()), timed)
 
 
 def said_from_booked(text: str) -> bool:
