@@ -153,18 +153,41 @@ SELF_HARM_REPLY = "utter_self_harm"
 CRISIS_LINE_REPLY = "utter_emergency_crisis_line"
 
 
+def _red_flag_reply(events: List[Dict[str, Any]]) -> Optional[int]:
+    """Where in ``events`` the latest red-flag reply (a level's action) ran, if any."""
+    actions = {level.action for level in load_red_flags().levels}
+    latest_first = range(len(events) - 1, -1, -1)
+    return next((i for i in latest_first if events[i].get("name") in actions), None)
+
+
 def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
-    """The level the last turn answered (or None), and whether it gave the crisis line."""
-    actions = {level.action: level.id for level in load_red_flags().levels}
+    """The level of the latest red-flag reply (or None), and whether it gave the crisis line.
+
+    Looked for back past the reminders that followed it: the second reminder
+    after "see your GP today" is that advice again, not 999 (audit 16), and so
+    is the crisis line after despair.
+    """
+    levels = {level.action: level.id for level in load_red_flags().levels}
     events = list(tracker.events)
-    # The assistant's last turn: between the latest patient message and the one before it.
-    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
-    if len(users) < 2:
+    replied = _red_flag_reply(events)
+    if replied is None:
         return None, False
-    turn = events[users[-2] + 1 : users[-1]]
-    level = next((actions[e["name"]] for e in turn if e.get("name") in actions), None)
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    start = max((i for i in users if i < replied), default=-1)
+    end = min((i for i in users if i > replied), default=len(events))
+    turn = events[start + 1 : end]
     uttered = {(e.get("metadata") or {}).get("utter_action") for e in turn}
-    return level, bool(uttered & {CRISIS_LINE_REPLY, SELF_HARM_REPLY})
+    return levels[events[replied]["name"]], bool(uttered & {CRISIS_LINE_REPLY, SELF_HARM_REPLY})
+
+
+def said_since_red_flag(tracker: Tracker) -> List[str]:
+    """The patient's messages since the latest red-flag reply, before the latest one."""
+    events = list(tracker.events)
+    replied = _red_flag_reply(events)
+    if replied is None:
+        return []
+    said = [str(e.get("text") or "") for e in events[replied:] if e.get("event") == "user"]
+    return said[:-1]
 
 
 # The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
@@ -181,14 +204,20 @@ class ActionRedFlagReminder(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Repeat the last turn's level advice (and the crisis line if it was given).
+        """Repeat the last red-flag reply's advice (and the crisis line if it was given).
 
         "The ambulance is on its way, should I cancel?" is acknowledged instead:
-        the advice was taken, and the appointment can wait.
+        the advice was taken, and the appointment can wait; a new booking asked
+        for after that waits until the patient has been seen.
         """
         profile = load_profile()
-        if load_red_flags().says_help_coming(user_text(tracker)):
+        spec = load_red_flags()
+        if spec.says_help_coming(user_text(tracker)):
             dispatcher.utter_message(response="utter_help_on_the_way", **profile.contact_values())
+            return []
+        if any(spec.says_help_coming(text) for text in said_since_red_flag(tracker)):
+            # Help is coming, and the patient asks for a new booking: after being seen.
+            dispatcher.utter_message(response="utter_book_once_seen", **profile.contact_values())
             return []
         level, crisis = last_red_flag_turn(tracker)
         emergency = profile.emergency

@@ -24,8 +24,13 @@ _COURTESY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _COURTESY_BEFORE = re.compile(
-    r"^(?:(?:ok|okay|sure|yes|yeah|yep|of course|no problem)[\s,.!\-]+)+", re.IGNORECASE
+    r"^(?:(?:ok|okay|sure|yes|yeah|yep|of course|no problem)[\s,.!\-]+"
+    # ...and with a stop after it, words that could be a name ("Fine", "Oh", "Um")
+    r"|(?:fine|alright|right|oh|erm|um)\s*[,.!\-]+\s*)+",
+    re.IGNORECASE,
 )
+# A reminder in brackets after the name: "Becky Lawson (like i said)" (audit 16).
+_ASIDE_AFTER = re.compile(r"\s*\([^()]*\)\W*\Z")
 # Lower-case parts of a surname, kept as typed after the first word.
 NAME_PARTICLES = frozenset(
     [
@@ -113,7 +118,8 @@ _NAME_JOINS = re.compile(r"(?:^|(?<=['’\-]))\w")
 
 def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     """A plausible name from ``text``, or (None, reason-response) when it is not one."""
-    courteous = _COURTESY_AFTER.sub("", _COURTESY_BEFORE.sub("", text.strip()))
+    without_aside = _ASIDE_AFTER.sub("", text.strip())
+    courteous = _COURTESY_AFTER.sub("", _COURTESY_BEFORE.sub("", without_aside))
     name = _NAME_PREFIX.sub("", courteous.strip()).strip(" .!,")
     if not name:
         return None, "utter_name_empty"

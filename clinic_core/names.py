@@ -51,8 +51,9 @@ SLOTS: Tuple[str, ...] = (
 # ("hello?"), "why?", what the assistant cannot place ("what number do I call if not 999?")
 # and more about symptoms ("it's gone now, probably indigestion"). Questions about
 # acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
+BOOKING_INTENT = "book_appointment"  # asking for a new appointment
 STILL_REMINDED_INTENTS: Tuple[str, ...] = (
-    "book_appointment",
+    BOOKING_INTENT,
     "reschedule_appointment",
     "greet",
     "out_of_scope",

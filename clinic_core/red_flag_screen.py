@@ -66,7 +66,12 @@ _ATTENDING = re.compile(
     r"(?:do|does)n'?t need to|no longer need to)\s+(?:be able to\s+)?"
     r"(?:make it|come(?: in)?|be coming|attend|get there|do it)\b"
     r"|\b(?:won'?t|will not|not going to|not gonna) be (?:around|here|about|available|free)\b"
-    r"|\b(?:do|does)n'?t need (?:the|my|her|his|it)(?: \w+)?",
+    r"|\b(?:do|does)n'?t need (?:the|my|her|his|it)(?: \w+)?"
+    # giving up the treatment: "I need to cancel, I'm done with this, it's not working
+    # for me" (audit 16)
+    r"|\b(?:i'?m|i am) done with "
+    r"(?:this|it|acupuncture|the acupuncture|the treatment|the sessions)\b"
+    r"|\b(?:it'?s|its|it is) not (?:working|helping)(?: for me)?\b",
     re.IGNORECASE,
 )
 

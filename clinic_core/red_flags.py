@@ -134,7 +134,15 @@ class CueEntry(StrictModel):
 
     all: List[str] = pydantic.Field(..., min_items=1)
     unless: List[str] = []
+    # Terms that cancel the entry in its clause or the clause just before or after:
+    # "can't do this anymore, the commute is too much" gives its reason beside it.
+    unless_beside: List[str] = []
     within: Optional[int] = pydantic.Field(None, ge=0)  # most words between the terms
+
+    @property
+    def cancelling_terms(self) -> List[str]:
+        """Every term that can cancel the entry."""
+        return [*self.unless, *self.unless_beside]
 
 
 class Concept(StrictModel):
@@ -284,7 +292,7 @@ class RedFlagSpec(StrictModel):
             if concept.level not in levels:
                 raise ValueError(f"{concept.id}: level {concept.level!r} is not in levels")
             for entry in concept.entries:
-                for term in [*entry.all, *entry.unless]:
+                for term in [*entry.all, *entry.cancelling_terms]:
                     if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
                         raise ValueError(f"{concept.id}: {term} is not in the lexicon")
             if concept.relatives_apart:
@@ -433,7 +441,7 @@ class _CompiledSpec:
             self.vocabulary.update(w for w in term if not w.startswith("#"))
         for concept in spec.concepts:
             for entry in concept.entries:
-                for text in [*entry.all, *entry.unless]:
+                for text in [*entry.all, *entry.cancelling_terms]:
                     if not _LEXICON_NAME.match(text):
                         self.vocabulary.update(w for w in self.term(text) if not w.startswith("#"))
 
@@ -710,6 +718,13 @@ class RedFlagDetector:
         def clause_of(i: int) -> int:
             return doc[i].sent.start  # type: ignore[no-any-return,index]
 
+        clause_starts = sorted({sentence.start for sentence in doc.sents})
+
+        def beside(start: int) -> Set[int]:
+            """The clause starting at ``start`` and the clauses just before and after it."""
+            at = clause_starts.index(start)
+            return set(clause_starts[max(0, at - 1) : at + 2])
+
         candidates: List[Tuple[Concept, List[str], List[Tuple[int, int]]]] = []
         for concept, entries in self._entries:
             for entry in entries:
@@ -717,6 +732,9 @@ class RedFlagDetector:
                 if not all(groups):
                     continue
                 cancelling = {clause_of(s) for name in entry.unless for s, _ in matches(name)}
+                for name in entry.unless_beside:
+                    for start, _ in matches(name):
+                        cancelling |= beside(clause_of(start))
                 for anchor in groups[0]:
                     spans = [anchor] + [_nearest(anchor, group) for group in groups[1:]]
                     if entry.within is not None and _spread(spans) > entry.within:

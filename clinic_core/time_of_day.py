@@ -108,6 +108,12 @@ _SYMPTOM_BEFORE = re.compile(
 )
 
 
+# A part of the day that opens the message as a greeting: "Evening.", "good morning, ...".
+_GREETING_BEFORE = re.compile(r"\W*(?:(?:hi|hello|hiya|hey|and a )\W*)?(?:good\s+)?")
+# ...followed by more of the message ("Evening." alone answers "what time of day?").
+_GREETING_AFTER = re.compile(r"\s*(?:[.,!:;]|all\b|there\b|folks\b|team\b)(?=.*\w)", re.DOTALL)
+
+
 def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     """The part of the day a lower-case ``text`` names, with where its word is, or None.
 
@@ -117,6 +123,10 @@ def find_part_of_day(text: str) -> Optional[Tuple[str, Tuple[int, int]]]:
     work?" it is the evening (audit 14 offered mornings).
     """
     for match in _WORD_PATTERN.finditer(text):
+        if _GREETING_BEFORE.fullmatch(text, 0, match.start()) and _GREETING_AFTER.match(
+            text, match.end()
+        ):
+            continue  # "Evening. Looking to book ... lunchtime-ish" greets (audit 16)
         refused = (
             _REFUSED_AFTER.match(text, match.end())
             or _REFUSED_BEFORE.search(text, 0, match.start())

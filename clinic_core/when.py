@@ -134,8 +134,10 @@ _BOUNDS_PATTERNS = (
     ("until", re.compile(rf"\b(?:{_UNTIL_WORDS})\s+{_CLOCK}")),
 )  # fmt: skip
 _BARE_HOUR = re.compile(
-    rf"^\s*(?:ok\s+|okay\s+|fine\s+|at\s+|around\s+|about\s+)*{_HOUR}\s*(?:ish)?\s*"
-    rf"(?:then|please|pls|thanks|is fine|is good|works|would be fine|would be good)?\s*[.!]?\s*$"
+    rf"^\s*(?:ok\s+|okay\s+|fine\s+|yes\s+|yeah\s+|at\s+|around\s+|about\s+)*{_HOUR}\s*(?:ish)?\s*"
+    # "9 is perfect" (audit 16: "couldn't read a time")
+    rf"(?:then|please|pls|thanks|(?:is|would be|sounds) (?:fine|good|great|perfect|ideal|best)|"
+    rf"works|suits(?: me)?)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
 )
 _FOUR_DIGIT_TIME = re.compile(r"^\s*(?:at\s+)?([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|h)?\s*[.!]?\s*$")
 _MONTHS = (

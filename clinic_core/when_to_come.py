@@ -55,7 +55,7 @@ _ASKING_WORDS = frozenset(
     re.findall(
         r"\S+",
         """
-        a an the on at in by for from to till until or and of about around after before between
+        a an the on at in by for from to till until or and of about around after before between all
         this next coming following week weeks weekend wk fortnight day days today tomorrow tmrw
         tmr tonight time times sometime anytime any anything something whenever soon soonest asap
         earliest latest earlier later first thing approx approximately ish roughly then
@@ -74,8 +74,10 @@ _TIME_TOKEN = re.compile(r"\d")
 _GREETING = re.compile(r"^(?:good\s+)?(?:morning|afternoon|evening|day)\W*$", re.IGNORECASE)
 _WORD = re.compile(r"[a-z']+|\d\S*")
 _PLURAL = re.compile(r"'?s$")  # "slots", "back's"
-# Longer than this, a clause with a day in it says more than when to come.
+# Longer than this, a message with a day in it says more than when to come...
 FEW_WORDS = 8
+# ...and a clause of only the words of when and of asking, longer than this.
+CLAUSE_WORDS = 14
 
 
 def clauses(text: str) -> List[str]:
@@ -118,7 +120,7 @@ def clause_saying_when(
     """
     allowed = _ASKING_WORDS | {word.lower() for word in visit_words}
     for clause in clauses(text):
-        if len(clause.split()) > FEW_WORDS or _GREETING.match(clause):
+        if len(clause.split()) > CLAUSE_WORDS or _GREETING.match(clause):
             continue
         if not _not_about_something_else(clause) or not _only_words_of_when(clause, allowed):
             continue

@@ -48,6 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.message_parts import TRIAGE
 from clinic_core.names import (
+    BOOKING_INTENT,
     HANDOFF_INTENT,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
@@ -215,7 +216,12 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             self.config["reminder_seconds"]
         )
         if any(spec.says_help_coming(text) for text in earlier):
-            return False  # acknowledged already: the conversation goes on
+            # Acknowledged already: the conversation goes on, but a new booking waits
+            # until the patient has been seen (audit 16 booked a man on his way to
+            # hospital with tearing pain through to his chest).
+            if any(spec.says_safe(text) for text in (latest, *earlier)):
+                return False
+            return recent and intent == BOOKING_INTENT
         if spec.says_help_coming(latest) and not spec.says_safe(latest):
             # "the ambulance is on its way, should I cancel?": acknowledged by
             # the reminder action, without the advice again (audit 8).

@@ -15,6 +15,7 @@ hours keeps its intent; a red flag still overrides it.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,8 +33,17 @@ logger = logging.getLogger(__name__)
 
 WHEN_TO_COME_INTENT = "inform"  # the intent of a day or time given as an answer or a request
 # Besides the intents a practical question is taken for, the practical
-# answers' own and no intent at all: "Monday after lunch pls" is neither.
-ROUTED_TOO = (PRACTICAL_INTENT, "nlu_fallback")
+# answers' own and no intent at all: "Monday after lunch pls" is neither; and
+# checking a booking, when the message names none ("got anything tomorrow?"
+# asked for a booking reference in audit 16).
+CHECK_INTENT = "check_appointment"
+ROUTED_TOO = (PRACTICAL_INTENT, "nlu_fallback", CHECK_INTENT)
+# Words of a booking the patient has: "when's my appointment on Friday?" is a check.
+_OWN_BOOKING = re.compile(
+    r"\b(?:my|our|his|her|the)\s+(?:\w+\s+)?(?:appointment|appt|booking|session|slot)s?\b|"
+    r"\bbooked\b|\bref(?:erence)?\b|\bam i\b|\bis it\b|\bconfirm\w*\b",
+    re.IGNORECASE,
+)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -52,6 +62,8 @@ class TimeRequestRouter(IntentRouter):
         if name not in self.routable:
             return
         text = str(message.get(TEXT) or "")
+        if name == CHECK_INTENT and _OWN_BOOKING.search(text):
+            return
         try:
             clause = clause_saying_when_at(text, load_profile(), load_conditions())
         except (FileNotFoundError, ClinicDataError, ValueError) as error:

@@ -438,6 +438,10 @@ def test_a_misspelt_name_is_put_right_at_a_later_question(stack: AssistantStack)
         "actually you know what, forget it, I'll ask my GP first",
         # audit 15 (at the time question of a move): read as a time
         "ok leave it as it is then thanks",
+        # audit 16: the form went on
+        "ugh. ok forget it, i'll ring you",
+        "no thanks bye",
+        "actually no worries",
     ],
 )
 def test_leaving_at_the_phone_question_leaves_the_form(stack: AssistantStack, leaving: str) -> None:

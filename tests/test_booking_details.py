@@ -25,6 +25,7 @@ from actions.booking.details import (
     looks_like_name,
     only_when_to_come,
     read_details,
+    too_young,
 )
 from actions.booking.forms import DAYS_OFFERED, ValidateAppointmentForm, ValidateManageBookingForm
 from clinic_core.clock import clinic_now
@@ -815,6 +816,23 @@ async def test_asking_whether_one_has_been_before_is_no_answer(domain: Dict[str,
 )
 def test_an_age_is_read_only_where_it_is_someones(text: str, age: Optional[int]) -> None:
     assert age_in(text) == age
+
+
+@pytest.mark.parametrize(
+    ("text", "young"),
+    [
+        # audit 16: a mother's own booking ended with the under-18 reply
+        ("my back's bad since I had my second baby (she's 3 now). Could I come in Monday?", False),
+        ("can I come in Friday? my son is 12 so I need a school-time slot", False),
+        # the patient's own age, or a booking for the child
+        ("can I come in Friday? I'm 16", True),
+        ("Can I book my 15 year old daughter in? she has lower back pain", True),
+        ("could I come in tuesday, booking for my son, he's 14", True),
+        ("notes: she's 15", True),
+    ],
+)
+def test_a_childs_age_told_in_passing_is_not_the_patients(text: str, young: bool) -> None:
+    assert too_young(text, 18) is young
 
 
 async def test_a_young_person_is_not_booked_at_any_question(domain: Dict[str, Any]) -> None:

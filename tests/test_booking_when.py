@@ -110,6 +110,8 @@ def test_nonsense_numbers_are_not_times() -> None:
         ("ten please", T(10, 0)),
         ("9 then", T(9, 0)),  # after a refused 8am (audit 9)
         ("ok 10 is fine", T(10, 0)),
+        ("9 is perfect", T(9, 0)),  # audit 16
+        ("yes 11 suits me thanks", T(11, 0)),
         ("12", T(12, 0)),
         ("99", None),
         ("9 people", None),

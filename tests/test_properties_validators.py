@@ -591,3 +591,20 @@ def test_whatever_is_typed_for_a_date_validates_cleanly(text: str, asked: str) -
         result, _ = validate("validate_appointment_time", extracted["appointment_time"], tracker)
         value = result["appointment_time"]
         assert value is None or re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        # audit 16: "That doesn't look like a name"
+        ("fine. Martin Clarke", "Martin Clarke"),
+        ("Becky Lawson (like i said)", "Becky Lawson"),
+        # the same words as a name's own, without a stop after them
+        ("Oh Min-ji", "Oh Min-ji"),
+        ("Fine Young", "Fine Young"),
+    ],
+)
+def test_assent_before_a_name_and_an_aside_after_it_are_not_part_of_it(
+    typed: str, name: str
+) -> None:
+    assert clean_name(typed) == (name, None)

@@ -406,6 +406,27 @@ def test_help_on_its_way_is_acknowledged_once_then_the_patient_is_heard(
     assert later_message(domain, policy, 3, 1900, text, "cancel_appointment") is None
 
 
+def booking_asked_after_help_coming(domain: Domain, text: str) -> DialogueStateTracker:
+    """A red-flag reply, "ok ambulance is coming" (reminded), then ``text`` asking to book."""
+    tracker = answered_as_a_red_flag(domain, "ok ambulance is coming", "affirm")
+    tracker.update_with_events(
+        [ActionExecuted(RED_FLAG_REMINDER_ACTION), ActionExecuted(ACTION_LISTEN_NAME)], domain
+    )
+    tracker.update(UserUttered(text, {"name": "book_appointment"}, timestamp=START + 60))
+    return tracker
+
+
+def test_a_new_booking_after_help_on_its_way_waits_until_the_patient_is_seen(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    """Audit 16 booked a man on his way to hospital with tearing pain through to his chest."""
+    waiting = booking_asked_after_help_coming(domain, "can i book him something for 2 weeks time")
+    assert decision(policy, waiting) == (RED_FLAG_REMINDER_ACTION, [])
+    # Once seen, the booking goes ahead.
+    seen = booking_asked_after_help_coming(domain, "been seen, all clear, can I book for next week")
+    assert decision(policy, seen) == (None, [])
+
+
 def asked_as_a_what_if(
     domain: Domain, text: str, concept: str, form: Optional[str] = None, words: str = ""
 ) -> DialogueStateTracker:

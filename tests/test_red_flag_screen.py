@@ -233,6 +233,8 @@ def test_cancelling_in_despairs_words_is_no_alarm_but_despair_beside_an_appointm
         ),
         ("I won't be coming anymore, please cancel", "I , please cancel"),
         ("i don't need the appointment anymore", "i"),
+        # giving up the treatment (audit 16)
+        ("I need to cancel, I'm done with this, it's not working for me", "I need to cancel, ,"),
         # Nothing about an appointment: nothing is taken out.
         ("i can't make it anymore", None),
         ("i can't go on anymore, cancel my appointment", None),

@@ -976,3 +976,25 @@ def test_classes_of_example_sets_48_and_49(
 ) -> None:
     """Our own words for the classes example sets 48 and 49 showed missing or misread."""
     assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Not being around or unable to go on, with the reason beside it (audit 16)...
+        ("I won't be around next week, can you push my appointment to the week after", "routine"),
+        ("cant do this anymore, the commute is too much with work. cancel please", "routine"),
+        ("won't be around next week, off on holiday", "routine"),
+        # ...despair beside an appointment, and the words of suicide, are not cancelled by it.
+        ("I won't be around much longer, please cancel my appointment", "emergency"),
+        ("no point booking anything, I won't be around next week", "emergency"),
+        ("I can't do this anymore, the pain never stops", "emergency"),
+        ("I want to end it all, can you move my appointment", "emergency"),
+        ("I've written goodbye letters, I won't be at my appointment on Monday", "emergency"),
+    ],
+)
+def test_not_around_with_its_reason_beside_it(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """The reason may be in the clause before or after (sentences end at commas)."""
+    assert detector.assess(text).level == level

@@ -195,8 +195,13 @@ async def test_handoff_gives_contacts_and_flags_conversation(
     assert f"today's opening hours: {hours}" in message["text"]
 
 
-def after_a_red_flag_reply(action: str, uttered: List[str], next_text: str) -> Tracker:
-    """A red-flag message answered by ``action`` (its responses ``uttered``), then ``next_text``."""
+def after_a_red_flag_reply(
+    action: str, uttered: List[str], next_text: str, reminded: int = 0
+) -> Tracker:
+    """A red-flag message answered by ``action`` (its responses ``uttered``), then ``next_text``.
+
+    With ``reminded``, that many messages got the reminder in between.
+    """
     tracker = make_tracker("affirm", next_text)
     answered = [
         {"event": "user", "text": "...", "parse_data": {}},
@@ -204,6 +209,13 @@ def after_a_red_flag_reply(action: str, uttered: List[str], next_text: str) -> T
         *({"event": "bot", "text": "...", "metadata": {"utter_action": u}} for u in uttered),
         {"event": "action", "name": "action_listen"},
     ]
+    for _ in range(reminded):
+        answered += [
+            {"event": "user", "text": "can i still book?", "parse_data": {}},
+            {"event": "action", "name": "action_red_flag_reminder"},
+            {"event": "bot", "text": "...", "metadata": {"utter_action": "utter_after_urgent"}},
+            {"event": "action", "name": "action_listen"},
+        ]
     tracker.events = answered + tracker.events
     return tracker
 
@@ -225,13 +237,17 @@ async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_
     expected: str,
     crisis: bool,
 ) -> None:
-    tracker = after_a_red_flag_reply(action, uttered, "ok")
-    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
-    messages = render(dispatcher.messages, domain)
-    text = " ".join(m["text"] for m in messages)
-    assert expected in text.replace(str(load_profile().emergency.number), "999")
-    assert all(not m["buttons"] for m in messages)
-    assert (str(load_profile().emergency.crisis_line) in text) is crisis
+    for reminded in (0, 2):
+        # Audit 16: the second reminder after "see a doctor today" or the crisis
+        # line had become "call 999 now".
+        dispatcher.messages.clear()
+        tracker = after_a_red_flag_reply(action, uttered, "ok", reminded)
+        assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+        messages = render(dispatcher.messages, domain)
+        text = " ".join(m["text"] for m in messages)
+        assert expected in text.replace(str(load_profile().emergency.number), "999")
+        assert all(not m["buttons"] for m in messages)
+        assert (str(load_profile().emergency.crisis_line) in text) is crisis
 
 
 async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
@@ -245,6 +261,24 @@ async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
     assert "help is on its way" in message["text"]
     assert load_profile().phone in message["text"]
     assert not message["buttons"]
+
+
+async def test_a_new_booking_after_help_on_its_way_is_for_after_being_seen(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 16: a booking was made for a man on his way to hospital."""
+    tracker = after_a_red_flag_reply(
+        "action_emergency", ["utter_emergency"], "can i book him in for 2 weeks time"
+    )
+    tracker.events[-1:-1] = [
+        {"event": "user", "text": "ok ambulance is coming", "parse_data": {}},
+        {"event": "action", "name": "action_red_flag_reminder"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+    [message] = render(dispatcher.messages, domain)
+    assert "after the hospital or the ambulance crew have seen you" in message["text"]
+    assert load_profile().phone in message["text"]
 
 
 def test_every_triage_level_has_a_reminder() -> None:

@@ -86,6 +86,12 @@ def routed(text: str, intent: str) -> str:
         ("the 15th first thing, hip arthritis", "hip_arthritis", "inform"),
         ("got anything tomorrow? my hip is sore", "hip_pain", "inform"),
         ("anything thursday afternoon? sciatica is playing up", "nlu_fallback", "inform"),
+        # audit 16: asked for a booking reference
+        ("got anything tomorrow?", "check_appointment", "inform"),
+        ("what times have you got on wednesday the 16th at all?", "check_appointment", "inform"),
+        # a check of the patient's own booking stays one
+        ("when is my appointment on friday?", "check_appointment", "check_appointment"),
+        ("am i booked in for tuesday?", "check_appointment", "check_appointment"),
         # requests, answers and questions about the clinic keep theirs
         ("cancel friday at 10 please", "cancel_appointment", "cancel_appointment"),
         ("are you open on saturday?", "ask_opening_hours", "ask_opening_hours"),

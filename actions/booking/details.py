@@ -16,7 +16,7 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Set, Tuple, TypeVar
+from typing import Callable, List, Optional, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 
@@ -143,14 +143,45 @@ YOUNG_PEOPLE = re.compile(
 
 def age_in(text: str) -> Optional[int]:
     """The youngest age ``text`` gives someone ("my 9 year old son" is 9), if any."""
-    ages = [int(next(g for g in m.groups() if g)) for m in _AGE.finditer(text)]
+    ages = [age for age, _ in _ages(text)]
     return min(ages) if ages else None
 
 
+def _ages(text: str) -> List[Tuple[int, bool]]:
+    """Each age ``text`` gives, and whether it is someone else's ("she's 3", "my 9 year old")."""
+    return [
+        (int(next(g for g in m.groups() if g)), not _OWN_AGE.match(m.group(0)))
+        for m in _AGE.finditer(text)
+    ]
+
+
+_OWN_AGE = re.compile(r"(?:i'?m|i am|aged)\b", re.IGNORECASE)
+# The writer asks for themselves ("Could I come in Monday morning?")...
+_FOR_THEMSELVES = re.compile(
+    r"\b(?:could|can|may) i (?:come|book|get|have|pop)\b|\bi'?d like to (?:book|come)\b|"
+    r"\bbook me\b|\bfit me in\b|\bfor myself\b",
+    re.IGNORECASE,
+)
+# ...and not for someone else ("can I book my daughter in", "booking for my son").
+_FOR_SOMEONE_ELSE = re.compile(
+    r"\bbook\w*\s+(?:\w+\s+){0,3}?for (?:my|him|her|them)\b|\bbook (?:him|her|them|my)\b|"
+    r"\b(?:for|on behalf of) my (?:son|daughter|child|boy|girl|kid|grandson|granddaughter)\b",
+    re.IGNORECASE,
+)
+
+
 def too_young(text: str, minimum_age: int) -> bool:
-    """Whether ``text`` gives someone an age under ``minimum_age`` ("my 15 year old")."""
-    age = age_in(text)
-    return age is not None and age < minimum_age
+    """Whether ``text`` gives the patient an age under ``minimum_age`` ("my 15 year old").
+
+    A child's age told in passing by a writer booking for themselves is not the
+    patient's: "since I had my second baby (she's 3 now) ... Could I come in
+    Monday morning?" (audit 16 ended the booking with the under-18 reply).
+    """
+    young = [someone_else for age, someone_else in _ages(text) if age < minimum_age]
+    if not young:
+        return False
+    for_themselves = bool(_FOR_THEMSELVES.search(text)) and not _FOR_SOMEONE_ELSE.search(text)
+    return not (all(young) and for_themselves)
 
 
 # Asked about the old end of the range ("is there an upper age limit? my gran is 95").

@@ -79,7 +79,7 @@ from clinic_core.contact_details import (
     unusable_phone,
 )
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
-from clinic_core.names import ALARM_SLOT, LAST_BOOKING_REFERENCE_SLOT
+from clinic_core.names import ALARM_SLOT, BOOKING_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
 from clinic_core.store import (
@@ -199,7 +199,7 @@ STOP_ACTION = "action_stop_booking"
 MANAGE_FORM = "manage_booking_form"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
-BOOKING_REQUEST = "book_appointment"
+BOOKING_REQUEST = BOOKING_INTENT
 # How sure the classifier must be before an interrupting intent (declared in
 # clinic/form_interruptions.yml) beats a message that could be the answer:
 # a free-text reply needs CONFIDENT, a reply that reads as a question less.
@@ -214,7 +214,8 @@ STOP_WORDS = re.compile(
     r"another time)\b"
     # "never mind, I'll call instead", "I'll ring you": booking another way.
     r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry|you know what|"
-    r"on second thoughts?|hmm+|ok|okay|tbh|to be honest)\W+)*"
+    r"on second thoughts?|hmm+|ok|okay|tbh|to be honest|ugh+|argh+|meh|ah|right|well|fine|"
+    r"alright|nah)\W+)*"
     r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|i must)\s+(just\s+)?"
     r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
     r"check with|ask my|speak to my|talk to my|get back to you|let you know|sort it later)\b"
@@ -223,8 +224,15 @@ STOP_WORDS = re.compile(
     r"|^\W*((ok|okay|fine|oh|actually|no|nah|right|alright|hmm+)\W+)*(just\s+)?(leave|keep)\s+"
     r"(it|that|things|my appointment|the appointment|my booking|the booking)\s+"
     r"(as it is|as is|as it was|where it is|how it is|for now|then)\b"
-    # "thanks bye", "ok bye": leaving.
-    r"|^\W*((thanks|thank you|ok|okay|cheers|ta)\W+)?(bye|goodbye|bye bye|see you|ta ta)\W*$",
+    # "keep my original appointment please, don't change anything" (audit 16: a cancellation)
+    r"|^\W*((ok|okay|actually|no|nah|oh)\W+)*(just\s+)?(keep|leave)\s+(my|the)\s+"
+    r"(original|current|existing|old|first)\s+(appointment|booking|time|slot|one)\b"
+    # "actually no worries", "no worries then, thanks" (audit 16)
+    r"|^\W*((actually|ok|okay|oh|ah|right)\W+)*no worries\W*"
+    r"((then|thanks|thank you|cheers|bye)\W*)*$"
+    # "thanks bye", "ok bye", "no thanks bye": leaving.
+    r"|^\W*((no\W+)?(thanks|thank you)|ok|okay|cheers|ta)?\W*"
+    r"(bye|goodbye|bye bye|see you|ta ta)\W*$",
     re.IGNORECASE,
 )
 # "I don't have the reference", "lost it", "no idea what that is": asked for the reference.
