@@ -1042,3 +1042,18 @@ def test_a_day_said_beside_the_complaint_starts_the_booking(
     say(stack, sender, phone())
     offered = texts(say(stack, sender, "first visit"))
     assert day in offered, offered
+
+
+def test_later_in_the_day_with_the_reference_moves_the_booking_to_later_hours(
+    stack: AssistantStack,
+) -> None:
+    """Audit 16: it started a new booking, then offered times earlier than the booked one."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 30, 10, 0, tzinfo=LONDON))
+    sender = patient()
+    replies = say(
+        stack, sender, f"ref {stored.reference}. can we make it later in the day? {number}"
+    )
+    times = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert "What would you like the appointment to be about" not in texts(replies)
+    assert "Wednesday 30 December" in texts(replies), texts(replies)
+    assert times and min(times) > "10:00", times

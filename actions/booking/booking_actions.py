@@ -21,7 +21,9 @@ from actions.booking.availability import (
 from actions.booking.details import booking_request, details_in_latest_message, is_correction
 from actions.booking.forms import (
     DAYS_OFFERED,
+    LATER_OR_EARLIER,
     MANAGE_FORM,
+    MOVE_INSTEAD,
     NOTES_REMOVED,
     REASON_ASKED_IN_WORDS,
     SUMMARY,
@@ -124,12 +126,17 @@ class ActionInformOutsideForm(Action):
         if just_booked_and_moving(tracker):
             logger.info("a new day or time right after booking moves the booking just made")
             return [SlotSet("booking_task", "reschedule"), FollowupAction(MANAGE_FORM)]
+        text = user_text(tracker)
+        if ValidateManageBookingForm.reference_in(text, whole_message=False):
+            # "ref KATRV9. can we make it later in the day?" moves that booking (audit
+            # 16 started a new one); a reference alone asks for it.
+            moving = MOVE_INSTEAD.search(text) or LATER_OR_EARLIER.search(text)
+            task = "reschedule" if moving or booking_request(tracker, day_alone=True) else "check"
+            logger.info("a booking reference read as inform: %s", task)
+            return [SlotSet("booking_task", task), FollowupAction(MANAGE_FORM)]
         if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
-        if ValidateManageBookingForm.reference_in(user_text(tracker), whole_message=False):
-            logger.info("a booking reference read as inform is looked up")
-            return [SlotSet("booking_task", "check"), FollowupAction(MANAGE_FORM)]
         self.answer_otherwise(dispatcher, tracker)
         return []
 

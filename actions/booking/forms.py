@@ -110,6 +110,8 @@ NOTES_REMOVED = re.compile(
 )
 # Times after or before those offered: "nothing later in the day?", "anything earlier".
 # Not a later day ("later in the week"), nor a booking put off ("I'll book later").
+# "a later date", "earlier in the week": another day, not other hours.
+_LATER_DAY = re.compile(r"\b(?:later|earlier)\s+(?:date|day|week|month)\b", re.IGNORECASE)
 LATER_OR_EARLIER = re.compile(
     r"^(?!.*\b(?:book|call|ring|decide|think|come back|let you know)\b.*\blater\b)"
     r".*\b(later|earlier)\b(?!\s+(?:in|on|this|next)\s+(?:the\s+)?(?:week|month|year))",
@@ -1346,6 +1348,18 @@ class ValidateManageBookingForm(DateTimeValidation):
         if when.day is None and when.time is not None and not new_day:
             # "can i make that 11 instead": a new time alone is on the booked day.
             return When(day=booked.date(), time=when.time)
+        shifted = LATER_OR_EARLIER.search(said)
+        if when.time is None and not when.part_of_day and shifted and not _LATER_DAY.search(said):
+            # "can we make it later in the day?": after the booked time (audit 16 offered
+            # earlier ones), on the day said or the booked day.
+            grid = dt.timedelta(minutes=self.profile().booking.slot_grid_minutes)
+            after = (dt.datetime.combine(booked.date(), booked.time()) + grid).time()
+            hours = (
+                bounded_part(after, None)
+                if shifted.group(1).lower() == "later"
+                else bounded_part(None, booked.time())
+            )
+            return When(day=when.day or booked.date(), part_of_day=hours)
         return when
 
     @staticmethod
