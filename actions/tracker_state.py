@@ -21,7 +21,10 @@ YES_WORDS = re.compile(
     r"(?:[\s,.!]+(?:please|pls|plz|thank (?:you|u)(?: (?:very|so|ever so) much)?|thx|"
     rf"ta|{_PLEASED}|go ahead|book it|book me in|book|do it|that'?s it|"
     r"that'?s (?:fine|great|right|perfect|lovely)))*"
-    r"\W*$",
+    r"\W*$"
+    # "lovely ta", "perfect thanks", "great, go ahead": pleased words alone (audit 17)
+    rf"|^\s*(?:{_PLEASED}|lovely jubbly)"
+    r"(?:[\s,.!]+(?:ta|thanks|thank you|cheers|go ahead|do it))+\W*$",
     re.IGNORECASE,
 )
 

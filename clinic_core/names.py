@@ -52,6 +52,7 @@ SLOTS: Tuple[str, ...] = (
 # and more about symptoms ("it's gone now, probably indigestion"). Questions about
 # acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
 BOOKING_INTENT = "book_appointment"  # asking for a new appointment
+ANSWER_INTENT = "inform"  # a detail given: a name, a day, a phone number
 STILL_REMINDED_INTENTS: Tuple[str, ...] = (
     BOOKING_INTENT,
     "reschedule_appointment",
@@ -59,6 +60,9 @@ STILL_REMINDED_INTENTS: Tuple[str, ...] = (
     "out_of_scope",
     "other_symptom",
     "ask_why",  # "why?" after "call 999 now": the advice, not a word on the booking form
+    # "book her in wednesday 10am please, name Joan" read as an answer (audit 17 began
+    # a booking for an 84-year-old who could not stand after a fall)
+    ANSWER_INTENT,
     FALLBACK_INTENT,
 )
 INTENTS: Tuple[str, ...] = (

@@ -399,7 +399,8 @@ def _without_story(text: str) -> str:
 # The appointment moved by a week, its time kept: "push my appointment back by a
 # week", "bring it forward a week" (audit 13).
 _WHAT_IS_MOVED = r"(?:it |that |my appointment |the appointment |my booking |the booking )?"
-_PUSHED_BACK = rf"\b(?:push|put|move|knock)\w* {_WHAT_IS_MOVED}back (?:by )?(?:a|one) "
+# ("can we push it a week": audit 17, without the "back")
+_PUSHED_BACK = rf"\b(?:push|put|move|knock)\w* {_WHAT_IS_MOVED}(?:back |on )?(?:by )?(?:a|one) "
 _BROUGHT_FORWARD = rf"\bbring\w* {_WHAT_IS_MOVED}forward (?:by )?(?:a|one) "
 _PUSHED_BACK_A_WEEK = _PUSHED_BACK + r"week\b"
 _BROUGHT_FORWARD_A_WEEK = _BROUGHT_FORWARD + r"week\b"

@@ -48,6 +48,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from clinic_core.message_parts import TRIAGE
 from clinic_core.names import (
+    ANSWER_INTENT,
     BOOKING_INTENT,
     HANDOFF_INTENT,
     RED_FLAG_REMINDER_ACTION,
@@ -221,7 +222,7 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             # hospital with tearing pain through to his chest).
             if any(spec.says_safe(text) for text in (latest, *earlier)):
                 return False
-            return recent and intent == BOOKING_INTENT
+            return recent and intent in (BOOKING_INTENT, ANSWER_INTENT)
         if spec.says_help_coming(latest) and not spec.says_safe(latest):
             # "the ambulance is on its way, should I cancel?": acknowledged by
             # the reminder action, without the advice again (audit 8).

@@ -442,6 +442,8 @@ def test_a_misspelt_name_is_put_right_at_a_later_question(stack: AssistantStack)
         "ugh. ok forget it, i'll ring you",
         "no thanks bye",
         "actually no worries",
+        # audit 17: read as days
+        "tbh forget it for now, ill ring you next week",
     ],
 )
 def test_leaving_at_the_phone_question_leaves_the_form(stack: AssistantStack, leaving: str) -> None:

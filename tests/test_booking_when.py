@@ -195,6 +195,7 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
         ("bring it forward a week please", When(D(2026, 12, 7), T(10, 30))),
         # ...or a day (audit 14).
         ("gotta bail, can we push it back a day?", When(D(2026, 12, 15), T(10, 30))),
+        ("can we push it a week?", When(D(2026, 12, 21), T(10, 30))),  # audit 17
         ("could you bring it forward by one day", When(D(2026, 12, 13), T(10, 30))),
         ("same time as she has now please", When(None, T(10, 30))),
         ("Thursday 17th same time", When(D(2026, 12, 17), T(10, 30))),

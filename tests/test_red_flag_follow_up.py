@@ -497,3 +497,19 @@ def test_after_a_what_if_the_form_asks_again_or_the_assistant_listens(
     assert decision(policy, tracker) == (RED_FLAG_WHAT_IF_ACTION, [])
     tracker.update(ActionExecuted(RED_FLAG_WHAT_IF_ACTION, timestamp=START + 1), domain)
     assert decision(policy, tracker) == (then, [])
+
+
+def test_a_call_put_off_is_not_help_on_its_way(policy: RedFlagFollowUpPolicy) -> None:
+    """Audit 17: "i'll ring 111 later maybe" got "I'm glad help is on its way"."""
+    spec = policy.detector.spec
+    assert not spec.says_help_coming("she doesnt want a fuss, i'll ring 111 later maybe")
+    assert not spec.says_help_coming("i'll call the gp monday")
+    assert spec.says_help_coming("ok ill take her to a&e")
+
+
+def test_a_booking_read_as_an_answer_still_gets_the_advice(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    """Audit 17 began a booking: "book her in wednesday 10am please, name Joan" read as inform."""
+    text = "book her in wednesday 10am please, name Joan Fairweather"
+    assert later_message(domain, policy, 3, 300, text, "inform") == RED_FLAG_REMINDER_ACTION

@@ -985,9 +985,11 @@ def test_classes_of_example_sets_48_and_49(
         ("I won't be around next week, can you push my appointment to the week after", "routine"),
         ("cant do this anymore, the commute is too much with work. cancel please", "routine"),
         ("won't be around next week, off on holiday", "routine"),
+        ("I won't be around for a bit, off to my daughter's in Perth for xmas!!", "routine"),
         # ...despair beside an appointment, and the words of suicide, are not cancelled by it.
         ("I won't be around much longer, please cancel my appointment", "emergency"),
         ("no point booking anything, I won't be around next week", "emergency"),
+        ("no point rescheduling, I won't be around by then", "emergency"),
         ("I can't do this anymore, the pain never stops", "emergency"),
         ("I want to end it all, can you move my appointment", "emergency"),
         ("I've written goodbye letters, I won't be at my appointment on Monday", "emergency"),

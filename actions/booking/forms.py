@@ -110,14 +110,20 @@ NOTES_REMOVED = re.compile(
 )
 # Times after or before those offered: "nothing later in the day?", "anything earlier".
 # Not a later day ("later in the week"), nor a booking put off ("I'll book later").
-# "a later date", "earlier in the week": another day, not other hours.
-_LATER_DAY = re.compile(r"\b(?:later|earlier)\s+(?:date|day|week|month)\b", re.IGNORECASE)
 LATER_OR_EARLIER = re.compile(
     r"^(?!.*\b(?:book|call|ring|decide|think|come back|let you know)\b.*\blater\b)"
     r".*\b(later|earlier)\b(?!\s+(?:in|on|this|next)\s+(?:the\s+)?(?:week|month|year))",
     re.IGNORECASE | re.DOTALL,
 )
+# "a later date", "a later day": another day, not other hours.
+_LATER_DAY = re.compile(r"\b(?:later|earlier)\s+(?:date|day|week|month)\b", re.IGNORECASE)
 TIME_PAYLOAD = re.compile(r"^\d{2}:\d{2}$")
+# "keep it, i'll get the train instead" at "Cancel your appointment...?" is a no (audit 17).
+KEEP_IT = re.compile(
+    r"^\W*(?:(?:no|nah|actually|oh|ok|okay|hmm+)\W+)*(?:please\s+)?(?:keep|leave)\s+"
+    r"(?:it|that|the appointment|my appointment|the booking|my booking)\b(?!\s+(?:at|on|for|to)\b)",
+    re.IGNORECASE,
+)
 # No notes, said before the notes question: "..., first visit, nothing to add".
 NO_NOTES_SAID = re.compile(
     r"\b(?:no (?:other |extra |special |further )?notes?|nothing (?:else )?to add|"
@@ -226,6 +232,10 @@ STOP_WORDS = re.compile(
     r"|^\W*((ok|okay|fine|oh|actually|no|nah|right|alright|hmm+)\W+)*(just\s+)?(leave|keep)\s+"
     r"(it|that|things|my appointment|the appointment|my booking|the booking)\s+"
     r"(as it is|as is|as it was|where it is|how it is|for now|then)\b"
+    # "hmm cant do afternoons. tbh forget it for now, ill ring you next week", "I said forget
+    # it, not booking today thanks" (audit 17: read as days)
+    r"|.*\b(?:forget (?:it|about it)|never ?mind)\b(?:\W+(?:for now|then|thanks|thank you))*\W+"
+    r"(?:i'?ll (?:ring|call|phone|book|sort|try|get back)|not (?:booking|today|now|yet))\b"
     # "keep my original appointment please, don't change anything" (audit 16: a cancellation)
     r"|^\W*((ok|okay|actually|no|nah|oh)\W+)*(just\s+)?(keep|leave)\s+(my|the)\s+"
     r"(original|current|existing|old|first)\s+(appointment|booking|time|slot|one)\b"
@@ -1735,6 +1745,6 @@ class ValidateManageBookingForm(DateTimeValidation):
             return {"manage_confirmed": None}  # a new day or time: asked to confirm it again
         if yes:
             return {"manage_confirmed": True}
-        if latest_intent(tracker) == "deny":
+        if latest_intent(tracker) == "deny" or KEEP_IT.match(user_text(tracker)):
             return {"manage_confirmed": False}
         return {}
