@@ -90,6 +90,7 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set47": (0.85, 0.03),
     "set48": (0.86, 0.02),
     "set49": (0.0, 0.04),  # look-alikes only: ordinary messages about attending
+    "set50": (0.88, 0.05),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -999,4 +1000,23 @@ def test_not_around_with_its_reason_beside_it(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """The reason may be in the clause before or after (sentences end at commas)."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 50 (an outside writer, measured before use): a fall on the
+        # tailbone, a bleed that is still going, pets given away, the world without me.
+        ("slipped on the ice and landed on my tailbone, now my back is agony", "emergency"),
+        ("cut my leg on the fence and it's still going, there's blood everywhere", "emergency"),
+        ("can you make sure someone will rehome my dog, and cancel friday", "emergency"),
+        ("the world would carry on fine without me to be honest", "emergency"),
+        # ...and what only shares their words: a queue, a numb seat from a journey.
+        ("can't go on like this with the queue on your phone line, on hold for ages", "routine"),
+        ("numb bum after a long drive, went as soon as I stood up", "routine"),
+    ],
+)
+def test_classes_of_example_set_50(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 50 showed missing or misread."""
     assert detector.assess(text).level == level
