@@ -45,12 +45,15 @@ logger = logging.getLogger(__name__)
 
 
 def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge) -> Optional[str]:
-    """The condition named by the latest intent or ``condition`` entity (the most specific).
+    """The condition named by the latest intent, a place or an entity (the most specific).
 
     One the patient takes back ("for my hip, not sciatica") is not named.
     """
     intent = latest_intent(tracker)
     candidates = [intent] if intent in knowledge.conditions else []
+    text = user_text(tracker)
+    # "a stiff lower back": where it hurts, which DIET's entities may miss in a long message.
+    candidates += [key for key, found in knowledge.conditions.items() if found.placed_in(text)]
     for value in tracker.get_latest_entity_values(CONDITION_SLOT):
         key = knowledge.find(str(value))
         if key:
@@ -58,7 +61,7 @@ def condition_in_latest_message(tracker: Tracker, knowledge: ConditionKnowledge)
         else:
             # Worth a line in clinic/conditions.yml (an alias) if patients say it often.
             logger.info(f"condition entity {value!r} names no condition in conditions.yml")
-    withdrawn = taken_back(user_text(tracker), knowledge)
+    withdrawn = taken_back(text, knowledge)
     return knowledge.most_specific([key for key in candidates if key not in withdrawn])
 
 

@@ -232,7 +232,7 @@ def answer_practical_question(dispatcher: CollectingDispatcher, text: str) -> bo
     """
     try:
         match = practical_answer(text)
-        answer = None if match is None else match.answer.format(**load_profile().contact_values())
+        answer = None if match is None else match.answer.format(**load_profile().answer_values())
     except (FileNotFoundError, ClinicDataError, KeyError, ValueError, IndexError) as error:
         logger.error("ALARM practical questions unanswered: %s: %s", type(error).__name__, error)
         return False

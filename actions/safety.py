@@ -206,12 +206,17 @@ class ActionRedFlagReminder(Action):
     ) -> List[EventType]:
         """Repeat the last red-flag reply's advice (and the crisis line if it was given).
 
+        "The doctor saw me today" is acknowledged: the patient has been seen.
+
         "The ambulance is on its way, should I cancel?" is acknowledged instead:
         the advice was taken, and the appointment can wait; a new booking asked
         for after that waits until the patient has been seen.
         """
         profile = load_profile()
         spec = load_red_flags()
+        if spec.says_seen(user_text(tracker)):
+            dispatcher.utter_message(response="utter_glad_seen")
+            return []
         if spec.says_help_coming(user_text(tracker)):
             dispatcher.utter_message(response="utter_help_on_the_way", **profile.contact_values())
             return []

@@ -46,7 +46,7 @@ ANSWER_PREFIX = 40
 
 def answer_starts() -> Dict[str, str]:
     """The opening words of each topic's answer, as the assistant says it."""
-    values = load_profile().contact_values()
+    values = load_profile().answer_values()
     return {
         key: topic.answer.format(**values)[:ANSWER_PREFIX]
         for key, topic in load_practical_answers().topics.items()

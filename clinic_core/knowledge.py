@@ -46,6 +46,9 @@ class Condition(StrictModel):
     # described their pain to its information, but never says it back as
     # theirs: not "About hip bursitis", not a booking saved as "Hip bursitis".
     patient_words: List[str] = []
+    # Where it hurts, in the patient's words ("lower back"): no diagnosis, so a message
+    # naming the place is about this condition (see ``placed_in``).
+    place_words: List[str] = []
     what_it_is: str
     causes: List[str] = pydantic.Field(..., min_items=1)
     symptoms: List[str] = pydantic.Field(..., min_items=1)
@@ -68,6 +71,13 @@ class Condition(StrictModel):
     def is_diagnosis(self) -> bool:
         """Whether naming it for the patient would be a diagnosis (it has patient words)."""
         return bool(self.patient_words)
+
+    def placed_in(self, text: str) -> bool:
+        """Whether ``text`` says the pain is where this condition is ("my lower back")."""
+        if text.startswith("/"):
+            return False
+        lowered = f" {' '.join(_WORD.findall(text.lower()))} "
+        return any(f" {place.lower()} " in lowered for place in self.place_words)
 
     def named_in(self, text: str) -> bool:
         """Whether ``text`` names this condition in one of its patient words.

@@ -52,6 +52,7 @@ SLOTS: Tuple[str, ...] = (
 # and more about symptoms ("it's gone now, probably indigestion"). Questions about
 # acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
 BOOKING_INTENT = "book_appointment"  # asking for a new appointment
+CANCEL_INTENT = "cancel_appointment"
 ANSWER_INTENT = "inform"  # a detail given: a name, a day, a phone number
 STILL_REMINDED_INTENTS: Tuple[str, ...] = (
     BOOKING_INTENT,
@@ -67,6 +68,7 @@ STILL_REMINDED_INTENTS: Tuple[str, ...] = (
 )
 INTENTS: Tuple[str, ...] = (
     HANDOFF_INTENT,
+    CANCEL_INTENT,
     *[name for name in STILL_REMINDED_INTENTS if name != FALLBACK_INTENT],  # nlu_fallback is Rasa's
 )
 

@@ -26,7 +26,7 @@ import pydantic
 
 from clinic_core.data_files import StrictModel, clinic_dir, load_model
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
-from clinic_core.profile import CONTACT_VALUE_NAMES
+from clinic_core.profile import ANSWER_VALUE_NAMES
 from clinic_core.sentence_encoder import SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
 
@@ -60,14 +60,14 @@ class PracticalTopic(StrictModel):
 
     @pydantic.validator("answer")
     def fills_only_the_clinics_contact(cls, answer: str) -> str:
-        """Only the profile's contact details may be filled in: ``{phone}``, ``{email}``..."""
+        """Only the profile's contact details and where to get help may be filled in."""
         try:
             names = {field for _, field, _, _ in string.Formatter().parse(answer) if field}
         except ValueError as error:  # a lone "{" or "}"
             raise ValueError(f"{error} (write a brace as {{{{ or }}}})") from error
-        unknown = sorted(names - set(CONTACT_VALUE_NAMES))
+        unknown = sorted(names - set(ANSWER_VALUE_NAMES))
         if unknown:
-            known = ", ".join("{" + name + "}" for name in CONTACT_VALUE_NAMES)
+            known = ", ".join("{" + name + "}" for name in ANSWER_VALUE_NAMES)
             raise ValueError(f"unknown {{{unknown[0]}}}: the answers may use {known}")
         return answer
 

@@ -99,6 +99,9 @@ class Privacy(StrictModel):
 
 # The variables ``ClinicProfile.contact_values`` gives the clinic's answers.
 CONTACT_VALUE_NAMES = ("phone", "phone_link", "email", "address", "map_link")
+# ...and ``ClinicProfile.answer_values`` the practical answers (clinic/practical.yml): the
+# emergency number and the same-day advice line too ("when should I go to A&E?").
+ANSWER_VALUE_NAMES = (*CONTACT_VALUE_NAMES, "emergency_number", "advice_line")
 
 
 class ClinicProfile(StrictModel):
@@ -180,6 +183,14 @@ class ClinicProfile(StrictModel):
         plain text on SMS and messengers (channels/plain_links.py).
         """
         return {name: str(getattr(self, name)) for name in CONTACT_VALUE_NAMES}
+
+    def answer_values(self) -> Dict[str, str]:
+        """The variables of the practical answers: the contact details and where to get help."""
+        return {
+            **self.contact_values(),
+            "emergency_number": self.emergency.number,
+            "advice_line": self.emergency.advice_line or "your GP surgery",
+        }
 
     def hours_on(self, day: dt.date) -> List[OpeningRange]:
         """Opening ranges on ``day``: empty when closed (weekly or a closure)."""

@@ -225,6 +225,11 @@ class RedFlagSpec(StrictModel):
     # Help is on its way ("the ambulance is coming"): acknowledged once, then the reminder stops.
     said_help_coming: List[str] = []
 
+    def says_seen(self, text: str) -> bool:
+        """Whether ``text`` says the patient (or the person written for) has been seen since."""
+        phrases = tuple(self.said_seen_since)
+        return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
+
     def says_safe(self, text: str) -> bool:
         """Whether ``text`` says the reply misread the patient or they have been seen since."""
         phrases = tuple(self.said_misread + self.said_seen_since)
@@ -255,9 +260,19 @@ class RedFlagSpec(StrictModel):
         return next((level.id for level in self.levels if level.id in asked), None)
 
     def says_help_coming(self, text: str) -> bool:
-        """Whether ``text`` says emergency help is on its way or being sought."""
+        """Whether ``text`` says emergency help is on its way or being sought.
+
+        Not when its clause makes it a condition or puts it off: "if it gets
+        worse I'll go to a&e", "I'll go to a&e later maybe".
+        """
         pattern = _said_safe_pattern(tuple(self.said_help_coming))
-        return bool(pattern.search(_without_apostrophes(text)))
+        plain = _without_apostrophes(text)
+        for match in pattern.finditer(plain):
+            before = re.split(r"[.,;!?]", plain[: match.start()])[-1]
+            after = re.split(r"[.,;!?]", plain[match.end() :])[0]
+            if not (_PUT_OFF_BEFORE.search(before) or _PUT_OFF_AFTER.search(after)):
+                return True
+        return False
 
     @pydantic.validator("shorthand")
     def _shorthand_is_one_or_two_words(cls, value: Dict[str, str]) -> Dict[str, str]:
@@ -1009,6 +1024,14 @@ class RedFlagDetector:
         if (historical or ("FAMILY" in categories and "HISTORICAL" in categories)) and not current:
             return "past"
         return None
+
+
+# Words that make help sought a condition or a plan for later, in its clause.
+_PUT_OFF_BEFORE = re.compile(r"\b(if|unless|when|in case|maybe|might|may)\b")
+_PUT_OFF_AFTER = re.compile(
+    r"\b(if|unless|later|maybe|tomorrow|tonight|next|on (mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"(mon|tues|wednes|thurs|fri|satur|sun)day|in the morning|after)\b"
+)
 
 
 def _without_apostrophes(text: str) -> str:

@@ -137,7 +137,9 @@ _BARE_HOUR = re.compile(
     rf"^\s*(?:ok\s+|okay\s+|fine\s+|yes\s+|yeah\s+|at\s+|around\s+|about\s+)*{_HOUR}\s*(?:ish)?\s*"
     # "9 is perfect" (audit 16: "couldn't read a time")
     rf"(?:then|please|pls|thanks|(?:is|would be|sounds) (?:fine|good|great|perfect|ideal|best)|"
-    rf"works|suits(?: me)?)?\s*(?:please|pls|thanks)?\s*[.!]?\s*$"
+    rf"works|suits(?: me)?)?\s*(?:please|pls|thanks)?\s*"
+    # "11 like i said"; "11 is fine. is there parking?" (audit 18): the rest is another sentence
+    r"(?:,?\s*(?:like|as) i said)?\s*(?:[.!]?\s*$|[.!]\s+(?=\w))"
 )
 _FOUR_DIGIT_TIME = re.compile(r"^\s*(?:at\s+)?([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|h)?\s*[.!]?\s*$")
 _MONTHS = (

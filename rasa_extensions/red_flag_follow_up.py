@@ -50,6 +50,7 @@ from clinic_core.message_parts import TRIAGE
 from clinic_core.names import (
     ANSWER_INTENT,
     BOOKING_INTENT,
+    CANCEL_INTENT,
     HANDOFF_INTENT,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
@@ -60,6 +61,16 @@ from rasa_extensions.stateless_policy import StatelessPolicy
 
 logger = logging.getLogger(__name__)
 
+# Intents of a message saying the patient has been seen that ask nothing else of
+# the assistant: a booking, a move or an answer goes ahead instead.
+# ("the gp squeezed me in, she said its a chest infection" was a question no topic answers).
+SEEN_ACKNOWLEDGED_INTENTS = (
+    frozenset(STILL_REMINDED_INTENTS) | {"ask_clinic_other", "affirm", "deny", "thank"}
+) - {BOOKING_INTENT, ANSWER_INTENT, "reschedule_appointment"}
+# "please cancel the 19th", not "should I cancel?" (a question about the appointment).
+ASKED_TO_CANCEL = re.compile(
+    r"^(?!.*(\?|\b(should|shall|do|must) (i|we)\b|\bneed to\b)).*\bcancel", re.I | re.S
+)
 JOIN = ". "  # the two messages become two clauses: negation and time stay in their own
 CONTINUATION = re.compile(
     r"^\W*(and|also|plus|now|update|oh and|but now|as well|too|both|it'?s now|still)\b", re.I
@@ -216,6 +227,11 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
         recent = count <= int(self.config["reminder_messages"]) and seconds <= float(
             self.config["reminder_seconds"]
         )
+        if spec.says_seen(latest) and intent in SEEN_ACKNOWLEDGED_INTENTS:
+            # "i HAVE been checked. the doctor saw me today" and nothing else to answer:
+            # acknowledged by the reminder action (audit 18 said the assistant only
+            # covers hip and back pain).
+            return True
         if any(spec.says_help_coming(text) for text in earlier):
             # Acknowledged already: the conversation goes on, but a new booking waits
             # until the patient has been seen (audit 16 booked a man on his way to
@@ -224,6 +240,10 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
                 return False
             return recent and intent in (BOOKING_INTENT, ANSWER_INTENT)
         if spec.says_help_coming(latest) and not spec.says_safe(latest):
+            if intent == CANCEL_INTENT and ASKED_TO_CANCEL.search(latest):
+                # "taking him to a&e now. please cancel the 19th": the advice was
+                # taken, and cancelling is harmless (audit 17 put it off three times).
+                return False
             # "the ambulance is on its way, should I cancel?": acknowledged by
             # the reminder action, without the advice again (audit 8).
             return count == 1 or recent

@@ -130,6 +130,10 @@ def details(text: str) -> Dict[str, Any]:
         ("came a couple of years back", {"type": "returning"}),
         ("yh been b4", {"type": "returning"}),
         ("the pain came 2 weeks ago", {}),
+        # Audits 17 and 18: "Sorry, is this your first visit...?"
+        ("yes, I came in the spring with my husband", {"type": "returning"}),
+        ("I attended some years ago, under the previous owner.", {"type": "returning"}),
+        ("can i come in on tuesday", {"day": "2026-12-01"}),
         # A name closing a booking request (audit 13), not the clinic's name.
         ("ok I'd like to book then, Emma Clarke", {"name": "Emma Clarke"}),
         ("can I book an appointment, Willow Clinic", {}),

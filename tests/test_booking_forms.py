@@ -11,8 +11,8 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.booking_actions import ActionAskAppointmentTime
-from actions.booking.forms import NOTES_REMOVED, ValidateAppointmentForm
+from actions.booking.booking_actions import ActionAskAppointmentDate, ActionAskAppointmentTime
+from actions.booking.forms import NOTES_REMOVED, STOP_WORDS, ValidateAppointmentForm
 from clinic_core.profile import load_profile
 from clinic_core.store import AppointmentStore
 from tests.helpers.appointments import new_appointment
@@ -322,3 +322,63 @@ async def test_a_fully_booked_day_is_refused_at_the_day_question(
 def test_the_notes_taken_back_in_a_patients_words(text: str, removed: bool) -> None:
     """Audit 12: "can you take the note off please" had stopped the booking."""
     assert bool(NOTES_REMOVED.search(text)) is removed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop",
+        "never mind, I'll check with my husband first",
+        "ugh. ok forget it, i'll ring you",
+        "tbh forget it for now, ill ring you next week",
+        "ok leave it as it is then thanks",
+        "no thanks bye",
+        # audit 18: "let's finish it first", a time, a name
+        "no dont book anything",
+        "ok forget it, keep it as it is",
+        "i'll come back later",
+        "hold on i need to check my shifts first, ill come back to you",
+        "Actually, I'll discuss it with him first and ring you. Thank you.",
+        "on second thoughts we'll wait until after his scan results. thanks anyway",
+        "too complicated, we'll just phone you. cheers",
+        "ah not to worry, ill leave it for now then",
+    ],
+)
+def test_leaving_in_the_patients_words_ends_the_form(text: str) -> None:
+    assert STOP_WORDS.match(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll come in on Tuesday",
+        "I'll pop in at 10",
+        "i'll come in tomorrow afternoon",
+        "not booking for me, it's for my dad",
+        "keep the time, change the day",
+        "wait, can you do thursday instead?",
+        "Ringo Starr",
+        "cancel my other appointment too",
+        "i'll wait for the 14th then",
+    ],
+)
+def test_answers_are_not_taken_for_leaving(text: str) -> None:
+    assert not STOP_WORDS.match(text), text
+
+
+def test_the_weekday_after_is_read_from_the_day_refused_last(form: ValidateAppointmentForm) -> None:
+    """Audit 18: after Tuesday 1 December was refused and the nearest open days offered
+    (which clears ``rejected_date``), "what about the tuesday after then" read the 1st again."""
+    tracker = make_tracker(
+        intent="inform",
+        text="what about the tuesday after then",
+        slots={"day_talked_of": "2026-12-01"},
+    )
+    assert form.when(tracker).day == dt.date(2026, 12, 8)
+
+
+async def test_offering_the_nearest_days_keeps_the_refused_day_talked_of() -> None:
+    tracker = make_tracker(slots={"rejected_date": "2026-12-01", "patient_type": "new"})
+    events = await ActionAskAppointmentDate().run(CollectingDispatcher(), tracker, {})
+    assert SlotSet("rejected_date", None) in events
+    assert SlotSet("day_talked_of", "2026-12-01") in events

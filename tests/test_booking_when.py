@@ -111,6 +111,8 @@ def test_nonsense_numbers_are_not_times() -> None:
         ("9 then", T(9, 0)),  # after a refused 8am (audit 9)
         ("ok 10 is fine", T(10, 0)),
         ("9 is perfect", T(9, 0)),  # audit 16
+        ("11 like i said", T(11, 0)),  # audit 18
+        ("11 is fine. is there parking, she cant walk far", T(11, 0)),
         ("yes 11 suits me thanks", T(11, 0)),
         ("12", T(12, 0)),
         ("99", None),

@@ -135,6 +135,23 @@ async def test_narrowing_skipped_when_patient_named_the_condition(
     assert dispatcher.messages[0]["response"] == "utter_condition_overview"
 
 
+@pytest.mark.parametrize(
+    ("text", "condition"),
+    [
+        # Audit 18: "Where is your back pain?" after the patient had said where.
+        ("I have a stiff lower back, no numbness, legs are fine. Is acupuncture suitable?",
+         "lower_back_pain"),
+        ("aching right between my shoulder blades from the desk", "upper_back_pain"),
+    ],
+)  # fmt: skip
+async def test_narrowing_skipped_when_patient_said_where_it_hurts(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], text: str, condition: str
+) -> None:
+    events = await ActionNarrowPain().run(dispatcher, make_tracker("back_pain", text), domain)
+    assert events == [SlotSet("condition", condition)]
+    assert dispatcher.messages[0]["response"] == "utter_condition_overview"
+
+
 async def test_snapshot_of_a_real_conversation(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:

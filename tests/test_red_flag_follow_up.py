@@ -513,3 +513,51 @@ def test_a_booking_read_as_an_answer_still_gets_the_advice(
     """Audit 17 began a booking: "book her in wednesday 10am please, name Joan" read as inform."""
     text = "book her in wednesday 10am please, name Joan Fairweather"
     assert later_message(domain, policy, 3, 300, text, "inform") == RED_FLAG_REMINDER_ACTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "just cancel the 16th one then please, ill go to a&e",
+        "taking him to a&e now. please cancel the 19th",
+        "paramedics are here, cancel my appointment",
+    ],
+)
+def test_a_cancellation_asked_for_with_help_on_its_way_goes_ahead(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str
+) -> None:
+    """Audit 17 answered three such requests with "you can cancel it later"."""
+    assert policy.detector.spec.says_help_coming(text)
+    tracker = answered_as_a_red_flag(domain, text, "cancel_appointment")
+    assert decision(policy, tracker) == (None, [])
+
+
+def test_help_sought_only_if_it_gets_worse_or_later_is_not_help_on_its_way(
+    policy: RedFlagFollowUpPolicy,
+) -> None:
+    spec = policy.detector.spec
+    assert not spec.says_help_coming("if it gets worse ill go to a&e")
+    assert not spec.says_help_coming("ill go to a&e tomorrow if its no better")
+    assert spec.says_help_coming("ok ill go to a&e now, just cancel my appointment")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "action"),
+    [
+        # Nothing else asked: acknowledged (audit 18 got "only covers hip and back pain").
+        (
+            "i HAVE been checked. the doctor saw me today.",
+            "other_symptom",
+            RED_FLAG_REMINDER_ACTION,
+        ),
+        ("back from a&e, ecg and bloods all fine", "nlu_fallback", RED_FLAG_REMINDER_ACTION),
+        # A booking or a question goes ahead.
+        ("the gp squeezed him in, said its fine. thursday 17th morning?", "book_appointment", None),
+        ("been seen, all clear. how much is it?", "ask_price", None),
+    ],
+)
+def test_being_seen_since_is_acknowledged_or_the_request_goes_ahead(
+    policy: RedFlagFollowUpPolicy, domain: Domain, text: str, intent: str, action: Optional[str]
+) -> None:
+    assert policy.detector.spec.says_seen(text)
+    assert later_message(domain, policy, 3, 300, text, intent) == action

@@ -91,6 +91,9 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set48": (0.86, 0.02),
     "set49": (0.0, 0.04),  # look-alikes only: ordinary messages about attending
     "set50": (0.88, 0.05),
+    # set 51: the same four concepts at 35-40 each, cauda equina 15; its septic joints,
+    # labelled urgent by the writer, get the emergency reply of the list (10 of the 31 wrong)
+    "set51": (0.86, 0.04),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1019,4 +1022,31 @@ def test_not_around_with_its_reason_beside_it(
 )
 def test_classes_of_example_set_50(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 50 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 51 (an outside writer, measured before use): legs that will not
+        # bear weight with no fall, a blade used on oneself, a present for after one
+        # has gone, a crush injury, a numb backside with dribbling, a step after a fall.
+        ("my husband can't stand on either of his legs since he woke up", "emergency"),
+        ("I've been taking a blade to my arms again at night", "emergency"),
+        ("can you post my last invoice to my son, it's for after I'm gone", "emergency"),
+        ("got crushed between the lorry and the loading bay, my back is in bits", "emergency"),
+        ("my backside feels numb since yesterday with this sciatica", "emergency"),
+        (
+            "slipped on the kitchen floor, now it's my groin every time I try to take a step",
+            "emergency",
+        ),
+        # ...and what only shares their words: stairs gone down, a mother's remission,
+        # a what-if about the session, being sent home.
+        ("went down 3 stairs too quickly and my hip aches a bit", "routine"),
+        ("my mum's in remission from bowel cancer, I'm the patient, just a stiff back", "routine"),
+        ("would chest pain during a session ever be normal? just curious", "routine"),
+    ],
+)
+def test_classes_of_example_set_51(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 51 showed missing or misread."""
     assert detector.assess(text).level == level

@@ -211,3 +211,18 @@ def test_a_what_if_in_a_booking_is_answered_and_the_form_asks_again(
     assert "If that ever happens" in texts(replies), replies
     assert "What name" in texts(replies), replies
     assert active_loop(stack, patient) == "appointment_form"
+
+
+@pytest.mark.parametrize(("red_flag", "level"), [(EMERGENCIES[5], "emergency"), (URGENT, "urgent")])
+def test_no_reply_after_a_red_flag_offers_a_booking_button(
+    stack: AssistantStack, red_flag: str, level: str
+) -> None:
+    """Audit 17: the second "ok" after the crisis reply got "Glad to help" with "Book an
+    appointment"; audit 18, the prices after "see your GP today" (the response generator
+    of the endpoints file leaves it out)."""
+    patient = f"patient-{uuid.uuid4()}"
+    assert_safety_reply(say(stack, patient, red_flag), level)
+    for message in ("ok", "ok", "hello", "how much is it?", "thanks"):
+        replies = say(stack, patient, message)
+        payloads = [b["payload"] for r in replies for b in r.get("buttons") or []]
+        assert not any("book_appointment" in payload for payload in payloads), (message, replies)

@@ -258,7 +258,7 @@ async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
     tracker = after_a_red_flag_reply("action_emergency", ["utter_emergency"], text)
     assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
     [message] = render(dispatcher.messages, domain)
-    assert "help is on its way" in message["text"]
+    assert "glad you're getting help" in message["text"]
     assert load_profile().phone in message["text"]
     assert not message["buttons"]
 
@@ -277,8 +277,27 @@ async def test_a_new_booking_after_help_on_its_way_is_for_after_being_seen(
     ]
     assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
     [message] = render(dispatcher.messages, domain)
-    assert "after the hospital or the ambulance crew have seen you" in message["text"]
+    assert "after a doctor, a nurse or the paramedics have seen you" in message["text"]
     assert load_profile().phone in message["text"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i HAVE been checked. the doctor saw me today.",
+        "i rang and the gp squeezed him in this afternoon",
+        "We've taken him to minor injuries and he's been X-rayed - no fracture",
+    ],
+)
+async def test_being_seen_since_is_acknowledged(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], text: str
+) -> None:
+    """Audit 18: "the doctor saw me today" got "this assistant only covers hip and back pain"."""
+    tracker = after_a_red_flag_reply("action_urgent_symptoms", ["utter_urgent_symptoms"], text)
+    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+    [message] = render(dispatcher.messages, domain)
+    assert "glad you've been seen" in message["text"]
+    assert not message["buttons"]
 
 
 def test_every_triage_level_has_a_reminder() -> None:

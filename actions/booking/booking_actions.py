@@ -20,6 +20,7 @@ from actions.booking.availability import (
 )
 from actions.booking.details import booking_request, details_in_latest_message, is_correction
 from actions.booking.forms import (
+    DAY_TALKED_OF,
     DAYS_OFFERED,
     LATER_OR_EARLIER,
     MANAGE_FORM,
@@ -65,7 +66,7 @@ logger = logging.getLogger(__name__)
 # Cleared after a booking ends; name and contact stay so they are not asked again.
 BOOKING_ATTEMPT_SLOTS = (
     "appointment_date", "appointment_time", "part_of_day", "rejected_time", "rejected_date",
-    "notes", "booking_confirmed",
+    DAY_TALKED_OF, "notes", "booking_confirmed",
 )  # fmt: skip
 MANAGE_SLOTS = ("booking_reference", "booking_contact", "manage_confirmed", "booking_task")
 MAX_TIME_BUTTONS = 6
@@ -283,7 +284,8 @@ class ActionAskAppointmentDate(Action):
             dispatcher.utter_message(response="utter_nearest_free_days", buttons=day_buttons(days))
         else:
             dispatcher.utter_message(response="utter_ask_appointment_date")
-        return [SlotSet("rejected_date", None)]
+        # The refused day stays the one talked of: "the tuesday after then".
+        return [SlotSet("rejected_date", None), SlotSet(DAY_TALKED_OF, rejected)]
 
 
 class ActionAskAppointmentTime(Action):

@@ -55,7 +55,12 @@ RETURNING_PATIENT = re.compile(
     r"(a (couple|few) (of )?|some |two |three |\d+ )"
     r"(years?|months?|weeks?) (back|ago)(?!\s+(pain|problems?|issues?))|"
     r"(come|coming|came) back for (more|another|a few more)|"
-    r"seen you before|had (acupuncture|treatment|sessions?) (here|with you))\b",
+    r"seen you before|had (acupuncture|treatment|sessions?) (here|with you)|"
+    # "yes, I came in the spring with my husband", "I attended some years ago, under the
+    # previous owner" (audits 17, 18)
+    r"(?:(?<=^)|(?<=\bi )|(?<=\bwe )|(?<=\byes )|(?<=\byes, )|(?<=\byeah ))"
+    r"(came|attended|visited) (in|here|to you|to the clinic|the clinic)\b|"
+    r"\b(i|we) attended\b|previous owner)\b",
     re.IGNORECASE,
 )
 # A name follows these. Strong cues take the words as written ("my name is

@@ -204,6 +204,7 @@ CONTACT_TRIED = frozenset(
     {"utter_booking_not_found", "utter_lookup_locked", "utter_ask_booking_contact"}
 )
 STOP_ACTION = "action_stop_booking"
+DAY_TALKED_OF = "day_talked_of"  # the day refused last (domain.yml)
 MANAGE_FORM = "manage_booking_form"
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
@@ -213,40 +214,60 @@ BOOKING_REQUEST = BOOKING_INTENT
 # a free-text reply needs CONFIDENT, a reply that reads as a question less.
 CONFIDENT = 0.9
 QUESTION_CONFIDENT = 0.5
-STOP_WORDS = re.compile(
-    r"^\s*(stop|quit|exit|never ?mind|forget (it|about it)|cancel( (it|that|this))?|"
-    r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$"
-    # "actually forget it, not today thanks": leaving, whatever follows.
-    r"|^\W*(actually\W+|oh\W+)?(forget (it|about it)|never ?mind|leave it)\W+"
-    r"(not (today|now|right now|yet)|(no )?thanks|thank you|maybe (later|another time)|"
-    r"another time)\b"
-    # "never mind, I'll call instead", "I'll ring you": booking another way.
-    r"|^\W*((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry|you know what|"
+# Leaving a form in the patient's words: each pattern is one way of saying it,
+# matched from the start of the message; read whatever the classifier took them for.
+_OPENERS = (
+    r"((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry|you know what|"
     r"on second thoughts?|hmm+|ok|okay|tbh|to be honest|ugh+|argh+|meh|ah|right|well|fine|"
-    r"alright|nah)\W+)*"
-    r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|i must)\s+(just\s+)?"
+    r"alright|nah|hold on|wait|too complicated|not to worry)\W+)*"
+)
+LEAVING_PATTERNS: Tuple[str, ...] = (
+    # the words of leaving alone
+    r"\s*(stop|quit|exit|never ?mind|forget (it|about it)|cancel( (it|that|this))?|"
+    r"i don'?t want to (book|do this)( anymore)?|no,? stop)\W*$",
+    # "actually forget it, not today thanks": leaving, whatever follows.
+    r"\W*(actually\W+|oh\W+)?(forget (it|about it)|never ?mind|leave it)\W+"
+    r"(not (today|now|right now|yet)|(no )?thanks|thank you|maybe (later|another time)|"
+    r"another time)\b",
+    # "never mind, I'll call instead", "I'll ring you", "hold on i need to check my shifts
+    # first, ill come back to you", "i'll come back later" (audit 18: taken as the name)
+    r"\W*" + _OPENERS + r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|"
+    r"i must|we'?ll|we will)\s+(just\s+)?(first\s+)?"
     r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
-    r"check with|ask my|speak to my|talk to my|get back to you|let you know|sort it later)\b"
-    # "ok leave it as it is then thanks", "just keep it where it is": the appointment
-    # or request stays as it was (audit 15: read as a time).
-    r"|^\W*((ok|okay|fine|oh|actually|no|nah|right|alright|hmm+)\W+)*(just\s+)?(leave|keep)\s+"
+    r"check with|check my|ask my|speak to my|talk to my|get back to you|let you know|"
+    r"sort it later|come back|discuss it|talk it over)\b"
+    # ...not a day given: "I'll come in on Tuesday", "I'll pop in at 10"
+    r"(?!\s+(on\s+|at\s+|this\s+|next\s+)?(mon|tue|wed|thu|fri|sat|sun|tomorrow|today|\d))",
+    # "ok leave it as it is then thanks", "ok forget it, keep it as it is" (audits 15, 18)
+    r"\W*" + _OPENERS + r"(just\s+)?(leave|keep)\s+"
     r"(it|that|things|my appointment|the appointment|my booking|the booking)\s+"
-    r"(as it is|as is|as it was|where it is|how it is|for now|then)\b"
+    r"(as it is|as is|as it was|where it is|how it is|for now|then)\b",
     # "hmm cant do afternoons. tbh forget it for now, ill ring you next week", "I said forget
     # it, not booking today thanks" (audit 17: read as days)
-    r"|.*\b(?:forget (?:it|about it)|never ?mind)\b(?:\W+(?:for now|then|thanks|thank you))*\W+"
-    r"(?:i'?ll (?:ring|call|phone|book|sort|try|get back)|not (?:booking|today|now|yet))\b"
+    r".*\b(?:forget (?:it|about it)|never ?mind)\b(?:\W+(?:for now|then|thanks|thank you))*\W+"
+    r"(?:i'?ll (?:ring|call|phone|book|sort|try|get back)|not (?:booking|today|now|yet)|"
+    r"keep it|leave it)\b",
     # "keep my original appointment please, don't change anything" (audit 16: a cancellation)
-    r"|^\W*((ok|okay|actually|no|nah|oh)\W+)*(just\s+)?(keep|leave)\s+(my|the)\s+"
-    r"(original|current|existing|old|first)\s+(appointment|booking|time|slot|one)\b"
+    r"\W*((ok|okay|actually|no|nah|oh)\W+)*(just\s+)?(keep|leave)\s+(my|the)\s+"
+    r"(original|current|existing|old|first)\s+(appointment|booking|time|slot|one)\b",
     # "actually no worries", "no worries then, thanks" (audit 16)
-    r"|^\W*((actually|ok|okay|oh|ah|right)\W+)*no worries\W*"
-    r"((then|thanks|thank you|cheers|bye)\W*)*$"
+    r"\W*((actually|ok|okay|oh|ah|right)\W+)*no worries\W*"
+    r"((then|thanks|thank you|cheers|bye)\W*)*$",
     # "thanks bye", "ok bye", "no thanks bye": leaving.
-    r"|^\W*((no\W+)?(thanks|thank you)|ok|okay|cheers|ta)?\W*"
-    r"(bye|goodbye|bye bye|see you|ta ta)\W*$",
-    re.IGNORECASE,
+    r"\W*((no\W+)?(thanks|thank you)|ok|okay|cheers|ta)?\W*(bye|goodbye|bye bye|see you|ta ta)\W*$",
+    # "no dont book anything", "not booking today" (audit 18: "let's finish it first")
+    r"\W*" + _OPENERS + r"(please\s+)?(do ?n'?t|do not|dont) book (anything|it|me in|him in|her in|"
+    r"us in)\b",
+    r"\W*" + _OPENERS + r"(i'?m |we'?re )?not booking\b(?!\s+for)",
+    # "on second thoughts we'll wait until after his scan results", "too complicated, we'll just
+    # phone you", "Actually, I'll discuss it with him first and ring you" (audit 18)
+    r".*\b(i'?ll|i will|we'?ll|we will|let'?s)\s+(just\s+)?(wait (until|till|til) after|"
+    r"leave it (for now|there|until|till)|phone you|ring you|call you|give you a (ring|call|bell)|"
+    r"discuss it with|talk it over with|get back to you|come back to you)\b",
+    # "ah not to worry, ill leave it for now then" (audit 18: read as a day)
+    r".*\bleave it for now\b",
 )
+STOP_WORDS = re.compile("^(" + "|".join(f"(?:{p})" for p in LEAVING_PATTERNS) + ")", re.IGNORECASE)
 # "I don't have the reference", "lost it", "no idea what that is": asked for the reference.
 NO_REFERENCE = re.compile(
     r"\b(do ?n[o']?t|do not|dont|never) (have|know|remember|got|get)\b|\b(lost|forgot|forgotten|"
@@ -750,9 +771,13 @@ class DateTimeValidation(FormValidationAction, ABC):
     def when(self, tracker: Tracker, text: Optional[str] = None) -> When:
         """The day and time in the latest message (or ``text`` of it).
 
-        Read with the day just refused or chosen.
+        Read with the day just refused or chosen, or else the day refused last.
         """
-        talked_of = tracker.get_slot("rejected_date") or tracker.get_slot("appointment_date")
+        talked_of = (
+            tracker.get_slot("rejected_date")
+            or tracker.get_slot("appointment_date")
+            or tracker.get_slot(DAY_TALKED_OF)
+        )
         try:
             talking_of = dt.date.fromisoformat(str(talked_of)) if talked_of else None
         except ValueError:  # "unparsed"
