@@ -23,7 +23,8 @@ from clinic_core.knowledge import (
     load_acupuncture_answers,
     load_conditions,
 )
-from clinic_core.message_parts import SECOND_PART, SECOND_PART_ACTION
+from clinic_core.message_parts import MORE_PARTS, SECOND_PART, SECOND_PART_ACTION
+from clinic_core.names import CLINIC_QUESTION_INTENT
 from clinic_core.practical import practical_answer
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import is_question
@@ -211,7 +212,6 @@ def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> No
 
 
 # A question about the clinic that none of its other answers covers.
-CLINIC_QUESTION_INTENT = "ask_clinic_other"
 CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
     "ask_opening_hours": _opening_hours,
     "ask_location": _location,
@@ -343,7 +343,7 @@ def second_part_intent(tracker: Tracker) -> Optional[str]:
 
 
 class ActionAnswerSecondPart(Action):
-    """Answer the question that came second in a two-part message.
+    """Answer the question that came second in a two-part message, and any after it.
 
     "my hip is swollen after kneeling, how much is a first visit?": the rules
     answer the first part (the hip), then this answers the price, exactly as
@@ -364,12 +364,24 @@ class ActionAnswerSecondPart(Action):
             # (audit 11: the address was given): only a question is answered.
             logger.info("second part %s is no question: left to the form", intent)
             return []
-        if intent in CLINIC_ANSWERS:
-            answer_clinic_question(dispatcher, intent, message_parts(tracker)[1])
-        elif intent in ACUPUNCTURE_QUESTIONS:
-            answer_acupuncture_question(dispatcher, tracker, intent)
-        elif intent in EXPLAINED:
-            explain_question(dispatcher, tracker, domain)
-        elif intent:
-            logger.warning("Second part %s has no answer here", intent)
+        parts = [(intent, message_parts(tracker)[1])] + [
+            (str(more.get("name") or ""), str(more.get("text") or ""))
+            for more in (tracker.latest_message or {}).get(MORE_PARTS) or []
+        ]
+        answered = set()
+        for name, text in parts:
+            # The same answer once ("how much is it ... and the price?"); questions
+            # about the clinic differ by their words.
+            key = (name, text if name == CLINIC_QUESTION_INTENT else "")
+            if key in answered:
+                continue
+            answered.add(key)
+            if name in CLINIC_ANSWERS:
+                answer_clinic_question(dispatcher, name, text)
+            elif name in ACUPUNCTURE_QUESTIONS:
+                answer_acupuncture_question(dispatcher, tracker, name)
+            elif name in EXPLAINED:
+                explain_question(dispatcher, tracker, domain)
+            elif name:
+                logger.warning("Second part %s has no answer here", name)
         return []

@@ -1,11 +1,15 @@
 """Names shared by the NLU step that reads two things in one message and the actions.
 
 ``rasa_extensions.clauses`` keeps the question asked second in a message under
-``SECOND_PART`` in the parse data; ``action_answer_second_part``
-(``actions/questions.py``) answers it.
+``SECOND_PART`` in the parse data, and any further ones under ``MORE_PARTS``;
+``action_answer_second_part`` (``actions/questions.py``) answers them.
 """
 
 SECOND_PART = "second_part"  # parse-data key: {"name", "confidence", "text", "start", "end"}
+# parse-data key: the third and later questions of a message that asks several ("where
+# are you, do you take bupa, and can my husband come in with me?"), each like SECOND_PART;
+# action_answer_second_part answers them after the second.
+MORE_PARTS = "more_parts"
 SECOND_PART_ACTION = "action_answer_second_part"
 # parse-data key: {"name", "confidence"} of a "yes" in front of a request
 # ("yes, please book me in for Friday"); the request is the message's intent.

@@ -35,6 +35,8 @@ NON_PERSONAL_SLOTS: Tuple[str, ...] = (
 # -- intents ------------------------------------------------------------------
 FALLBACK_INTENT = "nlu_fallback"
 HANDOFF_INTENT = "human_handoff"
+# Any other question about the clinic: answered from clinic/practical.yml, else the clinic's number.
+CLINIC_QUESTION_INTENT = "ask_clinic_other"
 
 SLOTS: Tuple[str, ...] = (
     CONDITION_SLOT,
@@ -69,6 +71,7 @@ STILL_REMINDED_INTENTS: Tuple[str, ...] = (
 INTENTS: Tuple[str, ...] = (
     HANDOFF_INTENT,
     CANCEL_INTENT,
+    CLINIC_QUESTION_INTENT,
     *[name for name in STILL_REMINDED_INTENTS if name != FALLBACK_INTENT],  # nlu_fallback is Rasa's
 )
 

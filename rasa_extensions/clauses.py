@@ -47,7 +47,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -80,7 +80,9 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from clinic_core.knowledge import load_conditions
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
-from clinic_core.message_parts import OPENER, SECOND_PART, SECOND_PART_ACTION
+from clinic_core.message_parts import MORE_PARTS, OPENER, SECOND_PART, SECOND_PART_ACTION
+from clinic_core.names import CLINIC_QUESTION_INTENT
+from clinic_core.questions import is_question
 from clinic_core.sentence_encoder import STAMP_FILE, SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
 from clinic_core.spelling import SpellingNormaliser
@@ -140,6 +142,7 @@ class Decision:
     second: Optional[Reading]
     score: float
     opener: Optional[Reading] = None
+    more: Tuple[Reading, ...] = ()  # the third and later questions of a message asking several
 
 
 def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
@@ -157,6 +160,17 @@ def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
     for index in range(1, min(lead_words, len(tokens) - 1) + 1):
         found.setdefault((index, index), Cut(index, index, "lead"))
     return list(found.values())
+
+
+def _sentences(found: Sequence[Cut], length: int) -> List[Tuple[int, int]]:
+    """The token spans between every comma and sentence end (``mark`` cut) of a message."""
+    spans: List[Tuple[int, int]] = []
+    start = 0
+    for cut in sorted((c for c in found if c.kind == "mark"), key=lambda c: c.left_end):
+        spans.append((start, cut.left_end))
+        start = cut.right_start
+    spans.append((start, length))
+    return [(begin, end) for begin, end in spans if end > begin]
 
 
 def _sides(found: Sequence[Cut], length: int) -> List[Tuple[int, int]]:
@@ -521,6 +535,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         decision = self.decide(
             candidates, readings, led, unsure, opened
         ) or self.answer_then_question(text, inner, readings)
+        several = self.several_questions(message, inner, slicer)
+        if several is not None:
+            decision = several
         if decision is not None:
             self.apply(message, decision)
 
@@ -650,6 +667,57 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
                 return Decision("two", first, right, self._sure(right))
         return None
 
+    def several_questions(
+        self, message: Message, inner: List[Cut], slicer: Optional[Slicer]
+    ) -> Optional[Decision]:
+        """Several questions, a sentence or a comma apart, each read alone.
+
+        "where abouts are you, do i need a referral from my gp, do you take bupa,
+        and can my husband sit in with me?": no cut in two leaves a side that
+        asks one thing, so all but two went unanswered (audit 18). Each part is
+        read alone. A part is a question when it is read surely as one, or is
+        worded as one (then, if it was read as something else, as a question
+        about the clinic, which the practical answers or the clinic's number
+        answer). With three questions, or a request or complaint first and two
+        questions after it, the first is the message's intent, the next its
+        ``SECOND_PART`` and the rest ``MORE_PARTS``. Greetings, thanks and parts of
+        a word or two are left out; anything else leaves the cut in two to decide.
+        """
+        config = self.component_config
+        tokens: List[Token] = message.get(TOKENS) or []
+        spans = _sentences(inner, len(tokens))
+        if len(spans) < 3:
+            return None
+        asks = re.compile(config["second_part_intents"])
+        text = message.get(TEXT) or ""
+        parts: List[Tuple[bool, Reading]] = []  # (a question, its reading)
+        for reading in self.read_spans(message, spans, slicer):
+            sure = self._sure(reading) >= config["part_threshold"]
+            if reading.intent in config["lead_intents"] or reading.words <= 2:
+                continue
+            if asks.search(reading.intent) and sure:
+                parts.append((True, reading))
+            elif sure:  # a request or a complaint: "can i book for tuesday?" is no clinic question
+                parts.append((False, reading))
+            elif is_question(text[reading.start : reading.end]):
+                clinic = {INTENT_NAME_KEY: CLINIC_QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                asked = replace(reading, intent=CLINIC_QUESTION_INTENT, ranking=(clinic,))
+                parts.append((True, asked))
+            else:
+                return None
+        statements = [number for number, (question, _) in enumerate(parts) if not question]
+        if statements not in ([], [0]) or len(parts) < 3:
+            return None
+        first, *questions = [reading for _, reading in parts]
+        if statements:
+            # "does acupuncture work for it?" after a complaint: its answer covers that.
+            covered = set(config["complaint_questions"])
+            questions = [reading for reading in questions if reading.intent not in covered]
+        if not questions:
+            return None
+        second, *more = questions
+        return Decision("several", first, second, self._sure(first), more=tuple(more))
+
     def _lead(self, left: Reading, right: Reading) -> Optional[Decision]:
         """A greeting or thanks on one side of the cut and a request on the other."""
         config = self.component_config
@@ -746,20 +814,24 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
                 {INTENT_NAME_KEY: opener.intent, PREDICTED_CONFIDENCE_KEY: opener.confidence},
                 add_to_output=True,
             )
+        text = message.get(TEXT) or ""
         if decision.second is not None:
-            second = decision.second
-            message.set(
-                SECOND_PART,
-                {
-                    INTENT_NAME_KEY: second.intent,
-                    PREDICTED_CONFIDENCE_KEY: second.confidence,
-                    "text": (message.get(TEXT) or "")[second.start : second.end],
-                    "start": second.start,
-                    "end": second.end,
-                },
-                add_to_output=True,
-            )
+            message.set(SECOND_PART, _part(decision.second, text), add_to_output=True)
+        if decision.more:
+            more = [_part(reading, text) for reading in decision.more]
+            message.set(MORE_PARTS, more, add_to_output=True)
         logger.debug("Clauses: %s -> %s, %s", decision.kind, first.intent, decision.second)
+
+
+def _part(reading: Reading, text: str) -> Dict[str, Any]:
+    """A part of a message as the parse data keeps it (``SECOND_PART``, ``MORE_PARTS``)."""
+    return {
+        INTENT_NAME_KEY: reading.intent,
+        PREDICTED_CONFIDENCE_KEY: reading.confidence,
+        "text": text[reading.start : reading.end],
+        "start": reading.start,
+        "end": reading.end,
+    }
 
 
 def _answered_events(tracker: DialogueStateTracker) -> List[Event]:

@@ -27,13 +27,14 @@ from rasa.shared.nlu.training_data.message import Message
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART
+from clinic_core.names import CLINIC_QUESTION_INTENT
 from clinic_core.practical import TopicMatch, practical_answer
 from clinic_core.questions import asks_something
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
 
 logger = logging.getLogger(__name__)
 
-PRACTICAL_INTENT = "ask_clinic_other"  # the intent whose action answers clinic/practical.yml
+PRACTICAL_INTENT = CLINIC_QUESTION_INTENT  # its action answers clinic/practical.yml
 # Intents whose answer is about the body or acupuncture in general, besides
 # the conditions of clinic/conditions.yml: a practical question is often
 # taken for one of them. Booking, safety and conversation intents never are

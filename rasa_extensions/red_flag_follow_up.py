@@ -51,6 +51,7 @@ from clinic_core.names import (
     ANSWER_INTENT,
     BOOKING_INTENT,
     CANCEL_INTENT,
+    CLINIC_QUESTION_INTENT,
     HANDOFF_INTENT,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
@@ -65,7 +66,7 @@ logger = logging.getLogger(__name__)
 # the assistant: a booking, a move or an answer goes ahead instead.
 # ("the gp squeezed me in, she said its a chest infection" was a question no topic answers).
 SEEN_ACKNOWLEDGED_INTENTS = (
-    frozenset(STILL_REMINDED_INTENTS) | {"ask_clinic_other", "affirm", "deny", "thank"}
+    frozenset(STILL_REMINDED_INTENTS) | {CLINIC_QUESTION_INTENT, "affirm", "deny", "thank"}
 ) - {BOOKING_INTENT, ANSWER_INTENT, "reschedule_appointment"}
 # "please cancel the 19th", not "should I cancel?" (a question about the appointment).
 ASKED_TO_CANCEL = re.compile(

@@ -47,7 +47,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core.message_parts import SECOND_PART, TRIAGE
+from clinic_core.message_parts import MORE_PARTS, SECOND_PART, TRIAGE
 from clinic_core.red_flag_screen import (
     ROUTINE,
     RedFlagScreen,
@@ -266,8 +266,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             )
         message.set(ENTITIES, entities, add_to_output=True)
         # A red flag in any part of the message: the emergency or urgent reply only.
-        if message.get(SECOND_PART):
-            message.set(SECOND_PART, None, add_to_output=True)
+        for part in (SECOND_PART, MORE_PARTS):
+            if message.get(part):
+                message.set(part, None, add_to_output=True)
         logger.info(
             "Red flag (%s): %s", assessment.level, ", ".join(f.concept for f in assessment.findings)
         )

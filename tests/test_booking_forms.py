@@ -382,3 +382,9 @@ async def test_offering_the_nearest_days_keeps_the_refused_day_talked_of() -> No
     events = await ActionAskAppointmentDate().run(CollectingDispatcher(), tracker, {})
     assert SlotSet("rejected_date", None) in events
     assert SlotSet("day_talked_of", "2026-12-01") in events
+
+
+def test_checking_an_appointment_is_no_leaving() -> None:
+    """ "i need to check my appointment time" starts a check; "check my shifts" leaves."""
+    assert not STOP_WORDS.match("i need to check my appointment time")
+    assert STOP_WORDS.match("i need to check my diary first")

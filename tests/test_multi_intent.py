@@ -21,7 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import CLINIC_ANSWERS, EXPLAINED, ActionAnswerSecondPart
 from bench.multi_intent import load_set, score
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_acupuncture_answers
-from clinic_core.message_parts import OPENER, SECOND_PART
+from clinic_core.message_parts import MORE_PARTS, OPENER, SECOND_PART
 from clinic_core.profile import load_profile
 from ops.nlu_data import training_texts
 from rasa_extensions.clauses import ClauseDIETClassifier, Cut, Reading, Slicer, cuts
@@ -296,6 +296,44 @@ def test_a_red_flag_in_any_part_leaves_no_second_part(agent: Agent, text: str) -
     result = parse(agent, text)
     assert result["intent"]["name"] in {"emergency", "urgent_symptoms"}
     assert not result.get(SECOND_PART)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "asked"),
+    [
+        # Audit 18: "I'm sorry, I can't answer that one here" to all four.
+        ("where abouts are you, do i need a referral from my gp, do you take bupa, "
+         "and can my husband sit in with me?", "ask_location",
+         ["do i need a referral from my gp", "do you take bupa", "can my husband sit in with me?"]),
+        ("my back hurts, how much is it, and where are you?", "back_pain",
+         ["how much is it", "where are you?"]),
+    ],
+)  # fmt: skip
+def test_several_questions_are_each_kept(
+    agent: Agent, text: str, first: str, asked: List[str]
+) -> None:
+    result = parse(agent, text)
+    assert result["intent"]["name"] == first
+    parts = [result[SECOND_PART], *result.get(MORE_PARTS, [])]
+    assert [part["text"].rstrip(",") for part in parts] == asked
+
+
+async def test_every_part_after_the_first_is_answered(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    tracker = make_tracker("ask_location", text="where are you, how much is it, do you take bupa?")
+    tracker.latest_message[SECOND_PART] = {"name": "ask_price", "confidence": 0.9, "start": 15,
+                                           "end": 27, "text": "how much is it"}  # fmt: skip
+    tracker.latest_message[MORE_PARTS] = [
+        {"name": "ask_insurance", "confidence": 0.9, "text": "do you take bupa?"},
+        {"name": "ask_price", "confidence": 0.9, "text": "and the price?"},  # asked again
+    ]
+    await ActionAnswerSecondPart().run(dispatcher, tracker, domain)
+    expected = CollectingDispatcher()
+    profile = load_profile()
+    CLINIC_ANSWERS["ask_price"](expected, profile)
+    CLINIC_ANSWERS["ask_insurance"](expected, profile)
+    assert dispatcher.messages == expected.messages
 
 
 def test_a_button_payload_is_never_cut(agent: Agent) -> None:

@@ -234,8 +234,9 @@ LEAVING_PATTERNS: Tuple[str, ...] = (
     r"\W*" + _OPENERS + r"(i'?ll|i will|i'?d rather|let me|i need to|i have to|i'?ll need to|"
     r"i must|we'?ll|we will)\s+(just\s+)?(first\s+)?"
     r"(call|ring|phone|pop in|come in|think about it|book later|try later|do (it|this) later|"
-    r"check with|check my|ask my|speak to my|talk to my|get back to you|let you know|"
-    r"sort it later|come back|discuss it|talk it over)\b"
+    r"check with|check my (shifts|diary|calendar|rota|schedule|work)|ask my|speak to my|talk to my|"
+    r"get back to you|let you know|"
+    r"sort it later|come back (later|to you|another time|when)|discuss it|talk it over)\b"
     # ...not a day given: "I'll come in on Tuesday", "I'll pop in at 10"
     r"(?!\s+(on\s+|at\s+|this\s+|next\s+)?(mon|tue|wed|thu|fri|sat|sun|tomorrow|today|\d))",
     # "ok leave it as it is then thanks", "ok forget it, keep it as it is" (audits 15, 18)
