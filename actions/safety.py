@@ -28,6 +28,7 @@ from clinic_core.names import (
     CONDITION_SLOT,
     EMERGENCY_SLOT,
     HANDOFF_SLOT,
+    OTHER_LANGUAGE_ACTION,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
 )
@@ -275,6 +276,27 @@ class ActionRedFlagWhatIf(Action):
             response=WHAT_IF_REPLIES.get(level, WHAT_IF_REPLIES["emergency"]),
             emergency_number=emergency.number,
             advice_line=emergency.advice_line or "your GP surgery",
+        )
+        return []
+
+
+class ActionOtherLanguage(Action):
+    """A message in another language: what the assistant reads, and the emergency number."""
+
+    def name(self) -> str:
+        """Action name used in the domain."""
+        return OTHER_LANGUAGE_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Say so in English (audit 19: a red flag in French got "I can't answer that one")."""
+        profile = load_profile()
+        logger.info("Message in another language in %s", tracker.sender_id)
+        dispatcher.utter_message(
+            response="utter_other_language",
+            emergency_number=profile.emergency.number,
+            **profile.contact_values(),
         )
         return []
 

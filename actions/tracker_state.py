@@ -29,6 +29,30 @@ YES_WORDS = re.compile(
 )
 
 
+# A yes put off: "before I say yes, is the acupuncturist a woman?" (audit 19 booked
+# it), "not yet", "hang on". A question asked before any yes counts too.
+_YES_PUT_OFF = re.compile(
+    r"\bbefore (?:i|we) (?:say yes|say ok|confirm|agree|go ahead|book|commit)\b|\bnot yet\b|"
+    r"\b(?:hold|hang) on\b|^\W*wait\b|\bbefore (?:you|it'?s) (?:book|confirm)",
+    re.IGNORECASE,
+)
+_FIRST_CLAUSE = re.compile(r"^[^,.;:!?]*")
+_CONSENT_ALONE = re.compile(
+    rf"^\s*(?:{_PLEASED}|sounds (?:good|great|fine)|that'?s (?:fine|great|perfect|lovely|right)|"
+    r"book (?:it|me in)|go ahead|do it|please do|confirm(?:ed)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def yes_put_off(text: str) -> bool:
+    """Whether ``text`` holds its yes back: put off in words, or after a question."""
+    if _YES_PUT_OFF.search(text):
+        return True
+    first = _FIRST_CLAUSE.match(text)
+    opening = first.group(0) if first else ""
+    return "?" in text and not (YES_WORDS.match(opening) or _CONSENT_ALONE.match(opening))
+
+
 def user_text(tracker: Tracker) -> str:
     """The latest message's text ('' for none)."""
     return str((tracker.latest_message or {}).get("text") or "")
@@ -67,7 +91,11 @@ def says_yes(tracker: Tracker, *requests: str) -> bool:
     it" at the booking summary) is that request, not a yes.
     """
     text = str((tracker.latest_message or {}).get("text") or "")
-    if latest_intent(tracker) == "affirm" or YES_WORDS.match(text):
+    if YES_WORDS.match(text):
+        return True
+    if yes_put_off(text):
+        return False
+    if latest_intent(tracker) == "affirm":
         return True
     return _opener(tracker) == "affirm" and latest_intent(tracker) in requests
 
@@ -110,3 +138,15 @@ def last_response(tracker: Tracker) -> Optional[str]:
             name = (event.get("metadata") or {}).get("utter_action")
             return str(name) if name else None
     return None
+
+
+def moving_reference(tracker: Tracker) -> Optional[str]:
+    """The reference of the appointment being moved, while a reschedule asks for the new time.
+
+    Its own time is no obstacle to the new one (audit 19: "a quarter of an
+    hour later, same day" was told the day was full).
+    """
+    if tracker.get_slot("booking_task") != "reschedule":
+        return None
+    reference = tracker.get_slot("booking_reference")
+    return str(reference) if reference else None

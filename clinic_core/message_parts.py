@@ -17,3 +17,6 @@ OPENER = "opener"
 # parse-data key: the safety layer's verdict on the message (rasa_extensions/red_flags.py):
 # {"level", "concepts", "set_aside": [{"concept", "reason"}], ...}
 TRIAGE = "triage"
+# parse-data key: True when the message reads as another language and carries no
+# red flag (clinic_core/language.py); the safety policy then answers it.
+OTHER_LANGUAGE = "other_language"

@@ -82,4 +82,11 @@ RED_FLAG_REMINDER_ACTION = "action_red_flag_reminder"
 # "would I need to go to hospital if I couldn't pee?": a red flag asked about as a
 # what-if gets what to do if it happens (rasa_extensions/red_flag_follow_up.py).
 RED_FLAG_WHAT_IF_ACTION = "action_red_flag_what_if"
-ACTIONS: Tuple[str, ...] = (RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION)
+# A message in another language: what the assistant reads, and the emergency
+# number, in English (clinic_core/language.py; audit 19).
+OTHER_LANGUAGE_ACTION = "action_other_language"
+ACTIONS: Tuple[str, ...] = (
+    RED_FLAG_REMINDER_ACTION,
+    RED_FLAG_WHAT_IF_ACTION,
+    OTHER_LANGUAGE_ACTION,
+)

@@ -226,14 +226,21 @@ class RedFlagSpec(StrictModel):
     said_help_coming: List[str] = []
 
     def says_seen(self, text: str) -> bool:
-        """Whether ``text`` says the patient (or the person written for) has been seen since."""
+        """Whether ``text`` says the patient (or the person written for) has been seen since.
+
+        The list's phrases, or someone who treats saying what they found ("the
+        paramedics came and did an ECG, all normal": audit 19 repeated 999).
+        """
+        plain = _without_apostrophes(text)
         phrases = tuple(self.said_seen_since)
-        return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
+        return bool(_said_safe_pattern(phrases).search(plain) or _CLINICIAN_FOUND.search(plain))
 
     def says_safe(self, text: str) -> bool:
         """Whether ``text`` says the reply misread the patient or they have been seen since."""
-        phrases = tuple(self.said_misread + self.said_seen_since)
-        return bool(_said_safe_pattern(phrases).search(_without_apostrophes(text)))
+        phrases = tuple(self.said_misread)
+        return self.says_seen(text) or bool(
+            _said_safe_pattern(phrases).search(_without_apostrophes(text))
+        )
 
     def what_if_level(self, text: str, set_aside: Iterable[Mapping[str, str]]) -> Optional[str]:
         """The level of a red flag ``text`` asks about as a what-if, or None.
@@ -811,6 +818,9 @@ class RedFlagDetector:
             clause_of(start)
             for start, _ in self._optional(matches, "CURRENT_CLAUSE")
             if doc[start].lower_ in current_words  # type: ignore[index]
+            # "my dad had a heart attack that started as upper back pain": what
+            # started is the heart attack told of, not something now
+            and not (start and doc[start - 1].lower_ in DESCRIBING_BEFORE)  # type: ignore[index]
         }
         # "..., that was 4 years ago": a clause that dates what was said before it.
         historical_clauses = {
@@ -1024,6 +1034,24 @@ class RedFlagDetector:
         if (historical or ("FAMILY" in categories and "HISTORICAL" in categories)) and not current:
             return "past"
         return None
+
+
+# Someone who treats, then what they did or found, in one sentence: "the paramedics
+# came and did an ECG, all normal", "the ambulance crew checked me over and said its
+# muscular", "111 said it can wait for my gp". Not "the doctor said to call 999".
+_CLINICIAN_FOUND = re.compile(
+    r"\b(?:paramedics?|ambulance (?:crew|people|men|staff)|the crew|doctors?|drs?|gp|nurses?|"
+    r"111|a ?& ?e|a and e|hospital|consultant|out of hours|urgent care|minor injuries)\b"
+    r"[^.?!]{0,60}?\b(?:(?:checked|examined|assessed|looked at|looked over) (?:me|him|her|us|them)|"
+    r"checked over|looked over|did (?:an? |some )?"
+    r"(?:ecg|x ?-?rays?|scans?|bloods|tests?|obs)|said (?:it|its|it was|i was|im|he was|hes|"
+    r"she was|shes|they were|nothing|all|everything|there was nothing|i am|he is|she is|"
+    r"it is|it can|its nothing)\b|reassured|cleared|all (?:normal|fine|clear|ok))"
+)
+
+
+# Words before a CURRENT_CLAUSE word that make it describe what was named before them.
+DESCRIBING_BEFORE = frozenset({"that", "which"})
 
 
 # Words that make help sought a condition or a plan for later, in its clause.

@@ -512,12 +512,19 @@ class AppointmentStore:
         return self._reread(reference)
 
     def taken_cells(
-        self, start: dt.datetime, end: dt.datetime, except_conversation: Optional[str] = None
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        except_conversation: Optional[str] = None,
+        except_reference: Optional[str] = None,
     ) -> Set[dt.datetime]:
         """UTC starts (aware) of claimed grid cells between ``start`` and ``end``.
 
         Cells held by ``except_conversation``'s own appointments are left out:
         a patient confirming again what they already booked is not refused.
+        So are those of ``except_reference``, the appointment being moved: a
+        move by a quarter of an hour overlaps its own time (audit 19 said the
+        day was full), and :meth:`reschedule` releases those cells first.
         """
         query = sa.select(appointment_slots.c.slot_start).where(
             appointment_slots.c.slot_start >= _utc(start),
@@ -528,6 +535,11 @@ class AppointmentStore:
                 appointments.c.conversation_id == except_conversation
             )
             query = query.where(appointment_slots.c.appointment_id.not_in(own))
+        if except_reference:
+            moving = sa.select(appointments.c.id).where(
+                appointments.c.reference == except_reference.upper()
+            )
+            query = query.where(appointment_slots.c.appointment_id.not_in(moving))
         with self._reading() as connection:
             rows = connection.execute(query).all()
         return {_aware(row.slot_start) for row in rows}

@@ -297,7 +297,8 @@ def _inside(time: dt.time, bounds: str) -> bool:
 # "if not Friday": those propose it.
 _EXCLUDED_BEFORE = re.compile(
     rf"(?<!why )(?<!if )\b(?:not|except|apart from|other than|anything but|any day but|excluding|"
-    rf"can'?t do|cannot do|can'?t make)\s+(?:on\s+|in\s+)?(?:a\s+)?{_WEEKDAY}s?\b"
+    rf"can'?t do|cannot do|can'?t make|i work|i'?m at work)\s+"
+    rf"(?:on\s+|in\s+)?(?:a\s+)?{_WEEKDAY}s?\b"
 )
 _EXCLUDED_AFTER = re.compile(
     rf"\b{_WEEKDAY}(?:s|'s)?\s+(?:(?:is|are)\s+)?(?:no good|out|not good|bad|impossible|a no)\b|"
@@ -314,8 +315,26 @@ def _excluded_weekdays(text: str) -> Tuple[str, Set[int]]:
         excluded.add(_weekday_index(stem))
         return " " * len(match.group(0))
 
+    def drop_working_week(match: re.Match) -> str:
+        first, last = match.group("first"), match.group("last")
+        span = (
+            range(0, 5) if first is None else range(_weekday_index(first), _weekday_index(last) + 1)
+        )
+        excluded.update(span)
+        return " " * len(match.group(0))
+
+    text = _WORKING_DAYS.sub(drop_working_week, text)
     text = _EXCLUDED_BEFORE.sub(drop, text)
     return _EXCLUDED_AFTER.sub(drop, text), excluded
+
+
+# The days a patient works: "i can only do saturdays, i work mon-fri" (audit 18 offered
+# a Monday), "I work weekdays", "I'm at work Monday to Thursday".
+_WORKING_DAYS = re.compile(
+    rf"\b(?:i|we)(?:'?m| am)?\s+(?:work|working|at work)(?:\s+on)?\s+"
+    rf"(?:week\s*days|(?P<first>{WEEKDAY_WORD})\s*(?:-|to|till|until|through|thru)\s*"
+    rf"(?P<last>{WEEKDAY_WORD}))\b"
+)
 
 
 # A counter-proposal after a question or a refusal: "is there nothing before 2?
@@ -330,7 +349,9 @@ _PROPOSAL = re.compile(r"\b(?:what|how) about\b|\bwhat of\b")
 _STORY = re.compile(
     # "could I get booked in a week on thursday" wishes (audit 12): not "booked" after get/be
     r"\b(?:(?<!get )(?<!be )(?<!getting )booked|had|came|rang|called|phoned|spoke|emailed|"
-    r"messaged|texted|saw|visited|went|attended|started|was|were)\b"
+    r"messaged|texted|saw|visited|went|attended|started|was|were|"
+    # "he has been seen by the gp today" in a booking (audit 18 read today); not "be seen"
+    r"been|(?<!be )(?<!get )(?<!being )seen)\b"
     r"[^,.;:!?]*?(?=[,.;:!?]|\s(?:but|and|so|then|now|can|could|would|will|is|are|do|does|"
     r"please|pls|instead|if|how|what|any|about|regarding)\b|\s*$)"
 )
@@ -422,7 +443,11 @@ _FROM_DAY = (
     (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
 )  # fmt: skip
 _WEEK_AFTER_BOOKED = re.compile(r"\b(?:the )?(?:following|next) (?:week|wk)\b")
-_WEEKDAY_FROM_DAY = re.compile(rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)")
+_WEEKDAY_FROM_DAY = re.compile(
+    rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)|"
+    # "what about the following thursday then" after Thursday 10th was full (audit 19)
+    rf"\b(?:the\s+)?following\s+{_WEEKDAY}\b()"
+)
 _SAME_TIME = re.compile(
     r"\b(?:at )?(?:the )?same (?:day (?:and|&) )?(?:time|hour|slot)"
     r"(?: as (?:now|before|i have(?: now)?|she has(?: now)?|he has(?: now)?|it is now|booked))?\b"
@@ -485,7 +510,8 @@ def _from_day(text: str, anchor: dt.date) -> Tuple[str, Optional[dt.date]]:
     """``text`` without the words that say a day from ``anchor``, and that day."""
     weekday = _WEEKDAY_FROM_DAY.search(text)
     if weekday is not None:
-        index, direction = _weekday_index(weekday.group(1)), weekday.group(2)
+        stem = weekday.group(1) or weekday.group(3)
+        index, direction = _weekday_index(stem), weekday.group(2) or "after"
         if direction == "after":
             day = anchor + dt.timedelta(days=(index - anchor.weekday() - 1) % 7 + 1)
         else:
@@ -496,6 +522,17 @@ def _from_day(text: str, anchor: dt.date) -> Tuple[str, Optional[dt.date]]:
         if match is not None:
             return text[: match.start()] + " " + text[match.end() :], anchor + dt.timedelta(days)
     return text, None
+
+
+# Minutes from the appointment being moved: "half an hour earlier", "15 mins later".
+_SHIFT_MINUTES = {
+    "quarter of an hour": 15, "a quarter of an hour": 15, "half an hour": 30,
+    "an hour": 60, "one hour": 60, "a half hour": 30, "an hour and a half": 90,
+}  # fmt: skip
+_MINUTES_LATER = re.compile(
+    r"\b(?P<amount>(?:a )?quarter of an hour|half an hour|a half hour|an hour and a half|an hour|"
+    r"one hour|\d{1,3}\s*(?:mins?|minutes?))\s+(?P<way>later|earlier|sooner|after|before)\b"
+)
 
 
 def _from_booked(
@@ -514,6 +551,20 @@ def _from_booked(
             return text[: week.start()] + " " + text[week.end() :], booked.date() + _WEEK, time
     if time is None and _SHIFTED.search(text):
         time = booked.time()  # "push it back by a week": the same time, a week on
+    shift = _MINUTES_LATER.search(text)
+    if time is None and shift is not None:
+        # "can i make it quarter of an hour later same day" (audit 19)
+        amount = shift.group("amount")
+        minutes = _SHIFT_MINUTES.get(amount) or int(re.sub(r"\D", "", amount) or 0)
+        sign = -1 if shift.group("way") in ("earlier", "sooner", "before") else 1
+        moved = booked + dt.timedelta(minutes=sign * minutes)
+        if moved.date() == booked.date():
+            time = moved.time()
+            text = text[: shift.start()] + " " + text[shift.end() :]
+            if not re.search(
+                r"\b(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|next|\d{1,2}(?:st|nd|rd|th))", text
+            ):
+                return text, booked.date(), time  # the same day unless another is named
     text, day = _from_day(text, booked.date())
     return text, day, time
 
@@ -828,6 +879,42 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     return _one(day)
 
 
+# A weekday of any week: "I can only do Saturdays", "any Tuesday", "the earliest on a
+# Friday", "mondays or wednesdays" (audit 18 kept one Saturday, or none). Plural only
+# when spelt out: "tues", "weds" and "thurs" are one day.
+_WEEKDAY_PLURAL = r"(mon|tues|wednes|thurs|fri|satur|sun)days"
+# "the first wednesday evening you've got", "your next free tuesday" (audit 19) too.
+_ANY_WEEKDAY = re.compile(
+    rf"\b(?:any|a|every|most|first|earliest|soonest|next free|next available)\s+{_WEEKDAY}\b|"
+    rf"\b{_WEEKDAY_PLURAL}\b|"
+    r"\b(?:any|a|every|most)\s+(week-?end)\b|\b(week-?end)s\b"
+)
+_ONE_WEEKS = re.compile(rf"\b(?:next|this|coming)\s+{_WEEKDAY}\b")
+# How many weeks of that weekday are offered when no month is named.
+WEEKS_OF_A_WEEKDAY = 4
+
+
+def _any_week(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
+    """A weekday of any week: the next few, or those of a month named ("any friday in may")."""
+    found = list(_ANY_WEEKDAY.finditer(text))
+    if not found or _WEEK_APART.search(text) or _ONE_WEEKS.search(text):
+        return None  # "any tuesday next week", "next tuesday": one week's
+    indexes: Set[int] = set()
+    for match in found:
+        said = next(group for group in match.groups() if group)
+        indexes |= {5, 6} if said.startswith("week") else {_weekday_index(said)}
+    indexes |= {_weekday_index(match.group(1)) for match in re.finditer(rf"\b{_WEEKDAY}\b", text)}
+    today = now.date()
+    month = _vague_months(text, now, date_order)
+    if month is not None and month[0] is not None:
+        allowed = month[1] or (month[0],)
+        return _choice([day for day in allowed if day.weekday() in indexes])
+    weeks = range(WEEKS_OF_A_WEEKDAY)
+    return _choice(
+        [_next_weekday(today, index) + week * _WEEK for index in indexes for week in weeks]
+    )
+
+
 # "next week" or "this week" said apart from the weekday: "wednesday evening,
 # about 6ish, next week not this week" (audit 12), "next week - wed or thu".
 # Not a week the patient is away or busy: "I'm away next week so wednesday".
@@ -1072,6 +1159,7 @@ _READERS: Tuple[Reader, ...] = (
     _near_days,
     _last_weekday,
     _named_days,
+    _any_week,
     _weekdays,
     _vague_weeks,
     _in_days,
@@ -1107,8 +1195,9 @@ def _day(
     for reader in (_weekdays,) if said else _READERS:
         found = reader(text, now, date_order)
         if found is not None:
-            if found[1] and re.search(r"\bweekdays?\b", text):  # "any weekday next week"
-                return _choice([day for day in found[1] if day.weekday() < 5])
+            on_weekdays = [day for day in found[1] if day.weekday() < 5]
+            if on_weekdays and re.search(r"\bweekdays?\b", text):  # "any weekday next week"
+                return _choice(on_weekdays)
             return found
     return None, ()
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -162,11 +163,29 @@ def cuts(tokens: Sequence[Token], text: str, lead_words: int) -> List[Cut]:
     return list(found.values())
 
 
-def _sentences(found: Sequence[Cut], length: int) -> List[Tuple[int, int]]:
-    """The token spans between every comma and sentence end (``mark`` cut) of a message."""
+# Words that open a question: "and" before one joins two questions ("how much is it
+# and do you do evenings and is there parking": audit 19 answered two of three).
+QUESTION_OPENERS = frozenset(
+    {"do", "does", "is", "are", "can", "could", "will", "would", "should", "what", "where",
+     "when", "how", "who", "which", "have", "has"}
+)  # fmt: skip
+
+
+def _sentences(
+    found: Sequence[Cut], length: int, words: Sequence[str] = ()
+) -> List[Tuple[int, int]]:
+    """The token spans between the commas, sentence ends and "and"s before a question word."""
     spans: List[Tuple[int, int]] = []
     start = 0
-    for cut in sorted((c for c in found if c.kind == "mark"), key=lambda c: c.left_end):
+    joins_questions = [
+        cut
+        for cut in found
+        if cut.kind == "conjunction"
+        and cut.right_start < len(words)
+        and words[cut.right_start] in QUESTION_OPENERS
+    ]
+    marks = [cut for cut in found if cut.kind == "mark"]
+    for cut in sorted([*marks, *joins_questions], key=lambda c: c.left_end):
         spans.append((start, cut.left_end))
         start = cut.right_start
     spans.append((start, length))
@@ -462,6 +481,10 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
     ) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
         assert self.intent_model is not None  # checked by _labels
         probabilities = self._by_family(self.intent_model.probabilities(text, vector))
+        if text.strip() and all(unicodedata.category(ch)[0] in "PZ" for ch in text):
+            # "?" or "..." says no intent (audit 19: "?" read as a yes, "Glad to help");
+            # with no confidence, the fallback asks what was meant.
+            probabilities = {name: 0.0 for name in probabilities}
         ranked = sorted(probabilities.items(), key=lambda item: -item[1])
         ranking = [
             {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
@@ -685,7 +708,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         """
         config = self.component_config
         tokens: List[Token] = message.get(TOKENS) or []
-        spans = _sentences(inner, len(tokens))
+        spans = _sentences(inner, len(tokens), [token.text.lower() for token in tokens])
         if len(spans) < 3:
             return None
         asks = re.compile(config["second_part_intents"])
@@ -699,6 +722,10 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
                 parts.append((True, reading))
             elif sure:  # a request or a complaint: "can i book for tuesday?" is no clinic question
                 parts.append((False, reading))
+            elif is_question(text[reading.start : reading.end]) and asks.search(reading.intent):
+                # worded as a question and read, unsurely, as one: "do you do evenings"
+                # (audit 19 gave it the clinic's number)
+                parts.append((True, reading))
             elif is_question(text[reading.start : reading.end]):
                 clinic = {INTENT_NAME_KEY: CLINIC_QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
                 asked = replace(reading, intent=CLINIC_QUESTION_INTENT, ranking=(clinic,))

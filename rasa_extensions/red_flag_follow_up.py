@@ -19,6 +19,10 @@ correction, and the emergency got the summary again. The policy answers
 with the level's action before the form reads the message, then ends the
 form.
 
+A message the NLU step read as another language (``OTHER_LANGUAGE`` in the
+parse data, :mod:`clinic_core.language`) gets ``action_other_language``, the
+emergency number in English, in a form too; the form then asks again.
+
 Only the list decides here: the learned screen is fitted on single messages.
 The second message must read as the rest of the first: it comes within
 ``burst_seconds`` (typed in a burst, before the answer was read) or starts as
@@ -32,8 +36,9 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa.core.constants import POLICY_PRIORITY
 from rasa.core.policies.policy import PolicyPrediction
@@ -46,13 +51,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_core.message_parts import TRIAGE
+from clinic_core.message_parts import OTHER_LANGUAGE, TRIAGE
 from clinic_core.names import (
     ANSWER_INTENT,
     BOOKING_INTENT,
     CANCEL_INTENT,
     CLINIC_QUESTION_INTENT,
     HANDOFF_INTENT,
+    OTHER_LANGUAGE_ACTION,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
     STILL_REMINDED_INTENTS,
@@ -75,6 +81,72 @@ ASKED_TO_CANCEL = re.compile(
 JOIN = ". "  # the two messages become two clauses: negation and time stay in their own
 CONTINUATION = re.compile(
     r"^\W*(and|also|plus|now|update|oh and|but now|as well|too|both|it'?s now|still)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class SinceRedFlag:
+    """What the patient's messages since the last red-flag reply say."""
+
+    latest: str
+    intent: Optional[str]
+    count: int  # patient messages since the reply (1: the latest is the next one)
+    recent: bool  # within ``reminder_messages`` and ``reminder_seconds``
+    seen: bool  # the latest says a doctor or 111 has seen the patient
+    help_coming_before: bool  # an earlier one said help is on its way
+    help_coming_now: bool
+    safe_now: bool  # the latest says the patient is safe ("the ambulance took him")
+    safe_before: bool
+
+
+# After a red-flag reply, what the patient says -> whether the advice (or, for
+# help on its way and being seen, its acknowledgement) comes again. Read top to
+# bottom: the first rule that applies decides.
+Rule = Tuple[str, Callable[[SinceRedFlag], bool], Callable[[SinceRedFlag], bool]]
+REMINDER_RULES: Tuple[Rule, ...] = (
+    (
+        # "taking him to a&e now. please cancel the 19th" (audit 17 put it off three
+        # times); "ok. please just cancel my appointment then so someone else can have
+        # it" (audit 19 gave the advice again, then cancelled at the next ask)
+        "a cancellation asked for: it goes ahead, freeing the time is harmless",
+        lambda said: said.intent == CANCEL_INTENT and bool(ASKED_TO_CANCEL.search(said.latest)),
+        lambda said: False,
+    ),
+    (
+        # "i HAVE been checked. the doctor saw me today" (audit 18 said the assistant
+        # only covers hip and back pain); a booking or a move goes ahead instead.
+        "seen, with nothing else to answer: acknowledged",
+        lambda said: said.seen and said.intent in SEEN_ACKNOWLEDGED_INTENTS,
+        lambda said: True,
+    ),
+    (
+        "help was on its way and the patient is now safe: the conversation goes on",
+        lambda said: said.help_coming_before and (said.safe_now or said.safe_before),
+        lambda said: False,
+    ),
+    (
+        # audit 16 booked a man on his way to hospital with tearing pain through to his chest
+        "help was on its way: a new booking waits until the patient has been seen",
+        lambda said: said.help_coming_before,
+        lambda said: said.recent and said.intent in (BOOKING_INTENT, ANSWER_INTENT),
+    ),
+    (
+        # "the ambulance is on its way, should I cancel?" (audit 8)
+        "help on its way: acknowledged, without the advice again",
+        lambda said: said.help_coming_now and not said.safe_now,
+        lambda said: said.count == 1 or said.recent,
+    ),
+    (
+        "safe now: the conversation goes on",
+        lambda said: said.safe_now or said.safe_before,
+        lambda said: False,
+    ),
+    ("the next message: always", lambda said: said.count == 1, lambda said: True),
+    (
+        "a few messages later: a booking, or what the assistant does not answer",
+        lambda said: True,
+        lambda said: said.recent and said.intent in STILL_REMINDED_INTENTS,
+    ),
 )
 
 
@@ -173,14 +245,20 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             if tracker.latest_action_name in level_actions | {ACTION_DEACTIVATE_LOOP_NAME}:
                 return ACTION_LISTEN_NAME, []
             return None
-        if tracker.latest_action_name == RED_FLAG_WHAT_IF_ACTION and tracker.active_loop_name:
+        answered_aside = (RED_FLAG_WHAT_IF_ACTION, OTHER_LANGUAGE_ACTION)
+        if tracker.latest_action_name in answered_aside and tracker.active_loop_name:
             return tracker.active_loop_name, []  # the form asks its question again
-        if tracker.latest_action_name in (RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION):
+        if tracker.latest_action_name in (RED_FLAG_REMINDER_ACTION, *answered_aside):
             return ACTION_LISTEN_NAME, []
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             return None
         if intent in level_intents:
             return None  # the message alone was a red flag, outside a form: the rules answer it
+        if message.parse_data.get(OTHER_LANGUAGE):
+            # "Mal de dos, et depuis ce matin je ne sens plus rien...": what the assistant
+            # reads and the emergency number, in any form too (audit 19 said "I can't
+            # answer that one here").
+            return OTHER_LANGUAGE_ACTION, []
         previous = self._previous_message(tracker, message)
         findings: List[Finding] = []
         if previous is not None and not (
@@ -218,41 +296,29 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
     def _still_reminded(
         self, tracker: DialogueStateTracker, level_actions: Set[str], intent: Optional[str]
     ) -> bool:
-        """Whether the latest message gets the red-flag advice again."""
+        """Whether the latest message gets the red-flag advice (or its acknowledgement) again."""
         since = _messages_since(tracker, level_actions)
         if since is None:
             return False
         spec = self.detector.spec
         latest, *earlier = _texts_since(tracker, level_actions)
         count, seconds = since
-        recent = count <= int(self.config["reminder_messages"]) and seconds <= float(
-            self.config["reminder_seconds"]
+        said = SinceRedFlag(
+            latest=latest,
+            intent=intent,
+            count=count,
+            recent=count <= int(self.config["reminder_messages"])
+            and seconds <= float(self.config["reminder_seconds"]),
+            seen=spec.says_seen(latest),
+            help_coming_before=any(spec.says_help_coming(text) for text in earlier),
+            help_coming_now=spec.says_help_coming(latest),
+            safe_now=spec.says_safe(latest),
+            safe_before=any(spec.says_safe(text) for text in earlier),
         )
-        if spec.says_seen(latest) and intent in SEEN_ACKNOWLEDGED_INTENTS:
-            # "i HAVE been checked. the doctor saw me today" and nothing else to answer:
-            # acknowledged by the reminder action (audit 18 said the assistant only
-            # covers hip and back pain).
-            return True
-        if any(spec.says_help_coming(text) for text in earlier):
-            # Acknowledged already: the conversation goes on, but a new booking waits
-            # until the patient has been seen (audit 16 booked a man on his way to
-            # hospital with tearing pain through to his chest).
-            if any(spec.says_safe(text) for text in (latest, *earlier)):
-                return False
-            return recent and intent in (BOOKING_INTENT, ANSWER_INTENT)
-        if spec.says_help_coming(latest) and not spec.says_safe(latest):
-            if intent == CANCEL_INTENT and ASKED_TO_CANCEL.search(latest):
-                # "taking him to a&e now. please cancel the 19th": the advice was
-                # taken, and cancelling is harmless (audit 17 put it off three times).
-                return False
-            # "the ambulance is on its way, should I cancel?": acknowledged by
-            # the reminder action, without the advice again (audit 8).
-            return count == 1 or recent
-        if any(spec.says_safe(text) for text in (latest, *earlier)):
-            return False
-        if count == 1:
-            return True
-        return recent and intent in STILL_REMINDED_INTENTS
+        for _, applies, reminded in REMINDER_RULES:
+            if applies(said):
+                return reminded(said)
+        return False
 
     def spanning(self, previous: str, latest: str) -> List[Finding]:
         """Red flags in the two messages read together whose words come from both."""

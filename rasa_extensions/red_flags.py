@@ -47,7 +47,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core.message_parts import MORE_PARTS, SECOND_PART, TRIAGE
+from clinic_core.language import reads_as_other_language
+from clinic_core.language import warm_up as warm_up_language
+from clinic_core.message_parts import MORE_PARTS, OTHER_LANGUAGE, SECOND_PART, TRIAGE
 from clinic_core.red_flag_screen import (
     ROUTINE,
     RedFlagScreen,
@@ -185,6 +187,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             if not path.exists() and (directory / LEGACY_SCREEN_FILE).exists():
                 path = directory / LEGACY_SCREEN_FILE
             screen = RedFlagScreen.load(path)
+        warm_up_language()  # not at the first message (about 1 s)
         return cls(config, cls._detector(config), model_storage, resource, screen)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -241,6 +244,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                 self._flag(message, assessment)
             else:
                 self._review_classifier(message, assessment)
+                if reads_as_other_language(text):
+                    # No red flag the list can read: the reply gives the emergency number.
+                    message.set(OTHER_LANGUAGE, True, add_to_output=True)
         return messages
 
     def _flag(self, message: Message, assessment: Assessment) -> None:

@@ -27,7 +27,12 @@ from actions.booking.details import (
     read_details,
     too_young,
 )
-from actions.booking.forms import DAYS_OFFERED, ValidateAppointmentForm, ValidateManageBookingForm
+from actions.booking.forms import (
+    DAYS_OFFERED,
+    LATER_DAYS_OFFERED,
+    ValidateAppointmentForm,
+    ValidateManageBookingForm,
+)
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
 from clinic_core.message_parts import OPENER
@@ -132,11 +137,18 @@ def details(text: str) -> Dict[str, Any]:
         ("the pain came 2 weeks ago", {}),
         # Audits 17 and 18: "Sorry, is this your first visit...?"
         ("yes, I came in the spring with my husband", {"type": "returning"}),
+        ("I said, first ever", {"type": "new"}),  # audit 19
         ("I attended some years ago, under the previous owner.", {"type": "returning"}),
         ("can i come in on tuesday", {"day": "2026-12-01"}),
         # A name closing a booking request (audit 13), not the clinic's name.
         ("ok I'd like to book then, Emma Clarke", {"name": "Emma Clarke"}),
         ("can I book an appointment, Willow Clinic", {}),
+        # Audit 18: the name put under later in the message wins over the first one.
+        ("its Siobhán with the accent, and actually put it under my married name, Siobhán Kelly",
+         {"name": "Siobhán Kelly"}),
+        # Audit 18: "today" in what already happened is no day to book.
+        ("he has been seen by the gp today, can he come in", {}),
+        ("i can only do saturdays", {"day": "2026-11-28"}),
     ],
 )  # fmt: skip
 def test_a_request_is_read_in_full(text: str, expected: Dict[str, Optional[str]]) -> None:
@@ -705,6 +717,8 @@ async def test_without_a_booking_here_or_with_another_contact_the_reference_is_a
         "Her reference is hjdfce and her phone 07911 123456",
         # Found by an eighth outside audit: typed in two halves.
         "I want to cancel booking hj3 fce",
+        # Audit 19: two halves closing the message.
+        "oh wait here it is hj3 fce",
     ],
 )
 def test_a_reference_named_as_one_is_read_in_any_case(text: str) -> None:
@@ -957,6 +971,20 @@ async def test_free_times_offered_for_a_vague_day_are_the_question(
 
 
 @pytest.mark.parametrize(
+    "text", ["i can only do saturdays", "any saturday is best", "saturdays only sorry"]
+)
+async def test_a_weekday_of_any_week_said_at_the_reason_question_offers_those_days(
+    domain: Dict[str, Any], text: str
+) -> None:
+    """Audit 18: "i can only do saturdays" at the reason question was kept as the reason."""
+    asked = {"requested_slot": "condition"}
+    result = await run_form(text, "inform", 0.6, asked, domain)
+    assert "condition" not in result
+    assert result["said"][0] in DAYS_OFFERED
+    assert result["requested_slot"] == "appointment_date"
+
+
+@pytest.mark.parametrize(
     ("text", "confirmed"),
     [("no", None), ("nah leave it, i'll see how i feel", False), ("no thanks", False)],
 )
@@ -1114,3 +1142,75 @@ def test_a_name_or_a_part_of_it_put_right(
     text: str, current: Optional[str], corrected: Optional[str]
 ) -> None:
     assert corrected_name(text, current) == corrected
+
+
+async def test_a_move_may_overlap_the_appointments_own_time(domain: Dict[str, Any]) -> None:
+    """Audit 19: "a quarter of an hour later, same day" was told the day was full."""
+    booked = get_store().book(new_appointment(), now=clinic_now(load_profile().zone))
+    moving = {
+        "booking_task": "reschedule",
+        "booking_reference": booked.reference,
+        "booking_contact": booked.phone,
+        "patient_type": "new",
+        "requested_slot": "appointment_time",
+        "appointment_date": "2026-12-01",
+    }
+    asked = tracker("10:15 instead", "inform", 0.9, moving, "manage_booking_form")
+    events = await ValidateManageBookingForm().run(CollectingDispatcher(), asked, domain)
+    assert {e["name"]: e["value"] for e in events}["appointment_time"] == "10:15"
+    # For anyone else that time is still taken.
+    other = {"requested_slot": "appointment_time", "appointment_date": "2026-12-01"}
+    result = await run_form("10:15", "inform", 0.9, {**SUMMARY, **other}, domain)
+    assert result["appointment_time"] is None
+
+
+def fill_days(first: dt.date, last: dt.date) -> None:
+    """Book every bookable time from ``first`` to ``last`` (another patient's appointments)."""
+    profile, store = load_profile(), get_store()
+    day = first
+    while day <= last:
+        for opens, closes in profile.hours_on(day):
+            start = dt.datetime.combine(day, opens, tzinfo=profile.zone)
+            while start + dt.timedelta(minutes=15) <= dt.datetime.combine(
+                day, closes, tzinfo=profile.zone
+            ):
+                store.book(new_appointment(start, minutes=15), now=clinic_now(profile.zone))
+                start += dt.timedelta(minutes=15)
+        day += dt.timedelta(days=1)
+
+
+async def test_with_nothing_free_on_the_days_said_the_first_free_times_after_are_offered(
+    domain: Dict[str, Any],
+) -> None:
+    """Audit 19: "earliest possible" with a full week said none were free and gave up."""
+    fill_days(dt.date(2026, 11, 25), dt.date(2026, 12, 1))
+    dispatcher = CollectingDispatcher()
+    asked = tracker("earliest possible", "inform", 0.6, {"requested_slot": "appointment_date"},
+                    "appointment_form")  # fmt: skip
+    await ValidateAppointmentForm().run(dispatcher, asked, domain)
+    offer = dispatcher.messages[0]
+    assert offer["response"] == LATER_DAYS_OFFERED
+    assert offer["buttons"][0]["payload"] == "Wednesday 2 December at 09:00"
+    assert not any("November" in b["payload"] for b in offer["buttons"])
+
+
+async def test_saturdays_with_the_next_one_full_are_offered_on_the_next_free_saturday(
+    domain: Dict[str, Any],
+) -> None:
+    fill_days(dt.date(2026, 11, 28), dt.date(2026, 11, 28))
+    dispatcher = CollectingDispatcher()
+    asked = tracker("i can only do saturdays", "inform", 0.6,
+                    {"requested_slot": "appointment_date"}, "appointment_form")  # fmt: skip
+    await ValidateAppointmentForm().run(dispatcher, asked, domain)
+    offer = dispatcher.messages[0]
+    assert offer["response"] in DAYS_OFFERED
+    assert offer["buttons"] and all(b["payload"].startswith("Saturday") for b in offer["buttons"])
+    assert not any("28 November" in b["payload"] for b in offer["buttons"])
+
+
+async def test_a_phone_given_instead_of_the_email_replaces_it(domain: Dict[str, Any]) -> None:
+    """Audit 19: "use my daughter's mobile instead of the email" kept both."""
+    slots = {**SUMMARY, "email": "bev@example.com", "contact": "+44 7911 123456 / bev@example.com"}
+    text = "use my daughter's mobile instead of the email, 07890 654321"
+    result = await run_form(text, "inform", 0.9, slots, domain)
+    assert result["contact"] == "+44 7890 654321" and result["email"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import ActionAskAppointmentDate, ActionAskAppointmentTime
 from actions.booking.forms import NOTES_REMOVED, STOP_WORDS, ValidateAppointmentForm
+from actions.booking.offer_choice import picked_position
 from clinic_core.profile import load_profile
 from clinic_core.store import AppointmentStore
 from tests.helpers.appointments import new_appointment
@@ -388,3 +389,22 @@ def test_checking_an_appointment_is_no_leaving() -> None:
     """ "i need to check my appointment time" starts a check; "check my shifts" leaves."""
     assert not STOP_WORDS.match("i need to check my appointment time")
     assert STOP_WORDS.match("i need to check my diary first")
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("the first one", 0),
+        ("yes the first one please", 0),
+        ("ok first", 0),
+        ("the last one", 3),
+        # "have you been before?" answered at the times offered (audit 18 took the first time)
+        ("yes first time", None),
+        ("yeah it's my first time", None),
+        ("no, first visit", None),
+    ],
+)
+def test_a_time_offered_is_picked_by_position_but_not_by_a_first_visit(
+    text: str, index: Optional[int]
+) -> None:
+    assert picked_position(text, 4) == index

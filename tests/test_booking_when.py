@@ -207,6 +207,9 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
         ("Can I move it to the Thursday after at the same time?", When(D(2026, 12, 17), T(10, 30))),
         ("can i do the week after, same day and time?", When(D(2026, 12, 21), T(10, 30))),
         ("the day before in the afternoon", When(D(2026, 12, 13), None, "afternoon")),
+        # Minutes from the appointment (audit 19: "no free times left" that day).
+        ("can i make it quarter of an hour later same day", When(D(2026, 12, 14), T(10, 45))),
+        ("could I make it half an hour earlier?", When(D(2026, 12, 14), T(10, 0))),
         # A day of its own is read as ever.
         ("the day after tomorrow", When(D(2026, 11, 26))),
         ("Tuesday 15th at 10.30", When(D(2026, 12, 15), T(10, 30))),
@@ -226,6 +229,9 @@ def test_a_move_is_read_from_the_appointment_moved(text: str, expected: When) ->
         ("the Monday after, first thing?", D(2026, 12, 21)),  # audit 8
         ("the week after", D(2026, 12, 21)),
         ("the day after", D(2026, 12, 15)),
+        # audit 19 read the day refused again
+        ("what about the following monday then, same sort of time", D(2026, 12, 21)),
+        ("the following thursday", D(2026, 12, 17)),
         ("thursday", D(2026, 11, 26)),  # a weekday alone is the coming one, as ever
     ],
 )

@@ -7,7 +7,7 @@ through the real servers is in tests/test_red_flags_live.py.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -25,7 +25,12 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from clinic_core.names import RED_FLAG_REMINDER_ACTION, RED_FLAG_WHAT_IF_ACTION
+from clinic_core.message_parts import OTHER_LANGUAGE
+from clinic_core.names import (
+    OTHER_LANGUAGE_ACTION,
+    RED_FLAG_REMINDER_ACTION,
+    RED_FLAG_WHAT_IF_ACTION,
+)
 from clinic_core.red_flags import RED_FLAG_ENTITY, load_red_flags
 from rasa_extensions.red_flag_follow_up import RedFlagFollowUpPolicy
 from rasa_extensions.red_flags import RedFlagClassifier
@@ -431,12 +436,17 @@ def asked_as_a_what_if(
     domain: Domain, text: str, concept: str, form: Optional[str] = None, words: str = ""
 ) -> DialogueStateTracker:
     """A message whose red-flag words the safety layer set aside as a what-if."""
+    aside = {"concept": concept, "reason": "hypothetical", "words": words}
+    return one_question(domain, text, {"triage": {"level": "routine", "set_aside": [aside]}}, form)
+
+
+def one_question(
+    domain: Domain, text: str, parse_data: Dict[str, Any], form: Optional[str] = None
+) -> DialogueStateTracker:
+    """A conversation of one message, read unsurely as a question, with ``parse_data``."""
     events: List[Event] = [ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1)]
     if form:
         events.append(ActiveLoop(form, timestamp=START - 1))
-    aside = {"concept": concept, "reason": "hypothetical", "words": words}
-    triage = {"level": "routine", "set_aside": [aside]}
-    parse_data = {"triage": triage}
     events.append(
         UserUttered(
             text, {"name": "ask_clinic_other", "confidence": 0.4}, parse_data=parse_data,
@@ -554,10 +564,45 @@ def test_help_sought_only_if_it_gets_worse_or_later_is_not_help_on_its_way(
         # A booking or a question goes ahead.
         ("the gp squeezed him in, said its fine. thursday 17th morning?", "book_appointment", None),
         ("been seen, all clear. how much is it?", "ask_price", None),
+        # Audit 19: what those who treat found, in the patient's words.
+        (
+            "ok the paramedics came and did an ECG, all normal, they said it was reflux. "
+            "can I book now?",
+            "book_appointment",
+            None,
+        ),
+        ("the ambulance crew checked me over and said its muscular", "nlu_fallback",
+         RED_FLAG_REMINDER_ACTION),
     ],
-)
+)  # fmt: skip
 def test_being_seen_since_is_acknowledged_or_the_request_goes_ahead(
     policy: RedFlagFollowUpPolicy, domain: Domain, text: str, intent: str, action: Optional[str]
 ) -> None:
     assert policy.detector.spec.says_seen(text)
     assert later_message(domain, policy, 3, 300, text, intent) == action
+
+
+def in_another_language(domain: Domain, form: Optional[str] = None) -> DialogueStateTracker:
+    """A message the NLU step read as another language, with no red flag it could read."""
+    text = "je n'arrive plus à uriner depuis ce matin"
+    parse_data = {"triage": {"level": "routine", "set_aside": []}, OTHER_LANGUAGE: True}
+    return one_question(domain, text, parse_data, form)
+
+
+@pytest.mark.parametrize("form", [None, "appointment_form", "manage_booking_form"])
+def test_a_message_in_another_language_gets_the_emergency_number_in_english(
+    policy: RedFlagFollowUpPolicy, domain: Domain, form: Optional[str]
+) -> None:
+    """Audit 19: a red flag in French got "I can't answer that one here"."""
+    tracker = in_another_language(domain, form)
+    assert decision(policy, tracker) == (OTHER_LANGUAGE_ACTION, [])
+    tracker.update(ActionExecuted(OTHER_LANGUAGE_ACTION, timestamp=START + 1))
+    # In a form the question is asked again; otherwise the assistant listens.
+    assert decision(policy, tracker) == (form or ACTION_LISTEN_NAME, [])
+
+
+@pytest.mark.parametrize(
+    "text", ["the doctor said to call 999", "my doctor said i should get it checked"]
+)
+def test_advice_to_be_seen_is_not_being_seen(policy: RedFlagFollowUpPolicy, text: str) -> None:
+    assert not policy.detector.spec.says_seen(text)

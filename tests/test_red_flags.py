@@ -1050,3 +1050,22 @@ def test_classes_of_example_set_50(detector: RedFlagDetector, text: str, level: 
 def test_classes_of_example_set_51(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 51 showed missing or misread."""
     assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Audit 19: fainting as a habit with needles or blood, told before treatment, and
+        # a father's heart attack that began as back pain, are no emergencies of today.
+        ("just so you know I sometimes faint with needles", "routine"),
+        ("I tend to pass out when I give blood, will that be a problem?", "routine"),
+        ("my dad had a heart attack that started as upper back pain, mine's muscular", "routine"),
+        # ...but fainting now, or not waking after it, is.
+        ("she passed out during her blood test and won't wake up", "emergency"),
+        ("I fainted this morning and my back is agony", "emergency"),
+        ("I have chest pain that started an hour ago", "emergency"),
+    ],
+)
+def test_classes_of_audit_19(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes audit 19 showed misread."""
+    assert detector.assess(text).level == level

@@ -52,10 +52,15 @@ def taken_on(
     day: dt.date,
     store: AppointmentStore,
     except_conversation: Optional[str] = None,
+    moving: Optional[str] = None,
 ) -> Set[dt.datetime]:
-    """Grid cells claimed on ``day`` (clinic midnight to midnight), but not by this conversation."""
+    """Grid cells claimed on ``day`` (clinic midnight to midnight).
+
+    Not those of this conversation's appointments, nor of the one being
+    ``moving`` (its reference).
+    """
     start = dt.datetime.combine(day, dt.time(0), tzinfo=profile.zone)
-    return store.taken_cells(start, start + dt.timedelta(days=1), except_conversation)
+    return store.taken_cells(start, start + dt.timedelta(days=1), except_conversation, moving)
 
 
 def candidate_starts(profile: ClinicProfile, day: dt.date, minutes: int) -> List[dt.datetime]:
@@ -142,6 +147,7 @@ def free_on_days(
     except_conversation: Optional[str] = None,
     count: int = 6,
     near: Optional[dt.time] = None,
+    moving: Optional[str] = None,
 ) -> List[dt.datetime]:
     """Free starts for a vague day ("next week", "Monday or Tuesday"), in time order.
 
@@ -154,12 +160,12 @@ def free_on_days(
     by_day = []
     for day in days:
         if day_problem(profile, day, now) is None:
-            taken = taken_on(profile, day, store, except_conversation)
+            taken = taken_on(profile, day, store, except_conversation, moving)
             by_day.append(free_starts(profile, day, minutes, taken, now, part_of_day))
     by_day = [starts for starts in by_day if starts][:count]
     if part_of_day and not by_day:
         return free_on_days(
-            profile, days, minutes, store, now, None, except_conversation, count, near
+            profile, days, minutes, store, now, None, except_conversation, count, near, moving
         )
     chosen: List[dt.datetime] = []
     for index, starts in enumerate(by_day):
@@ -188,6 +194,7 @@ def nearest_open_days(
     store: AppointmentStore,
     at: Optional[dt.time] = None,
     count: int = 3,
+    moving: Optional[str] = None,
 ) -> List[Tuple[dt.date, Optional[dt.time]]]:
     """The ``count`` bookable days nearest to ``wanted``, in date order.
 
@@ -205,7 +212,8 @@ def nearest_open_days(
         ):
             if day == wanted or day < today or day > last or day_problem(profile, day, now):
                 continue
-            free = free_starts(profile, day, minutes, taken_on(profile, day, store), now)
+            taken = taken_on(profile, day, store, moving=moving)
+            free = free_starts(profile, day, minutes, taken, now)
             if not free:
                 continue
             wanted_start = dt.datetime.combine(day, at, tzinfo=profile.zone) if at else None

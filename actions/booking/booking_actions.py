@@ -44,6 +44,7 @@ from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
 from actions.tracker_state import (
     last_response,
     latest_intent,
+    moving_reference,
     responses_this_turn,
     this_session,
 )
@@ -272,7 +273,13 @@ class ActionAskAppointmentDate(Action):
         minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
         try:
             days = nearest_open_days(
-                profile, dt.date.fromisoformat(str(rejected)), now, minutes, get_store(), at
+                profile,
+                dt.date.fromisoformat(str(rejected)),
+                now,
+                minutes,
+                get_store(),
+                at,
+                moving=moving_reference(tracker),
             )
         except StoreUnavailableError:
             logger.exception("ALARM appointment store unreachable while offering days")
@@ -304,7 +311,7 @@ class ActionAskAppointmentTime(Action):
         day = dt.date.fromisoformat(str(tracker.get_slot("appointment_date")))
         minutes = appointment_minutes(profile, tracker.get_slot("patient_type"))
         try:
-            taken = taken_on(profile, day, get_store())
+            taken = taken_on(profile, day, get_store(), moving=moving_reference(tracker))
         except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()

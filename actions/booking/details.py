@@ -38,7 +38,9 @@ from clinic_core.when_to_come import (
 
 # "first visit", "I haven't been before", "new patient": a first visit.
 NEW_PATIENT = re.compile(
-    r"\b((first|1st)[- ]?(visit|time|timer|appointment|session|consultation|treatment)|"
+    # "my first ever session", "first proper visit", "I said, first ever" (audit 19)
+    r"\b((first|1st)[- ]?((ever|proper|real)[- ])?(visit|time|timer|appointment|session|"
+    r"consultation|treatment)|first ever\b|"
     r"new patient|new here|never had (acupuncture|it) before|"
     r"never been|ha(ve)?n'?t been|have not been|not been (here |to you |to the clinic )?before|"
     r"initial (consult|consultation|appointment|visit)|i'?m new)\b",
@@ -70,7 +72,8 @@ _STRONG_NAME_CUE = re.compile(
     r"\b(?:my name is|my name's|my names|name is|name's|name:|name as|name to be|name to|name|"
     r"surname is|under the name(?: of)?|change the name to|the name should be|"
     # "put it under my wife's name, Emma Grant", "in my husband's name: Tom Reid" (audit 14)
-    r"(?:(?:put|book|have) it )?(?:under|in) (?:my|his|her|their) \w+'?s name[,:]?|"
+    # "...and actually put it under my married name, Siobhán Kelly" (audit 18 kept "Siobhán")
+    r"(?:(?:put|book|have) it )?(?:under|in) (?:my|his|her|their) (?:\w+'?s |\w+ )?name[,:]?|"
     r"(?:put|book) it under|call me)\s+",
     re.IGNORECASE,
 )
@@ -286,6 +289,9 @@ _VISIT_WORDS = (
     "patient", "returning", "existing", "before", "follow", "never", "been", "initial",
 )  # fmt: skip
 _LOWER_WORD = re.compile(r"\b[a-z]{4,}\b")
+# Words one slip from a visit word that are words of their own ("first ever" is no
+# "first never": audit 19 asked "have you been before?" after it).
+_WORDS_OF_THEIR_OWN = frozenset({"ever", "even"})
 
 
 def _visit_words_put_right(text: str) -> str:
@@ -296,6 +302,8 @@ def _visit_words_put_right(text: str) -> str:
     """
 
     def nearest(match: re.Match[str]) -> str:
+        if match.group(0) in _WORDS_OF_THEIR_OWN:
+            return match.group(0)
         found = difflib.get_close_matches(match.group(0), _VISIT_WORDS, n=1, cutoff=0.8)
         return found[0] if found else match.group(0)
 

@@ -63,6 +63,7 @@ from actions.tracker_state import (
     confirms,
     last_response,
     latest_intent,
+    moving_reference,
     responses_this_turn,
     says_yes,
     this_session,
@@ -79,6 +80,7 @@ from clinic_core.contact_details import (
     unusable_phone,
 )
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.message_parts import OTHER_LANGUAGE
 from clinic_core.names import ALARM_SLOT, BOOKING_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
@@ -168,7 +170,35 @@ REASON_RESTATED = re.compile(
 # day": the day question is not asked after them (action_ask_appointment_date).
 DAYS_IN_A_ROW_OFFERED = "utter_free_times_on_days"
 DAYS_LISTED_OFFERED = "utter_free_times_on_these_days"
-DAYS_OFFERED = (DAYS_IN_A_ROW_OFFERED, DAYS_LISTED_OFFERED)
+# None free on the days said: the first free times after them.
+LATER_DAYS_OFFERED = "utter_free_times_after_days"
+DAYS_OFFERED = (DAYS_IN_A_ROW_OFFERED, DAYS_LISTED_OFFERED, LATER_DAYS_OFFERED)
+# How far past a vague day's last day free times are looked for when it has none.
+DAYS_LOOKED_AFTER = 14
+
+
+def in_a_row(days: List[dt.date]) -> bool:
+    """Whether ``days`` (sorted) are consecutive: "next Thursday" on a Wednesday is two apart."""
+    return (days[-1] - days[0]).days + 1 == len(days)
+
+
+def days_after(days: List[dt.date]) -> List[dt.date]:
+    """The days to look at after ``days`` have nothing free.
+
+    After days in a row ("earliest possible", "next week") the fortnight after;
+    after weekdays ("saturdays", "monday or tuesday") the same weekdays of the
+    four weeks after.
+    """
+    if in_a_row(days):
+        return [days[-1] + dt.timedelta(days=n) for n in range(1, DAYS_LOOKED_AFTER + 1)]
+    weekdays = {day.weekday() for day in days}
+    return [
+        days[-1] + dt.timedelta(days=n)
+        for n in range(1, 4 * 7 + 1)
+        if (days[-1] + dt.timedelta(days=n)).weekday() in weekdays
+    ]
+
+
 # Every offer of days or times as buttons, and the reply to "none of those".
 OFFERS_OF_DAYS_OR_TIMES = (
     *DAYS_OFFERED,
@@ -285,6 +315,15 @@ MISSING = "missing"  # the slot value of "I don't have the reference"
 CONTACT_FIRST = "contact first"  # ...of a phone or email typed at the reference question
 
 
+# A phone number or email given in place of the other: "use my daughter's mobile
+# instead of the email, 07890 654321" (audit 19 kept both).
+INSTEAD_OF_THE_OTHER = re.compile(
+    r"\binstead\b|\brather than\b|\bnot (?:the|my|by|via) (?:e-?mail|phone|number|mobile)\b|"
+    r"\b(?:don'?t|do not) (?:e-?mail|call|ring|phone|text)\b",
+    re.IGNORECASE,
+)
+
+
 def is_reference(text: str) -> bool:
     """Whether ``text`` is written as one of the clinic's booking references."""
     return len(text) == REFERENCE_LENGTH and all(ch in REFERENCE_ALPHABET for ch in text)
@@ -358,6 +397,8 @@ def clearly_something_else(tracker: Tracker, shape: str) -> bool:
     intent, text = latest_intent(tracker) or "", user_text(tracker)
     if intent in declaration.red_flags() or STOP_WORDS.match(text):
         return True
+    if (tracker.latest_message or {}).get(OTHER_LANGUAGE):
+        return True  # answered in English by action_other_language, then asked again
     if shape == "strong" or intent not in declaration.interrupting():
         return False
     confidence = intent_confidence(tracker)
@@ -763,7 +804,9 @@ class DateTimeValidation(FormValidationAction, ABC):
         """No appointment of this patient's length starts on ``day`` (one already open)."""
         profile = self.profile()
         try:
-            taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
+            taken = taken_on(
+                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
+            )
         except StoreUnavailableError:
             return False  # the time question reads the store again and says it is unavailable
         minutes = appointment_minutes(profile, self.patient_type(tracker))
@@ -827,59 +870,80 @@ class DateTimeValidation(FormValidationAction, ABC):
     def offer_days(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, when: When
     ) -> Dict[str, Any]:
-        """Answer a vague day with free times on the days it allows; the patient taps one."""
-        profile = self.profile()
-        minutes = appointment_minutes(profile, self.patient_type(tracker))
+        """Answer a vague day with free times on the days it allows; the patient taps one.
+
+        With none free on those days, the first free times after them are
+        offered ("earliest possible" with a full week: audit 19 gave up).
+        """
+        profile, now = self.profile(), self.now()
+        # Only the days the clinic still opens are named ("next week" is Monday to
+        # Saturday; "whatever's soonest" said after closing does not name today).
+        named = [day for day in when.days if bookable_day(profile, day, now)] or list(when.days)
         try:
-            starts = free_on_days(
-                profile, when.days, minutes, get_store(), self.now(), when.part_of_day,
-                tracker.sender_id, near=when.time,
-            )  # fmt: skip
+            starts = self.free_starts_on(tracker, named, when)
+            later = (
+                [] if starts else self.free_starts_on(tracker, days_after(sorted(when.days)), when)
+            )
         except Exception:
             logger.exception("ALARM free times for a vague day could not be read from the store")
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
             )
             return {"appointment_date": None}
-        # Only the days the clinic still opens are named ("next week" is Monday to
-        # Saturday; "whatever's soonest" said after closing does not name today).
-        now = self.now()
-        named = [day for day in when.days if bookable_day(profile, day, now)] or list(when.days)
-        first, last = format_day(named[0]), format_day(named[-1])
-        # "next Thursday" said on a Wednesday: two days a week apart, not the days between
-        days = join_list([format_day(day) for day in named], conjunction="or")
-        in_a_row = (named[-1] - named[0]).days + 1 == len(named)
-        if not starts:
-            if in_a_row:
+        if not starts and not later:
+            first, last = format_day(named[0]), format_day(named[-1])
+            if in_a_row(named):
                 dispatcher.utter_message(
                     response="utter_no_free_times_on_days", first=first, last=last
                 )
             else:
+                days = join_list([format_day(day) for day in named], conjunction="or")
                 dispatcher.utter_message(response="utter_no_free_times_on_these_days", days=days)
             return {"appointment_date": None}
+        part = when.part_of_day
+        offered = starts or later
+        # The days named are those the buttons are on (audit 19 named five days
+        # with every button on the fifth).
+        on_days = sorted({start.date() for start in offered})
+        first, last = format_day(on_days[0]), format_day(on_days[-1])
+        days = join_list([format_day(day) for day in on_days], conjunction="or")
         buttons = [
             {
                 "title": f"{s:%a} {s.day} {s:%b} {s:%H:%M}",
                 "payload": f"{format_day(s)} at {s:%H:%M}",
             }
-            for s in starts
+            for s in offered
         ]
-        part = when.part_of_day
+        if later:
+            asked = join_list([format_day(day) for day in named], conjunction="or")
+            dispatcher.utter_message(response=LATER_DAYS_OFFERED, days=asked, buttons=buttons)
+            return {"appointment_date": None}
         if part and not any(in_part_of_day(profile, part, start) for start in starts):
             # "any evening next week" with every evening taken: said, not offered
             # mornings as if they fitted (audit 13).
             dispatcher.utter_message(
                 response="utter_none_free_in_part_on_days",
                 part=said_as(part),
-                days=f"{first} to {last}" if in_a_row else days,
+                days=f"{first} to {last}" if in_a_row(on_days) else days,
             )
-        if in_a_row:
+        if in_a_row(on_days) and len(on_days) > 1:
             dispatcher.utter_message(
                 response=DAYS_IN_A_ROW_OFFERED, first=first, last=last, buttons=buttons
             )
         else:
             dispatcher.utter_message(response=DAYS_LISTED_OFFERED, days=days, buttons=buttons)
         return {"appointment_date": None}
+
+    def free_starts_on(
+        self, tracker: Tracker, days: List[dt.date], when: When
+    ) -> List[dt.datetime]:
+        """Free starts shared among ``days`` (the earliest days first), near the time said."""
+        profile = self.profile()
+        minutes = appointment_minutes(profile, self.patient_type(tracker))
+        return free_on_days(
+            profile, days, minutes, get_store(), self.now(), when.part_of_day,
+            tracker.sender_id, near=when.time, moving=moving_reference(tracker),
+        )  # fmt: skip
 
     async def validate_appointment_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -902,7 +966,9 @@ class DateTimeValidation(FormValidationAction, ABC):
         wanted = dt.datetime.combine(day, dt.time.fromisoformat(str(value)), tzinfo=profile.zone)
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
-            taken = taken_on(profile, day, get_store(), except_conversation=tracker.sender_id)
+            taken = taken_on(
+                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
+            )
         except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
@@ -1216,7 +1282,7 @@ class ValidateAppointmentForm(DateTimeValidation):
             if not self.said_phone_unusable(str(value), dispatcher):
                 dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
-        if not asked(tracker, "contact"):
+        if not asked(tracker, "contact") and not INSTEAD_OF_THE_OTHER.search(str(value)):
             phone = phone or tracker.get_slot("phone")
             email = email or tracker.get_slot("email")
         shown = [display_phone(phone)] if phone else []
@@ -1565,9 +1631,13 @@ class ValidateManageBookingForm(DateTimeValidation):
             rf"([{REFERENCE_ALPHABET}]{{{half}}})[\s-]([{REFERENCE_ALPHABET}]{{{half}}})\b",
             upper,
             re.IGNORECASE,
+        ) or re.search(  # "oh wait here it is cj9 yur" (audit 19): the two halves close it
+            rf"(?:^|\s)([{REFERENCE_ALPHABET}]{{{half}}})[\s-]([{REFERENCE_ALPHABET}]{{{half}}})\W*$",
+            upper,
         )
-        if halves and any(ch.isdigit() for ch in halves.group(1) + halves.group(2)):
-            return halves.group(1) + halves.group(2)
+        joined = halves.group(1) + halves.group(2) if halves else ""
+        if any(ch.isdigit() for ch in joined) and any(ch.isalpha() for ch in joined):
+            return joined
         for match in reference.finditer(upper):
             found, typed = match.group(1), text[match.start(1) : match.end(1)]
             has_letter = any(ch.isalpha() for ch in found)  # "999999" is part of a number

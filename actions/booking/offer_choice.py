@@ -36,7 +36,12 @@ _PICK = re.compile(
 )
 _NUMBERED = re.compile(r"^\W*(?:option|number|no\.?)\s*(?P<number>[1-9])\W*$", re.IGNORECASE)
 # "first time" answers "have you been before?", not which time.
-_FIRST_VISIT = re.compile(r"^\W*(?:my\s+|it'?s\s+(?:my\s+)?|the\s+)?first\s+time\b", re.IGNORECASE)
+# "yes first time" too (audit 18 took the first time offered).
+_FIRST_VISIT = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|yh|ye|no|nope|nah|ok|okay|oh|um|erm|well|and|it\s+is|it'?s|its|"
+    r"this\s+is|this'?ll\s+be|will\s+be|be)\W+)*(?:my\s+|the\s+|a\s+)?(?:very\s+)?first\s+(?:time|visit)\b",
+    re.IGNORECASE,
+)
 # "the middle one" of two is ambiguous: only a list of three names one.
 _MIDDLE_NEEDS = 3
 
