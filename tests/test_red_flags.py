@@ -94,6 +94,9 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 51: the same four concepts at 35-40 each, cauda equina 15; its septic joints,
     # labelled urgent by the writer, get the emergency reply of the list (10 of the 31 wrong)
     "set51": (0.86, 0.04),
+    # set 52: the same four concepts again, in voice-to-text, second-language English,
+    # dialect and understatement
+    "set52": (0.86, 0.03),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1068,4 +1071,31 @@ def test_classes_of_example_set_51(detector: RedFlagDetector, text: str, level: 
 )
 def test_classes_of_audit_19(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes audit 19 showed misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 52 (an outside writer, measured before use): debts settled for those
+        # left behind; a relative's pain that has lasted up to now is current.
+        ("not coming back, just want my account settled so I don't leave debts for my son",
+         "emergency"),
+        ("my wife has had chest pain for half an hour and she's gone grey", "emergency"),
+        ("my dad's had crushing chest pain for the last hour", "emergency"),
+        # ...a dark joke taken back as meant.
+        ("if this doesn't work I'm walking into the sea haha. joking aside i think about it a lot",
+         "emergency"),
+        # ...and what only shares their words: idioms, a relative's past, a question about
+        # anyone, what the patient said last time.
+        ("my stress levels are through the roof with work, back's a bit stiff", "routine"),
+        ("the ceiling collapsed in our kitchen so I need to change my appointment", "routine"),
+        ("my brother's had a stroke before so he'll drive me, is there parking?", "routine"),
+        ("could you have a stroke and not know it? just wondering, my back is sore", "routine"),
+        ("last time I was in I said my leg went numb once, it hasn't happened since",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_52(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 52 showed missing or misread."""
     assert detector.assess(text).level == level
