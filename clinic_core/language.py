@@ -35,6 +35,8 @@ MAX_ENGLISH_PROBABILITY = 0.01
 MAX_FUNCTION_WORD_SHARE = 0.25
 MAX_DICTIONARY_SHARE = 0.7
 MIN_OTHER_SCRIPT_SHARE = 0.5
+MAX_NAME_WORDS = 4  # "Wojciech Szczepański Kowalczyk": capitalised words are a name
+NAME_SLOT = "patient_name"
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -48,9 +50,12 @@ def reads_as_other_language(text: str) -> bool:
     other_script = sum(1 for letter in letters if not _latin(letter))
     if other_script / len(letters) > MIN_OTHER_SCRIPT_SHARE:
         return True
-    words = [word.lower() for word in _WORD.findall(text)]
+    said = _WORD.findall(text)
+    words = [word.lower() for word in said]
     if len(words) < MIN_WORDS:
         return False
+    if len(said) <= MAX_NAME_WORDS and all(word[:1].isupper() for word in said):
+        return False  # a name, answering "What name should the appointment be under?"
     function_words = sum(1 for word in words if word in _function_words())
     if function_words / len(words) >= MAX_FUNCTION_WORD_SHARE:
         return False
@@ -59,6 +64,15 @@ def reads_as_other_language(text: str) -> bool:
         return False
     english = dict(_identifier().rank(text)).get("en", 0.0)
     return bool(english < MAX_ENGLISH_PROBABILITY)
+
+
+def answers_with_a_name(text: str, asked: object) -> bool:
+    """Whether ``text`` may be the name asked for ("wojciech szczepański kowalczyk").
+
+    At the name question a few words of another language are a name, not a
+    message to answer in English.
+    """
+    return asked == NAME_SLOT and len(_WORD.findall(text)) <= MAX_NAME_WORDS
 
 
 def _latin(letter: str) -> bool:

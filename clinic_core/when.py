@@ -885,7 +885,9 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
 _WEEKDAY_PLURAL = r"(mon|tues|wednes|thurs|fri|satur|sun)days"
 # "the first wednesday evening you've got", "your next free tuesday" (audit 19) too.
 _ANY_WEEKDAY = re.compile(
-    rf"\b(?:any|a|every|most|first|earliest|soonest|next free|next available)\s+{_WEEKDAY}\b|"
+    rf"\b(?:any|every|first|earliest|soonest|next free|next available)\s+{_WEEKDAY}\b|"
+    # after "a", the whole name: "a sun lounger", "a sat nav" are no days
+    r"\b(?:a|most)\s+(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
     rf"\b{_WEEKDAY_PLURAL}\b|"
     r"\b(?:any|a|every|most)\s+(week-?end)\b|\b(week-?end)s\b"
 )

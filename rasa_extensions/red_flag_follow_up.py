@@ -46,11 +46,16 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.constants import (
+    ACTION_DEACTIVATE_LOOP_NAME,
+    ACTION_LISTEN_NAME,
+    REQUESTED_SLOT,
+)
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, EntitiesAdded, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic_core.language import answers_with_a_name
 from clinic_core.message_parts import OTHER_LANGUAGE, TRIAGE
 from clinic_core.names import (
     ANSWER_INTENT,
@@ -254,7 +259,9 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             return None
         if intent in level_intents:
             return None  # the message alone was a red flag, outside a form: the rules answer it
-        if message.parse_data.get(OTHER_LANGUAGE):
+        if message.parse_data.get(OTHER_LANGUAGE) and not answers_with_a_name(
+            message.text or "", tracker.get_slot(REQUESTED_SLOT)
+        ):
             # "Mal de dos, et depuis ce matin je ne sens plus rien...": what the assistant
             # reads and the emergency number, in any form too (audit 19 said "I can't
             # answer that one here").

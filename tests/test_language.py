@@ -48,6 +48,9 @@ ENGLISH = [
     "hi can i bok apt for bak pain",
     "i'm dying to try acupuncture",
     "does medicare cover acupuncture",
+    # names, typed at the name question
+    "Wojciech Szczepański Kowalczyk",
+    "María José García López",
 ]
 
 

@@ -21,6 +21,7 @@ from rasa.shared.core.events import (
     BotUttered,
     EntitiesAdded,
     Event,
+    SlotSet,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -606,3 +607,12 @@ def test_a_message_in_another_language_gets_the_emergency_number_in_english(
 )
 def test_advice_to_be_seen_is_not_being_seen(policy: RedFlagFollowUpPolicy, text: str) -> None:
     assert not policy.detector.spec.says_seen(text)
+
+
+def test_a_name_in_another_language_at_the_name_question_is_the_name(
+    policy: RedFlagFollowUpPolicy, domain: Domain
+) -> None:
+    parse_data = {"triage": {"level": "routine", "set_aside": []}, OTHER_LANGUAGE: True}
+    tracker = one_question(domain, "wojciech szczepański kowalczyk", parse_data, "appointment_form")
+    tracker.update(SlotSet("requested_slot", "patient_name"))
+    assert decision(policy, tracker) == (None, [])

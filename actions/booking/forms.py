@@ -80,6 +80,7 @@ from clinic_core.contact_details import (
     unusable_phone,
 )
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.language import answers_with_a_name
 from clinic_core.message_parts import OTHER_LANGUAGE
 from clinic_core.names import ALARM_SLOT, BOOKING_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
@@ -173,8 +174,10 @@ DAYS_LISTED_OFFERED = "utter_free_times_on_these_days"
 # None free on the days said: the first free times after them.
 LATER_DAYS_OFFERED = "utter_free_times_after_days"
 DAYS_OFFERED = (DAYS_IN_A_ROW_OFFERED, DAYS_LISTED_OFFERED, LATER_DAYS_OFFERED)
-# How far past a vague day's last day free times are looked for when it has none.
+# How far past a vague day's last day free times are looked for when it has none:
+# days after days in a row, weeks of the same weekdays after weekdays.
 DAYS_LOOKED_AFTER = 14
+WEEKS_LOOKED_AFTER = 4
 
 
 def in_a_row(days: List[dt.date]) -> bool:
@@ -194,7 +197,7 @@ def days_after(days: List[dt.date]) -> List[dt.date]:
     weekdays = {day.weekday() for day in days}
     return [
         days[-1] + dt.timedelta(days=n)
-        for n in range(1, 4 * 7 + 1)
+        for n in range(1, WEEKS_LOOKED_AFTER * 7 + 1)
         if (days[-1] + dt.timedelta(days=n)).weekday() in weekdays
     ]
 
@@ -397,7 +400,9 @@ def clearly_something_else(tracker: Tracker, shape: str) -> bool:
     intent, text = latest_intent(tracker) or "", user_text(tracker)
     if intent in declaration.red_flags() or STOP_WORDS.match(text):
         return True
-    if (tracker.latest_message or {}).get(OTHER_LANGUAGE):
+    if (tracker.latest_message or {}).get(OTHER_LANGUAGE) and not answers_with_a_name(
+        text, tracker.get_slot(REQUESTED)
+    ):
         return True  # answered in English by action_other_language, then asked again
     if shape == "strong" or intent not in declaration.interrupting():
         return False
