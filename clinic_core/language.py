@@ -30,13 +30,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from clinic_core.names import NAME_SLOT
+
 MIN_WORDS = 3  # "ok ta", "hiya", "sciatica": too short to tell
 MAX_ENGLISH_PROBABILITY = 0.01
 MAX_FUNCTION_WORD_SHARE = 0.25
 MAX_DICTIONARY_SHARE = 0.7
 MIN_OTHER_SCRIPT_SHARE = 0.5
 MAX_NAME_WORDS = 4  # "Wojciech Szczepański Kowalczyk": capitalised words are a name
-NAME_SLOT = "patient_name"
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _LETTER = re.compile(r"[^\W\d_]")

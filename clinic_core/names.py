@@ -18,7 +18,8 @@ ALARM_SLOT = "security_alarm"
 LAST_BOOKING_REFERENCE_SLOT = "last_booking_reference"
 # The slots that say who the patient is: every piece of code that must treat
 # them as personal data reads this list.
-PERSONAL_SLOTS: Tuple[str, ...] = ("patient_name", "contact", "phone", "email")
+NAME_SLOT = "patient_name"
+PERSONAL_SLOTS: Tuple[str, ...] = (NAME_SLOT, "contact", "phone", "email")
 # The slots that may hold a phone number or an email address.
 CONTACT_SLOTS: Tuple[str, ...] = ("phone", "email", "contact", "booking_contact")
 # Slots that say nothing about who the patient is (kept when anonymising).

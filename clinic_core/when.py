@@ -529,6 +529,8 @@ _SHIFT_MINUTES = {
     "quarter of an hour": 15, "a quarter of an hour": 15, "half an hour": 30,
     "an hour": 60, "one hour": 60, "a half hour": 30, "an hour and a half": 90,
 }  # fmt: skip
+# ...on the same day, unless another is named ("an hour later on friday").
+_ANOTHER_DAY = re.compile(rf"\b(?:{_WEEKDAY}|tomorrow|next)\b|\b\d{{1,2}}(?:st|nd|rd|th)\b")
 _MINUTES_LATER = re.compile(
     r"\b(?P<amount>(?:a )?quarter of an hour|half an hour|a half hour|an hour and a half|an hour|"
     r"one hour|\d{1,3}\s*(?:mins?|minutes?))\s+(?P<way>later|earlier|sooner|after|before)\b"
@@ -561,9 +563,7 @@ def _from_booked(
         if moved.date() == booked.date():
             time = moved.time()
             text = text[: shift.start()] + " " + text[shift.end() :]
-            if not re.search(
-                r"\b(?:mon|tue|wed|thu|fri|sat|sun|tomorrow|next|\d{1,2}(?:st|nd|rd|th))", text
-            ):
+            if not _ANOTHER_DAY.search(text):
                 return text, booked.date(), time  # the same day unless another is named
     text, day = _from_day(text, booked.date())
     return text, day, time
