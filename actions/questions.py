@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Collection, Dict, List, Optional, Tuple
 
@@ -212,10 +213,11 @@ def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> No
 
 
 # A question about the clinic that none of its other answers covers.
+PRICE_INTENT = "ask_price"
 CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
     "ask_opening_hours": _opening_hours,
     "ask_location": _location,
-    "ask_price": _prices,
+    PRICE_INTENT: _prices,
     "ask_insurance": _insurance,
     "ask_cancellation_policy": _cancellation_policy,
     "ask_privacy": _privacy,
@@ -243,12 +245,23 @@ def answer_practical_question(dispatcher: CollectingDispatcher, text: str) -> bo
     return True
 
 
+# "how much ibuprofen can i take for my back, i've had 6 today" read as a price question
+# (audit 20 gave the price list): an amount to take is asked of the medicines topic.
+_AMOUNT_TO_TAKE = re.compile(
+    r"\bhow (?:much|many)\b[^?.!]{0,40}?\b(?:can|should|could|may|am)\s+(?:i|you|he|she|we|they|"
+    r"my \w+)\s+(?:allowed to\s+)?(?:take|have|give|use|swallow)\b",
+    re.IGNORECASE,
+)
+
+
 def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str, text: str) -> None:
     """Answer ``intent`` from the profile; ``ask_clinic_other`` from clinic/practical.yml first.
 
     "do you treat children?" is the team's to answer, with the clinic's minimum age.
     """
     profile = load_profile()
+    if intent == PRICE_INTENT and _AMOUNT_TO_TAKE.search(text):
+        intent = CLINIC_QUESTION_INTENT  # "how much ibuprofen can i take": medicines, no price
     if intent == CLINIC_QUESTION_INTENT and about_young_people(text, profile.booking.minimum_age):
         dispatcher.utter_message(
             response="utter_young_patient",

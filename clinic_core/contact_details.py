@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
+from clinic_core.language import function_words
 
 MAX_NAME_LENGTH = 60
 _NAME_PREFIX = re.compile(
@@ -108,6 +110,8 @@ SENTENCE_WORDS = frozenset(
     {"i", "im", "i'm", "its", "it's", "is", "was", "think", "reckon", "guess", "probably",
      "maybe", "dunno", "because", "cos"}
 )  # fmt: skip
+MIN_WORDS_OF_A_SENTENCE = 3
+FUNCTION_WORD_SHARE = 0.75  # of the words of a sentence typed as a name
 # An apostrophe may be part of an address (o'brien@...): stripped only at the ends.
 _EMAIL_CANDIDATE = re.compile(r"[^\s<>()\[\],;:\"]+@[^\s<>()\[\],;:\"]+")
 
@@ -127,7 +131,7 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
         return None, "utter_name_too_long"
     if any(ch.isdigit() for ch in name):
         return None, "utter_name_has_digits"
-    if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name) or _is_a_sentence(name):
+    if len(name.split()) > 5 or not _is_name(name) or _names_no_one(name) or is_a_sentence(name):
         return None, "utter_name_not_a_name"
     if name == name.lower() or name == name.upper():
         # Each part of "o'neill" or "anne-marie" capitalised (audit 12 saw "O'neill");
@@ -162,9 +166,23 @@ def _names_no_one(name: str) -> bool:
     return all(word in NOT_NAMES for word in re.split(r"[ '’.\-]+", name.lower()) if word)
 
 
-def _is_a_sentence(name: str) -> bool:
-    """Whether ``name`` has a word no name has ("I think", "it's")."""
-    return any(word in SENTENCE_WORDS for word in name.lower().replace("’", "'").split())
+def is_a_sentence(name: str) -> bool:
+    """Whether ``name`` has a word no name has ("I think", "it's"), or is mostly function words.
+
+    "just me for now then" (audit 20 stored "Just Me For Now Then"); two such words
+    may still be a name ("Will May").
+    """
+    words = name.lower().replace("’", "'").split()
+    return any(word in SENTENCE_WORDS for word in words) or mostly_function_words(words)
+
+
+def mostly_function_words(words: List[str]) -> bool:
+    """Whether ``words`` read as a sentence of function words ("just me for now then").
+
+    A letter alone is an initial ("J A Smith"), not the word "a".
+    """
+    said = sum(1 for word in words if len(word) > 1 and word.lower() in function_words())
+    return len(words) >= MIN_WORDS_OF_A_SENTENCE and said / len(words) >= FUNCTION_WORD_SHARE
 
 
 def _is_name(name: str) -> bool:

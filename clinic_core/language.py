@@ -57,8 +57,8 @@ def reads_as_other_language(text: str) -> bool:
         return False
     if len(said) <= MAX_NAME_WORDS and all(word[:1].isupper() for word in said):
         return False  # a name, answering "What name should the appointment be under?"
-    function_words = sum(1 for word in words if word in _function_words())
-    if function_words / len(words) >= MAX_FUNCTION_WORD_SHARE:
+    function_words_said = sum(1 for word in words if word in function_words())
+    if function_words_said / len(words) >= MAX_FUNCTION_WORD_SHARE:
         return False
     in_dictionary = sum(1 for word in words if word in _dictionary())
     if in_dictionary / len(words) >= MAX_DICTIONARY_SHARE:
@@ -89,7 +89,8 @@ def _identifier() -> Any:
 
 
 @lru_cache(maxsize=1)
-def _function_words() -> frozenset[str]:
+def function_words() -> frozenset[str]:
+    """English function words ("the", "for", "then": scikit-learn's list)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS)

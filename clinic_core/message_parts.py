@@ -11,6 +11,10 @@ SECOND_PART = "second_part"  # parse-data key: {"name", "confidence", "text", "s
 # action_answer_second_part answers them after the second.
 MORE_PARTS = "more_parts"
 SECOND_PART_ACTION = "action_answer_second_part"
+# What a form's rules say to a message it rejects; a message with a part answered says
+# something, so that part's answer stands in for it (audit 19: "Sorry, I didn't get
+# that" before the answer to "before I say yes, is the acupuncturist a woman?").
+NOT_AN_ANSWER = "utter_not_an_answer"
 # parse-data key: {"name", "confidence"} of a "yes" in front of a request
 # ("yes, please book me in for Friday"); the request is the message's intent.
 OPENER = "opener"

@@ -409,13 +409,60 @@ def _consonants(word: str) -> str:
     return re.sub(r"[aeiouy]", "", word)
 
 
+# "sat" and "sun" that are no days: "I sat in the car for 3 hours", "a sun lounger", "the
+# sun was out" (found in review: read as Saturday and Sunday). "sat at 10", "sat in the
+# morning" and "fri and sat" stay days.
+_SAT_VERB_BEFORE = r"(?:i|we|he|she|they|just|been|have|had|has|was|were|who|ive|i'?ve|i'?d|having)"
+_SAT_VERB_AFTER = (
+    r"(?:down|up|still|around|about|there|here|upright|funny|awkward|awkwardly|wrong|wrongly|"
+    r"badly|hunched|slumped|crossed|cross|nav|navs|myself|too long|for (?:a|an|hours|ages|too|so|"
+    r"long|\d+ (?:hours?|hrs?|mins?|minutes))|(?:at|in|on|by|with|next to) (?:my|the|a|his|her|"
+    rf"their|our|work|home|traffic|front)\b(?! (?:{PART_WORDS}|am|pm)\b))"
+)
+_SUN_NOUN_BEFORE = r"(?:the|a|too much|some|of|hot|winter|summer|bright|full|midday)"
+_SUN_NOUN_AFTER = (
+    r"(?:lounger|loungers|cream|bed|beds|burn|burnt|hat|glasses|block|tan|light|shine|"
+    r"came|comes|out|damage|lamp|room)"
+)
+_NOT_A_WEEKDAY = re.compile(
+    rf"\b{_SAT_VERB_BEFORE}\s+(?P<sat>sat)\b|\b(?P<sat_>sat)\s+{_SAT_VERB_AFTER}\b|"
+    rf"\b{_SUN_NOUN_BEFORE}\s+(?P<sun>sun)\b|\b(?P<sun_>sun)\s+{_SUN_NOUN_AFTER}\b"
+)
+
+
+def _without_other_sat_and_sun(text: str) -> str:
+    """``text`` with "sat" and "sun" blanked where they are a verb or the sun."""
+
+    def blank(match: re.Match) -> str:
+        name = next(key for key, value in match.groupdict().items() if value)
+        start, end = match.span(name)
+        whole = match.group(0)
+        offset = match.start()
+        return whole[: start - offset] + " " * (end - start) + whole[end - offset :]
+
+    return _NOT_A_WEEKDAY.sub(blank, text)
+
+
+# A day of the month said as no good: "the 21st is my grandson's birthday. Could it be
+# Tuesday the 22nd at 9.45 instead?" (audit 20 summarised Monday 21st).
+_DAY_OF_MONTH_REFUSED = re.compile(
+    r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+(?:is|'s|was)\s+(?:no good|not good|out|bad|no use|"
+    r"busy|difficult|tricky|awkward|a bad day|booked|taken|full|impossible|my|our|his|her|their)"
+    r"\b[^,.;:!?]*"
+)
+
+
 def _without_story(text: str) -> str:
     """``text`` without the clauses telling what already happened or was not asked for."""
 
     def blank(match: re.Match) -> str:
         return match.group(0) if _WISH.search(match.group(0)) else " " * len(match.group(0))
 
-    text = _NOT_ASKED.sub(lambda match: " " * len(match.group(0)), text)
+    def spaces(match: re.Match) -> str:
+        return " " * len(match.group(0))
+
+    text = _NOT_ASKED.sub(spaces, _without_other_sat_and_sun(text))
+    text = _DAY_OF_MONTH_REFUSED.sub(spaces, text)
     return _STORY.sub(blank, text)
 
 
@@ -437,11 +484,20 @@ _FROM_DAY = (
     (re.compile(r"\bsame day (?:the )?(?:next|following) week\b|\b(?:a|one) week later\b|"
                 rf"\bthe (?:week|wk) after\b(?! next)|{_PUSHED_BACK_A_WEEK}"), 7),
     (re.compile(_BROUGHT_FORWARD_A_WEEK), -7),
-    (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow)|"
+    (re.compile(r"\b(?:the )?(?:following|next) day\b|\b(?:the )?day after\b(?! tomorrow| all\b)|"
                 rf"{_PUSHED_BACK}day\b"), 1),
     (re.compile(rf"\b(?:the )?day before\b(?! yesterday)|{_BROUGHT_FORWARD}day\b"), -1),
     (re.compile(r"\b(?:the )?same day\b(?! (?:and|&) time)"), 0),
+    # "the one after that then, morning pls" after next Tuesday was full (audit 19): the
+    # Tuesday after
+    (re.compile(r"\bthe (?:one|1) after (?:that|it)\b"), 7),
 )  # fmt: skip
+# "what is the first free one after that?" after the days refused (audit 19 offered
+# them again): the first free days after the day talked of.
+_FREE_AFTER = re.compile(
+    r"\b(?:first|next|earliest|soonest)\b[^,.;:!?]{0,25}?\bafter (?:that|it|then|those|them)\b|"
+    r"\b(?:anything|something|any day|whatever'?s free|what'?s free) after (?:that|it|those)\b"
+)
 _WEEK_AFTER_BOOKED = re.compile(r"\b(?:the )?(?:following|next) (?:week|wk)\b")
 _WEEKDAY_FROM_DAY = re.compile(
     rf"\bthe\s+{_WEEKDAY}\s+(after|before)\b(?! next| last)|"
@@ -1172,6 +1228,31 @@ _READERS: Tuple[Reader, ...] = (
 )
 
 
+# The week of the day talked of: "what about later that week, thursday or friday?" after
+# Monday 11 January (audit 20 offered December's).
+_THAT_WEEK = re.compile(r"\b(?:that|the same|same) week\b|\blater (?:on )?in (?:that|the) week\b")
+# "the week of the 21st december", "w/c 11th jan", "the week commencing the 11th"
+_WEEK_OF = re.compile(
+    r"\b(?:the )?(?:week (?:of|beginning|commencing|starting)|w/?c)\s+(?P<named>[^,.;:!?]+?)"
+    rf"(?=[,.;:!?]|\s+(?:{_WEEKDAY}|or|and|at|in the|afternoons?|mornings?|evenings?)\b|\s*$)"
+)
+
+
+def _in_week_of(text: str, anchor: dt.date, today: dt.date) -> Days:
+    """The weekdays said in ``text`` in ``anchor``'s week; without any, that week after it."""
+    monday = anchor - dt.timedelta(days=anchor.weekday())
+    listed = _weekday_list(text)
+    if listed is not None:
+        indexes = listed[2]
+    else:
+        found = re.finditer(rf"\b{_WEEKDAY}\b", text)
+        indexes = [_weekday_index(match.group(1)) for match in found]
+    if not indexes:
+        return _span(today, anchor + dt.timedelta(days=1), monday + dt.timedelta(days=6))
+    days = [monday + dt.timedelta(days=index) for index in indexes]
+    return _choice([day for day in days if day >= today])
+
+
 def _day(
     text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date] = None
 ) -> Days:
@@ -1180,6 +1261,19 @@ def _day(
         rest, relative = _from_day(text, talking_of)
         if relative is not None and not _explicit_date(rest, now, date_order)[0]:
             return relative, ()
+        if _FREE_AFTER.search(text):
+            after = talking_of + dt.timedelta(days=1)
+            return _span(now.date(), after, after + dt.timedelta(days=SOON_DAYS - 1))
+        if _THAT_WEEK.search(text):
+            return _in_week_of(text, talking_of, now.date())
+    week_of = _WEEK_OF.search(text)
+    if week_of is not None and _weekday_list(text) is not None:
+        # "the week of the 21st december, tuesday or wednesday afternoon" (audit 20 read
+        # Monday 21st): those weekdays of that week.
+        named = parse_when(week_of.group("named"), now, date_order, talking_of)
+        if named.day is not None:
+            rest = text[: week_of.start()] + text[week_of.end() :]
+            return _in_week_of(rest, named.day, now.date())
     said, explicit = _explicit_date(text, now, date_order, talking_of)
     the_weekday = re.search(rf"\bthe\s+{_WEEKDAY}\b(?!\s+(?:after|before|week))", text)
     if not said and the_weekday and talking_of is not None and talking_of > now.date():
@@ -1225,14 +1319,57 @@ def _explicit_date(
         r"(?!\s*(?:-\s*)?(?:time|timer|visit|appointment|session|treatment|one)\b)",
         text,
     )
-    if ordinal:
-        day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
+    beside = _WEEKDAY_AND_DAY_OF_MONTH.search(text)
+    if ordinal or beside:
+        if beside is not None and (ordinal is None or beside.start() <= ordinal.start()):
+            day_of_month, which = int(beside.group(2)), None
+        else:
+            assert ordinal is not None
+            day_of_month, which = int(ordinal.group(1)), ordinal.group(2)
         reference = now.date()
         if which is None and talking_of is not None and talking_of > reference:
             # Counted from the day being talked of, as if it were today.
             reference = talking_of
-        return True, _day_of_month(reference, day_of_month, which)
+        day = _day_of_month(reference, day_of_month, which)
+        if beside is not None and which is None:
+            day = _month_with_weekday(day, reference, day_of_month, _weekday_index(beside.group(1)))
+        return True, day
     return False, None
+
+
+# A weekday with the day of the month after it: "wed 6th 4pm", "tuesday the 22nd", and
+# without a suffix when it cannot be an hour or a time follows: "tuesday 29 at 9" (audit
+# 20 read Tuesday 8th), "friday 18".
+_WEEKDAY_AND_DAY_OF_MONTH = re.compile(
+    rf"\b{_WEEKDAY}\s+(?:the\s+)?(\d{{1,2}})"
+    r"(?:(?:st|nd|rd|th)\b|(?:(?<=\b1[3-9])|(?<=\b2\d)|(?<=\b3[01]))\b(?![:.]\d|\s*(?:am|pm|a\.m|p\.m|o'?clock|ish|hrs?|h)\b)|"
+    r"\b(?=\s+(?:at|@)\s*\d))"
+)
+MONTHS_TO_MATCH_A_WEEKDAY = 3  # "wed 6th" in December, a Sunday: January's Wednesday 6th
+
+
+def _month_with_weekday(
+    day: Optional[dt.date], reference: dt.date, day_of_month: int, weekday: int
+) -> Optional[dt.date]:
+    """``day``, or the first coming month whose ``day_of_month`` falls on ``weekday``.
+
+    The weekday and the date said together disagree ("wed 6th" when the 6th is a
+    Sunday): the patient means the next month they agree in, if one is near (audit 20
+    offered December when January's Wednesday 6th had just been offered). Otherwise
+    the date wins, and the reply names its real weekday.
+    """
+    if day is None or day.weekday() == weekday:
+        return day
+    year, month = day.year, day.month
+    for _ in range(MONTHS_TO_MATCH_A_WEEKDAY):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        try:
+            candidate = dt.date(year, month, day_of_month)
+        except ValueError:
+            continue
+        if candidate.weekday() == weekday and candidate >= reference:
+            return candidate
+    return day
 
 
 def _day_of_month(today: dt.date, day: int, which: Optional[str]) -> Optional[dt.date]:

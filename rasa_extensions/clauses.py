@@ -63,7 +63,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    DefinePrevUserUtteredFeaturization,
+    Event,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import (
     FEATURE_TYPE_SENTENCE,
@@ -81,7 +87,13 @@ from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
 from clinic_core.knowledge import load_conditions
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
-from clinic_core.message_parts import MORE_PARTS, OPENER, SECOND_PART, SECOND_PART_ACTION
+from clinic_core.message_parts import (
+    MORE_PARTS,
+    NOT_AN_ANSWER,
+    OPENER,
+    SECOND_PART,
+    SECOND_PART_ACTION,
+)
 from clinic_core.names import CLINIC_QUESTION_INTENT
 from clinic_core.questions import is_question
 from clinic_core.sentence_encoder import STAMP_FILE, SentenceEncoder
@@ -862,18 +874,33 @@ def _part(reading: Reading, text: str) -> Dict[str, Any]:
 
 
 def _answered_events(tracker: DialogueStateTracker) -> List[Event]:
-    """The tracker's events without the second-part answers (and what they uttered)."""
+    """The tracker's events without the second-part answers (and what they uttered).
+
+    An answer given right after a form rejected the message was given instead of
+    the rules' "Sorry, I didn't get that", so the rules see that reply there.
+    """
     events: List[Event] = []
     hiding = False
     for event in tracker.events:
         if isinstance(event, ActionExecuted):
             hiding = event.action_name == SECOND_PART_ACTION
+            if hiding and _just_rejected(events):
+                events.append(ActionExecuted(NOT_AN_ANSWER, timestamp=event.timestamp))
         elif isinstance(event, UserUttered):
             hiding = False
         if hiding:
             continue
         events.append(event)
     return events
+
+
+def _just_rejected(events: Sequence[Event]) -> bool:
+    """Whether the latest action in ``events`` was a form rejecting the message."""
+    for event in reversed(events):
+        if isinstance(event, DefinePrevUserUtteredFeaturization):
+            continue  # logged by Rasa between the rejection and the next prediction
+        return isinstance(event, ActionExecutionRejected)
+    return False
 
 
 def second_part_pending(tracker: DialogueStateTracker) -> bool:
@@ -923,7 +950,12 @@ class SecondPartRulePolicy(RulePolicy):
         if not pending or SECOND_PART_ACTION not in actions or max(prediction.probabilities) <= 0:
             return prediction
         predicted = actions[int(np.argmax(prediction.probabilities))]
-        if predicted != ACTION_LISTEN_NAME and predicted not in domain.form_names:
+        answers_instead = predicted == NOT_AN_ANSWER and _just_rejected(list(view.events))
+        if (
+            predicted != ACTION_LISTEN_NAME
+            and predicted not in domain.form_names
+            and not answers_instead
+        ):
             return prediction
         if predicted == view.active_loop_name and view.latest_action_name == ACTION_LISTEN_NAME:
             # An active form reads the fresh message first (only right after

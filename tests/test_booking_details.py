@@ -35,7 +35,7 @@ from actions.booking.forms import (
 )
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
-from clinic_core.message_parts import OPENER
+from clinic_core.message_parts import OPENER, SECOND_PART
 from clinic_core.profile import load_profile
 from clinic_core.store import get_store
 from tests.helpers.appointments import new_appointment
@@ -467,6 +467,144 @@ async def test_a_phone_given_before_the_reference_is_not_asked_for_again(
     assert {"name": "booking_contact", "value": None} in [
         {"name": e["name"], "value": e["value"]} for e in events if e.get("event") == "slot"
     ]
+
+
+@pytest.mark.parametrize("task", ["check", "cancel", "reschedule"])
+async def test_a_cancelled_booking_is_said_to_be_cancelled(
+    domain: Dict[str, Any], task: str
+) -> None:
+    """Audit 19: "can you check it's gone" after a cancellation looped on the reference."""
+    store = get_store()
+    booked = store.book(new_appointment(), now=clinic_now(load_profile().zone))
+    store.cancel(booked.reference)
+    dispatcher = CollectingDispatcher()
+    latest = tracker(
+        "07911 123456", "inform", 0.9,
+        {"booking_task": task, "booking_reference": booked.reference,
+         "requested_slot": "booking_contact"}, "manage_booking_form",
+    )  # fmt: skip
+    events = await ValidateManageBookingForm().run(dispatcher, latest, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_booking_was_cancelled"]
+    assert dispatcher.messages[0]["reference"] == booked.reference
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    # Nothing more asked, no failed lookup counted against the patient.
+    assert slots["requested_slot"] is None
+    assert store.lookup_failures_since(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc),
+                                       conversation="test-patient") == 0  # fmt: skip
+
+
+async def test_a_booking_cancelled_here_is_checked_without_the_reference(
+    domain: Dict[str, Any],
+) -> None:
+    """Audit 19: "can you check it's gone" after the cancellation asked for the reference."""
+    store = get_store()
+    booked = store.book(new_appointment(), now=clinic_now(load_profile().zone))
+    store.cancel(booked.reference)
+    dispatcher = CollectingDispatcher()
+    remembered = {"booking_task": "check", "last_booking_reference": booked.reference,
+                  "phone": booked.phone}  # fmt: skip
+    latest = tracker(
+        "can you check it's gone", "check_appointment", 0.9, remembered, "manage_booking_form"
+    )
+    await ValidateManageBookingForm().run(dispatcher, latest, domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_booking_was_cancelled"]
+
+
+@pytest.mark.parametrize(
+    ("text", "leaves"),
+    [
+        ("no that's fine, it's meant to be cancelled. ta", True),
+        ("nah its ok", True),
+        ("no thanks", True),
+        ("doesn't matter now", True),
+        ("don't worry about it", True),
+        # giving what was asked is no leaving
+        ("no that's fine it's K7RM3D", False),
+        ("no I don't have it", False),
+    ],
+)
+async def test_no_need_leaves_the_reference_question(
+    domain: Dict[str, Any], text: str, leaves: bool
+) -> None:
+    """Audit 19: "no that's fine" was read as a wrong reference, and asked for again.
+
+    Read as a no, the rules answer it; read as anything else, the form ends here.
+    """
+    latest = tracker(
+        text, "inform", 0.9, {"booking_task": "check", "requested_slot": "booking_reference"},
+        "manage_booking_form",
+    )  # fmt: skip
+    events = await ValidateManageBookingForm().run(CollectingDispatcher(), latest, domain)
+    followed = [e.get("name") for e in events if e.get("event") == "followup"]
+    assert (followed == ["action_stop_booking"]) is leaves
+
+
+@pytest.mark.parametrize(
+    ("text", "question_at", "taken"),
+    [
+        ("ok. where exactly is the clinic?", 4, False),
+        ("thanks, and do you take insurance?", 12, False),
+        ("yeah sure, but first how much is it?", 20, False),
+        # an answer before the question is still the answer
+        ("my lower back, and how much is it?", 15, True),
+    ],
+)
+async def test_an_acknowledgement_before_a_question_is_no_reason(
+    domain: Dict[str, Any], text: str, question_at: int, taken: bool
+) -> None:
+    """Found in review: "ok. where exactly is the clinic?" was stored as the reason."""
+    latest = tracker(text, "affirm", 0.8, {"requested_slot": "condition"}, "appointment_form")
+    latest.latest_message[SECOND_PART] = {
+        "name": "ask_location", "confidence": 0.9, "text": text[question_at:],
+        "start": question_at, "end": len(text),
+    }  # fmt: skip
+    events = await ValidateAppointmentForm().run(CollectingDispatcher(), latest, domain)
+    values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert bool(values.get("condition")) is taken
+
+
+@pytest.mark.parametrize(
+    ("text", "forgotten"),
+    [
+        ("i want to book another appointment for my husband", True),
+        ("can my wife have the slot after mine? her name is Ade Okafor", True),
+        ("could I book another one for myself next week", False),
+    ],
+)
+async def test_a_booking_for_someone_else_forgets_the_last_patient(
+    domain: Dict[str, Any], text: str, forgotten: bool
+) -> None:
+    """Audit 20: the husband's booking was made under his wife's name, kept from hers."""
+    kept = {"patient_name": "Sarah Okafor", "patient_type": "new", "condition": "sciatica",
+            "contact": "s.okafor@example.com", "email": "s.okafor@example.com"}  # fmt: skip
+    latest = tracker(text, "book_appointment", 0.9, kept, "appointment_form")
+    # Rasa sends the slots filled before the form began, to be validated again.
+    latest.events += [
+        {"event": "slot", "name": name, "value": value} for name, value in kept.items()
+    ]
+    events = await ValidateAppointmentForm().run(CollectingDispatcher(), latest, domain)
+    values = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert (values.get("condition", "sciatica") != "sciatica") is forgotten
+    # forgotten, or the new patient's name said with it
+    assert (values.get("patient_name", "Sarah Okafor") != "Sarah Okafor") is forgotten
+    assert "contact" not in values or values["contact"] is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("ok just me for now then. Sarah Okafor", "Sarah Okafor"),
+        ("just me this time, Sarah Okafor", "Sarah Okafor"),
+        ("Peter Shaw. by the way I had sepsis years ago, fine since", "Peter Shaw"),
+        ("just me for now then", None),
+    ],
+)
+async def test_a_name_written_as_one_closing_the_answer_is_taken(
+    domain: Dict[str, Any], text: str, name: Optional[str]
+) -> None:
+    """Audit 20: "ok just me for now then. Sarah Okafor" got "doesn't look like a name"."""
+    result = await run_form(text, "inform", 0.6, {"requested_slot": "patient_name"}, domain)
+    assert result.get("patient_name") == name
 
 
 @pytest.mark.parametrize("text", ["Something else", "something else", "other", "none of those"])

@@ -343,6 +343,9 @@ def test_the_notes_taken_back_in_a_patients_words(text: str, removed: bool) -> N
         "on second thoughts we'll wait until after his scan results. thanks anyway",
         "too complicated, we'll just phone you. cheers",
         "ah not to worry, ill leave it for now then",
+        # audit 20
+        "I didn't ask to book yet. Do you treat neck pain?",
+        "no i never asked for a booking",
     ],
 )
 def test_leaving_in_the_patients_words_ends_the_form(text: str) -> None:
@@ -361,6 +364,7 @@ def test_leaving_in_the_patients_words_ends_the_form(text: str) -> None:
         "Ringo Starr",
         "cancel my other appointment too",
         "i'll wait for the 14th then",
+        "i didnt ask to book on monday, i said tuesday",
     ],
 )
 def test_answers_are_not_taken_for_leaving(text: str) -> None:

@@ -213,6 +213,11 @@ BOOKED = dt.datetime(2026, 12, 14, 10, 30, tzinfo=LONDON)  # the appointment bei
         # A day of its own is read as ever.
         ("the day after tomorrow", When(D(2026, 11, 26))),
         ("Tuesday 15th at 10.30", When(D(2026, 12, 15), T(10, 30))),
+        # audit 20: "that day after all" is no "day after"
+        (
+            "she can't make that day after all, can we do the following monday, same time?",
+            When(D(2026, 12, 21), T(10, 30)),
+        ),
     ],
 )
 def test_a_move_is_read_from_the_appointment_moved(text: str, expected: When) -> None:
@@ -233,11 +238,46 @@ def test_a_move_is_read_from_the_appointment_moved(text: str, expected: When) ->
         ("what about the following monday then, same sort of time", D(2026, 12, 21)),
         ("the following thursday", D(2026, 12, 17)),
         ("thursday", D(2026, 11, 26)),  # a weekday alone is the coming one, as ever
+        # audit 19 dropped it
+        ("the one after that then, morning pls", D(2026, 12, 21)),
     ],
 )
 def test_a_day_said_from_the_day_talked_of_is_counted_from_it(text: str, expected: D) -> None:
     """Audits 6 and 8: "the Thursday", "the Monday after" after Monday 14 December was refused."""
     assert parse_when(text, NOW, talking_of=D(2026, 12, 14)).day == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ok so what is the first free one after that then?", "anything after that?",
+     "next available after that", "earliest you have after those"],
+)  # fmt: skip
+def test_the_first_free_days_after_the_day_talked_of(text: str) -> None:
+    """Audit 19: "the first free one after that" offered the full days again."""
+    said = parse_when(text, NOW, talking_of=D(2026, 12, 14))
+    assert said.days and min(said.days) == D(2026, 12, 15)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("i sat in the car for 3 hours and now my back hurts, can i book?", When()),
+        ("been sat at a desk all day", When()),
+        ("I sat down and couldn't get up", When()),
+        ("i bought a sun lounger, can i come monday", When(D(2026, 11, 30))),
+        ("the sun was out so i walked", When()),
+        ("i sat at my desk all week, can i come thursday", When(D(2026, 11, 26))),
+        # the days themselves
+        ("can i come sat", When(D(2026, 11, 28))),
+        ("sat at 10 please", When(D(2026, 11, 28), T(10, 0))),
+        ("sat in the morning", When(D(2026, 11, 28), None, "morning")),
+        ("see you sat", When(D(2026, 11, 28))),
+        ("sun 29th at 11", When(D(2026, 11, 29), T(11, 0))),
+    ],
+)
+def test_sat_and_sun_that_are_no_days(text: str, expected: When) -> None:
+    """Found in review: "I sat in the car" read as Saturday, "a sun lounger" as Sunday."""
+    assert parse_when(text, NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -316,3 +356,31 @@ def test_a_weekday_ruled_out_is_not_offered(text: str, day: D, days: int) -> Non
 def test_classes_of_the_twelfth_audit(text: str, expected: When) -> None:
     """Audit 12: times and days a patient typed that were read wrong or not at all."""
     assert parse_when(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "talking_of", "day", "time", "days"),
+    [
+        # the weekday said beside the date picks the month they agree in
+        ("wed 6th 4pm", None, D(2027, 1, 6), T(16, 0), ()),
+        ("friday 18", None, D(2026, 12, 18), None, ()),
+        # a number after a weekday that cannot be an hour, or with a time after it
+        ("hmm. tuesday 29 at 9?", D(2026, 12, 8), D(2026, 12, 29), T(9, 0), ()),
+        ("tuesday 10", None, D(2026, 12, 1), None, ()),  # an hour perhaps: the weekday
+        # a day of the month said to be no good
+        ("Oh, silly me, the 21st is my grandson's birthday. Could it be Tuesday the 22nd at "
+         "9.45 instead?", D(2026, 12, 21), D(2026, 12, 22), T(9, 45), ()),
+        # the week of the day talked of, or of the day named
+        ("what about later that week, thursday or friday?", D(2027, 1, 11), D(2027, 1, 14),
+         None, (D(2027, 1, 14), D(2027, 1, 15))),
+        ("I mean the week of the 21st december, tuesday or wednesday", None, D(2026, 12, 22),
+         None, (D(2026, 12, 22), D(2026, 12, 23))),
+    ],
+)  # fmt: skip
+def test_days_audit_20_misread(
+    text: str, talking_of: Optional[dt.date], day: dt.date, time: Optional[dt.time], days: tuple
+) -> None:
+    """Audit 20: "wed 6th" read as Sunday 6th, "tuesday 29" as Tuesday 8th, the 21st said to
+    be no good booked, "later that week" and "the week of the 21st" read from today."""
+    said = parse_when(text, NOW, talking_of=talking_of)
+    assert (said.day, said.time, tuple(said.days)) == (day, time, days)

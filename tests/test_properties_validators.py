@@ -37,6 +37,7 @@ from clinic_core.contact_details import (
     display_phone,
     find_email,
     find_phone,
+    is_a_sentence,
 )
 from clinic_core.knowledge import load_conditions
 from clinic_core.profile import load_profile
@@ -173,6 +174,7 @@ def test_a_name_in_one_case_is_capitalised(words: List[str]) -> None:
     expected = " ".join(w.capitalize() for w in words)
     assume(len(expected) <= MAX_NAME_LENGTH)
     assume(not all(word in PRONOUNS for word in words))  # "me", "it s": who, not a name
+    assume(not is_a_sentence(" ".join(words)))  # "just me for now then", "i think"
     assert clean_name(" ".join(words)) == (expected, None)
     assert clean_name(" ".join(words).upper()) == (expected, None)
 

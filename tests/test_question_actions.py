@@ -167,6 +167,25 @@ async def test_clinic_answers_come_from_the_profile(
         assert f"[12 Mill Lane, Riverside, RV1 2AB]({map_link})" in message["text"]
 
 
+@pytest.mark.parametrize(
+    ("text", "medicines"),
+    [
+        ("how much ibuprofen can i take for my back, i've had 6 today", True),
+        ("how many paracetamol can i take a day for hip pain", True),
+        ("how much is a follow-up?", False),
+        ("how much do I have to pay for the first visit", False),
+    ],
+)
+async def test_an_amount_to_take_is_no_price_question(
+    text: str, medicines: bool, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Audit 20: "how much ibuprofen can i take" read as ask_price got the price list."""
+    await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_price", text), domain)
+    said = " ".join(m["text"] for m in render(dispatcher.messages, domain))
+    assert ("pharmacist" in said) is medicines
+    assert ("£55" in said) is not medicines
+
+
 async def test_without_a_stated_charge_the_cancellation_answer_points_to_the_clinic(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -97,6 +97,9 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 52: the same four concepts again, in voice-to-text, second-language English,
     # dialect and understatement
     "set52": (0.86, 0.03),
+    # set 53: the same four concepts again, as form answers, buried in long messages, from
+    # carers and in clinicians' shorthand
+    "set53": (0.90, 0.05),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1098,4 +1101,59 @@ def test_classes_of_audit_19(detector: RedFlagDetector, text: str, level: str) -
 )  # fmt: skip
 def test_classes_of_example_set_52(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 52 showed missing or misread."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 53 (an outside writer, measured before use): a clinician's shorthand.
+        ("pt reports new saddle anaesthesia and urinary retention since last night", "emergency"),
+        ("bilat leg weakness since this morning, getting worse", "emergency"),
+        ("patient has active SI with a plan, can you cancel her thursday", "emergency"),
+        ("my flatmate OD'd on her sleeping tablets an hour ago", "emergency"),
+        ("SOB at rest since lunchtime and my upper back aches", "emergency"),
+        ("RTC on the motorway this morning, midline lower back pain", "emergency"),
+        ("he's collapsed in the kitchen and is not rousable", "emergency"),
+        ("on long-term pred, horrendous back pain since I reached down for the cat", "emergency"),
+        ("day 10 after my spinal surgery, back pain worse and febrile", "urgent"),
+        ("unremitting LBP with nocturnal waking for a month", "urgent"),
+        # ...burning as self-harm; a dragging, cotton-wool walk that is getting worse.
+        ("I've been burning my arms with a lighter when it gets too much", "emergency"),
+        ("feels like walking on cotton wool and it's worse every day", "emergency"),
+        # ...and what only shares their words: a figure of speech, a fall that did not
+        # happen, a breath lost to the heat, a relative's past.
+        ("the school run this morning was a total car crash, my back's stiff", "routine"),
+        ("the step stool wobbled but I didn't fall off, my back aches from the stretch",
+         "routine"),
+        ("it's so hot in the office, I can't breathe in here, my back's sore from the chair",
+         "routine"),
+        ("my nan lost weight and had back pain before she was diagnosed, I'm just worried",
+         "routine"),
+        ("my SI joint is sore on the left when I sit", "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_53(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 53 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Audit 20: words of business, legs gone to sleep from how one sat and woken since,
+        # a collapse explained and over.
+        ("has my payment gone through?", "routine"),
+        ("thanks, has the booking gone through ok?", "routine"),
+        ("both legs went numb kneeling in the garden but it wore off in a minute", "routine"),
+        ("my mum fainted at church last month, turned out it was her blood pressure tablets",
+         "routine"),
+        # ...but a nail through the foot, legs numb now, a collapse now still are.
+        ("a nail has gone through my foot and it won't stop bleeding", "emergency"),
+        ("both my legs went numb an hour ago and they're still numb", "emergency"),
+        ("my wife collapsed in the kitchen 5 minutes ago and won't wake up", "emergency"),
+    ],
+)  # fmt: skip
+def test_classes_of_audit_20(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes audit 20 showed raised by mistake."""
     assert detector.assess(text).level == level

@@ -94,6 +94,26 @@ def test_inside_the_form_both_questions_answered_then_the_form_asks_again(
 
 
 @pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("ok. where exactly is the clinic?", ADDRESS),
+        ("thanks, and do you take insurance?", INSURANCE),
+    ],
+)
+def test_inside_the_form_a_question_after_an_ok_is_answered_and_nothing_taken(
+    stack: AssistantStack, text: str, answer: str
+) -> None:
+    """Found in review: the whole message was stored as the reason, and the
+    answer came after the next question; a thanks got "Sorry, I didn't get that"."""
+    sender = patient()
+    assert FORM_REASON in texts(say(stack, sender, "i'd like to book an appointment"))
+    replies = say(stack, sender, text)
+    assert answer in texts(replies)
+    assert "didn't get that" not in texts(replies)
+    assert FORM_REASON in texts(replies[-1:])
+
+
+@pytest.mark.parametrize(
     ("text", "absent"),
     [("my back and hip hurt", PRICES), ("what are your opening hours", PRICES)],
 )

@@ -38,7 +38,7 @@ from actions.booking.forms import (
     time_buttons,
     user_text,
 )
-from actions.booking.lookup_guard import LOCKED, verified_appointment
+from actions.booking.lookup_guard import LOOKUP_ENDED, verified_appointment
 from actions.conditions import reason_for_booking
 from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
 from actions.tracker_state import (
@@ -533,8 +533,8 @@ class ActionManageBooking(Action):
         profile = load_profile()
         task = tracker.get_slot("booking_task") or "check"
         done = reset(*MANAGE_SLOTS, "appointment_date", "appointment_time", "part_of_day")
-        if tracker.get_slot("booking_contact") == LOCKED:
-            return done  # the form already said lookups are refused for now
+        if tracker.get_slot("booking_contact") in LOOKUP_ENDED:
+            return done  # the form already said lookups are refused, or the booking cancelled
         store = get_store()
         try:
             appointment = verified_appointment(tracker, store, profile)
@@ -599,11 +599,9 @@ class ActionManageBooking(Action):
         except StoreUnavailableError:
             dispatcher.utter_message(response="utter_booking_failed", **profile.contact_values())
             return done
+        # The reference stays after a cancellation: "can you check it's gone?" is told it
+        # was cancelled (audit 19 asked for the reference again, and looped).
         dispatcher.utter_message(**reply)
-        if task == "cancel" and appointment.reference == tracker.get_slot(
-            LAST_BOOKING_REFERENCE_SLOT
-        ):
-            done.append(SlotSet(LAST_BOOKING_REFERENCE_SLOT, None))  # nothing left to look up
         return done
 
 

@@ -171,11 +171,23 @@ _FOR_THEMSELVES = re.compile(
     re.IGNORECASE,
 )
 # ...and not for someone else ("can I book my daughter in", "booking for my son").
+_SOMEONE = (
+    r"(?:son|daughter|child|boy|girl|kid|grandson|granddaughter|husband|wife|partner|mum|mom|"
+    r"mother|dad|father|nan|gran|grandma|grandad|grandmother|grandfather|brother|sister|friend|"
+    r"aunt|auntie|uncle|neighbour|neighbor|fianc[eé]e?|boyfriend|girlfriend|mother in law|"
+    r"father in law|mother-in-law|father-in-law)"
+)
 _FOR_SOMEONE_ELSE = re.compile(
     r"\bbook\w*\s+(?:\w+\s+){0,3}?for (?:my|him|her|them)\b|\bbook (?:him|her|them|my)\b|"
-    r"\b(?:for|on behalf of) my (?:son|daughter|child|boy|girl|kid|grandson|granddaughter)\b",
+    rf"\b(?:for|on behalf of) (?:my|our) {_SOMEONE}\b|\b(?:my|our) {_SOMEONE} (?:wants|would like|"
+    r"needs|needed|to book|to come)\b|\bcan my " + _SOMEONE + r" (?:book|come|have|get)\b",
     re.IGNORECASE,
 )
+
+
+def for_someone_else(text: str) -> bool:
+    """Whether ``text`` asks for a booking for someone else ("another one for my husband")."""
+    return bool(_FOR_SOMEONE_ELSE.search(text))
 
 
 def too_young(text: str, minimum_age: int) -> bool:

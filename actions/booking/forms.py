@@ -36,6 +36,7 @@ from actions.booking.details import (
     condition_in_text,
     condition_said_by_patient,
     corrected_name,
+    for_someone_else,
     is_correction,
     looks_like_name,
     only_when_to_come,
@@ -52,6 +53,8 @@ from actions.booking.details import (
 from actions.booking.interruptions import load_interruptions
 from actions.booking.lookup_guard import (
     LOCKED,
+    LOOKUP_ENDED,
+    WAS_CANCELLED,
     booked_for_patient,
     locked_out,
     record_failure,
@@ -81,7 +84,7 @@ from clinic_core.contact_details import (
 )
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.language import answers_with_a_name
-from clinic_core.message_parts import OTHER_LANGUAGE
+from clinic_core.message_parts import OTHER_LANGUAGE, SECOND_PART
 from clinic_core.names import ALARM_SLOT, BOOKING_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
@@ -234,11 +237,18 @@ DETAILS_TO_ASK_AGAIN = (
 MAX_WORDS_NAMING_A_DETAIL = 5  # "the name", "change the phone number please"
 # After these, a contact said earlier has been tried or answered already.
 CONTACT_TRIED = frozenset(
-    {"utter_booking_not_found", "utter_lookup_locked", "utter_ask_booking_contact"}
+    {
+        "utter_booking_not_found",
+        "utter_booking_was_cancelled",
+        "utter_lookup_locked",
+        "utter_ask_booking_contact",
+    }
 )
 STOP_ACTION = "action_stop_booking"
 DAY_TALKED_OF = "day_talked_of"  # the day refused last (domain.yml)
 MANAGE_FORM = "manage_booking_form"
+# Who the appointment is for: forgotten when the next booking is for someone else.
+PATIENT_SLOTS = ("patient_name", "patient_type", "condition")
 # The intent whose rule starts appointment_form (data/rules.yml): at the
 # summary, asking for the booking again ("book it") confirms it.
 BOOKING_REQUEST = BOOKING_INTENT
@@ -300,8 +310,26 @@ LEAVING_PATTERNS: Tuple[str, ...] = (
     r"discuss it with|talk it over with|get back to you|come back to you)\b",
     # "ah not to worry, ill leave it for now then" (audit 18: read as a day)
     r".*\bleave it for now\b",
+    # "I didn't ask to book yet. Do you treat neck pain?" (audit 20: "Sorry, I didn't get
+    # that" until "stop")
+    r"\W*" + _OPENERS + r"(?:but\s+)?i\s+(?:did\s*n[o']?t|did not|never|have\s*n[o']?t|have not|"
+    r"was\s*n[o']?t|was not)\s+(?:ask(?:ed)?|want(?:ed)?|say|said|trying|going)\s+"
+    r"(?:for\s+a\s+booking|(?:you\s+)?to\s+book|a\s+booking|an\s+appointment)\b"
+    # ...not a day corrected: "I didn't ask to book on Monday, I said Tuesday"
+    r"(?!\s+(?:on|for|at|this|next|in)\b)",
 )
 STOP_WORDS = re.compile("^(" + "|".join(f"(?:{p})" for p in LEAVING_PATTERNS) + ")", re.IGNORECASE)
+# Asked for a booking reference or the contact that goes with it, "no that's fine, it's meant
+# to be cancelled. ta" leaves (audit 19 looped). Only there: at the notes question the same
+# words mean "no notes".
+NO_NEED = re.compile(
+    r"^\W*((no|nah|nope|oh|ok|okay|actually|it'?s ok|sorry)\W+)*("
+    r"(that'?s|thats|it'?s|its)\s+(fine|ok|okay|alright|all right|grand|ok now)|"
+    r"no thanks?|no thank you|thanks anyway|(don'?t|do not) worry|(doesn'?t|does not) matter|"
+    r"not needed|no need)\b",
+    re.IGNORECASE,
+)
+LOOKUP_QUESTIONS = ("booking_reference", "booking_contact")
 # "I don't have the reference", "lost it", "no idea what that is": asked for the reference.
 NO_REFERENCE = re.compile(
     r"\b(do ?n[o']?t|do not|dont|never) (have|know|remember|got|get)\b|\b(lost|forgot|forgotten|"
@@ -400,6 +428,8 @@ def clearly_something_else(tracker: Tracker, shape: str) -> bool:
     intent, text = latest_intent(tracker) or "", user_text(tracker)
     if intent in declaration.red_flags() or STOP_WORDS.match(text):
         return True
+    if shape != "strong" and only_acknowledged_before_a_question(tracker):
+        return True  # "ok. where exactly is the clinic?": the question is answered instead
     if (tracker.latest_message or {}).get(OTHER_LANGUAGE) and not answers_with_a_name(
         text, tracker.get_slot(REQUESTED)
     ):
@@ -448,6 +478,28 @@ def statements_in(text: str) -> str:
     """
     sentences = re.split(r"(?<=[.!?;])\s+|\s+[-–—]+\s+", text.strip())
     return " ".join(s for s in sentences if s.strip() and not s.rstrip().endswith("?"))
+
+
+# Words that only acknowledge the question before a question of the patient's own:
+# "ok. where exactly is the clinic?" was stored as the reason for the visit (found in review).
+_ACKNOWLEDGING = frozenset(
+    {
+        "ok", "okay", "oh", "ah", "right", "alright", "sure", "yes", "yeah", "yep", "yup", "fine",
+        "great", "lovely", "cool", "thanks", "thank", "you", "cheers", "ta", "hi", "hello", "hey",
+        "and", "but", "so", "also", "first", "um", "erm", "hmm", "before", "that", "quick",
+        "question", "sorry",
+    }
+)  # fmt: skip
+
+
+def only_acknowledged_before_a_question(tracker: Tracker) -> bool:
+    """Whether the latest message's first part only acknowledges, and a question follows."""
+    latest = tracker.latest_message or {}
+    second = latest.get(SECOND_PART)
+    if not second:
+        return False
+    words = re.findall(r"[a-z']+", user_text(tracker)[: int(second.get("start") or 0)].lower())
+    return bool(words) and all(word in _ACKNOWLEDGING for word in words)
 
 
 def is_answer(tracker: Tracker) -> bool:
@@ -571,9 +623,9 @@ class DateTimeValidation(FormValidationAction, ABC):
         ``action_stop_booking`` says that nothing was booked or changed.
         """
         declaration = load_interruptions()
-        intent = latest_intent(tracker) or ""
+        intent, text = latest_intent(tracker) or "", user_text(tracker)
         if (
-            STOP_WORDS.match(user_text(tracker))
+            (STOP_WORDS.match(text) or self.declines_the_question(tracker))
             and declaration.group_of(intent) != "stop"
             and intent not in declaration.red_flags()
             and not asked(tracker, *CONFIRMATIONS)
@@ -588,6 +640,10 @@ class DateTimeValidation(FormValidationAction, ABC):
                 FollowupAction(STOP_ACTION),
             ]
         return await super().run(dispatcher, tracker, domain)
+
+    def declines_the_question(self, tracker: Tracker) -> bool:
+        """Whether the latest message turns down a question only this form asks."""
+        return False
 
     def profile(self) -> ClinicProfile:
         """The clinic profile (cached by file modification time)."""
@@ -1042,7 +1098,41 @@ class ValidateAppointmentForm(DateTimeValidation):
                 SlotSet(REQUESTED, None),
                 FollowupAction(STOP_ACTION),
             ]
-        return await super().run(dispatcher, tracker, domain)
+        forgotten = self.another_patient(tracker)
+        events = await super().run(dispatcher, tracker, domain)
+        if not forgotten:
+            return events
+        # Rasa sends the slots filled before the form began to be validated again: the
+        # last patient's values come back unless dropped here.
+        kept = [
+            event
+            for event in events
+            if not (
+                event.get("event") == "slot"
+                and event.get("name") in forgotten
+                and event.get("value") == forgotten[event["name"]]
+            )
+        ]
+        return [SlotSet(slot, None) for slot in forgotten] + kept
+
+    @staticmethod
+    def another_patient(tracker: Tracker) -> Dict[str, Any]:
+        """A new booking for someone else forgets the last patient's name, visit and reason.
+
+        "i want to book another appointment for my husband" after the patient's own
+        booking (audit 20 booked him under her name). The contact is kept: a couple
+        often share one, and the summary shows it. Returns the values forgotten.
+        """
+        if tracker.get_slot(REQUESTED) is not None or not for_someone_else(user_text(tracker)):
+            return {}
+        forgotten = {
+            slot: tracker.get_slot(slot)
+            for slot in PATIENT_SLOTS
+            if tracker.get_slot(slot) is not None
+        }
+        for slot in forgotten:
+            tracker.slots[slot] = None
+        return forgotten
 
     def slot_order(self, domain_slots: List[str], tracker: Tracker) -> List[str]:
         """The domain's order, but a day or time just refused is asked for next."""
@@ -1203,13 +1293,17 @@ class ValidateAppointmentForm(DateTimeValidation):
                 return {"patient_name": first}
             return {}  # an answer to another question ("first visit"): the name is asked again
         sentences = SENTENCE.findall(user_text(tracker))
-        if len(sentences) > 1:
+        parts = re.split(r"[,;]", user_text(tracker))
+        if len(sentences) > 1 or len(parts) > 1:
             # "Peter Shaw. by the way I had sepsis years ago, fine since": the name is the
-            # first sentence, written as one (audit 13: "longer than a name can be").
-            first = sentences[0].strip(" .!?")
-            name, written_as_name = looks_like_name(first)
-            if name and written_as_name and not says_something_else(first):
-                return {"patient_name": first}
+            # first sentence, written as one (audit 13: "longer than a name can be"); "ok
+            # just me for now then. Sarah Okafor" the last (audit 20: "doesn't look like a
+            # name").
+            for said in (sentences[0], sentences[-1], parts[-1]):
+                said = said.strip(" .!?")
+                name, written_as_name = looks_like_name(said)
+                if name and written_as_name and not says_something_else(said):
+                    return {"patient_name": said}
         # "Ann Lee, 07911 123456": the name without the contact details.
         text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
         text = without_courtesy(text)  # "Ana Park thanks"
@@ -1424,7 +1518,7 @@ class ValidateManageBookingForm(DateTimeValidation):
         """
         if (
             tracker.get_slot("booking_task") != "reschedule"
-            or tracker.get_slot("booking_contact") == LOCKED
+            or tracker.get_slot("booking_contact") in LOOKUP_ENDED
         ):
             return super().read_when(tracker, said, talking_of)
         try:
@@ -1553,7 +1647,7 @@ class ValidateManageBookingForm(DateTimeValidation):
                     SlotSet(REQUESTED, None),
                 ]
         events = await super().run(dispatcher, tracker, domain)
-        if SlotSet("booking_contact", LOCKED) in events:
+        if any(SlotSet("booking_contact", ended) in events for ended in LOOKUP_ENDED):
             events.append(SlotSet(REQUESTED, None))  # the form ends; nothing is asked again
         return events
 
@@ -1602,6 +1696,16 @@ class ValidateManageBookingForm(DateTimeValidation):
         )
         phone, email = phone_in(text, self.profile().country), find_email(text)
         return booked_for_patient(get_store(), reference, phone, email)
+
+    def declines_the_question(self, tracker: Tracker) -> bool:
+        """Whether "no that's fine" turns down the reference or contact question, giving neither."""
+        text = user_text(tracker)
+        return (
+            asked(tracker, *LOOKUP_QUESTIONS)
+            and bool(NO_NEED.match(text))
+            and not self.reference_in(text, whole_message=False)
+            and not self.details(tracker).contact
+        )
 
     @staticmethod
     def reference_in(text: str, whole_message: bool) -> Optional[str]:
@@ -1797,6 +1901,12 @@ class ValidateManageBookingForm(DateTimeValidation):
                 **self.profile().contact_values(),
             )
             return {"booking_contact": None, "booking_reference": None}
+        if appointment is not None and appointment.status == "cancelled":
+            # Both halves matched, so saying it is cancelled tells no stranger anything.
+            dispatcher.utter_message(
+                response="utter_booking_was_cancelled", **describe(appointment, self.profile())
+            )
+            return {"booking_contact": WAS_CANCELLED, "booking_reference": None}
         if appointment is None or appointment.status != "booked":
             # Same answer whether the reference or the contact is wrong: no hints.
             store, profile = get_store(), self.profile()

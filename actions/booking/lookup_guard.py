@@ -34,6 +34,11 @@ from clinic_core.store import Appointment, AppointmentStore
 
 logger = logging.getLogger(__name__)
 LOCKED = "locked"  # booking_contact when the lookup was refused
+# booking_contact when the reference and contact matched a cancelled booking: said so,
+# and nothing more is asked ("can you check it's gone" after a cancellation, audit 19).
+WAS_CANCELLED = "was cancelled"
+# The values of booking_contact that end the lookup without a booking to act on.
+LOOKUP_ENDED = (LOCKED, WAS_CANCELLED)
 
 
 def client_of(tracker: Tracker) -> Optional[str]:
