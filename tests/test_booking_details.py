@@ -569,6 +569,7 @@ async def test_an_acknowledgement_before_a_question_is_no_reason(
         ("i want to book another appointment for my husband", True),
         ("can my wife have the slot after mine? her name is Ade Okafor", True),
         ("could I book another one for myself next week", False),
+        ("can I book a first visit for my sciatica this Thursday at 4pm?", False),
     ],
 )
 async def test_a_booking_for_someone_else_forgets_the_last_patient(
@@ -576,7 +577,8 @@ async def test_a_booking_for_someone_else_forgets_the_last_patient(
 ) -> None:
     """Audit 20: the husband's booking was made under his wife's name, kept from hers."""
     kept = {"patient_name": "Sarah Okafor", "patient_type": "new", "condition": "sciatica",
-            "contact": "s.okafor@example.com", "email": "s.okafor@example.com"}  # fmt: skip
+            "contact": "s.okafor@example.com", "email": "s.okafor@example.com",
+            "last_booking_reference": "K7RM3D"}  # fmt: skip
     latest = tracker(text, "book_appointment", 0.9, kept, "appointment_form")
     # Rasa sends the slots filled before the form began, to be validated again.
     latest.events += [

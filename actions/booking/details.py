@@ -170,24 +170,33 @@ _FOR_THEMSELVES = re.compile(
     r"\bbook me\b|\bfit me in\b|\bfor myself\b",
     re.IGNORECASE,
 )
-# ...and not for someone else ("can I book my daughter in", "booking for my son").
+# Who else a booking may be for.
 _SOMEONE = (
     r"(?:son|daughter|child|boy|girl|kid|grandson|granddaughter|husband|wife|partner|mum|mom|"
     r"mother|dad|father|nan|gran|grandma|grandad|grandmother|grandfather|brother|sister|friend|"
     r"aunt|auntie|uncle|neighbour|neighbor|fianc[eé]e?|boyfriend|girlfriend|mother in law|"
     r"father in law|mother-in-law|father-in-law)"
 )
+# ...and not for someone else ("can I book my daughter in", "booking for my son").
 _FOR_SOMEONE_ELSE = re.compile(
     r"\bbook\w*\s+(?:\w+\s+){0,3}?for (?:my|him|her|them)\b|\bbook (?:him|her|them|my)\b|"
-    rf"\b(?:for|on behalf of) (?:my|our) {_SOMEONE}\b|\b(?:my|our) {_SOMEONE} (?:wants|would like|"
-    r"needs|needed|to book|to come)\b|\bcan my " + _SOMEONE + r" (?:book|come|have|get)\b",
+    r"\b(?:for|on behalf of) my (?:son|daughter|child|boy|girl|kid|grandson|granddaughter)\b",
+    re.IGNORECASE,
+)
+
+
+# A person named as the one to book: not "book a first visit for my sciatica".
+_ANOTHER_PERSON = re.compile(
+    rf"\b(?:for|on behalf of) (?:my|our) {_SOMEONE}\b|\bbook (?:in )?(?:him|her|them|(?:my|our) "
+    rf"{_SOMEONE})\b|\b(?:my|our) {_SOMEONE} (?:wants|would like|needs|to book|to come)\b|"
+    rf"\bcan my {_SOMEONE} (?:book|come|have|get)\b",
     re.IGNORECASE,
 )
 
 
 def for_someone_else(text: str) -> bool:
-    """Whether ``text`` asks for a booking for someone else ("another one for my husband")."""
-    return bool(_FOR_SOMEONE_ELSE.search(text))
+    """Whether ``text`` asks for a booking for another person ("another one for my husband")."""
+    return bool(_ANOTHER_PERSON.search(text))
 
 
 def too_young(text: str, minimum_age: int) -> bool:

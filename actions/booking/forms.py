@@ -1123,8 +1123,12 @@ class ValidateAppointmentForm(DateTimeValidation):
         booking (audit 20 booked him under her name). The contact is kept: a couple
         often share one, and the summary shows it. Returns the values forgotten.
         """
-        if tracker.get_slot(REQUESTED) is not None or not for_someone_else(user_text(tracker)):
-            return {}
+        if (
+            tracker.get_slot(REQUESTED) is not None
+            or not tracker.get_slot(LAST_BOOKING_REFERENCE_SLOT)
+            or not for_someone_else(user_text(tracker))
+        ):
+            return {}  # not a next booking, or for the same patient
         forgotten = {
             slot: tracker.get_slot(slot)
             for slot in PATIENT_SLOTS
