@@ -84,6 +84,8 @@ def details(text: str) -> Dict[str, Any]:
             "please put it under the name Olu Ade, mobile 07911 123456",
             {"name": "Olu Ade", "phone": "+447911123456"},
         ),
+        # audit 20 stored "Should Be Femi Okafor"
+        ("name should be Femi Okafor", {"name": "Femi Okafor"}),
         ("I haven't been before, is Saturday at 10 free?",
          {"type": "new", "day": "2026-11-28", "time": "10:00"}),
         ("I'm looking to book something for my trochanteric bursitis",

@@ -69,8 +69,10 @@ RETURNING_PATIENT = re.compile(
 # lucy hart"); weak ones only words that start with a capital ("I'm Rita
 # Cole", not "I'm looking to book").
 _STRONG_NAME_CUE = re.compile(
-    r"\b(?:my name is|my name's|my names|name is|name's|name:|name as|name to be|name to|name|"
-    r"surname is|under the name(?: of)?|change the name to|the name should be|"
+    r"\b(?:my name is|my name's|my names|name is|name's|name:|name as|name to be|name to|"
+    # "name should be Femi Okafor" (audit 20 stored "Should Be Femi Okafor")
+    r"name (?:should|needs to|ought to|must) be|name|"
+    r"surname is|under the name(?: of)?|change the name to|"
     # "put it under my wife's name, Emma Grant", "in my husband's name: Tom Reid" (audit 14)
     # "...and actually put it under my married name, Siobhán Kelly" (audit 18 kept "Siobhán")
     r"(?:(?:put|book|have) it )?(?:under|in) (?:my|his|her|their) (?:\w+'?s |\w+ )?name[,:]?|"
