@@ -300,8 +300,10 @@ _EXCLUDED_BEFORE = re.compile(
     rf"can'?t do|cannot do|can'?t make|i work|i'?m at work)\s+"
     rf"(?:on\s+|in\s+)?(?:a\s+)?{_WEEKDAY}s?\b"
 )
+# A day said to be no good: "friday is out", "the 21st is no good".
+_NO_GOOD = r"no good|out|not good|bad|impossible|a no"
 _EXCLUDED_AFTER = re.compile(
-    rf"\b{_WEEKDAY}(?:s|'s)?\s+(?:(?:is|are)\s+)?(?:no good|out|not good|bad|impossible|a no)\b|"
+    rf"\b{_WEEKDAY}(?:s|'s)?\s+(?:(?:is|are)\s+)?(?:{_NO_GOOD})\b|"
     rf"\b{_WEEKDAY}s?\s+(?:doesn'?t|don'?t|won'?t|does not|do not|will not)\s+work\b"
 )
 
@@ -446,9 +448,8 @@ def _without_other_sat_and_sun(text: str) -> str:
 # A day of the month said as no good: "the 21st is my grandson's birthday. Could it be
 # Tuesday the 22nd at 9.45 instead?" (audit 20 summarised Monday 21st).
 _DAY_OF_MONTH_REFUSED = re.compile(
-    r"\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\s+(?:is|'s|was)\s+(?:no good|not good|out|bad|no use|"
-    r"busy|difficult|tricky|awkward|a bad day|booked|taken|full|impossible|my|our|his|her|their)"
-    r"\b[^,.;:!?]*"
+    rf"\b(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)\s+(?:is|'s|was)\s+(?:{_NO_GOOD}|no use|busy|difficult|"
+    r"tricky|awkward|a bad day|booked|taken|full|my|our|his|her|their)\b[^,.;:!?]*"
 )
 
 
