@@ -24,6 +24,7 @@ from actions.booking.offer_choice import picked_position
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
+from clinic_core.language import MAX_NAME_WORDS
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import is_question
 from clinic_core.when import When, bare_hour, combined, parse_when
@@ -88,7 +89,6 @@ _AFTER_NAME = re.compile(
     r"booking|book|instead)\b.*$",
     re.IGNORECASE,
 )
-MAX_NAME_WORDS = 4
 T = TypeVar("T")
 # "actually", "instead", "change ...": the patient corrects something said before.
 CORRECTION = re.compile(
