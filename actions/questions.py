@@ -214,8 +214,9 @@ def _not_covered(dispatcher: CollectingDispatcher, profile: ClinicProfile) -> No
 
 # A question about the clinic that none of its other answers covers.
 PRICE_INTENT = "ask_price"
+OPENING_HOURS_INTENT = "ask_opening_hours"
 CLINIC_ANSWERS: Dict[str, Callable[[CollectingDispatcher, ClinicProfile], None]] = {
-    "ask_opening_hours": _opening_hours,
+    OPENING_HOURS_INTENT: _opening_hours,
     "ask_location": _location,
     PRICE_INTENT: _prices,
     "ask_insurance": _insurance,

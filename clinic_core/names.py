@@ -57,12 +57,13 @@ SLOTS: Tuple[str, ...] = (
 BOOKING_INTENT = "book_appointment"  # asking for a new appointment
 CANCEL_INTENT = "cancel_appointment"
 ANSWER_INTENT = "inform"  # a detail given: a name, a day, a phone number
+OTHER_SYMPTOM_INTENT = "other_symptom"  # a complaint outside the hip and back
 STILL_REMINDED_INTENTS: Tuple[str, ...] = (
     BOOKING_INTENT,
     "reschedule_appointment",
     "greet",
     "out_of_scope",
-    "other_symptom",
+    OTHER_SYMPTOM_INTENT,
     "ask_why",  # "why?" after "call 999 now": the advice, not a word on the booking form
     # "book her in wednesday 10am please, name Joan" read as an answer (audit 17 began
     # a booking for an 84-year-old who could not stand after a fall)

@@ -137,12 +137,16 @@ class CueEntry(StrictModel):
     # Terms that cancel the entry in its clause or the clause just before or after:
     # "can't do this anymore, the commute is too much" gives its reason beside it.
     unless_beside: List[str] = []
+    # Terms that cancel only a cue word right after them (or inside them): "feels like
+    # it's been kicked by a horse" is a likeness; "since I came off my bike" in the
+    # same clause still counts.
+    unless_just_before: List[str] = []
     within: Optional[int] = pydantic.Field(None, ge=0)  # most words between the terms
 
     @property
     def cancelling_terms(self) -> List[str]:
         """Every term that can cancel the entry."""
-        return [*self.unless, *self.unless_beside]
+        return [*self.unless, *self.unless_beside, *self.unless_just_before]
 
 
 class Concept(StrictModel):
@@ -221,6 +225,9 @@ class RedFlagSpec(StrictModel):
     # The patient says the red-flag reply misread them, or that they have been
     # seen since: either way the reminder stops.
     said_misread: List[str] = []
+    # ...and phrases that say only that there are no thoughts of self-harm ("lol im not
+    # suicidal"): they answer a self-harm reply, not one about an overdose or a fall.
+    said_not_self_harm: List[str] = []
     said_seen_since: List[str] = []
     # Help is on its way ("the ambulance is coming"): acknowledged once, then the reminder stops.
     said_help_coming: List[str] = []
@@ -235,9 +242,13 @@ class RedFlagSpec(StrictModel):
         phrases = tuple(self.said_seen_since)
         return bool(_said_safe_pattern(phrases).search(plain) or _CLINICIAN_FOUND.search(plain))
 
-    def says_safe(self, text: str) -> bool:
-        """Whether ``text`` says the reply misread the patient or they have been seen since."""
-        phrases = tuple(self.said_misread)
+    def says_safe(self, text: str, about_self_harm: bool = True) -> bool:
+        """Whether ``text`` says the reply misread the patient or they have been seen since.
+
+        ``about_self_harm``: the reply was about thoughts of self-harm (or the
+        learned screen's, which may be), so "not suicidal" answers it.
+        """
+        phrases = (*self.said_misread, *(self.said_not_self_harm if about_self_harm else ()))
         return self.says_seen(text) or bool(
             _said_safe_pattern(phrases).search(_without_apostrophes(text))
         )
@@ -757,12 +768,15 @@ class RedFlagDetector:
                 for name in entry.unless_beside:
                     for start, _ in matches(name):
                         cancelling |= beside(clause_of(start))
+                before = [span for name in entry.unless_just_before for span in matches(name)]
                 for anchor in groups[0]:
                     spans = [anchor] + [_nearest(anchor, group) for group in groups[1:]]
                     if entry.within is not None and _spread(spans) > entry.within:
                         continue
                     # "unless" words cancel the cues of their own clause ("blood test").
                     if any(clause_of(s) in cancelling for s, _ in spans):
+                        continue
+                    if any(s2 <= s <= e2 for s, _ in spans for s2, e2 in before):
                         continue
                     candidates.append((concept, entry.all, spans))
         if not candidates:

@@ -298,7 +298,7 @@ def _inside(time: dt.time, bounds: str) -> bool:
 _EXCLUDED_BEFORE = re.compile(
     rf"(?<!why )(?<!if )\b(?:not|except|apart from|other than|anything but|any day but|excluding|"
     rf"can'?t do|cannot do|can'?t make|i work|i'?m at work)\s+"
-    rf"(?:on\s+|in\s+)?(?:a\s+)?{_WEEKDAY}s?\b"
+    rf"(?:on\s+|in\s+)?(?:a\s+|the\s+)?{_WEEKDAY}s?\b"
 )
 # A day said to be no good: "friday is out", "the 21st is no good".
 _NO_GOOD = r"no good|out|not good|bad|impossible|a no"
@@ -526,8 +526,8 @@ def _from_named_day(
 ) -> Optional[When]:
     """The day said from a day the patient names in ``text``, with the time said, or None."""
     match = _FROM_NAMED_DAY.search(text)
-    if match is None:
-        return None
+    if match is None or match.group("unit") in ("week", "wk"):
+        return None  # "the week before christmas": the days of that week (_WEEK_OF)
     named = parse_when(match.group("named"), now, date_order, talking_of)
     if named.day is None or named.days:
         return None
@@ -535,8 +535,6 @@ def _from_named_day(
     step = 1 if direction == "after" else -1
     if unit == "day":
         day = named.day + dt.timedelta(days=step)
-    elif unit in ("week", "wk"):
-        day = named.day + step * _WEEK
     else:
         weekday = _weekday_index(unit)
         if step == 1:
@@ -845,6 +843,7 @@ def _weeks_from(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
 
 
 _WEEK = dt.timedelta(weeks=1)
+_SIX_DAYS = dt.timedelta(days=6)
 
 
 def _near_days(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
@@ -929,11 +928,17 @@ def _weekdays(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     prefix, stem, suffix = single.groups()
     suffix = suffix or _week_said_apart(text, single.start(), single.end(), prefix)
     day = _weekday_day(now.date(), _weekday_index(stem), prefix, suffix)
+    if _OR_THE_ONE_AFTER.search(text, single.end()):
+        # "next Saturday or one after" (audit 21 kept one Saturday): either
+        return _choice([day, day + _WEEK])
     if prefix == "next" and suffix is None and day < _monday(now.date(), 1):
         # "next Thursday" said on a Wednesday: tomorrow to some, the week
         # after to others (audit 6). Both are offered, the nearer first.
         return _choice([day, day + _WEEK])
     return _one(day)
+
+
+_OR_THE_ONE_AFTER = re.compile(r"\bor (?:the )?(?:one|week) after\b(?! next)")
 
 
 # A weekday of any week: "I can only do Saturdays", "any Tuesday", "the earliest on a
@@ -972,6 +977,30 @@ def _any_week(text: str, now: dt.datetime, date_order: str) -> Optional[Days]:
     return _choice(
         [_next_weekday(today, index) + week * _WEEK for index in indexes for week in weeks]
     )
+
+
+def same_weekday_after(
+    text: str, day: dt.date, now: dt.datetime, date_order: str
+) -> Tuple[dt.date, ...]:
+    """The same weekday of the next weeks, when ``text`` named ``day`` by its weekday alone.
+
+    "saturday" with the coming Saturday full means a Saturday, not the Friday
+    or Monday nearest to it (audit 20 offered those). Not a week or date said
+    with it ("next saturday", "saturday the 12th", "saturday next week").
+    """
+    lowered = " " + weekdays_spelt_right(re.sub(r"\s+", " ", text.lower())) + " "
+    found = list(re.finditer(rf"\b{_WEEKDAY}\b", lowered))
+    if len(found) != 1 or _weekday_index(found[0].group(1)) != day.weekday():
+        return ()
+    before = lowered[: found[0].start()]
+    if (
+        re.search(r"\b(next|this|coming|last|the)\s+$", before)
+        or _WEEK_APART.search(lowered)
+        or re.search(r"\bafter next\b", lowered)
+        or _explicit_date(lowered, now, date_order)[0]
+    ):
+        return ()
+    return tuple(day + week * _WEEK for week in range(1, WEEKS_OF_A_WEEKDAY))
 
 
 # "next week" or "this week" said apart from the weekday: "wednesday evening,
@@ -1232,26 +1261,65 @@ _READERS: Tuple[Reader, ...] = (
 # The week of the day talked of: "what about later that week, thursday or friday?" after
 # Monday 11 January (audit 20 offered December's).
 _THAT_WEEK = re.compile(r"\b(?:that|the same|same) week\b|\blater (?:on )?in (?:that|the) week\b")
-# "the week of the 21st december", "w/c 11th jan", "the week commencing the 11th"
+# "the week of the 21st december", "w/c 11th jan", "the week commencing the 11th", and
+# the week either side of a day: "the week before christmas" (audit 20 read the 18th).
 _WEEK_OF = re.compile(
-    r"\b(?:the )?(?:week (?:of|beginning|commencing|starting)|w/?c)\s+(?P<named>[^,.;:!?]+?)"
-    rf"(?=[,.;:!?]|\s+(?:{_WEEKDAY}|or|and|at|in the|afternoons?|mornings?|evenings?)\b|\s*$)"
+    r"\b(?:the )?(?:(?:week|wk) (?P<side>of|beginning|commencing|starting|before|after)|w/?c)\s+"
+    r"(?P<named>[^,.;:!?]+?)"
+    rf"(?=[,.;:!?]|\s+(?:{_WEEKDAY}|or|and|but|except|not|at|in the|afternoons?|mornings?|"
+    r"evenings?)\b|\s*$)"
 )
 
 
 def _in_week_of(text: str, anchor: dt.date, today: dt.date) -> Days:
-    """The weekdays said in ``text`` in ``anchor``'s week; without any, that week after it."""
+    """The days of ``anchor``'s week that ``text`` allows, ``anchor`` itself left out.
+
+    The weekdays said, any of that week ("the monday or thursday of that week? or
+    friday": audit 21 kept one); else "later that week" the days after it, and
+    "that same week" the others.
+    """
     monday = anchor - dt.timedelta(days=anchor.weekday())
-    listed = _weekday_list(text)
-    if listed is not None:
-        indexes = listed[2]
-    else:
-        found = re.finditer(rf"\b{_WEEKDAY}\b", text)
-        indexes = [_weekday_index(match.group(1)) for match in found]
-    if not indexes:
-        return _span(today, anchor + dt.timedelta(days=1), monday + dt.timedelta(days=6))
-    days = [monday + dt.timedelta(days=index) for index in indexes]
-    return _choice([day for day in days if day >= today])
+    first = anchor + dt.timedelta(days=1) if re.search(r"\blater\b", text) else monday
+    days = _weekdays_between(text, first, monday + _SIX_DAYS, today)
+    named = re.search(rf"\b{_WEEKDAY}\b", text)
+    allowed = days[1] or (() if days[0] is None else (days[0],))
+    return _choice([day for day in allowed if named or day != anchor])
+
+
+def _weekdays_between(text: str, first: dt.date, last: dt.date, today: dt.date) -> Days:
+    """The weekdays said in ``text`` from ``first`` to ``last``; without any, all those days.
+
+    "a weekday" allows Monday to Friday.
+    """
+    indexes = {_weekday_index(match.group(1)) for match in re.finditer(rf"\b{_WEEKDAY}\b", text)}
+    if not indexes and re.search(r"\bweek\s?days?\b", text):
+        indexes = set(range(5))
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    return _choice(
+        [day for day in days if day >= today and (not indexes or day.weekday() in indexes)]
+    )
+
+
+def _week_named(
+    text: str, now: dt.datetime, date_order: str, talking_of: Optional[dt.date]
+) -> Optional[Days]:
+    """The days of a week named by a day in it or beside it, with the weekdays said."""
+    week_of = _WEEK_OF.search(text)
+    if week_of is None:
+        return None
+    named = parse_when(week_of.group("named"), now, date_order, talking_of)
+    if named.day is None:
+        return None
+    rest = text[: week_of.start()] + text[week_of.end() :]
+    side = week_of.group("side")
+    if side == "before":  # the seven days up to the day
+        first, last = named.day - _WEEK, named.day - dt.timedelta(days=1)
+    elif side == "after":
+        first, last = named.day + dt.timedelta(days=1), named.day + _WEEK
+    else:  # the calendar week the day is in
+        first = named.day - dt.timedelta(days=named.day.weekday())
+        last = first + _SIX_DAYS
+    return _weekdays_between(rest, first, last, now.date())
 
 
 def _day(
@@ -1267,14 +1335,11 @@ def _day(
             return _span(now.date(), after, after + dt.timedelta(days=SOON_DAYS - 1))
         if _THAT_WEEK.search(text):
             return _in_week_of(text, talking_of, now.date())
-    week_of = _WEEK_OF.search(text)
-    if week_of is not None and _weekday_list(text) is not None:
-        # "the week of the 21st december, tuesday or wednesday afternoon" (audit 20 read
-        # Monday 21st): those weekdays of that week.
-        named = parse_when(week_of.group("named"), now, date_order, talking_of)
-        if named.day is not None:
-            rest = text[: week_of.start()] + text[week_of.end() :]
-            return _in_week_of(rest, named.day, now.date())
+    # "the week of the 21st december, tuesday or wednesday afternoon" (audit 20 read
+    # Monday 21st): those weekdays of that week.
+    week = _week_named(text, now, date_order, talking_of)
+    if week is not None:
+        return week
     said, explicit = _explicit_date(text, now, date_order, talking_of)
     the_weekday = re.search(rf"\bthe\s+{_WEEKDAY}\b(?!\s+(?:after|before|week))", text)
     if not said and the_weekday and talking_of is not None and talking_of > now.date():

@@ -24,6 +24,7 @@ from typing import AbstractSet, Callable, Iterable, List, Optional, Set
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import ConditionKnowledge
 from clinic_core.profile import ClinicProfile
+from clinic_core.questions import is_question
 from clinic_core.time_of_day import PART_WORDS
 from clinic_core.when import NUMBER_WORDS, WEEKDAY_WORD, When, parse_when, weekdays_spelt_right
 
@@ -165,6 +166,35 @@ def visit_words(knowledge: ConditionKnowledge) -> Set[str]:
     words = {word for phrase in names for word in _WORD.findall(phrase.lower())}
     # How it feels is no part of what the visit is for ("my bad back is bad today").
     return {word for word in words if not _ABOUT_THE_PAIN.match(word)} - {"bad"}
+
+
+# Times of any week, said in the plural: "evenings", "weekends", "saturdays".
+_ANY_WEEKS_TIMES = re.compile(
+    r"\b(?:mornings|afternoons|evenings|nights|lunchtimes|week-?ends|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    re.IGNORECASE,
+)
+# Words of a booking wanted: "any evenings free?", "can I book saturdays?".
+_WANTS_A_TIME = re.compile(
+    r"\b(?:book\w*|appointments?|appts?|slots?|free|available|availability|space|spaces|any|"
+    r"next|this|coming|tomorrow|today|tonight|can i|could i|i can|i could|only)\b|\d",
+    re.IGNORECASE,
+)
+
+
+def asks_when_open(text: str) -> bool:
+    """Whether ``text`` asks whether the clinic opens at times of any week.
+
+    "and evenings?", "what about weekends?", "do you do saturdays?" after an
+    explanation ask the opening hours (audit 20 started the booking form);
+    "any evenings free next week?" and "I can only do saturdays" ask to book.
+    """
+    return (
+        is_question(text)
+        and bool(_ANY_WEEKS_TIMES.search(text))
+        and not _WANTS_A_TIME.search(text)
+        and not _ABOUT_THE_PAIN.search(text)
+    )
 
 
 def _not_about_something_else(text: str) -> bool:

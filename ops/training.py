@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
 from clinic_core import TRAINED_MODULES
+from clinic_core.red_flag_screen import NOT_TRAINED_DIR_NAME
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
@@ -36,15 +37,21 @@ TRAINING_INPUTS = (
     "ops/embeddings.py",
 )
 KEEP_MODELS = 3
+# Folders under the inputs that no training reads: red-flag examples kept to
+# check the vocabulary by (clinic_core/red_flag_screen.py) change no model.
+UNTRAINED_DIRS = {"__pycache__", NOT_TRAINED_DIR_NAME}
 
 
-def _input_files(root: Path) -> List[Path]:
+def input_files(root: Path) -> List[Path]:
+    """The files a model is trained from, in a fixed order."""
     files: List[Path] = []
     for name in TRAINING_INPUTS:
         path = root / name
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+                sorted(
+                    p for p in path.rglob("*") if p.is_file() and not set(p.parts) & UNTRAINED_DIRS
+                )
             )
         else:
             files.append(path)
@@ -59,7 +66,7 @@ def fingerprint(root: Path = ROOT, extra: Iterable[str] = ()) -> str:
     spacy_build = SPACY_PIPELINE_DIR / "build.json"
     if spacy_build.exists():
         digest.update(spacy_build.read_bytes())
-    for path in _input_files(root):
+    for path in input_files(root):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

@@ -94,7 +94,7 @@ from clinic_core.message_parts import (
     SECOND_PART,
     SECOND_PART_ACTION,
 )
-from clinic_core.names import CLINIC_QUESTION_INTENT
+from clinic_core.names import ANSWER_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.questions import is_question
 from clinic_core.sentence_encoder import STAMP_FILE, SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
@@ -117,8 +117,6 @@ ANSWER_SHAPED = re.compile(
     r"(?:\s+(?:then|please|pls|is fine|works|would be good|ok|okay|thanks))*\W*$",
     re.IGNORECASE,
 )
-# What an answer read that way is, as the first part.
-ANSWER_INTENT = "inform"
 INTENT_MODEL_FILE = "intent_model.npz"
 SPELLING_FILE = "spelling.json"
 LEGACY_INTENT_MODEL_FILE = "intent_model.skops"  # models trained before linear_text.FORMAT
@@ -713,10 +711,15 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         read alone. A part is a question when it is read surely as one, or is
         worded as one (then, if it was read as something else, as a question
         about the clinic, which the practical answers or the clinic's number
-        answer). With three questions, or a request or complaint first and two
-        questions after it, the first is the message's intent, the next its
-        ``SECOND_PART`` and the rest ``MORE_PARTS``. Greetings, thanks and parts of
-        a word or two are left out; anything else leaves the cut in two to decide.
+        answer). With three questions, or a request or complaint and two
+        questions, the first is the message's intent, the next its
+        ``SECOND_PART`` and the rest ``MORE_PARTS``. A complaint may be told in
+        several parts, anywhere among the questions ("... my GP said it's
+        mechanical back pain. I've got BUPA, do you take that? Also is there
+        parking and do I have to get undressed? I'm a bit shy!": audit 20
+        answered one of three). Greetings, thanks, parts of a word or two and
+        parts read unsurely that ask nothing are left out; two different
+        requests or complaints leave the cut in two to decide.
         """
         config = self.component_config
         tokens: List[Token] = message.get(TOKENS) or []
@@ -726,7 +729,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         asks = re.compile(config["second_part_intents"])
         text = message.get(TEXT) or ""
         parts: List[Tuple[bool, Reading]] = []  # (a question, its reading)
-        for reading in self.read_spans(message, spans, slicer):
+        for reading in self._joined_where_unsure(message, spans, slicer):
             sure = self._sure(reading) >= config["part_threshold"]
             if reading.intent in config["lead_intents"] or reading.words <= 2:
                 continue
@@ -742,12 +745,24 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
                 clinic = {INTENT_NAME_KEY: CLINIC_QUESTION_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
                 asked = replace(reading, intent=CLINIC_QUESTION_INTENT, ranking=(clinic,))
                 parts.append((True, asked))
-            else:
-                return None
-        statements = [number for number, (question, _) in enumerate(parts) if not question]
-        if statements not in ([], [0]) or len(parts) < 3:
+            # else chatter, left out: "long story, bear with me", "I'm a bit shy!"
+        statements = [reading for question, reading in parts if not question]
+        if any(reading.intent != ANSWER_INTENT for reading in statements):
+            # "I'm 52", "I'm a bit shy!" beside a complaint: no answer to a form's question
+            statements = [reading for reading in statements if reading.intent != ANSWER_INTENT]
+        asked_parts = [reading for question, reading in parts if question]
+        if len(asked_parts) < (2 if statements else 3):
             return None
-        first, *questions = [reading for _, reading in parts]
+        if statements and not self._one_complaint(statements):
+            return None
+        if statements:  # the complaint first, told once or more, wherever it was told
+            # "My hip has been playing up ... The physio thinks it's arthritis.": the
+            # pain named most narrowly
+            told = [reading for reading in statements if reading.intent != OTHER_SYMPTOM_INTENT]
+            narrow = [reading for reading in told if reading.intent not in self.families]
+            first, questions = (narrow or told or statements)[0], asked_parts
+        else:
+            first, questions = asked_parts[0], asked_parts[1:]
         if statements:
             # "does acupuncture work for it?" after a complaint: its answer covers that.
             covered = set(config["complaint_questions"])
@@ -756,6 +771,57 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             return None
         second, *more = questions
         return Decision("several", first, second, self._sure(first), more=tuple(more))
+
+    def _joined_where_unsure(
+        self, message: Message, spans: List[Tuple[int, int]], slicer: Optional[Slicer]
+    ) -> List[Reading]:
+        """Each span's reading; an unsure question read again with the unsure part before it.
+
+        "I've got BUPA, do you take that?": neither side says alone what is
+        asked ("do you take that?" was read as why acupuncture works), together
+        they ask about insurance.
+        """
+        config = self.component_config
+        text = message.get(TEXT) or ""
+        readings = self.read_spans(message, spans, slicer)
+
+        def unsure(reading: Reading) -> bool:
+            return self._sure(reading) < config["part_threshold"]
+
+        pairs = [
+            number
+            for number in range(1, len(readings))
+            if unsure(readings[number])
+            and unsure(readings[number - 1])
+            and is_question(text[readings[number].start : readings[number].end])
+            and not is_question(text[readings[number - 1].start : readings[number - 1].end])
+        ]
+        if not pairs:
+            return readings
+        joined = [(spans[number - 1][0], spans[number][1]) for number in pairs]
+        dropped = set()
+        asks = re.compile(config["second_part_intents"])
+        for number, reading in zip(pairs, self.read_spans(message, joined, slicer), strict=True):
+            alone = max(self._sure(readings[number]), self._sure(readings[number - 1]))
+            if asks.search(reading.intent) and self._sure(reading) > alone:
+                readings[number] = reading
+                dropped.add(number - 1)
+        return [reading for number, reading in enumerate(readings) if number not in dropped]
+
+    def _one_complaint(self, statements: List[Reading]) -> bool:
+        """Whether ``statements`` tell one thing: one request, or pains of one family.
+
+        "had lower back trouble since my 30s ... my GP said it's mechanical back
+        pain": one complaint told twice (audit 20 dropped the questions after it).
+        """
+        if len({reading.intent for reading in statements}) == 1:
+            return True
+        # "...it's worse after long walks." beside the hip: how that pain behaves
+        told = [reading for reading in statements if reading.intent != OTHER_SYMPTOM_INTENT]
+        return any(
+            all(reading.intent in members or reading.intent == general for reading in told)
+            for general, members in self.families.items()
+        )
 
     def _lead(self, left: Reading, right: Reading) -> Optional[Decision]:
         """A greeting or thanks on one side of the cut and a request on the other."""

@@ -27,7 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART
-from clinic_core.names import CLINIC_QUESTION_INTENT
+from clinic_core.names import CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.practical import TopicMatch, practical_answer
 from clinic_core.questions import asks_something
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
@@ -39,7 +39,7 @@ PRACTICAL_INTENT = CLINIC_QUESTION_INTENT  # its action answers clinic/practical
 # the conditions of clinic/conditions.yml: a practical question is often
 # taken for one of them. Booking, safety and conversation intents never are
 # replaced: their messages are answers and requests, not questions.
-OTHER_ROUTABLE_INTENTS = ("other_symptom", "ask_insurance", "out_of_scope")
+OTHER_ROUTABLE_INTENTS = (OTHER_SYMPTOM_INTENT, "ask_insurance", "out_of_scope")
 
 
 def routable_intents() -> List[str]:

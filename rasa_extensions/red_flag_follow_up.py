@@ -68,6 +68,7 @@ from clinic_core.names import (
     RED_FLAG_WHAT_IF_ACTION,
     STILL_REMINDED_INTENTS,
 )
+from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, Finding, RedFlagDetector, shared_detector
 from rasa_extensions.stateless_policy import StatelessPolicy
 
@@ -310,6 +311,9 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
         spec = self.detector.spec
         latest, *earlier = _texts_since(tracker, level_actions)
         count, seconds = since
+        crisis = {concept.id for concept in spec.concepts if concept.crisis_line}
+        flagged = _concepts_flagged(tracker, level_actions)
+        about_self_harm = flagged <= crisis  # none: the learned screen's, perhaps self-harm
         said = SinceRedFlag(
             latest=latest,
             intent=intent,
@@ -319,8 +323,8 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
             seen=spec.says_seen(latest),
             help_coming_before=any(spec.says_help_coming(text) for text in earlier),
             help_coming_now=spec.says_help_coming(latest),
-            safe_now=spec.says_safe(latest),
-            safe_before=any(spec.says_safe(text) for text in earlier),
+            safe_now=spec.says_safe(latest, about_self_harm),
+            safe_before=any(spec.says_safe(text, about_self_harm) for text in earlier),
         )
         for _, applies, reminded in REMINDER_RULES:
             if applies(said):
@@ -391,6 +395,21 @@ def _messages_since(
         elif isinstance(event, ActionExecuted) and event.action_name in actions and users:
             return users, (latest or event.timestamp) - event.timestamp
     return None
+
+
+def _concepts_flagged(tracker: DialogueStateTracker, actions: Set[str]) -> Set[str]:
+    """The listed red flags of the message the last of ``actions`` answered (none: the screen's)."""
+    answered = False
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted) and event.action_name in actions:
+            answered = True
+        elif answered and isinstance(event, UserUttered):
+            return {
+                str(entity.get("value"))
+                for entity in event.entities
+                if entity.get("entity") == RED_FLAG_ENTITY and entity.get("value") != SCREEN_CONCEPT
+            }
+    return set()
 
 
 def _texts_since(tracker: DialogueStateTracker, actions: Set[str]) -> List[str]:

@@ -1063,3 +1063,24 @@ def test_later_in_the_day_with_the_reference_moves_the_booking_to_later_hours(
     assert "What would you like the appointment to be about" not in texts(replies)
     assert "Wednesday 30 December" in texts(replies), texts(replies)
     assert times and min(times) > "10:00", times
+
+
+def test_a_full_weekday_named_alone_offers_that_weekday_of_the_next_weeks(
+    stack: AssistantStack,
+) -> None:
+    """Audit 20: "saturday" with that Saturday full was offered the days around it, then the
+    next question; the same weekday of the next weeks is offered, and the offer is the question."""
+    store = AppointmentStore(stack.env()["DATABASE_URL"])
+    start = dt.datetime(2026, 11, 27, 9, 0, tzinfo=LONDON)
+    while start + dt.timedelta(minutes=45) <= start.replace(hour=17, minute=0):
+        store.book(new_appointment(start=start, conversation_id=f"others-{uuid.uuid4()}",
+                                   phone=None, email=f"{start:%H%M}@fri.example"))  # fmt: skip
+        start += dt.timedelta(minutes=45)
+    sender = patient()
+    say(stack, sender, f"book me in for my lower back please, Ann Lee, {phone()}, first visit")
+    replies = say(stack, sender, "friday")
+    said = texts(replies)
+    assert "no free times left on Friday 27 November" in said, said
+    days = {b["payload"].split(" at ")[0] for r in replies for b in r.get("buttons", [])}
+    assert days and all(day.startswith("Friday") for day in days), days
+    assert QUESTIONS["patient_name"] not in said and QUESTIONS["appointment_date"] not in said

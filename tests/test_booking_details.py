@@ -965,6 +965,9 @@ async def test_asking_whether_one_has_been_before_is_no_answer(domain: Dict[str,
         ("im 16 and my back hurts", 16),
         ("aged 12", 12),
         ("my son is 40 and has sciatica", 40),
+        # audit 21: "can my 10 year old come" got the companion answer
+        ("can my 10 year old come, she has back pain from gymnastics", 10),
+        ("can I book our 9 yr old in?", 9),
         ("I'm 45 and my back hurts", 45),
         # Not ages.
         ("my 10 year old mattress is killing my back", None),

@@ -11,7 +11,11 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking.booking_actions import ActionAskAppointmentDate, ActionAskAppointmentTime
+from actions.booking.booking_actions import (
+    ActionAskAppointmentDate,
+    ActionAskAppointmentTime,
+    question_after_stop,
+)
 from actions.booking.forms import NOTES_REMOVED, STOP_WORDS, ValidateAppointmentForm
 from actions.booking.offer_choice import picked_position
 from clinic_core.profile import load_profile
@@ -309,6 +313,54 @@ async def test_a_fully_booked_day_is_refused_at_the_day_question(
     assert free["appointment_date"] == "2026-12-02"
 
 
+def fill_day(url: str, day: dt.date, until: Optional[dt.time] = None) -> None:
+    """Book every 45-minute start of ``day`` (or of its hours before ``until``) for others."""
+    store, zone = AppointmentStore(url), ZoneInfo("Europe/London")
+    for opens, closes in load_profile().hours_on(day):
+        start = dt.datetime.combine(day, opens, tzinfo=zone)
+        end = dt.datetime.combine(day, min(closes, until or closes), tzinfo=zone)
+        while start + dt.timedelta(minutes=45) <= end:
+            store.book(
+                new_appointment(
+                    start=start, conversation_id="others", phone=None, email=f"{start:%H%M}@x.org"
+                )
+            )
+            start += dt.timedelta(minutes=45)
+
+
+@pytest.mark.parametrize(
+    ("said", "later_weeks"),
+    [
+        ("tuesday", True),
+        ("Tuesday morning?", True),
+        ("any good on a tues at 10", True),
+        # not a Tuesday of any week: refused, the nearest open days asked for next
+        ("next tuesday", False),
+        ("tuesday the 1st", False),
+        ("this tuesday", False),
+    ],
+)
+async def test_a_full_weekday_said_alone_offers_the_same_weekday_of_the_next_weeks(
+    said: str,
+    later_weeks: bool,
+    form: ValidateAppointmentForm,
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    clinic_time_and_database: str,
+) -> None:
+    """Audit 20: "saturday" with that one full was offered the Friday and Monday beside it."""
+    fill_day(clinic_time_and_database, dt.date(2026, 12, 1))
+    tracker = make_tracker(text=said, slots={"patient_type": "returning"})
+    result = await form.validate_appointment_date("2026-12-01", dispatcher, tracker, domain)
+    if not later_weeks:
+        assert result == {"appointment_date": None, "rejected_date": "2026-12-01"}
+        return
+    assert result["appointment_date"] is None
+    assert "no free times left on Tuesday 1 December" in texts(dispatcher, domain)
+    days = {button["payload"].split(" at ")[0] for button in dispatcher.messages[-1]["buttons"]}
+    assert days and all(day.startswith("Tuesday") for day in days), days
+
+
 @pytest.mark.parametrize(
     ("text", "removed"),
     [
@@ -346,10 +398,30 @@ def test_the_notes_taken_back_in_a_patients_words(text: str, removed: bool) -> N
         # audit 20
         "I didn't ask to book yet. Do you treat neck pain?",
         "no i never asked for a booking",
+        # audit 21
+        "what? no. forget it, just keep my 6th january appointment as it is",
+        "leave her tuesday booking as it is",
     ],
 )
 def test_leaving_in_the_patients_words_ends_the_form(text: str) -> None:
     assert STOP_WORDS.match(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "reply"),
+    [
+        ("I didn't ask to book yet. How much is a first visit?", "ask_price",
+         "action_answer_clinic_question"),
+        ("actually forget it, not today. does it hurt much?", "ask_does_it_hurt",
+         "action_answer_acupuncture_question"),
+        # no question after the stop, or the stop read as another request: listen
+        ("no thanks bye", "goodbye", None),
+        ("never mind. I'll ring you", "ask_price", None),
+    ],
+)  # fmt: skip
+def test_a_question_after_leaving_is_answered(text: str, intent: str, reply: Optional[str]) -> None:
+    """Audit 20: "I didn't ask to book yet. Do you treat ...?" left, the question unanswered."""
+    assert question_after_stop(make_tracker(intent, text=text)) == reply
 
 
 @pytest.mark.parametrize(
@@ -412,3 +484,70 @@ def test_a_time_offered_is_picked_by_position_but_not_by_a_first_visit(
     text: str, index: Optional[int]
 ) -> None:
     assert picked_position(text, 4) == index
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "index"),
+    [
+        ("that'll do", 1, 0),
+        ("ok that one then please", 1, 0),
+        ("yes please", 1, 0),
+        ("that'll do", 3, None),  # which one?
+        ("friday instead", 1, None),
+    ],
+)
+def test_the_only_time_offered_is_taken_by_a_yes(
+    text: str, count: int, index: Optional[int]
+) -> None:
+    """Audit 21: "that'll do" under one time offered got "I couldn't read a day in that"."""
+    assert picked_position(text, count) == index
+
+
+@pytest.mark.parametrize(
+    ("said", "day", "time"),
+    [
+        ("16th at 10 is good", dt.date(2027, 1, 16), dt.time(10, 0)),
+        ("the 6th, 12:15 please", dt.date(2027, 1, 6), dt.time(12, 15)),
+        ("the 16th", dt.date(2027, 1, 16), None),
+    ],
+)
+def test_a_day_of_the_month_under_days_offered_is_the_day_offered(
+    said: str,
+    day: dt.date,
+    time: Optional[dt.time],
+    form: ValidateAppointmentForm,
+    clinic_time_and_database: str,
+) -> None:
+    """Audit 21: "16th at 10" under "Sat 16 Jan" was read as Wednesday 16 December."""
+    offered = [
+        {"title": "Wed 6 Jan 12:15", "payload": "Wednesday 6 January at 12:15"},
+        {"title": "Sat 16 Jan 11:00", "payload": "Saturday 16 January at 11:00"},
+    ]
+    tracker = make_tracker("inform", text=said)
+    tracker.events[:0] = [
+        {"event": "user", "text": "any day in january"},
+        {"event": "bot", "text": "The first free times ...", "data": {"buttons": offered}},
+    ]
+    when = form.when(tracker)
+    assert (when.day, when.time) == (day, time)
+
+
+@pytest.mark.parametrize(
+    ("part", "asked_next"), [("morning", "appointment_time"), ("afternoon", None)]
+)
+def test_a_day_with_nothing_free_in_the_hours_said_asks_the_time_next(
+    part: str,
+    asked_next: Optional[str],
+    form: ValidateAppointmentForm,
+    clinic_time_and_database: str,
+) -> None:
+    """Audits 20 and 21: "friday 18th morning" was told "nothing free in the morning" only
+    after the name and phone number."""
+    fill_day(clinic_time_and_database, dt.date(2026, 12, 1), until=dt.time(12, 30))
+    tracker = make_tracker(
+        "inform", text="tuesday 1st", slots={"appointment_date": "2026-12-01", "part_of_day": part}
+    )
+    order = form.slot_order(
+        ["condition", "patient_name", "appointment_date", "appointment_time"], tracker
+    )
+    assert (order[0] == "appointment_time") is (asked_next is not None), order

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import Optional, Tuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -384,3 +384,63 @@ def test_days_audit_20_misread(
     be no good booked, "later that week" and "the week of the 21st" read from today."""
     said = parse_when(text, NOW, talking_of=talking_of)
     assert (said.day, said.time, tuple(said.days)) == (day, time, days)
+
+
+def _days(first: dt.date, last: dt.date, without: Tuple[int, ...] = ()) -> Tuple[dt.date, ...]:
+    return tuple(
+        first + dt.timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if (first + dt.timedelta(days=n)).weekday() not in without
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        # the seven days before or after a day named, or the calendar week it is in
+        ("any afternoon in the week before christmas but not the monday",
+         _days(D(2026, 12, 18), D(2026, 12, 24), without=(0,))),
+        ("the wk after the 14th", _days(D(2026, 12, 15), D(2026, 12, 21))),
+        ("w/c 11th jan", _days(D(2027, 1, 11), D(2027, 1, 17))),
+        ("week of the 7th, not the friday", _days(D(2026, 12, 7), D(2026, 12, 13), without=(4,))),
+        ("the week after new year, tues or thurs", (D(2027, 1, 5), D(2027, 1, 7))),
+        # a weekday ruled out with "the" before it
+        ("next week except the wednesday", _days(D(2026, 11, 30), D(2026, 12, 6), without=(2,))),
+    ],
+)  # fmt: skip
+def test_a_week_named_by_a_day_is_its_days(text: str, days: Tuple[dt.date, ...]) -> None:
+    """Audit 20: "the week before christmas but not the monday" was read as Monday 30 November."""
+    said = parse_when(text, NOW)
+    assert said.days == days and said.day == days[0]
+
+
+def test_the_week_talked_of_is_read_whole() -> None:
+    """Audit 21: "a weekday that same week? ... not monday" moving a Saturday got the Sunday;
+    "the monday or thursday of that week? or friday" lost the Monday and the Friday."""
+    booked = dt.datetime(2027, 1, 16, 10, 0, tzinfo=LONDON)  # a Saturday
+    moved = parse_when(
+        "can we move it to a weekday that same week? she can't do saturdays anymore. not monday",
+        NOW,
+        booked=booked,
+    )
+    assert moved.days == _days(D(2027, 1, 12), D(2027, 1, 15))
+    named = parse_when(
+        "is there nothing on the monday or thursday of that week? or friday",
+        NOW,
+        talking_of=D(2026, 12, 16),
+    )
+    assert named.days == (D(2026, 12, 14), D(2026, 12, 17), D(2026, 12, 18))
+    later = parse_when("later that week?", NOW, talking_of=D(2026, 12, 16))
+    assert later.days == _days(D(2026, 12, 17), D(2026, 12, 20))
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("thursday or the one after", (D(2026, 11, 26), D(2026, 12, 3))),
+        ("friday or the week after, mornings", (D(2026, 11, 27), D(2026, 12, 4))),
+    ],
+)
+def test_a_weekday_or_the_one_after_is_either(text: str, days: Tuple[dt.date, ...]) -> None:
+    """Audit 21: "Next Saturday or one after" kept the first Saturday only."""
+    assert parse_when(text, NOW).days == days

@@ -131,3 +131,14 @@ async def test_points_asked_after_a_caution_say_to_check_with_the_clinic_first(
     tracker = conversation("are there points you avoid?", slots={})
     answer_acupuncture_question(dispatcher, tracker, "ask_treatment_points")
     assert "utter_needles_with_caution" not in [m["response"] for m in dispatcher.messages]
+
+
+async def test_evenings_asked_about_after_an_explanation_get_the_opening_hours(
+    domain: Dict[str, Any],
+) -> None:
+    """Audit 20: "and evenings?" after the upper-back explanation started the booking form."""
+    dispatcher = CollectingDispatcher()
+    tracker = conversation("my upper back is stiff", "and evenings?", slots={})
+    events = await ActionInformOutsideForm().run(dispatcher, tracker, domain)
+    assert events == []
+    assert next(m["response"] for m in dispatcher.messages) == "utter_opening_hours"

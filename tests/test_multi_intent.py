@@ -307,6 +307,14 @@ def test_a_red_flag_in_any_part_leaves_no_second_part(agent: Agent, text: str) -
          ["do i need a referral from my gp", "do you take bupa", "can my husband sit in with me?"]),
         ("my back hurts, how much is it, and where are you?", "back_pain",
          ["how much is it", "where are you?"]),
+        # Audit 20: a complaint told twice, chatter, and a question whose halves alone
+        # ask nothing ("do you take that?"): one question of three was answered.
+        ("Morning! Sorry, this will be a ramble. My hip has been playing up since the "
+         "summer, it's worse after long walks. The physio thinks it's arthritis. I'm with "
+         "Aviva, will they cover it? And do you have a car park? Bit nervous to be honest!",
+         "hip_arthritis", ["will they cover it?", "do you have a car park?"]),
+        ("do you take bupa? is there parking? my lower back is killing me", "lower_back_pain",
+         ["do you take bupa?", "is there parking?"]),
     ],
 )  # fmt: skip
 def test_several_questions_are_each_kept(

@@ -42,6 +42,9 @@ from tests.helpers.trackers import make_tracker
         ("do i need a scan before coming?", "referral"),
         ("would an xray tell what's wrong?", "referral"),
         ("is an MRI needed first", "referral"),
+        # Audit 20: "what do I do for the pain meanwhile" got "I can't answer that one here".
+        ("what do you suggest for the pain until I can get in?", "medicines"),
+        ("what should I do about the pain in the meantime", "medicines"),
     ],
 )
 def test_a_practical_question_gets_its_topic(question: str, topic: str) -> None:

@@ -387,6 +387,34 @@ def test_a_patient_who_says_the_reply_misread_them_is_heard_again(
 
 
 @pytest.mark.parametrize(
+    ("flagged", "heard"),
+    [
+        (["suicide_self_harm"], True),
+        (["overdose", "suicide_self_harm"], False),
+        (["overdose"], False),
+    ],
+)
+def test_not_suicidal_answers_only_a_reply_about_self_harm(
+    policy: RedFlagFollowUpPolicy, domain: Domain, flagged: List[str], heard: bool
+) -> None:
+    """Audit 21: "lol im not suicidal, just in pain. so can i book" after an overdose taken
+    by mistake ("16 of the 30/500 ones since yesterday, sick and sleepy") started a booking."""
+    entities = [{"entity": RED_FLAG_ENTITY, "value": concept} for concept in flagged]
+    events: List[Event] = [
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=START - 1),
+        UserUttered("i've had 16 of them since yesterday", {"name": "emergency"}, entities,
+                    timestamp=START),
+        ActionExecuted("action_emergency", timestamp=START + 1),
+        ActionExecuted(ACTION_LISTEN_NAME, timestamp=START + 1),
+        UserUttered("lol im not suicidal, just in pain. so can i book or not",
+                    {"name": "book_appointment", "confidence": 0.9}, timestamp=START + 30),
+    ]  # fmt: skip
+    tracker = DialogueStateTracker.from_events("patient", events, domain.slots)
+    expected = None if heard else RED_FLAG_REMINDER_ACTION
+    assert decision(policy, tracker)[0] == expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "ambulance is on its way, should I cancel my appointment?",

@@ -17,6 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from clinic_core.data_files import ClinicDataError
 from clinic_core.red_flag_screen import (
     NAMED_AT,
+    NOT_TRAINED_DIR_NAME,
     ROUTINE,
     SCREEN_CONCEPT,
     RedFlagScreen,
@@ -28,6 +29,7 @@ from clinic_core.red_flag_screen import (
     without_negations,
 )
 from clinic_core.red_flags import Assessment, RedFlagDetector, SetAside
+from ops.training import input_files
 from rasa_extensions.red_flags import RedFlagClassifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,3 +349,10 @@ def test_sets_kept_out_of_training_are_valid_and_not_learned() -> None:
         example for example in load_examples(with_not_trained=True) if example.text not in trained
     ]
     assert kept_out and {example.level for example in kept_out} >= {"emergency", "urgent"}
+
+
+def test_sets_kept_out_of_training_change_no_model() -> None:
+    """A new example set in not_trained/ is no reason to train again (ops/training.py)."""
+    inputs = input_files(ROOT)
+    assert any("red_flag_examples" in path.parts for path in inputs)
+    assert not any(NOT_TRAINED_DIR_NAME in path.parts for path in inputs)

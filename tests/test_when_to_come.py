@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.knowledge import load_conditions
 from clinic_core.profile import load_profile
-from clinic_core.when_to_come import clause_saying_when_at
+from clinic_core.when_to_come import asks_when_open, clause_saying_when_at
 from rasa_extensions.time_requests import TimeRequestRouter
 
 
@@ -104,3 +104,23 @@ def test_the_router_makes_a_day_said_beside_the_complaint_inform(
     text: str, intent: str, after: str
 ) -> None:
     assert routed(text, intent) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_hours"),
+    [
+        # times of any week asked about: the opening hours (audit 20 started a booking)
+        ("and evenings?", True),
+        ("what about weekends?", True),
+        ("do you do sundays", True),
+        ("are lunchtimes possible?", True),
+        # a time wanted: a booking
+        ("any evenings free next week?", False),
+        ("I can only do saturdays", False),
+        ("could I come evenings?", False),
+        ("friday morning?", False),
+        ("are mornings worse for the pain?", False),
+    ],
+)
+def test_times_of_any_week_asked_about_are_a_question_of_hours(text: str, asks_hours: bool) -> None:
+    assert asks_when_open(text) is asks_hours

@@ -27,6 +27,7 @@ from actions.booking.forms import (
     MOVE_INSTEAD,
     NOTES_REMOVED,
     REASON_ASKED_IN_WORDS,
+    STOP_WORDS,
     SUMMARY,
     WHAT_TO_CHANGE,
     ValidateManageBookingForm,
@@ -38,9 +39,15 @@ from actions.booking.forms import (
     time_buttons,
     user_text,
 )
+from actions.booking.interruptions import QUESTION_GROUP, load_interruptions
 from actions.booking.lookup_guard import LOOKUP_ENDED, verified_appointment
 from actions.conditions import reason_for_booking
-from actions.questions import CLINIC_QUESTION_INTENT, answer_practical_question
+from actions.questions import (
+    CLINIC_QUESTION_INTENT,
+    OPENING_HOURS_INTENT,
+    answer_clinic_question,
+    answer_practical_question,
+)
 from actions.tracker_state import (
     last_response,
     latest_intent,
@@ -52,6 +59,7 @@ from clinic_core.cautions import cautions_said, sentences_telling
 from clinic_core.clock import clinic_now
 from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
 from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.questions import has_a_question_sentence
 from clinic_core.store import (
     NewAppointment,
     NotBookedError,
@@ -61,6 +69,7 @@ from clinic_core.store import (
     get_store,
 )
 from clinic_core.time_of_day import said_as
+from clinic_core.when_to_come import asks_when_open
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +145,10 @@ class ActionInformOutsideForm(Action):
             task = "reschedule" if moving or booking_request(tracker, day_alone=True) else "check"
             logger.info("a booking reference read as inform: %s", task)
             return [SlotSet("booking_task", task), FollowupAction(MANAGE_FORM)]
+        if asks_when_open(text):
+            logger.info("times of any week asked about outside a booking: the opening hours")
+            answer_clinic_question(dispatcher, OPENING_HOURS_INTENT, text)
+            return []
         if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
             return [FollowupAction("appointment_form")]
@@ -146,6 +159,23 @@ class ActionInformOutsideForm(Action):
         """What is said to a message that is neither a booking request nor a reference."""
         if not tells_a_caution(dispatcher, tracker):
             dispatcher.utter_message(response=self.otherwise)
+
+
+def question_after_stop(tracker: Tracker) -> Optional[str]:
+    """The reply action of a question asked after the stop, if one was.
+
+    "I didn't ask to book yet. how much is it?": the form is left and the price
+    given (audit 20 left the question unanswered).
+    """
+    text = user_text(tracker)
+    stop = STOP_WORDS.match(text)
+    intent = latest_intent(tracker) or ""
+    declaration = load_interruptions()
+    if stop is None or declaration.group_of(intent) != QUESTION_GROUP:
+        return None
+    if not has_a_question_sentence(text[stop.end() :]):
+        return None
+    return declaration.reply_of(intent)
 
 
 def just_booked_and_moving(tracker: Tracker) -> bool:
@@ -513,9 +543,10 @@ class ActionStopBooking(Action):
             ActiveLoop(None),
             SlotSet("requested_slot", None),
             *reset(*BOOKING_ATTEMPT_SLOTS, *MANAGE_SLOTS),
-            # Then listen, also when the form's own check ran this (a stop read
-            # as another intent, whose rules would otherwise answer it too).
-            FollowupAction("action_listen"),
+            # Then the question asked after the stop, or listen, also when the form's
+            # own check ran this (a stop read as another intent, whose rules would
+            # otherwise answer it too).
+            FollowupAction(question_after_stop(tracker) or "action_listen"),
         ]
 
 

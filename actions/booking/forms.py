@@ -50,7 +50,7 @@ from actions.booking.details import (
     without_contact,
     without_courtesy,
 )
-from actions.booking.interruptions import load_interruptions
+from actions.booking.interruptions import QUESTION_GROUP, STOP_GROUP, load_interruptions
 from actions.booking.lookup_guard import (
     LOCKED,
     LOOKUP_ENDED,
@@ -96,7 +96,13 @@ from clinic_core.store import (
     get_store,
 )
 from clinic_core.time_of_day import bounded_part, said_as
-from clinic_core.when import WEEKDAY_WORD, When, bare_hour, said_from_booked
+from clinic_core.when import (
+    WEEKDAY_WORD,
+    When,
+    bare_hour,
+    said_from_booked,
+    same_weekday_after,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +268,7 @@ QUESTION_CONFIDENT = 0.5
 _OPENERS = (
     r"((never ?mind|forget (it|about it)|leave it|actually|no|oh|sorry|you know what|"
     r"on second thoughts?|hmm+|ok|okay|tbh|to be honest|ugh+|argh+|meh|ah|right|well|fine|"
-    r"alright|nah|hold on|wait|too complicated|not to worry)\W+)*"
+    r"alright|nah|hold on|wait|too complicated|not to worry|what|huh|eh)\W+)*"
 )
 LEAVING_PATTERNS: Tuple[str, ...] = (
     # the words of leaving alone
@@ -283,8 +289,9 @@ LEAVING_PATTERNS: Tuple[str, ...] = (
     # ...not a day given: "I'll come in on Tuesday", "I'll pop in at 10"
     r"(?!\s+(on\s+|at\s+|this\s+|next\s+)?(mon|tue|wed|thu|fri|sat|sun|tomorrow|today|\d))",
     # "ok leave it as it is then thanks", "ok forget it, keep it as it is" (audits 15, 18)
+    # ...and "just keep my 6th january appointment as it is" (audit 21)
     r"\W*" + _OPENERS + r"(just\s+)?(leave|keep)\s+"
-    r"(it|that|things|my appointment|the appointment|my booking|the booking)\s+"
+    r"(it|that|things|(?:my|the|her|his|our)\s+(?:[\w/]+\s+){0,3}(?:appointment|booking|slot))\s+"
     r"(as it is|as is|as it was|where it is|how it is|for now|then)\b",
     # "hmm cant do afternoons. tbh forget it for now, ill ring you next week", "I said forget
     # it, not booking today thanks" (audit 17: read as days)
@@ -455,7 +462,7 @@ def asks_a_question(tracker: Tracker) -> bool:
     intent = latest_intent(tracker) or ""
     declaration = load_interruptions()
     return (
-        declaration.group_of(intent) == "question"
+        declaration.group_of(intent) == QUESTION_GROUP
         and intent_confidence(tracker) >= QUESTION_CONFIDENT
         and is_question(user_text(tracker))
     )
@@ -561,6 +568,14 @@ WEEKDAY_ALONE = re.compile(
 )
 
 
+# A day of the month said without its month or weekday ("16th at 10", "the 6th").
+DAY_OF_MONTH_ALONE = re.compile(
+    r"^(?!.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+    rf"(?!.*\b{WEEKDAY_WORD}\b).*\b\d{{1,2}}(?:st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+
+
 def narrowing_said(knowledge: ConditionKnowledge, known: Optional[str], text: str) -> Optional[str]:
     """The kind of the pain ``known`` that ``text`` names, in a patient's words or a place.
 
@@ -626,7 +641,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         intent, text = latest_intent(tracker) or "", user_text(tracker)
         if (
             (STOP_WORDS.match(text) or self.declines_the_question(tracker))
-            and declaration.group_of(intent) != "stop"
+            and declaration.group_of(intent) != STOP_GROUP
             and intent not in declaration.red_flags()
             and not asked(tracker, *CONFIRMATIONS)
         ):
@@ -849,6 +864,14 @@ class DateTimeValidation(FormValidationAction, ABC):
             # action_ask_appointment_date then offers the nearest open days.
             return {"appointment_date": None, "rejected_date": day.isoformat()}
         if self.fully_booked(tracker, day):
+            later = self.same_weekday_later(tracker, day)
+            if later:  # "saturday", that one full: the Saturdays after it
+                dispatcher.utter_message(response="utter_day_full", day=format_day(day))
+                return self.offer_days(
+                    dispatcher,
+                    tracker,
+                    When(day=later[0], days=later, time=when.time, part_of_day=when.part_of_day),
+                )
             # Refused now, not after the name and phone have been asked for.
             dispatcher.utter_message(response="utter_no_free_times", day=format_day(day))
             return {"appointment_date": None, "rejected_date": day.isoformat()}
@@ -860,6 +883,11 @@ class DateTimeValidation(FormValidationAction, ABC):
             "part_of_day": when.part_of_day or tracker.get_slot("part_of_day"),
             "rejected_date": None,
         }
+
+    def same_weekday_later(self, tracker: Tracker, day: dt.date) -> Tuple[dt.date, ...]:
+        """The same weekday of the next weeks, when the latest message named ``day`` by it alone."""
+        profile = self.profile()
+        return same_weekday_after(user_text(tracker), day, self.now(), profile.date_order)
 
     def fully_booked(self, tracker: Tracker, day: dt.date) -> bool:
         """No appointment of this patient's length starts on ``day`` (one already open)."""
@@ -915,6 +943,13 @@ class DateTimeValidation(FormValidationAction, ABC):
             offers = [self.read_when(tracker, offered, talking_of) for offered in payloads]
             at_that_time = [offer for offer in offers if offer.time == when.time and offer.day]
             return at_that_time[0] if len(at_that_time) == 1 else None
+        if payload is None and when.day is not None and DAY_OF_MONTH_ALONE.search(said):
+            # "16th at 10 is good" under "Sat 16 Jan ...": the offered 16th, not this
+            # month's (audit 21 read Wednesday 16 December, then Sunday 6 December).
+            offers = [self.read_when(tracker, offered, talking_of) for offered in payloads]
+            that_date = {o.day for o in offers if o.day and o.day.day == when.day.day}
+            if len(that_date) == 1 and when.day not in that_date:
+                return When(day=that_date.pop(), time=when.time, part_of_day=when.part_of_day)
         if payload is None and when.day is not None and WEEKDAY_ALONE.search(said):
             # "saturday then" under "Fri 18 Dec, Sat 19 Dec, Mon 21 Dec": the Saturday
             # offered, not the coming one (audit 12 had read Saturday 5 December).
@@ -975,10 +1010,13 @@ class DateTimeValidation(FormValidationAction, ABC):
             }
             for s in offered
         ]
+        # The days offered are those talked of: "the monday or thursday of that week?"
+        # (audit 21 read this week's).
+        talked_of = {"appointment_date": None, DAY_TALKED_OF: on_days[0].isoformat()}
         if later:
             asked = join_list([format_day(day) for day in named], conjunction="or")
             dispatcher.utter_message(response=LATER_DAYS_OFFERED, days=asked, buttons=buttons)
-            return {"appointment_date": None}
+            return talked_of
         if part and not any(in_part_of_day(profile, part, start) for start in starts):
             # "any evening next week" with every evening taken: said, not offered
             # mornings as if they fitted (audit 13).
@@ -993,7 +1031,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             )
         else:
             dispatcher.utter_message(response=DAYS_LISTED_OFFERED, days=days, buttons=buttons)
-        return {"appointment_date": None}
+        return talked_of
 
     def free_starts_on(
         self, tracker: Tracker, days: List[dt.date], when: When
@@ -1145,7 +1183,27 @@ class ValidateAppointmentForm(DateTimeValidation):
             first = ["appointment_date", "appointment_time"]
         elif tracker.get_slot("rejected_time") and tracker.get_slot("appointment_date"):
             first = ["appointment_time"]
+        elif self.none_free_in_the_hours_said(tracker):
+            # "friday 18th morning then" with no morning free: said now, with that day's
+            # other times, not after the name and number (audits 20 and 21).
+            first = ["appointment_time"]
         return first + [slot for slot in domain_slots if slot not in first]
+
+    def none_free_in_the_hours_said(self, tracker: Tracker) -> bool:
+        """Whether the day chosen has no free time in the part of the day the patient said."""
+        day_value, part = tracker.get_slot("appointment_date"), tracker.get_slot("part_of_day")
+        if not part or day_value in (None, "unparsed") or tracker.get_slot("appointment_time"):
+            return False
+        profile = self.profile()
+        day = dt.date.fromisoformat(str(day_value))
+        minutes = appointment_minutes(profile, self.patient_type(tracker))
+        try:
+            taken = taken_on(
+                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
+            )
+        except StoreUnavailableError:
+            return False
+        return not free_starts(profile, day, minutes, taken, self.now(), part)
 
     def free_times_offered(self, tracker: Tracker) -> bool:
         """Whether this turn offers free times on vague days ("whatever's soonest", "next week").
@@ -1158,6 +1216,12 @@ class ValidateAppointmentForm(DateTimeValidation):
         when = self.when(tracker)
         if when.vague and when.day is not None:
             return True
+        if (
+            when.day is not None
+            and self.same_weekday_later(tracker, when.day)
+            and self.fully_booked(tracker, when.day)
+        ):
+            return True  # "saturday", that one full: the next Saturdays' times were offered
         # Not one of the times offered ("the 3pm one" when none is at 3): the day
         # is asked next, not the name with the offer left hanging.
         return offered_with(tracker) in DAYS_OFFERED

@@ -17,6 +17,9 @@ from clinic_core.data_files import StrictModel, load_model, one_of
 PATH = Path(__file__).resolve().parent.parent.parent / "clinic" / "form_interruptions.yml"
 THEN = ("resume", "stop", "end")
 OVERRIDES = ("always", "when_confident", "never")
+# Groups the validators treat apart: questions answered in the form, and stops.
+QUESTION_GROUP = "question"
+STOP_GROUP = "stop"
 
 
 class Group(StrictModel):
@@ -72,6 +75,10 @@ class FormInterruptions(StrictModel):
     def interrupting(self) -> FrozenSet[str]:
         """Intents that beat an answer-like message when the classifier is confident."""
         return self.overriding("always", "when_confident")
+
+    def reply_of(self, intent: str) -> str:
+        """The reply action ``intent`` gets in a form ('' when in no group)."""
+        return next((reply for name, reply, _ in self.entries() if name == intent), "")
 
     def group_of(self, intent: str) -> str:
         """The name of the group ``intent`` is in ('' when in none)."""

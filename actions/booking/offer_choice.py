@@ -73,8 +73,21 @@ def offered_with(tracker: Tracker) -> Optional[str]:
     return str(name) if name else None
 
 
+# "that'll do" under the one time offered takes it (audit 21: "couldn't read a day").
+_TAKES_THE_ONLY_ONE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|yes|yeah|yep|great|lovely|perfect|fine|right|go on then)\W+)*"
+    r"(?:that'?ll do|that will do|that one|that works|that'?s fine|that is fine|that'?s great|"
+    r"that'?s perfect|that suits|that'?ll work|i'?ll take it|i'?ll take that|take it|book it|"
+    r"book that|go for it|yes please|ok(?:ay)?|yes|yeah|yep|fine|perfect|great|lovely)"
+    r"(?:\W+(?:then|please|pls|thanks|thank you|ta|cheers|me|for me))*\W*$",
+    re.IGNORECASE,
+)
+
+
 def picked_position(text: str, count: int) -> Optional[int]:
     """The index among ``count`` options that ``text`` picks by position, if it does."""
+    if count == 1 and _TAKES_THE_ONLY_ONE.match(text):
+        return 0
     match = None if _FIRST_VISIT.match(text) else _PICK.match(text)
     if match is not None:
         word = match.group("position").lower()
