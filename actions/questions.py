@@ -390,12 +390,25 @@ class ActionAnswerSecondPart(Action):
             if key in answered:
                 continue
             answered.add(key)
-            if name in CLINIC_ANSWERS:
-                answer_clinic_question(dispatcher, name, text)
-            elif name in ACUPUNCTURE_QUESTIONS:
-                answer_acupuncture_question(dispatcher, tracker, name)
-            elif name in EXPLAINED:
-                explain_question(dispatcher, tracker, domain)
-            elif name:
+            if name and not answer_question(dispatcher, tracker, domain, name, text):
                 logger.warning("Second part %s has no answer here", name)
         return []
+
+
+def answer_question(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: Dict[str, Any],
+    intent: str,
+    text: str,
+) -> bool:
+    """Answer a question about the clinic or acupuncture, or "why?"; False for anything else."""
+    if intent in CLINIC_ANSWERS:
+        answer_clinic_question(dispatcher, intent, text)
+    elif intent in ACUPUNCTURE_QUESTIONS:
+        answer_acupuncture_question(dispatcher, tracker, intent)
+    elif intent in EXPLAINED:
+        explain_question(dispatcher, tracker, domain)
+    else:
+        return False
+    return True

@@ -161,8 +161,12 @@ def _red_flag_reply(events: List[Dict[str, Any]]) -> Optional[int]:
     return next((i for i in latest_first if events[i].get("name") in actions), None)
 
 
-def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
-    """The level of the latest red-flag reply (or None), and whether it gave the crisis line.
+def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
+    """The level of the latest red-flag reply (or None), and the crisis line reply it gave.
+
+    That is ``SELF_HARM_REPLY`` when thoughts of self-harm alone were answered,
+    ``CRISIS_LINE_REPLY`` when it came after the emergency advice (an overdose
+    that may have been taken by mistake), else None.
 
     Looked for back past the reminders that followed it: the second reminder
     after "see your GP today" is that advice again, not 999 (audit 16), and so
@@ -172,13 +176,14 @@ def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], bool]:
     events = list(tracker.events)
     replied = _red_flag_reply(events)
     if replied is None:
-        return None, False
+        return None, None
     users = [i for i, event in enumerate(events) if event.get("event") == "user"]
     start = max((i for i in users if i < replied), default=-1)
     end = min((i for i in users if i > replied), default=len(events))
     turn = events[start + 1 : end]
     uttered = {(e.get("metadata") or {}).get("utter_action") for e in turn}
-    return levels[events[replied]["name"]], bool(uttered & {CRISIS_LINE_REPLY, SELF_HARM_REPLY})
+    crisis = next((reply for reply in (SELF_HARM_REPLY, CRISIS_LINE_REPLY) if reply in uttered), None)
+    return levels[events[replied]["name"]], crisis
 
 
 def said_since_red_flag(tracker: Tracker) -> List[str]:
@@ -227,7 +232,7 @@ class ActionRedFlagReminder(Action):
             return []
         level, crisis = last_red_flag_turn(tracker)
         emergency = profile.emergency
-        if crisis and emergency.crisis_line:
+        if crisis == SELF_HARM_REPLY and emergency.crisis_line:
             # The crisis line first: "I can't help with it here" is no answer to despair.
             dispatcher.utter_message(
                 response="utter_after_self_harm",
@@ -240,6 +245,9 @@ class ActionRedFlagReminder(Action):
             emergency_number=emergency.number,
             advice_line=emergency.advice_line or "your GP surgery",
         )
+        if crisis == CRISIS_LINE_REPLY and emergency.crisis_line:
+            # "lol im not suicidal, so can i book" after an overdose: 999 first, the line still
+            dispatcher.utter_message(response=CRISIS_LINE_REPLY, crisis_line=emergency.crisis_line)
         return []
 
 

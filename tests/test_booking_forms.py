@@ -8,13 +8,13 @@ from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 import pytest
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.booking_actions import (
     ActionAskAppointmentDate,
     ActionAskAppointmentTime,
-    question_after_stop,
+    ActionStopBooking,
 )
 from actions.booking.forms import NOTES_REMOVED, STOP_WORDS, ValidateAppointmentForm
 from actions.booking.offer_choice import picked_position
@@ -408,20 +408,28 @@ def test_leaving_in_the_patients_words_ends_the_form(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "intent", "reply"),
+    ("text", "intent", "answered"),
     [
-        ("I didn't ask to book yet. How much is a first visit?", "ask_price",
-         "action_answer_clinic_question"),
+        ("I didn't ask to book yet. How much is a first visit?", "ask_price", "utter_prices"),
         ("actually forget it, not today. does it hurt much?", "ask_does_it_hurt",
-         "action_answer_acupuncture_question"),
-        # no question after the stop, or the stop read as another request: listen
+         "utter_acupuncture_answer"),
+        # no question after the stop, or the stop read as another request: nothing more
         ("no thanks bye", "goodbye", None),
         ("never mind. I'll ring you", "ask_price", None),
     ],
 )  # fmt: skip
-def test_a_question_after_leaving_is_answered(text: str, intent: str, reply: Optional[str]) -> None:
+async def test_a_question_after_leaving_is_answered(
+    text: str, intent: str, answered: Optional[str], domain: Dict[str, Any]
+) -> None:
     """Audit 20: "I didn't ask to book yet. Do you treat ...?" left, the question unanswered."""
-    assert question_after_stop(make_tracker(intent, text=text)) == reply
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(intent, text=text, slots={"requested_slot": "patient_name"})
+    tracker.active_loop = {"name": "appointment_form"}
+    events = await ActionStopBooking().run(dispatcher, tracker, domain)
+    responses = [message["response"] for message in dispatcher.messages]
+    assert responses[0] == "utter_booking_stopped"
+    assert responses[1:] == ([answered] if answered else []), responses
+    assert events[-1] == FollowupAction("action_listen")
 
 
 @pytest.mark.parametrize(

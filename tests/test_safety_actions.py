@@ -248,6 +248,10 @@ async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_
         assert expected in text.replace(str(load_profile().emergency.number), "999")
         assert all(not m["buttons"] for m in messages)
         assert (str(load_profile().emergency.crisis_line) in text) is crisis
+        if uttered[0] == "utter_emergency":
+            # audit 21: after an overdose, "lol im not suicidal" got the crisis line alone
+            first = messages[0]["text"].replace(str(load_profile().emergency.number), "999")
+            assert "999" in first
 
 
 async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(

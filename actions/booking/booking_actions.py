@@ -47,6 +47,7 @@ from actions.questions import (
     OPENING_HOURS_INTENT,
     answer_clinic_question,
     answer_practical_question,
+    answer_question,
 )
 from actions.tracker_state import (
     last_response,
@@ -162,7 +163,7 @@ class ActionInformOutsideForm(Action):
 
 
 def question_after_stop(tracker: Tracker) -> Optional[str]:
-    """The reply action of a question asked after the stop, if one was.
+    """The intent of a question asked after the stop, if one was.
 
     "I didn't ask to book yet. how much is it?": the form is left and the price
     given (audit 20 left the question unanswered).
@@ -175,7 +176,7 @@ def question_after_stop(tracker: Tracker) -> Optional[str]:
         return None
     if not has_a_question_sentence(text[stop.end() :]):
         return None
-    return declaration.reply_of(intent)
+    return intent
 
 
 def just_booked_and_moving(tracker: Tracker) -> bool:
@@ -539,14 +540,16 @@ class ActionStopBooking(Action):
             logger.info("the cancellation asked for again, read as a stop: it goes on")
             return [FollowupAction(MANAGE_FORM)]
         dispatcher.utter_message(response="utter_booking_stopped")
+        asked = question_after_stop(tracker)
+        if asked is not None:
+            answer_question(dispatcher, tracker, domain, asked, user_text(tracker))
         return [
             ActiveLoop(None),
             SlotSet("requested_slot", None),
             *reset(*BOOKING_ATTEMPT_SLOTS, *MANAGE_SLOTS),
-            # Then the question asked after the stop, or listen, also when the form's
-            # own check ran this (a stop read as another intent, whose rules would
-            # otherwise answer it too).
-            FollowupAction(question_after_stop(tracker) or "action_listen"),
+            # Then listen, also when the form's own check ran this (a stop read
+            # as another intent, whose rules would otherwise answer it too).
+            FollowupAction("action_listen"),
         ]
 
 

@@ -129,7 +129,9 @@ _PERSON = (
 _AGE = re.compile(
     rf"\b(\d{{1,2}})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\s+(?:{_PERSON})\b"
     # "can my 10 year old come" (audit 21 gave the companion answer)
-    r"|\b(?:my|our|his|her)\s+(\d{1,2})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*olds?"
+    # ...not one brought along: "can I bring my 6 year old? no childcare that day"
+    r"|(?<!bring )(?<!bringing )(?<!with )\b(?:my|our|his|her)\s+(\d{1,2})\s*-?\s*"
+    r"(?:years?|yrs?|yr)\s*-?\s*olds?"
     r"(?=\s*(?:[,.;:?!]|$|\s(?:come|has|have|is|needs?|can|could|would|gets?|got|suffers?|"
     r"plays?|does|did|was|and|with|who|be|been|too|in|for|to|at|on)\b))"
     r"|\b(\d{1,2})\s*(?:yo|y/o|y\.o\.)\b"

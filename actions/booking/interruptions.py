@@ -76,10 +76,6 @@ class FormInterruptions(StrictModel):
         """Intents that beat an answer-like message when the classifier is confident."""
         return self.overriding("always", "when_confident")
 
-    def reply_of(self, intent: str) -> str:
-        """The reply action ``intent`` gets in a form ('' when in no group)."""
-        return next((reply for name, reply, _ in self.entries() if name == intent), "")
-
     def group_of(self, intent: str) -> str:
         """The name of the group ``intent`` is in ('' when in none)."""
         for name, group in self.groups.items():
