@@ -182,7 +182,8 @@ def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
     end = min((i for i in users if i > replied), default=len(events))
     turn = events[start + 1 : end]
     uttered = {(e.get("metadata") or {}).get("utter_action") for e in turn}
-    crisis = next((reply for reply in (SELF_HARM_REPLY, CRISIS_LINE_REPLY) if reply in uttered), None)
+    given = [reply for reply in (SELF_HARM_REPLY, CRISIS_LINE_REPLY) if reply in uttered]
+    crisis = given[0] if given else None
     return levels[events[replied]["name"]], crisis
 
 
