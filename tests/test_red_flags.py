@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 import pytest
 import yaml
@@ -1157,3 +1157,37 @@ def test_classes_of_example_set_53(detector: RedFlagDetector, text: str, level: 
 def test_classes_of_audit_20(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes audit 20 showed raised by mistake."""
     assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "concepts"),
+    [
+        # Audit 21: blows said as likenesses are no injury...
+        ("lower back feels like I've been run over by a truck every morning", "routine", set()),
+        ("my hip aches as if I'd been kicked by a horse, no idea why", "routine", set()),
+        # ...but a blow said as one, or a real one beside a likeness, still is.
+        ("my back feels like it's been hit with a hammer since I came off my bike on the ice",
+         "emergency", {"spinal_fracture"}),
+        ("got knocked off my bike by a van this morning, lower back agony", "emergency",
+         {"spinal_fracture"}),
+        # A blow likened, not to the head, is no sudden headache.
+        ("my lower back feels like it was hit with a hammer", "routine", set()),
+        # More of a medicine taken than it allows: 999 first.
+        ("I took too many co-codamol by mistake last night and feel really sick", "emergency",
+         {"overdose"}),
+        ("accidentally doubled up on my tramadol this morning, feeling woozy", "emergency",
+         {"overdose"}),
+        ("how many paracetamol can I take in a day for my back?", "routine", set()),
+        ("had too much wine last night and took two paracetamol this morning", "routine", set()),
+        # Traffic and trips are no collapse or goodbye.
+        ("running late, the bus is stuck in traffic and not moving", "routine", set()),
+        ("I won't be around next week, off to Lanzarote, can we move my booking", "routine", set()),
+    ],
+)  # fmt: skip
+def test_classes_of_audit_21(
+    detector: RedFlagDetector, text: str, level: str, concepts: Set[str]
+) -> None:
+    """Our own words for the classes audit 21 raised by mistake or answered as the wrong flag."""
+    assessment = detector.assess(text)
+    assert assessment.level == level
+    assert concepts <= {finding.concept for finding in assessment.findings}
