@@ -458,6 +458,24 @@ class _Token:
     punct: bool
 
 
+def spelt_out(terms: Iterable[str], lexicon: Mapping[str, List[str]], depth: int = 0) -> List[str]:
+    """Terms with lexicon names in them spelt out: "my RELATIVE", "collect PILLS for".
+
+    A lexicon entry may name another ("ABSENT_FROM_CLINIC" holds "MOVING_AWAY"),
+    so a list is written once; names are spelt out to three levels deep.
+    """
+    texts: List[str] = []
+    for term in terms:
+        choices = [
+            spelt_out(lexicon[word], lexicon, depth + 1)
+            if depth < 3 and _LEXICON_NAME.match(word) and word in lexicon
+            else [word]
+            for word in term.split()
+        ]
+        texts.extend(" ".join(words) for words in itertools.product(*choices))
+    return list(dict.fromkeys(texts))
+
+
 class _CompiledSpec:
     """The file, with every term turned into words the matcher compares."""
 
@@ -467,7 +485,8 @@ class _CompiledSpec:
         self.terms: Dict[str, Term] = {}
         self._by_first: Dict[str, Dict[str, List[Term]]] = {}
         self.groups: Dict[str, List[Term]] = {
-            name: [self.term(text) for text in texts] for name, texts in spec.lexicon.items()
+            name: [self.term(text) for text in spelt_out(texts, spec.lexicon)]
+            for name, texts in spec.lexicon.items()
         }
         self.vocabulary: Set[str] = set()
         for term in itertools.chain.from_iterable(self.groups.values()):
@@ -681,11 +700,7 @@ class RedFlagDetector:
 
     def _expanded(self, terms: List[str]) -> List[str]:
         """Terms with lexicon names in them ("my RELATIVE") spelt out."""
-        texts: List[str] = []
-        for term in terms:
-            choices = [self.spec.lexicon.get(word, [word]) for word in term.split()]
-            texts.extend(" ".join(words) for words in itertools.product(*choices))
-        return list(dict.fromkeys(texts))
+        return spelt_out(terms, self.spec.lexicon)
 
     def _context_pattern(self, text: str) -> List[Dict[str, object]]:
         pattern: List[Dict[str, object]] = []

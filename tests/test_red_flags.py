@@ -1141,6 +1141,48 @@ def test_classes_of_example_set_53(detector: RedFlagDetector, text: str, level: 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
+        # Example set 54 (an outside writer: voice-dictated, second-language and over-75s'
+        # English, measured unseen): tablets gathered with a plan for them...
+        ("I am keeping back my sleeping pills for weeks now, I know what they are for",
+         "emergency"),
+        ("been squirrelling away my co-codamol, nearly enough now", "emergency"),
+        ("I save the tramadol, when I have enough I know what I will do with them", "emergency"),
+        # ...hopelessness said as a lie one will not tell; a farewell with no reason...
+        ("I would be lying if I told you I want to stay alive", "emergency"),
+        ("thank you all for everything, you will never see me again", "emergency"),
+        # ...pain made to feel another pain...
+        ("I bite my hand hard so I feel another pain than the one in my hip", "emergency"),
+        # ...one leg weak since a day named, or a leg that keeps going...
+        ("my left leg went weak since tuesday and the back is bad", "emergency"),
+        ("his right leg keeps going when he stands, lower back pain", "emergency"),
+        # ...a fall told as a list; a minor strain on long-term steroids with a scream.
+        ("Age 88. Fall in the garden. Groin pain. Unable to stand.", "emergency"),
+        ("she's been on prednisolone for years, bent to tie her shoes and is now crying out "
+         "with her back", "emergency"),
+        # ...and what only shares their words: a wound healed, a relative after an
+        # operation, a life that went on, a move away, an itch, a farewell with a reason,
+        # a leg gone dead from how one sits, tablets collected at the chemist.
+        ("I cut myself badly on the glass in spring, had stitches, it has healed", "routine"),
+        ("my father lost bladder control after his prostate operation, he is fine", "routine"),
+        ("grandad always said he wanted to die but he lived to 95", "routine"),
+        ("I won't be around much longer, moving to Bristol for a new job", "routine"),
+        ("I scratch my psoriasis until it bleeds, is acupuncture good for skin", "routine"),
+        ("thank you for everything, my hip is fixed so you will not see me again", "routine"),
+        ("my left leg keeps going numb when I sit at my desk", "routine"),
+        ("I'll collect my tablets from the chemist on the way to my appointment", "routine"),
+        ("Bleeding hell, the car park is rammed again", "routine"),
+        ("our plans for the weekend have collapsed into chaos, can I come Saturday instead",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_54(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 54 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
         # Audit 20: words of business, legs gone to sleep from how one sat and woken since,
         # a collapse explained and over.
         ("has my payment gone through?", "routine"),
