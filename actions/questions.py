@@ -23,12 +23,13 @@ from clinic_core.knowledge import (
     ConditionKnowledge,
     load_acupuncture_answers,
     load_conditions,
+    therapy_not_offered,
 )
 from clinic_core.message_parts import MORE_PARTS, SECOND_PART, SECOND_PART_ACTION
 from clinic_core.names import CLINIC_QUESTION_INTENT
 from clinic_core.practical import practical_answer
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.questions import is_question
+from clinic_core.questions import FOLLOW_UP, asks_its_own_question, is_question
 
 logger = logging.getLogger(__name__)
 WHAT_IS_ACUPUNCTURE = ACUPUNCTURE_QUESTIONS["ask_what_is_acupuncture"]
@@ -78,10 +79,18 @@ class AnswerLatestIntent(Action, ABC):
         follow-up whatever its intent.
         """
         intent = latest_intent(tracker) or ""
-        if intent not in self.questions:
-            intent = last_asked(tracker, self.questions) or intent
+        if intent not in self.questions or self._follows_up(tracker):
+            intent = last_asked(tracker, self.questions, before_latest=True) or intent
         self.answer(dispatcher, tracker, intent)
         return []
+
+    @staticmethod
+    def _follows_up(tracker: Tracker) -> bool:
+        """A follow-up read as a question, but not surely its own ("and is it free?")."""
+        text = user_text(tracker)
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        confidence = float(intent.get("confidence") or 0.0)
+        return bool(FOLLOW_UP.match(text)) and not asks_its_own_question(text, confidence)
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:
@@ -99,13 +108,18 @@ class ActionAnswerAcupunctureQuestion(AnswerLatestIntent):
         answer_acupuncture_question(dispatcher, tracker, intent)
 
 
-def last_asked(tracker: Tracker, questions: Collection[str]) -> Optional[str]:
-    """The intent of the patient's last message that asked one of ``questions``."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if name in questions:
-                return str(name)
+def last_asked(
+    tracker: Tracker, questions: Collection[str], before_latest: bool = False
+) -> Optional[str]:
+    """The intent of the patient's last message that asked one of ``questions``.
+
+    ``before_latest``: of the messages before the latest one.
+    """
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    for event in reversed(users[:-1] if before_latest else users):
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name in questions:
+            return str(name)
     return None
 
 
@@ -116,7 +130,14 @@ NEEDLE_QUESTIONS = ("ask_treatment_points", "ask_does_it_hurt")
 def answer_acupuncture_question(
     dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
 ) -> None:
-    """Answer the acupuncture question ``intent``, then a word on any caution said before."""
+    """Answer the acupuncture question ``intent``, then a word on any caution said before.
+
+    A question naming a therapy the clinic's text does not speak of ("what about
+    dry needling?") is the team's: the clinic's number, not acupuncture explained.
+    """
+    if therapy_not_offered(user_text(tracker)):
+        _not_covered(dispatcher, load_profile())
+        return
     _answer_acupuncture_question(dispatcher, tracker, intent)
     texts = [str(e.get("text") or "") for e in this_session(tracker) if e.get("event") == "user"]
     if intent in NEEDLE_QUESTIONS and cautions_said(texts):

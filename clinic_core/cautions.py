@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Dict, Iterable, List, NamedTuple, Tuple
 
-from clinic_core.knowledge import load_acupuncture_answers
+from clinic_core.knowledge import load_acupuncture_answers, word_pattern
 from clinic_core.questions import QUESTION_START, SENTENCE
 
 # "not pregnant", "no longer on warfarin", "never had a pacemaker": set aside.
@@ -47,15 +47,10 @@ class CautionSaid(NamedTuple):
     question: bool  # "can I have it while pregnant?" asks; "I'm pregnant" says
 
 
-def _pattern(word: str) -> str:
-    stem = re.escape(word.rstrip("*")).replace(r"\ ", r"\s+").replace("'", "'?")
-    return rf"\b{stem}\w*" if word.endswith("*") else rf"\b{stem}\b"
-
-
 @lru_cache(maxsize=4)
 def _compiled(cautions: Tuple[Tuple[str, Tuple[str, ...]], ...]) -> Dict[str, re.Pattern[str]]:
     return {
-        key: re.compile("|".join(_pattern(w) for w in words), re.IGNORECASE)
+        key: re.compile("|".join(word_pattern(w) for w in words), re.IGNORECASE)
         for key, words in cautions
     }
 

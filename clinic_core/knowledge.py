@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Dict, List, Optional
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
 
 import pydantic
 
@@ -179,6 +180,16 @@ class AcupunctureAnswers(StrictModel):
     answers: Dict[str, str]
     # What the acupuncturist must know before needling: id -> words ("pregnan*").
     cautions: Dict[str, List[str]] = {}
+    # Other therapies the clinic's own text does not speak of ("cupping").
+    not_offered: List[str] = []
+
+    @pydantic.validator("not_offered")
+    def _therapies_are_lower_case(cls, words: List[str]) -> List[str]:
+        """Words are matched in lower case."""
+        upper = [w for w in words if w != w.lower()]
+        if upper:
+            raise ValueError(f"write words in lower case: {', '.join(upper)}")
+        return words
 
     @pydantic.validator("cautions")
     def _caution_words_are_lower_case(cls, cautions: Dict[str, List[str]]) -> Dict[str, List[str]]:
@@ -198,6 +209,34 @@ class AcupunctureAnswers(StrictModel):
         if missing:
             raise ValueError(f"missing answers: {', '.join(missing)}")
         return answers
+
+
+def word_pattern(word: str) -> str:
+    """A regular expression for a word or phrase of the clinic files ("pregnan*": any ending)."""
+    stem = re.escape(word.rstrip("*")).replace(r"\ ", r"\s+").replace("'", "'?")
+    return rf"\b{stem}\w*" if word.endswith("*") else rf"\b{stem}\b"
+
+
+_ACUPUNCTURE = re.compile(r"\bacupunct\w*", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def _any_of(words: Tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(word_pattern(w) for w in words) or r"(?!)", re.IGNORECASE)
+
+
+def therapy_not_offered(text: str) -> Optional[str]:
+    """The therapy ``text`` names that the clinic's text does not speak of, if any.
+
+    "do you do cupping as well?" is read as a question about acupuncture; its
+    honest answer is the team's, not the explanation of acupuncture.
+    """
+    pattern = _any_of(tuple(load_acupuncture_answers().not_offered))
+    found = pattern.search(text)
+    # "I had cupping before, will acupuncture help?" asks of acupuncture.
+    if found is None or _ACUPUNCTURE.search(pattern.sub(" ", text)):
+        return None
+    return found.group(0).lower()
 
 
 def load_conditions() -> ConditionKnowledge:

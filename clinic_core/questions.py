@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from clinic_core.when import WEEKDAY_WORD
+
 # The words a question starts with, and the phrases of a request for information.
 QUESTION_START = re.compile(
     r"^\W*(what|what's|whats|where|where's|when|how|how's|why|who|which|can|could|do|does|"
@@ -84,3 +86,32 @@ def asks_something(text: str) -> bool:
         _ASKING_VERB.match(clause) or _ASKING_WORD.match(clause)
         for clause in _CLAUSE_BREAK.split(text)
     )
+
+
+# A short follow-up to an answer: "and thursdays?", "what about the block of five".
+FOLLOW_UP = re.compile(
+    r"^\W*(and|what about|how about|and what about|and how about|what of|same for|also)\b",
+    re.IGNORECASE,
+)
+# ...or a day asked of alone: "sat?", "sundays?" after the hours (audit 21 started a booking).
+DAY_ASKED_OF = re.compile(
+    rf"^\W*(?:(?:and|on|open|what about)\s+)?{WEEKDAY_WORD}s?\s*\?+\W*$", re.IGNORECASE
+)
+# ...whose subject is the answer's: "and is it free?" after the parking (audit 21 got
+# the prices, the classifier's 0.51 for ask_price).
+_SUBJECT_OF_THE_ANSWER = re.compile(
+    r"^\W*(?:and|also|what about|how about)\s+(?:is|are|does|do|will|would|can|could)\s+"
+    r"(?:it|that|they|those|this)\b(?:\s+[\w'-]+){0,2}\W*$",
+    re.IGNORECASE,
+)
+# How sure the classifier must be that a follow-up asks a question of its own
+# ("and how much is it?" is the price at 0.95; "and does it hurt?" at 1.0).
+OWN_QUESTION_SURE = 0.5
+OWN_QUESTION_SURE_OF_THE_ANSWER = 0.8
+
+
+def asks_its_own_question(text: str, confidence: float) -> bool:
+    """Whether a follow-up the classifier reads as a question at ``confidence`` is its own."""
+    if _SUBJECT_OF_THE_ANSWER.match(text):
+        return confidence >= OWN_QUESTION_SURE_OF_THE_ANSWER
+    return confidence >= OWN_QUESTION_SURE

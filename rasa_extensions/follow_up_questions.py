@@ -7,15 +7,16 @@ elsewhere: "what about saturday" started a booking (an outside audit found
 eight such turns in 167 conversations, docs/performance.md). When the
 assistant's last action answered a question about the clinic or about
 acupuncture and the patient's message is a short follow-up (it opens with
-"and", "what about", "how about"... and asks for nothing else), this policy
-runs that answer again. The answering action
+"and", "what about", "how about"... and asks for nothing else, or it is a
+day asked of alone: "sat?"), this policy runs that answer again. The answering action
 (:class:`actions.questions.AnswerLatestIntent`) then answers the question it
 answered last: the whole answer, which holds the part asked about.
 
 It leaves the turn alone inside a form (the form's interruptions decide),
 when the message is a red flag, when it asks to book, cancel or move an
 appointment, and when the classifier reads it as a question at 0.5 or
-more ("and how much is it?" is the price).
+more ("and how much is it?" is the price; 0.8 when its subject is the
+answer's: "and is it free?" after the parking).
 """
 
 from __future__ import annotations
@@ -35,20 +36,20 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from clinic_core.questions import DAY_ASKED_OF, FOLLOW_UP, asks_its_own_question
 from clinic_core.red_flags import load_red_flags
 from rasa_extensions.stateless_policy import StatelessPolicy
 
 logger = logging.getLogger(__name__)
 
-FOLLOW_UP = re.compile(
-    r"^\W*(and|what about|how about|and what about|and how about|what of|same for|also)\b",
-    re.IGNORECASE,
-)
 # A follow-up that asks for an appointment is a request, not a question.
 ASKS_FOR_A_BOOKING = re.compile(
     r"\b(book|booking|appointment|appt|cancel|reschedule|move|change|slot|come in)\b",
     re.IGNORECASE,
 )
+
+
+CLINIC_ANSWER = "action_answer_clinic_question"
 
 
 @DefaultV1Recipe.register(
@@ -63,13 +64,12 @@ class FollowUpQuestionPolicy(StatelessPolicy):
         return {
             POLICY_PRIORITY: 6.5,
             "answer_actions": [
-                "action_answer_clinic_question",
+                CLINIC_ANSWER,
                 "action_answer_acupuncture_question",
             ],
-            # A question the classifier reads at least this surely is its own
-            # ("and is there parking?" after the hours is about parking).
+            # A question the classifier reads surely enough is its own ("and is there
+            # parking?" after the hours is about parking): clinic_core/questions.py.
             "question_intents": r"^ask_",
-            "sure_above": 0.5,
             "max_words": 7,
         }
 
@@ -124,7 +124,9 @@ class FollowUpQuestionPolicy(StatelessPolicy):
             return None
         message = tracker.latest_message
         text = (message.text or "") if message else ""
-        if not FOLLOW_UP.match(text) or ASKS_FOR_A_BOOKING.search(text):
+        if not (FOLLOW_UP.match(text) or DAY_ASKED_OF.match(text)) or ASKS_FOR_A_BOOKING.search(
+            text
+        ):
             return None
         if len(text.split()) > int(self.config["max_words"]):
             return None
@@ -132,11 +134,13 @@ class FollowUpQuestionPolicy(StatelessPolicy):
         name, confidence = str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
         if name in self.red_flag_intents:
             return None
-        if re.search(self.config["question_intents"], name) and confidence >= float(
-            self.config["sure_above"]
+        if re.search(self.config["question_intents"], name) and asks_its_own_question(
+            text, confidence
         ):
             return None  # "and how much is it?": a question of its own
         previous = self._answer_before(tracker)
+        if not FOLLOW_UP.match(text) and previous != CLINIC_ANSWER:
+            return None  # "sat?" after what acupuncture is: a day for a booking
         return previous if previous in self.config["answer_actions"] else None
 
     @staticmethod

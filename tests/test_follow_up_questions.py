@@ -69,6 +69,13 @@ def after_answer(
         ("and thursdays?", "nlu_fallback", 0.3),
         ("and for a follow up?", "book_appointment", 0.51),
         ("how about the block of five", "out_of_scope", 0.4),
+        # Its subject is the answer's, and the classifier is not sure of another question
+        # (audit 21: "and is it free?" after the parking got the prices).
+        ("and is it free?", "ask_price", 0.51),
+        ("and is that every day?", "ask_opening_hours", 0.7),
+        # A day asked of alone (audit 21: "sat?" after the hours started a booking).
+        ("sat?", "book_appointment", 0.6),
+        ("sundays?", "inform", 0.4),
     ],
 )
 def test_a_follow_up_gets_the_answer_again(
@@ -107,6 +114,7 @@ def test_after_its_answer_the_policy_listens(
     [
         # A question of its own, sure: the rules answer it.
         ("and how much is it?", "ask_price", 0.95, "action_answer_clinic_question", None),
+        ("and does it hurt?", "ask_does_it_hurt", 0.99, "action_answer_clinic_question", None),
         ("and is there parking?", "ask_location", 0.55, "action_answer_clinic_question", None),
         # Asks for an appointment: a request.
         ("and can I book saturday?", "book_appointment", 0.9, "action_answer_clinic_question",
@@ -115,6 +123,7 @@ def test_after_its_answer_the_policy_listens(
         ("and now I can't feel my legs", "emergency", 1.0, "action_answer_clinic_question", None),
         # Not a follow-up's words, or too long to be one.
         ("saturday", "inform", 0.5, "action_answer_clinic_question", None),
+        ("saturday at 10?", "book_appointment", 0.8, "action_answer_clinic_question", None),
         (
             "and another thing, my hip has been aching every night for weeks",
             "hip_pain",
@@ -124,6 +133,7 @@ def test_after_its_answer_the_policy_listens(
         ),
         # After something else than an answer, or inside a form.
         ("what about saturday", "book_appointment", 0.63, "utter_greet", None),
+        ("saturday?", "book_appointment", 0.6, "action_answer_acupuncture_question", None),
         ("what about saturday", "book_appointment", 0.63, "action_answer_clinic_question",
          "appointment_form"),
     ],
@@ -158,3 +168,29 @@ async def test_the_answer_is_to_the_question_asked_last(domain: Dict[str, Any]) 
     await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
     hours = render(dispatcher.messages, domain)[0]["text"]  # then the closures ahead
     assert "Saturday" in hours and "is open" in hours
+
+
+async def test_a_follow_up_about_the_answer_is_answered_as_the_last_question(
+    domain: Dict[str, Any],
+) -> None:
+    """ "and is it free?" after the parking (ask_price at 0.51) is about the parking."""
+    parse = {"intent": {"name": "ask_price", "confidence": 0.51}, "entities": []}
+    events = [
+        {"event": "user", "text": "is there parking?", "parse_data": {
+            "intent": {"name": "ask_location", "confidence": 0.99}, "entities": []}},
+        {"event": "user", "text": "and is it free?", "parse_data": parse},
+    ]  # fmt: skip
+    tracker = Tracker("patient", {}, {"text": "and is it free?", **parse}, events, False,
+                      None, {}, ACTION_LISTEN_NAME)  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    answer = render(dispatcher.messages, domain)[0]["text"]
+    assert "parking" in answer.lower() and "£" not in answer
+    # Sure of a question of its own, it answers that one.
+    sure = {"intent": {"name": "ask_price", "confidence": 0.95}, "entities": []}
+    events[-1] = {"event": "user", "text": "and how much is it?", "parse_data": sure}
+    tracker = Tracker("patient", {}, {"text": "and how much is it?", **sure}, events, False,
+                      None, {}, ACTION_LISTEN_NAME)  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    assert "£" in render(dispatcher.messages, domain)[0]["text"]

@@ -30,6 +30,26 @@ async def test_acupuncture_answers_come_from_the_knowledge_file(
     assert any(b["payload"] == "/book_appointment" for b in message["buttons"])
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "the_team_answers"),
+    [
+        # Audit 21: another therapy, read as a question about acupuncture.
+        ("do you do cupping as well?", "ask_what_is_acupuncture", True),
+        ("what about dry needling?", "ask_what_is_acupuncture", True),
+        ("is moxibustion any good for hips", "ask_effectiveness", True),
+        # ...but asked of acupuncture, acupuncture is answered.
+        ("I had cupping years ago, will acupuncture help my back?", "ask_effectiveness", False),
+    ],
+)
+async def test_a_therapy_the_clinic_text_does_not_speak_of_is_the_teams_to_answer(
+    text: str, intent: str, the_team_answers: bool, dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+) -> None:  # fmt: skip
+    await ActionAnswerAcupunctureQuestion().run(dispatcher, make_tracker(intent, text), domain)
+    (message,) = render(dispatcher.messages, domain)
+    assert ("can't answer that one here" in message["text"]) == the_team_answers
+
+
 async def test_what_acupuncture_is_says_how_long_a_visit_takes(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
