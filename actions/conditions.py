@@ -14,7 +14,7 @@ from actions.booking.details import booking_request, taken_back, too_young
 from actions.tracker_state import latest_intent, this_session, user_text
 from actions.wording import join_list
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
-from clinic_core.names import CONDITION_SLOT
+from clinic_core.names import BOOKING_FORM, CONDITION_SLOT
 from clinic_core.profile import load_profile
 
 # Parts of the body and complaints other than the hip and back: "my knee hurts
@@ -286,7 +286,7 @@ class ActionExplainCondition(Action):
             return []
         # ...and so does a day said beside it ("the 15th first thing, hip arthritis").
         if booking_request(tracker, day_alone=True):
-            return [FollowupAction("appointment_form")]
+            return [FollowupAction(BOOKING_FORM)]
         knowledge = load_conditions()
         key = condition_in_latest_message(tracker, knowledge) or knowledge.find(
             tracker.get_slot(CONDITION_SLOT)

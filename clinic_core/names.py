@@ -54,6 +54,9 @@ SLOTS: Tuple[str, ...] = (
 # ("hello?"), "why?", what the assistant cannot place ("what number do I call if not 999?")
 # and more about symptoms ("it's gone now, probably indigestion"). Questions about
 # acupuncture or the clinic are answered (rasa_extensions/red_flag_follow_up.py).
+# The forms: a new appointment, and checking, moving or cancelling one.
+BOOKING_FORM = "appointment_form"
+MANAGE_FORM = "manage_booking_form"
 BOOKING_INTENT = "book_appointment"  # asking for a new appointment
 CANCEL_INTENT = "cancel_appointment"
 ANSWER_INTENT = "inform"  # a detail given: a name, a day, a phone number

@@ -1359,3 +1359,23 @@ async def test_a_phone_given_instead_of_the_email_replaces_it(domain: Dict[str, 
     text = "use my daughter's mobile instead of the email, 07890 654321"
     result = await run_form(text, "inform", 0.9, slots, domain)
     assert result["contact"] == "+44 7890 654321" and result["email"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "asked", "noted"),
+    [
+        # Audit 21: "the 30th" at the name question was taken, and the name asked
+        # again as if it were not heard.
+        ("the 30th", "patient_name", True),
+        ("actually make it Friday", "contact", True),
+        # At the day question the day is the answer, and the form goes on from it.
+        ("Friday", "appointment_date", False),
+        # No day said: nothing to note.
+        ("Ann Lee", "patient_name", False),
+    ],
+)
+async def test_a_day_said_before_the_day_question_is_said_to_be_noted(
+    domain: Dict[str, Any], text: str, asked: str, noted: bool
+) -> None:
+    result = await run_form(text, "inform", 0.8, {"requested_slot": asked}, domain)
+    assert ("utter_day_noted" in result["said"]) == noted

@@ -23,7 +23,6 @@ from actions.booking.forms import (
     DAY_TALKED_OF,
     DAYS_OFFERED,
     LATER_OR_EARLIER,
-    MANAGE_FORM,
     MOVE_INSTEAD,
     NOTES_REMOVED,
     REASON_ASKED_IN_WORDS,
@@ -58,7 +57,12 @@ from actions.tracker_state import (
 )
 from clinic_core.cautions import cautions_said, sentences_telling
 from clinic_core.clock import clinic_now
-from clinic_core.names import FALLBACK_INTENT, LAST_BOOKING_REFERENCE_SLOT
+from clinic_core.names import (
+    BOOKING_FORM,
+    FALLBACK_INTENT,
+    LAST_BOOKING_REFERENCE_SLOT,
+    MANAGE_FORM,
+)
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import has_a_question_sentence
 from clinic_core.store import (
@@ -152,7 +156,7 @@ class ActionInformOutsideForm(Action):
             return []
         if booking_request(tracker, day_alone=True):
             logger.info("a booking request read as inform starts the booking form")
-            return [FollowupAction("appointment_form")]
+            return [FollowupAction(BOOKING_FORM)]
         self.answer_otherwise(dispatcher, tracker)
         return []
 
@@ -477,7 +481,7 @@ class ActionBookAppointment(Action):
             return [
                 SlotSet("appointment_time", None),
                 SlotSet("booking_confirmed", None),
-                FollowupAction("appointment_form"),
+                FollowupAction(BOOKING_FORM),
             ]
         except TooManyBookingsError as error:
             dispatcher.utter_message(
@@ -521,14 +525,14 @@ class ActionStopBooking(Action):
         had stopped the booking).
         """
         if (
-            (tracker.active_loop or {}).get("name") == "appointment_form"
+            (tracker.active_loop or {}).get("name") == BOOKING_FORM
             and tracker.get_slot("notes")
             and NOTES_REMOVED.search(user_text(tracker))
         ):
             logger.info("the notes taken back, read as a stop: the booking goes on")
             return [
                 SlotSet("notes", notes_with(cautions_told(tracker), None)),
-                FollowupAction("appointment_form"),
+                FollowupAction(BOOKING_FORM),
             ]
         if (
             (tracker.active_loop or {}).get("name") == MANAGE_FORM

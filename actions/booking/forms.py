@@ -85,7 +85,13 @@ from clinic_core.contact_details import (
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
 from clinic_core.language import answers_with_a_name
 from clinic_core.message_parts import OTHER_LANGUAGE, SECOND_PART
-from clinic_core.names import ALARM_SLOT, BOOKING_INTENT, LAST_BOOKING_REFERENCE_SLOT
+from clinic_core.names import (
+    ALARM_SLOT,
+    BOOKING_FORM,
+    BOOKING_INTENT,
+    LAST_BOOKING_REFERENCE_SLOT,
+    MANAGE_FORM,
+)
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
 from clinic_core.store import (
@@ -252,7 +258,6 @@ CONTACT_TRIED = frozenset(
 )
 STOP_ACTION = "action_stop_booking"
 DAY_TALKED_OF = "day_talked_of"  # the day refused last (domain.yml)
-MANAGE_FORM = "manage_booking_form"
 # Who the appointment is for: forgotten when the next booking is for someone else.
 PATIENT_SLOTS = ("patient_name", "patient_type", "condition")
 # The intent whose rule starts appointment_form (data/rules.yml): at the
@@ -1137,7 +1142,9 @@ class ValidateAppointmentForm(DateTimeValidation):
                 FollowupAction(STOP_ACTION),
             ]
         forgotten = self.another_patient(tracker)
+        day_before = tracker.get_slot("appointment_date")
         events = await super().run(dispatcher, tracker, domain)
+        self.note_day_said_early(dispatcher, tracker, domain, events, day_before)
         if not forgotten:
             return events
         # Rasa sends the slots filled before the form began to be validated again: the
@@ -1152,6 +1159,33 @@ class ValidateAppointmentForm(DateTimeValidation):
             )
         ]
         return [SlotSet(slot, None) for slot in forgotten] + kept
+
+    @staticmethod
+    def note_day_said_early(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        events: List[EventType],
+        day_before: Optional[str],
+    ) -> None:
+        """Say a day taken at a question before the day's ("the 30th" at the name question).
+
+        Taken silently, the name was asked again as if the day were not heard
+        (audit 21).
+        """
+        order = list(domain["forms"][BOOKING_FORM]["required_slots"])
+        requested = tracker.get_slot(REQUESTED)
+        if requested not in order or order.index(requested) >= order.index("appointment_date"):
+            return
+        days = [
+            event.get("value")
+            for event in events
+            if event.get("event") == "slot" and event.get("name") == "appointment_date"
+        ]
+        if not days or days[-1] in (None, "unparsed", day_before):
+            return
+        day = format_day(dt.date.fromisoformat(str(days[-1])))
+        dispatcher.utter_message(response="utter_day_noted", day=day)
 
     @staticmethod
     def another_patient(tracker: Tracker) -> Dict[str, Any]:
