@@ -142,13 +142,14 @@ _BARE_HOUR = re.compile(
     r"(?:,?\s*(?:like|as) i said)?\s*(?:[.!]?\s*$|[.!]\s+(?=\w))"
 )
 _FOUR_DIGIT_TIME = re.compile(r"^\s*(?:at\s+)?([01]\d|2[0-3])([0-5]\d)\s*(?:hrs|h)?\s*[.!]?\s*$")
-_MONTHS = (
+# A month as patients write it ("sept", "december").
+MONTH_WORD = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
 _ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
-_DATE_BEFORE_NUMBER = re.compile(rf"(?:[/.-]|\b{_MONTHS}\s+(?:the\s+)?)$")
-_DATE_AFTER_NUMBER = re.compile(rf"[/.-]\d|\s+(?:of\s+)?{_MONTHS}\b")
+_DATE_BEFORE_NUMBER = re.compile(rf"(?:[/.-]|\b{MONTH_WORD}\s+(?:the\s+)?)$")
+_DATE_AFTER_NUMBER = re.compile(rf"[/.-]\d|\s+(?:of\s+)?{MONTH_WORD}\b")
 # A weekday as patients write it ("thurs", "weds", "saturday").
 WEEKDAY_WORD = r"(mon|tue|tues|wed|weds|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?"
 _WEEKDAY = WEEKDAY_WORD
@@ -944,13 +945,13 @@ _OR_THE_ONE_AFTER = re.compile(r"\bor (?:the )?(?:one|week) after\b(?! next)")
 # A weekday of any week: "I can only do Saturdays", "any Tuesday", "the earliest on a
 # Friday", "mondays or wednesdays" (audit 18 kept one Saturday, or none). Plural only
 # when spelt out: "tues", "weds" and "thurs" are one day.
-_WEEKDAY_PLURAL = r"(mon|tues|wednes|thurs|fri|satur|sun)days"
+WEEKDAY_PLURAL = r"(mon|tues|wednes|thurs|fri|satur|sun)days"
 # "the first wednesday evening you've got", "your next free tuesday" (audit 19) too.
 _ANY_WEEKDAY = re.compile(
     rf"\b(?:any|every|first|earliest|soonest|next free|next available)\s+{_WEEKDAY}\b|"
     # after "a", the whole name: "a sun lounger", "a sat nav" are no days
     r"\b(?:a|most)\s+(mon|tues|wednes|thurs|fri|satur|sun)day\b|"
-    rf"\b{_WEEKDAY_PLURAL}\b|"
+    rf"\b{WEEKDAY_PLURAL}\b|"
     r"\b(?:any|a|every|most)\s+(week-?end)\b|\b(week-?end)s\b"
 )
 _ONE_WEEKS = re.compile(rf"\b(?:next|this|coming)\s+{_WEEKDAY}\b")
@@ -1107,7 +1108,9 @@ def _vague_months(text: str, now: dt.datetime, date_order: str) -> Optional[Days
     match = re.search(
         rf"\b(?:{_PARTS_OF_PERIOD}\s*-?\s*)?(?:the\s+)?(next|this|the)\s+month\b", text
     )
-    named = re.search(rf"\b(?:{_PARTS_OF_PERIOD}|in)\s+(?:the\s+month\s+of\s+)?{_MONTHS}\b", text)
+    named = re.search(
+        rf"\b(?:{_PARTS_OF_PERIOD}|in)\s+(?:the\s+month\s+of\s+)?{MONTH_WORD}\b", text
+    )
     if match is not None:
         part, which = match.groups()
         if which == "the" and part is None:
@@ -1375,7 +1378,7 @@ def _explicit_date(
     such a date was said, and the day (None when it does not exist).
     """
     month_date = re.search(
-        rf"\b{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\b|\b{_MONTHS}\s+(?:the\s+)?{_ORDINAL}\b", text
+        rf"\b{_ORDINAL}\s+(?:of\s+)?{MONTH_WORD}\b|\b{MONTH_WORD}\s+(?:the\s+)?{_ORDINAL}\b", text
     )
     if month_date:
         return True, _dateparser_future(month_date.group(0), now, date_order)

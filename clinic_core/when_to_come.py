@@ -26,7 +26,14 @@ from clinic_core.knowledge import ConditionKnowledge
 from clinic_core.profile import ClinicProfile
 from clinic_core.questions import is_question
 from clinic_core.time_of_day import PART_WORDS
-from clinic_core.when import NUMBER_WORDS, WEEKDAY_WORD, When, parse_when, weekdays_spelt_right
+from clinic_core.when import (
+    NUMBER_WORDS,
+    WEEKDAY_PLURAL,
+    WEEKDAY_WORD,
+    When,
+    parse_when,
+    weekdays_spelt_right,
+)
 
 # Where a message's clauses end: a comma, a sentence's end, a bracket, a dash.
 CLAUSE_END = re.compile(r"[,;.!?()\n]|\s-\s")
@@ -170,8 +177,7 @@ def visit_words(knowledge: ConditionKnowledge) -> Set[str]:
 
 # Times of any week, said in the plural: "evenings", "weekends", "saturdays".
 _ANY_WEEKS_TIMES = re.compile(
-    r"\b(?:mornings|afternoons|evenings|nights|lunchtimes|week-?ends|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)days)\b",
+    rf"\b(?:mornings|afternoons|evenings|nights|lunchtimes|week-?ends|{WEEKDAY_PLURAL})\b",
     re.IGNORECASE,
 )
 # Words of a booking wanted: "any evenings free?", "can I book saturdays?".

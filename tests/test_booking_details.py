@@ -1379,3 +1379,24 @@ async def test_a_day_said_before_the_day_question_is_said_to_be_noted(
 ) -> None:
     result = await run_form(text, "inform", 0.8, {"requested_slot": asked}, domain)
     assert ("utter_day_noted" in result["said"]) == noted
+
+
+async def test_the_store_is_read_once_a_turn_for_a_day(
+    domain: Dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full Saturday said alone was read by the question order and the day's check."""
+    store = get_store()
+    reads: List[Any] = []
+    real = store.taken_cells
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "taken_cells", counted)
+    monkeypatch.setattr("actions.booking.forms.get_store", lambda: store)
+    result = await run_form(
+        "friday at 10", "inform", 0.9, {"requested_slot": "appointment_date"}, domain
+    )
+    assert result["appointment_date"] == "2026-11-27"
+    assert len(reads) == len({args[0] for args in reads})  # each day read once

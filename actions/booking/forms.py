@@ -12,7 +12,8 @@ import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Tuple
+from contextvars import ContextVar
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -103,6 +104,7 @@ from clinic_core.store import (
 )
 from clinic_core.time_of_day import bounded_part, said_as
 from clinic_core.when import (
+    MONTH_WORD,
     WEEKDAY_WORD,
     When,
     bare_hour,
@@ -575,8 +577,7 @@ WEEKDAY_ALONE = re.compile(
 
 # A day of the month said without its month or weekday ("16th at 10", "the 6th").
 DAY_OF_MONTH_ALONE = re.compile(
-    r"^(?!.*\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
-    rf"(?!.*\b{WEEKDAY_WORD}\b).*\b\d{{1,2}}(?:st|nd|rd|th)\b",
+    rf"^(?!.*\b{MONTH_WORD}\b)(?!.*\b{WEEKDAY_WORD}\b).*\b\d{{1,2}}(?:st|nd|rd|th)\b",
     re.IGNORECASE,
 )
 
@@ -608,6 +609,13 @@ def narrows_the_pain(tracker: Tracker, text: str) -> bool:
     if known in knowledge.conditions and knowledge.conditions[known].specific:
         known = knowledge.general_of(known)
     return narrowing_said(knowledge, known, text) is not None
+
+
+# Taken grid cells read from the store in this turn, by day: each run of a form's
+# validation is its own asyncio task, so a context variable keeps turns apart.
+_TAKEN_THIS_TURN: ContextVar[Optional[Dict[dt.date, Set[dt.datetime]]]] = ContextVar(
+    "taken_this_turn", default=None
+)
 
 
 class DateTimeValidation(FormValidationAction, ABC):
@@ -642,6 +650,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         rejects it); one it read as anything else ends the form here, and
         ``action_stop_booking`` says that nothing was booked or changed.
         """
+        _TAKEN_THIS_TURN.set({})
         declaration = load_interruptions()
         intent, text = latest_intent(tracker) or "", user_text(tracker)
         if (
@@ -894,13 +903,27 @@ class DateTimeValidation(FormValidationAction, ABC):
         profile = self.profile()
         return same_weekday_after(user_text(tracker), day, self.now(), profile.date_order)
 
+    def taken(self, tracker: Tracker, day: dt.date) -> Set[dt.datetime]:
+        """The store's taken grid cells on ``day``, read once a turn (raises StoreUnavailableError).
+
+        The order of the questions, the day's and the time's validation all ask of
+        the same day in one turn.
+        """
+        cache = _TAKEN_THIS_TURN.get()
+        if cache is None or day not in cache:
+            taken = taken_on(
+                self.profile(), day, get_store(), tracker.sender_id, moving_reference(tracker)
+            )
+            if cache is None:
+                return taken
+            cache[day] = taken
+        return cache[day]
+
     def fully_booked(self, tracker: Tracker, day: dt.date) -> bool:
         """No appointment of this patient's length starts on ``day`` (one already open)."""
         profile = self.profile()
         try:
-            taken = taken_on(
-                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
-            )
+            taken = self.taken(tracker, day)
         except StoreUnavailableError:
             return False  # the time question reads the store again and says it is unavailable
         minutes = appointment_minutes(profile, self.patient_type(tracker))
@@ -1070,9 +1093,7 @@ class DateTimeValidation(FormValidationAction, ABC):
         wanted = dt.datetime.combine(day, dt.time.fromisoformat(str(value)), tzinfo=profile.zone)
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
-            taken = taken_on(
-                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
-            )
+            taken = self.taken(tracker, day)
         except StoreUnavailableError:
             dispatcher.utter_message(
                 response="utter_booking_store_unavailable", **profile.contact_values()
@@ -1232,9 +1253,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         day = dt.date.fromisoformat(str(day_value))
         minutes = appointment_minutes(profile, self.patient_type(tracker))
         try:
-            taken = taken_on(
-                profile, day, get_store(), tracker.sender_id, moving_reference(tracker)
-            )
+            taken = self.taken(tracker, day)
         except StoreUnavailableError:
             return False
         return not free_starts(profile, day, minutes, taken, self.now(), part)

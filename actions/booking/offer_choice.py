@@ -23,13 +23,16 @@ _POSITIONS = {
     "sixth": 5, "6th": 5,
     "last": -1, "latest": -1, "later": -1, "final": -1, "bottom": -1,
 }  # fmt: skip
+# Words of agreement before a choice, and courtesies after it.
+_AGREEING = r"ok(?:ay)?|yes|yeah|yep|great|lovely|perfect"
+_COURTESY_AFTER = r"please|pls|thanks|thank you|ta|cheers"
 _PICK = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|yes|yeah|yep|great|lovely|perfect|please|i'?ll|i will|i'?d like|"
+    rf"^\W*(?:(?:{_AGREEING}|please|i'?ll|i will|i'?d like|"
     r"can i (?:have|do|take)|could i (?:have|do|take)|let'?s (?:do|go for|have)|"
     r"go for|take|book|have|do|i'?ll take|i'?ll have|i'?ll go for)\W+)*"
     r"(?:the\s+|that\s+)?(?P<position>" + "|".join(_POSITIONS) + r")"
     r"(?:\s+(?:one|time|slot|option|appointment|of (?:those|them|these)|on the list))*"
-    r"(?:\W+(?:please|pls|thanks|thank you|ta|cheers|is fine|is good|works|"
+    rf"(?:\W+(?:{_COURTESY_AFTER}|is fine|is good|works|"
     r"would be (?:fine|good|great))+)*"
     r"\W*$",
     re.IGNORECASE,
@@ -75,11 +78,11 @@ def offered_with(tracker: Tracker) -> Optional[str]:
 
 # "that'll do" under the one time offered takes it (audit 21: "couldn't read a day").
 _TAKES_THE_ONLY_ONE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|yes|yeah|yep|great|lovely|perfect|fine|right|go on then)\W+)*"
+    rf"^\W*(?:(?:{_AGREEING}|fine|right|go on then)\W+)*"
     r"(?:that'?ll do|that will do|that one|that works|that'?s fine|that is fine|that'?s great|"
     r"that'?s perfect|that suits|that'?ll work|i'?ll take it|i'?ll take that|take it|book it|"
     r"book that|go for it|yes please|ok(?:ay)?|yes|yeah|yep|fine|perfect|great|lovely)"
-    r"(?:\W+(?:then|please|pls|thanks|thank you|ta|cheers|me|for me))*\W*$",
+    rf"(?:\W+(?:then|{_COURTESY_AFTER}|me|for me))*\W*$",
     re.IGNORECASE,
 )
 
