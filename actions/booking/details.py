@@ -178,9 +178,10 @@ _FOR_THEMSELVES = re.compile(
     r"\bbook me\b|\bfit me in\b|\bfor myself\b",
     re.IGNORECASE,
 )
-# Who else a booking may be for.
+# Who else a booking may be for: a child, or another.
+_CHILD = r"son|daughter|child|boy|girl|kid|grandson|granddaughter"
 _SOMEONE = (
-    r"(?:son|daughter|child|boy|girl|kid|grandson|granddaughter|husband|wife|partner|mum|mom|"
+    rf"(?:{_CHILD}|husband|wife|partner|mum|mom|"
     r"mother|dad|father|nan|gran|grandma|grandad|grandmother|grandfather|brother|sister|friend|"
     r"aunt|auntie|uncle|neighbour|neighbor|fianc[eé]e?|boyfriend|girlfriend|mother in law|"
     r"father in law|mother-in-law|father-in-law)"
@@ -188,7 +189,7 @@ _SOMEONE = (
 # ...and not for someone else ("can I book my daughter in", "booking for my son").
 _FOR_SOMEONE_ELSE = re.compile(
     r"\bbook\w*\s+(?:\w+\s+){0,3}?for (?:my|him|her|them)\b|\bbook (?:him|her|them|my)\b|"
-    r"\b(?:for|on behalf of) my (?:son|daughter|child|boy|girl|kid|grandson|granddaughter)\b",
+    rf"\b(?:for|on behalf of) my (?:{_CHILD})\b",
     re.IGNORECASE,
 )
 
