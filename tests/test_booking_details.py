@@ -270,6 +270,11 @@ SUMMARY = {
         ("Jo Hart", "emergency", 1.0, "patient_name", {}),
         # The answer to another question is kept, and this one asked again.
         ("first visit", "inform", 0.6, "patient_name", {"patient_type": "new"}),
+        ("first visit", "inform", 0.7, "condition", {"patient_type": "new"}),
+        ("it's my first time here", "inform", 0.7, "condition", {"patient_type": "new"}),
+        ("been before", "inform", 0.7, "notes", {"patient_type": "returning"}),
+        # ...but a reason that tells the visit kind too is the reason.
+        ("first time with sciatica", "inform", 0.7, "condition", {"condition": "sciatica"}),
         ("actually make it Friday", "nlu_fallback", 0.3, "contact",
          {"appointment_date": "2026-11-27"}),
         # A change of mind at the last question is not a note for the acupuncturist.

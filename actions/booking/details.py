@@ -299,6 +299,29 @@ def only_when_to_come(text: str, details: Details) -> bool:
     return says_only_when(text, details.when, bool(details.condition))
 
 
+# Words that may stand beside a first visit or a return and say nothing more.
+_VISIT_FILLER = frozenset(
+    {
+        "a", "an", "the", "my", "it", "its", "it's", "this", "is", "will", "be", "i", "im", "i'm",
+        "am", "just", "only", "ok", "okay", "yes", "yeah", "please", "thanks", "so", "and",
+        "here", "with", "you", "to",
+    }
+)  # fmt: skip
+
+
+def only_visit_kind(text: str, details: Details) -> bool:
+    """Whether ``text`` says only that it is a first visit or a return ("first visit").
+
+    Said at the reason question, it answers the question to come, not this one
+    (tried over REST: "Sorry, I didn't get that").
+    """
+    if details.patient_type is None or details.condition or not details.when.empty:
+        return False
+    said = _visit_words_put_right(told(text)).lower()
+    rest = RETURNING_PATIENT.sub(" ", NEW_PATIENT.sub(" ", said))
+    return all(word in _VISIT_FILLER for word in re.findall(r"[a-z']+", rest))
+
+
 def is_correction(text: str) -> bool:
     """Whether ``text`` corrects something ("actually make it Friday", "sorry, my email is...")."""
     return bool(CORRECTION.search(text))

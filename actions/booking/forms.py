@@ -40,6 +40,7 @@ from actions.booking.details import (
     for_someone_else,
     is_correction,
     looks_like_name,
+    only_visit_kind,
     only_when_to_come,
     patient_type_in,
     phone_in,
@@ -715,10 +716,12 @@ class DateTimeValidation(FormValidationAction, ABC):
         text = user_text(tracker)
         # "7pm if poss" at the reason question is a time, not a reason (audit 11:
         # "Sorry, I didn't get that"); "worse since Monday" is a reason.
+        details = self.details(tracker)
         return (
             requested not in FREE_TEXT
             or is_correction(text)
-            or only_when_to_come(text, self.details(tracker))
+            or only_when_to_come(text, details)
+            or only_visit_kind(text, details)
         )
 
     async def extract_appointment_date(
@@ -1572,8 +1575,11 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {"notes": notes_with(earlier, None)}  # "no", "nothing to add", "no thanks"
         if not is_answer(tracker):
             return {}
-        if is_correction(text) and self.details(tracker).anything:
-            return {}  # "actually make it Friday": a correction, the notes are asked again
+        if (is_correction(text) and self.details(tracker).anything) or only_visit_kind(
+            text, self.details(tracker)
+        ):
+            # "actually make it Friday", "been before": a correction, the notes are asked again
+            return {}
         return {"notes": notes_with(earlier, text)}
 
     async def extract_booking_confirmed(
