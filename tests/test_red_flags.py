@@ -1183,6 +1183,27 @@ def test_classes_of_example_set_54(detector: RedFlagDetector, text: str, level: 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
+        # Indirect words of despair from the NHS and Samaritans warning signs, in our words.
+        ("honestly I can't see a way out of this any more", "emergency"),
+        ("I think about dying all the time now, the pain never stops", "emergency"),
+        ("it would be easier to just not exist", "emergency"),
+        ("can't see myself making it to the new year", "emergency"),
+        ("my leg feels like it belongs to someone else and it's getting weaker", "emergency"),
+        # ...and what only shares their words: a way out of a place, a wish for the clinic,
+        # what insurance covers, grief.
+        ("I couldn't see a way out of the car park last time, is there a back exit?", "routine"),
+        ("everyone would be better off if you opened on Sundays", "routine"),
+        ("would my life insurance cover the sessions?", "routine"),
+    ],
+)  # fmt: skip
+def test_indirect_words_of_despair(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Despair said without naming it is read; the same words about places and plans are not."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
         # Audit 20: words of business, legs gone to sleep from how one sat and woken since,
         # a collapse explained and over.
         ("has my payment gone through?", "routine"),
