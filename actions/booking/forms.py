@@ -103,7 +103,7 @@ from clinic_core.store import (
     StoreUnavailableError,
     get_store,
 )
-from clinic_core.time_of_day import bounded_part, said_as
+from clinic_core.time_of_day import bounded_part, is_part_of_day, said_as
 from clinic_core.when import (
     MONTH_WORD,
     WEEKDAY_WORD,
@@ -1201,15 +1201,21 @@ class ValidateAppointmentForm(DateTimeValidation):
         requested = tracker.get_slot(REQUESTED)
         if requested not in order or order.index(requested) >= order.index("appointment_date"):
             return
-        days = [
-            event.get("value")
+        values = {
+            str(event.get("name")): event.get("value")
             for event in events
-            if event.get("event") == "slot" and event.get("name") == "appointment_date"
-        ]
-        if not days or days[-1] in (None, "unparsed", day_before):
+            if event.get("event") == "slot"
+        }
+        day = values.get("appointment_date")
+        if day in (None, "unparsed", day_before):
             return
-        day = format_day(dt.date.fromisoformat(str(days[-1])))
-        dispatcher.utter_message(response="utter_day_noted", day=day)
+        when = format_day(dt.date.fromisoformat(str(day)))
+        time, part = values.get("appointment_time"), values.get("part_of_day")
+        if time and not str(time).startswith(PART_PREFIX):
+            when += f" at {time}"
+        elif part and is_part_of_day(str(part)):
+            when += f" {said_as(str(part))}"  # "next tuesday afternoon": the afternoon too
+        dispatcher.utter_message(response="utter_day_noted", when=when)
 
     @staticmethod
     def another_patient(tracker: Tracker) -> Dict[str, Any]:
