@@ -84,13 +84,22 @@ class AnswerLatestIntent(Action, ABC):
         self.answer(dispatcher, tracker, intent)
         return []
 
-    @staticmethod
-    def _follows_up(tracker: Tracker) -> bool:
-        """A follow-up read as a question, but not surely its own ("and is it free?")."""
+    def _follows_up(self, tracker: Tracker) -> bool:
+        """A follow-up to this action's answer, not surely a question of its own.
+
+        "and is it free?" after the parking (the classifier's ask_price at 0.51).
+        """
         text = user_text(tracker)
         intent = (tracker.latest_message or {}).get("intent") or {}
         confidence = float(intent.get("confidence") or 0.0)
-        return bool(FOLLOW_UP.match(text)) and not asks_its_own_question(text, confidence)
+        if not FOLLOW_UP.match(text) or asks_its_own_question(text, confidence):
+            return False
+        before = [e for e in tracker.events if e.get("event") in ("user", "action")]
+        user_at = max((i for i, e in enumerate(before) if e.get("event") == "user"), default=0)
+        answered = [
+            e.get("name") for e in before[:user_at] if e.get("name") not in (None, "action_listen")
+        ]
+        return bool(answered) and answered[-1] == self.name()
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> None:

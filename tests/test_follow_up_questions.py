@@ -178,6 +178,8 @@ async def test_a_follow_up_about_the_answer_is_answered_as_the_last_question(
     events = [
         {"event": "user", "text": "is there parking?", "parse_data": {
             "intent": {"name": "ask_location", "confidence": 0.99}, "entities": []}},
+        {"event": "action", "name": "action_answer_clinic_question"},
+        {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "and is it free?", "parse_data": parse},
     ]  # fmt: skip
     tracker = Tracker("patient", {}, {"text": "and is it free?", **parse}, events, False,
@@ -190,6 +192,29 @@ async def test_a_follow_up_about_the_answer_is_answered_as_the_last_question(
     sure = {"intent": {"name": "ask_price", "confidence": 0.95}, "entities": []}
     events[-1] = {"event": "user", "text": "and how much is it?", "parse_data": sure}
     tracker = Tracker("patient", {}, {"text": "and how much is it?", **sure}, events, False,
+                      None, {}, ACTION_LISTEN_NAME)  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
+    assert "£" in render(dispatcher.messages, domain)[0]["text"]
+
+
+async def test_a_follow_up_after_another_reply_is_its_own_question(
+    domain: Dict[str, Any],
+) -> None:
+    """Not after this answer (a greeting came between): "and is it free?" is read as asked."""
+    parse = {"intent": {"name": "ask_price", "confidence": 0.51}, "entities": []}
+    events = [
+        {"event": "user", "text": "is there parking?", "parse_data": {
+            "intent": {"name": "ask_location", "confidence": 0.99}, "entities": []}},
+        {"event": "action", "name": "action_answer_clinic_question"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "hello", "parse_data": {
+            "intent": {"name": "greet", "confidence": 0.99}, "entities": []}},
+        {"event": "action", "name": "utter_greet"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "and is it free?", "parse_data": parse},
+    ]  # fmt: skip
+    tracker = Tracker("patient", {}, {"text": "and is it free?", **parse}, events, False,
                       None, {}, ACTION_LISTEN_NAME)  # fmt: skip
     dispatcher = CollectingDispatcher()
     await ActionAnswerClinicQuestion().run(dispatcher, tracker, domain)
