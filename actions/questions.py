@@ -285,6 +285,15 @@ _AMOUNT_TO_TAKE = re.compile(
 )
 
 
+# A price asked with a reduction in mind (the profile lists none: the team decides).
+_ASKS_FOR_A_REDUCTION = re.compile(
+    r"\b(discounts?|discounted|concessions?|concessionary|reductions?|reduced|cheaper|students?|"
+    r"pensioners?|oaps?|seniors?|retired|unwaged|unemployed|low income|sliding scale|"
+    r"special offers?|mates rates)\b",
+    re.IGNORECASE,
+)
+
+
 def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str, text: str) -> None:
     """Answer ``intent`` from the profile; ``ask_clinic_other`` from clinic/practical.yml first.
 
@@ -301,6 +310,11 @@ def answer_clinic_question(dispatcher: CollectingDispatcher, intent: str, text: 
         )
         return
     if intent == CLINIC_QUESTION_INTENT and answer_practical_question(dispatcher, text):
+        return
+    if intent == PRICE_INTENT and _ASKS_FOR_A_REDUCTION.search(text):
+        # "is there a discount for pensioners?": the list, and that none is listed
+        _prices(dispatcher, profile)
+        dispatcher.utter_message(response="utter_no_reductions_listed", **profile.contact_values())
         return
     if intent not in CLINIC_ANSWERS:
         logger.warning(f"no clinic answer for intent {intent!r}: answering opening hours")

@@ -50,6 +50,24 @@ async def test_a_therapy_the_clinic_text_does_not_speak_of_is_the_teams_to_answe
     assert ("can't answer that one here" in message["text"]) == the_team_answers
 
 
+@pytest.mark.parametrize(
+    ("text", "reduction"),
+    [
+        ("is there a discount for pensioners?", True),
+        ("do you do concessions for students", True),
+        ("how much is a first visit?", False),
+    ],
+)
+async def test_a_reduction_asked_about_is_said_to_be_unlisted(
+    text: str, reduction: bool, dispatcher: CollectingDispatcher, domain: Dict[str, Any]
+) -> None:
+    """Found over REST: "is there a discount for pensioners?" got the price list alone."""
+    await ActionAnswerClinicQuestion().run(dispatcher, make_tracker("ask_price", text), domain)
+    said = [m.get("response") for m in dispatcher.messages]
+    assert said[0] == "utter_prices"
+    assert ("utter_no_reductions_listed" in said) == reduction
+
+
 async def test_what_acupuncture_is_says_how_long_a_visit_takes(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
