@@ -1194,6 +1194,11 @@ def test_classes_of_example_set_54(detector: RedFlagDetector, text: str, level: 
         ("I couldn't see a way out of the car park last time, is there a back exit?", "routine"),
         ("everyone would be better off if you opened on Sundays", "routine"),
         ("would my life insurance cover the sessions?", "routine"),
+        # A look-alike's words cancel only their own kind of cue: a car park, an itch or a
+        # long life beside other words of despair cancel nothing.
+        ("I'm going to jump off the top of the multi storey car park tonight", "emergency"),
+        ("my eczema is awful and I've been cutting myself again", "emergency"),
+        ("my nan lived to 98 and I just want to die now she's gone", "emergency"),
     ],
 )  # fmt: skip
 def test_indirect_words_of_despair(detector: RedFlagDetector, text: str, level: str) -> None:
