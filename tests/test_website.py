@@ -185,6 +185,40 @@ def test_a_keyboard_only_visitor_books_an_appointment(
     page.close()
 
 
+# The server confirms the session 1.5 s late: what a slow server or a busy
+# machine does to a patient who types as soon as the chat opens.
+SLOW_SESSION_CONFIRM = """(() => {
+  Object.defineProperty(window, "io", {
+    configurable: true,
+    set(realIo) {
+      delete window.io;
+      window.io = function (...args) {
+        const socket = realIo(...args);
+        const on = socket.on.bind(socket);
+        socket.on = (name, handler) => on(name, name === "session_confirm"
+          ? (...data) => setTimeout(() => handler(...data), 1500) : handler);
+        return socket;
+      };
+    },
+  });
+})();"""
+
+
+def test_a_message_typed_before_the_session_is_confirmed_is_answered_after_the_greeting(
+    site: AssistantStack, browser: Browser  # noqa: F811
+) -> None:
+    context = browser.new_context()
+    context.add_init_script(SLOW_SESSION_CONFIRM)
+    page = context.new_page()
+    page.goto(site.website_url)
+    open_chat(page)
+    patient_types(page, "my hip is stiff and grinds when i walk, i think its arthritis")
+    bot_says(page, "Hip arthritis")
+    replies = page.locator(".chat-msg-bot").all_inner_texts()
+    assert "What's bothering you?" in replies[0]  # the greeting and its disclaimer first
+    context.close()
+
+
 WATCH_TYPING_BEFORE_REPLY = """() => {
   const typing = document.getElementById("chat-typing");
   const log = typing.closest("[role=log]") || document.body;

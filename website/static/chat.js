@@ -70,13 +70,23 @@
   function connectToAssistant(url, sessionId, on) {
     var socket = window.io(url, { path: "/socket.io/", transports: ["websocket", "polling"] });
     var current = sessionId;
+    // The server drops a message from a socket it has not bound to a session yet,
+    // so what the patient sends before the session is confirmed (a fast typist, a
+    // slow server, a reconnection) waits here and goes once it is.
+    var confirmed = false;
+    var waiting = [];
+    function emit(message) {
+      socket.emit("user_uttered", { message: message, session_id: current });
+    }
     socket.on("connect", function () {
       on.onStatus("connected");
       socket.emit("session_request", { session_id: current });
     });
-    socket.on("session_confirm", function (confirmed) {
-      current = typeof confirmed === "string" ? confirmed : confirmed && confirmed.session_id;
-      on.onSession(current);
+    socket.on("session_confirm", function (answer) {
+      current = typeof answer === "string" ? answer : answer && answer.session_id;
+      confirmed = true;
+      on.onSession(current); // may send the greeting: it goes before what waited
+      waiting.splice(0).forEach(emit);
     });
     socket.on("bot_uttered", function (reply) {
       on.onReply(reply || {});
@@ -85,11 +95,16 @@
       on.onStatus("offline");
     });
     socket.on("disconnect", function () {
+      confirmed = false; // a new socket is bound again by its session_request
       on.onStatus("offline");
     });
     return {
       send: function (message) {
-        socket.emit("user_uttered", { message: message, session_id: current });
+        if (confirmed) {
+          emit(message);
+        } else {
+          waiting.push(message);
+        }
       },
     };
   }
@@ -252,7 +267,10 @@
         var isNew = sessionId !== state.session_id;
         state.session_id = sessionId;
         saveState();
-        if (isNew && !state.messages.length && panel.dataset.initPayload) {
+        var greeted = state.messages.some(function (message) {
+          return message.from === "bot";
+        });
+        if (isNew && !greeted && panel.dataset.initPayload) {
           setTyping(true);
           connection.send(panel.dataset.initPayload); // the greeting
         }
