@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from clinic_core.language import function_words
 from clinic_core.when import WEEKDAY_WORD
 
 # The words a question starts with, and the phrases of a request for information.
@@ -67,7 +68,26 @@ _ASKS_ANYWHERE = re.compile(
 
 def is_question(text: str) -> bool:
     """Whether ``text`` as a whole reads as a question ("where are you?", "how much is it")."""
-    return text.rstrip().endswith("?") or bool(QUESTION_START.match(text))
+    if text.rstrip().endswith("?"):
+        return True
+    return bool(QUESTION_START.match(text)) and not opens_with_a_name(text)
+
+
+# Question openers that are also given names: "Will Price" and "May Evans" are names.
+_OPENERS_THAT_ARE_NAMES = re.compile(r"^\s*(Will|May)\s+(?=[A-Z])")
+
+
+def opens_with_a_name(text: str) -> bool:
+    """Whether ``text`` opens with a given name that is also a question word ("Will Price").
+
+    Only capitalised, without a question mark and with no function word after it:
+    "will it hurt", "May I park?" and "Will You Call Me" ask.
+    """
+    opener = _OPENERS_THAT_ARE_NAMES.match(text)
+    if opener is None or text.rstrip().endswith("?"):
+        return False
+    rest = re.findall(r"[\w'’-]+", text[opener.end() :].lower())
+    return bool(rest) and not any(word in function_words() for word in rest)
 
 
 def has_a_question_sentence(text: str) -> bool:

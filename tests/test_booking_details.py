@@ -616,6 +616,24 @@ async def test_a_name_written_as_one_closing_the_answer_is_taken(
     assert result.get("patient_name") == name
 
 
+@pytest.mark.parametrize(
+    ("text", "intent", "name"),
+    [
+        ("Will Price", "ask_price", "Will Price"),
+        ("May Evans", "ask_opening_hours", "May Evans"),
+        ("Will Pryce-Jones", "inform", "Will Pryce-Jones"),
+        ("Will It Hurt", "ask_does_it_hurt", None),
+        ("May I Park Outside", "ask_location", None),
+    ],
+)
+async def test_a_name_that_opens_like_a_question_is_the_name(
+    domain: Dict[str, Any], text: str, intent: str, name: Optional[str]
+) -> None:
+    """Tried over REST: "Will Price" at the name question got the price list, and the name was lost."""
+    result = await run_form(text, intent, 0.86, {"requested_slot": "patient_name"}, domain)
+    assert result.get("patient_name") == name
+
+
 @pytest.mark.parametrize("text", ["Something else", "something else", "other", "none of those"])
 async def test_something_else_asks_what_it_is(domain: Dict[str, Any], text: str) -> None:
     """Found by a seventh outside audit: "Something else" was stored as the reason."""
@@ -708,6 +726,12 @@ async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
             True,
         ),
         ("sorry, I meant Friday at 10 not Thursday", False),
+        # Fitting in and what is free, in any tense: the day and time are the booking's.
+        ("hey, any chance of squeezing me in fri after 3? my lower back is killing me", True),
+        ("could you slot my husband in on the 14th in the morning", True),
+        ("have you got room on saturday, hip's bad again", True),
+        ("any availability monday afternoon for sciatica", True),
+        ("the physio squeezed me in on monday and my back is worse", False),
     ],
 )
 def test_a_booking_request_is_told_from_an_answer(text: str, is_request: bool) -> None:

@@ -49,6 +49,13 @@ def test_a_message_that_only_tells_asks_nothing(text: str) -> None:
         ("how much is it", True),
         ("my back hurts, can you help", False),  # asks, but not as a whole
         ("Jane Smith", False),
+        # A given name that is also a question word opens a name, not a question.
+        ("Will Price", False),
+        ("May Evans-Hart", False),
+        ("Will Price?", True),
+        ("will it hurt", True),
+        ("Will It Hurt", True),
+        ("May I park outside", True),
     ],
 )
 def test_a_whole_question_starts_with_a_question_word_or_ends_with_a_question_mark(

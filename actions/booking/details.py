@@ -102,9 +102,15 @@ CORRECTION = re.compile(
 
 # Words of a request to be seen ("can I book", "could I come in", "fit me in").
 BOOKING_WORDS = re.compile(
-    r"\b(book|booking|appointment|appt|come in|fit me in|squeeze me in|get in|"
-    r"see (?:someone|the acupuncturist)|session|first visit|follow[- ]?up|consultation|slot|"
-    r"any chance of something)\b",
+    r"\b(book|booking|appointment|appt|come in|get in|"
+    # fitting someone in, in any tense: "can you squeeze me in", "any chance of
+    # squeezing me in thurs" (audit: the day and time were lost), "pop my mum in"
+    r"(?:fit|fitting|squeeze|squeezing|slot|slotting|pop|popping|get|getting|put|putting|"
+    r"pencil|pencilling|book|booking)\s+(?:me|us|him|her|them|(?:my|our)\s+\w+)\s+in|"
+    r"see (?:me|us|someone|the acupuncturist)|session|first visit|follow[- ]?up|consultation|"
+    r"slots?|any chance of something|"
+    # asking what is free: "any space next week?", "have you got room on saturday"
+    r"(?:any|got|have you)\s+(?:space|room|availability|openings?|gaps?)|availability)\b",
     re.IGNORECASE,
 )
 
