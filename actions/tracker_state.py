@@ -69,6 +69,20 @@ def this_session(tracker: Tracker) -> List[Dict[str, Any]]:
     return events[starts[-1] + 1 :] if starts else events
 
 
+def slot_when_the_message_came(tracker: Tracker, name: str) -> Any:
+    """The slot's value when the latest message came, before a form extracted from it.
+
+    rasa-sdk adds a form's extracted slots to the tracker before validating them.
+    """
+    value, then = None, None
+    for event in this_session(tracker):
+        if event.get("event") == "user":
+            then = value
+        elif event.get("event") == "slot" and event.get("name") == name:
+            value = event.get("value")
+    return then
+
+
 def latest_intent(tracker: Tracker) -> Optional[str]:
     """Name of the intent of the latest user message.
 

@@ -1145,6 +1145,22 @@ async def test_free_times_offered_for_a_vague_day_are_the_question(
 
 
 @pytest.mark.parametrize(
+    "text", ["not this week, maybe the week after", "sometime next week", "the week after next"]
+)
+async def test_a_week_said_at_the_day_question_offers_its_free_times(
+    domain: Dict[str, Any], text: str
+) -> None:
+    """Tried over REST: "not this week, maybe the week after" took its Monday and asked the time.
+
+    Validation read the message again against the Monday extraction had just taken from it.
+    """
+    asked = {"requested_slot": "appointment_date", "condition": "sciatica", "patient_type": "new"}
+    result = await run_form(text, "deny", 0.86, asked, domain)
+    assert result["said"][0] in DAYS_OFFERED
+    assert result.get("appointment_date") is None
+
+
+@pytest.mark.parametrize(
     "text", ["i can only do saturdays", "any saturday is best", "saturdays only sorry"]
 )
 async def test_a_weekday_of_any_week_said_at_the_reason_question_offers_those_days(
@@ -1213,6 +1229,8 @@ async def offer_then_answer(
         ("ok the 2nd one please", 1),
         ("I'll take the first one, thanks", 0),
         ("the earliest", 0),
+        ("earliest you have", 0),
+        ("the last one you've got please", -1),
         ("option 3", 2),
     ],
 )

@@ -71,6 +71,7 @@ from actions.tracker_state import (
     moving_reference,
     responses_this_turn,
     says_yes,
+    slot_when_the_message_came,
     this_session,
     user_text,
 )
@@ -935,11 +936,14 @@ class DateTimeValidation(FormValidationAction, ABC):
     def when(self, tracker: Tracker, text: Optional[str] = None) -> When:
         """The day and time in the latest message (or ``text`` of it).
 
-        Read with the day just refused or chosen, or else the day refused last.
+        Read with the day just refused or chosen, or else the day refused last;
+        the day chosen as it was when the message came, so that validation reads
+        the message as extraction did ("not this week, maybe the week after" is
+        next week, not a week after the Monday just read from it).
         """
         talked_of = (
             tracker.get_slot("rejected_date")
-            or tracker.get_slot("appointment_date")
+            or slot_when_the_message_came(tracker, "appointment_date")
             or tracker.get_slot(DAY_TALKED_OF)
         )
         try:

@@ -32,6 +32,8 @@ _PICK = re.compile(
     r"go for|take|book|have|do|i'?ll take|i'?ll have|i'?ll go for)\W+)*"
     r"(?:the\s+|that\s+)?(?P<position>" + "|".join(_POSITIONS) + r")"
     r"(?:\s+(?:one|time|slot|option|appointment|of (?:those|them|these)|on the list))*"
+    # "the earliest you have", "first you've got going": the offer's, not any day's
+    r"(?:\s+(?:(?:that\s+)?you(?:'?ve| have)(?: got)?|you can do|available|free|going))*"
     rf"(?:\W+(?:{_COURTESY_AFTER}|is fine|is good|works|"
     r"would be (?:fine|good|great))+)*"
     r"\W*$",
