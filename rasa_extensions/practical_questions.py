@@ -21,13 +21,19 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART
-from clinic_core.names import CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
+from clinic_core.names import BOOKING_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.practical import TopicMatch, practical_answer
 from clinic_core.questions import asks_something
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
@@ -69,7 +75,7 @@ class PracticalQuestionRouter(IntentRouter):
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         text = str(message.get(TEXT) or "")
         # Two things in one message are answered part by part (rasa_extensions/clauses.py).
-        if name not in self.routable or confidence >= self.classifier_below:
+        if not self._routable(message) or confidence >= self.classifier_below:
             return
         if message.get(SECOND_PART):
             return
@@ -88,6 +94,20 @@ class PracticalQuestionRouter(IntentRouter):
             match.score,
         )
         replace_intent(message, PRACTICAL_INTENT, match.score)
+
+    def _routable(self, message: Message) -> bool:
+        """Whether the message's intent may be a practical question's.
+
+        A booking request only when the classifier's next guess is a clinic
+        question: "can my husband sit in with me" read as book_appointment
+        (0.56) and started the booking form.
+        """
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        if name in self.routable:
+            return True
+        runner_up = ranking[1].get(INTENT_NAME_KEY) if len(ranking) > 1 else None
+        return name == BOOKING_INTENT and runner_up == PRACTICAL_INTENT
 
     @staticmethod
     def _topic(text: str) -> Optional[TopicMatch]:

@@ -216,6 +216,25 @@ def test_a_practical_question_the_classifier_was_unsure_of_goes_to_its_answer(
     assert routed(text, intent, confidence) == after
 
 
+@pytest.mark.parametrize(
+    ("text", "runner_up", "after"),
+    [
+        ("can my husband sit in with me", "ask_clinic_other", "ask_clinic_other"),
+        ("can my husband sit in with me", "inform", "book_appointment"),
+        ("can I come on tuesday at 2 for my hip", "ask_clinic_other", "book_appointment"),
+    ],
+)
+def test_a_booking_request_is_a_practical_question_only_when_the_classifier_half_thought_so(
+    text: str, runner_up: str, after: str
+) -> None:
+    """Tried over REST: "can my husband sit in with me" (book_appointment 0.56) started a booking."""
+    ranking = [
+        {"name": "book_appointment", "confidence": 0.56},
+        {"name": runner_up, "confidence": 0.32},
+    ]
+    assert routed(text, "book_appointment", 0.56, intent_ranking=ranking) == after
+
+
 def test_a_two_part_message_is_left_to_the_parts() -> None:
     second = {"name": "ask_price", "start": 10, "text": "how much?"}
     assert routed("do people get dizzy after the needles", "ask_does_it_hurt", 0.6,
