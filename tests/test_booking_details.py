@@ -1230,6 +1230,8 @@ async def offer_then_answer(
         ("I'll take the first one, thanks", 0),
         ("the earliest", 0),
         ("earliest you have", 0),
+        ("whatever's first", 0),
+        ("whichever is the latest", -1),
         ("the last one you've got please", -1),
         ("option 3", 2),
     ],
@@ -1328,12 +1330,27 @@ def test_names_near_those_words_are_still_names(text: str) -> None:
         ("first name's Kirstie", "Kirsty MacAllister", "Kirstie MacAllister"),
         ("my last name should be O'Neill", "Sean O'Neil", "Sean O'Neill"),
         ("my surname is Lee", None, None),
+        # a one-word name completed at the next question (tried over REST)
+        ("Sam Ortiz", "Sam", "Sam Ortiz"),
+        ("sam van dijk", "Sam", "Sam van Dijk"),
+        ("sam at work", "Sam", None),
+        ("Sam Ortiz", "Sam Ortiz", None),
     ],
 )
 def test_a_name_or_a_part_of_it_put_right(
     text: str, current: Optional[str], corrected: Optional[str]
 ) -> None:
     assert corrected_name(text, current) == corrected
+
+
+async def test_a_name_completed_at_the_contact_question_is_the_name_not_a_bad_number(
+    domain: Dict[str, Any],
+) -> None:
+    """Tried over REST: "Sam", then "Sam Ortiz" at the contact question: "no valid phone"."""
+    slots = {"requested_slot": "contact", "condition": "sciatica", "patient_name": "Sam"}
+    result = await run_form("Sam Ortiz", "inform", 0.6, slots, domain)
+    assert result["patient_name"] == "Sam Ortiz"
+    assert result.get("contact") is None and result["said"] == []
 
 
 async def test_a_move_may_overlap_the_appointments_own_time(domain: Dict[str, Any]) -> None:

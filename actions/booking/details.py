@@ -24,7 +24,7 @@ from actions.booking.offer_choice import picked_position
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import clean_name, find_email, find_phone
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
-from clinic_core.language import MAX_NAME_WORDS
+from clinic_core.language import MAX_NAME_WORDS, function_words
 from clinic_core.profile import ClinicProfile, load_profile
 from clinic_core.questions import is_question
 from clinic_core.when import When, bare_hour, combined, parse_when
@@ -534,7 +534,7 @@ def corrected_name(text: str, current: Optional[str]) -> Optional[str]:
         return None if problem else name
     match = _NAME_SWAP.search(text)
     if not match:
-        return None
+        return completed_name(text, current)
     new, old = match.groups()
     words = current.split()
     if old.lower() not in (word.lower() for word in words):
@@ -543,6 +543,25 @@ def corrected_name(text: str, current: Optional[str]) -> Optional[str]:
         " ".join(new if word.lower() == old.lower() else word for word in words)
     )
     return None if problem else name
+
+
+def completed_name(text: str, current: str) -> Optional[str]:
+    """The whole name, when ``text`` is one that begins with the one-word ``current``.
+
+    "Sam" at the name question, then "Sam Ortiz" at the next: the surname added,
+    not a phone number that could not be read.
+    """
+    name, written_as_name = looks_like_name(text.strip())
+    if name is None or len(current.split()) != 1:
+        return None
+    words = name.split()
+    if len(words) < 2 or words[0].lower() != current.lower():
+        return None
+    # typed in lower case, only name words follow: "sam ortiz", not "sam at work"
+    typed_low = text.strip() == text.strip().lower() and not any(
+        word.lower() in function_words() for word in words[1:]
+    )
+    return name if written_as_name or typed_low else None
 
 
 def name_after_cue(text: str) -> Optional[str]:

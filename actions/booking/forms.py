@@ -1496,6 +1496,12 @@ class ValidateAppointmentForm(DateTimeValidation):
             return {}  # an answer to another question, or a question: asked again
         if latest_intent(tracker) == "deny":
             return {}
+        name = tracker.get_slot("patient_name")
+        if (
+            corrected_name(user_text(tracker), name)
+            or looks_like_name(user_text(tracker))[0] == name
+        ):
+            return {}  # the name put right or completed (extract_patient_name may run first)
         return {"contact": user_text(tracker)}  # validate_contact says it is not valid
 
     async def validate_contact(

@@ -30,6 +30,8 @@ _PICK = re.compile(
     rf"^\W*(?:(?:{_AGREEING}|please|i'?ll|i will|i'?d like|"
     r"can i (?:have|do|take)|could i (?:have|do|take)|let'?s (?:do|go for|have)|"
     r"go for|take|book|have|do|i'?ll take|i'?ll have|i'?ll go for)\W+)*"
+    # "whatever's first", "whichever is earliest"
+    r"(?:(?:whatever|whichever)(?:'?s|\s+is|\s+comes)?\s+)?"
     r"(?:the\s+|that\s+)?(?P<position>" + "|".join(_POSITIONS) + r")"
     r"(?:\s+(?:one|time|slot|option|appointment|of (?:those|them|these)|on the list))*"
     # "the earliest you have", "first you've got going": the offer's, not any day's
