@@ -718,6 +718,7 @@ async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
         ("for my sciatica", False),
         # Found by a seventh outside audit: opening by asking to book, a condition is enough.
         ("book for upper back pain", True),
+        ("book for hip please", True),
         ("can I book in for my sciatica", True),
         ("I would like to know more about sciatica before I book", False),
         # Audit 9: a correction inside a request that opens by asking to book.
@@ -1351,6 +1352,27 @@ async def test_a_name_completed_at_the_contact_question_is_the_name_not_a_bad_nu
     result = await run_form("Sam Ortiz", "inform", 0.6, slots, domain)
     assert result["patient_name"] == "Sam Ortiz"
     assert result.get("contact") is None and result["said"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "slot", "value", "said"),
+    [
+        # Answers to the questions to come, typed at the reason question (tried over REST)
+        ("Hope Price", "ask_price", "patient_name", "Hope Price", ["utter_reason_after_name"]),
+        ("hope@priceandco.co.uk", "inform", "contact", "hope@priceandco.co.uk", []),
+        ("07812 555123 thanks", "inform", "phone", "+447812555123", []),
+        # ...and a reason that only looks like one of them
+        ("pain since 2019 after a fall", "inform", "condition", "pain since 2019 after a fall", []),
+    ],
+)
+async def test_the_reason_question_takes_a_name_or_contact_typed_early(
+    domain: Dict[str, Any], text: str, intent: str, slot: str, value: str, said: List[str]
+) -> None:
+    result = await run_form(text, intent, 0.9, {"requested_slot": "condition"}, domain)
+    assert result[slot] == value
+    assert result["said"] == said
+    if slot != "condition":
+        assert result.get("condition") is None
 
 
 async def test_a_move_may_overlap_the_appointments_own_time(domain: Dict[str, Any]) -> None:

@@ -328,6 +328,21 @@ def only_visit_kind(text: str, details: Details) -> bool:
     return all(word in _VISIT_FILLER for word in re.findall(r"[a-z']+", rest))
 
 
+def only_contact(text: str, details: Details) -> bool:
+    """Whether ``text`` gives a phone number or email and nothing but, or a name with it.
+
+    Typed at the reason question ("hope@example.com"), it answers a question to
+    come (tried over REST: "Sorry, I didn't get that").
+    """
+    if not details.contact or details.condition or not details.when.empty:
+        return False
+    rest = without_contact(text).strip(" ,;:.-")
+    if not rest:
+        return True
+    words = re.findall(r"[a-z']+", rest.lower())
+    return bool(details.name) or all(word in _VISIT_FILLER for word in words)
+
+
 def is_correction(text: str) -> bool:
     """Whether ``text`` corrects something ("actually make it Friday", "sorry, my email is...")."""
     return bool(CORRECTION.search(text))
@@ -733,6 +748,8 @@ def _longest_condition(
                 body_part = name[: -len(" pain")]
                 # "my hip", and a carer's "his hip", "book mum in for her back"
                 forms += [f" {whose} {body_part} " for whose in _WHOSE]
+                # "book for hip please", "an appointment for the back" (tried over REST)
+                forms += [f" for {body_part} ", f" for the {body_part} "]
                 if " " in body_part:  # "..., lower back": two words name it, one may not
                     forms.append(f" {body_part} ")
             for wanted in forms:

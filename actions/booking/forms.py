@@ -40,6 +40,7 @@ from actions.booking.details import (
     for_someone_else,
     is_correction,
     looks_like_name,
+    only_contact,
     only_visit_kind,
     only_when_to_come,
     patient_type_in,
@@ -723,6 +724,7 @@ class DateTimeValidation(FormValidationAction, ABC):
             or is_correction(text)
             or only_when_to_come(text, details)
             or only_visit_kind(text, details)
+            or only_contact(text, details)
         )
 
     async def extract_appointment_date(
@@ -1319,7 +1321,10 @@ class ValidateAppointmentForm(DateTimeValidation):
             if known and started is not None and not changing:
                 return {}
             return {"condition": named}
-        if clearly_something_else(tracker, "strong" if named else "weak"):
+        written_as_name = looks_like_name(user_text(tracker))[1]
+        if clearly_something_else(
+            tracker, "strong" if named else "name" if written_as_name else "weak"
+        ):
             return {}
         if named:
             return {"condition": named}
@@ -1378,7 +1383,10 @@ class ValidateAppointmentForm(DateTimeValidation):
         message = tracker.latest_message or {}
         if len(reason.split()) > MAX_NAME_AS_REASON_WORDS:
             return None
-        if latest_intent(tracker) != NAME_INTENT:
+        name, written_as_name = looks_like_name(reason)
+        # "Hope Price" written as a name is one whatever the classifier read
+        # (tried over REST: ask_price, and the prices instead of the name).
+        if name is None or (latest_intent(tracker) != NAME_INTENT and not written_as_name):
             return None
         if any(e.get("entity") in REASON_ENTITIES for e in message.get("entities") or []):
             return None
@@ -1386,7 +1394,6 @@ class ValidateAppointmentForm(DateTimeValidation):
 
         if any(word in ENGLISH_STOP_WORDS for word in re.findall(r"[a-z]+", reason.lower())):
             return None
-        name, _ = looks_like_name(reason)
         return name
 
     async def extract_patient_name(
