@@ -29,7 +29,12 @@ from clinic_core.message_parts import MORE_PARTS, SECOND_PART, SECOND_PART_ACTIO
 from clinic_core.names import CLINIC_QUESTION_INTENT
 from clinic_core.practical import practical_answer
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.questions import FOLLOW_UP, asks_its_own_question, is_question
+from clinic_core.questions import (
+    FOLLOW_UP,
+    asks_its_own_question,
+    asks_visit_length,
+    is_question,
+)
 
 logger = logging.getLogger(__name__)
 WHAT_IS_ACUPUNCTURE = ACUPUNCTURE_QUESTIONS["ask_what_is_acupuncture"]
@@ -176,6 +181,9 @@ def _answer_acupuncture_question(
     if answer_key == WHAT_IS_ACUPUNCTURE:
         # Asked as "what happens at a session" as often as "what is it".
         visit_lengths = join_list(load_profile().visit_lengths(), conjunction="or")
+        if asks_visit_length(user_text(tracker)):
+            dispatcher.utter_message(response="utter_visit_length", visit_lengths=visit_lengths)
+            return
         dispatcher.utter_message(
             response="utter_what_is_acupuncture", answer=answer, visit_lengths=visit_lengths
         )

@@ -135,3 +135,29 @@ def asks_its_own_question(text: str, confidence: float) -> bool:
     if _SUBJECT_OF_THE_ANSWER.match(text):
         return confidence >= OWN_QUESTION_SURE_OF_THE_ANSWER
     return confidence >= OWN_QUESTION_SURE
+
+
+# How long a visit lasts: "how long is a first session", "how long will I be there".
+# Not how long until it helps ("how long before it works") or how many weeks of it.
+_ASKS_VISIT_LENGTH = re.compile(
+    r"\bhow long\b(?![^?.!]*\b(?:till|until|before|for it to|to work|to feel|to notice|"
+    r"to see|to help|weeks?|months?|course|need|keep|go on|relief|effects?|benefits?|results?)\b)"
+    r"[^?.!]{0,30}\b(?:session|visit|appointment|treatment|consultation|be there|be in there|"
+    r"last|take)s?\b"
+    r"|\b(?:length|duration) of (?:a|the|each|my) (?:session|visit|appointment|treatment)\b",
+    re.IGNORECASE,
+)
+
+
+_ASKS_WHAT_HAPPENS = re.compile(
+    r"\bwhat\s+(?:is|happens|goes on|does it involve)\b|\bwhat'?s\s+(?:acupuncture|it like|involved)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_visit_length(text: str) -> bool:
+    """Whether ``text`` asks how long a visit lasts ("how long does an appointment take?").
+
+    Not when it also asks what happens: that answer holds the length too.
+    """
+    return bool(_ASKS_VISIT_LENGTH.search(text)) and not _ASKS_WHAT_HAPPENS.search(text)

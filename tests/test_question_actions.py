@@ -83,6 +83,28 @@ async def test_what_acupuncture_is_says_how_long_a_visit_takes(
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "length_first"),
+    [
+        ("how long is a first session", True),
+        ("how long will I be there for", True),
+        ("what happens at a session and how long is it", False),
+        ("how long will i need treatment for", False),
+    ],
+)
+async def test_how_long_a_visit_takes_is_answered_first(
+    dispatcher: CollectingDispatcher, domain: Dict[str, Any], text: str, length_first: bool
+) -> None:
+    """Tried over REST: the length came last, after what acupuncture is."""
+    await ActionAnswerAcupunctureQuestion().run(
+        dispatcher, make_tracker("ask_what_is_acupuncture", text), domain
+    )
+    (message,) = render(dispatcher.messages, domain)
+    length = "A visit takes 75 minutes for a first visit or 45 minutes for a follow-up treatment."
+    assert (message["text"] == length) is length_first
+    assert message["text"].endswith(length)
+
+
 async def test_points_for_the_condition_under_discussion(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
