@@ -150,7 +150,8 @@ _ASKS_VISIT_LENGTH = re.compile(
 
 
 _ASKS_WHAT_HAPPENS = re.compile(
-    r"\bwhat\s+(?:is|happens|goes on|does it involve)\b|\bwhat'?s\s+(?:acupuncture|it like|involved)\b",
+    r"\bwhat\s+(?:is|happens|goes on|does it involve)\b|"
+    r"\bwhat'?s\s+(?:acupuncture|it like|involved)\b",
     re.IGNORECASE,
 )
 

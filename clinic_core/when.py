@@ -351,8 +351,9 @@ _PROPOSAL = re.compile(r"\b(?:what|how) about\b|\bwhat of\b")
 # wanted, unless it carries a wish ("I was hoping for Friday", "had wanted today").
 _STORY = re.compile(
     # "could I get booked in a week on thursday" wishes (audit 12): not "booked" after get/be
-    r"\b(?:(?<!get )(?<!be )(?<!getting )booked|had|came|rang|called|phoned|spoke|emailed|"
-    r"messaged|texted|saw|visited|went|attended|started|was|were|"
+    # nor "fully booked", "booked up": whether the clinic is ("are you fully booked next week?")
+    r"\b(?:(?<!get )(?<!be )(?<!getting )(?<!fully )(?<!all )booked(?! up)|"
+    r"had|came|rang|called|phoned|spoke|emailed|messaged|texted|saw|visited|went|attended|started|was|were|"
     # "he has been seen by the gp today" in a booking (audit 18 read today); not "be seen"
     r"been|(?<!be )(?<!get )(?<!being )seen)\b"
     r"[^,.;:!?]*?(?=[,.;:!?]|\s(?:but|and|so|then|now|can|could|would|will|is|are|do|does|"

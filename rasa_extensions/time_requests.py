@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import load_conditions
+from clinic_core.names import BOOKING_INTENT
 from clinic_core.profile import load_profile
 from clinic_core.when_to_come import clause_saying_when_at
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
@@ -45,6 +46,16 @@ _OWN_BOOKING = re.compile(
     re.IGNORECASE,
 )
 
+# Whether the clinic is booked up, not whether the patient is: "are you fully
+# booked this week", "is friday booked up" (tried over REST: the reference asked for).
+_CLINIC_BOOKED_UP = re.compile(
+    r"\b(?:are you|you'?re|you are|is (?:it|that|\w+day|the \w+)|are (?:they|the \w+))\s+"
+    r"(?:all\s+|fully\s+|completely\s+|very\s+|quite\s+|really\s+)?(?:booked|busy|full)\b|"
+    r"\b(?:booked|chock|filled) (?:up|solid)\b|\bfully booked\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'?m|me|my|we|we'?re|us|our)\b", re.IGNORECASE)
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class TimeRequestRouter(IntentRouter):
@@ -62,6 +73,15 @@ class TimeRequestRouter(IntentRouter):
         if name not in self.routable:
             return
         text = str(message.get(TEXT) or "")
+        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if (
+            name == CHECK_INTENT
+            and _CLINIC_BOOKED_UP.search(text)
+            and not _FIRST_PERSON.search(text)
+        ):
+            logger.info("asks whether the clinic is booked up: %s becomes %s", name, BOOKING_INTENT)
+            replace_intent(message, BOOKING_INTENT, confidence)
+            return
         if name == CHECK_INTENT and _OWN_BOOKING.search(text):
             return
         try:
@@ -72,5 +92,4 @@ class TimeRequestRouter(IntentRouter):
         if clause is None:
             return
         logger.info("%r says when to come: %s becomes %s", clause, name, WHEN_TO_COME_INTENT)
-        confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         replace_intent(message, WHEN_TO_COME_INTENT, confidence)

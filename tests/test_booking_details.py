@@ -629,7 +629,7 @@ async def test_a_name_written_as_one_closing_the_answer_is_taken(
 async def test_a_name_that_opens_like_a_question_is_the_name(
     domain: Dict[str, Any], text: str, intent: str, name: Optional[str]
 ) -> None:
-    """Tried over REST: "Will Price" at the name question got the price list, and the name was lost."""
+    """Tried over REST: "Will Price" at the name question got the prices; the name was lost."""
     result = await run_form(text, intent, 0.86, {"requested_slot": "patient_name"}, domain)
     assert result.get("patient_name") == name
 
@@ -1159,6 +1159,15 @@ async def test_a_week_said_at_the_day_question_offers_its_free_times(
     result = await run_form(text, "deny", 0.86, asked, domain)
     assert result["said"][0] in DAYS_OFFERED
     assert result.get("appointment_date") is None
+
+
+@pytest.mark.parametrize("text", ["are you fully booked next week?", "is next friday booked up?"])
+async def test_whether_the_clinic_is_booked_up_keeps_the_day_asked_of(
+    domain: Dict[str, Any], text: str
+) -> None:
+    """Tried over REST: the booking started and the day asked of was dropped."""
+    result = await run_form(text, "book_appointment", 0.6, {}, domain)
+    assert result.get("appointment_date") or result["said"][0] in DAYS_OFFERED
 
 
 @pytest.mark.parametrize(

@@ -227,7 +227,7 @@ def test_a_practical_question_the_classifier_was_unsure_of_goes_to_its_answer(
 def test_a_booking_request_is_a_practical_question_only_when_the_classifier_half_thought_so(
     text: str, runner_up: str, after: str
 ) -> None:
-    """Tried over REST: "can my husband sit in with me" (book_appointment 0.56) started a booking."""
+    """Tried over REST: "can my husband sit in with me" (booking, 0.56) started the form."""
     ranking = [
         {"name": "book_appointment", "confidence": 0.56},
         {"name": runner_up, "confidence": 0.32},

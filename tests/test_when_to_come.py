@@ -92,6 +92,11 @@ def routed(text: str, intent: str) -> str:
         # a check of the patient's own booking stays one
         ("when is my appointment on friday?", "check_appointment", "check_appointment"),
         ("am i booked in for tuesday?", "check_appointment", "check_appointment"),
+        # whether the clinic is booked up asks for free times, not for a reference
+        ("are you fully booked this week", "check_appointment", "book_appointment"),
+        ("is friday booked up?", "check_appointment", "book_appointment"),
+        ("is my friday one booked?", "check_appointment", "check_appointment"),
+        ("are we booked for friday", "check_appointment", "check_appointment"),
         # requests, answers and questions about the clinic keep theirs
         ("cancel friday at 10 please", "cancel_appointment", "cancel_appointment"),
         ("are you open on saturday?", "ask_opening_hours", "ask_opening_hours"),

@@ -482,7 +482,9 @@ def asks_a_question(tracker: Tracker) -> bool:
 # "is Friday at 10 free?", "how about the 14th?", "do you have anything on Monday?".
 PROPOSED = re.compile(
     r"^\W*(?:ok\W+|okay\W+|hmm\W+)?(?:could|can|may) (?:we|i|you)\b|\b(?:how|what) about\b"
-    r"|\b(?:free|available|possible|any good)\b|\bdo you have (?:anything|any|a slot|space)\b",
+    r"|\b(?:free|available|possible|any good)\b|\bdo you have (?:anything|any|a slot|space)\b"
+    # whether a day is booked up asks for its free times: "is friday fully booked?"
+    r"|\b(?:booked|filled) up\b|\bfully booked\b|\b(?:busy|full)\b",
     re.IGNORECASE,
 )
 
