@@ -100,6 +100,9 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 53: the same four concepts again, as form answers, buried in long messages, from
     # carers and in clinicians' shorthand
     "set53": (0.90, 0.05),
+    # set 55: the same four concepts at 15-30 each, form fragments, buried in long messages,
+    # messaging-app and second-language English
+    "set55": (0.88, 0.03),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1177,6 +1180,35 @@ def test_classes_of_example_set_53(detector: RedFlagDetector, text: str, level: 
 )  # fmt: skip
 def test_classes_of_example_set_54(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 54 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 55 (an outside writer, measured unseen: 121 of 124 emergencies, 4 of
+        # 120 look-alikes raised): a foot that no longer lifts...
+        ("for three days my right foot is not lifting when I walk, sciatica", "emergency"),
+        ("walking like I have flippers on since Sunday, lower back pain", "emergency"),
+        # ...things given away, the appointment no longer needed...
+        ("I've been giving away my records, I won't need my appointment on Friday", "emergency"),
+        ("gave my watch to my brother yesterday. won't be needing my appt. thanks for trying",
+         "emergency"),
+        # ...a small strain on bones a doctor called thin, with a pain like a knife.
+        ("I'm 79 and my bones are thin, lifted the laundry basket and my back went like a "
+         "knife", "emergency"),
+        # ...and what only shares their words: legs spent by a day out, falling as a job,
+        # an appointment ended with thanks, details given.
+        ("my legs gave out after the charity walk, in a good way, just muscle ache",
+         "routine"),
+        ("I'm a stuntman, I fall off roofs for a living, my back is just stiff", "routine"),
+        ("I won't need my appt next week, thanks for trying", "routine"),
+        ("I gave my number to your receptionist, won't need my appointment, thanks for trying",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_55(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 55 found missed or raised by mistake."""
     assert detector.assess(text).level == level
 
 
