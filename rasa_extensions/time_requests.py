@@ -49,8 +49,10 @@ _OWN_BOOKING = re.compile(
 # Whether the clinic is booked up, not whether the patient is: "are you fully
 # booked this week", "is friday booked up" (tried over REST: the reference asked for).
 _CLINIC_BOOKED_UP = re.compile(
-    r"\b(?:are you|you'?re|you are|is (?:it|that|\w+day|the \w+)|are (?:they|the \w+))\s+"
-    r"(?:all\s+|fully\s+|completely\s+|very\s+|quite\s+|really\s+)?(?:booked|busy|full)\b|"
+    # not "what day is it booked for?": the patient's own booking
+    r"\b(?:are you|you'?re|you are|is (?:\w+day|the \w+)|are (?:they|the \w+))\s+"
+    r"(?:all\s+|fully\s+|completely\s+|very\s+|quite\s+|really\s+)?"
+    r"(?:booked(?! for| in)|busy|full)\b|"
     r"\b(?:booked|chock|filled) (?:up|solid)\b|\bfully booked\b",
     re.IGNORECASE,
 )

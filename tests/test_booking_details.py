@@ -1384,6 +1384,32 @@ async def test_the_reason_question_takes_a_name_or_contact_typed_early(
         assert result.get("condition") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("my hip and lower back both hurt, which one should i book for", True),
+        ("can I book for my lower back please", False),
+        ("book for sciatica, it's in my lower back and leg", False),  # one family
+    ],
+)
+async def test_a_second_area_named_with_the_reason_is_said_to_be_heard(
+    domain: Dict[str, Any], text: str, said: bool
+) -> None:
+    """Tried over REST: the hip and the question passed over, the lower back booked."""
+    result = await run_form(text, "book_appointment", 0.9, {}, domain)
+    assert result["condition"]
+    assert ("utter_other_area_noted" in result["said"]) is said
+
+
+async def test_the_visit_kind_said_again_with_a_no_is_no_stop(domain: Dict[str, Any]) -> None:
+    """Audit 23: "no never been" at the time question stopped the booking."""
+    slots = {"requested_slot": "appointment_time", "condition": "hip_pain", "patient_type": "new",
+             "patient_name": "Al Bee", "appointment_date": "2026-12-07"}  # fmt: skip
+    result = await run_form("no never been", "deny", 0.95, slots, domain)
+    assert result["patient_type"] == "new"  # a slot filled: the form goes on, no stop
+    assert "patient_type" not in await run_form("no", "deny", 0.95, slots, domain)
+
+
 async def test_a_move_may_overlap_the_appointments_own_time(domain: Dict[str, Any]) -> None:
     """Audit 19: "a quarter of an hour later, same day" was told the day was full."""
     booked = get_store().book(new_appointment(), now=clinic_now(load_profile().zone))

@@ -103,6 +103,9 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 55: the same four concepts at 15-30 each, form fragments, buried in long messages,
     # messaging-app and second-language English
     "set55": (0.88, 0.03),
+    # set 56: the four concepts at 10-20 each, indirect self-harm, older writers and carers
+    # (look-alikes raised by the list alone 12 of 60: the screen's veto halves them)
+    "set56": (0.90, 0.21),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1209,6 +1212,31 @@ def test_classes_of_example_set_54(detector: RedFlagDetector, text: str, level: 
 )  # fmt: skip
 def test_classes_of_example_set_55(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 55 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Example set 56 (an outside writer, measured unseen: 69 of 72 emergencies): cutting
+        # named by the limb, a plan worked out, not caring whether one wakes up...
+        ("I cut my legs when the pain gets too much, it's the only thing that helps",
+         "emergency"),
+        ("mum says she has worked out how she would do it if the pain doesn't stop",
+         "emergency"),
+        ("I honestly don't care whether I wake up tomorrow, my back is that bad", "emergency"),
+        # ...and what only shares their words: arms cut in the garden, a form's questions
+        # answered no.
+        ("cut my arms on the rose bush pruning, and my lower back is sore from bending",
+         "routine"),
+        ("Reason: back pain. Fever: no.", "routine"),
+        # Audit 23: the assistant not answering, in second-language English.
+        ("you not answer me, how much for first time?", "routine"),
+        ("my husband not answering, he is on the floor", "emergency"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 56 found missed or raised by mistake."""
     assert detector.assess(text).level == level
 
 

@@ -97,6 +97,7 @@ def routed(text: str, intent: str) -> str:
         ("is friday booked up?", "check_appointment", "book_appointment"),
         ("is my friday one booked?", "check_appointment", "check_appointment"),
         ("are we booked for friday", "check_appointment", "check_appointment"),
+        ("what day is it booked for at the moment?", "check_appointment", "check_appointment"),
         # requests, answers and questions about the clinic keep theirs
         ("cancel friday at 10 please", "cancel_appointment", "cancel_appointment"),
         ("are you open on saturday?", "ask_opening_hours", "ask_opening_hours"),

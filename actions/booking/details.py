@@ -310,7 +310,7 @@ _VISIT_FILLER = frozenset(
     {
         "a", "an", "the", "my", "it", "its", "it's", "this", "is", "will", "be", "i", "im", "i'm",
         "am", "just", "only", "ok", "okay", "yes", "yeah", "please", "thanks", "so", "and",
-        "here", "with", "you", "to",
+        "here", "with", "you", "to", "no", "nope", "nah", "never",
     }
 )  # fmt: skip
 
@@ -720,6 +720,16 @@ def taken_back(text: str, knowledge: ConditionKnowledge) -> Set[str]:
 _WHOSE = ("my", "his", "her", "their", "our", "this")
 # "bk" for back after a word that only a body part follows ("lower bk", "my bk").
 _BACK_SHORTHAND = re.compile(r" (lower|upper|my|his|her|bad|sore|stiff|mid) bk ")
+
+
+def other_area_in_text(text: str, knowledge: ConditionKnowledge, chosen: str) -> Optional[str]:
+    """A condition ``text`` names from another family than ``chosen``'s, if any.
+
+    "my hip and lower back both hurt": lower back pain chosen, hip pain named too.
+    """
+    family = knowledge.conditions[chosen].family
+    same = {key for key, condition in knowledge.conditions.items() if condition.family == family}
+    return _longest_condition(text, knowledge, same | taken_back(text, knowledge))
 
 
 def condition_in_text(text: str, knowledge: ConditionKnowledge) -> Optional[str]:

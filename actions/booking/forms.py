@@ -43,6 +43,7 @@ from actions.booking.details import (
     only_contact,
     only_visit_kind,
     only_when_to_come,
+    other_area_in_text,
     patient_type_in,
     phone_in,
     read_details,
@@ -1177,6 +1178,7 @@ class ValidateAppointmentForm(DateTimeValidation):
         day_before = tracker.get_slot("appointment_date")
         events = await super().run(dispatcher, tracker, domain)
         self.note_day_said_early(dispatcher, tracker, domain, events, day_before)
+        self.note_other_area(dispatcher, tracker, events)
         if not forgotten:
             return events
         # Rasa sends the slots filled before the form began to be validated again: the
@@ -1224,6 +1226,31 @@ class ValidateAppointmentForm(DateTimeValidation):
         elif part and is_part_of_day(str(part)):
             when += f" {said_as(str(part))}"  # "next tuesday afternoon": the afternoon too
         dispatcher.utter_message(response="utter_day_noted", when=when)
+
+    @staticmethod
+    def note_other_area(
+        dispatcher: CollectingDispatcher, tracker: Tracker, events: List[EventType]
+    ) -> None:
+        """Say that one appointment covers a second area named with the reason taken.
+
+        "my hip and lower back both hurt, which one should i book for" was booked for
+        the lower back with the hip, and the question, passed over.
+        """
+        taken = [
+            event.get("value")
+            for event in events
+            if event.get("event") == "slot" and event.get("name") == "condition"
+        ]
+        knowledge = load_conditions()
+        if not taken or taken[-1] not in knowledge.conditions:
+            return
+        other = other_area_in_text(user_text(tracker), knowledge, str(taken[-1]))
+        if other is not None:
+            dispatcher.utter_message(
+                response="utter_other_area_noted",
+                reason=knowledge.conditions[str(taken[-1])].name.lower(),
+                other=knowledge.conditions[other].name.lower(),
+            )
 
     @staticmethod
     def another_patient(tracker: Tracker) -> Dict[str, Any]:
@@ -1548,7 +1575,16 @@ class ValidateAppointmentForm(DateTimeValidation):
             # question's subject, not an answer (audit 12: the question went unanswered).
             if asks_a_question(tracker):
                 return {}
-            if said and self.takes_details(tracker) and said != tracker.get_slot("patient_type"):
+            # The same answer again ("no never been" at the time question, audit 23) is
+            # taken again: read as a "no", it stopped the booking.
+            again = said == tracker.get_slot("patient_type") and only_visit_kind(
+                text, self.details(tracker)
+            )
+            if (
+                said
+                and self.takes_details(tracker)
+                and (again or said != tracker.get_slot("patient_type"))
+            ):
                 values: Dict[str, Any] = {"patient_type": said}
                 if tracker.get_slot("appointment_time") and tracker.get_slot("appointment_date"):
                     # A different length: the chosen time is checked again.
