@@ -16,6 +16,9 @@ _NAME_PREFIX = re.compile(
     r"this is|call me|it is)\s+",
     re.IGNORECASE,
 )
+# A name said as the only one, or with the one it replaces after it.
+_ONLY_BEFORE = re.compile(r"^(?:just|only|simply)\s+", re.IGNORECASE)
+_TAKEN_BACK_AFTER = re.compile(r"\s*,?\s+(?:not|instead of|rather than)\s+\S.*\Z", re.IGNORECASE)
 # Courtesy around a name: "Rita Cole, thanks", "ok, Rita Cole please", "sure - Rita".
 COURTESY_WORDS = (
     "thanks", "thank you", "thankyou", "thx", "cheers", "please", "pls", "plz", "sorry",
@@ -125,6 +128,8 @@ def clean_name(text: str) -> Tuple[Optional[str], Optional[str]]:
     without_aside = _ASIDE_AFTER.sub("", text.strip())
     courteous = _COURTESY_AFTER.sub("", _COURTESY_BEFORE.sub("", without_aside))
     name = _NAME_PREFIX.sub("", courteous.strip()).strip(" .!,")
+    # "just Robert Smith", "Robert Smith not Rob" (audit 23 stored both words)
+    name = _TAKEN_BACK_AFTER.sub("", _ONLY_BEFORE.sub("", name)).strip(" .!,")
     if not name:
         return None, "utter_name_empty"
     if len(name) > MAX_NAME_LENGTH:

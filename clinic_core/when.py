@@ -366,6 +366,11 @@ _WISH = re.compile(
 )
 
 
+# A day ruled out by name, beside the one wanted: "sat morning, next week not today"
+# (audit 23 offered today). Not "if not today then tomorrow": that proposes tomorrow.
+_NOT_THAT_DAY = re.compile(r"(?<!if )\b(?:not|but not|except)\s+(?:today|tomorrow|tonight)\b")
+
+
 # What the patient says they did not ask for: "I never said 3 o'clock!", "I didn't
 # mean Friday, I meant Saturday".
 _NOT_ASKED = re.compile(
@@ -465,6 +470,7 @@ def _without_story(text: str) -> str:
         return " " * len(match.group(0))
 
     text = _NOT_ASKED.sub(spaces, _without_other_sat_and_sun(text))
+    text = _NOT_THAT_DAY.sub(spaces, text)
     text = _DAY_OF_MONTH_REFUSED.sub(spaces, text)
     return _STORY.sub(blank, text)
 

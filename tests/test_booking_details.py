@@ -22,6 +22,7 @@ from actions.booking.details import (
     age_in,
     corrected_name,
     is_booking_request,
+    name_after_cue,
     looks_like_name,
     only_when_to_come,
     read_details,
@@ -1408,6 +1409,20 @@ async def test_the_visit_kind_said_again_with_a_no_is_no_stop(domain: Dict[str, 
     result = await run_form("no never been", "deny", 0.95, slots, domain)
     assert result["patient_type"] == "new"  # a slot filled: the form goes on, no stop
     assert "patient_type" not in await run_form("no", "deny", 0.95, slots, domain)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("oh sorry my name is Robert Smith not Rob, my wife says use the full name",
+         "Robert Smith"),
+        ("the name is just Robert Smith", "Robert Smith"),
+        ("my name's Jo Knott", "Jo Knott"),
+    ],
+)  # fmt: skip
+def test_a_name_said_as_the_only_one_or_instead_of_another(text: str, name: str) -> None:
+    """Audit 23: "Robert Smith Not Rob", then "Just Robert Smith" were stored."""
+    assert name_after_cue(text) == name
 
 
 async def test_a_move_may_overlap_the_appointments_own_time(domain: Dict[str, Any]) -> None:

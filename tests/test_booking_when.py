@@ -444,3 +444,17 @@ def test_the_week_talked_of_is_read_whole() -> None:
 def test_a_weekday_or_the_one_after_is_either(text: str, days: Tuple[dt.date, ...]) -> None:
     """Audit 21: "Next Saturday or one after" kept the first Saturday only."""
     assert parse_when(text, NOW).days == days
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # Audit 23: "next week not today" on a Saturday offered that Saturday.
+        ("sat morning like i said, next week not today", dt.date(2026, 12, 5)),
+        ("saturday, not tomorrow", dt.date(2026, 11, 28)),
+        ("tomorrow not today", dt.date(2026, 11, 25)),
+        ("if not today then tomorrow", dt.date(2026, 11, 25)),
+    ],
+)
+def test_a_day_ruled_out_by_name_is_not_the_day(text: str, day: dt.date) -> None:
+    assert parse_when(text, NOW).day == day
