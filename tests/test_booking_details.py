@@ -733,6 +733,8 @@ async def test_a_number_no_phone_can_ring_is_named_in_the_manage_form(
         ("could you slot my husband in on the 14th in the morning", True),
         ("have you got room on saturday, hip's bad again", True),
         ("any availability monday afternoon for sciatica", True),
+        ("my lower back is killing me after moving house. any chance of sat morning?", True),
+        ("any chance of a discount for students?", False),
         ("the physio squeezed me in on monday and my back is worse", False),
     ],
 )

@@ -108,7 +108,8 @@ BOOKING_WORDS = re.compile(
     r"(?:fit|fitting|squeeze|squeezing|slot|slotting|pop|popping|get|getting|put|putting|"
     r"pencil|pencilling|book|booking)\s+(?:me|us|him|her|them|(?:my|our)\s+\w+)\s+in|"
     r"see (?:me|us|someone|the acupuncturist)|session|first visit|follow[- ]?up|consultation|"
-    r"slots?|any chance of something|"
+    # "any chance of sat morning?" with a day (audit 23 explained the pain instead)
+    r"slots?|any chance(?: of| i could| you could| to)?|"
     # asking what is free: "any space next week?", "have you got room on saturday"
     r"(?:any|got|have you)\s+(?:space|room|availability|openings?|gaps?)|availability)\b",
     re.IGNORECASE,
