@@ -1231,7 +1231,7 @@ class ValidateAppointmentForm(DateTimeValidation):
     def note_other_area(
         dispatcher: CollectingDispatcher, tracker: Tracker, events: List[EventType]
     ) -> None:
-        """Say that one appointment covers a second area named with the reason taken.
+        """Say which area the booking is for when the request names two, and to mention the other.
 
         "my hip and lower back both hurt, which one should i book for" was booked for
         the lower back with the hip, and the question, passed over.
