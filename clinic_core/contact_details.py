@@ -254,3 +254,43 @@ def display_phone(e164: str) -> str:
     """A phone number formatted for reading back to the patient."""
     number = phonenumbers.parse(e164, None)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def shown_contact(phone: Optional[str], email: Optional[str]) -> str:
+    """The contact as the summary shows it: the phone number, the email, or both."""
+    shown = [display_phone(phone)] if phone else []
+    return " / ".join(shown + ([email] if email else []))
+
+
+_CONTACT_WORD = (
+    r"(?:(?:phone |mobile |landline |home |work |old )?number|phone|mobile|landline|"
+    r"e-?mail(?: address)?)"
+)
+# "take off the 0161 number", "don't use my mobile", "remove the email"...
+_CONTACT_DROPPED = re.compile(
+    r"\b(?:take|taking|took|remove|removing|delete|drop|scrap|get rid of|lose|cross out|"
+    r"don'?t use|do not use|not use)\b(?:\s+(?:off|out))?\s+(?:the|my|that|this|her|his)?\s*"
+    rf"(?:\S+\s+)?{_CONTACT_WORD}\b",
+    re.IGNORECASE,
+)
+# ...or keeps one: "just the email", "only use my mobile", "email only".
+_CONTACT_KEPT = re.compile(
+    rf"\b(?:just|only)\s+(?:use\s+|keep\s+)?(?:the|my|her|his)\s+{_CONTACT_WORD}\b"
+    rf"|\b{_CONTACT_WORD}\s+only\b",
+    re.IGNORECASE,
+)
+
+
+def contact_taken_back(text: str) -> Optional[str]:
+    """Which of ``"phone"`` and ``"email"`` the patient takes back, if either.
+
+    "please take off the 0161 number, it doesn't work anymore, just the email"
+    at the summary was read as a cancellation and stopped the booking (audit 23).
+    """
+    kept = _CONTACT_KEPT.search(text)
+    if kept:
+        return "phone" if "mail" in kept.group(0).lower() else "email"
+    dropped = _CONTACT_DROPPED.search(text)
+    if dropped:
+        return "email" if "mail" in dropped.group(0).lower() else "phone"
+    return None

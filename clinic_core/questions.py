@@ -126,6 +126,28 @@ _SUBJECT_OF_THE_ANSWER = re.compile(
 )
 # How sure the classifier must be that a follow-up asks a question of its own
 # ("and how much is it?" is the price at 0.95; "and does it hurt?" at 1.0).
+# Words that only take in what was said, agreeing to nothing: "right ok. and is the
+# acupuncturist registered?" asks, it does not accept the booking offer (audit 23).
+ACKNOWLEDGING_WORDS = frozenset(
+    {
+        "ok", "okay", "oh", "ah", "right", "alright", "fine", "great", "lovely", "cool", "thanks",
+        "thank", "you", "cheers", "ta", "hi", "hello", "hey", "and", "but", "so", "also", "first",
+        "um", "erm", "hmm", "before", "that", "quick", "question", "sorry", "i", "see", "got",
+        "it", "fair", "enough", "interesting", "mm", "hm", "ahh", "ohh", "k", "kk",
+    }
+)  # fmt: skip
+
+
+def only_acknowledges(text: str) -> bool:
+    """Whether ``text`` has words and all of them only acknowledge ("right ok", "oh I see")."""
+    words = re.findall(r"[a-z']+", text.lower())
+    return bool(words) and all(word in ACKNOWLEDGING_WORDS for word in words)
+
+
+# Words saying the clinic has no room, read by the booking form and the time-request
+# router alike: "are you fully booked this week", "is friday booked up?", "chock solid".
+BOOKED_UP = r"(?:booked|chock|filled) (?:up|solid)|fully booked"
+
 OWN_QUESTION_SURE = 0.5
 OWN_QUESTION_SURE_OF_THE_ANSWER = 0.8
 

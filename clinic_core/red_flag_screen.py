@@ -45,6 +45,12 @@ _NEGATION = re.compile(
     r"^(no|not|never|without|nothing|none|nor|neither|cannot|"
     r"dont|didnt|doesnt|havent|hasnt|hadnt|isnt|arent|wasnt|werent|wont|cant|couldnt)$"
 )
+_COMES_AND_GOES = re.compile(
+    r"\b(?:on and off|off and on|comes and goes|come and go|coming and going|"
+    r"some days (?:are )?(?:worse|better) than others|good days and bad days|"
+    r"(?:good|better) days and (?:bad|worse) days|ups and downs)\b",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 NEGATION_REACH = 3  # words after a negation that are marked as negated
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -367,7 +373,14 @@ class ScreenPolicy:
         if flag_probabilities is not None:
             probabilities = flag_probabilities
             alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
-        if alarm < self.threshold or short:
+        # Pain that comes and goes ("some days worse than others", "on and off") is
+        # what a red flag is not: constant, new or getting worse. The screen alone flags
+        # it only when nearly sure ("i just ache everywhere, some days worse than others,
+        # dont really know whats going on" read as urgent at 0.85: audit 23).
+        threshold = self.threshold
+        if self.over_set_aside is not None and _COMES_AND_GOES.search(text):
+            threshold = max(threshold, self.over_set_aside)
+        if alarm < threshold or short:
             return assessment
         # A screen nearly sure of a red flag knows the look-alikes ConText sets aside
         # ("no numbness", "had a fever last week"): it outweighs a misread rule ("it's

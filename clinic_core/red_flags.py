@@ -77,6 +77,7 @@ _SHORTHAND = re.compile(r"^[a-z0-9]+$")
 WHERE_ONLY = frozenset({"BACK", "HIP", "PAIN", "LEG", "JOINT"})
 RESOLVING_CLAUSE_OPENING = 2  # words before "it's gone" in its clause ("and it's gone")
 RESOLVING_CONJUNCTIONS = frozenset({"but", "though", "although"})
+UNTIL = frozenset({"until", "till", "til", "untill"})
 # Words that turn from what was denied to what is happening now.
 TURNS = frozenset({"but", "until", "till", "since", "however", "suddenly"})
 # A clause that is only a past time ("many years ago", "back in 2016") may open
@@ -217,6 +218,12 @@ class RedFlagSpec(StrictModel):
     version: int = pydantic.Field(..., ge=1, le=1)
     levels: List[Level] = pydantic.Field(..., min_items=1)
     lexicon: Dict[str, List[str]]
+    # Phrases in which a lexicon's word means something else ("a few years back",
+    # "come back" are no back): a term of that lexicon starting inside one is no match.
+    other_senses: Dict[str, List[str]] = {}
+    # A form's question answered with only these words ("Fever: no", "Any
+    # weight loss? none"): what the question names is denied.
+    answers_no: List[str] = []
     concepts: List[Concept] = pydantic.Field(..., min_items=1)
     context: List[ContextRuleSet] = []
     # Patients' shorthand read as the words it stands for ("cnt wee" is "can not wee"),
@@ -309,6 +316,16 @@ class RedFlagSpec(StrictModel):
                 raise ValueError(f"{name}: lexicon names are UPPER_CASE")
             if not terms:
                 raise ValueError(f"{name}: has no terms")
+        return value
+
+    @pydantic.validator("other_senses")
+    def _other_senses_of_known_names(
+        cls, value: Dict[str, List[str]], values: Dict[str, object]
+    ) -> Dict[str, List[str]]:
+        lexicon = values.get("lexicon") or {}
+        for name in value:
+            if name not in lexicon:  # type: ignore[operator]
+                raise ValueError(f"other_senses: {name} is not in the lexicon")
         return value
 
     @pydantic.validator("concepts")
@@ -555,6 +572,19 @@ def word_forms_negation(word: Word) -> bool:
     return word in ("no", "not")
 
 
+def _find_adjacent(term: Term, tokens: Sequence[_Token]) -> List[Tuple[int, int]]:
+    """Every (start, end) token range where ``term``'s words stand side by side."""
+    return [
+        (start, start + len(term))
+        for start in range(len(tokens) - len(term) + 1)
+        if all(
+            word in tokens[start + k].forms
+            or (word.startswith("#") and _number_class_matches(word, tokens[start + k].text))
+            for k, word in enumerate(term)
+        )
+    ]
+
+
 def _find(
     term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
 ) -> List[Tuple[int, int]]:
@@ -619,6 +649,11 @@ class RedFlagDetector:
         self._read_shorthand({**_text_speak(), **spec.shorthand})
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
         self._entries = [(concept, concept.entries) for concept in spec.concepts]
+        self._other_senses = {
+            name: [self._compiled.term(text) for text in self._expanded(texts)]
+            for name, texts in spec.other_senses.items()
+        }
+        self._answers_no = frozenset(" ".join(self._compiled.term(a)) for a in spec.answers_no)
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._scope: Dict[str, Optional[int]] = {}
@@ -741,6 +776,32 @@ class RedFlagDetector:
                 return (written, self._lemma_of.get(written, written))
         return ()
 
+    def _answered_no(self, doc: Any) -> List[Tuple[int, int]]:
+        """Token ranges of a form's questions answered only "no" ("Fever: no", "Cancer - none").
+
+        A question asked in the patient's own words ("can't feel my legs? no") or
+        about what they can do ("Can you feel your feet? No") is no form's question.
+        """
+        ranges: List[Tuple[int, int]] = []
+        clauses = list(doc.sents)
+        for question, answer in itertools.pairwise(clauses):
+            words = [t.norm_ for t in answer if not t.is_punct]
+            if (
+                question[-1].text in (":", "?")
+                and " ".join(words) in self._answers_no
+                and not (
+                    question[-1].text == "?"
+                    and any(t.lower_ in _ASKED_OF_ONESELF for t in question)
+                )
+            ):
+                ranges.append((question.start, question.end))
+        for clause in clauses:  # "Weight loss - no"
+            words = [t for t in clause if not t.is_punct or t.text in ("-", "–")]
+            for dash in (i for i, t in enumerate(words) if t.text in ("-", "–")):
+                if " ".join(t.norm_ for t in words[dash + 1 :]) in self._answers_no:
+                    ranges.append((clause.start, words[dash].i))
+        return ranges
+
     def assess(self, text: str) -> Assessment:
         """The triage level of ``text`` and the concepts behind it."""
         doc = self._nlp(_plain(text))
@@ -751,14 +812,21 @@ class RedFlagDetector:
                 index.setdefault(form, []).append(i)
 
         found: Dict[str, List[Tuple[int, int]]] = {}
+        denied = self._answered_no(doc)
 
         def matches(name: str) -> List[Tuple[int, int]]:
             if name not in found:
+                senses = [
+                    span
+                    for term in self._other_senses.get(name, ())
+                    for span in _find_adjacent(term, tokens)
+                ]
                 found[name] = sorted(
                     {
                         m
                         for term in self._compiled.present(name, index)
                         for m in _find(term, tokens, index)
+                        if not any(s <= m[0] < e for s, e in [*senses, *denied])
                     }
                 )
             return found[name]
@@ -878,9 +946,16 @@ class RedFlagDetector:
         # clause, or following "but", that say what came before them is over.
         resolving_starts = [
             start
-            for start, _ in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
-            if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
-            or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
+            for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
+            if (
+                start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+                or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
+            )
+            # "had no trouble with it until today": it is back
+            and not any(
+                doc[i].lower_ in UNTIL  # type: ignore[index]
+                for i in range(end, min(end + 3, len(doc)))  # type: ignore[arg-type]
+            )
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
@@ -1165,6 +1240,8 @@ def _two_people(
 
 
 _MODALS = {"can", "could", "will", "would"}
+# Words of a question that is the patient's own or asks what they can do.
+_ASKED_OF_ONESELF = frozenset({"i", "me", "my", "im", "can", "ca", "able", "could"})
 
 
 def _modal_before(doc: Any, i: int) -> bool:

@@ -49,8 +49,9 @@ _ABOUT_THE_CLINIC = re.compile(r"\b(open|opens|close|closes|closed|shut|hours)\b
 # "it's worse in the morning", "stiff first thing", "I hurt it on Tuesday":
 # when the pain comes or came, not when to come.
 _ABOUT_THE_PAIN = re.compile(
-    r"\b(hurts?|hurting|pain\w*|ach\w*|sore|stiff\w*|worse|better|flares?|flared|twinge\w*|"
-    r"sleep\w*|injur\w*|fell|fall|fallen|pulled|twisted|lifting|started|began)\b",
+    # ...but "is the thursday evening any better?" asks about the time (audit 23)
+    r"\b(hurts?|hurting|pain\w*|ach\w*|sore|stiff\w*|worse|(?<!any )better|flares?|flared|"
+    r"twinge\w*|sleep\w*|injur\w*|fell|fall|fallen|pulled|twisted|lifting|started|began)\b",
     re.IGNORECASE,
 )
 # A clause that says when to come has nothing in it but the day and time, the

@@ -95,7 +95,7 @@ from clinic_core.message_parts import (
     SECOND_PART_ACTION,
 )
 from clinic_core.names import ANSWER_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
-from clinic_core.questions import is_question
+from clinic_core.questions import is_question, only_acknowledges
 from clinic_core.sentence_encoder import STAMP_FILE, SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
 from clinic_core.spelling import SpellingNormaliser
@@ -343,6 +343,9 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
             # Castillo (07911 200005).") in front of one of these requests:
             # the request wins (the booking form reads the name and number).
             "opener_intents": ["affirm", "deny", "inform"],
+            # A "yes" made only of words that take in what was said ("right ok")
+            # in front of a question: the question alone.
+            "acknowledgement_intents": ["affirm"],
             "opener_requests": r"^(book|cancel|reschedule|check)_appointment$",
             # Intents answered as a second part (action_answer_second_part).
             "second_part_intents": r"^ask_",
@@ -568,6 +571,16 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
         decision = self.decide(
             candidates, readings, led, unsure, opened
         ) or self.answer_then_question(text, inner, readings)
+        if (
+            decision is not None
+            and decision.kind == "two"
+            and decision.second is not None
+            and decision.first.intent in self.component_config["acknowledgement_intents"]
+            and only_acknowledges(text[decision.first.start : decision.first.end])
+        ):
+            # "right ok. and is the acupuncturist registered?": the question alone, so
+            # an offer's "ok" does not start a booking (audit 23) nor confirm a summary.
+            decision = Decision("lead", decision.second, None, decision.score)
         several = self.several_questions(message, inner, slicer)
         if several is not None:
             decision = several

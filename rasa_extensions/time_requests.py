@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
@@ -24,13 +24,18 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import load_conditions
+from clinic_core.message_parts import SECOND_PART
 from clinic_core.names import BOOKING_INTENT
 from clinic_core.profile import load_profile
+from clinic_core.questions import BOOKED_UP, is_question
 from clinic_core.when_to_come import clause_saying_when_at
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
 from rasa_extensions.practical_questions import PRACTICAL_INTENT, routable_intents
 
 logger = logging.getLogger(__name__)
+
+# Questions that keep their answer when a day is said beside them (the second part's).
+_QUESTION_INTENT = re.compile(r"^ask_")
 
 WHEN_TO_COME_INTENT = "inform"  # the intent of a day or time given as an answer or a request
 # Besides the intents a practical question is taken for, the practical
@@ -53,7 +58,7 @@ _CLINIC_BOOKED_UP = re.compile(
     r"\b(?:are you|you'?re|you are|is (?:\w+day|the \w+)|are (?:they|the \w+))\s+"
     r"(?:all\s+|fully\s+|completely\s+|very\s+|quite\s+|really\s+)?"
     r"(?:booked(?! for| in)|busy|full)\b|"
-    r"\b(?:booked|chock|filled) (?:up|solid)\b|\bfully booked\b",
+    rf"\b(?:{BOOKED_UP})\b",
     re.IGNORECASE,
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'?m|me|my|we|we'?re|us|our)\b", re.IGNORECASE)
@@ -72,10 +77,12 @@ class TimeRequestRouter(IntentRouter):
         """Make a message that says when to come beside something else ``inform``."""
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
-        if name not in self.routable:
-            return
         text = str(message.get(TEXT) or "")
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if self._question_beside_a_day(message, str(name), confidence):
+            return
+        if name not in self.routable:
+            return
         if (
             name == CHECK_INTENT
             and _CLINIC_BOOKED_UP.search(text)
@@ -86,12 +93,51 @@ class TimeRequestRouter(IntentRouter):
             return
         if name == CHECK_INTENT and _OWN_BOOKING.search(text):
             return
-        try:
-            clause = clause_saying_when_at(text, load_profile(), load_conditions())
-        except (FileNotFoundError, ClinicDataError, ValueError) as error:
-            logger.error("ALARM days to come not read: %s: %s", type(error).__name__, error)
-            return
+        clause = _clause_saying_when(text)
         if clause is None:
             return
         logger.info("%r says when to come: %s becomes %s", clause, name, WHEN_TO_COME_INTENT)
         replace_intent(message, WHEN_TO_COME_INTENT, confidence)
+
+    def _question_beside_a_day(self, message: Message, name: str, confidence: float) -> bool:
+        """A question in one clause and when to come in another: the day, then the question.
+
+        Returns whether the message was routed so.
+
+        "ok monday is good. how much cost?" was read as the price question alone:
+        inside the booking form Monday was taken and the question dropped, outside
+        it Monday was forgotten (audit 23). The day becomes the message's intent and
+        the question its second part, which is answered too.
+        """
+        if not _QUESTION_INTENT.match(name) or message.get(SECOND_PART):
+            return False
+        text = str(message.get(TEXT) or "")
+        clause = _clause_saying_when(text)
+        if clause is None:
+            return False
+        start = text.find(clause)
+        before, after = text[:start].strip(" ,.;-"), text[start + len(clause) :].strip(" ,.;-")
+        rest = after if after and not before else before if before and not after else ""
+        if not rest or not is_question(rest):
+            return False
+        at = text.find(rest)
+        logger.info("%r says when to come beside %s: %s second", clause, name, name)
+        replace_intent(message, WHEN_TO_COME_INTENT, confidence)
+        part = {
+            INTENT_NAME_KEY: name,
+            PREDICTED_CONFIDENCE_KEY: confidence,
+            "text": rest,
+            "start": at,
+            "end": at + len(rest),
+        }
+        message.set(SECOND_PART, part, add_to_output=True)
+        return True
+
+
+def _clause_saying_when(text: str) -> Optional[str]:
+    """The clause of ``text`` saying only when to come; None too when the clinic files fail."""
+    try:
+        return clause_saying_when_at(text, load_profile(), load_conditions())
+    except (FileNotFoundError, ClinicDataError, ValueError) as error:
+        logger.error("ALARM days to come not read: %s: %s", type(error).__name__, error)
+        return None

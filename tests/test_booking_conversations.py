@@ -827,6 +827,21 @@ def test_the_notes_taken_back_at_the_summary_keep_the_booking(stack: AssistantSt
     assert "14:00" in summary and "notes: none" in summary, summary
 
 
+def test_a_contact_taken_back_at_the_summary_keeps_the_booking(stack: AssistantStack) -> None:
+    """Audit 23: "take off the ... number, just the email" read as a cancellation stopped it."""
+    sender = patient()
+    number = phone()
+    say(stack, sender, "Book me for my lower back, first visit, 17 December 3pm")
+    # at the name question: the connecting "or" is no name (it had been stored as "Or")
+    assert asked(say(stack, sender, f"{number} or kay.ward@example.org")) == ["patient_name"]
+    say(stack, sender, "Kay Ward")
+    summary = texts(say(stack, sender, "nothing to add"))
+    assert "for Kay Ward," in summary, summary
+    assert "kay.ward@example.org" in summary and " / " in summary, summary
+    summary = texts(say(stack, sender, "please take the phone number off, only the email"))
+    assert "stopped" not in summary and "contact kay.ward@example.org," in summary, summary
+
+
 def test_the_reason_put_down_as_another_is_changed_at_any_question(stack: AssistantStack) -> None:
     """Audit 12: "can you put it down as hip" and "put down as ... not ..." were not heard."""
     sender = patient()

@@ -286,6 +286,23 @@ def test_a_yes_and_a_question_are_still_two_parts(agent: Agent) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("right ok. and is the acupuncturist properly qualified?", "ask_clinic_other"),
+        ("oh I see, and how much is the first visit?", "ask_price"),
+        ("ok great. where are you based?", "ask_location"),
+    ],
+)
+def test_an_acknowledgement_in_front_of_a_question_gives_the_question_alone(
+    agent: Agent, text: str, question: str
+) -> None:
+    """ "right ok." agrees to nothing: the question alone, so no offer is accepted (audit 23)."""
+    result = parse(agent, text)
+    assert result["intent"]["name"] == question
+    assert not result.get(SECOND_PART)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "I've lost control of my bladder and my legs are numb, how much is a session?",

@@ -34,6 +34,7 @@ from clinic_core.contact_details import (
     MAX_NAME_LENGTH,
     PRONOUNS,
     clean_name,
+    contact_taken_back,
     display_phone,
     find_email,
     find_phone,
@@ -610,3 +611,20 @@ def test_assent_before_a_name_and_an_aside_after_it_are_not_part_of_it(
     typed: str, name: str
 ) -> None:
     assert clean_name(typed) == (name, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("please take off the 0161 number, it's dead now, just the email", "phone"),
+        ("can you remove my email address", "email"),
+        ("only use her mobile", "email"),
+        ("email only please", "phone"),
+        ("don't use the landline, nobody answers it", "phone"),
+        ("can you take the note off please", None),
+        ("my number is 07911 123456", None),
+    ],
+)
+def test_a_contact_taken_back_is_named(text: str, dropped: Optional[str]) -> None:
+    """Audit 23: a contact taken back at the summary had stopped the booking."""
+    assert contact_taken_back(text) == dropped

@@ -275,6 +275,22 @@ def test_a_screen_nearly_sure_outweighs_what_context_set_aside(
     assert ScreenPolicy(over_set_aside=0.95).decide("no fever", aside, nearly_sure, spec) == aside
 
 
+def test_pain_that_comes_and_goes_is_flagged_by_the_screen_only_when_nearly_sure(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    """Audit 23: a vague ache "some days worse than others" was sent to the GP today at 0.85."""
+    spec = red_flag_detector.spec
+    text = "my hips and lower back ache on and off, no idea what's going on with them"
+    routine = Assessment(ROUTINE, None)
+    fairly_sure = {"emergency": 0.05, "urgent": 0.8, ROUTINE: 0.15}
+    nearly_sure = {"emergency": 0.01, "urgent": 0.96, ROUTINE: 0.03}
+    policy = ScreenPolicy(over_set_aside=0.95)
+    assert policy.decide(text, routine, fairly_sure, spec) == routine
+    assert policy.decide(text, routine, nearly_sure, spec).level == "urgent"
+    steady = "my hips and lower back ache all the time, no idea what's going on with them"
+    assert policy.decide(steady, routine, fairly_sure, spec).level == "urgent"
+
+
 def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:
     spec = red_flag_detector.spec
     flagged = red_flag_detector.assess("i cant feel my legs at all now")

@@ -1243,6 +1243,41 @@ def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
+        # A form's questions answered "no", by colon, question mark or dash...
+        ("Main problem: sciatica. Any cancer in the past: no. Losing weight: none", "routine"),
+        ("hip pain. unexplained weight loss? nope", "routine"),
+        ("Low back ache. Bladder or bowel problems - no", "routine"),
+        # ...but not a question in the patient's own words or about what they can do, nor an
+        # answer that is more than "no".
+        ("back pain. had breast cancer: yes, 2019", "urgent"),
+        ("back is bad. Losing weight: no idea why but 2 stone since summer", "urgent"),
+        # "back" of time and of coming and going is no back.
+        ("I lost weight years back when I was ill with colitis, my hip aches now", "routine"),
+        ("lost a stone without trying, I came back from holiday and my hip is agony", "urgent"),
+        # A back cracked on purpose is no injury, nor drug use; a crack heard or felt is.
+        ("I cracked my back stretching this morning, loads better", "routine"),
+        ("my osteopath cracked my back and now it just aches a bit", "routine"),
+        ("felt a crack in my lower back lifting the toddler, now I can hardly move", "emergency"),
+        ("been using crack again and my back is killing me", "urgent"),
+        # A goodbye to someone emigrating is no farewell to life; despair beside it still is.
+        ("need to move friday, off to say goodbye to my brother who's emigrating", "routine"),
+        ("my son is emigrating next month, I just want to end it all", "emergency"),
+        # An old injury with "no trouble from it" since is over; "until" brings it back.
+        ("came off my bike in 2009 and broke my back, had no trouble from it since", "routine"),
+        ("fell down the stairs on Friday and hurt my back, had no trouble with it until "
+         "this morning and now it's agony", "emergency"),
+    ],
+)  # fmt: skip
+def test_form_answers_other_senses_and_resolved_injuries(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Classes example set 56 raised by mistake, in our words: form answers, "years back"."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
         # Indirect words of despair from the NHS and Samaritans warning signs, in our words.
         ("honestly I can't see a way out of this any more", "emergency"),
         ("I think about dying all the time now, the pain never stops", "emergency"),

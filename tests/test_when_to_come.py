@@ -13,6 +13,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.knowledge import load_conditions
+from clinic_core.message_parts import SECOND_PART
 from clinic_core.profile import load_profile
 from clinic_core.when_to_come import asks_when_open, clause_saying_when_at
 from rasa_extensions.time_requests import TimeRequestRouter
@@ -39,6 +40,8 @@ def clause(text: str) -> Optional[str]:
         ("sciatica playing up. is there space on the 14th?", "is there space on the 14th?"),
         ("any evening next week? lower back", "any evening next week?"),
         ("upper back, i can do friday at 10", "i can do friday at 10"),
+        # whether another time is any better asks for it (audit 23 got the fallback)
+        ("ok. would the friday morning be any better?", "would the friday morning be any better?"),
     ],
 )
 def test_a_clause_that_says_only_when_to_come_is_found(text: str, said: str) -> None:
@@ -57,6 +60,7 @@ def test_a_clause_that_says_only_when_to_come_is_found(text: str, said: str) -> 
         "nausea every morning",
         "swollen ankles in the evenings",
         "my lower back locked up this morning",
+        "is my back any better in the mornings after a session?",
         # the patient telling of themselves, the clinic's hours, the price, the weather
         "I'm off work tuesday with my back",
         "she has physio on monday for her hip",
@@ -110,6 +114,39 @@ def test_the_router_makes_a_day_said_beside_the_complaint_inform(
     text: str, intent: str, after: str
 ) -> None:
     assert routed(text, intent) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "question"),
+    [
+        # audit 23: the price question alone dropped Monday, or Monday the question
+        ("ok monday is good. how much cost?", "ask_price", "how much cost?"),
+        ("does it hurt much? tuesday at 3 works for me", "ask_does_it_hurt", "does it hurt much?"),
+        (
+            "friday after 5 then - is there parking nearby?",
+            "ask_location",
+            "is there parking nearby?",
+        ),
+    ],
+)
+def test_a_question_beside_when_to_come_is_kept_as_the_second_part(
+    text: str, intent: str, question: str
+) -> None:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9}})
+    (out,) = TimeRequestRouter({}).process([message])
+    assert out.get("intent")["name"] == "inform"
+    part = out.get(SECOND_PART)
+    assert (part["name"], part["text"]) == (intent, question)
+    assert text[part["start"] : part["end"]] == question
+
+
+@pytest.mark.parametrize(
+    "text", ["how much is it on a saturday?", "are you open on monday?", "monday at 10 please"]
+)
+def test_a_question_about_a_day_or_a_day_alone_has_no_second_part(text: str) -> None:
+    message = Message(data={"text": text, "intent": {"name": "ask_price", "confidence": 0.9}})
+    (out,) = TimeRequestRouter({}).process([message])
+    assert not out.get(SECOND_PART)
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,7 @@ from actions.tracker_state import (
 )
 from clinic_core.cautions import cautions_said, sentences_telling
 from clinic_core.clock import clinic_now
+from clinic_core.contact_details import contact_taken_back, shown_contact
 from clinic_core.names import (
     BOOKING_FORM,
     FALLBACK_INTENT,
@@ -532,6 +533,20 @@ class ActionStopBooking(Action):
             logger.info("the notes taken back, read as a stop: the booking goes on")
             return [
                 SlotSet("notes", notes_with(cautions_told(tracker), None)),
+                FollowupAction(BOOKING_FORM),
+            ]
+        dropped = contact_taken_back(user_text(tracker))
+        if (tracker.active_loop or {}).get("name") == BOOKING_FORM and dropped:
+            # "take off the 0161 number, just the email" at the summary: the contact
+            # corrected, not the booking stopped (audit 23). The last contact stays.
+            kept = {"phone": tracker.get_slot("phone"), "email": tracker.get_slot("email")}
+            if kept[dropped] and any(value for key, value in kept.items() if key != dropped):
+                kept[dropped] = None
+            logger.info("a contact taken back, read as a stop: the booking goes on")
+            return [
+                SlotSet("phone", kept["phone"]),
+                SlotSet("email", kept["email"]),
+                SlotSet("contact", shown_contact(kept["phone"], kept["email"])),
                 FollowupAction(BOOKING_FORM),
             ]
         if (

@@ -82,9 +82,10 @@ from clinic_core.cautions import sentences_telling
 from clinic_core.clock import clinic_now
 from clinic_core.contact_details import (
     clean_name,
-    display_phone,
+    contact_taken_back,
     find_email,
     find_phone,
+    shown_contact,
     unusable_phone,
 )
 from clinic_core.knowledge import ConditionKnowledge, load_conditions
@@ -98,7 +99,13 @@ from clinic_core.names import (
     MANAGE_FORM,
 )
 from clinic_core.profile import ClinicProfile, load_profile
-from clinic_core.questions import SENTENCE, has_a_question_sentence, is_question
+from clinic_core.questions import (
+    ACKNOWLEDGING_WORDS,
+    BOOKED_UP,
+    SENTENCE,
+    has_a_question_sentence,
+    is_question,
+)
 from clinic_core.store import (
     REFERENCE_ALPHABET,
     REFERENCE_LENGTH,
@@ -485,7 +492,7 @@ PROPOSED = re.compile(
     r"^\W*(?:ok\W+|okay\W+|hmm\W+)?(?:could|can|may) (?:we|i|you)\b|\b(?:how|what) about\b"
     r"|\b(?:free|available|possible|any good)\b|\bdo you have (?:anything|any|a slot|space)\b"
     # whether a day is booked up asks for its free times: "is friday fully booked?"
-    r"|\b(?:booked|filled) up\b|\bfully booked\b|\b(?:busy|full)\b",
+    rf"|\b(?:{BOOKED_UP})\b|\b(?:busy|full)\b",
     re.IGNORECASE,
 )
 
@@ -500,16 +507,11 @@ def statements_in(text: str) -> str:
     return " ".join(s for s in sentences if s.strip() and not s.rstrip().endswith("?"))
 
 
+# Words joining two contact details, left alone once the details are taken out.
+_CONNECTORS_LEFT = re.compile(r"^\W*(?:(?:or|and|plus|also)\W+)+|(?:\W+(?:or|and|plus))+\W*$", re.I)
 # Words that only acknowledge the question before a question of the patient's own:
 # "ok. where exactly is the clinic?" was stored as the reason for the visit (found in review).
-_ACKNOWLEDGING = frozenset(
-    {
-        "ok", "okay", "oh", "ah", "right", "alright", "sure", "yes", "yeah", "yep", "yup", "fine",
-        "great", "lovely", "cool", "thanks", "thank", "you", "cheers", "ta", "hi", "hello", "hey",
-        "and", "but", "so", "also", "first", "um", "erm", "hmm", "before", "that", "quick",
-        "question", "sorry",
-    }
-)  # fmt: skip
+_ACKNOWLEDGING = ACKNOWLEDGING_WORDS | {"sure", "yes", "yeah", "yep", "yup"}
 
 
 def only_acknowledged_before_a_question(tracker: Tracker) -> bool:
@@ -1475,7 +1477,9 @@ class ValidateAppointmentForm(DateTimeValidation):
                 if name and written_as_name and not says_something_else(said):
                     return {"patient_name": said}
         # "Ann Lee, 07911 123456": the name without the contact details.
-        text = without_contact(user_text(tracker)).strip(" ,;.-") or user_text(tracker)
+        # "07911 120000 or kay@example.org" leaves "or", which is no name.
+        text = _CONNECTORS_LEFT.sub("", without_contact(user_text(tracker))).strip(" ,;.-/&")
+        text = text or user_text(tracker)
         text = without_courtesy(text)  # "Ana Park thanks"
         if details.contact and not text.strip():
             return {}
@@ -1520,6 +1524,12 @@ class ValidateAppointmentForm(DateTimeValidation):
         if not asked(tracker, "contact"):
             if details.contact and self.takes_details(tracker):
                 return {"contact": user_text(tracker)}
+            dropped = contact_taken_back(user_text(tracker))
+            phone, email = tracker.get_slot("phone"), tracker.get_slot("email")
+            if dropped and phone and email:
+                # "please take the phone number off, just the email" (audit 23 stopped the
+                # booking): the other one kept
+                return {"contact": email if dropped == "phone" else phone}
             if self.takes_details(tracker) and not tracker.get_slot("contact"):
                 # "name is Tom Reilly, 07700 900123": why it is asked for, said at once (audit 9).
                 self.said_phone_unusable(user_text(tracker), dispatcher)
@@ -1557,12 +1567,14 @@ class ValidateAppointmentForm(DateTimeValidation):
             if not self.said_phone_unusable(str(value), dispatcher):
                 dispatcher.utter_message(response="utter_contact_not_valid")
             return {"contact": None}
-        if not asked(tracker, "contact") and not INSTEAD_OF_THE_OTHER.search(str(value)):
+        if (
+            not asked(tracker, "contact")
+            and not INSTEAD_OF_THE_OTHER.search(str(value))
+            and not contact_taken_back(user_text(tracker))
+        ):
             phone = phone or tracker.get_slot("phone")
             email = email or tracker.get_slot("email")
-        shown = [display_phone(phone)] if phone else []
-        shown += [email] if email else []
-        return {"contact": " / ".join(shown), "phone": phone, "email": email}
+        return {"contact": shown_contact(phone, email), "phone": phone, "email": email}
 
     async def extract_patient_type(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
