@@ -12,18 +12,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking.details import about_young_people
-from actions.booking.interruptions import load_interruptions
+from actions.booking.interruptions import QUESTION_GROUP, load_interruptions
 from actions.conditions import (
     OTHER_BODY_AREAS,
     condition_under_discussion,
     mid_sentence,
     named_by_patient,
 )
-from actions.questions import answer_acupuncture_question
-from actions.tracker_state import user_text
+from actions.questions import answer_acupuncture_question, answer_question
+from actions.tracker_state import latest_intent, user_text
 from clinic_core.clock import clinic_now
 from clinic_core.knowledge import load_conditions
-from clinic_core.message_parts import TRIAGE
+from clinic_core.message_parts import SECOND_PART, TRIAGE
 from clinic_core.names import (
     CONDITION_SLOT,
     EMERGENCY_SLOT,
@@ -31,6 +31,7 @@ from clinic_core.names import (
     OTHER_LANGUAGE_ACTION,
     RED_FLAG_REMINDER_ACTION,
     RED_FLAG_WHAT_IF_ACTION,
+    STILL_REMINDED_INTENTS,
 )
 from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
@@ -240,6 +241,7 @@ class ActionRedFlagReminder(Action):
                 crisis_line=emergency.crisis_line,
                 emergency_number=emergency.number,
             )
+            self.answer_asked_too(dispatcher, tracker, domain)
             return []
         dispatcher.utter_message(
             response=REMINDERS.get(level or "", REMINDERS["emergency"]),
@@ -250,6 +252,29 @@ class ActionRedFlagReminder(Action):
             # "lol im not suicidal, so can i book" after an overdose: 999 first, the line still
             dispatcher.utter_message(response=CRISIS_LINE_REPLY, crisis_line=emergency.crisis_line)
         return []
+
+    @staticmethod
+    def answer_asked_too(
+        dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> None:
+        """A question about acupuncture or the clinic, answered after the reminder.
+
+        "its fine im not going to do anything. can acupuncture actually help after
+        6 years though" got the crisis line alone, twice (audit 23): the patient felt
+        stonewalled. After the crisis line the question is answered too; after "call
+        999 now" or "see a doctor first" the advice stays alone (it says so).
+        """
+        second = (tracker.latest_message or {}).get(SECOND_PART) or {}
+        declaration = load_interruptions()
+        for intent in (latest_intent(tracker), second.get("name")):
+            # "why?" asks why the advice was given: the reminder is its answer
+            if (
+                intent
+                and declaration.group_of(intent) == QUESTION_GROUP
+                and intent not in STILL_REMINDED_INTENTS
+            ):
+                answer_question(dispatcher, tracker, domain, intent, user_text(tracker))
+                return
 
 
 # What to do if a red flag asked about as a what-if happens, for each level of

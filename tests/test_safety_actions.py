@@ -254,6 +254,38 @@ async def test_the_message_after_a_red_flag_reply_gets_the_advice_again_without_
             assert "999" in first
 
 
+@pytest.mark.parametrize(
+    ("action", "uttered", "intent", "answered"),
+    [
+        # audit 23: "its fine im not going to do anything. can acupuncture actually help
+        # after 6 years though" got the crisis line alone, twice
+        ("action_emergency", ["utter_self_harm", "utter_mental_health_line"],
+         "ask_effectiveness", True),
+        ("action_emergency", ["utter_self_harm", "utter_mental_health_line"], "ask_price", True),
+        # "call 999 now" and "see a doctor first" stay alone; "why?" is the reminder's
+        ("action_emergency", ["utter_emergency"], "ask_price", False),
+        ("action_urgent_symptoms", ["utter_urgent_symptoms"], "ask_price", False),
+        ("action_emergency", ["utter_self_harm", "utter_mental_health_line"], "ask_why", False),
+    ],
+)  # fmt: skip
+async def test_a_question_after_the_crisis_line_is_answered_too(
+    dispatcher: CollectingDispatcher,
+    domain: Dict[str, Any],
+    action: str,
+    uttered: List[str],
+    intent: str,
+    answered: bool,
+) -> None:
+    tracker = after_a_red_flag_reply(action, uttered, "ok. and a question")
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.9}
+    assert await ActionRedFlagReminder().run(dispatcher, tracker, domain) == []
+    assert (len(dispatcher.messages) > 1) is answered
+    first = render(dispatcher.messages, domain)[0]["text"]
+    emergency = load_profile().emergency
+    advice = (emergency.number, str(emergency.crisis_line), "doctor today")
+    assert any(words in first for words in advice)  # the advice comes first
+
+
 async def test_help_on_its_way_is_acknowledged_with_the_clinics_number(
     dispatcher: CollectingDispatcher, domain: Dict[str, Any]
 ) -> None:
