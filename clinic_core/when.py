@@ -1494,3 +1494,34 @@ def _dateparser_future(phrase: str, now: dt.datetime, date_order: str) -> Option
         if today - dt.timedelta(days=RECENT_DATES) <= dated:
             return dated
     return None
+
+
+# A booked time moved by an amount: "push it back an hour", "an hour later",
+# "bring it forward half an hour", "30 mins earlier" (audit 23 asked for a day).
+_SHIFT_AMOUNT = re.compile(
+    r"\b(?:(an hour and a half|one and a half hours|half an hour|half hour)|"
+    r"(an|a|one|two|three|\d{1,3})\s*(hours?|hrs?|minutes|mins?)|(\d{1,3})\s*(h|m))\b",
+    re.IGNORECASE,
+)
+_MOVED = r"\b(?:push|put|move|set|shift|bring)\w*\s+(?:(?:it|that|this|me|(?:the|my)\s+\w+)\s+)?"
+_SHIFT_LATER = re.compile(rf"{_MOVED}back\b|\blater\b", re.IGNORECASE)
+_SHIFT_EARLIER = re.compile(rf"{_MOVED}forwards?\b|\b(?:earlier|sooner)\b", re.IGNORECASE)
+_SHIFT_UNITS = {"h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60}
+
+
+def shift_asked(text: str) -> Optional[dt.timedelta]:
+    """How far a booked time is moved ("push it back an hour": +60 min), if ``text`` says."""
+    amount = _SHIFT_AMOUNT.search(text)
+    if amount is None:
+        return None
+    later, earlier = _SHIFT_LATER.search(text), _SHIFT_EARLIER.search(text)
+    if bool(later) == bool(earlier):
+        return None
+    phrase, count, unit, short_count, short_unit = amount.groups()
+    if phrase:
+        minutes = {"half an hour": 30, "half hour": 30}.get(phrase.lower(), 90)
+    else:
+        number = (count or short_count).lower()
+        value = int(number) if number.isdigit() else NUMBER_WORDS.get(number, 1)
+        minutes = value * _SHIFT_UNITS.get((unit or short_unit).lower(), 1)
+    return dt.timedelta(minutes=minutes if later else -minutes)

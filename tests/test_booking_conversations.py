@@ -1099,3 +1099,13 @@ def test_a_full_weekday_named_alone_offers_that_weekday_of_the_next_weeks(
     days = {b["payload"].split(" at ")[0] for r in replies for b in r.get("buttons", [])}
     assert days and all(day.startswith("Friday") for day in days), days
     assert QUESTIONS["patient_name"] not in said and QUESTIONS["appointment_date"] not in said
+
+
+def test_a_booked_time_pushed_back_an_hour_is_moved_on_its_day(stack: AssistantStack) -> None:
+    """Audit 23: "can i push it back an hour" asked which day would suit."""
+    stored, number = stored_booking(stack, dt.datetime(2026, 12, 29, 10, 0, tzinfo=LONDON))
+    sender = patient()
+    replies = texts(
+        say(stack, sender, f"ref {stored.reference}, {number}. can i push it back an hour")
+    )
+    assert "Tuesday 29 December at 11:00" in replies, replies

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clinic_core.when import When, bare_hour, parse_when
+from clinic_core.when import When, bare_hour, parse_when, shift_asked
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)  # a Tuesday
@@ -458,3 +458,23 @@ def test_a_weekday_or_the_one_after_is_either(text: str, days: Tuple[dt.date, ..
 )
 def test_a_day_ruled_out_by_name_is_not_the_day(text: str, day: dt.date) -> None:
     assert parse_when(text, NOW).day == day
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        # audit 23: "push it back an hour" asked which day
+        ("can i push it back an hour", 60),
+        ("could you move my appointment back by half an hour", 30),
+        ("an hour and a half later would be better", 90),
+        ("bring it forward 2 hours please", -120),
+        ("45 mins earlier?", -45),
+        # no amount, no direction, or the back that aches
+        ("push it back to friday", None),
+        ("can we move it an hour", None),
+        ("my back hurts for an hour after sitting", None),
+    ],
+)
+def test_a_booked_time_moved_by_an_amount(text: str, minutes: Optional[int]) -> None:
+    shift = shift_asked(text)
+    assert (None if shift is None else shift.total_seconds() / 60) == minutes

@@ -121,6 +121,7 @@ from clinic_core.when import (
     bare_hour,
     said_from_booked,
     same_weekday_after,
+    shift_asked,
 )
 
 logger = logging.getLogger(__name__)
@@ -1746,6 +1747,12 @@ class ValidateManageBookingForm(DateTimeValidation):
             if asked_before is not None:
                 when = when_in(asked_before, self.now(), self.profile().date_order, booked=booked)
         new_day = talking_of or tracker.get_slot("appointment_date")
+        shift = shift_asked(said)
+        if when.time is None and not when.part_of_day and shift is not None:
+            # "can i push it back an hour": the booked time moved, on the day said or booked
+            moved = dt.datetime.combine(booked.date(), booked.time()) + shift
+            if moved.date() == booked.date():
+                return When(day=when.day or booked.date(), time=moved.time())
         if when.day is None and when.time is not None and not new_day:
             # "can i make that 11 instead": a new time alone is on the booked day.
             return When(day=booked.date(), time=when.time)
