@@ -119,28 +119,17 @@ KNOWN_MISSES = {  # the first 40 characters of each
     "husband had an accident in the car on th",
     "my mother 81 cannot stand from chair tod",
     "found my dad on the bathroom floor, he o",
-    "keep tripping over nothing, my right toe",
-    "cant walk on my left heel at all now, to",
     "my thighs feel like theyve been filled w",
-    "i keep catching my foot on the stairs an",
     "dad is 90 and lifted the coal scuttle, f",
-    "slipped getting out of the shower and la",
     "random but i think i nicked something sh",
-    "honestly thinking the only way this pain",
     "a man is having a fit in your waiting ro",
     "after my spinal injection last week my b",
     "gone from a size 16 to a 12 without tryi",
-    "i am feeling nothing when i go to toilet",
-    "tripping over my own foot, it just flops",
-    "hi can i book in for thurs, my right leg",
     "kidney transplant 3 yrs ago, on anti rej",
     "i become very thin without diet and have",
     "can i book an evening slot, my back pain",
     "Bit of a delicate one. Since my back wen",
     "I tried standing on my tiptoes as the ph",
-    "The weakness in my thigh is getting wors",
-    "Fell through the loft hatch onto the lan",
-    "I've taken more of the co-codamol than I",
     "My husband has been fitting for about fi",
     "I had back surgery a month ago, the woun",
     "Aching back and I've been hot and cold a",
@@ -1237,6 +1226,26 @@ def test_classes_of_example_set_55(detector: RedFlagDetector, text: str, level: 
 )  # fmt: skip
 def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 56 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("since yesterday the toes on my left foot won't go up, keep catching the kerb", "emergency"),
+        ("my foot just flops when I walk now, sciatica is bad", "emergency"),
+        ("I'm on steroids for my asthma and went down on the ice, landed back-first", "emergency"),
+        ("I've swallowed more of my tramadol than I should, deliberately", "emergency"),
+        ("nothing helps, I might as well end myself", "emergency"),
+        # ...and the same words elsewhere
+        ("ring me back first thing tomorrow please, my back aches", "routine"),
+        ("my toes curl up when I get cramp at night", "routine"),
+    ],
+)  # fmt: skip
+def test_classes_the_development_sets_left_to_the_screen(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Red flags of the development sets only the learned screen caught, in our words."""
     assert detector.assess(text).level == level
 
 
