@@ -1232,7 +1232,7 @@ def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
-        ("since yesterday the toes on my left foot won't go up, keep catching the kerb", "emergency"),
+        ("since yesterday the toes of my left foot won't go up, keep catching kerbs", "emergency"),
         ("my foot just flops when I walk now, sciatica is bad", "emergency"),
         ("I'm on steroids for my asthma and went down on the ice, landed back-first", "emergency"),
         ("I've swallowed more of my tramadol than I should, deliberately", "emergency"),
