@@ -68,6 +68,10 @@ CATEGORIES = (
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
 MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near misses
 CORRECTION_CUTOFF = 0.8
+# A capitalised word after another word is a name, not a slip to correct, unless the
+# message is longer than a name and this share of its words are capitalised.
+MAX_NAME_WORDS = 3
+TITLE_TYPING_SHARE = 0.6
 _LEXICON_NAME = re.compile(r"^[A-Z][A-Z_]*$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _ORDINAL_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$", re.I)
@@ -748,7 +752,7 @@ class RedFlagDetector:
 
     # -- checking -------------------------------------------------------------
 
-    def _tokens(self, doc: object) -> List[_Token]:
+    def _tokens(self, doc: object, typed: str) -> List[_Token]:
         tokens = []
         for token in doc:  # type: ignore[attr-defined]
             forms = {token.lower_, token.lemma_.lower(), token.norm_}
@@ -757,6 +761,7 @@ class RedFlagDetector:
                 and len(token.lower_) >= MIN_CORRECTED_LENGTH
                 and token.lower_ not in self._known_words
                 and token.lemma_.lower() not in self._known_words
+                and not _proper_name(token, typed)
             ):
                 if _in_dictionary(token.lower_, self._dictionary_words):
                     forms.update(_stem_in(token.lower_, self._correctable))
@@ -805,7 +810,7 @@ class RedFlagDetector:
     def assess(self, text: str) -> Assessment:
         """The triage level of ``text`` and the concepts behind it."""
         doc = self._nlp(_plain(text))
-        tokens = self._tokens(doc)
+        tokens = self._tokens(doc, text)
         index: Dict[str, List[int]] = {}
         for i, token in enumerate(tokens):
             for form in token.forms:
@@ -1296,6 +1301,23 @@ def _text_speak() -> Dict[str, str]:
 
 
 @lru_cache(maxsize=4096)
+def _proper_name(token: Any, typed: str) -> bool:
+    """Whether ``token`` was typed as a name after another word ("Marie Coulson").
+
+    A surname is no misspelt symptom: "Coulson" is as near "convulsion", and
+    "Fallon" "fallen", as a slip would be (tried over REST: the name answered at
+    the name question got the 999 reply). The message is read in lower case, so
+    the case is the typed text's (the offsets are the same).
+    """
+    written = typed[token.idx : token.idx + len(token)]
+    if not (written.istitle() and token.i > 0 and token.nbor(-1).is_alpha):
+        return False
+    # "My Husband Has Colapsed": every word capitalised is a way of typing, not names
+    words = re.findall(r"[^\W\d_]+", typed)
+    titled = sum(word.istitle() for word in words)
+    return len(words) <= MAX_NAME_WORDS or titled < TITLE_TYPING_SHARE * len(words)
+
+
 def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     """The red-flag word a misspelt ``word`` most likely is, if any."""
     return tuple(difflib.get_close_matches(word, vocabulary, n=1, cutoff=CORRECTION_CUTOFF))

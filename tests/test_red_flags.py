@@ -1232,6 +1232,24 @@ def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: 
 @pytest.mark.parametrize(
     ("text", "level"),
     [
+        # surnames near red-flag words are names, not slips (tried over REST: 999)
+        ("Marie Coulson", "routine"),
+        ("it's for Jane Fallon, 07911 123456", "routine"),
+        ("Name: Tom Stroker. Lower back pain", "routine"),
+        # ...but a slip typed in lower case, or in a message typed All In Capitals, is read
+        ("my son is having a convulsoin", "emergency"),
+        ("My Husband Has Colapsed In The Kitchen", "emergency"),
+    ],
+)
+def test_a_name_is_not_corrected_into_a_red_flag_word(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
         ("since yesterday the toes of my left foot won't go up, keep catching kerbs", "emergency"),
         ("my foot just flops when I walk now, sciatica is bad", "emergency"),
         ("I'm on steroids for my asthma and went down on the ice, landed back-first", "emergency"),
