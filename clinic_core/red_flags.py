@@ -48,6 +48,7 @@ import pydantic
 
 from clinic_core.cautions import cautions_in
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
+from clinic_core.language import function_words
 from clinic_core.questions import SENTENCE, asks_something
 
 ROUTINE = "routine"
@@ -72,6 +73,8 @@ CORRECTION_CUTOFF = 0.8
 # message is longer than a name and this share of its words are capitalised.
 MAX_NAME_WORDS = 3
 TITLE_TYPING_SHARE = 0.6
+# Two or three words of letters and nothing else: a name's shape.
+_NAME_SHAPED = re.compile(r"^\s*[^\W\d_]+(?:[ '’-][^\W\d_]+){1,2}\s*$")
 _LEXICON_NAME = re.compile(r"^[A-Z][A-Z_]*$")
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 _ORDINAL_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)$", re.I)
@@ -670,6 +673,8 @@ class RedFlagDetector:
             self_words=_single_words(spec.lexicon.get("SELF", ())),
             observing=_single_words(spec.lexicon.get("OBSERVING", ())),
         )
+        # Words no name is made of: function words, pronouns and relatives ("he", "dad").
+        self._not_in_names = function_words() | self._people.relatives | self._people.self_words
         rules = []
         for rule_set in spec.context:
             for text in self._expanded(rule_set.terms):
@@ -752,8 +757,22 @@ class RedFlagDetector:
 
     # -- checking -------------------------------------------------------------
 
+    def _name_shaped(self, typed: str) -> bool:
+        """Whether ``typed`` has a name's shape: two or three words, none of them others'.
+
+        "marie coulson" typed at the name question, in lower case, is no convulsion;
+        "he colapsed" and "dad colapsed" are not names.
+        """
+        if not _NAME_SHAPED.match(typed):
+            return False
+        words = re.findall(r"[^\W\d_]+", typed.lower())
+        return not any(
+            word in self._not_in_names or word in self._compiled.vocabulary for word in words
+        )
+
     def _tokens(self, doc: object, typed: str) -> List[_Token]:
         tokens = []
+        name_shaped = self._name_shaped(typed)
         for token in doc:  # type: ignore[attr-defined]
             forms = {token.lower_, token.lemma_.lower(), token.norm_}
             if (
@@ -761,6 +780,7 @@ class RedFlagDetector:
                 and len(token.lower_) >= MIN_CORRECTED_LENGTH
                 and token.lower_ not in self._known_words
                 and token.lemma_.lower() not in self._known_words
+                and not name_shaped
                 and not _proper_name(token, typed)
             ):
                 if _in_dictionary(token.lower_, self._dictionary_words):

@@ -1236,9 +1236,11 @@ def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: 
         ("Marie Coulson", "routine"),
         ("it's for Jane Fallon, 07911 123456", "routine"),
         ("Name: Tom Stroker. Lower back pain", "routine"),
+        ("marie coulson", "routine"),
         # ...but a slip typed in lower case, or in a message typed All In Capitals, is read
         ("my son is having a convulsoin", "emergency"),
         ("My Husband Has Colapsed In The Kitchen", "emergency"),
+        ("he has colapsed", "emergency"),
     ],
 )
 def test_a_name_is_not_corrected_into_a_red_flag_word(
