@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Sequence
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple
 
 import pydantic
 
@@ -251,7 +251,10 @@ class RedFlagScreen:
         return self.concepts.probabilities(text) if self.concepts is not None else {}
 
     def flag_probabilities(
-        self, text: str, whole: Optional[Dict[str, float]] = None
+        self,
+        text: str,
+        whole: Optional[Dict[str, float]] = None,
+        denied: Sequence[Tuple[int, int]] = (),
     ) -> Dict[str, float]:
         """The probabilities the screen flags on: a long message's, only as high as one part's.
 
@@ -263,9 +266,21 @@ class RedFlagScreen:
         several sentences alarms no more than its most alarming sentence or
         pair of adjacent sentences. (On the sealed sets, 210 of whose
         messages have several sentences, this changed nothing.) ``whole``:
-        the whole message's probabilities, if already computed.
+        the whole message's probabilities, if already computed. ``denied``: the
+        character ranges of a form's questions answered "no" ("Fever: no",
+        :attr:`Assessment.denied`); the message is also read without them.
         """
         readings = [self._by_sentences(text, whole)]
+        if denied:
+            kept = "".join(
+                text[start:end]
+                for start, end in zip(
+                    [0, *(e for _, e in sorted(denied))],
+                    [*(s for s, _ in sorted(denied)), len(text)],
+                    strict=True,
+                )
+            )
+            readings.append(self._by_sentences(kept) if kept.strip() else {ROUTINE: 1.0})
         # A message about an appointment is also read without its words about
         # attending (``without_attending``): "something came up and i can't make it
         # anymore" alarms no more than "something came up and i".

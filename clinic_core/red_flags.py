@@ -432,6 +432,9 @@ class Assessment:
     intent: Optional[str]  # the intent of that level, None when routine
     findings: Tuple[Finding, ...] = ()
     set_aside: Tuple[SetAside, ...] = ()
+    # Character ranges of a form's questions answered only "no" ("Fever: no"), with
+    # their answers: the learned screen reads the message without them too.
+    denied: Tuple[Tuple[int, int], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -819,12 +822,12 @@ class RedFlagDetector:
                     and any(t.lower_ in _ASKED_OF_ONESELF for t in question)
                 )
             ):
-                ranges.append((question.start, question.end))
+                ranges.append((question.start, answer.end))
         for clause in clauses:  # "Weight loss - no"
             words = [t for t in clause if not t.is_punct or t.text in ("-", "–")]
             for dash in (i for i, t in enumerate(words) if t.text in ("-", "–")):
                 if " ".join(t.norm_ for t in words[dash + 1 :]) in self._answers_no:
-                    ranges.append((clause.start, words[dash].i))
+                    ranges.append((clause.start, clause.end))
         return ranges
 
     def assess(self, text: str) -> Assessment:
@@ -851,7 +854,7 @@ class RedFlagDetector:
                         m
                         for term in self._compiled.present(name, index)
                         for m in _find(term, tokens, index)
-                        if not any(s <= m[0] < e for s, e in [*senses, *denied])
+                        if not any(s <= m[0] < e for s, e in senses)
                     }
                 )
             return found[name]
@@ -887,8 +890,12 @@ class RedFlagDetector:
                     if any(s2 <= s <= e2 for s, _ in spans for s2, e2 in before):
                         continue
                     candidates.append((concept, entry.all, spans))
+        answered_no = tuple(
+            (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))  # type: ignore[index]
+            for start, end in denied
+        )
         if not candidates:
-            return Assessment(level=ROUTINE, intent=None)
+            return Assessment(level=ROUTINE, intent=None, denied=answered_no)
 
         cue_spans = sorted({span for _, _, spans in candidates for span in spans})
         doc.spans[CUE_GROUP] = [  # type: ignore[attr-defined]
@@ -1021,6 +1028,12 @@ class RedFlagDetector:
                 [span for span in spans if span not in symptoms],
                 told_as_now=told_as_now or said_in_present(symptoms, within=True),
             )
+            # "Any weight loss: no": a form's question answered no, set aside as denied
+            # (so the learned screen, too, needs to be nearly sure to flag it)
+            if reason is None and any(
+                start <= at < end for at, _ in symptoms or spans for start, end in denied
+            ):
+                reason = "negated"
             if (
                 reason is None
                 and not concept.history_counts
@@ -1064,13 +1077,19 @@ class RedFlagDetector:
         order = [level.id for level in self.spec.levels]
         ranked = sorted(findings.values(), key=lambda f: order.index(f.level))
         if not ranked:
-            return Assessment(level=ROUTINE, intent=None, set_aside=tuple(set_aside.values()))
+            return Assessment(
+                level=ROUTINE,
+                intent=None,
+                set_aside=tuple(set_aside.values()),
+                denied=answered_no,
+            )
         level = self.spec.level(ranked[0].level)
         return Assessment(
             level=level.id,
             intent=level.intent,
             findings=tuple(ranked),
             set_aside=tuple(set_aside.values()),
+            denied=answered_no,
         )
 
     def _optional(

@@ -218,7 +218,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         probabilities = self.screen.probabilities(text)
         # Only a message the list left alone can be flagged by the screen.
         loudest = (
-            None if vocabulary.flagged else self.screen.flag_probabilities(text, probabilities)
+            None
+            if vocabulary.flagged
+            else self.screen.flag_probabilities(text, probabilities, vocabulary.denied)
         )
         final = self.policy.decide(
             text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest

@@ -182,6 +182,23 @@ def test_a_long_message_alarms_no_more_than_its_loudest_sentences() -> None:
         assert screen.flag_probabilities(told) == screen.probabilities(told)
 
 
+def test_a_forms_questions_answered_no_are_read_without_them_too(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    """Example set 56: "Any weight loss: no. Fever: no." read as urgent by the screen (1.00)."""
+    alarming = [ScreenExample("walrus teapot", "urgent")] * 12
+    quiet = [ScreenExample(w, ROUTINE) for w in ("back pain", "reason for visit")] * 4
+    screen = RedFlagScreen.fit(alarming + quiet)
+    text = "Reason for visit: back pain. Walrus teapot: no."
+    denied = red_flag_detector.assess(text).denied
+    assert [text[start:end] for start, end in denied] == ["Walrus teapot: no."]
+    assert (
+        screen.flag_probabilities(text)[ROUTINE]
+        < screen.flag_probabilities(text, denied=denied)[ROUTINE]
+    )
+    assert 1 - screen.flag_probabilities(text, denied=denied)[ROUTINE] < 0.5
+
+
 def test_a_red_flag_among_ordinary_sentences_is_still_found(trained: RedFlagClassifier) -> None:
     flagged = (
         "Good afternoon, I am 83 and my typing is slow. My son found you on the internet."

@@ -106,6 +106,8 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 56: the four concepts at 10-20 each, indirect self-harm, older writers and carers
     # (look-alikes raised by the list alone 12 of 60: the screen's veto halves them)
     "set56": (0.90, 0.21),
+    # set 57: texting shorthand, long messages with the point buried, carers, form answers
+    "set57": (0.92, 0.05),
     # set 58: voice-to-text, dialect, second-language English, bursts of messages (the list
     # alone raises 6 of 72 look-alikes; with the screen none)
     "set58": (0.90, 0.09),
@@ -1229,6 +1231,26 @@ def test_classes_of_example_set_55(detector: RedFlagDetector, text: str, level: 
 )  # fmt: skip
 def test_classes_of_example_set_56(detector: RedFlagDetector, text: str, level: str) -> None:
     """Our own words for the classes example set 56 found missed or raised by mistake."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # heels or toes that could not be walked on when asked
+        ("the physio told me to stand on my tiptoes and I couldn't on the right", "emergency"),
+        ("asked to walk on my heels and i cant on that side, sciatica is worse", "emergency"),
+        # a fall down stairs, however said, is no weight lost...
+        ("lower back pain since I fell downstairs on Saturday", "emergency"),
+        ("back has been bad after falling down stairs 2 days ago", "emergency"),
+        # ...and walking down stairs, or working up a ladder, is no fall
+        ("going down the stairs makes my back ache", "routine"),
+        ("was up a ladder clearing gutters all weekend, my back is stiff", "routine"),
+        ("a flight of stairs leaves my hip sore", "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_set_57(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Our own words for the classes example set 57 found missed, and what probing them found."""
     assert detector.assess(text).level == level
 
 
