@@ -391,9 +391,12 @@ class ScreenPolicy:
         # Pain that comes and goes ("some days worse than others", "on and off") is
         # what a red flag is not: constant, new or getting worse. The screen alone flags
         # it only when nearly sure ("i just ache everywhere, some days worse than others,
-        # dont really know whats going on" read as urgent at 0.85: audit 23).
+        # dont really know whats going on" read as urgent at 0.85: audit 23). So too a
+        # message saying its symptom is over ("both legs went numb on the loo, fine
+        # after" read as an emergency at 0.75).
         threshold = self.threshold
-        if self.over_set_aside is not None and _COMES_AND_GOES.search(text):
+        passing = _COMES_AND_GOES.search(text) or assessment.says_over
+        if self.over_set_aside is not None and passing:
             threshold = max(threshold, self.over_set_aside)
         if alarm < threshold or short:
             return assessment

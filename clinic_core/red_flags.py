@@ -435,6 +435,9 @@ class Assessment:
     # Character ranges of a form's questions answered only "no" ("Fever: no"), with
     # their answers: the learned screen reads the message without them too.
     denied: Tuple[Tuple[int, int], ...] = ()
+    # Whether a clause says that what came before it is over ("..., fine after"): the
+    # screen alone then flags only when nearly sure.
+    says_over: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -582,12 +585,22 @@ def word_forms_negation(word: Word) -> bool:
     return word in ("no", "not")
 
 
-def _find_adjacent(term: Term, tokens: Sequence[_Token]) -> List[Tuple[int, int]]:
+def _starts(first: Word, tokens: Sequence[_Token], index: Dict[str, List[int]]) -> Iterable[int]:
+    """The token positions where a term starting with ``first`` may start."""
+    if first.startswith("#"):
+        return (i for i, t in enumerate(tokens) if _number_class_matches(first, t.text))
+    return index.get(first, ())
+
+
+def _find_adjacent(
+    term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
+) -> List[Tuple[int, int]]:
     """Every (start, end) token range where ``term``'s words stand side by side."""
     return [
         (start, start + len(term))
-        for start in range(len(tokens) - len(term) + 1)
-        if all(
+        for start in _starts(term[0], tokens, index)
+        if start + len(term) <= len(tokens)
+        and all(
             word in tokens[start + k].forms
             or (word.startswith("#") and _number_class_matches(word, tokens[start + k].text))
             for k, word in enumerate(term)
@@ -599,15 +612,8 @@ def _find(
     term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
 ) -> List[Tuple[int, int]]:
     """Every (start, end) token range where ``term`` occurs, gaps allowed."""
-    first = term[0]
-    if first.startswith("#"):
-        starts: Iterable[int] = (
-            i for i, t in enumerate(tokens) if _number_class_matches(first, t.text)
-        )
-    else:
-        starts = index.get(first, ())
     found = []
-    for start in starts:
+    for start in _starts(term[0], tokens, index):
         position = start
         for word in term[1:]:
             nxt = None
@@ -847,7 +853,7 @@ class RedFlagDetector:
                 senses = [
                     span
                     for term in self._other_senses.get(name, ())
-                    for span in _find_adjacent(term, tokens)
+                    for span in _find_adjacent(term, tokens, index)
                 ]
                 found[name] = sorted(
                     {
@@ -890,12 +896,30 @@ class RedFlagDetector:
                     if any(s2 <= s <= e2 for s, _ in spans for s2, e2 in before):
                         continue
                     candidates.append((concept, entry.all, spans))
+        # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
+        # clause, or following "but", that say what came before them is over.
+        resolving_starts = [
+            start
+            for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
+            if (
+                start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+                or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
+            )
+            # "had no trouble with it until today": it is back
+            and not any(
+                doc[i].lower_ in UNTIL  # type: ignore[index]
+                for i in range(end, min(end + 3, len(doc)))  # type: ignore[arg-type]
+            )
+        ]
+
         answered_no = tuple(
             (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))  # type: ignore[index]
             for start, end in denied
         )
         if not candidates:
-            return Assessment(level=ROUTINE, intent=None, denied=answered_no)
+            return Assessment(
+                level=ROUTINE, intent=None, denied=answered_no, says_over=bool(resolving_starts)
+            )
 
         cue_spans = sorted({span for _, _, spans in candidates for span in spans})
         doc.spans[CUE_GROUP] = [  # type: ignore[attr-defined]
@@ -972,22 +996,6 @@ class RedFlagDetector:
             if _TIME_AGO.search(modifier.rule.literal)
             and m_start - clause_of(m_start) <= TIME_CLAUSE_OPENING
             and _clause_words(doc, clause_of(m_start)) <= m_end - clause_of(m_start) + 1
-        ]
-
-        # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
-        # clause, or following "but", that say what came before them is over.
-        resolving_starts = [
-            start
-            for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
-            if (
-                start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
-                or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
-            )
-            # "had no trouble with it until today": it is back
-            and not any(
-                doc[i].lower_ in UNTIL  # type: ignore[index]
-                for i in range(end, min(end + 3, len(doc)))  # type: ignore[arg-type]
-            )
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
@@ -1082,6 +1090,7 @@ class RedFlagDetector:
                 intent=None,
                 set_aside=tuple(set_aside.values()),
                 denied=answered_no,
+                says_over=bool(resolving_starts),
             )
         level = self.spec.level(ranked[0].level)
         return Assessment(
@@ -1090,6 +1099,7 @@ class RedFlagDetector:
             findings=tuple(ranked),
             set_aside=tuple(set_aside.values()),
             denied=answered_no,
+            says_over=bool(resolving_starts),
         )
 
     def _optional(

@@ -308,6 +308,25 @@ def test_pain_that_comes_and_goes_is_flagged_by_the_screen_only_when_nearly_sure
     assert policy.decide(steady, routine, fairly_sure, spec).level == "urgent"
 
 
+def test_a_symptom_said_to_be_over_is_flagged_by_the_screen_only_when_nearly_sure(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    """Legs "gone to sleep" on a seat, "fine after", read as an emergency at 0.75."""
+    spec = red_flag_detector.spec
+    over = "stood up after an hour at my desk and my thighs had gone numb, it wore off"
+    still = "stood up after an hour at my desk and my thighs had gone numb, cant shift it"
+    assert red_flag_detector.assess(over).says_over
+    assert not red_flag_detector.assess(still).says_over
+    fairly_sure = {"emergency": 0.8, "urgent": 0.05, ROUTINE: 0.15}
+    nearly_sure = {"emergency": 0.97, "urgent": 0.01, ROUTINE: 0.02}
+    policy = ScreenPolicy(over_set_aside=0.95)
+    assessed = red_flag_detector.assess(over)
+    assert policy.decide(over, assessed, fairly_sure, spec).level == ROUTINE
+    assert policy.decide(over, assessed, nearly_sure, spec).level == "emergency"
+    kept = red_flag_detector.assess(still)
+    assert policy.decide(still, kept, fairly_sure, spec).level == "emergency"
+
+
 def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:
     spec = red_flag_detector.spec
     flagged = red_flag_detector.assess("i cant feel my legs at all now")

@@ -1320,6 +1320,10 @@ def test_classes_the_development_sets_left_to_the_screen(
         ("came off my bike in 2009 and broke my back, had no trouble from it since", "routine"),
         ("fell down the stairs on Friday and hurt my back, had no trouble with it until "
          "this morning and now it's agony", "emergency"),
+        # A leg that went dead from lying on it and came back is over; one still dead is not.
+        ("knelt on the kitchen floor and my leg went numb, it wore off, back aches", "routine"),
+        ("my leg went dead when I woke up, it was gone after ten minutes", "routine"),
+        ("my leg went dead when I got up this morning and it still is", "emergency"),
     ],
 )  # fmt: skip
 def test_form_answers_other_senses_and_resolved_injuries(
