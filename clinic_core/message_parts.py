@@ -5,6 +5,8 @@
 ``action_answer_second_part`` (``actions/questions.py``) answers them.
 """
 
+from typing import Any, Dict
+
 SECOND_PART = "second_part"  # parse-data key: {"name", "confidence", "text", "start", "end"}
 # parse-data key: the third and later questions of a message that asks several ("where
 # are you, do you take bupa, and can my husband come in with me?"), each like SECOND_PART;
@@ -24,3 +26,23 @@ TRIAGE = "triage"
 # parse-data key: True when the message reads as another language and carries no
 # red flag (clinic_core/language.py); the safety policy then answers it.
 OTHER_LANGUAGE = "other_language"
+
+
+def message_part(intent: str, confidence: float, text: str, start: int, end: int) -> Dict[str, Any]:
+    """A part of a message as the parse data keeps it (``SECOND_PART``, ``MORE_PARTS``).
+
+    Args:
+        intent: the part's intent.
+        confidence: how sure its reading is.
+        text: the whole message.
+        start: where the part starts in ``text``.
+        end: where it ends.
+
+    """
+    return {
+        "name": intent,
+        "confidence": confidence,
+        "text": text[start:end],
+        "start": start,
+        "end": end,
+    }

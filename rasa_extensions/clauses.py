@@ -93,6 +93,7 @@ from clinic_core.message_parts import (
     OPENER,
     SECOND_PART,
     SECOND_PART_ACTION,
+    message_part,
 )
 from clinic_core.names import ANSWER_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.questions import is_question, only_acknowledges
@@ -943,13 +944,7 @@ class ClauseDIETClassifier(FastLoadingDIETClassifier):
 
 def _part(reading: Reading, text: str) -> Dict[str, Any]:
     """A part of a message as the parse data keeps it (``SECOND_PART``, ``MORE_PARTS``)."""
-    return {
-        INTENT_NAME_KEY: reading.intent,
-        PREDICTED_CONFIDENCE_KEY: reading.confidence,
-        "text": text[reading.start : reading.end],
-        "start": reading.start,
-        "end": reading.end,
-    }
+    return message_part(reading.intent, reading.confidence, text, reading.start, reading.end)
 
 
 def _answered_events(tracker: DialogueStateTracker) -> List[Event]:

@@ -18,6 +18,7 @@ measured on the second (docs/clinic.md, "Practical questions").
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,7 +33,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
 from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
-from clinic_core.message_parts import SECOND_PART
+from clinic_core.message_parts import SECOND_PART, message_part
 from clinic_core.names import BOOKING_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.practical import TopicMatch, practical_answer
 from clinic_core.questions import asks_something
@@ -46,6 +47,10 @@ PRACTICAL_INTENT = CLINIC_QUESTION_INTENT  # its action answers clinic/practical
 # taken for one of them. Booking, safety and conversation intents never are
 # replaced: their messages are answers and requests, not questions.
 OTHER_ROUTABLE_INTENTS = (OTHER_SYMPTOM_INTENT, "ask_insurance", "out_of_scope")
+# The last sentence of a message: "...tingling down my left leg sometimes. Could one
+# appointment deal with all of it?"
+_LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S[^.!?]*[.!?]*\s*$)")
+CLOSING_QUESTION_MIN_WORDS = 3
 
 
 def routable_intents() -> List[str]:
@@ -67,6 +72,8 @@ class PracticalQuestionRouter(IntentRouter):
         super().__init__(config)
         self.classifier_below = float(config["classifier_below"])
         self.routable = set(routable_intents())
+        # A complaint: a condition of clinic/conditions.yml, or pain elsewhere.
+        self.complaints = {*load_conditions().conditions, OTHER_SYMPTOM_INTENT}
 
     def route(self, message: Message) -> None:
         """Make a practical question the classifier was unsure of ``ask_clinic_other``."""
@@ -75,9 +82,11 @@ class PracticalQuestionRouter(IntentRouter):
         confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         text = str(message.get(TEXT) or "")
         # Two things in one message are answered part by part (rasa_extensions/clauses.py).
-        if not self._routable(message) or confidence >= self.classifier_below:
-            return
         if message.get(SECOND_PART):
+            return
+        if name in self.complaints and self._closing_question(message, text):
+            return
+        if not self._routable(message) or confidence >= self.classifier_below:
             return
         # "I used a lot of pain killers and still feel the same back pain" tells
         # about the pain: only a message that asks something is a practical question.
@@ -94,6 +103,34 @@ class PracticalQuestionRouter(IntentRouter):
             match.score,
         )
         replace_intent(message, PRACTICAL_INTENT, match.score)
+
+    def _closing_question(self, message: Message, text: str) -> bool:
+        """Keep a practical question closing a complaint as its second part.
+
+        "My lower back has been aching for months, my right hip clicks [...].
+        Could one appointment deal with all of it?" got the condition's answer
+        alone: the question, short and read apart by the clause step at 0.55,
+        was too unsure to be cut off (audit 23).
+
+        Returns:
+            whether the message's last sentence was kept as its second part.
+
+        """
+        cut = None
+        for found in _LAST_SENTENCE.finditer(text):
+            cut = found
+        if cut is None:
+            return False
+        question = text[cut.end() :]
+        if len(question.split()) < CLOSING_QUESTION_MIN_WORDS or not asks_something(question):
+            return False
+        match = self._topic(question)
+        if match is None:
+            return False
+        logger.info("a complaint closes with a practical question: %s", match.topic)
+        part = message_part(PRACTICAL_INTENT, match.score, text, cut.end(), len(text))
+        message.set(SECOND_PART, part, add_to_output=True)
+        return True
 
     def _routable(self, message: Message) -> bool:
         """Whether the message's intent may be a practical question's.

@@ -239,3 +239,42 @@ def test_a_two_part_message_is_left_to_the_parts() -> None:
     second = {"name": "ask_price", "start": 10, "text": "how much?"}
     assert routed("do people get dizzy after the needles", "ask_does_it_hurt", 0.6,
                   second_part=second) == "ask_does_it_hurt"  # fmt: skip
+
+
+def second_part_after_routing(text: str, intent: str, confidence: float) -> Any:
+    """The second part PracticalQuestionRouter leaves a message with, if any."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from rasa_extensions.practical_questions import PracticalQuestionRouter
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence}})
+    router = PracticalQuestionRouter(PracticalQuestionRouter.get_default_config())
+    (out,) = router.process([message])
+    return out.get("second_part")
+
+
+@pytest.mark.parametrize("confidence", [0.45, 0.95])
+def test_a_practical_question_closing_a_complaint_is_its_second_part(confidence: float) -> None:
+    """Audit 23: "... tingling down my left leg. Could one appointment deal with all of it?"."""
+    complaint = "My hip has ached for weeks and my knee clicks on the stairs. "
+    question = "Can one visit sort out all of that?"
+    part = second_part_after_routing(complaint + question, "hip_arthritis", confidence)
+    assert part["name"] == "ask_clinic_other"
+    assert (part["text"], part["start"]) == (question, len(complaint))
+    assert routed(complaint + question, "hip_arthritis", confidence) == "hip_arthritis"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # one sentence; a closing sentence that asks nothing, or no topic; not a complaint
+        ("my hip has ached for weeks, can one visit sort it all out?", "hip_arthritis"),
+        ("My hip has ached for weeks. I will ring you later.", "hip_arthritis"),
+        ("My hip has ached for weeks. Does acupuncture work?", "hip_arthritis"),
+        ("I'd like to book. Can one visit sort out all of that?", "book_appointment"),
+    ],
+)
+def test_no_second_part_without_a_practical_question_closing_a_complaint(
+    text: str, intent: str
+) -> None:
+    assert second_part_after_routing(text, intent, 0.9) is None
