@@ -67,7 +67,10 @@ CATEGORIES = (
     "PSEUDO",
 )
 DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO")
-MIN_CORRECTED_LENGTH = 5  # shorter unknown words are left alone: too many near misses
+MIN_CORRECTED_LENGTH = 5  # shorter unknown words: only one slip from a red-flag word
+# Unknown words of 3 and 4 letters are read as every red-flag word one slip away
+# that starts with the same letter ("bcak" back, "lfit" lift, "fekl" feel or fell).
+MIN_SLIPPED_LENGTH = 3
 CORRECTION_CUTOFF = 0.8
 # A capitalised word after another word is a name, not a slip to correct, unless the
 # message is longer than a name and this share of its words are capitalised.
@@ -672,6 +675,9 @@ class RedFlagDetector:
         self._answers_no = frozenset(" ".join(self._compiled.term(a)) for a in spec.answers_no)
         self._known_words = self._english_words()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
+        self._slip_targets = frozenset(
+            w for w in self._compiled.vocabulary if len(w) >= MIN_SLIPPED_LENGTH and w.isalpha()
+        )
         self._scope: Dict[str, Optional[int]] = {}
         # Questions about treating what one has ("can acupuncture help with ..."):
         # no what-if when the message says it is happening now.
@@ -786,16 +792,20 @@ class RedFlagDetector:
             forms = {token.lower_, token.lemma_.lower(), token.norm_}
             if (
                 token.is_alpha
-                and len(token.lower_) >= MIN_CORRECTED_LENGTH
+                and len(token.lower_) >= MIN_SLIPPED_LENGTH
                 and token.lower_ not in self._known_words
                 and token.lemma_.lower() not in self._known_words
                 and not name_shaped
                 and not _proper_name(token, typed)
             ):
                 if _in_dictionary(token.lower_, self._dictionary_words):
-                    forms.update(_stem_in(token.lower_, self._correctable))
-                else:
+                    if len(token.lower_) >= MIN_CORRECTED_LENGTH:
+                        forms.update(_stem_in(token.lower_, self._correctable))
+                elif len(token.lower_) >= MIN_CORRECTED_LENGTH:
                     forms.update(_closest(token.lower_, self._correctable))
+                elif not typed[token.idx : token.idx + len(token)].isupper():
+                    # "CBT", "ENT", "GCSE" are no slips
+                    forms.update(_one_slip_from(token.lower_, self._slip_targets))
             if token.is_alpha and token.lower_.endswith("in"):
                 forms.update(self._g_dropped(token.lower_))
             tokens.append(_Token(frozenset(forms), token.lower_, token.is_punct))
@@ -1370,6 +1380,25 @@ def _proper_name(token: Any, typed: str) -> bool:
 def _closest(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     """The red-flag word a misspelt ``word`` most likely is, if any."""
     return tuple(difflib.get_close_matches(word, vocabulary, n=1, cutoff=CORRECTION_CUTOFF))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_slip_from(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
+    """The red-flag words one slip from a short ``word``, starting with its letter.
+
+    A slip is a letter left out, added, changed, or two letters swapped (Norvig's
+    edits): "bcak" is "back", "lfit" "lift", "nmub" "numb". A word of three letters
+    only lost one ("kll", "fet"): changed, "cbt" would be "cut" and "axa" "axe".
+    """
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    edits = {left + c + right for left, right in splits for c in _LETTERS}
+    if len(word) > MIN_SLIPPED_LENGTH:
+        edits |= {left + right[1:] for left, right in splits if right}
+        edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+        edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
+    return tuple(sorted(e for e in edits & vocabulary if e[0] == word[0]))
 
 
 @lru_cache(maxsize=1)

@@ -1412,3 +1412,23 @@ def test_classes_of_audit_21(
     assessment = detector.assess(text)
     assert assessment.level == level
     assert concepts <= {finding.concept for finding in assessment.findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # One slip in a short word: a letter swapped, lost, added or changed.
+        ("came off the motorbike on saturday and my bcak is agony since", "emergency"),
+        ("my saddle area went nmub this morning and my back is bad", "emergency"),
+        ("cannot lfit my left leg off the bed since last night", "emergency"),
+        ("my dad fakl down the stairs yesterday and hurt his back badly", "emergency"),
+        # Acronyms and three-letter words are not read as slips ("cbt" is no "cut").
+        ("had CBT for panic attacks, none for years, just a stiff back now", "routine"),
+        ("do you take axa? my hip is stiff", "routine"),
+    ],
+)
+def test_a_short_word_one_slip_from_a_red_flag_word_is_read_as_it(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """One slip each in the example sets' red flags lost 6% of them to the list (bench/typos)."""
+    assert detector.assess(text).level == level
