@@ -1396,7 +1396,9 @@ def _one_slip_from(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     edits = {left + c + right for left, right in splits for c in _LETTERS}
     if len(word) > MIN_SLIPPED_LENGTH:
         edits |= {left + right[1:] for left, right in splits if right}
-        edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+        edits |= {
+            left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1
+        }
         edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
     return tuple(sorted(e for e in edits & vocabulary if e[0] == word[0]))
 
