@@ -111,6 +111,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 58: voice-to-text, dialect, second-language English, bursts of messages (the list
     # alone raises 6 of 72 look-alikes; with the screen none)
     "set58": (0.90, 0.09),
+    # set 59: understatement, buried points, bare answers to a question, thin bones after
+    # trivial strains (the list alone raises 5 of 72 look-alikes)
+    "set59": (0.84, 0.07),
+    # set 60: carers and relatives telling what they see, dark humour, admin questions
+    "set60": (0.89, 0.09),
+    # set 61: night-time phone typing, second-language English, bare answers (27 of 90 red
+    # flags are the screen's)
+    "set61": (0.70, 0.11),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1431,4 +1439,32 @@ def test_a_short_word_one_slip_from_a_red_flag_word_is_read_as_it(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """One slip each in the example sets' red flags lost 6% of them to the list (bench/typos)."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Thin bones: height lost, bones broken before; a back that gave, popped or went.
+        ("she's 90, has shrunk a lot lately and got sudden awful back pain reaching for a cup",
+         "emergency"),
+        ("on steroids for asthma, coughed and felt my back give way, now can't stand up straight",
+         "emergency"),
+        ("osteoporosis here, lifted the kettle and felt my back pop, can't get comfy since",
+         "emergency"),
+        # Legs whose use was lost; an animal's back legs are not a person's.
+        ("my back went on friday and now I've lost the use of my legs", "emergency"),
+        ("the cat's back legs have gone weak, vet says arthritis. my own hip aches", "routine"),
+        # Goodbye notes and the means at hand; a goodbye to a thing is none.
+        ("cancel my appointments, I've been writing goodbye notes to the family", "emergency"),
+        ("standing at the platform edge again, cant do another year of this pain", "emergency"),
+        ("finally said goodbye to my old office chair, back feels better already", "routine"),
+        # Fine before the fall is a fall since; a friend who collapsed and is fine now is over.
+        ("came off the horse yesterday. before that my back was fine, now it's agony", "emergency"),
+        ("my neighbour collapsed in the street last week, shes fine now. my back is stiff",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_59_to_61(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by three outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
