@@ -71,6 +71,7 @@ MIN_CORRECTED_LENGTH = 5  # shorter unknown words: only one slip from a red-flag
 # Unknown words of 3 and 4 letters are read as every red-flag word one slip away
 # that starts with the same letter ("bcak" back, "lfit" lift, "fekl" feel or fell).
 MIN_SLIPPED_LENGTH = 3
+_ENDS_SENTENCE = re.compile(r"^[.!?]+$")
 CORRECTION_CUTOFF = 0.8
 # A capitalised word after another word is a name, not a slip to correct, unless the
 # message is longer than a name and this share of its words are capitalised.
@@ -885,6 +886,9 @@ class RedFlagDetector:
             at = clause_starts.index(start)
             return set(clause_starts[max(0, at - 1) : at + 2])
 
+        # Which sentence each token is in (a full stop, not a comma, ends one).
+        sentence_of = list(itertools.accumulate(int(bool(_ENDS_SENTENCE.match(t.text))) for t in tokens))
+        sentence_of = [0] + sentence_of[:-1]
         candidates: List[Tuple[Concept, List[str], List[Tuple[int, int]]]] = []
         for concept, entries in self._entries:
             for entry in entries:
@@ -896,8 +900,11 @@ class RedFlagDetector:
                     for start, _ in matches(name):
                         cancelling |= beside(clause_of(start))
                 before = [span for name in entry.unless_just_before for span in matches(name)]
-                for anchor in groups[0]:
-                    spans = [anchor] + [_nearest(anchor, group) for group in groups[1:]]
+                for spans in (
+                    spans
+                    for anchor in groups[0]
+                    for spans in _cue_readings(anchor, groups[1:], sentence_of)
+                ):
                     if entry.within is not None and _spread(spans) > entry.within:
                         continue
                     # "unless" words cancel the cues of their own clause ("blood test").
@@ -908,11 +915,18 @@ class RedFlagDetector:
                     candidates.append((concept, entry.all, spans))
         # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
         # clause, or following "but", that say what came before them is over.
+        # Care already given resolves what came before it wherever it stands: "our
+        # daughter came off her horse on Sunday and A&E have checked her over".
+        cared_for = {start for start, _ in self._optional(matches, "CARED_FOR_SINCE")}
         resolving_starts = [
             start
-            for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
+            for start, end in [
+                *self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE"),
+                *self._optional(matches, "CARED_FOR_SINCE"),
+            ]
             if (
-                start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+                start in cared_for
+                or start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
                 or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
             )
             # "had no trouble with it until today": it is back
@@ -1473,6 +1487,35 @@ def _spread(spans: List[Tuple[int, int]]) -> int:
 
 def _nearest(anchor: Tuple[int, int], spans: List[Tuple[int, int]]) -> Tuple[int, int]:
     return min(spans, key=lambda s: abs(s[0] - anchor[0]))
+
+
+def _cue_readings(
+    anchor: Tuple[int, int], groups: List[List[Tuple[int, int]]], sentence_of: Sequence[int]
+) -> List[List[Tuple[int, int]]]:
+    """The spans a cue's parts may take around ``anchor``: each nearest, then each in turn
+    the nearest on the anchor's other side in the anchor's sentence.
+
+    "could you look at my back too? I've been on prednisolone [...] bent down [...]
+    searing pain in the middle of my back": the nearest "back" is the one asked about,
+    and read with it the thin-bone fracture was set aside as a what-if (example set 59).
+    (The last mention instead, "took a knee in the back [...] now a sore spot on the
+    spine", raised five development look-alikes: "my late husband's cancer went to his
+    spine [...] I've got my own back pain".)
+    """
+    nearest = [_nearest(anchor, group) for group in groups]
+    readings = [[anchor, *nearest]]
+    for k, group in enumerate(groups):
+        before = nearest[k][0] < anchor[0]
+        other_side = [
+            s
+            for s in group
+            if (s[0] > anchor[0]) == before
+            and s != anchor
+            and sentence_of[s[0]] == sentence_of[anchor[0]]
+        ]
+        for other in {_nearest(anchor, other_side)} if other_side else set():
+            readings.append([anchor, *nearest[:k], other, *nearest[k + 1 :]])
+    return readings
 
 
 __all__ = [

@@ -119,6 +119,12 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 61: night-time phone typing, second-language English, bare answers (27 of 90 red
     # flags are the screen's)
     "set61": (0.70, 0.11),
+    # set 62: long messages about several things, quoted doctors, lists, capitals, urgent
+    # flags told vaguely (the list alone raises 7 of 60 look-alikes; with the screen none)
+    "set62": (0.83, 0.12),
+    # set 63: metaphors, symptom-checker answers, workplace and sports injuries, a few words
+    # a line
+    "set63": (0.74, 0.04),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1467,4 +1473,31 @@ def test_a_short_word_one_slip_from_a_red_flag_word_is_read_as_it(
 )  # fmt: skip
 def test_classes_of_example_sets_59_to_61(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by three outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A form's answers and a few words a line.
+        ("Cause: knocked off my bike Friday. Pain: middle back. Tingling: none", "emergency"),
+        ("ladder slipped\nlanded on my back\ncant sit up", "emergency"),
+        ("a steel beam hit my back at work this morning, can barely turn", "emergency"),
+        ("counting the tablets again tonight, I think I have enough now", "emergency"),
+        ("rehomed my cat yesterday, won't need the needles any more, thanks for everything",
+         "emergency"),
+        # Frailty and bones "like an old woman's"; a thing that fell is no fall.
+        ("the doctor said my bones are like an 85 year old's, I bent over and now sudden "
+         "severe back pain", "emergency"),
+        ("the remote fell off the table and broke, ha. booking for my lower back", "routine"),
+        # Care already given, wherever it is said; a fall one did not expect much from.
+        ("my brother's legs gave way and he's in hospital being looked after, my back aches",
+         "routine"),
+        ("went through a dark time and planned to end it, I got help and I'm well now, hip "
+         "aches", "routine"),
+        ("you don't expect much from a fall off a low wall but now my back is agony", "emergency"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_62_and_63(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by two outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
