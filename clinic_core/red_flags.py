@@ -887,8 +887,8 @@ class RedFlagDetector:
             return set(clause_starts[max(0, at - 1) : at + 2])
 
         # Which sentence each token is in (a full stop, not a comma, ends one).
-        sentence_of = list(itertools.accumulate(int(bool(_ENDS_SENTENCE.match(t.text))) for t in tokens))
-        sentence_of = [0] + sentence_of[:-1]
+        ends = [int(bool(_ENDS_SENTENCE.match(t.text))) for t in tokens]
+        sentence_of = [0, *itertools.accumulate(ends)][: len(tokens)]
         candidates: List[Tuple[Concept, List[str], List[Tuple[int, int]]]] = []
         for concept, entries in self._entries:
             for entry in entries:
@@ -1492,8 +1492,10 @@ def _nearest(anchor: Tuple[int, int], spans: List[Tuple[int, int]]) -> Tuple[int
 def _cue_readings(
     anchor: Tuple[int, int], groups: List[List[Tuple[int, int]]], sentence_of: Sequence[int]
 ) -> List[List[Tuple[int, int]]]:
-    """The spans a cue's parts may take around ``anchor``: each nearest, then each in turn
-    the nearest on the anchor's other side in the anchor's sentence.
+    """The spans a cue's parts may take around ``anchor``.
+
+    Each part's nearest, then each in turn the nearest on the anchor's other side in
+    the anchor's sentence.
 
     "could you look at my back too? I've been on prednisolone [...] bent down [...]
     searing pain in the middle of my back": the nearest "back" is the one asked about,

@@ -1490,6 +1490,9 @@ def test_classes_of_example_sets_59_to_61(detector: RedFlagDetector, text: str, 
         ("the doctor said my bones are like an 85 year old's, I bent over and now sudden "
          "severe back pain", "emergency"),
         ("the remote fell off the table and broke, ha. booking for my lower back", "routine"),
+        # A part of the cue asked about before it ("could you look at my back") is not the one.
+        ("could you look at my back as well? on steroids for years, bent to pick up the post, "
+         "now a searing pain in my back", "emergency"),
         # Care already given, wherever it is said; a fall one did not expect much from.
         ("my brother's legs gave way and he's in hospital being looked after, my back aches",
          "routine"),
@@ -1498,6 +1501,8 @@ def test_classes_of_example_sets_59_to_61(detector: RedFlagDetector, text: str, 
         ("you don't expect much from a fall off a low wall but now my back is agony", "emergency"),
     ],
 )  # fmt: skip
-def test_classes_of_example_sets_62_and_63(detector: RedFlagDetector, text: str, level: str) -> None:
+def test_classes_of_example_sets_62_and_63(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
     """Found by two outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
