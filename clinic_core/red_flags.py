@@ -482,6 +482,8 @@ def _number_class_matches(word: Word, text: str) -> bool:
         return 1940 <= value <= 2100 and float(int(value)) == value
     if word == "#many":  # tablets at once: a dose is one or two, a packet sixteen
         return 10 <= value <= 500 and float(int(value)) == value
+    if word == "#old":  # an age at which a strain may break a bone (NICE: over 65)
+        return 65 <= value <= 110 and float(int(value)) == value
     return False
 
 

@@ -1490,6 +1490,13 @@ def test_classes_of_example_sets_59_to_61(detector: RedFlagDetector, text: str, 
         ("the doctor said my bones are like an 85 year old's, I bent over and now sudden "
          "severe back pain", "emergency"),
         ("the remote fell off the table and broke, ha. booking for my lower back", "routine"),
+        # Sudden severe back pain after a strain or a fall at an age when bones are thin; not a
+        # sharp twinge that comes with lifting, nor an age as a likeness.
+        ("gran is 83, she sat down heavily on the bench and now the pain in her back is "
+         "excruciating", "emergency"),
+        ("I'm 71 and twisted getting out of the car, severe pain in my back since", "emergency"),
+        ("I'm 68 and I get a sharp twinge in my back now and then when I lift things", "routine"),
+        ("dug the garden all day, agony in my lower back, I'm moving like I'm 90", "routine"),
         # A part of the cue asked about before it ("could you look at my back") is not the one.
         ("could you look at my back as well? on steroids for years, bent to pick up the post, "
          "now a searing pain in my back", "emergency"),
