@@ -29,6 +29,8 @@ SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 # Where a question may begin inside a message: after a sentence or clause
 # break ("on warfarin - is that a problem"), or after "but"/"and"/"so"
 # ("i've had it for years but does it work").
+# Where one sentence ends and the next begins: after ".", "!" or "?", or at a line break.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE_BREAK = re.compile(r"[.,;:!\n]+|\s[-–—]+\s|\s+(?:but|and|so)\s+", re.IGNORECASE)
 # Words in front of a question that do not change it: "just wondering how long".
 _LEAD = r"^\W*(?:just\s+|also\s+|ok\s+|okay\s+|then\s+|and\s+|so\s+)?"

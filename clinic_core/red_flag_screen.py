@@ -33,6 +33,7 @@ import pydantic
 
 from clinic_core.data_files import clinic_dir, load_model
 from clinic_core.linear_text import LinearTextClassifier, word_and_character_features
+from clinic_core.questions import SENTENCE_END
 from clinic_core.red_flags import Assessment, Finding, RedFlagSpec
 
 ROUTINE = "routine"
@@ -53,7 +54,6 @@ _COMES_AND_GOES = re.compile(
 )
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
 NEGATION_REACH = 3  # words after a negation that are marked as negated
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # A message about an appointment shares despair's little words: "something came up
 # and i can't make it anymore", "I won't be coming anymore - ref XU7PR4" read as
 # thoughts of suicide (audit 14; 38 of the 220 such messages of example set 49
@@ -294,7 +294,7 @@ class RedFlagScreen:
     ) -> Dict[str, float]:
         """The whole message's probabilities, or its loudest sentence's or pair's if quieter."""
         whole = whole if whole is not None else self.probabilities(text)
-        sentences = [part for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+        sentences = [part for part in SENTENCE_END.split(text.strip()) if part.strip()]
         if len(sentences) < 2:
             return whole
         windows = sentences + [f"{a} {b}" for a, b in pairwise(sentences)]

@@ -919,15 +919,14 @@ class RedFlagDetector:
         # clause, or following "but", that say what came before them is over.
         # Care already given resolves what came before it wherever it stands: "our
         # daughter came off her horse on Sunday and A&E have checked her over".
-        cared_for = {start for start, _ in self._optional(matches, "CARED_FOR_SINCE")}
         resolving_starts = [
             start
-            for start, end in [
-                *self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE"),
-                *self._optional(matches, "CARED_FOR_SINCE"),
+            for anywhere, (start, end) in [
+                *((False, span) for span in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")),
+                *((True, span) for span in self._optional(matches, "CARED_FOR_SINCE")),
             ]
             if (
-                start in cared_for
+                anywhere
                 or start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
                 or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
             )
@@ -1517,7 +1516,8 @@ def _cue_readings(
             and s != anchor
             and sentence_of[s[0]] == sentence_of[anchor[0]]
         ]
-        for other in {_nearest(anchor, other_side)} if other_side else set():
+        if other_side:
+            other = _nearest(anchor, other_side)
             readings.append([anchor, *nearest[:k], other, *nearest[k + 1 :]])
     return readings
 

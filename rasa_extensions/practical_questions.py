@@ -18,7 +18,6 @@ measured on the second (docs/clinic.md, "Practical questions").
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -36,7 +35,7 @@ from clinic_core.knowledge import ACUPUNCTURE_QUESTIONS, load_conditions
 from clinic_core.message_parts import SECOND_PART, message_part
 from clinic_core.names import BOOKING_INTENT, CLINIC_QUESTION_INTENT, OTHER_SYMPTOM_INTENT
 from clinic_core.practical import TopicMatch, practical_answer
-from clinic_core.questions import asks_something
+from clinic_core.questions import SENTENCE_END, asks_something
 from rasa_extensions.intent_routing import IntentRouter, replace_intent
 
 logger = logging.getLogger(__name__)
@@ -47,9 +46,6 @@ PRACTICAL_INTENT = CLINIC_QUESTION_INTENT  # its action answers clinic/practical
 # taken for one of them. Booking, safety and conversation intents never are
 # replaced: their messages are answers and requests, not questions.
 OTHER_ROUTABLE_INTENTS = (OTHER_SYMPTOM_INTENT, "ask_insurance", "out_of_scope")
-# The last sentence of a message: "...tingling down my left leg sometimes. Could one
-# appointment deal with all of it?"
-_LAST_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S[^.!?]*[.!?]*\s*$)")
 CLOSING_QUESTION_MIN_WORDS = 3
 
 
@@ -116,19 +112,19 @@ class PracticalQuestionRouter(IntentRouter):
             whether the message's last sentence was kept as its second part.
 
         """
-        cut = None
-        for found in _LAST_SENTENCE.finditer(text):
-            cut = found
-        if cut is None:
+        ends = list(SENTENCE_END.finditer(text.rstrip()))
+        if not ends:
             return False
-        question = text[cut.end() :]
+        cut = ends[-1]
+        question = text[cut.end() :].rstrip()
         if len(question.split()) < CLOSING_QUESTION_MIN_WORDS or not asks_something(question):
             return False
         match = self._topic(question)
         if match is None:
             return False
         logger.info("a complaint closes with a practical question: %s", match.topic)
-        part = message_part(PRACTICAL_INTENT, match.score, text, cut.end(), len(text))
+        end = cut.end() + len(question)
+        part = message_part(PRACTICAL_INTENT, match.score, text, cut.end(), end)
         message.set(SECOND_PART, part, add_to_output=True)
         return True
 
