@@ -669,6 +669,7 @@ class RedFlagDetector:
         self._nlp = spacy.load(str(pipeline))
         self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
         self._read_shorthand({**_text_speak(), **spec.shorthand})
+        self._read_misspelt_negatives()
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
         self._entries = [(concept, concept.entries) for concept in spec.concepts]
         self._other_senses = {
@@ -743,6 +744,44 @@ class RedFlagDetector:
                 [{ORTH: piece, NORM: word} for piece, word in zip(pieces, words, strict=True)],
             )
 
+    def _read_misspelt_negatives(self) -> None:
+        """Negative contractions typed with one slip tokenized as spaCy's own are.
+
+        "catn", "wnot", "havnt", "could'nt", "can;t" are "can not", "will not",
+        "have not": a night-time phone's typing ("i catn feel my legs" was
+        missed). Each is one of Norvig's edits of a contraction spaCy knows
+        ("can't", "cant"), with the apostrophe moved, changed or left out, and
+        starts with its letter. A slip that is an English word ("want", "dint",
+        "cart") or already spaCy's stays what it is.
+        """
+        from spacy.attrs import NORM, ORTH
+
+        tokenizer = self._nlp.tokenizer
+        rules = tokenizer.rules  # type: ignore[union-attr]
+        english = _english_dictionary() | self._lemma_words()
+        added: Dict[str, List[str]] = {}
+        for typed, pieces in rules.items():
+            norms = [str(piece.get(NORM, piece.get(ORTH, ""))).lower() for piece in pieces]
+            if len(norms) != 2 or norms[1] != "not" or not typed.islower():
+                continue
+            bare = typed.replace("'", "").replace("’", "")
+            if not bare.isalpha() or len(bare) < 4:
+                continue
+            for slip in _misspelt(bare):
+                if slip in rules or slip in english or slip in added or slip in self.spec.shorthand:
+                    continue
+                added[slip] = norms
+        for slip, norms in added.items():
+            tokenizer.add_special_case(  # type: ignore[union-attr]
+                slip, [{ORTH: slip[:-2], NORM: norms[0]}, {ORTH: slip[-2:], NORM: norms[1]}]
+            )
+
+    def _lemma_words(self) -> FrozenSet[str]:
+        """The lemmatizer's words, keys and lemmas, in lower case."""
+        lemmatizer = self._nlp.get_pipe("lemmatizer")
+        table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        return frozenset(str(word).lower() for item in table.items() for word in item)
+
     def _english_words(self) -> FrozenSet[str]:
         """Words the lemmatizer knows: never "corrected" to a red-flag word.
 
@@ -769,8 +808,8 @@ class RedFlagDetector:
         for word in self._compiled.term(text):
             if word == "#year":
                 pattern.append({"TEXT": {"REGEX": r"^(19[4-9]\d|20\d\d)$"}})
-            else:
-                pattern.append({"NORM": word} if word in _NORMS else {"LOWER": word})
+            else:  # the norm, as terms are compiled: "n't" is "not", "havin" "having"
+                pattern.append({"NORM": word})
         return pattern
 
     # -- checking -------------------------------------------------------------
@@ -800,6 +839,7 @@ class RedFlagDetector:
                 and token.lemma_.lower() not in self._known_words
                 and not name_shaped
                 and not _proper_name(token, typed)
+                and token.norm_ == token.lower_  # shorthand ("fae": "from") is no slip
             ):
                 if _in_dictionary(token.lower_, self._dictionary_words):
                     if len(token.lower_) >= MIN_CORRECTED_LENGTH:
@@ -967,7 +1007,8 @@ class RedFlagDetector:
         }
         # Words of the present ("now", "today") keep a past-tense report current,
         # but only in the clause they are in.
-        over = self._optional(matches, "RESOLVED_NOW")
+        # ...not a "now" of what is over or cared for ("fine now", "has now been seen by").
+        over = self._optional(matches, "RESOLVED_NOW") + self._optional(matches, "CARED_FOR_SINCE")
         now_words = [
             (start, end)
             for start, end in self._optional(matches, "CURRENT")
@@ -1344,18 +1385,6 @@ def _without_after_inability(doc: Any, i: int) -> bool:
     return False
 
 
-_NORMS = {
-    "not",
-    "can",
-    "will",
-    "have",
-    "be",
-    "do",
-    "am",
-    "are",
-}  # contractions: "n't", "ca", "wo", "'ve", "'m", "'re"
-
-
 def _plain(text: str) -> str:
     """Lower case, typographic quotes as plain ones: "CAN’T" reads like "can't".
 
@@ -1416,6 +1445,26 @@ def _one_slip_from(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
         }
         edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
     return tuple(sorted(e for e in edits & vocabulary if e[0] == word[0]))
+
+
+# What stands for a typed apostrophe in a misspelt contraction ("can;t", "can`t").
+_APOSTROPHE_SLIPS = "';`"
+
+
+def _misspelt(bare: str) -> FrozenSet[str]:
+    """``bare`` (a contraction without its apostrophe: "cant") with one slip, same first letter.
+
+    Letters left out, added, changed or swapped (Norvig's edits) in words of at
+    least four letters, and an apostrophe put anywhere ("ca'nt", "cant'", "can;t").
+    """
+    splits = [(bare[:i], bare[i:]) for i in range(len(bare) + 1)]
+    edits = {left + right[1:] for left, right in splits if right}
+    edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
+    edits |= {left + c + right for left, right in splits for c in _LETTERS}
+    edits = {e for e in edits if len(e) >= 4}
+    edits |= {left + mark + right for left, right in splits[1:] for mark in _APOSTROPHE_SLIPS}
+    return frozenset(e for e in edits if e[0] == bare[0] and e != bare)
 
 
 @lru_cache(maxsize=1)

@@ -125,6 +125,22 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     # set 63: metaphors, symptom-checker answers, workplace and sports injuries, a few words
     # a line
     "set63": (0.74, 0.04),
+    # sets 64 to 70: the same four concepts (leg weakness, suicide and self-harm, spinal
+    # fracture, cauda equina) told as asides to booking questions, by older people writing
+    # formally, by young people texting, in dialect and second-language English, as long
+    # stories told by relatives, dictated, and by expert patients
+    "set64": (0.86, 0.09),
+    "set65": (0.81, 0.06),
+    "set66": (0.84, 0.11),
+    "set67": (0.81, 0.11),
+    "set68": (0.92, 0.14),
+    "set69": (0.81, 0.11),
+    "set70": (0.81, 0.11),
+    # sets 71 to 73: every concept and both levels, asked inside safety questions, typed as
+    # bursts of lines with corrections, and by people who play things down
+    "set71": (0.88, 0.07),
+    "set72": (0.92, 0.03),
+    "set73": (0.93, 0.05),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1512,4 +1528,91 @@ def test_classes_of_example_sets_62_and_63(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Found by two outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Affairs put in order beside despair; a will updated with a solicitor is prudence.
+        ("sorted out who gets my car and where the spare key is. so tired of living like this",
+         "emergency"),
+        ("we updated the will with the solicitor, who gets my books, ha. hip is sore", "routine"),
+        # A place to end it and the nerve worked up there; a note left; ways looked up.
+        ("sat on the bridge for an hour trying to work up the nerve, back pain every day",
+         "emergency"),
+        ("left a note for my partner on the table, this pain is the last straw", "emergency"),
+        ("been googling methods again, the pain never stops", "emergency"),
+        # Self-harm said to be deliberate, a week ago; a knife slip is no self-harm.
+        ("scratched myself till it bled last week, on purpose, the pain is too much", "emergency"),
+        ("cut my thumb chopping onions last week, back is stiff", "routine"),
+        # A plan beside not being ok; a treatment plan is none.
+        ("told everyone I'm fine but I'm really not, I have a plan for this weekend", "emergency"),
+        ("I have a plan from the physio and I'm not ok with the exercises yet", "routine"),
+        # Thin bones told by their treatment; a minor jolt; "felt my back go".
+        ("on alendronate for years, stepped off a kerb and felt my back go, pain is severe",
+         "emergency"),
+        ("had bone mets treated, turned over in bed and now sudden severe pain in my spine",
+         "emergency"),
+        # "nearly in tears" and "worst I've ever had" say how bad, not that it is not.
+        ("osteoporosis, sneezed and now sudden pain in my back, nearly in tears", "emergency"),
+        # A foot going floppy; a leg gone numb that has not come back.
+        ("since monday my left foot has gone floppy and my back is bad", "emergency"),
+        ("my leg went numb from the hip down on saturday and hasn't come back", "emergency"),
+        ("my leg went numb at the dentist from the injection and hasn't come back yet",
+         "routine"),
+        # Tried to go and nothing came.
+        ("back's been bad since tuesday and today i tried to wee and absolutely nothing",
+         "emergency"),
+        # Care given to a relative, before or after it is told; a fit of coughing is no fit.
+        ("my son is in hospital after his legs went numb, they are operating. my hip aches",
+         "routine"),
+        ("gran fell and cracked a bone in her back, she's been x-rayed and is in a brace now",
+         "routine"),
+        ("I'm 80 with osteoporosis, had a coughing fit but no pain at all, booking for my knee",
+         "routine"),
+        # A figure of speech; a question about other people.
+        ("i could die of embarrassment, my back clicked loudly in yoga", "routine"),
+        ("is it a common thing for back pain patients to feel suicidal? asking for an essay",
+         "routine"),
+        # A moment, not a time of life; pain with no break is not "no pain".
+        ("heavy pressure in my chest when I was lifting the slabs, going into my jaw, still "
+         "there now", "emergency"),
+        ("my back aches all day and night, no let up, worse lying down, no position helps",
+         "urgent"),
+        # A sports dead leg is no leg weakness; a worry about bleeding is no bleeding.
+        ("got a dead leg from rugby, someone's knee went right into my thigh, back is fine",
+         "routine"),
+        ("on warfarin, worried I'd bleed a lot from the needles, is that a risk?", "routine"),
+        # Care given to a relative, wherever it is said; up straight after a slip.
+        ("dad had a heart attack on saturday and is on the cardiac ward, can I move my slot",
+         "routine"),
+        ("I'm 82 and slipped on the step, got straight up, no pain at all, booking my back",
+         "routine"),
+        # Dialect read as meant: "fae" is "from", not a slip of "face".
+        ("ma legs went weak fae the back a few year ago, ah'm sorted noo, jist a stiff hip",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_64_to_73(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by ten outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A negative contraction typed with one slip is the contraction.
+        ("i catn feel my legs since this morning", "emergency"),
+        ("my legs wnot hold me up and my back is agony", "emergency"),
+        ("i could'nt feel my bum or my legs this morning", "emergency"),
+        # ...and negates as the contraction does.
+        ("i havnt had any numbness in my legs, just a stiff back", "routine"),
+        ("legs aernt weak, just tight hamstrings", "routine"),
+    ],
+)
+def test_a_negative_contraction_typed_with_a_slip_is_read_as_it(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Phone typing: "catn", "wnot", "havnt" were single unknown words, so never negations."""
     assert detector.assess(text).level == level
