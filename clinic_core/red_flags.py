@@ -957,25 +957,27 @@ class RedFlagDetector:
                     candidates.append((concept, entry.all, spans))
         # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
         # clause, or following "but", that say what came before them is over.
-        # Care already given resolves what came before it wherever it stands: "our
-        # daughter came off her horse on Sunday and A&E have checked her over".
-        resolving_starts = [
-            start
-            for anywhere, (start, end) in [
-                *((False, span) for span in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")),
-                *((True, span) for span in self._optional(matches, "CARED_FOR_SINCE")),
-            ]
-            if (
-                anywhere
-                or start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
-                or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
-            )
-            # "had no trouble with it until today": it is back
-            and not any(
-                doc[i].lower_ in UNTIL  # type: ignore[index]
-                for i in range(end, min(end + 3, len(doc)))  # type: ignore[arg-type]
-            )
+        # Care already given resolves what came before it wherever it stands ("our
+        # daughter came off her horse on Sunday and A&E have checked her over"), and
+        # even when that was today: "my son had a seizure at school today, the ambulance
+        # came, he's at hospital now" (example set 75).
+        care = self._optional(matches, "CARED_FOR_SINCE")
+        recovery = [
+            (start, end)
+            for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
+            if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+            or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
         ]
+
+        def not_until(span: Tuple[int, int]) -> bool:
+            # "had no trouble with it until today": it is back
+            return not any(
+                doc[i].lower_ in UNTIL  # type: ignore[index]
+                for i in range(span[1], min(span[1] + 3, len(doc)))  # type: ignore[arg-type]
+            )
+
+        cared_starts = [span[0] for span in care if not_until(span)]
+        resolving_starts = [span[0] for span in recovery if not_until(span)] + cared_starts
 
         answered_no = tuple(
             (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))  # type: ignore[index]
@@ -1128,6 +1130,13 @@ class RedFlagDetector:
                 and not now_in_clause(symptoms)
                 and not any(clause_of(start) in current_clauses for start, _ in symptoms)
                 and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
+            ):
+                reason = "past"
+            if (
+                reason is None
+                and not concept.history_counts
+                and symptoms
+                and any(all(end <= later for _, end in symptoms) for later in cared_starts)
             ):
                 reason = "past"
             if (

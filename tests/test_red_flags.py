@@ -141,6 +141,12 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set71": (0.88, 0.07),
     "set72": (0.92, 0.03),
     "set73": (0.93, 0.05),
+    # sets 74 to 77: carers' notes, code-switching with phone typos, British understatement
+    # and idiom, questions about a symptom happening now
+    "set74": (0.89, 0.11),
+    "set75": (0.94, 0.05),
+    "set76": (0.87, 0.07),
+    "set77": (0.84, 0.09),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1589,13 +1595,27 @@ def test_classes_of_example_sets_62_and_63(
          "routine"),
         ("I'm 82 and slipped on the step, got straight up, no pain at all, booking my back",
          "routine"),
+        # A leg lifted by hand; a car into a tree; a peaceful way to go asked about.
+        ("since yesterday I have to lift my leg with my hands to get into bed, back is bad",
+         "emergency"),
+        ("swerved and hit a tree on the way home, car's a write-off, my back is killing me",
+         "emergency"),
+        ("what's the most peaceful way to go? I've had enough of this hip", "emergency"),
+        # Care given today still resolves; chest muscles sore from the gym are no heart.
+        ("my husband collapsed at work today, he's at hospital now and doing ok, can I move "
+         "my session", "routine"),
+        ("chest sore to touch after chest day at the gym, no arm pain, upper back tight too",
+         "routine"),
+        # A care note's "denies".
+        ("Resident, 84, c/o hip ache. Denies chest pain or breathlessness. Obs fine.",
+         "routine"),
         # Dialect read as meant: "fae" is "from", not a slip of "face".
         ("ma legs went weak fae the back a few year ago, ah'm sorted noo, jist a stiff hip",
          "routine"),
     ],
 )  # fmt: skip
-def test_classes_of_example_sets_64_to_73(detector: RedFlagDetector, text: str, level: str) -> None:
-    """Found by ten outside writers' sets; written here in the project's own words."""
+def test_classes_of_example_sets_64_to_77(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by fourteen outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
 
 
