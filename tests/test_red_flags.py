@@ -147,6 +147,11 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set75": (0.94, 0.05),
     "set76": (0.87, 0.07),
     "set77": (0.84, 0.09),
+    # sets 78 to 80: messages of 4 to 12 words, relatives writing in a hurry, everyday
+    # activities that no longer work told without a medical word
+    "set78": (0.86, 0.07),
+    "set79": (0.89, 0.09),
+    "set80": (0.79, 0.05),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1616,6 +1621,31 @@ def test_classes_of_example_sets_62_and_63(
 )  # fmt: skip
 def test_classes_of_example_sets_64_to_77(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by fourteen outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A snap after a strain at an age when bones are thin; a snapped lace is none.
+        ("I'm 79, reached down for the post and felt a snap, can't stand straight", "emergency"),
+        ("I'm 79 and my shoelace snapped when I bent to tie it, hip a bit stiff", "routine"),
+        # Keys left with a note beside a farewell; keys left for a neighbour feeding the cat
+        # while one is away.
+        ("spare keys are through next door's letterbox with a note. thanks for everything, all "
+         "of you", "emergency"),
+        ("keys through next door's letterbox so she can feed the cat while we're on holiday, "
+         "thanks for everything", "routine"),
+        # Care already given, or given for good: a carer; stable now.
+        ("the man next door can't feel his legs properly any more, he has a carer now. my back "
+         "aches from helping him", "routine"),
+        ("dad collapsed at the bowls club, the paramedics were brilliant and he's stable now",
+         "routine"),
+        ("had enough of living, honestly", "emergency"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_78_to_80(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by three outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
 
 
