@@ -1445,15 +1445,24 @@ def _one_slip_from(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
     edits): "bcak" is "back", "lfit" "lift", "nmub" "numb". A word of three letters
     only lost one ("kll", "fet"): changed, "cbt" would be "cut" and "axa" "axe".
     """
+    edits = _edits(word, letter_lost_only=len(word) <= MIN_SLIPPED_LENGTH)
+    return tuple(sorted(e for e in edits & vocabulary if e[0] == word[0]))
+
+
+def _edits(word: str, letter_lost_only: bool = False) -> Set[str]:
+    """What ``word`` was meant to be if one slip made it (Norvig's edits).
+
+    The typed word with a letter put back, taken out, changed, or two letters
+    swapped back; only the first when ``letter_lost_only``.
+    """
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     edits = {left + c + right for left, right in splits for c in _LETTERS}
-    if len(word) > MIN_SLIPPED_LENGTH:
-        edits |= {left + right[1:] for left, right in splits if right}
-        edits |= {
-            left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1
-        }
-        edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
-    return tuple(sorted(e for e in edits & vocabulary if e[0] == word[0]))
+    if letter_lost_only:
+        return edits
+    edits |= {left + right[1:] for left, right in splits if right}
+    edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
+    edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
+    return edits
 
 
 # What stands for a typed apostrophe in a misspelt contraction ("can;t", "can`t").
@@ -1463,16 +1472,13 @@ _APOSTROPHE_SLIPS = "';`"
 def _misspelt(bare: str) -> FrozenSet[str]:
     """``bare`` (a contraction without its apostrophe: "cant") with one slip, same first letter.
 
-    Letters left out, added, changed or swapped (Norvig's edits) in words of at
-    least four letters, and an apostrophe put anywhere ("ca'nt", "cant'", "can;t").
+    Norvig's edits of at least four letters ("catn", "cnat"), and an apostrophe
+    put anywhere ("ca'nt", "cant'", "can;t").
     """
-    splits = [(bare[:i], bare[i:]) for i in range(len(bare) + 1)]
-    edits = {left + right[1:] for left, right in splits if right}
-    edits |= {left + right[1] + right[0] + right[2:] for left, right in splits if len(right) > 1}
-    edits |= {left + c + right[1:] for left, right in splits if right for c in _LETTERS}
-    edits |= {left + c + right for left, right in splits for c in _LETTERS}
-    edits = {e for e in edits if len(e) >= 4}
-    edits |= {left + mark + right for left, right in splits[1:] for mark in _APOSTROPHE_SLIPS}
+    edits = {e for e in _edits(bare) if len(e) >= 4}
+    edits |= {
+        bare[:i] + mark + bare[i:] for i in range(1, len(bare) + 1) for mark in _APOSTROPHE_SLIPS
+    }
     return frozenset(e for e in edits if e[0] == bare[0] and e != bare)
 
 
