@@ -669,7 +669,6 @@ class RedFlagDetector:
         self._nlp = spacy.load(str(pipeline))
         self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
         self._read_shorthand({**_text_speak(), **spec.shorthand})
-        self._read_misspelt_negatives()
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
         self._entries = [(concept, concept.entries) for concept in spec.concepts]
         self._other_senses = {
@@ -678,6 +677,7 @@ class RedFlagDetector:
         }
         self._answers_no = frozenset(" ".join(self._compiled.term(a)) for a in spec.answers_no)
         self._known_words = self._english_words()
+        self._read_misspelt_negatives()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._slip_targets = frozenset(
             w for w in self._compiled.vocabulary if len(w) >= MIN_SLIPPED_LENGTH and w.isalpha()
@@ -758,7 +758,7 @@ class RedFlagDetector:
 
         tokenizer = self._nlp.tokenizer
         rules = tokenizer.rules  # type: ignore[union-attr]
-        english = _english_dictionary() | self._lemma_words()
+        english = self._known_words | self._dictionary_words
         added: Dict[str, List[str]] = {}
         for typed, pieces in rules.items():
             norms = [str(piece.get(NORM, piece.get(ORTH, ""))).lower() for piece in pieces]
@@ -775,12 +775,6 @@ class RedFlagDetector:
             tokenizer.add_special_case(  # type: ignore[union-attr]
                 slip, [{ORTH: slip[:-2], NORM: norms[0]}, {ORTH: slip[-2:], NORM: norms[1]}]
             )
-
-    def _lemma_words(self) -> FrozenSet[str]:
-        """The lemmatizer's words, keys and lemmas, in lower case."""
-        lemmatizer = self._nlp.get_pipe("lemmatizer")
-        table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
-        return frozenset(str(word).lower() for item in table.items() for word in item)
 
     def _english_words(self) -> FrozenSet[str]:
         """Words the lemmatizer knows: never "corrected" to a red-flag word.
