@@ -152,6 +152,10 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set78": (0.86, 0.07),
     "set79": (0.89, 0.09),
     "set80": (0.79, 0.05),
+    # sets 81 to 83: feedback after a session, late-night messages, easy-read writing
+    "set81": (0.85, 0.12),
+    "set82": (0.75, 0.05),
+    "set83": (0.79, 0.09),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1642,9 +1646,29 @@ def test_classes_of_example_sets_64_to_77(detector: RedFlagDetector, text: str, 
         ("dad collapsed at the bowls club, the paramedics were brilliant and he's stable now",
          "routine"),
         ("had enough of living, honestly", "emergency"),
+        # Sets 81 to 83: phonetic spelling; a foot that will not clear the floor; thin bones
+        # told in the past; ice; "fine otherwise" is no "fine".
+        ("i want to be ded, nobody would notice", "emergency"),
+        ("my left foot wont clear the floor since friday and my back is bad", "emergency"),
+        ("on steroids for years, my back went when i cofed, cant get up", "emergency"),
+        ("slipped on the ice this morning and landed on my back, pain is bad", "emergency"),
+        ("I'm 77, twisted getting out of the car, severe pain across my back, fine otherwise",
+         "emergency"),
+        ("the doctor said my bones were thin, lifted the kettle and felt a crack in my back",
+         "emergency"),
+        # Affairs in order beside giving up; a waiting list is no going on.
+        ("if anything happens to me the dog should go to my sister. I've given up on the pain "
+         "ever stopping", "emergency"),
+        ("I don't want to go on the waiting list for surgery, can acupuncture help my hip?",
+         "routine"),
+        # Care given; a crashed payment link; numb to the needles.
+        ("his legs went weak last month, he went to a&e and they sorted it, my back aches",
+         "routine"),
+        ("numb to the needles now! the payment link crashed though, my back is better",
+         "routine"),
     ],
 )  # fmt: skip
-def test_classes_of_example_sets_78_to_80(detector: RedFlagDetector, text: str, level: str) -> None:
+def test_classes_of_example_sets_78_to_83(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by three outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
 
