@@ -184,6 +184,9 @@ class Concept(StrictModel):
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
+    # Lexicon names of conditions that last: told of in the past tense they are
+    # still so ("was told last year I had osteoporosis", example set 84).
+    lasting: List[str] = []
     cues: List[Union[CueEntry, List[str]]] = pydantic.Field(..., min_items=1)
 
     @property
@@ -1062,6 +1065,18 @@ class RedFlagDetector:
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
         told_as_now = bool(self._optional(matches, "ONSET_NOW"))  # "started 20 mins ago"
+        meaning_starts = {start for start, _ in self._optional(matches, "ASKS_WHAT_IT_MEANS")}
+        own_words = set(self.spec.lexicon.get("OWN_SYMPTOM_BEFORE", ()))
+
+        def asks_what_own_means(symptoms: List[Tuple[int, int]]) -> bool:
+            # "what if the numbness between my legs is something": the symptom, one's
+            # own, is the subject of the question, so it is there now
+            first, last = min(symptoms), max(symptoms, key=lambda span: span[1])
+            return (
+                first[0] > 0
+                and doc[first[0] - 1].lower_ in own_words  # type: ignore[index]
+                and bool({last[1], last[1] + 1} & meaning_starts)
+            )
 
         def said_in_present(spans: List[Tuple[int, int]], within: bool = False) -> bool:
             # The verb just before a span's words, or (``within``, for a symptom's words,
@@ -1097,6 +1112,10 @@ class RedFlagDetector:
                 cue_spans,
                 [span for span in spans if span not in symptoms],
                 told_as_now=told_as_now or said_in_present(symptoms, within=True),
+                asks_what_it_means=bool(symptoms) and asks_what_own_means(symptoms),
+                lasting=[
+                    span for name, span in zip(names, spans, strict=True) if name in concept.lasting
+                ],
             )
             # "Any weight loss: no": a form's question answered no, set aside as denied
             # (so the learned screen, too, needs to be nearly sure to flag it)
@@ -1186,6 +1205,8 @@ class RedFlagDetector:
         all_cues: Sequence[Tuple[int, int]] = (),
         where_only: Collection[Tuple[int, int]] = (),
         told_as_now: bool = False,
+        asks_what_it_means: bool = False,
+        lasting: Collection[Tuple[int, int]] = (),
     ) -> Optional[str]:
         """Why this match does not count (negated, hypothetical, past), or None.
 
@@ -1198,6 +1219,10 @@ class RedFlagDetector:
         ago", "started this morning"), or the symptom is said in the present
         ("is acupuncture ok for hip pain after a fall? my foot is pointing
         sideways").
+        ``asks_what_it_means``: a what-if asks what one's own symptom means
+        ("what if the numbness between my legs is something"), so it is none.
+        ``lasting``: the cue's parts that name a lasting condition, which no past
+        time sets aside ("was told last year I had osteoporosis").
         """
         categories: Set[str] = set()
         current = False
@@ -1239,7 +1264,7 @@ class RedFlagDetector:
                     continue  # "can't walk and slurring": can't is not "no slurring"
                 literal = modifier.rule.literal  # type: ignore[attr-defined]
                 if modifier.category == "HISTORICAL" and (  # type: ignore[attr-defined]
-                    literal.split(":", 1)[1] in concept.recent
+                    literal.split(":", 1)[1] in concept.recent or span in lasting
                 ):
                     continue
                 # "can acupuncture help with the chest pain I've had for the last hour":
@@ -1249,6 +1274,8 @@ class RedFlagDetector:
                     and literal.split(":", 1)[1] in self._asks_to_treat
                     and told_as_now
                 ):
+                    continue
+                if modifier.category == "HYPOTHETICAL" and asks_what_it_means:  # type: ignore[attr-defined]
                     continue
                 categories.add(modifier.category)  # type: ignore[attr-defined]
                 if modifier.category in ("HISTORICAL", "FAMILY"):  # type: ignore[attr-defined]

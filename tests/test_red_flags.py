@@ -156,6 +156,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set81": (0.85, 0.12),
     "set82": (0.75, 0.05),
     "set83": (0.79, 0.09),
+    "set84": (0.98, 0.07),
+    "set85": (0.98, 0.09),
+    "set86": (0.90, 0.05),
+    "set87": (0.98, 0.04),
+    "set88": (1.00, 0.02),
+    "set89": (1.00, 0.04),
+    "set90": (0.98, 0.05),
+    "set91": (0.98, 0.04),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -963,7 +971,8 @@ def test_classes_of_the_twelfth_and_thirteenth_audits(
         # Not waking up, wished of oneself, is a wish to die, not a collapse (audit 12,
         # whose generic reply lost the words written for thoughts of suicide).
         ("most nights i go to bed hoping i wont wake up", ["suicide_self_harm"]),
-        ("my wife won't wake up and her lips look grey", ["collapse"]),
+        # ...and her grey lips are a breathing emergency too (example set 89)
+        ("my wife won't wake up and her lips look grey", ["breathing", "collapse"]),
     ],
 )
 def test_not_waking_up_wished_of_oneself_is_no_collapse(
@@ -1670,6 +1679,105 @@ def test_classes_of_example_sets_64_to_77(detector: RedFlagDetector, text: str, 
 )  # fmt: skip
 def test_classes_of_example_sets_78_to_83(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by three outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A means or a place dwelt on; stopping one's medicine to let nature finish it; a
+        # life that will not last, seen to.
+        ("the rifle is in the cabinet upstairs and I keep thinking about it", "emergency"),
+        ("stood on the multi-storey last night just looking down, back is no better",
+         "emergency"),
+        ("I'll stop taking my blood pressure tablets and let nature do it", "emergency"),
+        ("I won't be here by spring, I'll see to it. can you help the hip meanwhile", "emergency"),
+        ("it'd be easier if I didn't wake up, honestly", "emergency"),
+        # ...and the same words about a view, a sale, a car, a course of painkillers.
+        ("stood at the edge of the cliff path taking photos, lovely view, back a bit stiff",
+         "routine"),
+        ("selling the shotgun, I keep thinking about it now my hip stops me shooting clays",
+         "routine"),
+        ("my old van won't last the winter, I'll make sure of it, anyway back pain", "routine"),
+        # Thin bones told as history are still thin.
+        ("I was told in 2019 that I have osteoporosis. Reached up for a tin and felt my back "
+         "go, I can't sit up", "emergency"),
+        # A what-if whose subject is one's own symptom asks what it means.
+        ("what if the numbness round my bottom is serious? it started this morning",
+         "emergency"),
+        ("what if I get numbness round my bottom one day?", "routine"),
+        # Images of a leg with no power; a leg swung round from the hip.
+        ("no oomph in my legs at all since Tuesday, back killing me", "emergency"),
+        ("my leg won't lift so I'm swinging it round from the hip to walk", "emergency"),
+        # Falls told in trade words; a cough on long-term steroids.
+        ("came a cropper on the wet decking and went full length on my back", "emergency"),
+        ("long-term steroids, coughing fit this morning and now I can't sit up for my back",
+         "emergency"),
+        # Oxygen at home that no longer keeps up.
+        ("on home oxygen but still can't catch my breath today", "emergency"),
+        # Look-alikes: a tight muscle down one side; shaken by what happened; a relative
+        # under the hospital; denied after a list; worry about needles and bleeding.
+        ("my back muscle is tight down one side after the shift", "routine"),
+        ("a lad at work fell off the scaffold, he's in hospital, we're all a bit shaken. my "
+         "back is tight", "routine"),
+        ("my brother fractured his spine in a crash, he's under the hospital now. my back is "
+         "stiff", "routine"),
+        ("the leaflet mentioned bladder problems and numbness down below, I've got neither",
+         "routine"),
+        ("on warfarin and worried about bleeding from the needles, is that a risk?", "routine"),
+        ("would chest pain ever come from the back?", "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_84_to_87(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by four outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Oblique endings: days left, easier for everyone, taken out of God's hands, notes
+        # posted beside a last booking, a quiet spot with the means.
+        ("the kids are sorted with my mum. just want the pain eased for the few days I've got "
+         "left", "emergency"),
+        ("it would be easier for everyone if I wasn't around, sorry", "emergency"),
+        ("they say it's in God's hands. I'm taking it out of His hands", "emergency"),
+        ("this is my last booking, I've put notes in the post to my family", "emergency"),
+        ("been looking for somewhere quiet to park up with the hosepipe", "emergency"),
+        ("I'm scared of what I might do tonight, the pain won't stop", "emergency"),
+        ("cancel everything please, won't be needing them after this week, thank you for all "
+         "your kindness", "emergency"),
+        # ...and the same words of a move, a treatment plan, a refund.
+        ("cancel everything please, won't be needing them after this week, moving to Leeds, "
+         "thank you for all your kindness", "routine"),
+        # The bedside tests of a weak ankle; both feet without feeling; a shunt from behind.
+        ("since Saturday I can't stand on my heel on the left, back is bad", "emergency"),
+        ("back pain for a month, now can't feel my feet at all", "emergency"),
+        ("my feet are numb from the diabetes, it's my back I want help with", "routine"),
+        ("a van went into the back of me at the lights yesterday, my back is agony", "emergency"),
+        # A child into the tablets; a whole strip swallowed; lips grey; a curtain over an eye.
+        ("my toddler got into nan's tablets, we don't know how many, the box is nearly empty",
+         "emergency"),
+        ("he swallowed the whole strip of his gabapentin and is very sleepy", "emergency"),
+        ("her lips are grey and she is sitting forward to breathe", "emergency"),
+        ("just now my right eye went black like a curtain coming down", "emergency"),
+        # Translated "from last week" is since last week.
+        ("on methotrexate, from last week my back is painful and I have temperature 38",
+         "urgent"),
+        # Look-alikes: weight lost through a divorce; a boss who gave one a heart attack;
+        # care given to a cousin; a dead leg from a knee.
+        ("lost weight through my divorce, back to normal now, back ache from moving house",
+         "routine"),
+        ("my boss nearly gave me a heart attack with the targets, shoulders like concrete",
+         "routine"),
+        ("my cousin collapsed at the party, the ambulance took him and he's fine now",
+         "routine"),
+        ("dead leg at football, the other lad's knee went into my thigh, big bruise",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_88_to_91(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by four outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
 
 
