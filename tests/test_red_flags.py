@@ -164,6 +164,10 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set89": (1.00, 0.04),
     "set90": (0.98, 0.05),
     "set91": (0.98, 0.04),
+    "set92": (0.98, 0.09),
+    "set93": (0.98, 0.04),
+    "set94": (0.94, 0.09),
+    "set95": (0.96, 0.05),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1777,6 +1781,46 @@ def test_classes_of_example_sets_84_to_87(detector: RedFlagDetector, text: str, 
     ],
 )  # fmt: skip
 def test_classes_of_example_sets_88_to_91(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by four outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Said in passing: no "after"; caring whether one wakes; how much would be too much,
+        # beside despair; a plan one would rather not go into; a day to pick.
+        ("cancel friday and the week after. there won't be an after", "emergency"),
+        ("I've stopped caring if I wake up, sorry", "emergency"),
+        ("how much of the pregabalin would be too much? I'm tired of it all", "emergency"),
+        ("got a plan for the weekend and I'd rather not go into it", "emergency"),
+        ("I've written a note, I just need to pick the day", "emergency"),
+        ("I've been sat in the garage with the shotgun, it's been on my mind", "emergency"),
+        ("cheers for everything, won't be needing my appointment next month. Look after "
+         "yourselves", "emergency"),
+        # ...and the same shapes harmlessly.
+        ("won't be needing my appointment next month, back's much better, thanks for "
+         "everything, look after yourselves", "routine"),
+        ("the pain has dropped off a cliff since the last session!", "routine"),
+        # A formal letter's calm words for a failing leg; a leg that wasn't there; a shunt
+        # from a height; no wee for hours.
+        ("Since Monday my left leg has become progressively weaker and I now hold on to the "
+         "wall to walk.", "emergency"),
+        ("stood up and my right leg just wasn't there, having to hop", "emergency"),
+        ("landed awkwardly from a height on my backside, severe pain low in my back",
+         "emergency"),
+        ("haven't peed since this morning and my sciatica is down both legs now", "emergency"),
+        # Look-alikes: the chest wall of fibromyalgia; legs like lead by the evening from
+        # tiredness; a fall feared for a relative.
+        ("fibro chest wall pain as usual, no pressure, not breathless, back aching",
+         "routine"),
+        ("legs feel like lead by the evening but that's just tiredness, back aches",
+         "routine"),
+        ("my daughter worries I might fall and break my back, I'm fine, just stiff",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_92_to_95(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by four outside writers' sets; written here in the project's own words."""
     assert detector.assess(text).level == level
 
