@@ -689,6 +689,8 @@ class RedFlagDetector:
         # Questions about treating what one has ("can acupuncture help with ..."):
         # no what-if when the message says it is happening now.
         self._asks_to_treat = frozenset(self._expanded(spec.lexicon.get("ASKS_TO_TREAT", [])))
+        # "what if the numbness ..." (the word before the symptom): one's own, asked about
+        self._own_symptom_before = frozenset(spec.lexicon.get("OWN_SYMPTOM_BEFORE", ()))
         # One word each ("mum", "husband", "I've"): whose body part is named.
         self._people = _People(
             relatives=_single_words(spec.lexicon.get("RELATIVE", ())),
@@ -1066,7 +1068,6 @@ class RedFlagDetector:
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
         told_as_now = bool(self._optional(matches, "ONSET_NOW"))  # "started 20 mins ago"
         meaning_starts = {start for start, _ in self._optional(matches, "ASKS_WHAT_IT_MEANS")}
-        own_words = set(self.spec.lexicon.get("OWN_SYMPTOM_BEFORE", ()))
 
         def asks_what_own_means(symptoms: List[Tuple[int, int]]) -> bool:
             # "what if the numbness between my legs is something": the symptom, one's
@@ -1074,7 +1075,7 @@ class RedFlagDetector:
             first, last = min(symptoms), max(symptoms, key=lambda span: span[1])
             return (
                 first[0] > 0
-                and doc[first[0] - 1].lower_ in own_words  # type: ignore[index]
+                and doc[first[0] - 1].lower_ in self._own_symptom_before  # type: ignore[index]
                 and bool({last[1], last[1] + 1} & meaning_starts)
             )
 
