@@ -168,6 +168,10 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set93": (0.98, 0.04),
     "set94": (0.94, 0.09),
     "set95": (0.96, 0.05),
+    "set96": (0.85, 0.07),
+    "set97": (0.89, 0.09),
+    "set98": (0.88, 0.07),
+    "set99": (0.84, 0.17),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
@@ -1822,6 +1826,30 @@ def test_classes_of_example_sets_88_to_91(detector: RedFlagDetector, text: str, 
 )  # fmt: skip
 def test_classes_of_example_sets_92_to_95(detector: RedFlagDetector, text: str, level: str) -> None:
     """Found by four outside writers' sets; written here in the project's own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # Suicide told through the last of one's affairs.
+        ("please keep my sister's number as next of kin, I'll be with him soon", "emergency"),
+        ("can I clear my bill now, I want no debts when I go", "emergency"),
+        ("I've made my final arrangements, thank you for all you did for my back", "emergency"),
+        ("don't bother with reminders, there will be nobody here to read them", "emergency"),
+        ("I've got it all worked out, tablets and gin after the family leave", "emergency"),
+        ("cleaning the old service pistol and thinking about what it's for", "emergency"),
+        ("I know what's lethal and I've been doing the sums every night", "emergency"),
+        # ...and the same admin said for an ordinary reason.
+        ("I'm going to be away with work till the end of the month, cancel anything till then",
+         "routine"),
+        ("this is my last session before Christmas, see you in January!", "routine"),
+        ("I've had six sessions and feel no different, so I'll stop. No hard feelings",
+         "routine"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_96_to_99(detector: RedFlagDetector, text: str, level: str) -> None:
+    """Found by four outside writers' sets, 60 suicide in each; in the project's own words."""
     assert detector.assess(text).level == level
 
 
