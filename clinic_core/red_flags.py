@@ -359,6 +359,9 @@ class RedFlagSpec(StrictModel):
                 for term in [*entry.all, *entry.cancelling_terms]:
                     if _LEXICON_NAME.match(term) and term not in lexicon:  # type: ignore[operator]
                         raise ValueError(f"{concept.id}: {term} is not in the lexicon")
+            for name in concept.lasting:
+                if name not in lexicon:  # type: ignore[operator]
+                    raise ValueError(f"{concept.id}: lasting {name} is not in the lexicon")
             if concept.relatives_apart:
                 for name in RELATIVES_APART_LEXICONS:
                     if name not in lexicon:  # type: ignore[operator]

@@ -879,6 +879,14 @@ def test_a_recent_word_that_is_no_past_word_is_refused_naming_the_concept() -> N
         parse_model(_spec(concepts=concepts, context=context), RedFlagSpec)
 
 
+def test_a_lasting_condition_that_is_no_lexicon_name_is_refused_naming_the_concept() -> None:
+    concepts = [
+        {"id": "made_up", "level": "urgent", "label": "x", "cues": [["a"]], "lasting": ["THIN"]}
+    ]
+    with pytest.raises(ClinicDataError, match="made_up: lasting THIN is not in the lexicon"):
+        parse_model(_spec(concepts=concepts), RedFlagSpec)
+
+
 @pytest.mark.parametrize(
     ("text", "level"),
     [
