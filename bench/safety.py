@@ -58,7 +58,15 @@ def _screen_option(name: str, default: float) -> float:
 
 SCREEN_THRESHOLD = _screen_option("screen_threshold", 0.7)
 WITHOUT_VETO = "... without the veto"
-POLICIES = ("classifier", "vocabulary", "screen", "vocabulary + screen", WITHOUT_VETO)
+WITHOUT_CRISIS_READER = "... without the crisis reader"
+POLICIES = (
+    "classifier",
+    "vocabulary",
+    "screen",
+    "vocabulary + screen",
+    WITHOUT_VETO,
+    WITHOUT_CRISIS_READER,
+)
 CONFIGURED = "vocabulary + screen"
 ALL_SEALED = "all sealed sets"
 TARGETS = {"emergency": 1.0, "urgent": 0.95, "lookalike_alarms": 0.03, "held_out_alarms": 0.02}
@@ -93,6 +101,10 @@ def level(result: Dict[str, Any], policy: str) -> str:
         return max((k for k in screen if k != "routine"), key=lambda k: screen[k])
     if policy == WITHOUT_VETO and triage.get("vocabulary_level", "routine") != "routine":
         return str(triage["vocabulary_level"])
+    # The crisis reader reads only what the list and the screen left alone, and
+    # records its probabilities then: a flag beside them is the reader's.
+    if policy == WITHOUT_CRISIS_READER and triage.get("crisis") is not None:
+        return "routine"
     return str(triage["level"])
 
 

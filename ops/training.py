@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
 from clinic_core import TRAINED_MODULES
-from clinic_core.red_flag_screen import NOT_TRAINED_DIR_NAME
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
@@ -37,9 +36,9 @@ TRAINING_INPUTS = (
     "ops/embeddings.py",
 )
 KEEP_MODELS = 3
-# Folders under the inputs that no training reads: red-flag examples kept to
-# check the vocabulary by (clinic_core/red_flag_screen.py) change no model.
-UNTRAINED_DIRS = {"__pycache__", NOT_TRAINED_DIR_NAME}
+# Folders under the inputs that no training reads. (The red-flag examples the
+# screen does not learn, in not_trained/, the crisis reader does: they are inputs.)
+UNTRAINED_DIRS = {"__pycache__"}
 
 
 def input_files(root: Path) -> List[Path]:

@@ -47,6 +47,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from clinic_core.crisis_reader import CrisisReader, read_crisis
 from clinic_core.language import reads_as_other_language
 from clinic_core.language import warm_up as warm_up_language
 from clinic_core.message_parts import MORE_PARTS, OTHER_LANGUAGE, SECOND_PART, TRIAGE
@@ -55,6 +56,7 @@ from clinic_core.red_flag_screen import (
     RedFlagScreen,
     ScreenExample,
     ScreenPolicy,
+    example_files,
     examples_dir,
     load_examples,
     name_screened,
@@ -65,6 +67,9 @@ from clinic_core.red_flags import (
     RedFlagDetector,
     shared_detector,
 )
+from clinic_core.sentence_encoder import STAMP_FILE as ENCODER_STAMP_FILE
+from clinic_core.sentence_encoder import SentenceEncoder
+from clinic_core.settings import SENTENCE_ENCODER_DIR
 from rasa_extensions import fingerprints
 
 logger = logging.getLogger(__name__)
@@ -73,18 +78,20 @@ CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before thi
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
 SCREEN_FILE = "red_flag_screen.npz"
 LEGACY_SCREEN_FILE = "red_flag_screen.skops"  # models trained before linear_text.FORMAT
+CRISIS_FILE = "crisis_reader.npz"  # with the sentence encoder's files beside it
 
 
 def triage_record(
     assessment: Assessment,
     vocabulary: Optional[Assessment] = None,
     screen: Optional[Dict[str, float]] = None,
+    crisis: Optional[Dict[str, float]] = None,
 ) -> Dict[str, Any]:
     """The safety layer's verdict as stored with the message.
 
-    ``vocabulary`` is the red-flag list's own verdict and ``screen`` the
-    learned screen's probabilities, kept so that staff and the benchmark can
-    see which part decided.
+    ``vocabulary`` is the red-flag list's own verdict, ``screen`` the learned
+    screen's probabilities and ``crisis`` the crisis reader's, kept so that
+    staff and the benchmark can see which part decided.
     """
     record: Dict[str, Any] = {
         "level": assessment.level,
@@ -98,6 +105,8 @@ def triage_record(
         record["vocabulary_level"] = vocabulary.level
     if screen is not None:
         record["screen"] = {level: round(p, 4) for level, p in screen.items()}
+    if crisis is not None:
+        record["crisis"] = {concept: round(p, 4) for concept, p in crisis.items()}
     return record
 
 
@@ -125,8 +134,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         model_storage: Optional[ModelStorage] = None,
         resource: Optional[Resource] = None,
         screen: Optional[RedFlagScreen] = None,
+        crisis: Optional[CrisisReader] = None,
     ) -> None:
-        """Use ``detector`` (and ``screen`` once trained) on every message."""
+        """Use ``detector`` (and ``screen`` and ``crisis`` once trained) on every message."""
         if config["classifier_emergency"] not in CLASSIFIER_CHOICES:
             raise ValueError(
                 f"RedFlagClassifier: classifier_emergency must be one of {CLASSIFIER_CHOICES}"
@@ -134,6 +144,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         self.component_config = config
         self.detector = detector
         self.screen = screen
+        self.crisis = crisis
         over_set_aside = config["screen_over_set_aside"]
         self.policy = ScreenPolicy(
             threshold=float(config["screen_threshold"]),
@@ -155,10 +166,13 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Retrain when the example files (unseen by the graph) or the screen's code change."""
+        """Retrain when the example files (unseen by the graph), the code or the encoder change."""
         return fingerprints.digest(
             [sys.modules[__name__], *fingerprints.trained_modules()],
-            sorted(cls._examples_dir(config).glob("*.yml")),
+            [
+                *example_files(cls._examples_dir(config), with_not_trained=True),
+                SENTENCE_ENCODER_DIR / ENCODER_STAMP_FILE,
+            ],
         )
 
     @classmethod
@@ -187,23 +201,42 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             if not path.exists() and (directory / LEGACY_SCREEN_FILE).exists():
                 path = directory / LEGACY_SCREEN_FILE
             screen = RedFlagScreen.load(path)
+            # A model trained before the crisis reader has none.
+            crisis_path = directory / CRISIS_FILE
+            crisis = CrisisReader.load(crisis_path) if crisis_path.exists() else None
         warm_up_language()  # not at the first message (about 1 s)
-        return cls(config, cls._detector(config), model_storage, resource, screen)
+        return cls(config, cls._detector(config), model_storage, resource, screen, crisis)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the screen on the clinic's red-flag examples and the NLU examples."""
         levels = {level.intent: level.id for level in self.detector.spec.levels}
-        examples = load_examples(self._examples_dir(self.component_config))
-        examples += [
+        intent_examples = [
             ScreenExample(message.get(TEXT), levels.get(message.get(INTENT), ROUTINE))
             for message in training_data.intent_examples
         ]
+        examples = load_examples(self._examples_dir(self.component_config)) + intent_examples
         self.screen = RedFlagScreen.fit(examples)
         logger.info("Red-flag screen trained on %d examples", len(examples))
+        # The crisis reader learns from every example set (clinic_core/crisis_reader.py) and
+        # from the NLU examples that are no red flag: the red-flag intents' examples
+        # name no concept, so they could teach it only that a crisis is "other".
+        crisis_examples = load_examples(
+            self._examples_dir(self.component_config), with_not_trained=True
+        ) + [example for example in intent_examples if example.level == ROUTINE]
+        try:
+            self.crisis = CrisisReader.fit(
+                crisis_examples, self.detector.spec, SentenceEncoder(SENTENCE_ENCODER_DIR)
+            )
+            logger.info("Crisis reader trained on %d examples", len(crisis_examples))
+        except ValueError as error:  # example files that name no crisis-line concept
+            self.crisis = None
+            logger.warning("No crisis reader: %s", error)
         if self._model_storage is None or self._resource is None:
             raise RuntimeError("RedFlagClassifier was built without model storage")
         with self._model_storage.write_to(self._resource) as directory:
             self.screen.save(directory / SCREEN_FILE)
+            if self.crisis is not None:
+                self.crisis.save(directory / CRISIS_FILE)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -226,9 +259,16 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest
         )
         final = name_screened(self.screen, text, final, self.detector.spec)
+        # What neither the list nor the screen flagged, the crisis reader reads.
+        crisis = (
+            self.crisis.probabilities(text)
+            if self.crisis is not None and not final.flagged
+            else None
+        )
+        final = read_crisis(text, final, crisis, self.detector.spec)
         return {
             "assessment": final,
-            "record": triage_record(final, vocabulary, probabilities),
+            "record": triage_record(final, vocabulary, probabilities, crisis),
         }
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -14,6 +14,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.message import Message
 
+from clinic_core.crisis_reader import OTHER, THRESHOLD, CrisisReader, read_crisis
 from clinic_core.data_files import ClinicDataError
 from clinic_core.red_flag_screen import (
     NAMED_AT,
@@ -29,6 +30,8 @@ from clinic_core.red_flag_screen import (
     without_negations,
 )
 from clinic_core.red_flags import Assessment, RedFlagDetector, SetAside
+from clinic_core.sentence_encoder import SentenceEncoder
+from clinic_core.settings import SENTENCE_ENCODER_DIR
 from ops.training import input_files
 from rasa_extensions.red_flags import RedFlagClassifier
 
@@ -403,8 +406,92 @@ def test_sets_kept_out_of_training_are_valid_and_not_learned() -> None:
     assert kept_out and {example.level for example in kept_out} >= {"emergency", "urgent"}
 
 
-def test_sets_kept_out_of_training_change_no_model() -> None:
-    """A new example set in not_trained/ is no reason to train again (ops/training.py)."""
-    inputs = input_files(ROOT)
-    assert any("red_flag_examples" in path.parts for path in inputs)
-    assert not any(NOT_TRAINED_DIR_NAME in path.parts for path in inputs)
+def test_sets_kept_out_of_the_screens_training_are_the_crisis_readers(tmp_path: Path) -> None:
+    """A new example set in not_trained/ trains the model again: the crisis reader learns it."""
+    assert any(NOT_TRAINED_DIR_NAME in path.parts for path in input_files(ROOT))
+    config = {**RedFlagClassifier.get_default_config(), "examples": str(tmp_path)}
+    (tmp_path / NOT_TRAINED_DIR_NAME).mkdir()
+    kept_out = tmp_path / NOT_TRAINED_DIR_NAME / "set1.yml"
+    kept_out.write_text("version: 1\nred_flags: []\nlookalikes: []\n")
+    before = RedFlagClassifier.fingerprint_addon(config)
+    kept_out.write_text(
+        "version: 1\nred_flags: []\nlookalikes:\n  - text: hi\n    kind: ordinary\n"
+    )
+    assert RedFlagClassifier.fingerprint_addon(config) != before
+
+
+def test_the_crisis_reader_flags_a_farewell_told_as_the_last_of_ones_affairs(
+    trained: RedFlagClassifier,
+) -> None:
+    """Neither the list nor the screen has words for a goodbye said through admin."""
+    for text in [
+        "Can you put my brother down as the contact on my file? He'll be the one dealing "
+        "with everything after this weekend.",
+        "Please close my account and pass what's left on my card to my sister, I've put "
+        "everything in order for her.",
+    ]:
+        verdict = trained.assess(text)
+        assert verdict["assessment"].level == "emergency", text
+        assert verdict["assessment"].concepts == ("suicide_self_harm",), text
+        assert sum(p for c, p in verdict["record"]["crisis"].items() if c != OTHER) >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please cancel my appointment on Thursday, I have a work meeting I cannot move.",
+        "Can you send the receipt to my husband's email instead of mine? He does our accounts.",
+        "I'd like to transfer my last two sessions to my sister as I'm moving to Leeds.",
+        "My back is much better now so I won't need any more appointments, thank you all.",
+    ],
+)
+def test_the_crisis_reader_leaves_ordinary_admin_alone(
+    trained: RedFlagClassifier, text: str
+) -> None:
+    assert trained.assess(text)["assessment"].level == ROUTINE
+
+
+def test_the_crisis_reader_only_adds_to_what_nothing_flagged_or_set_aside(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    spec = red_flag_detector.spec
+    sure = {"suicide_self_harm": 0.95, OTHER: 0.05}
+    text = "please send my notes to my brother, he will deal with everything after"
+    quiet = red_flag_detector.assess(text)
+    flagged = read_crisis(text, quiet, sure, spec)
+    assert (flagged.level, flagged.concepts) == ("emergency", ("suicide_self_harm",))
+    assert read_crisis(text, quiet, {"suicide_self_harm": 0.5, OTHER: 0.5}, spec) == quiet
+    assert read_crisis(text, quiet, None, spec) == quiet
+    # Too few words, something set aside, or a flag already raised: left as it is.
+    assert read_crisis("i'm done", quiet, sure, spec) == quiet
+    aside = Assessment(ROUTINE, None, (), (SetAside("suicide_self_harm", "negated", "no"),))
+    assert read_crisis(text, aside, sure, spec) == aside
+    legs = red_flag_detector.assess("i cant feel my legs at all now")
+    assert read_crisis("i cant feel my legs at all now", legs, sure, spec) == legs
+
+
+def test_example_files_without_a_crisis_concept_train_no_crisis_reader(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    examples = [
+        ScreenExample("my legs gave way", "emergency", "leg_weakness"),
+        ScreenExample("my back hurts", ROUTINE),
+    ]
+    with pytest.raises(ValueError, match="crisis-line concept"):
+        CrisisReader.fit(examples, red_flag_detector.spec, SentenceEncoder(SENTENCE_ENCODER_DIR))
+
+
+def test_the_safety_benchmark_reads_what_the_crisis_reader_added() -> None:
+    """`make bench-safety` reports the sealed sets with and without the crisis reader."""
+    from bench.safety import CONFIGURED, WITHOUT_CRISIS_READER, level
+
+    read = {"triage": {"level": "emergency", "vocabulary_level": ROUTINE, "crisis": {OTHER: 0.1}}}
+    listed = {"triage": {"level": "emergency", "vocabulary_level": "emergency"}}
+    left = {"triage": {"level": ROUTINE, "vocabulary_level": ROUTINE, "crisis": {OTHER: 0.9}}}
+    records = (read, listed, left)
+    assert [level(r, CONFIGURED) for r in records] == ["emergency", "emergency", ROUTINE]
+    assert [level(r, WITHOUT_CRISIS_READER) for r in records] == [
+        ROUTINE,
+        "emergency",
+        ROUTINE,
+    ]

@@ -172,6 +172,13 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set97": (0.89, 0.09),
     "set98": (0.88, 0.07),
     "set99": (0.84, 0.17),
+    "set100": (0.64, 0.07),
+    "set101": (0.74, 0.07),
+    "set102": (0.74, 0.14),
+    "set103": (0.75, 0.05),
+    # our own ordinary admin for the crisis reader; "sorting her affairs" for a late
+    # mother and "affairs in order" before a move are read as farewells by the list
+    "admin": (1.0, 0.06),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
