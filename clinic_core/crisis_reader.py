@@ -23,26 +23,31 @@ aside by ConText, of at least the screen's minimum words (docs/clinic.md,
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from clinic_core.linear_text import LinearTextClassifier
-from clinic_core.red_flag_screen import _TRUSTED_TYPES, ROUTINE, ScreenExample, _features
+from clinic_core.red_flag_screen import (
+    _TRUSTED_TYPES,
+    ROUTINE,
+    ScreenExample,
+    ScreenPolicy,
+    _features,
+    word_count,
+)
 from clinic_core.red_flags import Assessment, Finding, RedFlagSpec
 from clinic_core.sentence_encoder import SentenceEncoder
 
 # The label of every example that is not a crisis-line concept.
 OTHER = "other"
-CRISIS_LABEL_SUFFIX = " (read by the crisis reader: the red-flag list has not the words)"
+CRISIS_LABEL_SUFFIX = " (read by the crisis reader: the red-flag list does not have the words)"
 # Sure enough to flag (chosen on example sets 100 and 101, docs/clinic.md).
 THRESHOLD = 0.7
-# Fewer words carry too little ("I'm done" at a form's question).
-MIN_WORDS = 7
+# Fewer words carry too little ("I'm done" at a form's question): the screen's minimum.
+MIN_WORDS = ScreenPolicy.min_words
 # How much the sentence vector counts beside the word and character counts
 # (0.5, 1 and 2 were tried on sets 100 and 101: 1 found most for as few alarms).
 VECTOR_WEIGHT = 1.0
-_WORDS = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 
 
 def crisis_concepts(spec: RedFlagSpec) -> List[str]:
@@ -128,7 +133,7 @@ def read_crisis(
         or assessment.flagged
         or assessment.set_aside
         or assessment.says_over
-        or len(_WORDS.findall(text)) < MIN_WORDS
+        or word_count(text) < MIN_WORDS
     ):
         return assessment
     crisis = {c: p for c, p in probabilities.items() if c != OTHER}

@@ -180,6 +180,11 @@ def load_examples(
     return found
 
 
+def word_count(text: str) -> int:
+    """How many words ``text`` has (clause marks not counted)."""
+    return sum(word[0].isalnum() for word in _WORD.findall(text.lower()))
+
+
 def _words(text: str) -> List[str]:
     """The words and clause marks of ``text``, lower case, "can't" spelt "cant"."""
     return _WORD.findall(text.lower().replace("\u2019", "'").replace("n't", "nt"))
@@ -372,7 +377,7 @@ class ScreenPolicy:
         (:meth:`RedFlagScreen.flag_probabilities`), the whole message's if None.
         """
         alarm = 1.0 - probabilities.get(ROUTINE, 0.0)
-        short = sum(word[0].isalnum() for word in _WORD.findall(text.lower())) < self.min_words
+        short = word_count(text) < self.min_words
         if assessment.flagged:
             # A concept may set its own veto (heart and breath: lower, since the
             # screen learned their words as routine); the lowest of the findings' counts.
