@@ -58,14 +58,22 @@ def _screen_option(name: str, default: float) -> float:
 
 SCREEN_THRESHOLD = _screen_option("screen_threshold", 0.7)
 WITHOUT_VETO = "... without the veto"
-WITHOUT_CRISIS_READER = "... without the crisis reader"
+
+
+def without_reader(name: str) -> str:
+    """The policy of the configured pipeline without learned reader ``name``'s flags."""
+    return f"... without the {name} reader"
+
+
+# One policy per learned reader in clinic/red_flags.yml, so each run shows what it adds.
+WITHOUT_READER = {without_reader(name): name for name in load_red_flags().readers}
 POLICIES = (
     "classifier",
     "vocabulary",
     "screen",
     "vocabulary + screen",
     WITHOUT_VETO,
-    WITHOUT_CRISIS_READER,
+    *WITHOUT_READER,
 )
 CONFIGURED = "vocabulary + screen"
 ALL_SEALED = "all sealed sets"
@@ -101,9 +109,9 @@ def level(result: Dict[str, Any], policy: str) -> str:
         return max((k for k in screen if k != "routine"), key=lambda k: screen[k])
     if policy == WITHOUT_VETO and triage.get("vocabulary_level", "routine") != "routine":
         return str(triage["vocabulary_level"])
-    # The crisis reader reads only what the list and the screen left alone, and
-    # records its probabilities then: a flag beside them is the reader's.
-    if policy == WITHOUT_CRISIS_READER and triage.get("crisis") is not None:
+    # A learned reader reads only what the list and the screen left alone; the
+    # record names the reader that raised the flag.
+    if policy in WITHOUT_READER and triage.get("read_by") == WITHOUT_READER[policy]:
         return "routine"
     return str(triage["level"])
 

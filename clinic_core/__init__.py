@@ -9,5 +9,5 @@ TRAINED_MODULES = (
     "sentence_encoder",
     "spelling",
     "red_flag_screen",
-    "crisis_reader",
+    "learned_reader",
 )

@@ -42,6 +42,11 @@ EXAMPLES_DIR_NAME = "red_flag_examples"
 # Sets the vocabulary is checked against but the screen does not learn from:
 # trained on, set 47 cost a sealed red flag (docs/clinic.md, "Example set 47").
 NOT_TRAINED_DIR_NAME = "not_trained"
+# Sets nothing learns from, kept to measure the learned readers on messages
+# they have never seen (sets 108 to 115: learned, they cost a sealed emergency
+# and a held-out alarm; docs/clinic.md, "The spine reader"). The vocabulary is
+# checked against them like the rest.
+MEASURED_ONLY_DIR_NAME = "measured_only"
 _NEGATION = re.compile(
     r"^(no|not|never|without|nothing|none|nor|neither|cannot|"
     r"dont|didnt|doesnt|havent|hasnt|hadnt|isnt|arent|wasnt|werent|wont|cant|couldnt)$"
@@ -154,17 +159,25 @@ def examples_dir() -> Path:
     return clinic_dir() / EXAMPLES_DIR_NAME
 
 
-def example_files(directory: Optional[Path] = None, with_not_trained: bool = False) -> List[Path]:
-    """The example files the screen trains on, and with ``with_not_trained`` the others."""
+def example_files(
+    directory: Optional[Path] = None, with_not_trained: bool = False, with_measured: bool = False
+) -> List[Path]:
+    """The example files the screen trains on, and others (the readers' and measured only).
+
+    ``with_not_trained`` adds the sets the learned readers learn too,
+    ``with_measured`` the sets nothing learns.
+    """
     folder = directory or examples_dir()
     files = sorted(folder.glob("*.yml"))
     if with_not_trained:
         files += sorted((folder / NOT_TRAINED_DIR_NAME).glob("*.yml"))
+    if with_measured:
+        files += sorted((folder / MEASURED_ONLY_DIR_NAME).glob("*.yml"))
     return files
 
 
 def load_examples(
-    directory: Optional[Path] = None, with_not_trained: bool = False
+    directory: Optional[Path] = None, with_not_trained: bool = False, with_measured: bool = False
 ) -> List[ScreenExample]:
     """Every example of the clinic's files, validated (errors name the field).
 
@@ -173,7 +186,7 @@ def load_examples(
 
     """
     found: List[ScreenExample] = []
-    for path in example_files(directory, with_not_trained):
+    for path in example_files(directory, with_not_trained, with_measured):
         data = load_model(path, ExampleFile)
         found += [ScreenExample(item.text, item.level, item.concept) for item in data.red_flags]
         found += [ScreenExample(item.text, ROUTINE) for item in data.lookalikes]

@@ -170,6 +170,8 @@ class Concept(StrictModel):
     history_counts: bool = False  # "a history of cancer" is the flag itself
     hypothetical_counts: bool = False  # "if ..., I'll kill myself" is a threat
     crisis_line: bool = False  # the reply adds the profile's crisis line
+    # The learned reader (``readers:``) that also reads this concept where the list has no words.
+    reader: Optional[str] = None
     # The learned screen vetoes the list's flag of this concept only when its
     # probability of a red flag is below this (None: the policy's veto; 0:
     # never). Chest pain and breathlessness in ordinary company ("on warfarin
@@ -226,6 +228,12 @@ def _sentence_with(text: str, words: Optional[str]) -> str:
     return text
 
 
+class LearnedReaderSpec(StrictModel):
+    """A learned reader (clinic_core/learned_reader.py): how sure it must be to flag."""
+
+    threshold: float = pydantic.Field(..., gt=0.0, le=1.0)
+
+
 class RedFlagSpec(StrictModel):
     """The whole of ``clinic/red_flags.yml``."""
 
@@ -252,6 +260,8 @@ class RedFlagSpec(StrictModel):
     said_seen_since: List[str] = []
     # Help is on its way ("the ambulance is coming"): acknowledged once, then the reminder stops.
     said_help_coming: List[str] = []
+    # Learned readers by name, in the order they read (concepts name theirs with ``reader:``).
+    readers: Dict[str, LearnedReaderSpec] = {}
 
     def says_seen(self, text: str) -> bool:
         """Whether ``text`` says the patient (or the person written for) has been seen since.
@@ -380,6 +390,31 @@ class RedFlagSpec(StrictModel):
                 if term not in past:
                     raise ValueError(f"{concept.id}: recent {term!r} is not a HISTORICAL term")
         return context
+
+    @pydantic.validator("readers")
+    def _reader_names(cls, value: Dict[str, LearnedReaderSpec]) -> Dict[str, LearnedReaderSpec]:
+        for name in value:
+            if not re.fullmatch(r"[a-z_]+", name):
+                raise ValueError(f"reader name {name!r}: lower-case letters and _ only")
+        return value
+
+    @pydantic.root_validator(skip_on_failure=True)
+    def _concepts_name_known_readers(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        readers = values.get("readers") or {}
+        named = {concept.reader for concept in values.get("concepts", []) if concept.reader}
+        for concept in values.get("concepts", []):
+            if concept.reader and concept.reader not in readers:
+                raise ValueError(
+                    f"concept {concept.id}: reader {concept.reader!r} is not in readers"
+                )
+        for name in readers:
+            if name not in named:
+                raise ValueError(f"readers.{name}: no concept names it (reader: {name})")
+        return values
+
+    def reader_concepts(self, name: str) -> List[str]:
+        """The ids of the concepts learned reader ``name`` reads."""
+        return [concept.id for concept in self.concepts if concept.reader == name]
 
     def intent_levels(self) -> Dict[str, str]:
         """Each level's intent and the level it stands for."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
 from clinic_core import TRAINED_MODULES
+from clinic_core.red_flag_screen import MEASURED_ONLY_DIR_NAME
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
@@ -37,8 +38,8 @@ TRAINING_INPUTS = (
 )
 KEEP_MODELS = 3
 # Folders under the inputs that no training reads. (The red-flag examples the
-# screen does not learn, in not_trained/, the crisis reader does: they are inputs.)
-UNTRAINED_DIRS = {"__pycache__"}
+# screen does not learn, in not_trained/, the learned readers do: they are inputs.)
+UNTRAINED_DIRS = {"__pycache__", MEASURED_ONLY_DIR_NAME}
 
 
 def input_files(root: Path) -> List[Path]:

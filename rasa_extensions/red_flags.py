@@ -47,9 +47,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from clinic_core.crisis_reader import CrisisReader, read_crisis
 from clinic_core.language import reads_as_other_language
 from clinic_core.language import warm_up as warm_up_language
+from clinic_core.learned_reader import LearnedReader, read_learned
 from clinic_core.message_parts import MORE_PARTS, OTHER_LANGUAGE, SECOND_PART, TRIAGE
 from clinic_core.red_flag_screen import (
     ROUTINE,
@@ -78,20 +78,23 @@ CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before thi
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
 SCREEN_FILE = "red_flag_screen.npz"
 LEGACY_SCREEN_FILE = "red_flag_screen.skops"  # models trained before linear_text.FORMAT
-CRISIS_FILE = "crisis_reader.npz"  # with the sentence encoder's files beside it
+# Each learned reader's file, by its name, with the sentence encoder's files beside them.
+READER_FILE = "reader_{name}.npz"
 
 
 def triage_record(
     assessment: Assessment,
     vocabulary: Optional[Assessment] = None,
     screen: Optional[Dict[str, float]] = None,
-    crisis: Optional[Dict[str, float]] = None,
+    readings: Optional[Dict[str, Dict[str, float]]] = None,
+    read_by: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The safety layer's verdict as stored with the message.
 
     ``vocabulary`` is the red-flag list's own verdict, ``screen`` the learned
-    screen's probabilities and ``crisis`` the crisis reader's, kept so that
-    staff and the benchmark can see which part decided.
+    screen's probabilities, ``readings`` each learned reader's and ``read_by``
+    the reader that raised the flag, kept so that staff and the benchmark can
+    see which part decided.
     """
     record: Dict[str, Any] = {
         "level": assessment.level,
@@ -105,8 +108,13 @@ def triage_record(
         record["vocabulary_level"] = vocabulary.level
     if screen is not None:
         record["screen"] = {level: round(p, 4) for level, p in screen.items()}
-    if crisis is not None:
-        record["crisis"] = {concept: round(p, 4) for concept, p in crisis.items()}
+    if readings:
+        record["readers"] = {
+            name: {concept: round(p, 4) for concept, p in probabilities.items()}
+            for name, probabilities in readings.items()
+        }
+    if read_by is not None:
+        record["read_by"] = read_by
     return record
 
 
@@ -134,9 +142,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         model_storage: Optional[ModelStorage] = None,
         resource: Optional[Resource] = None,
         screen: Optional[RedFlagScreen] = None,
-        crisis: Optional[CrisisReader] = None,
+        readers: Optional[Dict[str, LearnedReader]] = None,
     ) -> None:
-        """Use ``detector`` (and ``screen`` and ``crisis`` once trained) on every message."""
+        """Use ``detector`` (and ``screen`` and the learned ``readers`` once trained)."""
         if config["classifier_emergency"] not in CLASSIFIER_CHOICES:
             raise ValueError(
                 f"RedFlagClassifier: classifier_emergency must be one of {CLASSIFIER_CHOICES}"
@@ -144,7 +152,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         self.component_config = config
         self.detector = detector
         self.screen = screen
-        self.crisis = crisis
+        self.readers: Dict[str, LearnedReader] = dict(readers or {})
         over_set_aside = config["screen_over_set_aside"]
         self.policy = ScreenPolicy(
             threshold=float(config["screen_threshold"]),
@@ -201,11 +209,21 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             if not path.exists() and (directory / LEGACY_SCREEN_FILE).exists():
                 path = directory / LEGACY_SCREEN_FILE
             screen = RedFlagScreen.load(path)
-            # A model trained before the crisis reader has none.
-            crisis_path = directory / CRISIS_FILE
-            crisis = CrisisReader.load(crisis_path) if crisis_path.exists() else None
+            detector = cls._detector(config)
+            # One encoder for every reader; a reader the model has no file for is left out.
+            paths = {
+                name: directory / READER_FILE.format(name=name) for name in detector.spec.readers
+            }
+            encoder = (
+                SentenceEncoder(directory) if any(p.exists() for p in paths.values()) else None
+            )
+            readers = {
+                name: LearnedReader.load(name, path, encoder)
+                for name, path in paths.items()
+                if path.exists() and encoder is not None
+            }
         warm_up_language()  # not at the first message (about 1 s)
-        return cls(config, cls._detector(config), model_storage, resource, screen, crisis)
+        return cls(config, detector, model_storage, resource, screen, readers)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the screen on the clinic's red-flag examples and the NLU examples."""
@@ -217,26 +235,29 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         examples = load_examples(self._examples_dir(self.component_config)) + intent_examples
         self.screen = RedFlagScreen.fit(examples)
         logger.info("Red-flag screen trained on %d examples", len(examples))
-        # The crisis reader learns from every example set (clinic_core/crisis_reader.py) and
-        # from the NLU examples that are no red flag: the red-flag intents' examples
-        # name no concept, so they could teach it only that a crisis is "other".
-        crisis_examples = load_examples(
+        # The learned readers learn from every example set (clinic_core/learned_reader.py)
+        # and from the NLU examples that are no red flag: the red-flag intents' examples
+        # name no concept, so they could teach a reader only that its concepts are "other".
+        reader_examples = load_examples(
             self._examples_dir(self.component_config), with_not_trained=True
         ) + [example for example in intent_examples if example.level == ROUTINE]
-        try:
-            self.crisis = CrisisReader.fit(
-                crisis_examples, self.detector.spec, SentenceEncoder(SENTENCE_ENCODER_DIR)
-            )
-            logger.info("Crisis reader trained on %d examples", len(crisis_examples))
-        except ValueError as error:  # example files that name no crisis-line concept
-            self.crisis = None
-            logger.warning("No crisis reader: %s", error)
+        encoder = SentenceEncoder(SENTENCE_ENCODER_DIR)
+        vectors = encoder.encode([example.text for example in reader_examples])
+        self.readers = {}
+        for name in self.detector.spec.readers:
+            try:
+                self.readers[name] = LearnedReader.fit(
+                    name, reader_examples, self.detector.spec, encoder, vectors
+                )
+                logger.info("The %s reader trained on %d examples", name, len(reader_examples))
+            except ValueError as error:  # example files that name none of its concepts
+                logger.warning("No %s reader: %s", name, error)
         if self._model_storage is None or self._resource is None:
             raise RuntimeError("RedFlagClassifier was built without model storage")
         with self._model_storage.write_to(self._resource) as directory:
             self.screen.save(directory / SCREEN_FILE)
-            if self.crisis is not None:
-                self.crisis.save(directory / CRISIS_FILE)
+            for name, reader in self.readers.items():
+                reader.save(directory / READER_FILE.format(name=name))
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -259,16 +280,16 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest
         )
         final = name_screened(self.screen, text, final, self.detector.spec)
-        # What neither the list nor the screen flagged, the crisis reader reads.
-        crisis = (
-            self.crisis.probabilities(text)
-            if self.crisis is not None and not final.flagged
-            else None
+        # What neither the list nor the screen flagged, the learned readers read.
+        readings = (
+            {}
+            if final.flagged
+            else {name: reader.probabilities(text) for name, reader in self.readers.items()}
         )
-        final = read_crisis(text, final, crisis, self.detector.spec)
+        final, read_by = read_learned(text, final, readings, self.detector.spec)
         return {
             "assessment": final,
-            "record": triage_record(final, vocabulary, probabilities, crisis),
+            "record": triage_record(final, vocabulary, probabilities, readings, read_by),
         }
 
     def process(self, messages: List[Message]) -> List[Message]:

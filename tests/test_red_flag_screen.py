@@ -14,9 +14,10 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.message import Message
 
-from clinic_core.crisis_reader import OTHER, THRESHOLD, CrisisReader, read_crisis
 from clinic_core.data_files import ClinicDataError
+from clinic_core.learned_reader import OTHER, LearnedReader, read_learned
 from clinic_core.red_flag_screen import (
+    MEASURED_ONLY_DIR_NAME,
     NAMED_AT,
     NOT_TRAINED_DIR_NAME,
     ROUTINE,
@@ -406,8 +407,16 @@ def test_sets_kept_out_of_training_are_valid_and_not_learned() -> None:
     assert kept_out and {example.level for example in kept_out} >= {"emergency", "urgent"}
 
 
-def test_sets_kept_out_of_the_screens_training_are_the_crisis_readers(tmp_path: Path) -> None:
-    """A new example set in not_trained/ trains the model again: the crisis reader learns it."""
+def test_measured_only_sets_are_learned_by_nothing() -> None:
+    """clinic/red_flag_examples/measured_only/: for measuring the readers, not a training input."""
+    learned = {example.text for example in load_examples(with_not_trained=True)}
+    kept = {example.text for example in load_examples(with_not_trained=True, with_measured=True)}
+    assert kept - learned
+    assert not any(MEASURED_ONLY_DIR_NAME in path.parts for path in input_files(ROOT))
+
+
+def test_sets_kept_out_of_the_screens_training_are_the_readers(tmp_path: Path) -> None:
+    """A new example set in not_trained/ trains the model again: the learned readers learn it."""
     assert any(NOT_TRAINED_DIR_NAME in path.parts for path in input_files(ROOT))
     config = {**RedFlagClassifier.get_default_config(), "examples": str(tmp_path)}
     (tmp_path / NOT_TRAINED_DIR_NAME).mkdir()
@@ -424,6 +433,7 @@ def test_the_crisis_reader_flags_a_farewell_told_as_the_last_of_ones_affairs(
     trained: RedFlagClassifier,
 ) -> None:
     """Neither the list nor the screen has words for a goodbye said through admin."""
+    threshold = trained.detector.spec.readers["crisis"].threshold
     for text in [
         "Can you put my brother down as the contact on my file? He'll be the one dealing "
         "with everything after this weekend.",
@@ -433,7 +443,9 @@ def test_the_crisis_reader_flags_a_farewell_told_as_the_last_of_ones_affairs(
         verdict = trained.assess(text)
         assert verdict["assessment"].level == "emergency", text
         assert verdict["assessment"].concepts == ("suicide_self_harm",), text
-        assert sum(p for c, p in verdict["record"]["crisis"].items() if c != OTHER) >= THRESHOLD
+        assert verdict["record"]["read_by"] == "crisis", text
+        crisis = verdict["record"]["readers"]["crisis"]
+        assert sum(p for c, p in crisis.items() if c != OTHER) >= threshold
 
 
 @pytest.mark.parametrize(
@@ -451,47 +463,98 @@ def test_the_crisis_reader_leaves_ordinary_admin_alone(
     assert trained.assess(text)["assessment"].level == ROUTINE
 
 
-def test_the_crisis_reader_only_adds_to_what_nothing_flagged_or_set_aside(
+def test_the_spine_reader_reads_weakness_told_through_what_no_longer_works(
+    trained: RedFlagClassifier,
+) -> None:
+    """A foot that no longer does what it is told is leg weakness; pins and needles are not."""
+    spine = trained.readers["spine"]
+    threshold = trained.detector.spec.readers["spine"].threshold
+    weak = spine.probabilities(
+        "since yesterday my right foot won't point, I tell the muscles to move and nothing "
+        "arrives, my back has been sore for days"
+    )
+    assert 1 - weak[OTHER] >= threshold
+    assert max((c for c in weak if c != OTHER), key=lambda c: weak[c]) == "leg_weakness"
+    ordinary = spine.probabilities(
+        "I get pins and needles down my left leg when I sit too long, it goes when I walk about"
+    )
+    assert 1 - ordinary[OTHER] < 0.5
+
+
+def test_a_learned_reader_only_adds_to_what_nothing_flagged_or_set_aside(
     red_flag_detector: RedFlagDetector,
 ) -> None:
     spec = red_flag_detector.spec
-    sure = {"suicide_self_harm": 0.95, OTHER: 0.05}
+    sure = {"crisis": {"suicide_self_harm": 0.95, OTHER: 0.05}}
     text = "please send my notes to my brother, he will deal with everything after"
     quiet = red_flag_detector.assess(text)
-    flagged = read_crisis(text, quiet, sure, spec)
-    assert (flagged.level, flagged.concepts) == ("emergency", ("suicide_self_harm",))
-    assert read_crisis(text, quiet, {"suicide_self_harm": 0.5, OTHER: 0.5}, spec) == quiet
-    assert read_crisis(text, quiet, None, spec) == quiet
+    flagged, read_by = read_learned(text, quiet, sure, spec)
+    assert (flagged.level, flagged.concepts, read_by) == (
+        "emergency",
+        ("suicide_self_harm",),
+        "crisis",
+    )
+    unsure = {"crisis": {"suicide_self_harm": 0.5, OTHER: 0.5}}
+    assert read_learned(text, quiet, unsure, spec) == (quiet, None)
+    assert read_learned(text, quiet, {}, spec) == (quiet, None)
     # Too few words, something set aside, or a flag already raised: left as it is.
-    assert read_crisis("i'm done", quiet, sure, spec) == quiet
+    assert read_learned("i'm done", quiet, sure, spec) == (quiet, None)
     aside = Assessment(ROUTINE, None, (), (SetAside("suicide_self_harm", "negated", "no"),))
-    assert read_crisis(text, aside, sure, spec) == aside
+    assert read_learned(text, aside, sure, spec) == (aside, None)
     legs = red_flag_detector.assess("i cant feel my legs at all now")
-    assert read_crisis("i cant feel my legs at all now", legs, sure, spec) == legs
+    assert read_learned("i cant feel my legs at all now", legs, sure, spec) == (legs, None)
 
 
-def test_example_files_without_a_crisis_concept_train_no_crisis_reader(
+def test_each_reader_flags_at_its_own_threshold(red_flag_detector: RedFlagDetector) -> None:
+    """``readers:`` in the red-flag file: the spine reader must be surer than the crisis reader."""
+    spec = red_flag_detector.spec
+    text = "my right foot has been doing its own thing on the stairs since the weekend"
+    quiet = red_flag_detector.assess(text)
+    between = (spec.readers["crisis"].threshold + spec.readers["spine"].threshold) / 2
+    spine = {"spine": {"leg_weakness": between, "spinal_fracture": 0.0, OTHER: 1 - between}}
+    crisis = {"crisis": {"suicide_self_harm": between, OTHER: 1 - between}}
+    assert read_learned(text, quiet, spine, spec) == (quiet, None)
+    flagged, read_by = read_learned(text, quiet, crisis, spec)
+    assert (flagged.concepts, read_by) == (("suicide_self_harm",), "crisis")
+    surer = {"spine": {"leg_weakness": 0.95, "spinal_fracture": 0.0, OTHER: 0.05}}
+    flagged, read_by = read_learned(text, quiet, surer, spec)
+    assert (flagged.concepts, read_by) == (("leg_weakness",), "spine")
+    assert "read by the spine reader" in flagged.findings[0].label
+
+
+def test_example_files_without_a_readers_concept_train_no_such_reader(
     red_flag_detector: RedFlagDetector,
 ) -> None:
     examples = [
         ScreenExample("my legs gave way", "emergency", "leg_weakness"),
         ScreenExample("my back hurts", ROUTINE),
     ]
-    with pytest.raises(ValueError, match="crisis-line concept"):
-        CrisisReader.fit(examples, red_flag_detector.spec, SentenceEncoder(SENTENCE_ENCODER_DIR))
+    spec, encoder = red_flag_detector.spec, SentenceEncoder(SENTENCE_ENCODER_DIR)
+    with pytest.raises(ValueError, match="crisis reader needs examples of its concepts"):
+        LearnedReader.fit("crisis", examples, spec, encoder)
 
 
-def test_the_safety_benchmark_reads_what_the_crisis_reader_added() -> None:
-    """`make bench-safety` reports the sealed sets with and without the crisis reader."""
-    from bench.safety import CONFIGURED, WITHOUT_CRISIS_READER, level
+def test_a_concept_naming_an_unknown_reader_is_refused_naming_it() -> None:
+    from clinic_core.red_flags import RedFlagSpec, load_red_flags
 
-    read = {"triage": {"level": "emergency", "vocabulary_level": ROUTINE, "crisis": {OTHER: 0.1}}}
+    data = load_red_flags().dict()
+    data["readers"] = {"spine": data["readers"]["spine"]}
+    with pytest.raises(ValueError, match="suicide_self_harm: reader 'crisis' is not in readers"):
+        RedFlagSpec.parse_obj(data)
+
+
+def test_the_safety_benchmark_reads_what_each_reader_added() -> None:
+    """`make bench-safety` reports the sealed sets without each learned reader's flags."""
+    from bench.safety import CONFIGURED, level, without_reader
+
+    read = {"triage": {"level": "emergency", "vocabulary_level": ROUTINE, "read_by": "crisis"}}
     listed = {"triage": {"level": "emergency", "vocabulary_level": "emergency"}}
-    left = {"triage": {"level": ROUTINE, "vocabulary_level": ROUTINE, "crisis": {OTHER: 0.9}}}
-    records = (read, listed, left)
-    assert [level(r, CONFIGURED) for r in records] == ["emergency", "emergency", ROUTINE]
-    assert [level(r, WITHOUT_CRISIS_READER) for r in records] == [
+    spine = {"triage": {"level": "emergency", "vocabulary_level": ROUTINE, "read_by": "spine"}}
+    records = (read, listed, spine)
+    assert [level(r, CONFIGURED) for r in records] == ["emergency"] * 3
+    assert [level(r, without_reader("crisis")) for r in records] == [
         ROUTINE,
         "emergency",
-        ROUTINE,
+        "emergency",
     ]
+    assert [level(r, without_reader("spine")) for r in records][2] == ROUTINE

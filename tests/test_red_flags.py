@@ -176,13 +176,29 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set101": (0.74, 0.07),
     "set102": (0.74, 0.14),
     "set103": (0.75, 0.05),
-    # our own ordinary admin for the crisis reader; "sorting her affairs" for a late
-    # mother and "affairs in order" before a move are read as farewells by the list
-    "admin": (1.0, 0.06),
+    # leg weakness and spinal fracture told by sports people, DIY, desk workers and
+    # people with a long back history (sets 104 to 107 read to mend the list)
+    "set104": (0.81, 0.14),
+    "set105": (0.88, 0.1),
+    "set106": (0.87, 0.09),
+    "set107": (0.85, 0.1),
+    # the same mix, unseen by the list's mending: grandparents, performers, drivers, retired
+    # professionals (108 to 111, held out for the spine reader); shift workers, people far
+    # from a hospital, assistive typing, travellers (112 to 115, unseen by every choice)
+    "set108": (0.84, 0.09),
+    "set109": (0.77, 0.12),
+    "set110": (0.85, 0.12),
+    "set111": (0.81, 0.12),
+    "set112": (0.88, 0.09),
+    "set113": (0.81, 0.09),
+    "set114": (0.79, 0.05),
+    "set115": (0.83, 0.12),
+    # our own ordinary admin for the crisis reader
+    "admin": (1.0, 0.0),
 }
 DEV_SETS = {
     path.stem: yaml.safe_load(path.read_text())
-    for path in example_files(EXAMPLES, with_not_trained=True)
+    for path in example_files(EXAMPLES, with_not_trained=True, with_measured=True)
 }
 DEV_RED_FLAGS = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["red_flags"]]
 DEV_LOOKALIKES = [item for name in sorted(ITEMISED_SETS) for item in DEV_SETS[name]["lookalikes"]]
@@ -1884,4 +1900,48 @@ def test_a_negative_contraction_typed_with_a_slip_is_read_as_it(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Phone typing: "catn", "wnot", "havnt" were single unknown words, so never negations."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # A fall or a blow with the back said to be unhurt; things that fall apart.
+        ("Fell off my bike on Sunday, my back's absolutely fine, it's my knee that's swollen",
+         "routine"),
+        ("Slipped on the wet decking but my back is okay, just a bruised elbow", "routine"),
+        ("the old garden bench fell apart under me, my lower back aches a bit from lifting it",
+         "routine"),
+        # ...and a back that was fine until the fall, or struck by a car.
+        ("fell off the garage roof on Friday, before that my back was fine, now I can't turn",
+         "emergency"),
+        ("a car hit me at the lights on my bike yesterday and my lower back is very sore",
+         "emergency"),
+        ("I'm 80, had a crush fracture before, leaned over the bath, sudden sharp pain in my back",
+         "emergency"),
+        # One's own affairs sorted for a named event; a late parent's affairs.
+        ("getting my affairs in order before we emigrate, please update my address", "routine"),
+        ("I'm sorting my late father's affairs, could you cancel his remaining sessions?",
+         "routine"),
+        ("I've put my affairs in order and won't need any more appointments", "emergency"),
+        # A foot out of a stirrup or a pedal, heels dragged about a decision, legs spent.
+        ("my foot keeps slipping out of the pedal clip on the spin bike, back aches after",
+         "routine"),
+        ("I've been dragging my heels about booking, my back is stiff every morning", "routine"),
+        ("my legs are like jelly after the charity walk yesterday, back a bit stiff", "routine"),
+        # ...and a leg that folds, a foot that scuffs: weakness told through what happens.
+        ("my left leg just folded under me getting out of the car and my back is agony",
+         "emergency"),
+        ("my foot has started scuffing along the ground since my back flared, I can't lift it",
+         "emergency"),
+        # Asking what could cause a red flag is a what-if; what could cause it now is not.
+        ("could years of desk work eventually lead to foot drop?", "routine"),
+        ("what could cause numbness in both legs? it's been about an hour and it's spreading",
+         "emergency"),
+    ],
+)  # fmt: skip
+def test_classes_of_example_sets_104_to_107(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Found by four outside writers' sets of leg weakness and spinal fracture; our own words."""
     assert detector.assess(text).level == level
