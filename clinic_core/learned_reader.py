@@ -18,9 +18,10 @@ up loose ends") beside word and character counts, and learns from every
 example set, those the screen does not train on included (the screen's reasons
 for leaving them out are its veto and its levels, which a reader has neither:
 it only ever adds a flag). It flags only a message the vocabulary and the
-screen left alone, with nothing set aside by ConText and no clause saying the
-trouble is over, of at least the screen's minimum words (docs/clinic.md, "The
-learned readers").
+screen left alone, with no clause saying the trouble is over, of at least the
+screen's minimum words; where ConText set words aside it must be surer
+(``over_set_aside``: a past fracture beside a new one is still read as past by
+ConText). See docs/clinic.md, "The learned readers".
 """
 
 from __future__ import annotations
@@ -112,9 +113,8 @@ class LearnedReader:
         return self.classifier.probabilities(text, self.encoder.encode([text])[0])
 
     def save(self, path: Path) -> None:
-        """Write the classifier to ``path`` and the encoder's files beside it."""
+        """Write the classifier to ``path`` (the encoder's files are the caller's to copy)."""
         self.classifier.save(path)
-        self.encoder.copy_to(path.parent)
 
     @classmethod
     def load(cls, name: str, path: Path, encoder: SentenceEncoder) -> LearnedReader:
@@ -131,25 +131,26 @@ def read_learned(
     """``assessment``, or a flag of a reader's likeliest concept when that reader is sure.
 
     ``readings`` are each reader's probabilities, read in the order of
-    ``readers:`` in the red-flag file. Only a message nothing flagged, nothing
-    set aside, that does not say its trouble is over and that has at least
-    :data:`MIN_WORDS` words: the readers add to the list and the screen, they
-    never overrule them. Returns the verdict and the name of the reader that
-    raised it (None: no reader did).
+    ``readers:`` in the red-flag file. Only a message nothing flagged, that
+    does not say its trouble is over and that has at least :data:`MIN_WORDS`
+    words: the readers add to the list and the screen, they never drop a flag.
+    Words ConText set aside are read at the reader's ``over_set_aside``, or
+    not at all without one or when they are someone else's. Returns the
+    verdict and the name of the reader that raised it (None: no reader did).
     """
-    if (
-        assessment.flagged
-        or assessment.set_aside
-        or assessment.says_over
-        or word_count(text) < MIN_WORDS
-    ):
+    if assessment.flagged or assessment.says_over or word_count(text) < MIN_WORDS:
         return assessment, None
     for name, reader in spec.readers.items():
         probabilities = readings.get(name)
         if probabilities is None:
             continue
+        threshold = reader.threshold
+        if assessment.set_aside:
+            if reader.over_set_aside is None or assessment.someone_elses:
+                continue
+            threshold = reader.over_set_aside
         concepts = {c: p for c, p in probabilities.items() if c != OTHER}
-        if not concepts or sum(concepts.values()) < reader.threshold:
+        if not concepts or sum(concepts.values()) < threshold:
             continue
         concept = spec.concept(max(concepts, key=lambda c: concepts[c]))
         level = spec.level(concept.level)

@@ -421,7 +421,9 @@ class ScreenPolicy:
         # A screen nearly sure of a red flag knows the look-alikes ConText sets aside
         # ("no numbness", "had a fever last week"): it outweighs a misread rule ("it's
         # gone red" read as over), and only then.
-        if assessment.set_aside and (self.over_set_aside is None or alarm < self.over_set_aside):
+        if assessment.set_aside and (
+            self.over_set_aside is None or alarm < self.over_set_aside or assessment.someone_elses
+        ):
             return assessment
         levels = [level.id for level in spec.levels]
         level_id = max(levels, key=lambda level: probabilities.get(level, 0.0))

@@ -232,6 +232,16 @@ class LearnedReaderSpec(StrictModel):
     """A learned reader (clinic_core/learned_reader.py): how sure it must be to flag."""
 
     threshold: float = pydantic.Field(..., gt=0.0, le=1.0)
+    # How sure it must be to flag words ConText set aside (a past fracture beside a
+    # new one, "driver was fine"); none: never.
+    over_set_aside: Optional[float] = pydantic.Field(None, gt=0.0, le=1.0)
+
+    @pydantic.validator("over_set_aside")
+    def _above_threshold(cls, value: Optional[float], values: Dict[str, Any]) -> Optional[float]:
+        threshold = values.get("threshold")
+        if value is not None and threshold is not None and value < threshold:
+            raise ValueError(f"{value} is below threshold {threshold}: set-aside words need more")
+        return value
 
 
 class RedFlagSpec(StrictModel):
@@ -416,6 +426,12 @@ class RedFlagSpec(StrictModel):
         """The ids of the concepts learned reader ``name`` reads."""
         return [concept.id for concept in self.concepts if concept.reader == name]
 
+    def reader_assignment(self) -> str:
+        """Which concepts each learned reader reads, in one line: what a trained model learned."""
+        return "; ".join(
+            f"{name}: {', '.join(self.reader_concepts(name))}" for name in self.readers
+        )
+
     def intent_levels(self) -> Dict[str, str]:
         """Each level's intent and the level it stands for."""
         return {level.intent: level.id for level in self.levels}
@@ -460,12 +476,16 @@ class Finding:
     end: int
 
 
+# The reason given for words that are someone else's.
+FAMILY = "family"
+
+
 @dataclass(frozen=True)
 class SetAside:
     """A concept whose words occur but whose context says it is not happening now."""
 
     concept: str
-    reason: str  # negated, hypothetical, past, family
+    reason: str  # negated, hypothetical, past, family (FAMILY)
     words: str
 
 
@@ -493,6 +513,15 @@ class Assessment:
     def concepts(self) -> Tuple[str, ...]:
         """The matched concepts of the assessed level, in file order."""
         return tuple(f.concept for f in self.findings if f.level == self.level)
+
+    @property
+    def someone_elses(self) -> bool:
+        """Whether all that was set aside is someone else's: no learned part overrules it.
+
+        The screen and the readers learned what a red flag sounds like, not whose
+        it is ("my dad's legs gave way, he's in hospital now" sounds like one).
+        """
+        return bool(self.set_aside) and all(item.reason == FAMILY for item in self.set_aside)
 
 
 # ---------------------------------------------------------------------------
@@ -734,6 +763,7 @@ class RedFlagDetector:
             relatives=_single_words(spec.lexicon.get("RELATIVE", ())),
             self_words=_single_words(spec.lexicon.get("SELF", ())),
             observing=_single_words(spec.lexicon.get("OBSERVING", ())),
+            others=_single_words(spec.lexicon.get("OTHERS", ())),
         )
         # Words no name is made of: function words, pronouns and relatives ("he", "dad").
         self._not_in_names = function_words() | self._people.relatives | self._people.self_words
@@ -1128,6 +1158,11 @@ class RedFlagDetector:
 
         findings: Dict[str, Finding] = {}
         set_aside: Dict[str, SetAside] = {}
+        # Someone in medical hands, unless care is refused or put off anywhere ("he
+        # won't go to hospital", "the ambulance is taking ages").
+        others_cared_for = (
+            [] if self._optional(matches, "CARE_REFUSED") else _others_in_care(doc.text)
+        )
         for concept, names, spans in candidates:
             if concept.id in findings:
                 continue
@@ -1196,7 +1231,18 @@ class RedFlagDetector:
                 and concept.relatives_apart
                 and _two_people(spans, modifiers_of, doc, self._people)
             ):
-                reason = "family"
+                reason = FAMILY
+            # Someone else's red flag, and then they are in medical hands ("my neighbour
+            # says he can't feel his legs, his son took him to A&E": example sets 116 to 119).
+            if (
+                reason is None
+                and any(
+                    all(doc[e - 1].idx < cared for _, e in spans)  # type: ignore[index]
+                    for cared in others_cared_for
+                )
+                and _someone_elses(spans, doc, self._people)
+            ):
+                reason = FAMILY
             if reason is None:
                 findings[concept.id] = Finding(
                     concept=concept.id,
@@ -1373,10 +1419,44 @@ class _People(NamedTuple):
     relatives: FrozenSet[str]
     self_words: FrozenSet[str]
     observing: FrozenSet[str]
+    others: FrozenSet[str]  # he, she, his, her...
 
 
 def _single_words(terms: Iterable[str]) -> FrozenSet[str]:
     return frozenset(term for term in terms if " " not in term)
+
+
+def _relatives(
+    span: Tuple[int, int], modifiers_of: Dict[Tuple[int, int], List[Any]], doc: Any, people: _People
+) -> bool:
+    """Whether a relative named before the cue part reaches it (ConText's FAMILY)."""
+    return any(
+        m.category == "FAMILY"
+        # "my wife says one side is drooping": she saw it, it is the patient's
+        and not any(
+            doc[i].lemma_ in people.observing
+            for i in range(m.modifier_span[1], m.modifier_span[1] + 3)
+            if i < len(doc)
+        )
+        for m in modifiers_of.get(span, ())
+    )
+
+
+def _own(span: Tuple[int, int], doc: Any, people: _People) -> bool:
+    """Whether the cue part is the patient's: "my back", "I've lost weight"; not "my nan fell"."""
+    before = [doc[i].lower_ for i in range(max(0, span[0] - 2), span[0])]
+    return (
+        # the cue itself ("my back", not "my husband's back")
+        (
+            doc[span[0]].lower_ == "my"
+            and not any(
+                token.lower_ in ("'s", "’s") or token.lower_ in people.relatives
+                for token in doc[span[0] : span[1]]
+            )
+        )
+        or (bool(before) and before[-1] == "my")
+        or any(word in people.self_words for word in before)
+    )
 
 
 def _two_people(
@@ -1391,41 +1471,72 @@ def _two_people(
     cancer is his, the sciatica is the patient's, so neither has both. A
     carer's "my dad has cancer and his back is bad now" stays a red flag.
     """
-
-    def relative(span: Tuple[int, int]) -> bool:
-        return any(
-            m.category == "FAMILY"
-            # "my wife says one side is drooping": she saw it, it is the patient's
-            and not any(
-                doc[i].lemma_ in people.observing
-                for i in range(m.modifier_span[1], m.modifier_span[1] + 3)
-                if i < len(doc)
-            )
-            for m in modifiers_of.get(span, ())
-        )
-
-    def own(span: Tuple[int, int]) -> bool:
-        # "my back", "I've lost weight"; not "my nan fell", whose "my" is the nan's
-        before = [doc[i].lower_ for i in range(max(0, span[0] - 2), span[0])]
-        return (
-            # the cue itself ("my back", not "my husband's back")
-            (
-                doc[span[0]].lower_ == "my"
-                and not any(
-                    token.lower_ in ("'s", "’s") or token.lower_ in people.relatives
-                    for token in doc[span[0] : span[1]]
-                )
-            )
-            or (bool(before) and before[-1] == "my")
-            or any(word in people.self_words for word in before)
-        )
-
     # "my back" is the patient's even within the reach of "my mum" before it.
     return (
         len(spans) > 1
-        and any(relative(span) and not own(span) for span in spans)
-        and any(own(span) for span in spans)
+        and any(
+            _relatives(span, modifiers_of, doc, people) and not _own(span, doc, people)
+            for span in spans
+        )
+        and any(_own(span, doc, people) for span in spans)
     )
+
+
+# How far before a cue part the person it belongs to is named ("my gran is on steroids").
+_WHOSE_REACH = 3
+
+
+def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> bool:
+    """Whether the cue is told of someone named just before it or in it.
+
+    "his legs", "she's been self harming", "my housemate's foot has started
+    slapping", "my husbands foot": not "my foot", not "foot drop getting worse"
+    (whose, the cue does not say).
+    """
+
+    def named(token: Any) -> bool:
+        word = token.lower_
+        return (
+            word in people.others
+            or word in people.relatives
+            or (word.endswith("s") and word[:-1] in people.relatives)
+        )
+
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    return (
+        not _own((start, end), doc, people)
+        and not any(doc[i].lower_ in ("my", "me") for i in range(start, end))
+        and any(named(doc[i]) for i in range(max(0, start - _WHOSE_REACH), end))
+    )
+
+
+# Someone else in medical hands, said as a state or a deed, not a plan: "he is in
+# hospital", "his son took him to A&E", "the paramedics are with her now", "she
+# needed emergency surgery", "he's seeing a neurosurgeon" (example sets 116 to 119).
+_THEM = r"(?:him|her|them)"
+_THEY = r"(?:he|she|they|hes|shes|theyre|they['’]re)"
+_CARER = (
+    r"(?:hospital|a&e|a and e|a\+e|the er|casualty|gp|doctors?|paramedics?|ambulance|"
+    r"(?:neuro)?surgeons?|consultant|specialist|neurology|neurologist|ward|icu|"
+    r"crisis team|mental health team|nurses?|physio)"
+)
+_IN_CARE = re.compile(
+    rf"\b{_THEY}(?: is| are| was| were|['’]s)?(?: now| still| already)? "
+    rf"(?:in|at|on|under|admitted to|being (?:seen|treated|checked|looked after)(?: by| at| in)?|"
+    rf"seeing|seen by|been seen by|checked by|treated by)"
+    rf"(?: the| a| an| his| her| their)? {_CARER}\b"
+    rf"|\b(?:took|taken|sent|rushed|got|admitted|ran|drove) {_THEM}(?: straight| in)?"
+    rf" (?:to|into|in)\b(?: the| a| an)? {_CARER}\b"
+    rf"|\b{_CARER} (?:is|are|were|was|have been|has been)? ?(?:with|took|sorted|checked|scanned|"
+    rf"treated|saw|seen|got|admitted|operated on) {_THEM}\b"
+    rf"|\b{_THEY}(?: has| have|['’]s)? (?:had|needed|needs|having|is having|went in for)"
+    rf"(?: an?| the| emergency| urgent)* (?:surgery|operation|op)\b"
+)
+
+
+def _others_in_care(text: str) -> List[int]:
+    """Where in ``text`` it says someone else is in medical hands already."""
+    return [match.start() for match in _IN_CARE.finditer(text.lower())]
 
 
 _MODALS = {"can", "could", "will", "would"}

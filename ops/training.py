@@ -21,6 +21,7 @@ from typing import Iterable, List, Mapping, Optional
 
 from clinic_core import TRAINED_MODULES
 from clinic_core.red_flag_screen import MEASURED_ONLY_DIR_NAME
+from clinic_core.red_flags import load_red_flags
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
 from ops.settings import MODELS_DIR, SPACY_PIPELINE_DIR
@@ -61,7 +62,10 @@ def input_files(root: Path) -> List[Path]:
 def fingerprint(root: Path = ROOT, extra: Iterable[str] = ()) -> str:
     """Content hash of everything the trained model depends on."""
     digest = hashlib.sha256()
-    for part in (f"rasa={version('rasa')}", *extra):
+    # The red-flag list is read at load, except which concepts each learned reader reads.
+    red_flags = root / "clinic" / "red_flags.yml"
+    readers = load_red_flags(red_flags).reader_assignment() if red_flags.exists() else ""
+    for part in (f"rasa={version('rasa')}", f"readers={readers}", *extra):
         digest.update(part.encode() + b"\0")
     spacy_build = SPACY_PIPELINE_DIR / "build.json"
     if spacy_build.exists():

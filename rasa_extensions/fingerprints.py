@@ -19,9 +19,13 @@ from typing import Iterable, List
 from clinic_core import TRAINED_MODULES
 
 
-def digest(modules: Iterable[ModuleType], files: Iterable[Path] = ()) -> str:
-    """SHA-256 of the modules' source files and of ``files`` (a missing file counts as empty)."""
+def digest(
+    modules: Iterable[ModuleType], files: Iterable[Path] = (), texts: Iterable[str] = ()
+) -> str:
+    """SHA-256 of the modules' source, ``files`` (a missing one counts as empty) and ``texts``."""
     sha = hashlib.sha256()
+    for text in texts:
+        sha.update(text.encode() + b"\0")
     paths = [Path(inspect.getfile(module)) for module in modules] + list(files)
     for path in paths:
         content = path.read_bytes() if path.is_file() else b""

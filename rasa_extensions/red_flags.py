@@ -65,6 +65,7 @@ from clinic_core.red_flags import (
     RED_FLAG_ENTITY,
     Assessment,
     RedFlagDetector,
+    load_red_flags,
     shared_detector,
 )
 from clinic_core.sentence_encoder import STAMP_FILE as ENCODER_STAMP_FILE
@@ -174,13 +175,19 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Retrain when the example files (unseen by the graph), the code or the encoder change."""
+        """Retrain when what the graph does not see changes.
+
+        That is the example files, the code, the encoder and which concepts each
+        learned reader reads.
+        """
+        path = Path(config["red_flags"]) if config.get("red_flags") else None
         return fingerprints.digest(
             [sys.modules[__name__], *fingerprints.trained_modules()],
             [
                 *example_files(cls._examples_dir(config), with_not_trained=True),
                 SENTENCE_ENCODER_DIR / ENCODER_STAMP_FILE,
             ],
+            [load_red_flags(path).reader_assignment()],
         )
 
     @classmethod
@@ -214,14 +221,13 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             paths = {
                 name: directory / READER_FILE.format(name=name) for name in detector.spec.readers
             }
-            encoder = (
-                SentenceEncoder(directory) if any(p.exists() for p in paths.values()) else None
-            )
-            readers = {
-                name: LearnedReader.load(name, path, encoder)
-                for name, path in paths.items()
-                if path.exists() and encoder is not None
-            }
+            present = {name: path for name, path in paths.items() if path.exists()}
+            readers: Dict[str, LearnedReader] = {}
+            if present:
+                encoder = SentenceEncoder(directory)
+                readers = {
+                    name: LearnedReader.load(name, path, encoder) for name, path in present.items()
+                }
         warm_up_language()  # not at the first message (about 1 s)
         return cls(config, detector, model_storage, resource, screen, readers)
 
@@ -258,6 +264,8 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             self.screen.save(directory / SCREEN_FILE)
             for name, reader in self.readers.items():
                 reader.save(directory / READER_FILE.format(name=name))
+            if self.readers:  # one copy of the encoder, which every reader loads
+                encoder.copy_to(directory)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

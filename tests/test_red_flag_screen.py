@@ -30,7 +30,7 @@ from clinic_core.red_flag_screen import (
     without_attending,
     without_negations,
 )
-from clinic_core.red_flags import Assessment, RedFlagDetector, SetAside
+from clinic_core.red_flags import Assessment, LearnedReaderSpec, RedFlagDetector, SetAside
 from clinic_core.sentence_encoder import SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
 from ops.training import input_files
@@ -481,7 +481,7 @@ def test_the_spine_reader_reads_weakness_told_through_what_no_longer_works(
     assert 1 - ordinary[OTHER] < 0.5
 
 
-def test_a_learned_reader_only_adds_to_what_nothing_flagged_or_set_aside(
+def test_a_learned_reader_only_adds_to_what_nothing_flagged(
     red_flag_detector: RedFlagDetector,
 ) -> None:
     spec = red_flag_detector.spec
@@ -497,12 +497,55 @@ def test_a_learned_reader_only_adds_to_what_nothing_flagged_or_set_aside(
     unsure = {"crisis": {"suicide_self_harm": 0.5, OTHER: 0.5}}
     assert read_learned(text, quiet, unsure, spec) == (quiet, None)
     assert read_learned(text, quiet, {}, spec) == (quiet, None)
-    # Too few words, something set aside, or a flag already raised: left as it is.
+    # Too few words or a flag already raised: left as it is.
     assert read_learned("i'm done", quiet, sure, spec) == (quiet, None)
-    aside = Assessment(ROUTINE, None, (), (SetAside("suicide_self_harm", "negated", "no"),))
-    assert read_learned(text, aside, sure, spec) == (aside, None)
     legs = red_flag_detector.assess("i cant feel my legs at all now")
     assert read_learned("i cant feel my legs at all now", legs, sure, spec) == (legs, None)
+
+
+def test_a_learned_reader_reads_set_aside_words_only_when_nearly_sure(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    """ConText reads "I had crush fractures before" as past, even beside a new one."""
+    spec = red_flag_detector.spec
+    text = "please send my notes to my brother, he will deal with everything after"
+    aside = Assessment(ROUTINE, None, (), (SetAside("suicide_self_harm", "negated", "no"),))
+    over = spec.readers["crisis"].over_set_aside
+    assert over is not None and over > spec.readers["crisis"].threshold
+    fairly_sure = {"crisis": {"suicide_self_harm": over - 0.01, OTHER: 1.01 - over}}
+    assert read_learned(text, aside, fairly_sure, spec) == (aside, None)
+    nearly_sure = {"crisis": {"suicide_self_harm": over, OTHER: 1 - over}}
+    flagged, read_by = read_learned(text, aside, nearly_sure, spec)
+    assert (flagged.concepts, read_by) == (("suicide_self_harm",), "crisis")
+    assert flagged.set_aside == aside.set_aside  # staff still see what was set aside
+    # A reader without over_set_aside never reads set-aside words.
+    never = spec.copy(
+        update={"readers": {**spec.readers, "crisis": LearnedReaderSpec(threshold=0.7)}}
+    )
+    certain = {"crisis": {"suicide_self_harm": 1.0, OTHER: 0.0}}
+    assert read_learned(text, aside, certain, never) == (aside, None)
+
+
+def test_a_reader_cannot_read_set_aside_words_more_readily_than_others() -> None:
+    with pytest.raises(ValueError, match=r"0\.5 is below threshold 0\.7"):
+        LearnedReaderSpec(threshold=0.7, over_set_aside=0.5)
+
+
+def test_the_spine_reader_is_nearly_sure_of_a_new_fracture_beside_an_old_one(
+    trained: RedFlagClassifier,
+) -> None:
+    """ConText reads the old fractures as past and the new pain with them; the reader does not."""
+    text = (
+        "Retired postman, 70. I had two crush fractures in my spine in the past from thin "
+        "bones. On Sunday I bent to pick up the paper and got a sudden severe pain in my "
+        "back, very like before."
+    )
+    verdict = trained.assess(text)
+    assert verdict["assessment"].set_aside, "ConText reads the message as past"
+    assert verdict["assessment"].level == "emergency"
+    spine = trained.readers["spine"].probabilities(text)
+    over = trained.detector.spec.readers["spine"].over_set_aside
+    assert over is not None and 1 - spine[OTHER] >= over
 
 
 def test_each_reader_flags_at_its_own_threshold(red_flag_detector: RedFlagDetector) -> None:

@@ -193,6 +193,13 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set113": (0.81, 0.09),
     "set114": (0.79, 0.05),
     "set115": (0.83, 0.12),
+    # the boundary of ConText's set-aside: red flags beside a denial, an old history,
+    # another person or a what-if, and look-alikes in the same words; retired people,
+    # students, people writing in a second language, busy parents (116 to 119)
+    "set116": (0.81, 0.07),
+    "set117": (0.84, 0.07),
+    "set118": (0.84, 0.09),
+    "set119": (0.87, 0.15),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -1944,4 +1951,42 @@ def test_classes_of_example_sets_104_to_107(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Found by four outside writers' sets of leg weakness and spinal fracture; our own words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # someone else's red flag, and then they are in medical hands
+        ("my brother's legs went weak on the stairs, he's in hospital now, can I book for my hip",
+         "routine"),
+        ("our lodger came off his bike and hurt his back badly, the ambulance took him to a&e. "
+         "can I still come at 3?", "routine"),
+        ("my aunt's foot has started dragging, she's seeing a neurologist on friday",
+         "routine"),
+        ("my dad cracked a vertebra when he slipped, they rushed him into hospital",
+         "routine"),
+        ("my wife's legs went numb and she needed emergency surgery, I'm the one with sciatica",
+         "routine"),
+        # the patient's own, after someone else's care
+        ("my brother is in hospital and since last night I can't feel my legs", "emergency"),
+        ("I took my dad to A&E last night and now my legs have gone numb and weak", "emergency"),
+        ("my husband took me to a&e, my foot is dragging more every day", "emergency"),
+        # care refused, put off or only asked about: still a red flag to act on
+        ("my dad fell off the ladder and landed on his back, he won't go to hospital",
+         "emergency"),
+        ("mum can't feel her legs since this morning, should she go to the hospital?",
+         "emergency"),
+        ("my husband's legs gave way twice today, the GP said it's muscular but he's worse",
+         "emergency"),
+        ("grandad fell and can't get up, the ambulance is taking ages", "emergency"),
+        # care before the red flag: what came after is new
+        ("my mum was seen by the GP on monday; tonight she can't lift her foot at all",
+         "emergency"),
+    ],
+)  # fmt: skip
+def test_someone_elses_red_flag_in_medical_hands_is_set_aside(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 116 to 119: a relative's red flag told before their care is theirs."""
     assert detector.assess(text).level == level
