@@ -1234,8 +1234,10 @@ class RedFlagDetector:
                 reason = FAMILY
             # Someone else's red flag, and then they are in medical hands ("my neighbour
             # says he can't feel his legs, his son took him to A&E": example sets 116 to 119).
+            # (Also when ConText read it as past: "past" would let the screen, nearly
+            # sure, flag it again; "someone else's" does not.)
             if (
-                reason is None
+                reason in (None, "past")
                 and any(
                     all(doc[e - 1].idx < cared for _, e in spans)  # type: ignore[index]
                     for cared in others_cared_for
@@ -1531,6 +1533,13 @@ _IN_CARE = re.compile(
     rf"treated|saw|seen|got|admitted|operated on) {_THEM}\b"
     rf"|\b{_THEY}(?: has| have|['’]s)? (?:had|needed|needs|having|is having|went in for)"
     rf"(?: an?| the| emergency| urgent)* (?:surgery|operation|op)\b"
+    # "he was checked at A&E", "she's been admitted to hospital"
+    rf"|\b{_THEY}(?: was| were| has been| have been|['’]s been| got| is being| was being) "
+    rf"(?:checked|seen|treated|scanned|x-rayed|admitted|operated on|taken|rushed|blue-lighted)"
+    rf"(?: over)?(?: at| by| in| to| into)(?: the| a| an)? {_CARER}\b"
+    # "...and ended up having emergency surgery", "ended up in hospital"
+    rf"|\bended up (?:having|needing|in)(?: an?| the| emergency| urgent)*"
+    rf" (?:surgery|operation|op|hospital|a&e)\b"
 )
 
 

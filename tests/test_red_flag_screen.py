@@ -294,6 +294,11 @@ def test_a_screen_nearly_sure_outweighs_what_context_set_aside(
     assert ScreenPolicy().decide(text, aside, nearly_sure, spec) == aside
     # Too few words for the screen alone, however sure.
     assert ScreenPolicy(over_set_aside=0.95).decide("no fever", aside, nearly_sure, spec) == aside
+    # Someone else's red flag: the screen learned the words, not whose they are.
+    text = "my brother's legs went weak on the stairs, he's in hospital now being looked after"
+    theirs = Assessment(ROUTINE, None, (), (SetAside("leg_weakness", "family", "legs went weak"),))
+    certain = {"emergency": 1.0, "urgent": 0.0, ROUTINE: 0.0}
+    assert ScreenPolicy(over_set_aside=0.95).decide(text, theirs, certain, spec) == theirs
 
 
 def test_pain_that_comes_and_goes_is_flagged_by_the_screen_only_when_nearly_sure(
@@ -518,11 +523,14 @@ def test_a_learned_reader_reads_set_aside_words_only_when_nearly_sure(
     flagged, read_by = read_learned(text, aside, nearly_sure, spec)
     assert (flagged.concepts, read_by) == (("suicide_self_harm",), "crisis")
     assert flagged.set_aside == aside.set_aside  # staff still see what was set aside
+    # Nor, however sure, words set aside as someone else's.
+    theirs = Assessment(ROUTINE, None, (), (SetAside("suicide_self_harm", "family", "end it"),))
+    certain = {"crisis": {"suicide_self_harm": 1.0, OTHER: 0.0}}
+    assert read_learned(text, theirs, certain, spec) == (theirs, None)
     # A reader without over_set_aside never reads set-aside words.
     never = spec.copy(
         update={"readers": {**spec.readers, "crisis": LearnedReaderSpec(threshold=0.7)}}
     )
-    certain = {"crisis": {"suicide_self_harm": 1.0, OTHER: 0.0}}
     assert read_learned(text, aside, certain, never) == (aside, None)
 
 

@@ -1990,3 +1990,21 @@ def test_someone_elses_red_flag_in_medical_hands_is_set_aside(
 ) -> None:
     """Example sets 116 to 119: a relative's red flag told before their care is theirs."""
     assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # ConText reads these as past ("in hospital now"): still someone else's, so the
+        # learned screen and readers, nearly sure of the words, do not flag them again
+        "my uncle's legs gave way on the stairs and he's in hospital now being looked after",
+        "our lodger came off his scooter and hurt his back, he was checked at a&e last night",
+        "a man at my gym dragged his foot for a week and ended up having surgery",
+    ],
+)
+def test_someone_elses_red_flag_in_care_is_theirs_even_when_read_as_past(
+    detector: RedFlagDetector, text: str
+) -> None:
+    assessment = detector.assess(text)
+    assert assessment.level == "routine"
+    assert assessment.someone_elses, assessment.set_aside
