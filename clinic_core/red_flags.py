@@ -1159,9 +1159,12 @@ class RedFlagDetector:
         findings: Dict[str, Finding] = {}
         set_aside: Dict[str, SetAside] = {}
         # Someone in medical hands, unless care is refused or put off anywhere ("he
-        # won't go to hospital", "the ambulance is taking ages").
+        # won't go to hospital", "the ambulance is taking ages"); read only when
+        # there is a cue to set aside (most messages have none).
         others_cared_for = (
-            [] if self._optional(matches, "CARE_REFUSED") else _others_in_care(doc.text)
+            _others_in_care(doc.text)
+            if candidates and not self._optional(matches, "CARE_REFUSED")
+            else []
         )
         for concept, names, spans in candidates:
             if concept.id in findings:
