@@ -400,7 +400,7 @@ class ScreenPolicy:
                 if f.concept != SCREEN_CONCEPT
             ]
             veto = min((self.veto if own is None else own for own in vetoes), default=self.veto)
-            if alarm >= veto or short:
+            if alarm >= veto or short or assessment.recurs:
                 return assessment
             return Assessment(ROUTINE, None, (), assessment.set_aside)
         if flag_probabilities is not None:

@@ -450,14 +450,19 @@ def red_flags_path() -> Path:
     return clinic_dir() / "red_flags.yml"
 
 
-def load_red_flags(path: Optional[Path] = None) -> RedFlagSpec:
+def red_flags_file(path: Optional[Union[str, Path]] = None) -> Path:
+    """The red-flag file a configuration names, or the clinic's own when it names none."""
+    return Path(path) if path else red_flags_path()
+
+
+def load_red_flags(path: Optional[Union[str, Path]] = None) -> RedFlagSpec:
     """The validated red-flag file, re-read when it changes.
 
     Raises:
         ClinicDataError: the file is missing or invalid, naming the field.
 
     """
-    return load_model(path or red_flags_path(), RedFlagSpec)
+    return load_model(red_flags_file(path), RedFlagSpec)
 
 
 # ---------------------------------------------------------------------------
@@ -503,6 +508,10 @@ class Assessment:
     # Whether a clause says that what came before it is over ("..., fine after"): the
     # screen alone then flags only when nearly sure.
     says_over: bool = False
+    # Whether a clause after a flagged cue says it is back or happening again ("the
+    # drop foot is back", "passed out again, 2nd time today"): the screen, which
+    # learned old histories as routine, does not veto it.
+    recurs: bool = False
 
     @property
     def flagged(self) -> bool:
@@ -1161,11 +1170,16 @@ class RedFlagDetector:
         # Someone in medical hands, unless care is refused or put off anywhere ("he
         # won't go to hospital", "the ambulance is taking ages"); read only when
         # there is a cue to set aside (most messages have none).
-        others_cared_for = (
-            _others_in_care(doc.text)
-            if candidates and not self._optional(matches, "CARE_REFUSED")
-            else []
-        )
+        # A refusal word in the red flag's own words ("bleeding that won't stop") is
+        # not about care.
+        refused = [
+            start
+            for start, _ in self._optional(matches, "CARE_REFUSED")
+            if not any(s <= start < e for s, e in cue_spans)
+        ]
+        others_cared_for = _others_in_care(doc.text) if candidates and not refused else []
+        recurrences = _recurrences(doc.text)
+        recurs = False
         for concept, names, spans in candidates:
             if concept.id in findings:
                 continue
@@ -1248,7 +1262,42 @@ class RedFlagDetector:
                 and _someone_elses(spans, doc, self._people)
             ):
                 reason = FAMILY
+            cue_end = doc[end - 1].idx + len(doc[end - 1])  # type: ignore[index]
+            back_now = [
+                at
+                for at in recurrences
+                if at >= cue_end and not any(doc[i].idx > at for i in resolving_starts)  # type: ignore[index]
+            ]
+            if _cue_is_back(doc.text, cue_end):
+                back_now.append(cue_end)
+            # "the foot drop hasn't come back since the op"
+            if reason is None and _CUE_NOT_BACK.match(doc.text, cue_end):
+                reason = "negated"
+            # "the numbness in both legs has completely gone, no tripping"
+            if reason is None and not concept.history_counts and _CUE_GONE.match(doc.text, cue_end):
+                reason = "past"
+            # What ConText or a "recovered" read as over, and a later clause says is
+            # back: "my drop foot had totally recovered but it's back since thursday",
+            # "my foot drop cleared up but it's back" (a denial after the cue says it ended),
+            # "is it ok to have needles if my foot is flopping? Started again yesterday".
+            ended = reason in ("past", "hypothetical") or (
+                reason == "negated"
+                and all(
+                    m.direction == "BACKWARD"
+                    for span in spans
+                    for m in modifiers_of.get(span, ())
+                    if m.category == "NEGATED_EXISTENCE"
+                )
+            )
+            if (
+                ended
+                and back_now
+                and not any(_relatives(span, modifiers_of, doc, self._people) for span in spans)
+                and not _someone_elses(spans, doc, self._people)
+            ):
+                reason = None
             if reason is None:
+                recurs = recurs or bool(back_now)
                 findings[concept.id] = Finding(
                     concept=concept.id,
                     level=concept.level,
@@ -1278,6 +1327,7 @@ class RedFlagDetector:
             set_aside=tuple(set_aside.values()),
             denied=answered_no,
             says_over=bool(resolving_starts),
+            recurs=recurs,
         )
 
     def _optional(
@@ -1508,33 +1558,56 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
         )
 
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    return (
-        not _own((start, end), doc, people)
-        and not any(doc[i].lower_ in ("my", "me") for i in range(start, end))
-        and any(named(doc[i]) for i in range(max(0, start - _WHOSE_REACH), end))
-    )
+    if _own((start, end), doc, people) or any(
+        doc[i].lower_ in ("my", "me") for i in range(start, end)
+    ):
+        return False
+    if any(named(doc[i]) for i in range(max(0, start - _WHOSE_REACH), end)):
+        return True
+    # No one named just before the cue ("my dad's 94, his breathing went again last
+    # night, lips blue"): the nearest person before it in its sentence.
+    for i in range(start - 1, -1, -1):
+        if _ENDS_SENTENCE.match(doc[i].text):
+            return False
+        if doc[i].lower_ in ("my", "me") or doc[i].lower_ in people.self_words:
+            return False
+        if named(doc[i]):
+            return True
+    return False
 
 
 # Someone else in medical hands, said as a state or a deed, not a plan: "he is in
 # hospital", "his son took him to A&E", "the paramedics are with her now", "she
 # needed emergency surgery", "he's seeing a neurosurgeon" (example sets 116 to 119).
 _THEM = r"(?:him|her|them)"
-_THEY = r"(?:he|she|they|hes|shes|theyre|they['’]re)"
+_THEY = r"(?:he|she|they|hes|shes|theyre|they['’]re|we['’]re)"
 _CARER = (
     r"(?:hospital|a&e|a and e|a\+e|the er|casualty|gp|doctors?|paramedics?|ambulance|"
-    r"(?:neuro)?surgeons?|consultant|specialist|neurology|neurologist|ward|icu|"
+    r"(?:neuro)?surgeons?|consultant|specialist|neurology|neurologist|ward|icu|resus|"
+    r"(?:cardiac|stroke|coronary care|spinal) unit|cardiology|theatre|surgery|"
     r"crisis team|mental health team|nurses?|physio)"
 )
 _IN_CARE = re.compile(
     rf"\b{_THEY}(?: is| are| was| were|['’]s)?(?: now| still| already)? "
-    rf"(?:in|at|on|under|admitted to|being (?:seen|treated|checked|looked after)(?: by| at| in)?|"
+    rf"(?:in|at|on|under|with|waiting in|waiting at|admitted to|"
+    rf"being (?:seen|treated|checked|looked after)(?: by| at| in)?|"
     rf"seeing|seen by|been seen by|checked by|treated by)"
     rf"(?: the| a| an| his| her| their)? {_CARER}\b"
     rf"|\b(?:took|taken|sent|rushed|got|admitted|ran|drove) {_THEM}(?: straight| in)?"
     rf" (?:to|into|in)\b(?: the| a| an)? {_CARER}\b"
     rf"|\b{_CARER} (?:is|are|were|was|have been|has been)? ?(?:with|took|sorted|checked|scanned|"
-    rf"treated|saw|seen|got|admitted|operated on) {_THEM}\b"
-    rf"|\b{_THEY}(?: has| have|['’]s)? (?:had|needed|needs|having|is having|went in for)"
+    rf"treated|saw|seen|seeing|got|admitted|operated on|sent|send|sends|referred|kept|keeping|"
+    rf"has taken|have taken|taken) {_THEM}\b"
+    # "the paramedics came", "doctors are doing an MRI on him today"
+    rf"|\b(?:the )?{_CARER} (?:came|arrived|came out|was called|were called|is here|are here|"
+    rf"(?:is |are )?on (?:the|their|his|her) way)\b"
+    # "they called an ambulance", "I've called her GP"
+    rf"|\b(?:called|rang|phoned)(?: an?| the| her| his| their)? {_CARER}\b"
+    rf"|\b{_CARER} (?:are |is )?(?:doing|did|done) (?:an? |some )?"
+    rf"(?:mri|scans?|tests|x-?rays?|ecg|bloods) on {_THEM}\b"
+    # "he's gone to hospital", "she's been to A&E"
+    rf"|\b{_THEY}(?:['’]s| has| have)? (?:gone|been) (?:in)?to(?: the| a)? {_CARER}\b"
+    rf"|\b{_THEY}(?: has| have|['’]s)? (?:had|needed|needs|need|having|is having|went in for)"
     rf"(?: an?| the| emergency| urgent)* (?:surgery|operation|op)\b"
     # "he was checked at A&E", "she's been admitted to hospital"
     rf"|\b{_THEY}(?: was| were| has been| have been|['’]s been| got| is being| was being) "
@@ -1549,6 +1622,120 @@ _IN_CARE = re.compile(
 def _others_in_care(text: str) -> List[int]:
     """Where in ``text`` it says someone else is in medical hands already."""
     return [match.start() for match in _IN_CARE.finditer(text.lower())]
+
+
+# Words after "back" that make it a place or a time: "back to normal", "back when".
+_NOT_RECURRING = (
+    r" to\b| in\b| on\b| at\b| home\b| from\b| with\b| up\b| when\b| then\b| during\b"
+    r"| before\b| around\b"
+)
+_RECENTLY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|"
+    r"fri|sat|sun|yesterday|last night|this morning|the weekend|this week|the other day)"
+)
+# What was over is back: "it's back since thursday", "they've come back", "I started
+# again last night", "the same sharp pain again", "passed out again, 2nd time today"
+# (example sets 120 to 123)...
+_RECURS = re.compile(
+    r"\b(?:(?:it|they|that|this)(?:['’]?s|['’]?ve| has| have| is| are)? )?"
+    r"(?:come|came|coming) back\b"
+    r"|\b(?:it|its|it['’]s|it is|they|theyre|they['’]re|they are|thats|that['’]s)(?: now| all)?"
+    rf" back\b(?!{_NOT_RECURRING})"
+    r"|\b(?:started|starting|begun|began|happening|happened|doing it|did it|done it|gone|went)"
+    r"(?: up| off)? again\b"
+    r"|\bsame\b[\w ]{0,25}?\bagain\b"
+    r"|\bworse than (?:last time|before|the last)\b"
+    r"|\bback again\b"
+    r"|\bagain (?:since|last night|this morning|today|tonight|yesterday|now)\b"
+    r"|\b(?:2nd|second|3rd|third) time (?:today|this week|since)\b"
+    r"|\b(?:has|have|it|they|symptoms?) returned\b"
+    r"|\bsame\b[\w ]{0,25}?\b(?:is|are|['’]s) back\b"
+    # "Since Sunday I've got the plan again"
+    rf"|\bsince {_RECENTLY}\b[^.!?]{{0,40}}?\bagain\b"
+    rf"|\bagain\b[^.!?]{{0,30}}?\bsince {_RECENTLY}\b"
+)
+# ...and the cue's own words said to be back: "the drop foot is back".
+_CUE_IS_BACK = re.compile(
+    r"\s*(?:(?:is|are|['’]s|has|have)(?: now| all)? back|(?:has |have |had )?(?:come|came) back"
+    r"|(?:has |have )?returned)\b"
+    rf"(?!{_NOT_RECURRING})"
+)
+# Not when denied or only supposed in its clause ("hasn't come back", "if it ever came
+# back"), dated in the past ("it came back in 2017"), or when what returned is the
+# function or a result ("it came back completely", "the strength came back within a
+# few months", "all the tests came back normal").
+_RECURS_DENIED = re.compile(
+    r"\b(?:not|never|no|if|unless|case|could|would|might|may|should|worried|afraid|scared|"
+    r"hope|hoping|ever|wont|dont|doesnt|hasnt|havent|didnt|isnt|arent|before)\b|n['’]t\b"
+)
+_RECURS_DATED = re.compile(
+    r"^[^.,;!?]{0,25}?\b(?:in (?:19|20)\d\d|years? ago|last year|months ago|back then|"
+    r"at the time|at school|as a (?:kid|child|teen)|when i was)\b"
+)
+_RECOVERED_AFTER = re.compile(
+    r"\s*(?:completely|fully|to|normal|all|within|over|after|eventually|gradually|slowly|with|"
+    r"ok|okay|fine|perfectly|100|negative|clear|clean|good|well|quickly|pretty|mostly|nearly|"
+    r"almost|bit by bit|on its own|by itself|thank)\b"
+)
+_RECOVERED_SUBJECT = re.compile(
+    r"\b(?:feeling|sensation|strength|power|movement|function|nerve|nerves|tests?|results?|"
+    r"scans?|bloods|mri|all|everything|memories|memory|energy|appetite|confidence|sleep|"
+    r"colour|color|reflexes|control|fully|completely|totally)\b[^.,;!?]{0,12}$"
+    # doing well again: "I'm running 5ks again now", "walking normally again"
+    r"|\b(?:running|walking|jogging|cycling|swimming|working|driving|sleeping|normal|normally|"
+    r"fine|able|can|better|strong|stronger|good|great|myself)\b"
+)
+# The cue's own words said not to be back ("the foot drop hasn't come back since the
+# op"), or to be gone ("the numbness in both legs has completely gone"; not "the
+# numbness has gone into both legs").
+_CUE_NOT_BACK = re.compile(
+    r"\s*(?:(?:has|have|had|is|are|did|does|do)(?:nt|n['’]t| not| never)|never|not)"
+    r" (?:come|came|been|returned|gone) back\b"
+    r"|\s*(?:has|have|had)(?:nt|n['’]t| not| never) returned\b"
+)
+_CUE_GONE = re.compile(
+    r"\s*(?:has|have|had|is|are|['’]s)? ?(?:now |completely |totally |fully |all |since |finally )?"
+    r"(?:gone|went away|gone away|cleared|cleared up|disappeared|vanished|resolved|settled)\b"
+    r"(?=\s*(?:[.,;!?]|$|now\b|since\b|for good\b|completely\b|totally\b|but\b|thank"
+    r"|after\b|with\b))"
+)
+
+
+def _back_now(text: str, start: int, end: int) -> bool:
+    """Whether the words of ``text`` from ``start`` to ``end`` say something over is back."""
+    clause = re.split(r"[.,;!?]", text[:start])[-1]
+    after = text[end:]
+    return not (
+        _RECURS_DENIED.search(clause)
+        or _RECURS_DATED.search(after)
+        or _RECOVERED_AFTER.match(after)
+        or _RECOVERED_SUBJECT.search(clause)
+    )
+
+
+# Someone coming back, not a symptom: "I must come back because of my history".
+_PERSON_RETURNING = re.compile(
+    r"\b(?:i|im|you|we|me|must|to|will|ll|can|please|should|and|then|gp|doctor|they said)\s+$"
+)
+
+
+def _recurrences(text: str) -> List[int]:
+    """Where in ``text`` (lower case) it says that something over is back now."""
+    return [
+        match.start()
+        for match in _RECURS.finditer(text)
+        if _back_now(text, match.start(), match.end())
+        and not (
+            match.group().startswith(("come", "came", "coming"))
+            and _PERSON_RETURNING.search(text[: match.start()].replace("'", " "))
+        )
+    ]
+
+
+def _cue_is_back(text: str, cue_end: int) -> bool:
+    """Whether the words right after a cue say it is back: "the drop foot is back"."""
+    match = _CUE_IS_BACK.match(text, cue_end)
+    return match is not None and _back_now(text, cue_end, match.end())
 
 
 _MODALS = {"can", "could", "will", "would"}
@@ -1708,14 +1895,16 @@ def _stem_in(word: str, vocabulary: FrozenSet[str]) -> Tuple[str, ...]:
 _shared: Dict[Tuple[str, str], Tuple[RedFlagSpec, RedFlagDetector]] = {}
 
 
-def shared_detector(path: Optional[Path], pipeline: Union[str, Path]) -> RedFlagDetector:
+def shared_detector(
+    path: Optional[Union[str, Path]], pipeline: Union[str, Path]
+) -> RedFlagDetector:
     """One detector per red-flag file and pipeline in this process, rebuilt when the file changes.
 
     The NLU component and the follow-up policy both check messages; a detector holds a spaCy
     and medspaCy pipeline (about 3 s and tens of MB), so they share it.
     """
     spec = load_red_flags(path)
-    key = (str((path or red_flags_path()).resolve()), str(Path(pipeline).resolve()))
+    key = (str(red_flags_file(path).resolve()), str(Path(pipeline).resolve()))
     cached = _shared.get(key)
     if cached is None or cached[0] is not spec:
         cached = (spec, RedFlagDetector(spec, pipeline))

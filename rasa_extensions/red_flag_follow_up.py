@@ -37,7 +37,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa.core.constants import POLICY_PRIORITY
@@ -208,8 +207,9 @@ class RedFlagFollowUpPolicy(StatelessPolicy):
     def detector(self) -> RedFlagDetector:
         """The red-flag list and its ConText rules (about 3 s to build)."""
         if self._detector is None:
-            path = Path(self.config["red_flags"]) if self.config.get("red_flags") else None
-            self._detector = shared_detector(path, self.config["spacy_pipeline"])
+            self._detector = shared_detector(
+                self.config.get("red_flags"), self.config["spacy_pipeline"]
+            )
         return self._detector
 
     def predict_action_probabilities(

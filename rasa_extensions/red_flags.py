@@ -166,8 +166,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     @classmethod
     def _detector(cls, config: Dict[str, Any]) -> RedFlagDetector:
-        path = Path(config["red_flags"]) if config.get("red_flags") else None
-        return shared_detector(path, config["spacy_pipeline"])
+        return shared_detector(config.get("red_flags"), config["spacy_pipeline"])
 
     @staticmethod
     def _examples_dir(config: Dict[str, Any]) -> Path:
@@ -180,14 +179,13 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         That is the example files, the code, the encoder and which concepts each
         learned reader reads.
         """
-        path = Path(config["red_flags"]) if config.get("red_flags") else None
         return fingerprints.digest(
             [sys.modules[__name__], *fingerprints.trained_modules()],
             [
                 *example_files(cls._examples_dir(config), with_not_trained=True),
                 SENTENCE_ENCODER_DIR / ENCODER_STAMP_FILE,
             ],
-            [load_red_flags(path).reader_assignment()],
+            [load_red_flags(config.get("red_flags")).reader_assignment()],
         )
 
     @classmethod

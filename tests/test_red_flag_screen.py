@@ -336,6 +336,22 @@ def test_a_symptom_said_to_be_over_is_flagged_by_the_screen_only_when_nearly_sur
     assert policy.decide(still, kept, fairly_sure, spec).level == "emergency"
 
 
+def test_the_screen_never_vetoes_what_a_message_says_is_back(
+    red_flag_detector: RedFlagDetector,
+) -> None:
+    """The screen learned old histories as routine; "it's back" is now (example sets 120-123)."""
+    spec = red_flag_detector.spec
+    unlikely = {"emergency": 0.02, "urgent": 0.01, ROUTINE: 0.97}
+    back = "had foot drop after my op in 2020, and the drop foot is back since monday"
+    assessment = red_flag_detector.assess(back)
+    assert assessment.recurs and assessment.concepts == ("leg_weakness",)
+    assert ScreenPolicy(veto=0.1).decide(back, assessment, unlikely, spec) == assessment
+    once = "my foot has been dragging since monday"
+    first = red_flag_detector.assess(once)
+    assert first.flagged and not first.recurs
+    assert ScreenPolicy(veto=0.1).decide(once, first, unlikely, spec).level == ROUTINE
+
+
 def test_the_policy_adds_keeps_and_can_veto(red_flag_detector: RedFlagDetector) -> None:
     spec = red_flag_detector.spec
     flagged = red_flag_detector.assess("i cant feel my legs at all now")

@@ -200,6 +200,24 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set117": (0.84, 0.07),
     "set118": (0.84, 0.09),
     "set119": (0.87, 0.15),
+    # time and change: what was over and is back, spread or told indirectly; men over
+    # sixty, people in their twenties texting, voice dictation, anxious long writers
+    "set120": (0.72, 0.09),
+    "set121": (0.77, 0.17),
+    "set122": (0.8, 0.12),
+    "set123": (0.83, 0.14),
+    # the same brief, held out until the first round of its classes was made; shift
+    # workers, retired women, people writing in a second language, busy parents
+    "set124": (0.86, 0.12),
+    "set125": (0.78, 0.12),
+    "set126": (0.75, 0.09),
+    "set127": (0.79, 0.07),
+    # the same brief, written after both rounds and measured once, unread: health workers,
+    # the north of England and Scotland, teenagers, late-night run-on messages
+    "set128": (0.74, 0.12),
+    "set129": (0.78, 0.07),
+    "set130": (0.76, 0.12),
+    "set131": (0.78, 0.19),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2007,4 +2025,89 @@ def test_someone_elses_red_flag_in_care_is_theirs_even_when_read_as_past(
 ) -> None:
     assessment = detector.assess(text)
     assert assessment.level == "routine"
+    assert assessment.someone_elses, assessment.set_aside
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # what was over, and a later clause says it is back: the patient's own, now
+        ("my foot drop cleared up after the op last year but it's back since monday",
+         "emergency"),
+        ("I self harmed as a teenager and then stopped for years. I started again this week.",
+         "emergency"),
+        ("cracked a vertebra skiing in 2019, healed fine. slipped on the stairs last night and "
+         "it's the same awful pain again, can't stand straight", "emergency"),
+        ("both my legs went weak last year and it cleared, but they've come back and it's worse",
+         "emergency"),
+        # ...not when the coming back is denied, supposed, dated or someone else's
+        ("my foot drop cleared up after the op and it hasn't come back", "routine"),
+        ("the numbness in both legs went away after surgery, what if it comes back?", "routine"),
+        ("my legs gave way in 2015, it came back in 2017 and I had surgery, fine since",
+         "routine"),
+        # said to be gone: what came before is over
+        ("since the course of treatment the numbness in both legs has completely gone",
+         "routine"),
+        ("the numbness has gone into both legs since this morning", "emergency"),
+        ("my drop foot has never come back since the decompression", "routine"),
+        # back, said other ways: "again" beside a recent day, "the same ... is back", and a
+        # question about the symptom followed by its coming back
+        ("I had thoughts of ending it two years ago. Since Friday I've had them again.",
+         "emergency"),
+        ("I have osteoporosis and fractured a vertebra in 2018 from a cough, it healed. I coughed "
+         "hard this morning and the same sharp pain is back in my mid back", "emergency"),
+        ("can I still have needles if my foot is slapping down? It started again on monday",
+         "emergency"),
+        # a foot too weak for the car's pedals; not a stiff clutch
+        ("I can't press the brake properly with my right foot since yesterday", "emergency"),
+        ("the clutch in the hire car is so stiff I can't push the clutch down", "routine"),
+    ],
+)  # fmt: skip
+def test_what_was_over_and_is_back_is_a_red_flag_again(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 120 to 123: an old episode that is back, or said to be gone."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # a message left for someone that nothing was their doing
+        ("please let my brother know it wasn't his fault, whatever happens", "emergency"),
+        ("can you tell my husband none of this was on him, I won't need the slot next week",
+         "emergency"),
+        ("I'm sorting some photos for my kids, something to remember me by", "emergency"),
+        # ...not about a slip at the clinic
+        ("please tell the receptionist it wasn't her fault I missed my appointment", "routine"),
+        ("tell the physio it's not her fault my back flared, I overdid the gardening", "routine"),
+    ],
+)  # fmt: skip
+def test_a_message_that_absolves_someone_is_a_farewell(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 116 to 123: a goodbye told as "it wasn't her fault" (NHS warning signs)."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # in care, said in more ways, and whose told by the nearest person before the cue
+        "my cousin's been talking about ending it again, she's with the crisis team now",
+        "my gran collapsed in the shop, the paramedics came and took over",
+        "my bf's legs keep buckling, doctors are doing an mri on him today",
+        "my dad is 90, his breathing got bad overnight, lips went blue, he's in hospital now",
+        "my missus had crushing chest pain at dinner, she's waiting in a and e now",
+        "my lad's legs keep buckling after rugby, the hospital are seeing him this afternoon",
+        # "won't stop" is the red flag's own words, not care refused
+        "grandad's cut is bleeding and won't stop, the district nurse is on the way",
+    ],
+)
+def test_someone_elses_red_flag_in_care_said_in_more_ways(
+    detector: RedFlagDetector, text: str
+) -> None:
+    """Example sets 120 to 123: the crisis team, "the paramedics came", a scan under way."""
+    assessment = detector.assess(text)
+    assert assessment.level == "routine", assessment.findings
     assert assessment.someone_elses, assessment.set_aside
