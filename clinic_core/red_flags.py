@@ -1580,6 +1580,7 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
 # hospital", "his son took him to A&E", "the paramedics are with her now", "she
 # needed emergency surgery", "he's seeing a neurosurgeon" (example sets 116 to 119).
 _THEM = r"(?:him|her|them)"
+# ("we're with the crisis team now": the writer beside the one cared for)
 _THEY = r"(?:he|she|they|hes|shes|theyre|they['’]re|we['’]re)"
 _CARER = (
     r"(?:hospital|a&e|a and e|a\+e|the er|casualty|gp|doctors?|paramedics?|ambulance|"
@@ -1643,13 +1644,12 @@ _RECURS = re.compile(
     rf" back\b(?!{_NOT_RECURRING})"
     r"|\b(?:started|starting|begun|began|happening|happened|doing it|did it|done it|gone|went)"
     r"(?: up| off)? again\b"
-    r"|\bsame\b[\w ]{0,25}?\bagain\b"
+    r"|\bsame\b[\w ]{0,25}?\b(?:again|(?:is|are|['’]s) back)\b"
     r"|\bworse than (?:last time|before|the last)\b"
     r"|\bback again\b"
     r"|\bagain (?:since|last night|this morning|today|tonight|yesterday|now)\b"
     r"|\b(?:2nd|second|3rd|third) time (?:today|this week|since)\b"
     r"|\b(?:has|have|it|they|symptoms?) returned\b"
-    r"|\bsame\b[\w ]{0,25}?\b(?:is|are|['’]s) back\b"
     # "Since Sunday I've got the plan again"
     rf"|\bsince {_RECENTLY}\b[^.!?]{{0,40}}?\bagain\b"
     rf"|\bagain\b[^.!?]{{0,30}}?\bsince {_RECENTLY}\b"
