@@ -2058,6 +2058,9 @@ def test_someone_elses_red_flag_in_care_is_theirs_even_when_read_as_past(
          "hard this morning and the same sharp pain is back in my mid back", "emergency"),
         ("can I still have needles if my foot is slapping down? It started again on monday",
          "emergency"),
+        # one leg weak again, and a foot that no longer lifts
+        ("my right leg is weak again like before the op, I keep stumbling", "emergency"),
+        ("I keep tripping, my foot doesn't go up properly any more", "emergency"),
         # a foot too weak for the car's pedals; not a stiff clutch
         ("I can't press the brake properly with my right foot since yesterday", "emergency"),
         ("the clutch in the hire car is so stiff I can't push the clutch down", "routine"),
