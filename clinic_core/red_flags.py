@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import (
@@ -94,6 +94,14 @@ TURNS = frozenset({"but", "until", "till", "since", "however", "suddenly"})
 # A clause that is only a past time ("many years ago", "back in 2016") may open
 # with this many words before it ("oh, long time ago").
 TIME_CLAUSE_OPENING = 1
+# A long-past time ("years ago", "in 2009") opening a sentence, after at most this many
+# words ("About five years ago"), dates that sentence.
+LONG_PAST_OPENING = 2
+_LONG_AGO = re.compile(r"\b(?:years|yrs|decades?)\b|#year\b")
+_STILL_GOING = re.compile(
+    r"\b(?:same|like|than|since|until|till|again|now|today|tonight|yesterday|currently|"
+    r"still|lately|recently|anymore|this (?:morning|week|evening|afternoon)|last night)\b"
+)
 # ...and names a distance in time: not "back in bits", "lost my wife", "when i was hoovering".
 _TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b")
 # The lexicons a concept with ``relatives_apart`` reads: who is a relative,
@@ -967,6 +975,20 @@ class RedFlagDetector:
 
     def assess(self, text: str) -> Assessment:
         """The triage level of ``text`` and the concepts behind it."""
+        joined, origin = letters_joined(text)
+        if joined == text:
+            return self._assess(text)
+        assessment = self._assess(joined)
+        return replace(
+            assessment,
+            findings=tuple(
+                replace(f, start=origin[f.start], end=origin[f.end - 1] + 1)
+                for f in assessment.findings
+            ),
+            denied=tuple((origin[start], origin[end - 1] + 1) for start, end in assessment.denied),
+        )
+
+    def _assess(self, text: str) -> Assessment:
         doc = self._nlp(_plain(text))
         tokens = self._tokens(doc, text)
         index: Dict[str, List[int]] = {}
@@ -1141,6 +1163,22 @@ class RedFlagDetector:
             and m_start - clause_of(m_start) <= TIME_CLAUSE_OPENING
             and _clause_words(doc, clause_of(m_start)) <= m_end - clause_of(m_start) + 1
         ]
+        # "Some years ago, when my husband died, I thought about ending my life": a
+        # sentence that opens with a long-past time dates all of it, across its commas
+        # (ConText stops at the comma and reaches ten words). Months or weeks ago may
+        # still be going on; years are over unless the cue's clause says now.
+        long_past_sentences = [
+            (m_start, _sentence_end(doc, m_start))
+            for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
+            if modifier.category == "HISTORICAL" and _LONG_AGO.search(modifier.rule.literal)
+            for m_start, _ in [modifier.modifier_span]
+            if m_start - _sentence_start(doc, m_start) <= LONG_PAST_OPENING
+            # not a comparison or a start ("same as 2017", "since 2019"), nor a sentence
+            # that comes up to now ("...never happened again until this morning")
+            and not _STILL_GOING.search(
+                doc[_sentence_start(doc, m_start) : _sentence_end(doc, m_start)].text  # type: ignore[index]
+            )
+        ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
         told_as_now = bool(self._optional(matches, "ONSET_NOW"))  # "started 20 mins ago"
@@ -1177,6 +1215,43 @@ class RedFlagDetector:
             for start, _ in self._optional(matches, "CARE_REFUSED")
             if not any(s <= start < e for s, e in cue_spans)
         ]
+
+        def told_as_over(
+            concept: Concept,
+            spans: List[Tuple[int, int]],
+            symptoms: List[Tuple[int, int]],
+            now: bool,
+        ) -> bool:
+            """Whether the message dates the cue or says it is over, where ConText did not."""
+            if concept.history_counts:
+                return False
+            current = now or any(clause_of(start) in current_clauses for start, _ in spans)
+            # "..., that was 4 years ago": a later clause dates it
+            if not current and any(
+                all(clause_of(start) < later for start, _ in spans)
+                for later, term in dating_clauses
+                if term not in concept.recent
+            ):
+                return True
+            # "Some years ago, when my husband died, I ...": the sentence opens long ago
+            if not current and any(
+                all(opening < start and end <= last for start, end in spans)
+                for opening, last in long_past_sentences
+            ):
+                return True
+            if not symptoms:
+                return False
+            # "..., fine after" or "..., they sorted it": a later clause ends it
+            if (
+                not said_in_present(symptoms)
+                and not now_in_clause(symptoms)
+                and not any(clause_of(start) in current_clauses for start, _ in symptoms)
+                and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
+            ):
+                return True
+            # "..., she's in hospital being looked after": in hands since
+            return any(all(end <= later for _, end in symptoms) for later in cared_starts)
+
         others_cared_for = _others_in_care(doc.text) if candidates and not refused else []
         recurrences = _recurrences(doc.text)
         recurs = False
@@ -1214,34 +1289,7 @@ class RedFlagDetector:
                 start <= at < end for at, _ in symptoms or spans for start, end in denied
             ):
                 reason = "negated"
-            if (
-                reason is None
-                and not concept.history_counts
-                and not now
-                and not any(clause_of(start) in current_clauses for start, _ in spans)
-                and any(
-                    all(clause_of(start) < later for start, _ in spans)
-                    for later, term in dating_clauses
-                    if term not in concept.recent
-                )
-            ):
-                reason = "past"
-            if (
-                reason is None
-                and not concept.history_counts
-                and symptoms
-                and not said_in_present(symptoms)
-                and not now_in_clause(symptoms)
-                and not any(clause_of(start) in current_clauses for start, _ in symptoms)
-                and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
-            ):
-                reason = "past"
-            if (
-                reason is None
-                and not concept.history_counts
-                and symptoms
-                and any(all(end <= later for _, end in symptoms) for later in cared_starts)
-            ):
+            if reason is None and told_as_over(concept, spans, symptoms, now):
                 reason = "past"
             if (
                 reason is None
@@ -1253,13 +1301,14 @@ class RedFlagDetector:
             # says he can't feel his legs, his son took him to A&E": example sets 116 to 119).
             # (Also when ConText read it as past: "past" would let the screen, nearly
             # sure, flag it again; "someone else's" does not.)
+            theirs = _someone_elses(spans, doc, self._people)
             if (
                 reason in (None, "past")
+                and theirs
                 and any(
                     all(doc[e - 1].idx < cared for _, e in spans)  # type: ignore[index]
                     for cared in others_cared_for
                 )
-                and _someone_elses(spans, doc, self._people)
             ):
                 reason = FAMILY
             cue_end = doc[end - 1].idx + len(doc[end - 1])  # type: ignore[index]
@@ -1292,8 +1341,8 @@ class RedFlagDetector:
             if (
                 ended
                 and back_now
+                and not theirs
                 and not any(_relatives(span, modifiers_of, doc, self._people) for span in spans)
-                and not _someone_elses(spans, doc, self._people)
             ):
                 reason = None
             if reason is None:
@@ -1539,6 +1588,8 @@ def _two_people(
 
 # How far before a cue part the person it belongs to is named ("my gran is on steroids").
 _WHOSE_REACH = 3
+# The patient's own words inside or just before a cue ("my legs", "give me").
+_MY = ("my", "me")
 
 
 def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> bool:
@@ -1557,10 +1608,11 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
             or (word.endswith("s") and word[:-1] in people.relatives)
         )
 
+    def mine(token: Any) -> bool:
+        return token.lower_ in _MY
+
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
-    if _own((start, end), doc, people) or any(
-        doc[i].lower_ in ("my", "me") for i in range(start, end)
-    ):
+    if _own((start, end), doc, people) or any(mine(doc[i]) for i in range(start, end)):
         return False
     if any(named(doc[i]) for i in range(max(0, start - _WHOSE_REACH), end)):
         return True
@@ -1569,7 +1621,7 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
     for i in range(start - 1, -1, -1):
         if _ENDS_SENTENCE.match(doc[i].text):
             return False
-        if doc[i].lower_ in ("my", "me") or doc[i].lower_ in people.self_words:
+        if mine(doc[i]) or doc[i].lower_ in people.self_words:
             return False
         if named(doc[i]):
             return True
@@ -1764,6 +1816,42 @@ def _without_after_inability(doc: Any, i: int) -> bool:
     return False
 
 
+# Letters typed one at a time, words apart by a wider gap: "F E L L  O N  H I P.  C A N T
+# W A L K" (example set 133: older patients typing with one finger, or a keyboard
+# setting). Four or more lone characters in a row; a lone "I" or "a" in a sentence
+# is not a run.
+_SPELT_OUT = re.compile(r"(?<!\S)(?:[^\W_][.,!?;:']* {1,3}){3,}[^\W_][.,!?;:']*(?!\S)")
+_WORD_GAP = re.compile(r" {2,}")
+
+
+def letters_joined(text: str) -> Tuple[str, List[int]]:
+    """``text`` with its spelt-out words joined ("C A N T  W A L K" -> "CANT WALK").
+
+    Returns the text read and, for each of its characters, where it was in ``text``.
+    """
+    out: List[str] = []
+    origin: List[int] = []
+
+    def keep(start: int, end: int) -> None:
+        out.append(text[start:end])
+        origin.extend(range(start, end))
+
+    at = 0
+    for run in _SPELT_OUT.finditer(text):
+        keep(at, run.start())
+        previous_end = None
+        for letter in re.finditer(r"\S+", run.group()):
+            start, end = run.start() + letter.start(), run.start() + letter.end()
+            if previous_end is not None and start - previous_end > 1:
+                out.append(" ")
+                origin.append(previous_end)
+            keep(start, end)
+            previous_end = end
+        at = run.end()
+    keep(at, len(text))
+    return "".join(out), origin
+
+
 def _plain(text: str) -> str:
     """Lower case, typographic quotes as plain ones: "CAN’T" reads like "can't".
 
@@ -1910,6 +1998,20 @@ def shared_detector(
         cached = (spec, RedFlagDetector(spec, pipeline))
         _shared[key] = cached
     return cached[1]
+
+
+def _sentence_start(doc: Any, i: int) -> int:
+    """Where the sentence of token ``i`` begins: after a full stop, not a comma."""
+    while i > 0 and not _ENDS_SENTENCE.match(doc[i - 1].text):
+        i -= 1
+    return i
+
+
+def _sentence_end(doc: Any, i: int) -> int:
+    """Where the sentence of token ``i`` ends (exclusive)."""
+    while i < len(doc) and not _ENDS_SENTENCE.match(doc[i].text):
+        i += 1
+    return i
 
 
 def _clause_words(doc: Any, start: int) -> int:

@@ -12,7 +12,13 @@ import yaml
 
 from clinic_core.data_files import ClinicDataError, parse_model
 from clinic_core.red_flag_screen import example_files, examples_dir, load_examples
-from clinic_core.red_flags import RedFlagDetector, RedFlagSpec, red_flags_path, shared_detector
+from clinic_core.red_flags import (
+    RedFlagDetector,
+    RedFlagSpec,
+    letters_joined,
+    red_flags_path,
+    shared_detector,
+)
 from ops.nlu_data import training_texts
 from ops.settings import SPACY_PIPELINE_DIR
 
@@ -218,6 +224,18 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set129": (0.78, 0.07),
     "set130": (0.76, 0.12),
     "set131": (0.78, 0.19),
+    # everyday clinic chat in an emergency's words, and plain emergencies: office workers,
+    # grandparents (some typing a letter at a time), hurried phone typists, gym-goers (read);
+    # second-language writers, worried first-timers, Welsh, Irish and Midlands voices,
+    # pregnant women and people with long-term conditions (unread)
+    "set132": (0.93, 0.05),
+    "set133": (0.96, 0.04),
+    "set134": (0.93, 0.02),
+    "set135": (0.88, 0.04),
+    "set136": (0.93, 0.04),
+    "set137": (0.88, 0.04),
+    "set138": (0.91, 0.05),
+    "set139": (0.95, 0.05),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2114,3 +2132,131 @@ def test_someone_elses_red_flag_in_care_said_in_more_ways(
     assessment = detector.assess(text)
     assert assessment.level == "routine", assessment.findings
     assert assessment.someone_elses, assessment.set_aside
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # one letter at a time, words apart by a wider gap
+        ("M Y  L E G S  W O N T  H O L D  M E  U P . back agony", "emergency"),
+        ("c a n t  b r e a t h e  p r o p e r l y  and my lips look blue", "emergency"),
+        ("N O  N U M B N E S S  just stiff in the mornings", "routine"),
+        # a lone letter or two in a sentence is no spelt-out word
+        ("plan A or B for my hip, is a 2 or 3 session course enough?", "routine"),
+    ],
+)  # fmt: skip
+def test_words_spelt_out_a_letter_at_a_time_are_read(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example set 133: "F E L L  O N  H I P" is read as the words it spells."""
+    assert detector.assess(text).level == level
+
+
+def test_a_finding_in_spelt_out_words_points_at_the_typed_letters(
+    detector: RedFlagDetector,
+) -> None:
+    """The red flag's offsets are the typed message's, for the entity the tracker keeps."""
+    text = "hi. C A N T  F E E L  M Y  L E G S"
+    (finding,) = detector.assess(text).findings
+    assert text[finding.start : finding.end].replace(" ", "").lower().startswith("cantfeel")
+    joined, origin = letters_joined(text)
+    assert joined == "hi. CANT FEEL MY LEGS"
+    assert all(text[i] == c for i, c in zip(origin, joined, strict=True) if c != " ")
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # ending a course or an arrangement, not a life
+        ("could we end it at 5 sessions rather than 8 and settle up?", "routine"),
+        ("i'm going to end it with my chiropractor and try you instead", "routine"),
+        ("i want to end it this weekend, i've had enough", "emergency"),
+        # on medicines for years, not tablets taken at once
+        ("dad's on a load of pills for his heart, will needles interfere?", "routine"),
+        ("i've taken a load of tablets tonight and feel sleepy", "emergency"),
+        # numb from a long sit, not saddle numbness
+        ("my backside went numb from sitting through a 3 hour meeting lol", "routine"),
+        ("my bottom and inner thighs feel numb like i've sat on them for hours", "emergency"),
+        # prices, a colleague leaving, a past dark time
+        ("heart attack prices at the other clinic, glad yours are fair", "routine"),
+        ("popping in to say goodbye to jen before she leaves, is friday her last day?", "routine"),
+        (
+            "I had thoughts of ending things when the pain began, I got "
+            "help at the time, not felt like that in ages",
+            "routine",
+        ),
+    ],
+)  # fmt: skip
+def test_everyday_words_that_share_a_red_flags_words(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 132 to 135: ordinary clinic chat in the words of an emergency."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a sentence opening with a long-past time is dated across its commas
+        (
+            "Many years ago, after I lost my job, I took an "
+            "overdose. I had help and I'm well now.",
+            "routine",
+        ),
+        (
+            "A few years ago, during my divorce, I thought about "
+            "ending my life. Life is good now.",
+            "routine",
+        ),
+        (
+            "In 2016, after a disc went, my foot dropped. "
+            "The op fixed it, just stiff now.",
+            "routine",
+        ),
+        # ...not when it compares, or the sentence comes up to now
+        ("Same as 2018, my foot is slapping down and my leg's giving way", "emergency"),
+        (
+            "Years ago, after the divorce, I tried to end it, and "
+            "tonight I feel exactly like that again",
+            "emergency",
+        ),
+        (
+            "Two years ago I had a fall, since then my back "
+            "aches, and today both legs went numb",
+            "emergency",
+        ),
+        # months ago may still be going on
+        (
+            "A few months ago, when dad died, I started "
+            "cutting myself, and I can't stop",
+            "emergency",
+        ),
+    ],
+)  # fmt: skip
+def test_a_sentence_that_opens_long_ago_is_over(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 109, 116, 125: a history told in one sentence that opens years ago."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("the booking page keeps collapsing on my phone, can you text me a time?", "routine"),
+        ("our cat had a fit over the new puppy lol, see you thursday", "routine"),
+        ("my lower back feels like someone stabbed me with a hot poker, any slots?", "routine"),
+        ("i want to die every time i wake up, nothing is worth it anymore", "emergency"),
+        ("wanna die every time i bend to load the dishwasher lol, back's so tight", "routine"),
+        (
+            "i have myeloma, coughed this morning and got "
+            "sudden terrible pain in my spine",
+            "emergency",
+        ),
+    ],
+)  # fmt: skip
+def test_objects_pets_and_pain_in_red_flag_words(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 108 to 135: an app or a pet, pain told as a stab or a wish to die."""
+    assert detector.assess(text).level == level
