@@ -2171,6 +2171,10 @@ def test_a_finding_in_spelt_out_words_points_at_the_typed_letters(
         ("could we end it at 5 sessions rather than 8 and settle up?", "routine"),
         ("i'm going to end it with my chiropractor and try you instead", "routine"),
         ("i want to end it this weekend, i've had enough", "emergency"),
+        ("can we end it at 30 minutes today, i have to collect my daughter", "routine"),
+        # too much of a painkiller over a day is an overdose too (sets 136 to 139)
+        ("think i've overdone the co-codamol today, lost count, feel sick and dizzy", "emergency"),
+        ("the trains have collapsed since the timetable change, any slots after 7?", "routine"),
         # on medicines for years, not tablets taken at once
         ("dad's on a load of pills for his heart, will needles interfere?", "routine"),
         ("i've taken a load of tablets tonight and feel sleepy", "emergency"),
