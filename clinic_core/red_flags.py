@@ -975,9 +975,9 @@ class RedFlagDetector:
 
     def assess(self, text: str) -> Assessment:
         """The triage level of ``text`` and the concepts behind it."""
-        joined, origin = letters_joined(text)
-        if joined == text:
+        if not _SPELT_OUT.search(text):  # nearly every message: nothing to join
             return self._assess(text)
+        joined, origin = letters_joined(text)
         assessment = self._assess(joined)
         return replace(
             assessment,
@@ -1172,11 +1172,12 @@ class RedFlagDetector:
             for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
             if modifier.category == "HISTORICAL" and _LONG_AGO.search(modifier.rule.literal)
             for m_start, _ in [modifier.modifier_span]
-            if m_start - _sentence_start(doc, m_start) <= LONG_PAST_OPENING
+            for opening in [_sentence_start(doc, m_start)]
+            if m_start - opening <= LONG_PAST_OPENING
             # not a comparison or a start ("same as 2017", "since 2019"), nor a sentence
             # that comes up to now ("...never happened again until this morning")
             and not _STILL_GOING.search(
-                doc[_sentence_start(doc, m_start) : _sentence_end(doc, m_start)].text  # type: ignore[index]
+                doc[opening : _sentence_end(doc, m_start)].text  # type: ignore[index]
             )
         ]
 
@@ -1821,7 +1822,6 @@ def _without_after_inability(doc: Any, i: int) -> bool:
 # setting). Four or more lone characters in a row; a lone "I" or "a" in a sentence
 # is not a run.
 _SPELT_OUT = re.compile(r"(?<!\S)(?:[^\W_][.,!?;:']* {1,3}){3,}[^\W_][.,!?;:']*(?!\S)")
-_WORD_GAP = re.compile(r" {2,}")
 
 
 def letters_joined(text: str) -> Tuple[str, List[int]]:
