@@ -97,13 +97,16 @@ TIME_CLAUSE_OPENING = 1
 # A long-past time ("years ago", "in 2009") opening a sentence, after at most this many
 # words ("About five years ago"), dates that sentence.
 LONG_PAST_OPENING = 2
-_LONG_AGO = re.compile(r"\b(?:years|yrs|decades?)\b|#year\b")
-_STILL_GOING = re.compile(
-    r"\b(?:same|like|than|since|until|till|again|now|today|tonight|yesterday|currently|"
-    r"still|lately|recently|anymore|this (?:morning|week|evening|afternoon)|last night)\b"
+_LONG_SPANS = r"years|yrs|decades?"
+_LONG_AGO = re.compile(rf"\b(?:{_LONG_SPANS})\b|#year\b")
+# ...unless it compares with or comes up to now ("same as 2017", "since 2019", "never
+# again until..."): these beside the lexicon's CURRENT and CURRENT_CLAUSE words.
+_COMES_UP_TO_NOW = re.compile(
+    r"\b(?:same|like|than|since|until|till|yesterday|lately|recently|anymore|this week|"
+    r"last night)\b"
 )
 # ...and names a distance in time: not "back in bits", "lost my wife", "when i was hoovering".
-_TIME_AGO = re.compile(r"\b(ago|years?|yrs?|decades?|#year|long time|months?)\b")
+_TIME_AGO = re.compile(rf"\b(?:ago|{_LONG_SPANS}|year|yr|long time|months?)\b|#year\b")
 # The lexicons a concept with ``relatives_apart`` reads: who is a relative,
 # the patient's own words, and a relative's words of only reporting.
 RELATIVES_APART_LEXICONS = ("RELATIVE", "SELF", "OBSERVING")
@@ -1167,18 +1170,18 @@ class RedFlagDetector:
         # sentence that opens with a long-past time dates all of it, across its commas
         # (ConText stops at the comma and reaches ten words). Months or weeks ago may
         # still be going on; years are over unless the cue's clause says now.
+        still_going = now_words + self._optional(matches, "CURRENT_CLAUSE")
         long_past_sentences = [
-            (m_start, _sentence_end(doc, m_start))
+            (m_start, closing)
             for modifier in doc._.context_graph.modifiers  # type: ignore[attr-defined]
             if modifier.category == "HISTORICAL" and _LONG_AGO.search(modifier.rule.literal)
             for m_start, _ in [modifier.modifier_span]
-            for opening in [_sentence_start(doc, m_start)]
+            for opening, closing in [(_sentence_start(doc, m_start), _sentence_end(doc, m_start))]
             if m_start - opening <= LONG_PAST_OPENING
             # not a comparison or a start ("same as 2017", "since 2019"), nor a sentence
             # that comes up to now ("...never happened again until this morning")
-            and not _STILL_GOING.search(
-                doc[opening : _sentence_end(doc, m_start)].text  # type: ignore[index]
-            )
+            and not any(opening <= start < closing for start, _ in still_going)
+            and not _COMES_UP_TO_NOW.search(doc[opening:closing].text)  # type: ignore[index]
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
@@ -1619,9 +1622,7 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
         return True
     # No one named just before the cue ("my dad's 94, his breathing went again last
     # night, lips blue"): the nearest person before it in its sentence.
-    for i in range(start - 1, -1, -1):
-        if _ENDS_SENTENCE.match(doc[i].text):
-            return False
+    for i in range(start - 1, _sentence_start(doc, start) - 1, -1):
         if mine(doc[i]) or doc[i].lower_ in people.self_words:
             return False
         if named(doc[i]):
