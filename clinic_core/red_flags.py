@@ -97,6 +97,9 @@ TIME_CLAUSE_OPENING = 1
 # A long-past time ("years ago", "in 2009") opening a sentence, after at most this many
 # words ("About five years ago"), dates that sentence.
 LONG_PAST_OPENING = 2
+# A lasting condition's duration follows it within this many words ("on steroids for
+# her lungs for years"): it is the condition that lasts, not the symptom beside it.
+LASTING_REACH = 4
 _LONG_SPANS = r"years|yrs|decades?"
 _LONG_AGO = re.compile(rf"\b(?:{_LONG_SPANS})\b|#year\b")
 # ...unless it compares with or comes up to now ("same as 2017", "since 2019", "never
@@ -194,6 +197,10 @@ class Concept(StrictModel):
     # sciatica"). Not for emergencies: "my nan fell and can't get up" is one
     # person, and there a miss costs more than a false alarm.
     relatives_apart: bool = False
+    # Someone else's long-standing form of it ("a lady with MS whose legs give way") is
+    # known, not new (LONG_STANDING). Not for suicidal words: a carer told "she keeps
+    # saying she wants to die" is given the crisis line.
+    others_lasting_apart: bool = True
     # Past-time words too recent to make this concept history ("hit by a car
     # last week, my back's still bad" is a recent injury, not an old one).
     recent: List[str] = []
@@ -1077,7 +1084,13 @@ class RedFlagDetector:
                 for i in range(span[1], min(span[1] + 3, len(doc)))  # type: ignore[arg-type]
             )
 
-        cared_starts = [span[0] for span in care if not_until(span)]
+        cared_starts = [
+            span[0]
+            for span in care
+            if not_until(span)
+            # not a comparison: "back pain is worse than when my dad had his disc op"
+            and not any(doc[i].lower_ == "than" for i in range(clause_of(span[0]), span[0]))
+        ]
         resolving_starts = [span[0] for span in recovery if not_until(span)] + cared_starts
 
         answered_no = tuple(
@@ -1257,6 +1270,7 @@ class RedFlagDetector:
             return any(all(end <= later for _, end in symptoms) for later in cared_starts)
 
         others_cared_for = _others_in_care(doc.text) if candidates and not refused else []
+        long_standing = self._optional(matches, "LONG_STANDING") if candidates else []
         recurrences = _recurrences(doc.text)
         recurs = False
         for concept, names, spans in candidates:
@@ -1312,6 +1326,39 @@ class RedFlagDetector:
                 and any(
                     all(doc[e - 1].idx < cared for _, e in spans)  # type: ignore[index]
                     for cared in others_cared_for
+                )
+            ):
+                reason = FAMILY
+            # Someone else's long-standing condition ("a lady with MS whose legs give way",
+            # "husband's legs have been weak for years"): known, not new (sets 140 to 143).
+            if (
+                reason is None
+                and concept.others_lasting_apart
+                and theirs
+                and not any(
+                    _sentence_start(doc, start) <= at < _sentence_end(doc, end - 1)
+                    # ("weak for years now": that "now" is the lasting's)
+                    and not any(ls < at <= le for ls, le in long_standing)
+                    for at, _ in now_words
+                )
+                and _told_as_lasting(
+                    [
+                        span
+                        for name, span in zip(names, spans, strict=True)
+                        if name not in WHERE_ONLY and name not in concept.lasting
+                    ],
+                    # not what a lasting condition's words say ("on steroids for years")
+                    [
+                        (at, at_end)
+                        for at, at_end in long_standing
+                        if not any(
+                            0 <= at - part_end <= LASTING_REACH
+                            for name, (_, part_end) in zip(names, spans, strict=True)
+                            if name in concept.lasting
+                        )
+                    ],
+                    clause_of,
+                    doc,
                 )
             ):
                 reason = FAMILY
@@ -1623,11 +1670,34 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
     # No one named just before the cue ("my dad's 94, his breathing went again last
     # night, lips blue"): the nearest person before it in its sentence.
     for i in range(start - 1, _sentence_start(doc, start) - 1, -1):
+        # ("Mrs Patel, who I look after, keeps getting numb legs": the carer's "I")
+        if i > 0 and doc[i - 1].lower_ in ("who", "whom"):
+            continue
         if mine(doc[i]) or doc[i].lower_ in people.self_words:
             return False
         if named(doc[i]):
             return True
     return False
+
+
+def _told_as_lasting(
+    symptoms: List[Tuple[int, int]],
+    lasting: List[Tuple[int, int]],
+    clause_of: Callable[[int], int],
+    doc: Any,
+) -> bool:
+    """Whether a symptom's clause says it has lasted, with no turn between them.
+
+    "his legs have been weak for years"; not "has had sciatica for years but since
+    lunch her legs are weak", nor "on steroids for years, she bent down and..." (the
+    lasting thing is the steroids, a cue part that names a lasting condition).
+    """
+    return any(
+        clause_of(at) == clause_of(start)
+        and not any(doc[i].lower_ in TURNS for i in range(min(end, at_end), max(start, at)))
+        for start, end in symptoms
+        for at, at_end in lasting
+    )
 
 
 # Someone else in medical hands, said as a state or a deed, not a plan: "he is in
@@ -1640,7 +1710,8 @@ _CARER = (
     r"(?:hospital|a&e|a and e|a\+e|the er|casualty|gp|doctors?|paramedics?|ambulance|"
     r"(?:neuro)?surgeons?|consultant|specialist|neurology|neurologist|ward|icu|resus|"
     r"(?:cardiac|stroke|coronary care|spinal) unit|cardiology|theatre|surgery|"
-    r"crisis team|mental health team|nurses?|physio)"
+    r"crisis team|mental health team|nurses?|physio|999|111|nhs 111|walk[- ]in(?: centre)?|"
+    r"urgences|infirmary|vets?|vet['’]s)"
 )
 _IN_CARE = re.compile(
     rf"\b{_THEY}(?: is| are| was| were|['’]s)?(?: now| still| already)? "
@@ -1650,14 +1721,22 @@ _IN_CARE = re.compile(
     rf"(?: the| a| an| his| her| their)? {_CARER}\b"
     rf"|\b(?:took|taken|sent|rushed|got|admitted|ran|drove) {_THEM}(?: straight| in)?"
     rf" (?:to|into|in)\b(?: the| a| an)? {_CARER}\b"
-    rf"|\b{_CARER} (?:is|are|were|was|have been|has been)? ?(?:with|took|sorted|checked|scanned|"
-    rf"treated|saw|seen|seeing|got|admitted|operated on|sent|send|sends|referred|kept|keeping|"
+    rf"|\b{_CARER} (?:is|are|were|was|have been|has been|has|have|had)? ?"
+    rf"(?:with|took|sorted|checked|scanned|treated|saw|seen|seeing|got|admitted|operated on|"
+    rf"sent|send|sends|referred|kept|keeping|"
     rf"has taken|have taken|taken) {_THEM}\b"
+    # "the district nurse knows about it", "the neurologist and the falls team are
+    # involved", "the surgeon is keeping a close eye on it" (example sets 140 to 143)
+    rf"|\b{_CARER} (?:knows|know|(?:is|are) (?:involved|aware)|(?:is|are) keeping "
+    rf"(?:a close |an |a )?eye on)\b"
     # "the paramedics came", "doctors are doing an MRI on him today"
     rf"|\b(?:the )?{_CARER} (?:came|arrived|came out|was called|were called|is here|are here|"
     rf"(?:is |are )?on (?:the|their|his|her) way)\b"
     # "they called an ambulance", "I've called her GP"
-    rf"|\b(?:called|rang|phoned)(?: an?| the| her| his| their)? {_CARER}\b"
+    rf"|\b(?:called|rang|rung|phoned|dialled|dialed)(?: an?| the| her| his| their)? {_CARER}\b"
+    # "I've rung 111 and they're sending someone" (example sets 144 to 147)
+    rf"|\b(?:they(?:['’]re| are)|{_CARER} (?:is|are)) sending (?:someone|somebody|an ambulance|"
+    rf"a paramedic|a crew)\b"
     rf"|\b{_CARER} (?:are |is )?(?:doing|did|done) (?:an? |some )?"
     rf"(?:mri|scans?|tests|x-?rays?|ecg|bloods) on {_THEM}\b"
     # "he's gone to hospital", "she's been to A&E"

@@ -236,6 +236,25 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set137": (0.88, 0.04),
     "set138": (0.91, 0.05),
     "set139": (0.95, 0.05),
+    # someone else's problem, what-ifs and past events beside own emergencies: people
+    # over 65, phone typists in their twenties, carers, voice dictation (read); second-
+    # language writers, tradespeople, anxious over-explainers, Scottish, Irish, North
+    # East and Liverpool voices (measured unread, then read)
+    "set140": (0.91, 0.14),
+    "set141": (0.88, 0.13),
+    "set142": (0.9, 0.07),
+    "set143": (0.81, 0.1),
+    "set144": (0.83, 0.13),
+    "set145": (0.88, 0.18),
+    "set146": (0.95, 0.13),
+    "set147": (0.93, 0.13),
+    # mostly everyday clinic chat in an emergency's words (60 of 140 look-alikes) and 48
+    # plain emergencies: shop workers, office workers, farmers and builders, students
+    # (measured unread, then read)
+    "set148": (0.95, 0.05),
+    "set149": (0.95, 0.03),
+    "set150": (0.87, 0.07),
+    "set151": (0.97, 0.05),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2263,4 +2282,102 @@ def test_objects_pets_and_pain_in_red_flag_words(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Example sets 108 to 135: an app or a pet, pain told as a stab or a wish to die."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # someone else's long-standing condition is known, not new
+        ("my wife's legs have been weak for years now, could she try acupuncture?", "routine"),
+        ("grandad's foot drags since his stroke, do you do home visits?", "routine"),
+        ("my partner sometimes passes out with her migraines, can she come with me?", "routine"),
+        # ...but not an acute one beside a lasting one, nor one told as now
+        (
+            "dad has had a bad back for years but since lunch "
+            "both his legs are weak and he can't stand",
+            "emergency",
+        ),
+        (
+            "mum's been on steroids for her lungs for years, she "
+            "bent over and got sudden terrible back pain",
+            "emergency",
+        ),
+        ("my husband's legs have been weak for years and today they gave way", "emergency"),
+        ("my sister sometimes says she wants to die, what can I do?", "emergency"),
+        # someone else's red flag already in medical hands
+        (
+            "my brother has a hot swollen knee and a temperature, "
+            "the GP has sent him to A and E so can we move our joint appointment",
+            "routine",
+        ),
+        (
+            "my dad has numbness in both legs and the "
+            "district nurse knows about it, can he come too?",
+            "routine",
+        ),
+        ("my uncle's leg keeps giving way and he won't see a doctor", "emergency"),
+        (
+            "my nan slipped and can't put weight on her hip, "
+            "I've rung 111 and they're sending someone, please cancel her slot",
+            "routine",
+        ),
+        ("my son has permanent foot drop from nerve damage, would needles help?", "routine"),
+        ("my dad can't feel his legs since this morning, should I call 999?", "emergency"),
+    ],
+)  # fmt: skip
+def test_someone_elses_long_standing_or_cared_for_condition(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 140 to 143: another person's condition that is known or looked after."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("how would I know if my back pain was really my heart?", "routine"),
+        ("how can you tell if a fall has cracked your spine?", "routine"),
+        ("could acupuncture set off a heart attack? I have high blood pressure", "routine"),
+        ("I don't know if it's related but I can't feel my legs since this morning", "emergency"),
+        ("how do I know if it's a heart attack? my chest is crushing, I'm sweating", "emergency"),
+        ("my mate had a heart attack last yr, he says you sorted his back", "routine"),
+        ("choked on my coffee when I saw the price, any deals?", "routine"),
+        ("we're suffocating under paperwork at work, my neck is in knots", "routine"),
+        ("I choked on a sweet and I can't breathe properly", "emergency"),
+        (
+            "I can't pee since last night, my back is worse "
+            "than when my brother had his disc op",
+            "emergency",
+        ),
+    ],
+)  # fmt: skip
+def test_what_ifs_past_years_and_comparisons(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 140 to 143: how one would tell, last yr, a comparison with another's op."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("nearly a heart attack moment when I saw the bill, can I pay in two goes?", "routine"),
+        ("the printer at work collapsed again so I'm running late, is 5 ok?", "routine"),
+        ("my boss is having a fit about me taking Friday off, anything on Saturday?", "routine"),
+        ("my son had a fit about 10 minutes ago and he's still not with it", "emergency"),
+        ("I'm cancelling the gym, need to end it with the membership, is there a fee?", "routine"),
+        ("sorry to be a burden with all these questions, do you take cards?", "routine"),
+        ("please don't give up on me, I know I've missed two sessions", "routine"),
+        ("grandad had a heart attack five year back, can he have needles?", "routine"),
+        ("numb bum from the cold bench at the match till I got up, fine now", "routine"),
+        ("I feel like a burden to everyone and I want to end it", "emergency"),
+        ("I collapsed at work an hour ago and I still feel faint", "emergency"),
+        ("my bum and the insides of my thighs have gone numb since this morning", "emergency"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_148_to_151(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 148 to 151: frights, machines, memberships and pleas in red-flag words."""
     assert detector.assess(text).level == level
