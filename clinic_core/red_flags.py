@@ -100,6 +100,9 @@ LONG_PAST_OPENING = 2
 # A lasting condition's duration follows it within this many words ("on steroids for
 # her lungs for years"): it is the condition that lasts, not the symptom beside it.
 LASTING_REACH = 4
+# ...while someone else's symptom told as lasting has it within this many words
+# ("legs give way a lot these days", "she sometimes passes out").
+LASTING_NEAR = 2
 _LONG_SPANS = r"years|yrs|decades?"
 _LONG_AGO = re.compile(rf"\b(?:{_LONG_SPANS})\b|#year\b")
 # ...unless it compares with or comes up to now ("same as 2017", "since 2019", "never
@@ -1686,14 +1689,16 @@ def _told_as_lasting(
     clause_of: Callable[[int], int],
     doc: Any,
 ) -> bool:
-    """Whether a symptom's clause says it has lasted, with no turn between them.
+    """Whether a symptom is told as lasting beside it, in its clause, with no turn between.
 
     "his legs have been weak for years"; not "has had sciatica for years but since
     lunch her legs are weak", nor "on steroids for years, she bent down and..." (the
-    lasting thing is the steroids, a cue part that names a lasting condition).
+    lasting thing is the steroids, a cue part that names a lasting condition), nor
+    "sometimes has absences and he has collapsed" (not beside it).
     """
     return any(
         clause_of(at) == clause_of(start)
+        and max(at - end, start - at_end) <= LASTING_NEAR
         and not any(doc[i].lower_ in TURNS for i in range(min(end, at_end), max(start, at)))
         for start, end in symptoms
         for at, at_end in lasting

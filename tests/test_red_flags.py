@@ -243,7 +243,7 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set140": (0.91, 0.14),
     "set141": (0.88, 0.13),
     "set142": (0.9, 0.07),
-    "set143": (0.81, 0.1),
+    "set143": (0.81, 0.11),
     "set144": (0.83, 0.13),
     "set145": (0.88, 0.18),
     "set146": (0.95, 0.13),
@@ -2305,6 +2305,9 @@ def test_objects_pets_and_pain_in_red_flag_words(
         ),
         ("my husband's legs have been weak for years and today they gave way", "emergency"),
         ("my sister sometimes says she wants to die, what can I do?", "emergency"),
+        ("my dad's been on the floor for ages and can't get up", "emergency"),
+        ("my son sometimes has absences and he has collapsed and won't wake up", "emergency"),
+        ("my husband has been bleeding for ages from his leg and it won't stop", "emergency"),
         # someone else's red flag already in medical hands
         (
             "my brother has a hot swollen knee and a temperature, "
@@ -2340,6 +2343,11 @@ def test_someone_elses_long_standing_or_cared_for_condition(
         ("how can you tell if a fall has cracked your spine?", "routine"),
         ("could acupuncture set off a heart attack? I have high blood pressure", "routine"),
         ("I don't know if it's related but I can't feel my legs since this morning", "emergency"),
+        ("I suppose I should say I can't feel my legs since this morning", "emergency"),
+        ("I imagine it's nothing but my face has dropped on one side", "emergency"),
+        ("does anyone know if numb legs and wetting myself since last night is bad", "emergency"),
+        ("supposing I fainted on the couch, what would you do?", "routine"),
+        ("suppose my legs went weak after a session, who would I call?", "routine"),
         ("how do I know if it's a heart attack? my chest is crushing, I'm sweating", "emergency"),
         ("my mate had a heart attack last yr, he says you sorted his back", "routine"),
         ("choked on my coffee when I saw the price, any deals?", "routine"),
