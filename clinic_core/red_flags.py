@@ -200,8 +200,8 @@ class Concept(StrictModel):
     # sciatica"). Not for emergencies: "my nan fell and can't get up" is one
     # person, and there a miss costs more than a false alarm.
     relatives_apart: bool = False
-    # Someone else's long-standing form of it ("a lady with MS whose legs give way") is
-    # known, not new (LONG_STANDING). Not for suicidal words: a carer told "she keeps
+    # Someone else's long-standing form of it ("my husband's legs have been weak for
+    # years") is known, not new (LONG_STANDING). Not for suicidal words: a carer told "she keeps
     # saying she wants to die" is given the crisis line.
     others_lasting_apart: bool = True
     # Past-time words too recent to make this concept history ("hit by a car
@@ -1332,8 +1332,8 @@ class RedFlagDetector:
                 )
             ):
                 reason = FAMILY
-            # Someone else's long-standing condition ("a lady with MS whose legs give way",
-            # "husband's legs have been weak for years"): known, not new (sets 140 to 143).
+            # Someone else's long-standing condition ("she sometimes passes out with it",
+            # "husband's legs have been weak for years"): known, not new (sets 140 to 147).
             if (
                 reason is None
                 and concept.others_lasting_apart
