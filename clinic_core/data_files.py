@@ -29,6 +29,31 @@ class ClinicDataError(ValueError):
     """A clinic data file is missing, is not valid YAML or breaks its schema."""
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key said twice in one mapping.
+
+    Plain YAML keeps the last of two ``unless_beside:`` lists silently, so a rule
+    added above another with the same key would never be read.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Dict[Any, Any]:
+        first_line: Dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                line = first_line.setdefault(key, key_node.start_mark.line)
+            except TypeError:  # an unhashable key: the base loader says so
+                continue
+            if line != key_node.start_mark.line:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{key!r} is said twice in one mapping (first on line {line + 1})",
+                    key_node.start_mark,
+                )
+        return super().construct_mapping(node, deep)  # type: ignore[no-untyped-call,no-any-return]
+
+
 def clinic_dir() -> Path:
     """Folder holding the clinic's data files (``CLINIC_DATA_DIR`` overrides)."""
     return CoreSettings.load().clinic_data_dir
@@ -57,7 +82,7 @@ def load_model(path: Path, model: Type[Model]) -> Model:
 def parse_model(text: str, model: Type[Model], source: str = "<text>") -> Model:
     """Validate YAML ``text`` against ``model``; errors name the field."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as error:
         raise ClinicDataError(f"{source}: not valid YAML: {error}") from error
     except RecursionError as error:  # PyYAML composes nested lists recursively

@@ -1269,8 +1269,16 @@ class RedFlagDetector:
                 and any(all(end <= later for _, end in symptoms) for later in resolving_starts)
             ):
                 return True
-            # "..., she's in hospital being looked after": in hands since
-            return any(all(end <= later for _, end in symptoms) for later in cared_starts)
+            # "..., she's in hospital being looked after": in hands since; not care told
+            # as past after a cue told as now ("I have a plan to end my life tonight, I
+            # got help last year but not now"; "after my overdose as a teenager I got
+            # help" is past throughout)
+            cue_dated = any(clause_of(start) in historical_clauses for start, _ in spans)
+            return any(
+                all(end <= later for _, end in symptoms)
+                and (cue_dated or not current or clause_of(later) not in historical_clauses)
+                for later in cared_starts
+            )
 
         others_cared_for = _others_in_care(doc.text) if candidates and not refused else []
         long_standing = self._optional(matches, "LONG_STANDING") if candidates else []
@@ -1338,30 +1346,8 @@ class RedFlagDetector:
                 reason is None
                 and concept.others_lasting_apart
                 and theirs
-                and not any(
-                    _sentence_start(doc, start) <= at < _sentence_end(doc, end - 1)
-                    # ("weak for years now": that "now" is the lasting's)
-                    and not any(ls < at <= le for ls, le in long_standing)
-                    for at, _ in now_words
-                )
-                and _told_as_lasting(
-                    [
-                        span
-                        for name, span in zip(names, spans, strict=True)
-                        if name not in WHERE_ONLY and name not in concept.lasting
-                    ],
-                    # not what a lasting condition's words say ("on steroids for years")
-                    [
-                        (at, at_end)
-                        for at, at_end in long_standing
-                        if not any(
-                            0 <= at - part_end <= LASTING_REACH
-                            for name, (_, part_end) in zip(names, spans, strict=True)
-                            if name in concept.lasting
-                        )
-                    ],
-                    clause_of,
-                    doc,
+                and _lasting_not_now(
+                    concept, names, spans, long_standing, now_words, clause_of, doc
                 )
             ):
                 reason = FAMILY
@@ -1683,6 +1669,47 @@ def _someone_elses(spans: List[Tuple[int, int]], doc: Any, people: _People) -> b
     return False
 
 
+def _lasting_not_now(
+    concept: Concept,
+    names: Sequence[str],
+    spans: List[Tuple[int, int]],
+    long_standing: List[Tuple[int, int]],
+    now_words: List[Tuple[int, int]],
+    clause_of: Callable[[int], int],
+    doc: Any,
+) -> bool:
+    """Whether a cue is told as lasting, and nothing in its sentence is told as now.
+
+    "my husband's legs have been weak for years now" (that "now" is the lasting's);
+    not "sciatica for years, but her legs went weak this morning".
+    """
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    told_now = any(
+        _sentence_start(doc, start) <= at < _sentence_end(doc, end - 1)
+        and not any(ls < at <= le for ls, le in long_standing)
+        for at, _ in now_words
+    )
+    if told_now:
+        return False
+    symptoms = [
+        span
+        for name, span in zip(names, spans, strict=True)
+        if name not in WHERE_ONLY and name not in concept.lasting
+    ]
+    # not what a lasting condition's words say ("on steroids for years")
+    condition_ends = [
+        part_end
+        for name, (_, part_end) in zip(names, spans, strict=True)
+        if name in concept.lasting
+    ]
+    durations = [
+        (at, at_end)
+        for at, at_end in long_standing
+        if not any(0 <= at - part_end <= LASTING_REACH for part_end in condition_ends)
+    ]
+    return _told_as_lasting(symptoms, durations, clause_of, doc)
+
+
 def _told_as_lasting(
     symptoms: List[Tuple[int, int]],
     lasting: List[Tuple[int, int]],
@@ -1711,12 +1738,14 @@ def _told_as_lasting(
 _THEM = r"(?:him|her|them)"
 # ("we're with the crisis team now": the writer beside the one cared for)
 _THEY = r"(?:he|she|they|hes|shes|theyre|they['’]re|we['’]re)"
+# (an animal's carer too: "the vet is keeping him in" puts a pet's cue in hands)
+_ANIMAL_CARER = r"vets?|vet['’]s"
 _CARER = (
     r"(?:hospital|a&e|a and e|a\+e|the er|casualty|gp|doctors?|paramedics?|ambulance|"
     r"(?:neuro)?surgeons?|consultant|specialist|neurology|neurologist|ward|icu|resus|"
     r"(?:cardiac|stroke|coronary care|spinal) unit|cardiology|theatre|surgery|"
     r"crisis team|mental health team|nurses?|physio|999|111|nhs 111|walk[- ]in(?: centre)?|"
-    r"urgences|infirmary|vets?|vet['’]s)"
+    rf"urgences|infirmary|{_ANIMAL_CARER})"
 )
 _IN_CARE = re.compile(
     rf"\b{_THEY}(?: is| are| was| were|['’]s)?(?: now| still| already)? "
@@ -1732,8 +1761,9 @@ _IN_CARE = re.compile(
     rf"has taken|have taken|taken) {_THEM}\b"
     # "the district nurse knows about it", "the neurologist and the falls team are
     # involved", "the surgeon is keeping a close eye on it" (example sets 140 to 143)
-    rf"|\b{_CARER} (?:knows|know|(?:is|are) (?:involved|aware)|(?:is|are) keeping "
-    rf"(?:a close |an |a )?eye on)\b"
+    # (not "the GP knows nothing about it")
+    rf"|\b{_CARER} (?:(?:knows|know)\b(?! nothing| nowt| not)|(?:is|are) (?:involved|aware)\b"
+    rf"|(?:is|are) keeping (?:a close |an |a )?eye on\b)"
     # "the paramedics came", "doctors are doing an MRI on him today"
     rf"|\b(?:the )?{_CARER} (?:came|arrived|came out|was called|were called|is here|are here|"
     rf"(?:is |are )?on (?:the|their|his|her) way)\b"
@@ -1811,9 +1841,11 @@ _RECURS_DATED = re.compile(
     r"at the time|at school|as a (?:kid|child|teen)|when i was)\b"
 )
 _RECOVERED_AFTER = re.compile(
-    r"\s*(?:completely|fully|to|normal|all|within|over|after|eventually|gradually|slowly|with|"
+    r"\s*(?:(?:completely|fully|to|normal|all|within|over|after|eventually|gradually|slowly|with|"
     r"ok|okay|fine|perfectly|100|negative|clear|clean|good|well|quickly|pretty|mostly|nearly|"
     r"almost|bit by bit|on its own|by itself|thank)\b"
+    # "the foot came back about 80 percent" (example sets 152 to 159)
+    r"|(?:about |around |roughly |maybe )?\d+ ?(?:%|percent\b|per cent\b))"
 )
 _RECOVERED_SUBJECT = re.compile(
     r"\b(?:feeling|sensation|strength|power|movement|function|nerve|nerves|tests?|results?|"

@@ -76,3 +76,13 @@ def test_malformed_profile_names_the_field(mutate, message: str) -> None:  # typ
     with pytest.raises(ClinicDataError) as error:
         parse_model(yaml.safe_dump(data), ClinicProfile, source="profile.yml")
     assert message in str(error.value)
+
+
+def test_a_key_said_twice_is_refused_with_its_lines() -> None:
+    """Plain YAML would keep the second ``phone`` silently; the clinic's loader names both."""
+    text = (Path("clinic/profile.yml").read_text(encoding="utf-8")).replace(
+        "\nphone:", '\nphone: "+44 20 7946 0000"\nphone:', 1
+    )
+    with pytest.raises(ClinicDataError) as error:
+        parse_model(text, ClinicProfile, source="profile.yml")
+    assert "'phone' is said twice in one mapping (first on line" in str(error.value)

@@ -255,6 +255,22 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set149": (0.95, 0.03),
     "set150": (0.87, 0.07),
     "set151": (0.97, 0.05),
+    "set152": (0.9, 0.04),
+    "set153": (0.88, 0.02),
+    "set154": (0.88, 0.03),
+    "set155": (0.86, 0.03),
+    "set156": (0.85, 0.04),
+    "set157": (0.86, 0.01),
+    "set158": (0.78, 0.05),
+    "set159": (0.88, 0.02),
+    "set160": (0.85, 0.07),
+    "set161": (0.88, 0.03),
+    "set162": (0.85, 0.04),
+    "set163": (0.88, 0.04),
+    "set164": (0.91, 0.05),
+    "set165": (0.97, 0.05),
+    "set166": (0.97, 0.03),
+    "set167": (0.95, 0.06),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2320,6 +2336,9 @@ def test_objects_pets_and_pain_in_red_flag_words(
             "routine",
         ),
         ("my uncle's leg keeps giving way and he won't see a doctor", "emergency"),
+        # ...not a carer who knows nothing of it
+        ("my dad can't feel his legs since this morning, his GP knows nothing", "emergency"),
+        ("our dog can't use his back legs, the vet is keeping him in, can I move?", "routine"),
         (
             "my nan slipped and can't put weight on her hip, "
             "I've rung 111 and they're sending someone, please cancel her slot",
@@ -2388,4 +2407,72 @@ def test_everyday_words_of_sets_148_to_151(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Example sets 148 to 151: frights, machines, memberships and pleas in red-flag words."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a bare "can't get comfy" at night is ordinary pain; pain whatever one does is not
+        ("hip's bad at night, can't get comfy on either side, any evening slots?", "routine"),
+        ("back pain all night, can't get comfy any way I lie, every night for weeks", "urgent"),
+        # what was checked, recovered or is fine now
+        ("chest tightness checked at the hospital yesterday, ECG normal, ok to come?", "routine"),
+        ("my foot drop in 2018 came back about 90 percent after the op, can you help?", "routine"),
+        ("I was breathless then with the clot, now completely fine", "routine"),
+        ("I tripped and landed on my hip, weight bearing fine, just bruised", "routine"),
+        ("I fell and landed on my hip and I can't bear weight on it", "emergency"),
+        # what-ifs and questions about a dose
+        ("would I have trouble breathing if you needle my upper back? I'm asthmatic", "routine"),
+        ("at what point does a numb foot become a worry?", "routine"),
+        ("can I overdose if I take my naproxen on the day of a session?", "routine"),
+        ("I've taken a whole box of my naproxen on purpose", "emergency"),
+        # figures of speech
+        ("so grumpy with this back I snapped at the kids, can I book?", "routine"),
+        ("neck tight like a rope from the laptop, do you treat that?", "routine"),
+        ("drowning in paperwork, can't breathe this month, anything on Friday?", "routine"),
+        # a leg losing strength, and no visit on any day with a bare goodbye
+        ("my right leg is losing strength every day and my back is killing me", "emergency"),
+        ("won't need Friday. or anything really. bye", "emergency"),
+        ("can't make Friday or any day really this week, work is mad. bye!", "routine"),
+        ("won't need the receipt or anything, bye!", "routine"),
+        ("no need to hold a slot next month, I'm planning to check out before then", "emergency"),
+        ("planning to check out the clinic before then, is there parking?", "routine"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_152_to_159(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 152 to 159: night pain, checked and recovered, dose questions, farewells."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a machine, a server, a dough, a goalkeeper, a price, leaflets
+        ("the washing machine collapsed mid-spin, running 10 min late", "routine"),
+        ("our goalie collapsed in the shoot-out, what a night. any slots tomorrow?", "routine"),
+        ("nearly fainted at the price of petrol, is parking free?", "routine"),
+        ("I collapsed under the pressure of the pain and now I can't get up", "emergency"),
+        ("my mum collapsed at the washing line and won't wake up", "emergency"),
+        # effort and rest, chairs and stands, treats, habits, swearing, the clinic's staff
+        ("legs like lead after chasing the grandkids but a sit down sorts them", "routine"),
+        ("numb bum from the office chair after a long meeting, see you friday", "routine"),
+        ("overdosed on mince pies, need a session to undo December", "routine"),
+        ("I've given up on my diet but not on my hip, book me in", "routine"),
+        ("sorry to be a right burden on your receptionist with all my changes", "routine"),
+        ("bleeding bin day again, rubbish everywhere, running late", "routine"),
+        ("got hit by a ddos attack at work, can we push back an hour?", "routine"),
+        ("a bit breathless from crawling after the cat, still on for 3", "routine"),
+        ("can needling cause a collapsed lung? I'm nervous", "routine"),
+        # care told as past does not end what is told as now
+        ("I have a plan to end my life tonight, I got help last year but not now", "emergency"),
+        ("my legs have gone numb since lunch, now completely fine otherwise", "emergency"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_160_to_167(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 160 to 167: machines, treats, the clinic's staff, care told as past."""
     assert detector.assess(text).level == level
