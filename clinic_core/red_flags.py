@@ -57,6 +57,11 @@ RED_FLAG_SLOT = "red_flag"  # what matched, as staff read it in the console
 CUE_GROUP = "red_flag_cues"
 MAX_GAP = 2  # words allowed between the words of a term
 CLAUSE_PUNCTUATION = [".", "!", "?", ",", ";", ":", "…"]
+# A sign-off or an emoji the tokenizer keeps with its full stop ("walk straight x. I
+# used to run marathons years ago", "the end of it for me ✌️. I had physio last year"):
+# it ends the sentence too, so neither the next sentence's words nor ConText's scope
+# reach back over it.
+SIGN_OFF_STOPS = ["x.", "xx.", "xxx.", "x!", "\ufe0f.", "\ufe0f!"]
 CATEGORIES = (
     "NEGATED_EXISTENCE",
     "HYPOTHETICAL",
@@ -71,7 +76,7 @@ MIN_CORRECTED_LENGTH = 5  # shorter unknown words: only one slip from a red-flag
 # Unknown words of 3 and 4 letters are read as every red-flag word one slip away
 # that starts with the same letter ("bcak" back, "lfit" lift, "fekl" feel or fell).
 MIN_SLIPPED_LENGTH = 3
-_ENDS_SENTENCE = re.compile(r"^[.!?]+$")
+_ENDS_SENTENCE = re.compile(rf"^(?:[.!?]+|{'|'.join(map(re.escape, SIGN_OFF_STOPS))})$")
 CORRECTION_CUTOFF = 0.8
 # A capitalised word after another word is a name, not a slip to correct, unless the
 # message is longer than a name and this share of its words are capitalised.
@@ -767,7 +772,9 @@ class RedFlagDetector:
 
         self.spec = spec
         self._nlp = spacy.load(str(pipeline))
-        self._nlp.add_pipe("sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION})
+        self._nlp.add_pipe(
+            "sentencizer", config={"punct_chars": CLAUSE_PUNCTUATION + SIGN_OFF_STOPS}
+        )
         self._read_shorthand({**_text_speak(), **spec.shorthand})
         self._compiled = _CompiledSpec(spec, _Tokenizer(self._nlp))
         self._entries = [(concept, concept.entries) for concept in spec.concepts]
@@ -2164,12 +2171,16 @@ def _cue_readings(
     readings = [[anchor, *nearest]]
     for k, group in enumerate(groups):
         before = nearest[k][0] < anchor[0]
+        # A nearest part in another sentence is no better than one on the other side in
+        # another ("Hi, I had sciatica years ago. Long-term steroid user. I heard a click
+        # in my back when I sneezed": the old sciatica had dated the new fracture).
+        elsewhere = sentence_of[nearest[k][0]] != sentence_of[anchor[0]]
         other_side = [
             s
             for s in group
             if (s[0] > anchor[0]) == before
             and s != anchor
-            and sentence_of[s[0]] == sentence_of[anchor[0]]
+            and (elsewhere or sentence_of[s[0]] == sentence_of[anchor[0]])
         ]
         if other_side:
             other = _nearest(anchor, other_side)

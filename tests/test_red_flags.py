@@ -2469,6 +2469,14 @@ def test_everyday_words_of_sets_152_to_159(
         # care told as past does not end what is told as now
         ("I have a plan to end my life tonight, I got help last year but not now", "emergency"),
         ("my legs have gone numb since lunch, now completely fine otherwise", "emergency"),
+        # an old condition in the sentence before, a sign-off's full stop
+        (
+            "Hi, I had sciatica years ago. Long-term steroid user. I heard a click in my "
+            "back when I sneezed yesterday and since then I've had severe pain",
+            "emergency",
+        ),
+        ("both legs going dead, I can't walk straight x. I ran marathons years ago", "emergency"),
+        ("this is the end of it for me ✌️. I had physio for my back last year.", "emergency"),
     ],
 )  # fmt: skip
 def test_everyday_words_of_sets_160_to_167(
