@@ -25,22 +25,19 @@ from typing import Dict, List
 import yaml
 
 from bench.common import write_report
+from clinic_core.data_files import load_model
+from clinic_core.red_flag_screen import ExampleFile, example_files
 from clinic_core.red_flags import shared_detector
-from clinic_core.settings import ROOT
 from ops.settings import SPACY_PIPELINE_DIR
 
-EXAMPLES = ROOT / "clinic" / "red_flag_examples"
 SENTENCES = Path(__file__).with_name("red_flag_context.yml")
 
 
 def example_emergencies() -> List[str]:
-    """Every emergency in the example sets, once each, in file order."""
+    """Every emergency in the example sets, once each, in path order (validated files)."""
     texts: List[str] = []
-    for path in sorted(EXAMPLES.rglob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            continue
-        texts += [i["text"] for i in data.get("red_flags") or [] if i.get("level") == "emergency"]
+    for path in sorted(example_files(with_not_trained=True, with_measured=True)):
+        texts += [i.text for i in load_model(path, ExampleFile).red_flags if i.level == "emergency"]
     return list(dict.fromkeys(texts))
 
 
