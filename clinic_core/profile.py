@@ -12,8 +12,7 @@ import phonenumbers
 import pydantic
 
 from clinic_core.data_files import StrictModel, clinic_dir, load_model
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from clinic_core.when import WEEKDAYS
 
 OpeningRange = Tuple[dt.time, dt.time]
 # The map link for the clinic's address: OpenStreetMap's search, a plain link

@@ -20,6 +20,7 @@ diagnoses: it only decides which safety reply the patient gets.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import itertools
 import re
@@ -50,6 +51,7 @@ from clinic_core.cautions import cautions_in
 from clinic_core.data_files import ClinicDataError, StrictModel, clinic_dir, load_model, one_of
 from clinic_core.language import function_words
 from clinic_core.questions import SENTENCE, asks_something
+from clinic_core.when import WEEKDAY_WORD
 
 ROUTINE = "routine"
 RED_FLAG_ENTITY = "red_flag"  # each matched concept, stored with the message
@@ -93,6 +95,20 @@ _SHORTHAND = re.compile(r"^[a-z0-9]+$")
 WHERE_ONLY = frozenset({"BACK", "HIP", "PAIN", "LEG", "JOINT"})
 RESOLVING_CLAUSE_OPENING = 2  # words before "it's gone" in its clause ("and it's gone")
 RESOLVING_CONJUNCTIONS = frozenset({"but", "though", "although"})
+# Past forms whose spaCy norm is the present's ("did" in "didn't" is "do").
+_PAST_NORMED = {"do": ["did"]}
+# A clause this long without a comma or a full stop runs on: it is split before
+# a conjunction followed by a subject ("and they rushed me").
+RUN_ON_WORDS = 12
+RUN_ON_PIECE = 5  # words before the split: not "my wife and i"
+RUN_ON_CONJUNCTIONS = frozenset({"and", "but"})  # not "so": "numbed my face so i might talk funny"
+RUN_ON_SUBJECTS = frozenset(
+    {"i", "it", "its", "they", "she", "he", "we", "there", "theres", "that", "thats", "this"}
+)
+# ...and "and" or "then" with its subject: "got checked and it went away" (example sets
+# 168 to 175); not a bare "and" ("numb and went away" is read from its clause opening).
+RESOLVING_WITH_SUBJECT = frozenset({"and", "then", "so"})
+RESOLVING_SUBJECTS = frozenset({"it", "they", "that", "this", "all", "everything", "she", "he"})
 UNTIL = frozenset({"until", "till", "til", "untill"})
 # Words that turn from what was denied to what is happening now.
 TURNS = frozenset({"but", "until", "till", "since", "however", "suddenly"})
@@ -813,7 +829,7 @@ class RedFlagDetector:
                     ConTextRule(
                         literal,
                         rule_set.category,
-                        pattern=self._context_pattern(text),
+                        pattern=self._context_pattern(text, rule_set.category),
                         direction=rule_set.direction,
                         terminated_by=set(rule_set.terminated_by),
                     )
@@ -907,11 +923,15 @@ class RedFlagDetector:
         """Terms with lexicon names in them ("my RELATIVE") spelt out."""
         return spelt_out(terms, self.spec.lexicon)
 
-    def _context_pattern(self, text: str) -> List[Dict[str, object]]:
+    def _context_pattern(self, text: str, category: str = "") -> List[Dict[str, object]]:
         pattern: List[Dict[str, object]] = []
         for word in self._compiled.term(text):
             if word == "#year":
                 pattern.append({"TEXT": {"REGEX": r"^(19[4-9]\d|20\d\d)$"}})
+            elif category == "PRESENT" and word in _PAST_NORMED:
+                # spaCy's norm of "didn't" is "do not": "In my twenties I didn't want to
+                # live" is no "I don't want" (example sets 176 to 183)
+                pattern.append({"NORM": word, "LOWER": {"NOT_IN": _PAST_NORMED[word]}})
             else:  # the norm, as terms are compiled: "n't" is "not", "havin" "having"
                 pattern.append({"NORM": word})
         return pattern
@@ -1036,10 +1056,17 @@ class RedFlagDetector:
                 )
             return found[name]
 
-        def clause_of(i: int) -> int:
-            return doc[i].sent.start  # type: ignore[no-any-return,index]
-
+        # Clauses as punctuated, where "unless" words reach ("grandad always said he
+        # wanted to die but he lived to 95"), and the same split where a message runs
+        # on, for what is told as now, dated or over (``_run_on_starts``).
         clause_starts = sorted({sentence.start for sentence in doc.sents})
+        part_starts = sorted(set(clause_starts) | _run_on_starts(doc))
+
+        def punctuated_clause_of(i: int) -> int:
+            return clause_starts[bisect.bisect_right(clause_starts, i) - 1]
+
+        def clause_of(i: int) -> int:
+            return part_starts[bisect.bisect_right(part_starts, i) - 1]
 
         def beside(start: int) -> Set[int]:
             """The clause starting at ``start`` and the clauses just before and after it."""
@@ -1055,10 +1082,12 @@ class RedFlagDetector:
                 groups = [matches(name) for name in entry.all]
                 if not all(groups):
                     continue
-                cancelling = {clause_of(s) for name in entry.unless for s, _ in matches(name)}
+                cancelling = {
+                    punctuated_clause_of(s) for name in entry.unless for s, _ in matches(name)
+                }
                 for name in entry.unless_beside:
                     for start, _ in matches(name):
-                        cancelling |= beside(clause_of(start))
+                        cancelling |= beside(punctuated_clause_of(start))
                 before = [span for name in entry.unless_just_before for span in matches(name)]
                 for spans in (
                     spans
@@ -1068,7 +1097,7 @@ class RedFlagDetector:
                     if entry.within is not None and _spread(spans) > entry.within:
                         continue
                     # "unless" words cancel the cues of their own clause ("blood test").
-                    if any(clause_of(s) in cancelling for s, _ in spans):
+                    if any(punctuated_clause_of(s) in cancelling for s, _ in spans):
                         continue
                     if any(s2 <= s <= e2 for s, _ in spans for s2, e2 in before):
                         continue
@@ -1084,7 +1113,7 @@ class RedFlagDetector:
             (start, end)
             for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
             if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
-            or doc[start - 1].lower_ in RESOLVING_CONJUNCTIONS  # type: ignore[index]
+            or _after_resolving_conjunction(doc, start)
         ]
 
         def not_until(span: Tuple[int, int]) -> bool:
@@ -1804,10 +1833,11 @@ def _others_in_care(text: str) -> List[int]:
 _NOT_RECURRING = (
     r" to\b| in\b| on\b| at\b| home\b| from\b| with\b| up\b| when\b| then\b| during\b"
     r"| before\b| around\b"
+    # ...or the back itself: "it's back pain I'm coming for" (example sets 168 to 175)
+    r"| pain| ache| achy| problem| issue| trouble| injur| spasm| muscle| stiff| twinge| niggle"
 )
 _RECENTLY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|"
-    r"fri|sat|sun|yesterday|last night|this morning|the weekend|this week|the other day)"
+    rf"(?:{WEEKDAY_WORD}|yesterday|last night|this morning|the weekend|this week|the other day)"
 )
 # What was over is back: "it's back since thursday", "they've come back", "I started
 # again last night", "the same sharp pain again", "passed out again, 2nd time today"
@@ -1850,7 +1880,8 @@ _RECURS_DATED = re.compile(
 _RECOVERED_AFTER = re.compile(
     r"\s*(?:(?:completely|fully|to|normal|all|within|over|after|eventually|gradually|slowly|with|"
     r"ok|okay|fine|perfectly|100|negative|clear|clean|good|well|quickly|pretty|mostly|nearly|"
-    r"almost|bit by bit|on its own|by itself|thank)\b"
+    # ("lost control of the bladder for a day [...], came back quick": sets 176 to 183)
+    r"almost|bit by bit|on its own|by itself|thank|quick|soon)\b"
     # "the foot came back about 80 percent" (example sets 152 to 159)
     r"|(?:about |around |roughly |maybe )?\d+ ?(?:%|percent\b|per cent\b))"
 )
@@ -1860,7 +1891,9 @@ _RECOVERED_SUBJECT = re.compile(
     r"colour|color|reflexes|control|fully|completely|totally)\b[^.,;!?]{0,12}$"
     # doing well again: "I'm running 5ks again now", "walking normally again"
     r"|\b(?:running|walking|jogging|cycling|swimming|working|driving|sleeping|normal|normally|"
-    r"fine|able|can|better|strong|stronger|good|great|myself)\b"
+    # (just before "again": in a message without commas, "the voices told me to hurt
+    # myself [...] but theyre telling me again now" is back: example set 122)
+    r"fine|able|can|better|strong|stronger|good|great|myself)\b[^.,;!?]{0,25}$"
 )
 # The cue's own words said not to be back ("the foot drop hasn't come back since the
 # op"), or to be gone ("the numbness in both legs has completely gone"; not "the
@@ -2150,6 +2183,49 @@ def _spread(spans: List[Tuple[int, int]]) -> int:
 
 def _nearest(anchor: Tuple[int, int], spans: List[Tuple[int, int]]) -> Tuple[int, int]:
     return min(spans, key=lambda s: abs(s[0] - anchor[0]))
+
+
+def _run_on_starts(doc: Any) -> Set[int]:
+    """Where a message that runs on without a comma starts another clause: "and they...".
+
+    Dictated and hurried messages have no commas: "went numb down below for a few
+    hours back in 2021 and they rushed me for an mri it was all clear and its never
+    happened again" (example sets 168 to 175). A message that is one clause of
+    ``RUN_ON_WORDS`` or more words is split before a conjunction followed by a subject
+    (``RUN_ON_PIECE`` words or more after the last split), so that one part's time or
+    present tense ("again") is not read into another's. Only that reading uses these
+    parts: ``unless`` words reach their whole punctuated clause ("grandad always said
+    he wanted to die but he lived to 95"), and ConText's sentences are not split ("what
+    if my blood pressure drops and I pass out" is still a what-if). Punctuated messages
+    are left as written: there "and I had none of it" or "but I still feel the same"
+    reaches back over its "and" or "but" (example sets 91, 97).
+    """
+    clauses = [sentence for sentence in doc.sents if len(sentence) > 2]  # not "hi," or "?"
+    if len(clauses) != 1 or len(clauses[0]) < RUN_ON_WORDS:
+        return set()  # punctuated: its writer's commas and full stops say where clauses end
+    starts: Set[int] = set()
+    start = clauses[0].start
+    for i in range(clauses[0].start, clauses[0].end - 1):
+        if (
+            i - start >= RUN_ON_PIECE
+            and doc[i].lower_ in RUN_ON_CONJUNCTIONS
+            and doc[i + 1].lower_ in RUN_ON_SUBJECTS
+        ):
+            starts.add(i)
+            start = i
+    return starts
+
+
+def _after_resolving_conjunction(doc: Any, start: int) -> bool:
+    """Whether the words at ``start`` follow "but", or "and it": "... and it went away"."""
+    before = start - 1
+    subject = before > 0 and doc[before].lower_ in RESOLVING_SUBJECTS
+    if subject:
+        before -= 1
+    if before < 0:
+        return False
+    word = doc[before].lower_
+    return word in RESOLVING_CONJUNCTIONS or (subject and word in RESOLVING_WITH_SUBJECT)
 
 
 def _cue_readings(

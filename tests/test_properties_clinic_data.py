@@ -35,7 +35,8 @@ from clinic_core.knowledge import (
     load_conditions,
 )
 from clinic_core.practical import PracticalAnswers
-from clinic_core.profile import WEEKDAYS, ClinicProfile, load_profile
+from clinic_core.profile import ClinicProfile, load_profile
+from clinic_core.when import WEEKDAYS
 
 CLINIC = Path(__file__).resolve().parent.parent / "clinic"
 Path_ = Tuple[Any, ...]

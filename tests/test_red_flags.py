@@ -271,6 +271,30 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set165": (0.97, 0.05),
     "set166": (0.97, 0.03),
     "set167": (0.95, 0.06),
+    "set168": (0.81, 0.05),
+    "set169": (0.91, 0.05),
+    "set170": (0.93, 0.05),
+    "set171": (0.75, 0.05),
+    "set172": (0.85, 0.02),
+    "set173": (0.91, 0.03),
+    "set174": (0.95, 0.05),
+    "set175": (0.95, 0.04),
+    "set176": (0.86, 0.06),
+    "set177": (0.83, 0.01),
+    "set178": (0.88, 0.03),
+    "set179": (0.78, 0.03),
+    "set180": (0.86, 0.06),
+    "set181": (0.91, 0.02),
+    "set182": (0.86, 0.05),
+    "set183": (0.85, 0.04),
+    "set184": (0.86, 0.03),
+    "set185": (0.9, 0.05),
+    "set186": (0.81, 0.03),
+    "set187": (0.85, 0.05),
+    "set188": (0.95, 0.08),
+    "set189": (0.97, 0.07),
+    "set190": (0.93, 0.03),
+    "set191": (0.85, 0.06),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2483,4 +2507,71 @@ def test_everyday_words_of_sets_160_to_167(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Example sets 160 to 167: machines, treats, the clinic's staff, care told as past."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # the tiptoe test said any way, feeling lost in both feet
+        ("since monday I can no longer get up on my toes on the left, back's sore", "emergency"),
+        ("I'm unable to rise up on my toes on that side since the weekend", "emergency"),
+        ("I can stand on my toes fine, it's just the lower back", "routine"),
+        ("can't walk in high heels any more with this hip, is that normal?", "routine"),
+        ("I've lost the feeling in both my feet over the last two days", "emergency"),
+        # no days left, said of oneself; not beside a reason to be away
+        ("don't book me for friday. there's no tomorrow for me", "emergency"),
+        ("there's no next week for me, I'm on holiday till the 20th", "routine"),
+        # "back" as the back itself is no recurrence; "and it went away" ends what came before
+        ("overdose at uni, I'm in a good place now. it's back pain I'm here for", "routine"),
+        ("my legs went weak once at the gym and it went away, can I book?", "routine"),
+        # a run-on message: one part's time is not read into another's
+        (
+            "my foot dropped after the op in 2019 but it recovered and i walk normally "
+            "now just stiff in the mornings",
+            "routine",
+        ),
+        (
+            "the voices told me last year to hurt myself and it settled but theyre telling "
+            "me again now",
+            "emergency",
+        ),
+        # furniture, jobs, diaries, forms, parts played, fittings, stairs, dramas, habits
+        ("the leg of our kitchen table gave way at dinner, see you tuesday", "routine"),
+        ("I'm ending it with my old physio, can I book with you instead?", "routine"),
+        ("sorry to be a burden on your diary again, can I move to 4pm?", "routine"),
+        ("do you ask about suicide on your new patient form?", "routine"),
+        ("at the first aid course I played the collapsed patient, my back is sore", "routine"),
+        ("my dress fitting ran over, be there in 10", "routine"),
+        ("a bit breathless from running up your stairs! here now", "routine"),
+        ("watching that hospital drama, blood everywhere. any slots friday?", "routine"),
+        ("my back cracks every time I bend down, is acupuncture any good for that?", "routine"),
+        # care given since: checked, signed off, operated; not "checked by nobody", not a stent
+        ("numb bum after the marathon, had it checked and it went away", "routine"),
+        ("heart attack at 60, cardiologist signed me off last spring, ok for needles?", "routine"),
+        ("my brother lost feeling in both legs and had emergency surgery, I'm nervous", "routine"),
+        ("chest pain into my jaw for 30 mins, sweating, I had a stent in 2019", "emergency"),
+        ("fell down the stairs this morning, got checked by nobody, back agony now", "emergency"),
+        # round two (sets 176 to 183): past told with "didn't", a rule of thumb, rest and effort
+        ("In my teens I didn't want to live. I'm 40 now and happy, just a stiff back", "routine"),
+        ("I didn't want to live last night and I still don't", "emergency"),
+        ("my dad always says numb legs means go straight to A&E, is that right?", "routine"),
+        ("legs like lead by friday on the building site, weekend rest sorts it", "routine"),
+        ("lost control of my bladder after the op in 2019, came back quick, fine since", "routine"),
+        ("a bridge tournament tonight so can I come tomorrow instead?", "routine"),
+        ("my cat keeps collapsing on my lap when I'm trying to stretch lol", "routine"),
+        ("fell down the stairs last night, now I'm stuck bent over and it's sharp on the spine",
+         "emergency"),
+        ("tired all the time as the pain keeps waking me up, any slots?", "routine"),
+        # a farewell with no appointment wanted and no reason (sets 184 to 191, read after)
+        ("please cancel. not coming back. you were kind to me. goodbye", "emergency"),
+        ("not coming back in till monday, goodbye all", "routine"),
+        # a question then "No rush to reply" is no form answered no (make bench-context)
+        ("is it normal to not feel the toilet seat under me? No rush to reply.", "emergency"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_168_to_183(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 168 to 183: tiptoes, run-on messages, care given, furniture and dramas."""
     assert detector.assess(text).level == level
