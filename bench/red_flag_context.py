@@ -9,10 +9,11 @@ added to a message that has none, so the sentence stands apart). The figure
 is the share of these messages still read as an emergency, and the report
 lists the ones that are not, by sentence.
 
-What it does not show: sentences joined without a full stop (a run-on "my chest
-is tight my mum had the same years ago" is ambiguous, and the list may read the
-old time into it); the learned screen and readers, which only add flags; how
-patients combine things in words other than these sentences.
+What it does not show: sentences joined without a full stop. The list splits
+a long run-on only before "and" or "but" with a subject; "my chest is tight my
+mum had the same years ago" has neither, is ambiguous, and the list may read
+the old time into it. Nor the learned screen and readers, which only add flags,
+nor how patients combine things in words other than these sentences.
 """
 
 from __future__ import annotations

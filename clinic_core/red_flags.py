@@ -102,13 +102,14 @@ _PAST_NORMED = {"do": ["did"]}
 RUN_ON_WORDS = 12
 RUN_ON_PIECE = 5  # words before the split: not "my wife and i"
 RUN_ON_CONJUNCTIONS = frozenset({"and", "but"})  # not "so": "numbed my face so i might talk funny"
-RUN_ON_SUBJECTS = frozenset(
-    {"i", "it", "its", "they", "she", "he", "we", "there", "theres", "that", "thats", "this"}
-)
+# Subjects a symptom, a treatment or a person can be: "and it went away", "but they ...".
+THING_SUBJECTS = frozenset({"it", "they", "that", "this"})
+THIRD_PERSON_SUBJECTS = THING_SUBJECTS | {"she", "he"}
+RUN_ON_SUBJECTS = THIRD_PERSON_SUBJECTS | {"i", "its", "we", "there", "theres", "thats"}
 # ...and "and" or "then" with its subject: "got checked and it went away" (example sets
 # 168 to 175); not a bare "and" ("numb and went away" is read from its clause opening).
 RESOLVING_WITH_SUBJECT = frozenset({"and", "then", "so"})
-RESOLVING_SUBJECTS = frozenset({"it", "they", "that", "this", "all", "everything", "she", "he"})
+RESOLVING_SUBJECTS = THIRD_PERSON_SUBJECTS | {"all", "everything"}
 UNTIL = frozenset({"until", "till", "til", "untill"})
 # Words that turn from what was denied to what is happening now.
 TURNS = frozenset({"but", "until", "till", "since", "however", "suddenly"})
@@ -735,6 +736,13 @@ def _find_adjacent(
     ]
 
 
+# Dashes that turn a sentence ("This isn't pain exactly — both thighs went numb"), unlike a
+# hyphen.
+_LONG_DASHES = ("—", "–")
+# Words no gap in a term may hold: "I've never fainted" is not "I ... fainted" (sets 216 to 223).
+_GAP_BREAKERS = frozenset({"not", "no", "never"})
+
+
 def _find(
     term: Term, tokens: Sequence[_Token], index: Dict[str, List[int]]
 ) -> List[Tuple[int, int]]:
@@ -757,7 +765,7 @@ def _find(
                 ):
                     nxt = candidate
                     break
-                if token.punct or "not" in token.forms or "no" in token.forms:
+                if token.punct or token.forms & _GAP_BREAKERS:
                     break  # "foot isn't dragging" is not "foot dragging"
             if nxt is None:
                 break
@@ -800,6 +808,7 @@ class RedFlagDetector:
         }
         self._answers_no = frozenset(" ".join(self._compiled.term(a)) for a in spec.answers_no)
         self._known_words = self._english_words()
+        self._base_forms: Dict[str, str] = {}
         self._read_misspelt_negatives()
         self._correctable = frozenset(w for w in self._compiled.vocabulary if len(w) >= 4)
         self._slip_targets = frozenset(
@@ -834,6 +843,14 @@ class RedFlagDetector:
                         terminated_by=set(rule_set.terminated_by),
                     )
                 )
+        # Words of the triggers a misspelt word may be meant as ("yeers": "years").
+        self._context_words = frozenset(
+            word
+            for rule in rules
+            for part in rule.pattern  # type: ignore[union-attr]
+            for word in [part.get("NORM")]
+            if isinstance(word, str) and word.isalpha() and len(word) >= MIN_CORRECTED_LENGTH
+        )
         self._context = ConText(
             self._nlp,
             name="red_flag_context",
@@ -924,6 +941,9 @@ class RedFlagDetector:
         return spelt_out(terms, self.spec.lexicon)
 
     def _context_pattern(self, text: str, category: str = "") -> List[Dict[str, object]]:
+        if text in _LONG_DASHES:
+            # as typed: spaCy's norm of every dash is "-", the hyphen of "mother-in-law"
+            return [{"ORTH": text}]
         pattern: List[Dict[str, object]] = []
         for word in self._compiled.term(text):
             if word == "#year":
@@ -965,18 +985,33 @@ class RedFlagDetector:
                 and not _proper_name(token, typed)
                 and token.norm_ == token.lower_  # shorthand ("fae": "from") is no slip
             ):
+                meant: Tuple[str, ...] = ()
                 if _in_dictionary(token.lower_, self._dictionary_words):
                     if len(token.lower_) >= MIN_CORRECTED_LENGTH:
-                        forms.update(_stem_in(token.lower_, self._correctable))
+                        meant = _stem_in(token.lower_, self._correctable)
                 elif len(token.lower_) >= MIN_CORRECTED_LENGTH:
-                    forms.update(_closest(token.lower_, self._correctable))
+                    meant = _closest(token.lower_, self._correctable)
+                    # ConText's triggers read the norm: "yeers ago", "can acupunture cause"
+                    # (example sets 192 to 199)
+                    trigger = _closest(token.lower_, self._context_words)
+                    if trigger:
+                        token.norm_ = trigger[0]  # type: ignore[attr-defined]
                 elif not typed[token.idx : token.idx + len(token)].isupper():
                     # "CBT", "ENT", "GCSE" are no slips
-                    forms.update(_one_slip_from(token.lower_, self._slip_targets))
+                    meant = _one_slip_from(token.lower_, self._slip_targets)
+                # with the base form terms read: "cacthing" is "catching", so "catch"
+                forms.update(meant)
+                forms.update(self._base_form(word) for word in meant)
             if token.is_alpha and token.lower_.endswith("in"):
                 forms.update(self._g_dropped(token.lower_))
             tokens.append(_Token(frozenset(forms), token.lower_, token.is_punct))
         return tokens
+
+    def _base_form(self, word: str) -> str:
+        """The lemmatizer's base form of a word on its own ("catching": "catch")."""
+        if word not in self._base_forms:
+            self._base_forms[word] = self._nlp(word)[0].lemma_.lower()
+        return self._base_forms[word]
 
     def _g_dropped(self, word: str) -> Tuple[str, ...]:
         """A dropped "g" put back ("shakin", "bleedin", "droppin"), with the base form."""
@@ -1068,6 +1103,12 @@ class RedFlagDetector:
         def clause_of(i: int) -> int:
             return part_starts[bisect.bisect_right(part_starts, i) - 1]
 
+        def part_words(start: int) -> int:
+            """Words (not punctuation) of the clause or run-on part starting at ``start``."""
+            at = bisect.bisect_right(part_starts, start)
+            end = part_starts[at] if at < len(part_starts) else len(doc)
+            return sum(1 for token in doc[start:end] if not token.is_punct)
+
         def beside(start: int) -> Set[int]:
             """The clause starting at ``start`` and the clauses just before and after it."""
             at = clause_starts.index(start)
@@ -1112,8 +1153,11 @@ class RedFlagDetector:
         recovery = [
             (start, end)
             for start, end in self._optional(matches, "RESOLVES_WHAT_CAME_BEFORE")
-            if start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
-            or _after_resolving_conjunction(doc, start)
+            if (
+                start - clause_of(start) <= RESOLVING_CLAUSE_OPENING
+                or _after_resolving_conjunction(doc, start)
+            )
+            and not _PAIN_SUBJECT.search(doc[clause_of(start) : start].text.lower())  # type: ignore[index]
         ]
 
         def not_until(span: Tuple[int, int]) -> bool:
@@ -1178,11 +1222,26 @@ class RedFlagDetector:
         def now_in_clause(spans: List[Tuple[int, int]]) -> bool:
             # "I had a heart attack in 2018 and I'm on aspirin now": a "now" after the
             # cue with someone spoken of in the present between them is that clause's.
+            # So is "and now" after it, unless "it" goes on: "she had a mini stroke a few
+            # years back and now has lower back pain" (example sets 200 to 207); not "a new
+            # pain for a month and now it's waking him" (set 39).
             last_end = max(end for _, end in spans)
             clauses = {clause_of(start) for start, _ in spans}
             return any(
                 clause_of(start) in clauses
-                and not (start >= last_end and any(last_end <= p < start for p in present_starts))
+                and not (
+                    start >= last_end
+                    and (
+                        any(last_end <= p < start for p in present_starts)
+                        or (
+                            doc[start - 1].lower_ in RUN_ON_CONJUNCTIONS  # type: ignore[index]
+                            and not (
+                                start + 1 < len(doc)  # type: ignore[arg-type]
+                                and doc[start + 1].lower_ in THING_SUBJECTS | {"its"}  # type: ignore[index]
+                            )
+                        )
+                    )
+                )
                 for start, _ in now_words
             )
 
@@ -1216,7 +1275,7 @@ class RedFlagDetector:
             for m_start, m_end in [modifier.modifier_span]
             if _TIME_AGO.search(modifier.rule.literal)
             and m_start - clause_of(m_start) <= TIME_CLAUSE_OPENING
-            and _clause_words(doc, clause_of(m_start)) <= m_end - clause_of(m_start) + 1
+            and part_words(clause_of(m_start)) <= m_end - clause_of(m_start) + 1
         ]
         # "Some years ago, when my husband died, I thought about ending my life": a
         # sentence that opens with a long-past time dates all of it, across its commas
@@ -1911,6 +1970,15 @@ _CUE_GONE = re.compile(
 )
 
 
+# The back or hip itself is what is back or fine: "Back's playing up again now" after a
+# past "couldn't wee for a day", "Back's fine today" after a chest that feels sat on
+# (example sets 208 to 223).
+_PAIN_SUBJECT = re.compile(
+    r"^\s*(?:my |the )?(?:back|lower back|hip|hips|sciatica|neck)(?:['’]s| is| has)?\b"
+    r"[^.,;!?]{0,20}$"
+)
+
+
 def _back_now(text: str, start: int, end: int) -> bool:
     """Whether the words of ``text`` from ``start`` to ``end`` say something over is back."""
     clause = re.split(r"[.,;!?]", text[:start])[-1]
@@ -1920,6 +1988,7 @@ def _back_now(text: str, start: int, end: int) -> bool:
         or _RECURS_DATED.search(after)
         or _RECOVERED_AFTER.match(after)
         or _RECOVERED_SUBJECT.search(clause)
+        or _PAIN_SUBJECT.search(clause)
     )
 
 
@@ -2169,11 +2238,6 @@ def _sentence_end(doc: Any, i: int) -> int:
     while i < len(doc) and not _ENDS_SENTENCE.match(doc[i].text):
         i += 1
     return i
-
-
-def _clause_words(doc: Any, start: int) -> int:
-    """Words (not punctuation) of the clause that starts at token ``start``."""
-    return sum(1 for token in doc[start].sent if not token.is_punct)
 
 
 def _spread(spans: List[Tuple[int, int]]) -> int:

@@ -295,6 +295,46 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set189": (0.97, 0.07),
     "set190": (0.93, 0.03),
     "set191": (0.85, 0.06),
+    "set192": (0.91, 0.01),
+    "set193": (0.93, 0.03),
+    "set194": (0.85, 0.03),
+    "set195": (0.76, 0.03),
+    "set196": (0.91, 0.05),
+    "set197": (0.88, 0.04),
+    "set198": (0.95, 0.02),
+    "set199": (0.91, 0.03),
+    "set200": (0.85, 0.05),
+    "set201": (0.85, 0.05),
+    "set202": (0.88, 0.02),
+    "set203": (0.96, 0.05),
+    "set204": (0.85, 0.05),
+    "set205": (0.91, 0.04),
+    "set206": (1.0, 0.05),
+    "set207": (0.91, 0.05),
+    "set208": (0.91, 0.02),
+    "set209": (0.85, 0.0),
+    "set210": (0.86, 0.05),
+    "set211": (0.86, 0.06),
+    "set212": (0.85, 0.03),
+    "set213": (0.81, 0.02),
+    "set214": (0.93, 0.05),
+    "set215": (0.97, 0.04),
+    "set216": (0.83, 0.04),
+    "set217": (0.86, 0.05),
+    "set218": (0.86, 0.03),
+    "set219": (0.88, 0.05),
+    "set220": (0.88, 0.01),
+    "set221": (0.8, 0.03),
+    "set222": (0.93, 0.02),
+    "set223": (0.97, 0.05),
+    "set224": (0.78, 0.05),
+    "set225": (0.86, 0.08),
+    "set226": (0.78, 0.05),
+    "set227": (0.85, 0.03),
+    "set228": (0.86, 0.04),
+    "set229": (0.73, 0.04),
+    "set230": (0.97, 0.1),
+    "set231": (0.95, 0.08),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2574,4 +2614,53 @@ def test_everyday_words_of_sets_168_to_183(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Example sets 168 to 183: tiptoes, run-on messages, care given, furniture and dramas."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # a misspelt word: its base form for the list, its trigger for ConText
+        ("my toe keeps cacthing on the rug, tripping all day, back is worse", "emergency"),
+        ("my legs went numb once at a concert yeers ago, back is stiff now", "routine"),
+        ("can acupunture cause a colapsed lung? just wondering", "routine"),
+        # the tiptoe test tried and failed; a double dose; a leg asleep and falling to a side
+        ("tried to go up on my toes to get a plate and my right side just won't", "emergency"),
+        ("I doubled up my co-codamol by mistake and now I'm very drowsy", "emergency"),
+        ("my right leg feel sleeping all day and when walking i fall to right side", "emergency"),
+        # things passed on, not needed after a near time
+        ("dropping my crutches in for someone else. won't need them after friday", "emergency"),
+        # "and now" opens a clause of its own, unless "it" goes on
+        ("my dad had a heart attack in 2019 and now he has a bad back, can he come?", "routine"),
+        ("cancer treated years ago, new back pain for a month and now it's waking me", "urgent"),
+        # over: gone in a minute, sorted, dated by a holiday; the back itself again
+        ("chest went tight at the bus stop but was gone in a minute, all fine", "routine"),
+        ("couldn't breathe in a panic attack last christmas, sorted with CBT, back pain now",
+         "routine"),
+        ("couldn't pee for a day after my op last winter, all clear. back's playing up again now",
+         "routine"),
+        # fiction, fears, what the needles make, asking before a panic
+        ("in my novel a character falls and her legs go numb and she can't control her bladder",
+         "routine"),
+        ("my biggest fear is both legs giving out one day, is acupuncture ok for that?",
+         "routine"),
+        ("say I did fall and couldn't get up, should I ring you or 999?", "routine"),
+        # figures of speech, puzzles, services ended, things that collapse
+        ("the electric bill gave me chest pains lol, do you take cards?", "routine"),
+        ("crossword clue: 'heart attack victim', 8 letters. also, any slots friday?", "routine"),
+        ("going to end it with my old clinic, can I register with you?", "routine"),
+        ("I drag my feet on booking things, sorry. is monday free?", "routine"),
+        ("the 7:40 collapsed into a replacement bus again, running late", "routine"),
+        ("picking up a 20kg bag of sand did my back in, any appointments?", "routine"),
+        ("my cat overdosed on treats and won't move off my lap, can I come at 4?", "routine"),
+        # effort and restless legs; still a weakness without them
+        ("both legs heavy by the end of my shift on the tills, evening slots?", "routine"),
+        ("my legs ache and feel restless at night, it keeps me awake", "routine"),
+        ("on my feet 12 hours and now my left leg from the knee down feels dead", "emergency"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_192_to_215(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 192 to 215: slips, tests tried, clauses after "and now", fiction, idioms."""
     assert detector.assess(text).level == level
