@@ -1222,9 +1222,7 @@ class RedFlagDetector:
         def now_in_clause(spans: List[Tuple[int, int]]) -> bool:
             # "I had a heart attack in 2018 and I'm on aspirin now": a "now" after the
             # cue with someone spoken of in the present between them is that clause's.
-            # So is "and now" after it, unless "it" goes on: "she had a mini stroke a few
-            # years back and now has lower back pain" (example sets 200 to 207); not "a new
-            # pain for a month and now it's waking him" (set 39).
+            # So is "and now" after it (``_opens_own_clause``).
             last_end = max(end for _, end in spans)
             clauses = {clause_of(start) for start, _ in spans}
             return any(
@@ -1233,13 +1231,7 @@ class RedFlagDetector:
                     start >= last_end
                     and (
                         any(last_end <= p < start for p in present_starts)
-                        or (
-                            doc[start - 1].lower_ in RUN_ON_CONJUNCTIONS  # type: ignore[index]
-                            and not (
-                                start + 1 < len(doc)  # type: ignore[arg-type]
-                                and doc[start + 1].lower_ in THING_SUBJECTS | {"its"}  # type: ignore[index]
-                            )
-                        )
+                        or _opens_own_clause(doc, start)
                     )
                 )
                 for start, _ in now_words
@@ -2278,6 +2270,16 @@ def _run_on_starts(doc: Any) -> Set[int]:
             starts.add(i)
             start = i
     return starts
+
+
+def _opens_own_clause(doc: Any, now: int) -> bool:
+    """Whether the "now" at ``now`` follows "and" or "but" and no "it" goes on after it.
+
+    "she had a mini stroke a few years back and now has lower back pain" (example sets
+    200 to 207); not "a new pain for a month and now it's waking him" (set 39).
+    """
+    after = doc[now + 1].lower_ if now + 1 < len(doc) else ""
+    return doc[now - 1].lower_ in RUN_ON_CONJUNCTIONS and after not in THING_SUBJECTS | {"its"}
 
 
 def _after_resolving_conjunction(doc: Any, start: int) -> bool:
