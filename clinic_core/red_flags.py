@@ -1118,6 +1118,17 @@ class RedFlagDetector:
         ends = [int(bool(_ENDS_SENTENCE.match(t.text))) for t in tokens]
         sentence_of = [0, *itertools.accumulate(ends)][: len(tokens)]
         candidates: List[Tuple[Concept, List[str], List[Tuple[int, int]]]] = []
+        # Words quoted and disowned in the same message: "Not suicidal! I told your
+        # receptionist I could 'cheerfully end it all' about the car park. Figure of
+        # speech." (set 232). Read only when there are quote marks.
+        quoted = _quoted_stretches(doc)
+        disowned = bool(quoted) and self.spec.says_safe(text)
+
+        def quoted_only(spans: List[Tuple[int, int]]) -> bool:
+            return disowned and all(
+                any(q_start <= s and e <= q_end for q_start, q_end in quoted) for s, e in spans
+            )
+
         for concept, entries in self._entries:
             for entry in entries:
                 groups = [matches(name) for name in entry.all]
@@ -1141,6 +1152,8 @@ class RedFlagDetector:
                     if any(punctuated_clause_of(s) in cancelling for s, _ in spans):
                         continue
                     if any(s2 <= s <= e2 for s, _ in spans for s2, e2 in before):
+                        continue
+                    if quoted_only(spans):
                         continue
                     candidates.append((concept, entry.all, spans))
         # "..., it's gone now", "... but it cleared up by Wednesday": words opening a
@@ -1288,6 +1301,7 @@ class RedFlagDetector:
         ]
 
         present_verbs = set(self.spec.lexicon.get("PRESENT_VERB", ()))
+        dated_recently = self._optional(matches, "HAPPENED_RECENTLY")
         told_as_now = bool(self._optional(matches, "ONSET_NOW"))  # "started 20 mins ago"
         meaning_starts = {start for start, _ in self._optional(matches, "ASKS_WHAT_IT_MEANS")}
 
@@ -1398,6 +1412,7 @@ class RedFlagDetector:
                 lasting=[
                     span for name, span in zip(names, spans, strict=True) if name in concept.lasting
                 ],
+                dated_recently=dated_recently,
             )
             # "Any weight loss: no": a form's question answered no, set aside as denied
             # (so the learned screen, too, needs to be nearly sure to flag it)
@@ -1523,6 +1538,7 @@ class RedFlagDetector:
         told_as_now: bool = False,
         asks_what_it_means: bool = False,
         lasting: Collection[Tuple[int, int]] = (),
+        dated_recently: Sequence[Tuple[int, int]] = (),
     ) -> Optional[str]:
         """Why this match does not count (negated, hypothetical, past), or None.
 
@@ -1539,6 +1555,8 @@ class RedFlagDetector:
         ("what if the numbness between my legs is something"), so it is none.
         ``lasting``: the cue's parts that name a lasting condition, which no past
         time sets aside ("was told last year I had osteoporosis").
+        ``dated_recently``: words dating something near now ("this morning"); an
+        "if" with one after it in its sentence asks about what has happened.
         """
         categories: Set[str] = set()
         current = False
@@ -1592,6 +1610,17 @@ class RedFlagDetector:
                 ):
                     continue
                 if modifier.category == "HYPOTHETICAL" and asks_what_it_means:  # type: ignore[attr-defined]
+                    continue
+                # "would it still be ok to come if my leg gave out on the stairs this
+                # morning??": an "if" told with a time near now is no what-if.
+                if (
+                    modifier.category == "HYPOTHETICAL"  # type: ignore[attr-defined]
+                    and literal.split(":", 1)[1] == "if"
+                    and any(
+                        m_end <= d_start and d_end <= _sentence_end(doc, m_start)
+                        for d_start, d_end in dated_recently
+                    )
+                ):
                     continue
                 categories.add(modifier.category)  # type: ignore[attr-defined]
                 if modifier.category in ("HISTORICAL", "FAMILY"):  # type: ignore[attr-defined]
@@ -1922,7 +1951,9 @@ _CUE_IS_BACK = re.compile(
 # few months", "all the tests came back normal").
 _RECURS_DENIED = re.compile(
     r"\b(?:not|never|no|if|unless|case|could|would|might|may|should|worried|afraid|scared|"
-    r"hope|hoping|ever|wont|dont|doesnt|hasnt|havent|didnt|isnt|arent|before)\b|n['’]t\b"
+    # "Any tips to avoid that happening again?" (set 258)
+    r"hope|hoping|ever|wont|dont|doesnt|hasnt|havent|didnt|isnt|arent|before|avoid|avoiding|"
+    r"prevent|preventing|stop)\b|n['’]t\b"
 )
 _RECURS_DATED = re.compile(
     r"^[^.,;!?]{0,25}?\b(?:in (?:19|20)\d\d|years? ago|last year|months ago|back then|"
@@ -2270,6 +2301,24 @@ def _run_on_starts(doc: Any) -> Set[int]:
             starts.add(i)
             start = i
     return starts
+
+
+_QUOTE_MARKS = frozenset({"'", '"'})
+
+
+def _quoted_stretches(doc: Any) -> List[Tuple[int, int]]:
+    """The token ranges between a pair of quote marks standing alone ("'end it all'")."""
+    stretches = []
+    opened: Dict[str, int] = {}
+    for token in doc:
+        mark = token.text
+        if mark not in _QUOTE_MARKS:
+            continue
+        if mark in opened:
+            stretches.append((opened.pop(mark) + 1, token.i))
+        else:
+            opened[mark] = token.i
+    return stretches
 
 
 def _opens_own_clause(doc: Any, now: int) -> bool:

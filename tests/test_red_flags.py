@@ -335,6 +335,46 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set229": (0.73, 0.04),
     "set230": (0.97, 0.1),
     "set231": (0.95, 0.08),
+    "set232": (0.81, 0.04),
+    "set233": (0.93, 0.03),
+    "set234": (0.81, 0.02),
+    "set235": (0.91, 0.02),
+    "set236": (0.85, 0.04),
+    "set237": (0.91, 0.03),
+    "set238": (0.93, 0.08),
+    "set239": (0.87, 0.03),
+    "set240": (0.86, 0.05),
+    "set241": (0.9, 0.01),
+    "set242": (0.88, 0.02),
+    "set243": (0.86, 0.03),
+    "set244": (0.86, 0.03),
+    "set245": (0.85, 0.03),
+    "set246": (0.93, 0.05),
+    "set247": (0.93, 0.04),
+    "set248": (0.88, 0.03),
+    "set249": (0.93, 0.04),
+    "set250": (0.85, 0.04),
+    "set251": (0.86, 0.03),
+    "set252": (0.83, 0.03),
+    "set253": (0.93, 0.06),
+    "set254": (1.0, 0.03),
+    "set255": (0.95, 0.03),
+    "set256": (0.91, 0.02),
+    "set257": (0.86, 0.01),
+    "set258": (0.93, 0.01),
+    "set259": (0.88, 0.05),
+    "set260": (0.88, 0.05),
+    "set261": (0.8, 0.04),
+    "set262": (1.0, 0.05),
+    "set263": (0.95, 0.03),
+    "set264": (0.88, 0.02),
+    "set265": (0.85, 0.07),
+    "set266": (0.85, 0.05),
+    "set267": (0.88, 0.04),
+    "set268": (0.88, 0.05),
+    "set269": (0.83, 0.05),
+    "set270": (0.93, 0.07),
+    "set271": (0.93, 0.03),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
@@ -2663,4 +2703,80 @@ def test_everyday_words_of_sets_192_to_215(
     detector: RedFlagDetector, text: str, level: str
 ) -> None:
     """Example sets 192 to 215: slips, tests tried, clauses after "and now", fiction, idioms."""
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        # sedatives with drink and their effect now; a hangover and two paracetamol
+        ("had my diazepam and a load of co-codamol with vodka, so drowsy I can't think",
+         "emergency"),
+        ("overdid the wine at my sister's, took two paracetamol this morning, hip still sore",
+         "routine"),
+        # a doubt of living till a day; a day away that asks for another
+        ("no need to hold the slot, I don't think I'll still be here by the weekend", "emergency"),
+        ("I don't think I'll be here Friday, could we do Monday instead?", "routine"),
+        # a blade taken to oneself and a next time; affairs in order; a car in a shut garage
+        ("took a blade to my wrist again, next time I'll make sure it works", "emergency"),
+        ("paperwork done, will updated, cat rehomed. I'm ready to go now.", "emergency"),
+        ("will updated ages ago like a sensible adult. ready to go whenever you are!", "routine"),
+        ("sat in the car with the engine running in the garage again last night", "emergency"),
+        ("sorted who gets my things and told my sister, so if I don't turn up, that's why",
+         "emergency"),
+        ("my foot is starting to drop and just hangs when I lift it off the floor", "emergency"),
+        # words quoted and disowned in the same message
+        ("I'm not suicidal! When I wrote 'I want to end it all' I meant the parking fines.",
+         "routine"),
+        ("I said 'I want to end it all' to my GP and I mean it", "emergency"),
+        # said and explained beside it; others in general; a course or a show ended
+        ("when I told you I wanted to die, I meant the pain was bad, not that I would do anything",
+         "routine"),
+        ("do people ever overdose on their tablets once the pain eases?", "routine"),
+        ("can we end it at four sessions if I'm feeling better?", "routine"),
+        # walked fine since the fall; fine since, told of someone else; the writer's own back
+        ("slipped on the wet step, landed on my hands, walked fine since, back just stiff",
+         "routine"),
+        ("my brother cut his leg badly on a saw, 8 stitches, he's fine, can I still come at 3?",
+         "routine"),
+        ("my neighbour fell off his ladder, ambulance came, he's ok. I should sort my own back",
+         "routine"),
+        # figures of speech: films, books, quizzes, TV remotes, mock crashes, a class seen off
+        ("that thriller was spine-chilling, speaking of spines mine is sore", "routine"),
+        ("our quiz team choked on the last round again, is Tuesday free?", "routine"),
+        ("the remote has collapsed, batteries dead, anything today?", "routine"),
+        ("the drama group staged a mock crash with fake blood everywhere, any 5pm slots?",
+         "routine"),
+        ("said goodbye to my class today and cried all the way home, any slots next week?",
+         "routine"),
+        ("overdosed on box sets this weekend lying flat with my back", "routine"),
+        ("my bank account is in cardiac arrest after Christmas, do you do payment plans?",
+         "routine"),
+        # a month shortened and a school year; gone since
+        ("cut myself in year 10, been clean for years, just want help with my hip", "routine"),
+        ("couldn't breathe with pneumonia in Feb, all cleared now, back's stiff from coughing",
+         "routine"),
+        # an "if" told with a time near now; one side failing a test asked about
+        ("is it still ok to come in if my left leg buckled under me last night?", "emergency"),
+        ("what should I do if my leg ever gives way on the stairs?", "routine"),
+        ("am I meant to be able to stand on my heels? on the left I can't since Monday",
+         "emergency"),
+        # patches doubled; no going forward; a whole strip
+        ("doubled up my fentanyl patches and now I can't keep my eyes open", "emergency"),
+        ("cancel all my sessions, there's not going to be a going forward for me", "emergency"),
+        ("took the whole strip an hour ago. sorry", "emergency"),
+        # pets, toddlers, hearts, and a recurrence one means to avoid
+        ("the dog's got a suicidal streak, jumped off the sofa at the postman", "routine"),
+        ("my toddler's legs gave way on the walk home, he just wanted a carry", "routine"),
+        ("heavy rain and a heavy heart, we lost the final. any slots Saturday?", "routine"),
+        ("both legs went numb last year, how do I stop that happening again?", "routine"),
+        # what-ifs and worries
+        ("when is it a heart attack and when is it just back pain?", "routine"),
+        ("my worry is that the sciatica ends with me losing bladder control", "routine"),
+    ],
+)  # fmt: skip
+def test_everyday_words_of_sets_232_to_263(
+    detector: RedFlagDetector, text: str, level: str
+) -> None:
+    """Example sets 232 to 263: drink with pills, doubts of living, quotes disowned, idioms."""
     assert detector.assess(text).level == level
