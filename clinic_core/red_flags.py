@@ -1953,7 +1953,7 @@ _RECURS_DENIED = re.compile(
     r"\b(?:not|never|no|if|unless|case|could|would|might|may|should|worried|afraid|scared|"
     # "Any tips to avoid that happening again?" (set 258)
     r"hope|hoping|ever|wont|dont|doesnt|hasnt|havent|didnt|isnt|arent|before|avoid|avoiding|"
-    r"prevent|preventing|stop)\b|n['’]t\b"
+    r"prevent|preventing|stop (?:it|that|this))\b|n['’]t\b"
 )
 _RECURS_DATED = re.compile(
     r"^[^.,;!?]{0,25}?\b(?:in (?:19|20)\d\d|years? ago|last year|months ago|back then|"

@@ -2770,6 +2770,8 @@ def test_everyday_words_of_sets_192_to_215(
         ("my toddler's legs gave way on the walk home, he just wanted a carry", "routine"),
         ("heavy rain and a heavy heart, we lost the final. any slots Saturday?", "routine"),
         ("both legs went numb last year, how do I stop that happening again?", "routine"),
+        ("both legs went numb last year, had to stop work as it's come back this week",
+         "emergency"),
         # what-ifs and worries
         ("when is it a heart attack and when is it just back pain?", "routine"),
         ("my worry is that the sciatica ends with me losing bladder control", "routine"),
