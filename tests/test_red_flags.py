@@ -375,6 +375,26 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set269": (0.83, 0.05),
     "set270": (0.93, 0.07),
     "set271": (0.93, 0.03),
+    # two batches of eight written for the fold measure of the learned parts (docs/clinic.md,
+    # "Training the learned parts on more sets"), twenty leg weakness and twenty self-harm
+    # each: night-shift drivers, grandparents, Scottish voices, students, dancers, literal
+    # writers, churchgoers, voice-to-text, veterans, salon workers, carers, formal letters (unread)
+    "set272": (0.85, 0.05),
+    "set273": (0.85, 0.02),
+    "set274": (0.85, 0.08),
+    "set275": (0.70, 0.05),
+    "set276": (0.83, 0.08),
+    "set277": (0.81, 0.08),
+    "set278": (0.83, 0.06),
+    "set279": (0.91, 0.05),
+    "set280": (0.78, 0.03),
+    "set281": (0.85, 0.06),
+    "set282": (0.83, 0.05),
+    "set283": (0.81, 0.05),
+    "set284": (0.91, 0.05),
+    "set285": (0.86, 0.05),
+    "set286": (0.85, 0.05),
+    "set287": (0.85, 0.05),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
