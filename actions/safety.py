@@ -34,8 +34,15 @@ from clinic_core.names import (
     STILL_REMINDED_INTENTS,
 )
 from clinic_core.profile import Emergency, load_profile
-from clinic_core.red_flag_screen import SCREEN_CONCEPT, SCREEN_LABEL
+from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
+from clinic_core.safety_replies import (
+    CRISIS_LINE_REPLY,
+    SELF_HARM_REPLY,
+    red_flag_note,
+    red_flag_replies,
+    red_flags_named,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,20 +58,7 @@ def red_flag_values(tracker: Tracker) -> Set[str]:
 
 def red_flags_in(tracker: Tracker) -> List[Concept]:
     """The listed red flags the safety layer found in the latest message (file order)."""
-    found = red_flag_values(tracker)
-    return [concept for concept in load_red_flags().concepts if concept.id in found]
-
-
-def red_flag_note(level_id: str, concepts: List[Concept], screened: bool = False) -> str:
-    """What staff read in the console: the level and what matched.
-
-    ``screened``: the learned screen raised the flag in words the list lacks.
-    """
-    level = load_red_flags().level(level_id).label
-    labels = [concept.label for concept in concepts] + ([SCREEN_LABEL] if screened else [])
-    if not labels:
-        return f"{level}: recognised by the intent classifier"
-    return f"{level}: " + "; ".join(labels)
+    return red_flags_named(sorted(red_flag_values(tracker)))
 
 
 class RedFlagAction(Action, ABC):
@@ -108,29 +102,9 @@ class ActionEmergency(RedFlagAction):
     def reply(
         self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
-        """Call the emergency number now; the crisis line for thoughts of self-harm.
-
-        Thoughts of self-harm alone are answered person to person first, the
-        crisis line before the emergency number: opening with "what you
-        describe can be a sign of something serious" reads as a form letter.
-        """
-        if emergency.crisis_line and concepts and all(c.crisis_line for c in concepts):
-            dispatcher.utter_message(
-                response=SELF_HARM_REPLY,
-                crisis_line=emergency.crisis_line,
-                emergency_number=emergency.number,
-            )
-            if emergency.mental_health_line:
-                dispatcher.utter_message(
-                    response="utter_mental_health_line",
-                    mental_health_line=emergency.mental_health_line,
-                )
-            return [SlotSet(EMERGENCY_SLOT, True)]
-        dispatcher.utter_message(response="utter_emergency", emergency_number=emergency.number)
-        # Also whenever the safety layer could not say what the emergency is.
-        crisis = not concepts or any(c.crisis_line for c in concepts)
-        if emergency.crisis_line and crisis:
-            dispatcher.utter_message(response=CRISIS_LINE_REPLY, crisis_line=emergency.crisis_line)
+        """Call the emergency number now; the crisis line for thoughts of self-harm."""
+        for reply in red_flag_replies(self.level, concepts, emergency):
+            dispatcher.utter_message(response=reply.response, **reply.values)
         return [SlotSet(EMERGENCY_SLOT, True)]
 
 
@@ -143,16 +117,9 @@ class ActionUrgentSymptoms(RedFlagAction):
         self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
         """See a GP today or call the advice line; the emergency number if it gets worse."""
-        dispatcher.utter_message(
-            response="utter_urgent_symptoms",
-            advice_line=emergency.advice_line or "your GP surgery",
-            emergency_number=emergency.number,
-        )
+        for reply in red_flag_replies(self.level, concepts, emergency):
+            dispatcher.utter_message(response=reply.response, **reply.values)
         return []
-
-
-SELF_HARM_REPLY = "utter_self_harm"
-CRISIS_LINE_REPLY = "utter_emergency_crisis_line"
 
 
 def _red_flag_reply(events: List[Dict[str, Any]]) -> Optional[int]:

@@ -19,6 +19,17 @@ Rasa 3.6 handles failures in ways a patient cannot see:
   attempt is cleared, and Rasa listens again. The patient's message and the
   apology are saved, so the conversation goes on when the server is back, and
   an active form asks its question again.
+- A custom ``action_session_start`` that fails or is late starts the session
+  as Rasa's own would, carrying no slot over (the safe side of
+  actions/session.py): otherwise the new session never starts and every
+  message of a new conversation, a red flag included, gets "Sorry, I'm not
+  sure how to help with that".
+- A red flag's reply (``action_emergency``, ``action_urgent_symptoms``) that
+  fails or is late is given here instead: the level's advice from domain.yml
+  with the profile's numbers, the conversation flagged for staff and any form
+  ended, as the action would have done. A patient describing an emergency
+  while the action server is down hears the emergency number, not "try again
+  in a few minutes".
 - A lock-store failure gets the same apology, instead of silence.
 - Every such failure is logged at ERROR with the word ``ALARM`` and the
   component, for log-based alerting.
@@ -43,19 +54,35 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
+from rasa.shared.core.constants import (
+    ACTION_LISTEN_NAME,
+    ACTION_SESSION_START_NAME,
+    REQUESTED_SLOT,
+    SESSION_START_METADATA_SLOT,
+)
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.exceptions import RedisError
 
+from clinic_core.names import EMERGENCY_SLOT
 from clinic_core.profile import load_profile
+from clinic_core.red_flag_screen import SCREEN_CONCEPT
+from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT
+from clinic_core.safety_replies import (
+    Reply,
+    level_of_action,
+    red_flag_note,
+    red_flag_replies,
+    red_flags_named,
+)
 from clinic_core.settings import ActionSettings
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = "utter_technical_problem"
 APOLOGY_OUTCOME_UNKNOWN = "utter_technical_delay"
+NOTHING_CHANGED_AFTER_RED_FLAG = "utter_nothing_changed_after_red_flag"
 # A "yes" belongs to the attempt it was given in: after a failure the patient
 # confirms again, so nothing is ever written on a stale confirmation.
 CONFIRMATION_SLOTS = ("booking_confirmed", "manage_confirmed")
@@ -144,11 +171,22 @@ def _guard_remote_action(
             known = self.name() not in WRITING_ACTIONS or never_ran(cause)
             failure = ActionServerFailure(self.name(), known, f"{type(cause).__name__}: {cause}")
         alarm("action server", str(failure))
+        if self.name() == ACTION_SESSION_START_NAME:
+            return session_started_without_carrying(args[2] if len(args) > 2 else kwargs["tracker"])
         if not _IN_TURN.get():
             raise RasaException(str(failure))
         raise failure
 
     return guarded
+
+
+def session_started_without_carrying(tracker: DialogueStateTracker) -> List[Any]:
+    """A new session's events as Rasa's own action gives them, no slot carried over."""
+    events: List[Any] = [SessionStarted()]
+    metadata = tracker.get_slot(SESSION_START_METADATA_SLOT)
+    if metadata is not None:
+        events.append(SlotSet(SESSION_START_METADATA_SLOT, metadata))
+    return [*events, ActionExecuted(ACTION_LISTEN_NAME)]
 
 
 async def _apologise(
@@ -166,6 +204,48 @@ async def _apologise(
     return create_bot_utterance({**message, "utter_action": response})
 
 
+async def _red_flag_without_action_server(
+    processor: MessageProcessor,
+    output_channel: OutputChannel,
+    tracker: DialogueStateTracker,
+    action: str,
+    level: str,
+) -> List[Any]:
+    """Answer a red flag here, as the action server would have: the advice comes first.
+
+    The level's advice (clinic_core/safety_replies.py), the conversation
+    flagged for staff, any form ended; the events to apply, with ``action``
+    recorded as run: the reminders that follow a red-flag reply look for it.
+    """
+    latest = tracker.latest_message
+    found = [
+        str(entity.get("value"))
+        for entity in (latest.entities if latest is not None else [])
+        if entity.get("entity") == RED_FLAG_ENTITY
+    ]
+    concepts = red_flags_named(found)
+    profile = load_profile()
+    replies = red_flag_replies(level, concepts, profile.emergency)
+    if tracker.active_loop_name is not None:
+        replies.append(Reply(NOTHING_CHANGED_AFTER_RED_FLAG, profile.contact_values()))
+    events: List[Any] = [ActionExecuted(action)]
+    for reply in replies:
+        message = await processor.nlg.generate(
+            reply.response, tracker, output_channel.name(), **reply.values
+        )
+        if message is not None:
+            await output_channel.send_response(tracker.sender_id, message)
+            events.append(create_bot_utterance({**message, "utter_action": reply.response}))
+    note = red_flag_note(level, concepts, SCREEN_CONCEPT in found)
+    logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
+    events.append(SlotSet(RED_FLAG_SLOT, note))
+    if level == "emergency":
+        events.append(SlotSet(EMERGENCY_SLOT, True))
+    if tracker.active_loop_name is not None:
+        events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+    return [*events, ActionExecuted(ACTION_LISTEN_NAME)]
+
+
 def _guard_turn(
     loop: Callable[[MessageProcessor, OutputChannel, DialogueStateTracker], Awaitable[None]]
 ) -> Callable[[MessageProcessor, OutputChannel, DialogueStateTracker], Awaitable[None]]:
@@ -178,6 +258,13 @@ def _guard_turn(
             await loop(self, output_channel, tracker)
         except ActionServerFailure as failure:
             # The failed action's events were never applied to the tracker.
+            level = level_of_action(failure.action)
+            if level is not None:
+                answered = await _red_flag_without_action_server(
+                    self, output_channel, tracker, failure.action, level
+                )
+                tracker.update_with_events(answered, self.domain)
+                return
             response = APOLOGY if failure.outcome_known else APOLOGY_OUTCOME_UNKNOWN
             uttered = await _apologise(self.nlg, tracker, output_channel, response)
             events: List[Any] = [uttered] if uttered else []
