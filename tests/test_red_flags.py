@@ -395,6 +395,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set285": (0.86, 0.05),
     "set286": (0.85, 0.05),
     "set287": (0.85, 0.05),
+    "set288": (0.83, 0.04),
+    "set289": (0.86, 0.06),
+    "set290": (0.85, 0.03),
+    "set291": (0.88, 0.05),
+    "set292": (0.71, 0.08),
+    "set293": (0.83, 0.05),
+    "set294": (0.88, 0.06),
+    "set295": (0.83, 0.08),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
