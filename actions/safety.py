@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -37,11 +37,11 @@ from clinic_core.profile import Emergency, load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 from clinic_core.safety_replies import (
-    CRISIS_LINE_REPLY,
-    SELF_HARM_REPLY,
+    AFTER_SELF_HARM_REPLY,
     red_flag_note,
     red_flag_replies,
     red_flags_named,
+    reminder_replies,
 )
 
 logger = logging.getLogger(__name__)
@@ -122,53 +122,6 @@ class ActionUrgentSymptoms(RedFlagAction):
         return []
 
 
-def _red_flag_reply(events: List[Dict[str, Any]]) -> Optional[int]:
-    """Where in ``events`` the latest red-flag reply (a level's action) ran, if any."""
-    actions = {level.action for level in load_red_flags().levels}
-    latest_first = range(len(events) - 1, -1, -1)
-    return next((i for i in latest_first if events[i].get("name") in actions), None)
-
-
-def last_red_flag_turn(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]:
-    """The level of the latest red-flag reply (or None), and the crisis line reply it gave.
-
-    That is ``SELF_HARM_REPLY`` when thoughts of self-harm alone were answered,
-    ``CRISIS_LINE_REPLY`` when it came after the emergency advice (an overdose
-    that may have been taken by mistake), else None.
-
-    Looked for back past the reminders that followed it: the second reminder
-    after "see your GP today" is that advice again, not 999 (audit 16), and so
-    is the crisis line after despair.
-    """
-    levels = {level.action: level.id for level in load_red_flags().levels}
-    events = list(tracker.events)
-    replied = _red_flag_reply(events)
-    if replied is None:
-        return None, None
-    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
-    start = max((i for i in users if i < replied), default=-1)
-    end = min((i for i in users if i > replied), default=len(events))
-    turn = events[start + 1 : end]
-    uttered = {(e.get("metadata") or {}).get("utter_action") for e in turn}
-    given = [reply for reply in (SELF_HARM_REPLY, CRISIS_LINE_REPLY) if reply in uttered]
-    crisis = given[0] if given else None
-    return levels[events[replied]["name"]], crisis
-
-
-def said_since_red_flag(tracker: Tracker) -> List[str]:
-    """The patient's messages since the latest red-flag reply, before the latest one."""
-    events = list(tracker.events)
-    replied = _red_flag_reply(events)
-    if replied is None:
-        return []
-    said = [str(e.get("text") or "") for e in events[replied:] if e.get("event") == "user"]
-    return said[:-1]
-
-
-# The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
-REMINDERS = {"emergency": "utter_after_emergency", "urgent": "utter_after_urgent"}
-
-
 class ActionRedFlagReminder(Action):
     """The message after a red-flag reply: the advice again, briefly, with no menu."""
 
@@ -179,45 +132,18 @@ class ActionRedFlagReminder(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
-        """Repeat the last red-flag reply's advice (and the crisis line if it was given).
+        """Repeat the last red-flag reply's advice (clinic_core.safety_replies.reminder_replies).
 
-        "The doctor saw me today" is acknowledged: the patient has been seen.
-
-        "The ambulance is on its way, should I cancel?" is acknowledged instead:
-        the advice was taken, and the appointment can wait; a new booking asked
-        for after that waits until the patient has been seen.
+        After the crisis line, a question asked with it is answered too.
         """
         profile = load_profile()
-        spec = load_red_flags()
-        if spec.says_seen(user_text(tracker)):
-            dispatcher.utter_message(response="utter_glad_seen")
-            return []
-        if spec.says_help_coming(user_text(tracker)):
-            dispatcher.utter_message(response="utter_help_on_the_way", **profile.contact_values())
-            return []
-        if any(spec.says_help_coming(text) for text in said_since_red_flag(tracker)):
-            # Help is coming, and the patient asks for a new booking: after being seen.
-            dispatcher.utter_message(response="utter_book_once_seen", **profile.contact_values())
-            return []
-        level, crisis = last_red_flag_turn(tracker)
-        emergency = profile.emergency
-        if crisis == SELF_HARM_REPLY and emergency.crisis_line:
-            # The crisis line first: "I can't help with it here" is no answer to despair.
-            dispatcher.utter_message(
-                response="utter_after_self_harm",
-                crisis_line=emergency.crisis_line,
-                emergency_number=emergency.number,
-            )
-            self.answer_asked_too(dispatcher, tracker, domain)
-            return []
-        dispatcher.utter_message(
-            response=REMINDERS.get(level or "", REMINDERS["emergency"]),
-            emergency_number=emergency.number,
-            advice_line=emergency.advice_line or "your GP surgery",
+        replies = reminder_replies(
+            user_text(tracker), list(tracker.events), profile.emergency, profile.contact_values()
         )
-        if crisis == CRISIS_LINE_REPLY and emergency.crisis_line:
-            # "lol im not suicidal, so can i book" after an overdose: 999 first, the line still
-            dispatcher.utter_message(response=CRISIS_LINE_REPLY, crisis_line=emergency.crisis_line)
+        for reply in replies:
+            dispatcher.utter_message(response=reply.response, **reply.values)
+        if replies[0].response == AFTER_SELF_HARM_REPLY:
+            self.answer_asked_too(dispatcher, tracker, domain)
         return []
 
     @staticmethod

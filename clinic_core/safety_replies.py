@@ -9,7 +9,7 @@ the emergency number, not "please try again in a few minutes".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from clinic_core.profile import Emergency
 from clinic_core.red_flag_screen import SCREEN_LABEL
@@ -20,6 +20,13 @@ CRISIS_LINE_REPLY = "utter_emergency_crisis_line"
 EMERGENCY_REPLY = "utter_emergency"
 URGENT_REPLY = "utter_urgent_symptoms"
 MENTAL_HEALTH_LINE_REPLY = "utter_mental_health_line"
+AFTER_SELF_HARM_REPLY = "utter_after_self_harm"
+# The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
+REMINDERS = {"emergency": "utter_after_emergency", "urgent": "utter_after_urgent"}
+
+# A conversation's events as dicts, as rasa-sdk's ``Tracker.events`` has them
+# (and Rasa's events' ``as_dict()``).
+Events = Sequence[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -91,3 +98,80 @@ def red_flag_note(level_id: str, concepts: Sequence[Concept], screened: bool = F
 def level_of_action(action: str) -> Optional[str]:
     """The red-flag level whose reply ``action`` is (None: not a red-flag reply)."""
     return next((level.id for level in load_red_flags().levels if level.action == action), None)
+
+
+def _red_flag_reply(events: Events) -> Optional[int]:
+    """Where in ``events`` the latest red-flag reply (a level's action) ran, if any."""
+    actions = {level.action for level in load_red_flags().levels}
+    latest_first = range(len(events) - 1, -1, -1)
+    return next((i for i in latest_first if events[i].get("name") in actions), None)
+
+
+def last_red_flag_turn(events: Events) -> Tuple[Optional[str], Optional[str]]:
+    """The level of the latest red-flag reply (or None), and the crisis line reply it gave.
+
+    That is ``SELF_HARM_REPLY`` when thoughts of self-harm alone were answered,
+    ``CRISIS_LINE_REPLY`` when it came after the emergency advice (an overdose
+    that may have been taken by mistake), else None.
+
+    Looked for back past the reminders that followed it: the second reminder
+    after "see your GP today" is that advice again, not 999 (audit 16), and so
+    is the crisis line after despair.
+    """
+    levels = {level.action: level.id for level in load_red_flags().levels}
+    replied = _red_flag_reply(events)
+    if replied is None:
+        return None, None
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    start = max((i for i in users if i < replied), default=-1)
+    end = min((i for i in users if i > replied), default=len(events))
+    uttered = {(e.get("metadata") or {}).get("utter_action") for e in events[start + 1 : end]}
+    given = [reply for reply in (SELF_HARM_REPLY, CRISIS_LINE_REPLY) if reply in uttered]
+    return levels[str(events[replied]["name"])], given[0] if given else None
+
+
+def said_since_red_flag(events: Events) -> List[str]:
+    """The patient's messages since the latest red-flag reply, before the latest one."""
+    replied = _red_flag_reply(events)
+    if replied is None:
+        return []
+    said = [str(e.get("text") or "") for e in events[replied:] if e.get("event") == "user"]
+    return said[:-1]
+
+
+def reminder_replies(
+    text: str, events: Events, emergency: Emergency, contact: Dict[str, str]
+) -> List[Reply]:
+    """What the message ``text`` after a red-flag reply gets: the advice again, briefly.
+
+    "The doctor saw me today" is acknowledged: the patient has been seen. "The
+    ambulance is on its way, should I cancel?" is acknowledged instead: the
+    advice was taken, and the appointment can wait; a new booking asked for
+    after that waits until the patient has been seen. After thoughts of
+    self-harm the crisis line comes first: "I can't help with it here" is no
+    answer to despair. ``contact``: the profile's contact values.
+    """
+    spec = load_red_flags()
+    if spec.says_seen(text):
+        return [Reply("utter_glad_seen")]
+    if spec.says_help_coming(text):
+        return [Reply("utter_help_on_the_way", contact)]
+    if any(spec.says_help_coming(said) for said in said_since_red_flag(events)):
+        return [Reply("utter_book_once_seen", contact)]
+    level, crisis = last_red_flag_turn(events)
+    if crisis == SELF_HARM_REPLY and emergency.crisis_line:
+        values = {"crisis_line": emergency.crisis_line, "emergency_number": emergency.number}
+        return [Reply(AFTER_SELF_HARM_REPLY, values)]
+    replies = [
+        Reply(
+            REMINDERS.get(level or "", REMINDERS["emergency"]),
+            {
+                "emergency_number": emergency.number,
+                "advice_line": emergency.advice_line or "your GP surgery",
+            },
+        )
+    ]
+    if crisis == CRISIS_LINE_REPLY and emergency.crisis_line:
+        # "lol im not suicidal, so can i book" after an overdose: 999 first, the line still
+        replies.append(Reply(CRISIS_LINE_REPLY, {"crisis_line": emergency.crisis_line}))
+    return replies

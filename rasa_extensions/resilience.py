@@ -27,7 +27,8 @@ Rasa 3.6 handles failures in ways a patient cannot see:
 - A red flag's reply (``action_emergency``, ``action_urgent_symptoms``) that
   fails or is late is given here instead: the level's advice from domain.yml
   with the profile's numbers, the conversation flagged for staff and any form
-  ended, as the action would have done. A patient describing an emergency
+  ended, as the action would have done; and so is the reminder the next
+  message gets (``action_red_flag_reminder``). A patient describing an emergency
   while the action server is down hears the emergency number, not "try again
   in a few minutes".
 - A lock-store failure gets the same apology, instead of silence.
@@ -65,7 +66,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.exceptions import RedisError
 
-from clinic_core.names import EMERGENCY_SLOT
+from clinic_core.names import EMERGENCY_SLOT, RED_FLAG_REMINDER_ACTION
 from clinic_core.profile import load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT
@@ -75,6 +76,7 @@ from clinic_core.safety_replies import (
     red_flag_note,
     red_flag_replies,
     red_flags_named,
+    reminder_replies,
 )
 from clinic_core.settings import ActionSettings
 
@@ -189,6 +191,20 @@ def session_started_without_carrying(tracker: DialogueStateTracker) -> List[Any]
     return [*events, ActionExecuted(ACTION_LISTEN_NAME)]
 
 
+async def _say(
+    nlg: NaturalLanguageGenerator,
+    output_channel: OutputChannel,
+    tracker: DialogueStateTracker,
+    reply: Reply,
+) -> List[BotUttered]:
+    """Send ``reply``; its event as Rasa records a response it uttered (none if not sent)."""
+    message = await nlg.generate(reply.response, tracker, output_channel.name(), **reply.values)
+    if message is None:
+        return []
+    await output_channel.send_response(tracker.sender_id, message)
+    return [create_bot_utterance({**message, "utter_action": reply.response})]
+
+
 async def _apologise(
     nlg: NaturalLanguageGenerator,
     tracker: DialogueStateTracker,
@@ -196,12 +212,8 @@ async def _apologise(
     response: str,
 ) -> Optional[BotUttered]:
     """Send the apology with the clinic's phone number; the event, if it was sent."""
-    message = await nlg.generate(response, tracker, output_channel.name(), **clinic_phone())
-    if message is None:
-        return None
-    await output_channel.send_response(tracker.sender_id, message)
-    # As Rasa records a response it uttered (ActionBotResponse).
-    return create_bot_utterance({**message, "utter_action": response})
+    sent = await _say(nlg, output_channel, tracker, Reply(response, clinic_phone()))
+    return sent[0] if sent else None
 
 
 async def _red_flag_without_action_server(
@@ -209,33 +221,36 @@ async def _red_flag_without_action_server(
     output_channel: OutputChannel,
     tracker: DialogueStateTracker,
     action: str,
-    level: str,
+    level: Optional[str],
 ) -> List[Any]:
     """Answer a red flag here, as the action server would have: the advice comes first.
 
     The level's advice (clinic_core/safety_replies.py), the conversation
     flagged for staff, any form ended; the events to apply, with ``action``
     recorded as run: the reminders that follow a red-flag reply look for it.
+    Without a ``level``, the reminder the message after a red-flag reply gets.
     """
     latest = tracker.latest_message
+    profile = load_profile()
+    if level is None:
+        reminded: List[Any] = [ActionExecuted(action)]
+        text = latest.text if latest is not None and latest.text else ""
+        history = [event.as_dict() for event in tracker.events]
+        for reply in reminder_replies(text, history, profile.emergency, profile.contact_values()):
+            reminded += await _say(processor.nlg, output_channel, tracker, reply)
+        return [*reminded, ActionExecuted(ACTION_LISTEN_NAME)]
     found = [
         str(entity.get("value"))
         for entity in (latest.entities if latest is not None else [])
         if entity.get("entity") == RED_FLAG_ENTITY
     ]
     concepts = red_flags_named(found)
-    profile = load_profile()
     replies = red_flag_replies(level, concepts, profile.emergency)
     if tracker.active_loop_name is not None:
         replies.append(Reply(NOTHING_CHANGED_AFTER_RED_FLAG, profile.contact_values()))
     events: List[Any] = [ActionExecuted(action)]
     for reply in replies:
-        message = await processor.nlg.generate(
-            reply.response, tracker, output_channel.name(), **reply.values
-        )
-        if message is not None:
-            await output_channel.send_response(tracker.sender_id, message)
-            events.append(create_bot_utterance({**message, "utter_action": reply.response}))
+        events += await _say(processor.nlg, output_channel, tracker, reply)
     note = red_flag_note(level, concepts, SCREEN_CONCEPT in found)
     logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
     events.append(SlotSet(RED_FLAG_SLOT, note))
@@ -259,7 +274,7 @@ def _guard_turn(
         except ActionServerFailure as failure:
             # The failed action's events were never applied to the tracker.
             level = level_of_action(failure.action)
-            if level is not None:
+            if level is not None or failure.action == RED_FLAG_REMINDER_ACTION:
                 answered = await _red_flag_without_action_server(
                     self, output_channel, tracker, failure.action, level
                 )

@@ -2,8 +2,9 @@
 
 The real Rasa server runs with its action server stopped after one warm-up
 message (the state a crashed or overloaded action server leaves). A red flag's
-reply is a custom action, so it used to become "part of our system isn't
-responding, please try again in a few minutes"; and a new conversation's
+reply and the reminder after it are custom actions, so they used to become
+"part of our system isn't responding, please try again in a few minutes";
+and a new conversation's
 custom ``action_session_start`` failed, so every message of it, a greeting
 included, got "Sorry, I'm not sure how to help with that"
 (rasa_extensions/resilience.py).
@@ -82,11 +83,25 @@ def test_an_emergency_as_the_first_message_gets_the_emergency_number(
     assert "action_emergency" in [e.get("name") for e in events if e["event"] == "action"]
 
 
-def test_thoughts_of_self_harm_get_the_crisis_line(stack: AssistantStack) -> None:
+def test_thoughts_of_self_harm_get_the_crisis_line_and_again_after(
+    stack: AssistantStack,
+) -> None:
     assert EMERGENCY.crisis_line
-    reply = texts(say(stack, new_patient(), "i want to end my life tonight"))
+    patient = new_patient()
+    reply = texts(say(stack, patient, "i want to end my life tonight"))
     assert EMERGENCY.crisis_line in reply and EMERGENCY.number in reply, reply
     assert TRY_AGAIN not in reply
+    after = texts(say(stack, patient, "ok"))
+    assert f"talk to {EMERGENCY.crisis_line} right now" in after and TRY_AGAIN not in after
+
+
+def test_the_message_after_an_emergency_gets_the_advice_again(stack: AssistantStack) -> None:
+    patient = new_patient()
+    assert EMERGENCY.number in texts(say(stack, patient, "i cant move my legs at all since i fell"))
+    after = texts(say(stack, patient, "ok thanks, can i still book for thursday?"))
+    assert f"call {EMERGENCY.number} now" in after and TRY_AGAIN not in after, after
+    actions = [e.get("name") for e in stored(stack, patient) if e["event"] == "action"]
+    assert "action_red_flag_reminder" in actions
 
 
 def test_an_urgent_red_flag_gets_a_doctor_today(stack: AssistantStack) -> None:
