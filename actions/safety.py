@@ -38,10 +38,12 @@ from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 from clinic_core.safety_replies import (
     AFTER_SELF_HARM_REPLY,
+    other_language_replies,
     red_flag_note,
     red_flag_replies,
     red_flags_named,
     reminder_replies,
+    what_if_replies,
 )
 
 logger = logging.getLogger(__name__)
@@ -170,14 +172,6 @@ class ActionRedFlagReminder(Action):
                 return
 
 
-# What to do if a red flag asked about as a what-if happens, for each level of
-# clinic/red_flags.yml (tests/test_safety_actions.py checks all).
-WHAT_IF_REPLIES = {
-    "emergency": "utter_red_flag_what_if_emergency",
-    "urgent": "utter_red_flag_what_if_urgent",
-}
-
-
 class ActionRedFlagWhatIf(Action):
     """A red flag asked about as a what-if: what to do if it happens."""
 
@@ -197,13 +191,8 @@ class ActionRedFlagWhatIf(Action):
         """
         message = tracker.latest_message or {}
         set_aside = (message.get(TRIAGE) or {}).get("set_aside") or []
-        level = load_red_flags().what_if_level(user_text(tracker), set_aside) or "emergency"
-        emergency = load_profile().emergency
-        dispatcher.utter_message(
-            response=WHAT_IF_REPLIES.get(level, WHAT_IF_REPLIES["emergency"]),
-            emergency_number=emergency.number,
-            advice_line=emergency.advice_line or "your GP surgery",
-        )
+        for reply in what_if_replies(user_text(tracker), set_aside, load_profile().emergency):
+            dispatcher.utter_message(response=reply.response, **reply.values)
         return []
 
 
@@ -218,13 +207,9 @@ class ActionOtherLanguage(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Say so in English (audit 19: a red flag in French got "I can't answer that one")."""
-        profile = load_profile()
         logger.info("Message in another language in %s", tracker.sender_id)
-        dispatcher.utter_message(
-            response="utter_other_language",
-            emergency_number=profile.emergency.number,
-            **profile.contact_values(),
-        )
+        for reply in other_language_replies(load_profile()):
+            dispatcher.utter_message(response=reply.response, **reply.values)
         return []
 
 

@@ -1,9 +1,11 @@
-"""What a red flag is answered with, and the note staff read: one place for every process.
+"""What the safety replies say, and the note staff read: one place for every process.
 
-The action server answers a red flag (actions/safety.py); when it cannot, the
-Rasa process answers it itself (rasa_extensions/resilience.py), so a patient
-describing an emergency while the action server is down or slow still hears
-the emergency number, not "please try again in a few minutes".
+The action server gives them (actions/safety.py); when it cannot, the Rasa
+process gives them itself (rasa_extensions/resilience.py, through
+:func:`safety_answer`), so a patient describing an emergency while the action
+server is down or slow still hears the emergency number, not "please try
+again in a few minutes". That is a red flag's reply, the reminder after it, a
+red flag asked about as a what-if, and a message in another language.
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from clinic_core.profile import Emergency
+from clinic_core.names import (
+    OTHER_LANGUAGE_ACTION,
+    RED_FLAG_REMINDER_ACTION,
+    RED_FLAG_WHAT_IF_ACTION,
+)
+from clinic_core.profile import ClinicProfile, Emergency
 from clinic_core.red_flag_screen import SCREEN_LABEL
 from clinic_core.red_flags import Concept, load_red_flags
 
@@ -21,8 +28,15 @@ EMERGENCY_REPLY = "utter_emergency"
 URGENT_REPLY = "utter_urgent_symptoms"
 MENTAL_HEALTH_LINE_REPLY = "utter_mental_health_line"
 AFTER_SELF_HARM_REPLY = "utter_after_self_harm"
+OTHER_LANGUAGE_REPLY = "utter_other_language"
 # The reminder of each level of clinic/red_flags.yml (tests/test_safety_actions.py checks all).
 REMINDERS = {"emergency": "utter_after_emergency", "urgent": "utter_after_urgent"}
+# What to do if a red flag asked about as a what-if happens, for each level of
+# clinic/red_flags.yml (tests/test_safety_actions.py checks all).
+WHAT_IF_REPLIES = {
+    "emergency": "utter_red_flag_what_if_emergency",
+    "urgent": "utter_red_flag_what_if_urgent",
+}
 
 # A conversation's events as dicts, as rasa-sdk's ``Tracker.events`` has them
 # (and Rasa's events' ``as_dict()``).
@@ -175,3 +189,61 @@ def reminder_replies(
         # "lol im not suicidal, so can i book" after an overdose: 999 first, the line still
         replies.append(Reply(CRISIS_LINE_REPLY, {"crisis_line": emergency.crisis_line}))
     return replies
+
+
+def what_if_replies(
+    text: str, set_aside: Sequence[Mapping[str, str]], emergency: Emergency
+) -> List[Reply]:
+    """Where to go if a red flag asked about as a what-if happens (audit 12).
+
+    "would I need to go to hospital if I couldn't pee?" had got "I'd rather
+    not guess". ``set_aside``: the triage's ``{"concept", "reason"}`` list.
+    """
+    level = load_red_flags().what_if_level(text, set_aside) or "emergency"
+    values = {
+        "emergency_number": emergency.number,
+        "advice_line": emergency.advice_line or "your GP surgery",
+    }
+    return [Reply(WHAT_IF_REPLIES.get(level, WHAT_IF_REPLIES["emergency"]), values)]
+
+
+def other_language_replies(profile: ClinicProfile) -> List[Reply]:
+    """A message in another language: said so in English, with the emergency number."""
+    values = {"emergency_number": profile.emergency.number, **profile.contact_values()}
+    return [Reply(OTHER_LANGUAGE_REPLY, values)]
+
+
+@dataclass(frozen=True)
+class SafetyAnswer:
+    """A safety action's replies, and the red-flag level it flags the conversation at."""
+
+    replies: List[Reply]
+    level: Optional[str] = None  # None: the conversation is not flagged (again)
+    concepts: List[Concept] = field(default_factory=list)
+
+
+def safety_answer(
+    action: str,
+    text: str,
+    concept_ids: Sequence[str],
+    set_aside: Sequence[Mapping[str, str]],
+    events: Events,
+    profile: ClinicProfile,
+) -> Optional[SafetyAnswer]:
+    """What safety action ``action`` answers the latest message with; None: not one.
+
+    ``concept_ids``: the red-flag concepts found in the message; ``set_aside``:
+    what ConText set aside; ``events``: the conversation so far.
+    """
+    level = level_of_action(action)
+    if level is not None:
+        concepts = red_flags_named(concept_ids)
+        return SafetyAnswer(red_flag_replies(level, concepts, profile.emergency), level, concepts)
+    if action == RED_FLAG_REMINDER_ACTION:
+        contact = profile.contact_values()
+        return SafetyAnswer(reminder_replies(text, events, profile.emergency, contact))
+    if action == RED_FLAG_WHAT_IF_ACTION:
+        return SafetyAnswer(what_if_replies(text, set_aside, profile.emergency))
+    if action == OTHER_LANGUAGE_ACTION:
+        return SafetyAnswer(other_language_replies(profile))
+    return None

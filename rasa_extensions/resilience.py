@@ -24,11 +24,12 @@ Rasa 3.6 handles failures in ways a patient cannot see:
   actions/session.py): otherwise the new session never starts and every
   message of a new conversation, a red flag included, gets "Sorry, I'm not
   sure how to help with that".
-- A red flag's reply (``action_emergency``, ``action_urgent_symptoms``) that
-  fails or is late is given here instead: the level's advice from domain.yml
-  with the profile's numbers, the conversation flagged for staff and any form
-  ended, as the action would have done; and so is the reminder the next
-  message gets (``action_red_flag_reminder``). A patient describing an emergency
+- A safety reply that fails or is late is given here instead
+  (clinic_core/safety_replies.py): a red flag's (``action_emergency``,
+  ``action_urgent_symptoms``: the level's advice with the profile's numbers,
+  the conversation flagged for staff and any form ended, as the action would
+  have done), the reminder the next message gets, a red flag asked about as
+  a what-if, and a message in another language. A patient describing an emergency
   while the action server is down hears the emergency number, not "try again
   in a few minutes".
 - A lock-store failure gets the same apology, instead of silence.
@@ -66,18 +67,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from redis.exceptions import RedisError
 
-from clinic_core.names import EMERGENCY_SLOT, RED_FLAG_REMINDER_ACTION
+from clinic_core.message_parts import TRIAGE
+from clinic_core.names import EMERGENCY_SLOT
 from clinic_core.profile import load_profile
 from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT
-from clinic_core.safety_replies import (
-    Reply,
-    level_of_action,
-    red_flag_note,
-    red_flag_replies,
-    red_flags_named,
-    reminder_replies,
-)
+from clinic_core.safety_replies import Reply, red_flag_note, safety_answer
 from clinic_core.settings import ActionSettings
 
 logger = logging.getLogger(__name__)
@@ -216,47 +211,50 @@ async def _apologise(
     return sent[0] if sent else None
 
 
-async def _red_flag_without_action_server(
+async def _safety_without_action_server(
     processor: MessageProcessor,
     output_channel: OutputChannel,
     tracker: DialogueStateTracker,
     action: str,
-    level: Optional[str],
-) -> List[Any]:
-    """Answer a red flag here, as the action server would have: the advice comes first.
+) -> Optional[List[Any]]:
+    """Give a safety action's replies here, as the action server would have (None: not one).
 
-    The level's advice (clinic_core/safety_replies.py), the conversation
-    flagged for staff, any form ended; the events to apply, with ``action``
-    recorded as run: the reminders that follow a red-flag reply look for it.
-    Without a ``level``, the reminder the message after a red-flag reply gets.
+    The replies of clinic_core.safety_replies; for a red flag also the
+    conversation flagged for staff and any form ended. The events to apply,
+    with ``action`` recorded as run: the reminders after a red-flag reply look for it.
     """
     latest = tracker.latest_message
-    profile = load_profile()
-    if level is None:
-        reminded: List[Any] = [ActionExecuted(action)]
-        text = latest.text if latest is not None and latest.text else ""
-        history = [event.as_dict() for event in tracker.events]
-        for reply in reminder_replies(text, history, profile.emergency, profile.contact_values()):
-            reminded += await _say(processor.nlg, output_channel, tracker, reply)
-        return [*reminded, ActionExecuted(ACTION_LISTEN_NAME)]
+    parse = latest.parse_data if latest is not None else {}
     found = [
         str(entity.get("value"))
-        for entity in (latest.entities if latest is not None else [])
+        for entity in parse.get("entities") or []
         if entity.get("entity") == RED_FLAG_ENTITY
     ]
-    concepts = red_flags_named(found)
-    replies = red_flag_replies(level, concepts, profile.emergency)
-    if tracker.active_loop_name is not None:
-        replies.append(Reply(NOTHING_CHANGED_AFTER_RED_FLAG, profile.contact_values()))
+    profile = load_profile()
+    answer = safety_answer(
+        action,
+        str(parse.get("text") or ""),
+        found,
+        (parse.get(TRIAGE) or {}).get("set_aside") or [],
+        [event.as_dict() for event in tracker.events],
+        profile,
+    )
+    if answer is None:
+        return None
+    in_form = answer.level is not None and tracker.active_loop_name is not None
+    replies = answer.replies
+    if in_form:
+        replies = [*replies, Reply(NOTHING_CHANGED_AFTER_RED_FLAG, profile.contact_values())]
     events: List[Any] = [ActionExecuted(action)]
     for reply in replies:
         events += await _say(processor.nlg, output_channel, tracker, reply)
-    note = red_flag_note(level, concepts, SCREEN_CONCEPT in found)
-    logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
-    events.append(SlotSet(RED_FLAG_SLOT, note))
-    if level == "emergency":
-        events.append(SlotSet(EMERGENCY_SLOT, True))
-    if tracker.active_loop_name is not None:
+    if answer.level is not None:
+        note = red_flag_note(answer.level, answer.concepts, SCREEN_CONCEPT in found)
+        logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
+        events.append(SlotSet(RED_FLAG_SLOT, note))
+        if answer.level == "emergency":
+            events.append(SlotSet(EMERGENCY_SLOT, True))
+    if in_form:
         events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
     return [*events, ActionExecuted(ACTION_LISTEN_NAME)]
 
@@ -273,11 +271,10 @@ def _guard_turn(
             await loop(self, output_channel, tracker)
         except ActionServerFailure as failure:
             # The failed action's events were never applied to the tracker.
-            level = level_of_action(failure.action)
-            if level is not None or failure.action == RED_FLAG_REMINDER_ACTION:
-                answered = await _red_flag_without_action_server(
-                    self, output_channel, tracker, failure.action, level
-                )
+            answered = await _safety_without_action_server(
+                self, output_channel, tracker, failure.action
+            )
+            if answered is not None:
                 tracker.update_with_events(answered, self.domain)
                 return
             response = APOLOGY if failure.outcome_known else APOLOGY_OUTCOME_UNKNOWN

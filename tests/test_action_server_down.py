@@ -2,8 +2,9 @@
 
 The real Rasa server runs with its action server stopped after one warm-up
 message (the state a crashed or overloaded action server leaves). A red flag's
-reply and the reminder after it are custom actions, so they used to become
-"part of our system isn't responding, please try again in a few minutes";
+reply, the reminder after it, a what-if's answer and the reply to another
+language are custom actions, so they used to become "part of our system
+isn't responding, please try again in a few minutes";
 and a new conversation's
 custom ``action_session_start`` failed, so every message of it, a greeting
 included, got "Sorry, I'm not sure how to help with that"
@@ -122,6 +123,21 @@ def test_a_red_flag_inside_the_booking_form_ends_it_with_the_advice(
     loops = [e.get("name") for e in events if e["event"] == "active_loop"]
     assert loops[-1] is None, loops
     assert slot(events, "requested_slot") is None
+
+
+def test_a_red_flag_asked_about_as_a_what_if_gets_where_to_go(stack: AssistantStack) -> None:
+    reply = texts(
+        say(
+            stack, new_patient(), "if I ever couldn't control my bladder would I need the hospital?"
+        )
+    )
+    assert "If that ever happens" in reply and EMERGENCY.number in reply, reply
+    assert TRY_AGAIN not in reply
+
+
+def test_a_message_in_another_language_gets_the_emergency_number(stack: AssistantStack) -> None:
+    reply = texts(say(stack, new_patient(), "No siento las piernas desde esta mañana"))
+    assert "only read messages in English" in reply and EMERGENCY.number in reply, reply
 
 
 def test_a_new_patients_greeting_is_answered(stack: AssistantStack) -> None:

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conditions import ActionExplainCondition
 from actions.safety import (
-    WHAT_IF_REPLIES,
     ActionEmergency,
     ActionHumanHandoff,
     ActionOtherSymptom,
@@ -22,7 +21,7 @@ from actions.safety import (
 from clinic_core.knowledge import load_conditions
 from clinic_core.profile import load_profile
 from clinic_core.red_flags import load_red_flags
-from clinic_core.safety_replies import REMINDERS
+from clinic_core.safety_replies import REMINDERS, WHAT_IF_REPLIES
 from tests.helpers.clock import pin_clinic_now
 from tests.helpers.responses import render
 from tests.helpers.trackers import make_tracker
