@@ -310,6 +310,8 @@ def evaluate(model: Path, unread: int) -> Dict[str, Any]:
     started = time.perf_counter()
     component = built_component(model)
     measured = sorted((examples_dir() / MEASURED_ONLY_DIR_NAME).glob("*.yml"), key=set_number)
+    if not 0 < unread <= len(measured) - QUARTERS:
+        raise SystemExit(f"--unread must leave {QUARTERS} of the {len(measured)} sets to refit on")
     pool, newest = measured[:-unread], measured[-unread:]
     sealed = sorted(SEALED_SETS.glob("*.yml"))
     scored = items_of(measured) + items_of(sealed)

@@ -57,6 +57,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import (
+    ACTION_DEACTIVATE_LOOP_NAME,
     ACTION_LISTEN_NAME,
     ACTION_SESSION_START_NAME,
     REQUESTED_SLOT,
@@ -105,11 +106,22 @@ class ActionServerFailure(BaseException):
     carry on) up to the prediction loop, where it is handled.
     """
 
-    def __init__(self, action: str, outcome_known: bool, reason: str) -> None:
-        """Remember which action failed and whether it may have taken effect."""
+    def __init__(
+        self,
+        action: str,
+        outcome_known: bool,
+        reason: str,
+        tracker: Optional[DialogueStateTracker] = None,
+    ) -> None:
+        """Remember which action failed, whether it may have taken effect, what it was given.
+
+        ``tracker`` is the copy Rasa gave the action, with what the predicting
+        policy added (a red flag's concepts told over two messages).
+        """
         super().__init__(f"{action}: {reason}")
         self.action = action
         self.outcome_known = outcome_known
+        self.tracker = tracker
 
 
 def action_timeout() -> float:
@@ -168,10 +180,12 @@ def _guard_remote_action(
             known = self.name() not in WRITING_ACTIONS or never_ran(cause)
             failure = ActionServerFailure(self.name(), known, f"{type(cause).__name__}: {cause}")
         alarm("action server", str(failure))
-        if self.name() == ACTION_SESSION_START_NAME:
-            return session_started_without_carrying(args[2] if len(args) > 2 else kwargs["tracker"])
+        given = args[2] if len(args) > 2 else kwargs.get("tracker")
+        if self.name() == ACTION_SESSION_START_NAME and given is not None:
+            return session_started_without_carrying(given)
         if not _IN_TURN.get():
             raise RasaException(str(failure))
+        failure.tracker = given
         raise failure
 
     return guarded
@@ -215,25 +229,29 @@ async def _safety_without_action_server(
     processor: MessageProcessor,
     output_channel: OutputChannel,
     tracker: DialogueStateTracker,
-    action: str,
+    failure: ActionServerFailure,
 ) -> Optional[List[Any]]:
     """Give a safety action's replies here, as the action server would have (None: not one).
 
     The replies of clinic_core.safety_replies; for a red flag also the
-    conversation flagged for staff and any form ended. The events to apply,
-    with ``action`` recorded as run: the reminders after a red-flag reply look for it.
+    conversation flagged for staff (logged first, in case sending fails) and
+    any form ended. The events to apply, with the action recorded as run: the
+    reminders after a red-flag reply look for it. What the action was given
+    is read (``failure.tracker``): a red flag told over two messages has its
+    concepts there, added by the policy that predicted the action.
     """
-    latest = tracker.latest_message
-    parse = latest.parse_data if latest is not None else {}
+    given = failure.tracker or tracker
+    latest = given.latest_message
     found = [
         str(entity.get("value"))
-        for entity in parse.get("entities") or []
+        for entity in (latest.entities if latest is not None else [])
         if entity.get("entity") == RED_FLAG_ENTITY
     ]
+    parse = latest.parse_data if latest is not None else {}
     profile = load_profile()
     answer = safety_answer(
-        action,
-        str(parse.get("text") or ""),
+        failure.action,
+        latest.text or "" if latest is not None else "",
         found,
         (parse.get(TRIAGE) or {}).get("set_aside") or [],
         [event.as_dict() for event in tracker.events],
@@ -241,22 +259,28 @@ async def _safety_without_action_server(
     )
     if answer is None:
         return None
+    events: List[Any] = [ActionExecuted(failure.action)]
+    if answer.level is not None:
+        note = red_flag_note(answer.level, answer.concepts, SCREEN_CONCEPT in found)
+        logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
     in_form = answer.level is not None and tracker.active_loop_name is not None
     replies = answer.replies
     if in_form:
         replies = [*replies, Reply(NOTHING_CHANGED_AFTER_RED_FLAG, profile.contact_values())]
-    events: List[Any] = [ActionExecuted(action)]
     for reply in replies:
         events += await _say(processor.nlg, output_channel, tracker, reply)
     if answer.level is not None:
-        note = red_flag_note(answer.level, answer.concepts, SCREEN_CONCEPT in found)
-        logger.error("ALARM red flag in conversation %s: %s", tracker.sender_id, note)
         events.append(SlotSet(RED_FLAG_SLOT, note))
         if answer.level == "emergency":
             events.append(SlotSet(EMERGENCY_SLOT, True))
     if in_form:
-        events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
-    return [*events, ActionExecuted(ACTION_LISTEN_NAME)]
+        # As the rules end a form on a red flag: action_deactivate_loop, then no loop.
+        events += [
+            ActionExecuted(ACTION_DEACTIVATE_LOOP_NAME),
+            ActiveLoop(None),
+            SlotSet(REQUESTED_SLOT, None),
+        ]
+    return events
 
 
 def _guard_turn(
@@ -271,21 +295,26 @@ def _guard_turn(
             await loop(self, output_channel, tracker)
         except ActionServerFailure as failure:
             # The failed action's events were never applied to the tracker.
-            answered = await _safety_without_action_server(
-                self, output_channel, tracker, failure.action
-            )
-            if answered is not None:
-                tracker.update_with_events(answered, self.domain)
-                return
-            response = APOLOGY if failure.outcome_known else APOLOGY_OUTCOME_UNKNOWN
-            uttered = await _apologise(self.nlg, tracker, output_channel, response)
-            events: List[Any] = [uttered] if uttered else []
-            events += [
+            cleared = [
                 SlotSet(slot, None)
                 for slot in CONFIRMATION_SLOTS
                 if slot in tracker.slots and tracker.get_slot(slot) is not None
             ]
-            events.append(ActionExecuted(ACTION_LISTEN_NAME))
+            try:
+                answered = await _safety_without_action_server(
+                    self, output_channel, tracker, failure
+                )
+            except Exception:  # the apology below must still go out
+                logger.exception("ALARM safety reply without the action server failed")
+                answered = None
+            if answered is not None:
+                tracker.update_with_events([*answered, *cleared], self.domain)
+                tracker.update(ActionExecuted(ACTION_LISTEN_NAME), self.domain)
+                return
+            response = APOLOGY if failure.outcome_known else APOLOGY_OUTCOME_UNKNOWN
+            uttered = await _apologise(self.nlg, tracker, output_channel, response)
+            events: List[Any] = [uttered] if uttered else []
+            events += [*cleared, ActionExecuted(ACTION_LISTEN_NAME)]
             tracker.update_with_events(events, self.domain)
         finally:
             _IN_TURN.reset(token)

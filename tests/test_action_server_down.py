@@ -24,7 +24,7 @@ import pytest
 from clinic_core.conversation_ids import conversation_id
 from clinic_core.names import EMERGENCY_SLOT
 from clinic_core.profile import load_profile
-from clinic_core.red_flags import RED_FLAG_SLOT
+from clinic_core.red_flags import RED_FLAG_SLOT, load_red_flags
 from ops.servers import AssistantStack
 from tests.servers import say, stack_in, texts
 
@@ -82,6 +82,26 @@ def test_an_emergency_as_the_first_message_gets_the_emergency_number(
     assert str(slot(events, RED_FLAG_SLOT)).startswith("Emergency")  # the console lists it
     assert slot(events, EMERGENCY_SLOT) is True
     assert "action_emergency" in [e.get("name") for e in events if e["event"] == "action"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "concept"),
+    [
+        ("I had breast cancer a few years ago", "now I've got this new pain in my lower back",
+         "cancer_history"),
+        ("I fell down the stairs this morning", "my back is really hurting", "spinal_fracture"),
+    ],
+)  # fmt: skip
+def test_a_red_flag_told_over_two_messages_names_its_concept(
+    stack: AssistantStack, first: str, second: str, concept: str
+) -> None:
+    """Told over two messages, the red flag is named for staff as the action would name it."""
+    patient = new_patient()
+    say(stack, patient, first)
+    reply = texts(say(stack, patient, second))
+    assert EMERGENCY.number in reply and TRY_AGAIN not in reply, reply
+    note = str(slot(stored(stack, patient), RED_FLAG_SLOT))
+    assert load_red_flags().concept(concept).label in note, note
 
 
 def test_thoughts_of_self_harm_get_the_crisis_line_and_again_after(
