@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, Iterable, List, Set
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -38,6 +38,7 @@ from clinic_core.red_flag_screen import SCREEN_CONCEPT
 from clinic_core.red_flags import RED_FLAG_ENTITY, RED_FLAG_SLOT, Concept, load_red_flags
 from clinic_core.safety_replies import (
     AFTER_SELF_HARM_REPLY,
+    Reply,
     other_language_replies,
     red_flag_note,
     red_flag_replies,
@@ -47,6 +48,12 @@ from clinic_core.safety_replies import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def send_replies(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
+    """Send each reply chosen by clinic_core.safety_replies, in order."""
+    for reply in replies:
+        dispatcher.utter_message(response=reply.response, **reply.values)
 
 
 def red_flag_values(tracker: Tracker) -> Set[str]:
@@ -105,8 +112,7 @@ class ActionEmergency(RedFlagAction):
         self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
         """Call the emergency number now; the crisis line for thoughts of self-harm."""
-        for reply in red_flag_replies(self.level, concepts, emergency):
-            dispatcher.utter_message(response=reply.response, **reply.values)
+        send_replies(dispatcher, red_flag_replies(self.level, concepts, emergency))
         return [SlotSet(EMERGENCY_SLOT, True)]
 
 
@@ -119,8 +125,7 @@ class ActionUrgentSymptoms(RedFlagAction):
         self, dispatcher: CollectingDispatcher, emergency: Emergency, concepts: List[Concept]
     ) -> List[EventType]:
         """See a GP today or call the advice line; the emergency number if it gets worse."""
-        for reply in red_flag_replies(self.level, concepts, emergency):
-            dispatcher.utter_message(response=reply.response, **reply.values)
+        send_replies(dispatcher, red_flag_replies(self.level, concepts, emergency))
         return []
 
 
@@ -142,8 +147,7 @@ class ActionRedFlagReminder(Action):
         replies = reminder_replies(
             user_text(tracker), list(tracker.events), profile.emergency, profile.contact_values()
         )
-        for reply in replies:
-            dispatcher.utter_message(response=reply.response, **reply.values)
+        send_replies(dispatcher, replies)
         if replies[0].response == AFTER_SELF_HARM_REPLY:
             self.answer_asked_too(dispatcher, tracker, domain)
         return []
@@ -191,8 +195,9 @@ class ActionRedFlagWhatIf(Action):
         """
         message = tracker.latest_message or {}
         set_aside = (message.get(TRIAGE) or {}).get("set_aside") or []
-        for reply in what_if_replies(user_text(tracker), set_aside, load_profile().emergency):
-            dispatcher.utter_message(response=reply.response, **reply.values)
+        send_replies(
+            dispatcher, what_if_replies(user_text(tracker), set_aside, load_profile().emergency)
+        )
         return []
 
 
@@ -208,8 +213,7 @@ class ActionOtherLanguage(Action):
     ) -> List[EventType]:
         """Say so in English (audit 19: a red flag in French got "I can't answer that one")."""
         logger.info("Message in another language in %s", tracker.sender_id)
-        for reply in other_language_replies(load_profile()):
-            dispatcher.utter_message(response=reply.response, **reply.values)
+        send_replies(dispatcher, other_language_replies(load_profile()))
         return []
 
 

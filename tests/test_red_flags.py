@@ -403,6 +403,17 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set293": (0.83, 0.05),
     "set294": (0.88, 0.06),
     "set295": (0.83, 0.08),
+    # eight more, measured before they were read (docs/clinic.md, "Sets 296 to 303"): salon
+    # workers, farmers, students, carers, office workers, people in their eighties, veterans,
+    # dancers and runners
+    "set296": (0.76, 0.08),
+    "set297": (0.80, 0.04),
+    "set298": (0.81, 0.05),
+    "set299": (0.80, 0.07),
+    "set300": (0.88, 0.05),
+    "set301": (0.83, 0.07),
+    "set302": (0.66, 0.03),
+    "set303": (0.80, 0.07),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
