@@ -115,7 +115,7 @@ bench-safety: setup  ## Red flags: recall per level and concept, false alarms (d
 bench-context: setup  ## Red flags: a found emergency stays one beside an ordinary sentence (docs/clinic.md)
 	@$(PY) -m bench.red_flag_context
 
-bench-red-flag-learning: setup  ## Red flags: the learned screen and readers refitted on the measured-only sets, scored on sets they never saw (about 45 min; docs/clinic.md)
+bench-red-flag-learning: setup  ## Red flags: the broad screen and readers refitted without the sets they are scored on, beside the first parts alone (about 50 min; docs/clinic.md)
 	@$(PY) -m bench.red_flag_learning
 
 bench-dates: deps  ## Share of real date/time phrases the parser reads, and its accuracy on our own day set

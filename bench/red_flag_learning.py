@@ -1,41 +1,42 @@
-"""`make bench-red-flag-learning`: the learned red-flag parts refitted on more sets.
+"""`make bench-red-flag-learning`: the broad red-flag parts, scored on sets they did not learn.
 
 The learned screen and readers (clinic_core/red_flag_screen.py and
-learned_reader.py) learn from the clinic's example sets. The sets in
-``clinic/red_flag_examples/measured_only/`` were written outside the project
-like the others, but nothing learns from them. This benchmark refits the
-screen and the readers as ``RedFlagClassifier.train`` fits them, with some of
-those sets added, and scores the safety layer's verdict
-(``RedFlagClassifier.assess``: the list and ConText as built, then the screen,
-then the readers) on sets the refit did not see:
+learned_reader.py) come in two pairs (rasa_extensions/red_flags.py,
+``broad_parts``): the first learns the clinic's example sets, the broad pair
+those and the outside sets in ``clinic/red_flag_examples/measured_only/``
+too. The broad pair has learned every measured set, so this benchmark refits
+it as ``RedFlagClassifier.train`` fits it, without the sets it scores, and
+scores the safety layer's verdict (``RedFlagClassifier.assess``: the list and
+ConText, then the screens, then the readers) on:
 
-* **quarters**: the measured-only sets but the newest ``--unread`` are split
-  in four (every fourth set); each quarter is scored by parts refitted on the
-  other three;
-* **unread**: the newest ``--unread`` sets, scored by parts refitted on all
+* **quarters**: the measured sets but the newest ``--unread`` are split in
+  four (every fourth set); each quarter is scored with broad parts refitted
+  on the other three;
+* **unread**: the newest ``--unread`` sets, with broad parts refitted on all
   the others;
-* **sealed**: ``tests/safety/``, scored by the same parts (never trained on).
+* **sealed**: ``tests/safety/`` (never trained on), with the model's broad
+  parts as built.
 
-Each is scored four ways: the model's parts as built, the screen refitted, the
-readers refitted, and both. An emergency counts as found when read as an
-emergency, an urgent flag when read as urgent; a look-alike is an alarm when
-flagged at any level. The parts are also refitted on nothing more, and their
-sealed verdicts compared with the built model's: if they differ, this file no
-longer fits as ``train`` does.
+Each is scored three ways: the first parts alone (the layer before the broad
+parts), the broad parts alone, and both as the model combines them (the broad
+screen alone vetoes a listed flag; either pair adds a flag). An emergency
+counts as found when read as an emergency, an urgent flag when read as
+urgent; a look-alike is an alarm when flagged at any level. The broad parts
+are also refitted on every measured set and their sealed verdicts compared
+with the built model's: if they differ, this file no longer fits as
+``train`` does.
 
 The list's verdict and the sentence vectors of every text are computed once
 and kept in ``var/cache/red_flag_learning/`` (about 7 and 14 minutes on two
-cores; recomputed when the list, clinic_core or the encoder change); the five
-refits take about 20 minutes more.
+cores; recomputed when the list, clinic_core or the encoder change); the six
+refits take about 25 minutes more.
 
-What it does not show: the measured-only sets were written to a few briefs of
-the same shape, so the quarters flatter the refitted parts next to the sealed
-sets, whose briefs were older; the newer sets hold no urgent flags, so urgent
-is measured on the sealed sets only. Only the safety layer is scored, not the
+What it does not show: the measured sets were written to a few briefs of the
+same shape, so the quarters flatter the broad parts next to the sealed sets,
+whose briefs were older; the newer sets hold no urgent flags, so urgent is
+measured on the sealed sets only. Only the safety layer is scored, not the
 intent classifier's emergency (``make bench-safety`` scores both, so its
-sealed figures can differ by one or two). And it cannot score a design that
-combines the built parts with refitted ones: the layer runs one screen and one
-set of readers.
+sealed figures can differ by one or two).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -69,12 +70,13 @@ from clinic_core.red_flag_screen import (
 from clinic_core.red_flags import Assessment, Finding, SetAside
 from clinic_core.settings import ROOT, SENTENCE_ENCODER_DIR
 from ops.training import ensure_model
+from rasa_extensions.red_flags import LearnedParts
 
 SEALED_SETS = ROOT / "tests" / "safety"
 CACHE = ROOT / "var" / "cache" / "red_flag_learning"
 QUARTERS = 4
 MISSED = "missed "
-WAYS = ("as built", "screen refitted", "readers refitted", "both refitted")
+WAYS = ("first parts alone", "broad parts alone", "both (as built)")
 _SET_NUMBER = re.compile(r"(\d+)")
 
 logger = logging.getLogger(__name__)
@@ -230,27 +232,27 @@ def intent_examples(levels: Mapping[str, str]) -> List[ScreenExample]:
 
 
 class Refitter:
-    """Fits the screen and the readers as ``RedFlagClassifier.train`` does, plus extra sets."""
+    """Fits the broad screen and readers as ``RedFlagClassifier.train`` does, on chosen sets."""
 
     def __init__(self, component: Any, encoder: CachedEncoder) -> None:
         """Read the base examples ``train`` learns from."""
         self.spec = component.detector.spec
         levels = {level.intent: level.id for level in self.spec.levels}
-        nlu = intent_examples(levels)
+        self.nlu = intent_examples(levels)
         folder = examples_dir()
-        self.screen_base = load_examples(folder) + nlu
-        self.reader_base = load_examples(folder, with_not_trained=True) + [
-            e for e in nlu if e.level == ROUTINE
-        ]
+        self.screen_sets = load_examples(folder)
+        self.reader_sets = load_examples(folder, with_not_trained=True)
+        self.routine = [e for e in self.nlu if e.level == ROUTINE]
+        self.reader_base = [*self.reader_sets, *self.routine]
         self.encoder = encoder
 
     def screen(self, extra: Sequence[ScreenExample]) -> RedFlagScreen:
-        """The screen fitted on its base and ``extra``."""
-        return RedFlagScreen.fit([*self.screen_base, *extra])
+        """The screen fitted on its base sets, ``extra`` and the NLU examples, in train's order."""
+        return RedFlagScreen.fit([*self.screen_sets, *extra, *self.nlu])
 
     def readers(self, extra: Sequence[ScreenExample]) -> Dict[str, LearnedReader]:
-        """Every reader fitted on the readers' base and ``extra``."""
-        examples = [*self.reader_base, *extra]
+        """Every reader fitted on its base sets, ``extra`` and the routine NLU examples."""
+        examples = [*self.reader_sets, *extra, *self.routine]
         vectors = self.encoder.encode([e.text for e in examples])
         return {
             name: LearnedReader.fit(name, examples, self.spec, self.encoder, vectors)  # type: ignore[arg-type]
@@ -258,10 +260,10 @@ class Refitter:
         }
 
 
-def with_parts(component: Any, screen: RedFlagScreen, readers: Dict[str, LearnedReader]) -> Any:
-    """A copy of ``component`` running ``screen`` and ``readers``."""
+def with_parts(component: Any, parts: LearnedParts, broad: Optional[LearnedParts]) -> Any:
+    """A copy of ``component`` running ``parts`` as its first parts and ``broad`` beside them."""
     clone = copy.copy(component)
-    clone.screen, clone.readers = screen, readers
+    clone.screen, clone.readers, clone.broad = parts.screen, parts.readers, broad
     return clone
 
 
@@ -306,9 +308,11 @@ def _cell(counts: Dict[str, int], urgent: bool) -> str:
 
 
 def evaluate(model: Path, unread: int) -> Dict[str, Any]:
-    """Score the four ways on the quarters, the unread sets and the sealed sets."""
+    """Score the three ways on the quarters, the unread sets and the sealed sets."""
     started = time.perf_counter()
     component = built_component(model)
+    if component.broad is None:
+        raise SystemExit(f"{model} has no broad parts (config.yml: broad_parts)")
     measured = sorted((examples_dir() / MEASURED_ONLY_DIR_NAME).glob("*.yml"), key=set_number)
     if not 0 < unread <= len(measured) - QUARTERS:
         raise SystemExit(f"--unread must leave {QUARTERS} of the {len(measured)} sets to refit on")
@@ -339,40 +343,43 @@ def evaluate(model: Path, unread: int) -> Dict[str, Any]:
         _store_vectors(encoder_key, vectors)
     logger.info("vectors: %d computed, %.0f s", len(todo), time.perf_counter() - started)
 
+    def cached(readers: Dict[str, LearnedReader]) -> Dict[str, LearnedReader]:
+        return {
+            name: LearnedReader(name, reader.classifier, encoder)  # type: ignore[arg-type]
+            for name, reader in readers.items()
+        }
+
     base = copy.copy(component)
     base.detector = CachedDetector(component.detector, verdicts)
-    base.readers = {
-        name: LearnedReader(name, reader.classifier, encoder)  # type: ignore[arg-type]
-        for name, reader in component.readers.items()
-    }
+    first = LearnedParts(component.screen, cached(component.readers))
+    built_broad = LearnedParts(component.broad.screen, cached(component.broad.readers))
 
-    def four_ways(
-        items: Sequence[Item], screen: RedFlagScreen, readers: Dict[str, LearnedReader]
-    ) -> Dict[str, Dict[str, int]]:
+    def refit(paths: Sequence[Path]) -> LearnedParts:
+        extra = examples_of(paths)
+        return LearnedParts(refitter.screen(extra), refitter.readers(extra))
+
+    def three_ways(items: Sequence[Item], broad: LearnedParts) -> Dict[str, Dict[str, int]]:
         ways = {
-            WAYS[0]: base,
-            WAYS[1]: with_parts(base, screen, base.readers),
-            WAYS[2]: with_parts(base, base.screen, readers),
-            WAYS[3]: with_parts(base, screen, readers),
+            WAYS[0]: with_parts(base, first, None),
+            WAYS[1]: with_parts(base, broad, None),
+            WAYS[2]: with_parts(base, first, broad),
         }
         return {way: tally(items, levels_read(part, items)) for way, part in ways.items()}
 
     quarters: List[Dict[str, Dict[str, int]]] = []
     for number in range(QUARTERS):
         left_out = pool[number::QUARTERS]
-        extra = examples_of(p for p in pool if p not in left_out)
-        screen, readers = refitter.screen(extra), refitter.readers(extra)
-        quarters.append(four_ways(items_of(left_out), screen, readers))
+        broad = refit([p for p in pool if p not in left_out])
+        quarters.append(three_ways(items_of(left_out), broad))
         logger.info("quarter %d: %.0f s", number + 1, time.perf_counter() - started)
-    extra = examples_of(pool)
-    screen, readers = refitter.screen(extra), refitter.readers(extra)
-    unread_scores = four_ways(items_of(newest), screen, readers)
+    unread_scores = three_ways(items_of(newest), refit(pool))
     sealed_items = items_of(sealed)
-    sealed_scores = four_ways(sealed_items, screen, readers)
+    sealed_scores = three_ways(sealed_items, built_broad)
 
-    # The refit on nothing more must read the sealed sets as the built model does.
-    same = with_parts(base, refitter.screen([]), refitter.readers([]))
-    built_levels = levels_read(base, sealed_items)
+    # Broad parts refitted here on every measured set (in the order training reads
+    # them) must read the sealed sets as the built model does.
+    same = with_parts(base, first, refit(sorted(measured)))
+    built_levels = levels_read(with_parts(base, first, built_broad), sealed_items)
     refit_levels = levels_read(same, sealed_items)
     differ = sum(a != b for a, b in zip(built_levels, refit_levels, strict=True))
 
@@ -414,7 +421,7 @@ def summary_markdown(report: Dict[str, Any]) -> str:
     u = report["unread_sets"][WAYS[0]]
     s = report["sealed"][WAYS[0]]
     lines = [
-        "# The learned red-flag parts refitted on more sets",
+        "# The broad red-flag parts, on sets they did not learn",
         "",
         f"Model {report['model']}. Each cell: emergencies read as emergencies / look-alikes "
         "flagged, by the safety layer (the list, the screen, the readers).",
@@ -433,8 +440,9 @@ def summary_markdown(report: Dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"Refit check: parts refitted on nothing more read {report['refit_check_differ']} of "
-        f"{report['refit_check_of']:,} sealed texts differently from the built model "
+        f"Refit check: broad parts refitted on every measured set read "
+        f"{report['refit_check_differ']} of {report['refit_check_of']:,} sealed texts "
+        "differently from the built model "
         "(0: this benchmark fits as `rasa train` does).",
         *_table_head("Each quarter", "", "quarter"),
     ]

@@ -42,10 +42,10 @@ EXAMPLES_DIR_NAME = "red_flag_examples"
 # Sets the vocabulary is checked against but the screen does not learn from:
 # trained on, set 47 cost a sealed red flag (docs/clinic.md, "Example set 47").
 NOT_TRAINED_DIR_NAME = "not_trained"
-# Sets nothing learns from, kept to measure the learned readers on messages
-# they have never seen (sets 108 to 115: learned, they cost a sealed emergency
-# and a held-out alarm; docs/clinic.md, "The spine reader"). The vocabulary is
-# checked against them like the rest.
+# Outside sets the first screen and readers never learn (sets 108 to 115,
+# learned by them, cost a sealed emergency and a held-out alarm; docs/clinic.md,
+# "The spine reader"); only the broad screen and readers learn them (docs/clinic.md,
+# "The broad parts"). The vocabulary is checked against them like the rest.
 MEASURED_ONLY_DIR_NAME = "measured_only"
 _NEGATION = re.compile(
     r"^(no|not|never|without|nothing|none|nor|neither|cannot|"
@@ -162,10 +162,11 @@ def examples_dir() -> Path:
 def example_files(
     directory: Optional[Path] = None, with_not_trained: bool = False, with_measured: bool = False
 ) -> List[Path]:
-    """The example files the screen trains on, and others (the readers' and measured only).
+    """The example files the screen trains on, and others (the readers' and the measured ones).
 
     ``with_not_trained`` adds the sets the learned readers learn too,
-    ``with_measured`` the sets nothing learns.
+    ``with_measured`` the outside sets only the broad screen and readers learn
+    (rasa_extensions/red_flags.py, ``broad_parts``).
     """
     folder = directory or examples_dir()
     files = sorted(folder.glob("*.yml"))

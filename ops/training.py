@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Iterable, List, Mapping, Optional
 
 from clinic_core import TRAINED_MODULES
-from clinic_core.red_flag_screen import MEASURED_ONLY_DIR_NAME
 from clinic_core.red_flags import load_red_flags
 from clinic_core.settings import LOG_DIR, QUIET_ENV, ROOT
 from ops.servers import die_with_parent
@@ -38,9 +37,10 @@ TRAINING_INPUTS = (
     "ops/embeddings.py",
 )
 KEEP_MODELS = 3
-# Folders under the inputs that no training reads. (The red-flag examples the
-# screen does not learn, in not_trained/, the learned readers do: they are inputs.)
-UNTRAINED_DIRS = {"__pycache__", MEASURED_ONLY_DIR_NAME}
+# Folders under the inputs that no training reads. (Every red-flag example set is
+# an input: the screen does not learn those in not_trained/, but the readers do,
+# and the broad screen and readers learn those in measured_only/ too.)
+UNTRAINED_DIRS = {"__pycache__"}
 
 
 def input_files(root: Path) -> List[Path]:

@@ -14,6 +14,14 @@ aside, when its probability of a red flag is at least ``screen_threshold``
 (``screen_over_set_aside`` when they were set aside); ``screen_veto`` > 0 lets
 it overrule a vocabulary flag it finds very unlikely.
 
+With ``broad_parts`` a second screen and a second set of readers learn
+every example set, the measured ones too (``measured_only/``): their
+verdict replaces the first screen's on a message the list flagged (only the
+broad screen, which has seen the most look-alikes, vetoes a listed flag), and
+on a message the list passed the more severe of the first pair's verdict and
+the broad readers' stands (the broad screen adds no flag: docs/clinic.md,
+"The broad parts").
+
 The intent classifier also learns ``emergency`` from examples; ``classifier_emergency`` says
 what to do with its verdict when the safety layer disagrees (docs/clinic.md, "Safety";
 measured with ``make bench-nlu``):
@@ -29,8 +37,9 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -75,12 +84,22 @@ from rasa_extensions import fingerprints
 
 logger = logging.getLogger(__name__)
 
+
+class LearnedParts(NamedTuple):
+    """A learned screen and the readers fitted on the same example sets."""
+
+    screen: RedFlagScreen
+    readers: Dict[str, LearnedReader]
+
+
 CLASSIFIER_INTENT = "classifier_intent"  # parse-data key: the intent before this step
 CLASSIFIER_CHOICES = ("keep", "unless_set_aside", "drop")
 SCREEN_FILE = "red_flag_screen.npz"
 LEGACY_SCREEN_FILE = "red_flag_screen.skops"  # models trained before linear_text.FORMAT
 # Each learned reader's file, by its name, with the sentence encoder's files beside them.
 READER_FILE = "reader_{name}.npz"
+BROAD_SCREEN_FILE = "red_flag_screen_broad.npz"
+BROAD_READER_FILE = "reader_{name}_broad.npz"
 
 
 def triage_record(
@@ -134,6 +153,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             "screen_threshold": 0.7,
             "screen_veto": 0.0,
             "screen_over_set_aside": None,
+            "broad_parts": False,
         }
 
     def __init__(
@@ -144,8 +164,9 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         resource: Optional[Resource] = None,
         screen: Optional[RedFlagScreen] = None,
         readers: Optional[Dict[str, LearnedReader]] = None,
+        broad: Optional[LearnedParts] = None,
     ) -> None:
-        """Use ``detector`` (and ``screen`` and the learned ``readers`` once trained)."""
+        """Use ``detector`` (and ``screen``, the learned ``readers`` and ``broad`` once trained)."""
         if config["classifier_emergency"] not in CLASSIFIER_CHOICES:
             raise ValueError(
                 f"RedFlagClassifier: classifier_emergency must be one of {CLASSIFIER_CHOICES}"
@@ -154,6 +175,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         self.detector = detector
         self.screen = screen
         self.readers: Dict[str, LearnedReader] = dict(readers or {})
+        self.broad = broad
         over_set_aside = config["screen_over_set_aside"]
         self.policy = ScreenPolicy(
             threshold=float(config["screen_threshold"]),
@@ -163,6 +185,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         self._model_storage = model_storage
         self._resource = resource
         self._levels = {level.intent for level in detector.spec.levels}
+        self._severity = {level.id: rank for rank, level in enumerate(detector.spec.levels)}
 
     @classmethod
     def _detector(cls, config: Dict[str, Any]) -> RedFlagDetector:
@@ -182,7 +205,11 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         return fingerprints.digest(
             [sys.modules[__name__], *fingerprints.trained_modules()],
             [
-                *example_files(cls._examples_dir(config), with_not_trained=True),
+                *example_files(
+                    cls._examples_dir(config),
+                    with_not_trained=True,
+                    with_measured=bool(config.get("broad_parts")),
+                ),
                 SENTENCE_ENCODER_DIR / ENCODER_STAMP_FILE,
             ],
             [load_red_flags(config.get("red_flags")).reader_assignment()],
@@ -221,50 +248,97 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
             }
             present = {name: path for name, path in paths.items() if path.exists()}
             readers: Dict[str, LearnedReader] = {}
+            broad: Optional[LearnedParts] = None
             if present:
                 encoder = SentenceEncoder(directory)
                 readers = {
                     name: LearnedReader.load(name, path, encoder) for name, path in present.items()
                 }
+                if (directory / BROAD_SCREEN_FILE).exists():
+                    broad = LearnedParts(
+                        RedFlagScreen.load(directory / BROAD_SCREEN_FILE),
+                        {
+                            name: LearnedReader.load(
+                                name, directory / BROAD_READER_FILE.format(name=name), encoder
+                            )
+                            for name in present
+                        },
+                    )
         warm_up_language()  # not at the first message (about 1 s)
-        return cls(config, detector, model_storage, resource, screen, readers)
+        return cls(config, detector, model_storage, resource, screen, readers, broad)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the screen on the clinic's red-flag examples and the NLU examples."""
+        """Fit the screen and the readers on the clinic's red-flag examples and the NLU examples.
+
+        With ``broad_parts``, fit them a second time on the measured example sets too.
+        """
         levels = {level.intent: level.id for level in self.detector.spec.levels}
         intent_examples = [
             ScreenExample(message.get(TEXT), levels.get(message.get(INTENT), ROUTINE))
             for message in training_data.intent_examples
         ]
-        examples = load_examples(self._examples_dir(self.component_config)) + intent_examples
-        self.screen = RedFlagScreen.fit(examples)
-        logger.info("Red-flag screen trained on %d examples", len(examples))
+        folder = self._examples_dir(self.component_config)
+        broad = bool(self.component_config["broad_parts"])
         # The learned readers learn from every example set (clinic_core/learned_reader.py)
         # and from the NLU examples that are no red flag: the red-flag intents' examples
         # name no concept, so they could teach a reader only that its concepts are "other".
-        reader_examples = load_examples(
-            self._examples_dir(self.component_config), with_not_trained=True
-        ) + [example for example in intent_examples if example.level == ROUTINE]
+        routine = [example for example in intent_examples if example.level == ROUTINE]
+        sets = load_examples(folder, with_not_trained=True)
+        broad_sets = load_examples(folder, with_not_trained=True, with_measured=True)
+        if broad_sets[: len(sets)] != sets:
+            raise RuntimeError("the measured example sets must come after the others")
         encoder = SentenceEncoder(SENTENCE_ENCODER_DIR)
-        vectors = encoder.encode([example.text for example in reader_examples])
-        self.readers = {}
-        for name in self.detector.spec.readers:
-            try:
-                self.readers[name] = LearnedReader.fit(
-                    name, reader_examples, self.detector.spec, encoder, vectors
+        # Encoded once: the broad readers' examples hold every narrow one.
+        known = broad_sets if broad else sets
+        vectors = encoder.encode([example.text for example in [*known, *routine]])
+        narrow_vectors = np.concatenate([vectors[: len(sets)], vectors[len(known) :]])
+        self.screen, self.readers = self._fit_parts(
+            load_examples(folder) + intent_examples, [*sets, *routine], encoder, narrow_vectors
+        )
+        self.broad = None
+        if broad:
+            self.broad = LearnedParts(
+                *self._fit_parts(
+                    load_examples(folder, with_measured=True) + intent_examples,
+                    [*broad_sets, *routine],
+                    encoder,
+                    vectors,
                 )
-                logger.info("The %s reader trained on %d examples", name, len(reader_examples))
-            except ValueError as error:  # example files that name none of its concepts
-                logger.warning("No %s reader: %s", name, error)
+            )
         if self._model_storage is None or self._resource is None:
             raise RuntimeError("RedFlagClassifier was built without model storage")
         with self._model_storage.write_to(self._resource) as directory:
             self.screen.save(directory / SCREEN_FILE)
             for name, reader in self.readers.items():
                 reader.save(directory / READER_FILE.format(name=name))
+            if self.broad is not None:
+                self.broad.screen.save(directory / BROAD_SCREEN_FILE)
+                for name, reader in self.broad.readers.items():
+                    reader.save(directory / BROAD_READER_FILE.format(name=name))
             if self.readers:  # one copy of the encoder, which every reader loads
                 encoder.copy_to(directory)
         return self._resource
+
+    def _fit_parts(
+        self,
+        screen_examples: List[ScreenExample],
+        reader_examples: List[ScreenExample],
+        encoder: SentenceEncoder,
+        vectors: np.ndarray,
+    ) -> Tuple[RedFlagScreen, Dict[str, LearnedReader]]:
+        """A screen and every reader, fitted on these examples."""
+        screen = RedFlagScreen.fit(screen_examples)
+        logger.info("Red-flag screen trained on %d examples", len(screen_examples))
+        readers: Dict[str, LearnedReader] = {}
+        for name in self.detector.spec.readers:
+            try:
+                readers[name] = LearnedReader.fit(
+                    name, reader_examples, self.detector.spec, encoder, vectors
+                )
+                logger.info("The %s reader trained on %d examples", name, len(reader_examples))
+            except ValueError as error:  # example files that name none of its concepts
+                logger.warning("No %s reader: %s", name, error)
+        return screen, readers
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""
@@ -275,22 +349,46 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         vocabulary = self.detector.assess(text)
         if self.screen is None:
             return {"assessment": vocabulary, "record": triage_record(vocabulary)}
-        probabilities = self.screen.probabilities(text)
-        # Only a message the list left alone can be flagged by the screen.
-        loudest = (
-            None
-            if vocabulary.flagged
-            else self.screen.flag_probabilities(text, probabilities, vocabulary.denied)
-        )
-        final = self.policy.decide(
-            text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest
-        )
-        final = name_screened(self.screen, text, final, self.detector.spec)
+        verdict = self._read(text, vocabulary, LearnedParts(self.screen, self.readers))
+        if self.broad is not None:
+            # The broad screen alone vetoes a listed flag; on a message the list passed,
+            # the broad readers may add a flag but the broad screen may not: it learned
+            # the outside writers' one-sided numbness as an emergency ("my left leg has
+            # gone numb with the sciatica"), which the clinic's own examples do not.
+            broad = self._read(text, vocabulary, self.broad, screen_adds=False)
+            if vocabulary.flagged or (
+                self._severity.get(broad["assessment"].level, len(self._severity))
+                < self._severity.get(verdict["assessment"].level, len(self._severity))
+            ):
+                verdict = broad
+                verdict["record"]["broad"] = True
+        return verdict
+
+    def _read(
+        self, text: str, vocabulary: Assessment, parts: LearnedParts, screen_adds: bool = True
+    ) -> Dict[str, Any]:
+        """The verdict of the list's ``vocabulary`` read with one screen and its readers.
+
+        With ``screen_adds`` False the screen may veto a listed flag but adds none.
+        """
+        probabilities = parts.screen.probabilities(text)
+        final = vocabulary
+        if vocabulary.flagged or screen_adds:
+            # Only a message the list left alone can be flagged by the screen.
+            loudest = (
+                None
+                if vocabulary.flagged
+                else parts.screen.flag_probabilities(text, probabilities, vocabulary.denied)
+            )
+            final = self.policy.decide(
+                text, vocabulary, probabilities, self.detector.spec, flag_probabilities=loudest
+            )
+            final = name_screened(parts.screen, text, final, self.detector.spec)
         # What neither the list nor the screen flagged, the learned readers read.
         readings = (
             {}
             if final.flagged
-            else {name: reader.probabilities(text) for name, reader in self.readers.items()}
+            else {name: reader.probabilities(text) for name, reader in parts.readers.items()}
         )
         final, read_by = read_learned(text, final, readings, self.detector.spec)
         return {

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import fractions
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 import skops.io
-from rasa.engine.graph import ExecutionContext, GraphSchema
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
-from rasa.shared.importers.rasa import RasaFileImporter
 from rasa.shared.nlu.training_data.message import Message
 
 from clinic_core.data_files import ClinicDataError
@@ -34,23 +30,24 @@ from clinic_core.red_flags import Assessment, LearnedReaderSpec, RedFlagDetector
 from clinic_core.sentence_encoder import SentenceEncoder
 from clinic_core.settings import SENTENCE_ENCODER_DIR
 from ops.training import input_files
-from rasa_extensions.red_flags import RedFlagClassifier
+from rasa_extensions.red_flags import LearnedParts, RedFlagClassifier
+from tests.helpers.model import trained_agent
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedFlagClassifier]:
-    """The component trained as `rasa train` trains it (about 20 s), then loaded back."""
-    storage_dir = tmp_path_factory.mktemp("model_storage")
-    storage = LocalModelStorage(storage_dir)
-    resource = Resource("red_flag_classifier")
-    context = ExecutionContext(GraphSchema({}), "test")
-    config = RedFlagClassifier.get_default_config()
-    training_data = RasaFileImporter(training_data_paths=[str(ROOT / "data")]).get_nlu_data()
-    component = RedFlagClassifier.create(config, storage, resource, context)
-    component.train(training_data)
-    yield RedFlagClassifier.load(config, storage, resource, context)
+def trained() -> RedFlagClassifier:
+    """The component of the model `make test` trains, loaded as the Rasa server loads it.
+
+    `rasa train` fits it with config.yml's settings and persists it; loading it
+    back here checks the round trip (training it again would add 15 minutes).
+    """
+    agent = trained_agent()
+    for node in agent.processor.graph_runner._instantiated_nodes.values():  # test only
+        if isinstance(node._component, RedFlagClassifier):
+            return node._component
+    pytest.fail("the model has no RedFlagClassifier")
 
 
 @pytest.mark.parametrize(
@@ -428,12 +425,47 @@ def test_sets_kept_out_of_training_are_valid_and_not_learned() -> None:
     assert kept_out and {example.level for example in kept_out} >= {"emergency", "urgent"}
 
 
-def test_measured_only_sets_are_learned_by_nothing() -> None:
-    """clinic/red_flag_examples/measured_only/: for measuring the readers, not a training input."""
+def test_measured_sets_are_learned_by_the_broad_parts_alone(trained: RedFlagClassifier) -> None:
+    """clinic/red_flag_examples/measured_only/: the list and the first parts never learn them."""
     learned = {example.text for example in load_examples(with_not_trained=True)}
     kept = {example.text for example in load_examples(with_not_trained=True, with_measured=True)}
     assert kept - learned
-    assert not any(MEASURED_ONLY_DIR_NAME in path.parts for path in input_files(ROOT))
+    # a training input (a new measured set trains the model again), learned by the broad parts
+    assert any(MEASURED_ONLY_DIR_NAME in path.parts for path in input_files(ROOT))
+    assert trained.broad is not None and set(trained.broad.readers) == set(trained.readers)
+
+
+def test_the_broad_screen_alone_vetoes_and_the_broad_readers_add(
+    trained: RedFlagClassifier,
+) -> None:
+    """Where the pairs disagree, the broad pair decides a listed flag, else the severer stands."""
+    assert trained.broad is not None
+    narrow, broad = LearnedParts(trained.screen, trained.readers), trained.broad
+    severity = {level.id: rank for rank, level in enumerate(trained.detector.spec.levels)}
+    texts = [e.text for e in load_examples(with_not_trained=True, with_measured=True)[::40]]
+    disagreements = 0
+    for text in texts:
+        vocabulary = trained.detector.assess(text)
+        first = trained._read(text, vocabulary, narrow)["assessment"].level
+        second = trained._read(text, vocabulary, broad, screen_adds=False)["assessment"].level
+        verdict = trained.assess(text)
+        if first == second:
+            assert verdict["assessment"].level == first
+            continue
+        disagreements += 1
+        if vocabulary.flagged:
+            expected = second
+        else:
+            expected = min(first, second, key=lambda level: severity.get(level, len(severity)))
+        assert verdict["assessment"].level == expected, text
+        assert verdict["record"].get("broad", False) == (expected == second)
+    assert disagreements  # the broad parts learned more look-alikes: they do disagree
+
+
+def test_one_numb_leg_with_sciatica_is_no_emergency(trained: RedFlagClassifier) -> None:
+    """The broad screen learned outside writers' one numb leg as an emergency: it adds none."""
+    verdict = trained.assess("my left leg has gone numb with the sciatica")
+    assert verdict["assessment"].level == "routine", verdict["record"]
 
 
 def test_sets_kept_out_of_the_screens_training_are_the_readers(tmp_path: Path) -> None:
