@@ -85,6 +85,26 @@ class LearnedReader:
             ValueError: no example names one of the reader's concepts.
 
         """
+        texts = [example.text for example in examples]
+        vectors = encoder.encode(texts) if vectors is None else vectors
+        return cls(name, cls.fit_classifier(name, examples, spec, vectors, regularisation), encoder)
+
+    @staticmethod
+    def fit_classifier(
+        name: str,
+        examples: Sequence[ScreenExample],
+        spec: RedFlagSpec,
+        vectors: np.ndarray,
+        regularisation: float = 5.0,
+    ) -> LinearTextClassifier:
+        """The classifier :meth:`fit` wraps, from the examples' ``vectors`` (no encoder).
+
+        It holds nothing of a process's own, so another process may fit it.
+
+        Raises:
+            ValueError: no example names one of the reader's concepts.
+
+        """
         concepts = set(spec.reader_concepts(name))
         labels = [
             str(example.concept)
@@ -96,17 +116,15 @@ class LearnedReader:
             raise ValueError(
                 f"the {name} reader needs examples of its concepts ({', '.join(sorted(concepts))})"
             )
-        texts = [example.text for example in examples]
-        classifier = LinearTextClassifier.fit(
-            texts,
+        return LinearTextClassifier.fit(
+            [example.text for example in examples],
             labels,
             _features(),
             regularisation,
             balanced=True,
-            vectors=encoder.encode(texts) if vectors is None else vectors,
+            vectors=vectors,
             vector_weight=VECTOR_WEIGHT,
         )
-        return cls(name, classifier, encoder)
 
     def probabilities(self, text: str) -> Dict[str, float]:
         """The probability of each of the reader's concepts (and of :data:`OTHER`) for ``text``."""

@@ -590,6 +590,8 @@ def _number(text: str) -> Optional[float]:
 
 def _number_class_matches(word: Word, text: str) -> bool:
     """Numbers that stand for something: a fever, a year, many tablets, a date, any number."""
+    if not text[:1].isdigit():  # asked of every word for every "#class" term: most are no number
+        return False
     if word == "#date":  # a day of the month: "won't be here on the 28th"
         ordinal = _ORDINAL_DAY.match(text)
         return ordinal is not None and 1 <= int(ordinal.group(1)) <= 31
@@ -1076,19 +1078,18 @@ class RedFlagDetector:
 
         def matches(name: str) -> List[Tuple[int, int]]:
             if name not in found:
+                hits = {
+                    m
+                    for term in self._compiled.present(name, index)
+                    for m in _find(term, tokens, index)
+                }
+                # Other senses are looked for only where the words were found (most are not).
                 senses = [
                     span
-                    for term in self._other_senses.get(name, ())
+                    for term in (self._other_senses.get(name, ()) if hits else ())
                     for span in _find_adjacent(term, tokens, index)
                 ]
-                found[name] = sorted(
-                    {
-                        m
-                        for term in self._compiled.present(name, index)
-                        for m in _find(term, tokens, index)
-                        if not any(s <= m[0] < e for s, e in senses)
-                    }
-                )
+                found[name] = sorted(m for m in hits if not any(s <= m[0] < e for s, e in senses))
             return found[name]
 
         # Clauses as punctuated, where "unless" words reach ("grandad always said he
@@ -1131,7 +1132,11 @@ class RedFlagDetector:
 
         for concept, entries in self._entries:
             for entry in entries:
-                groups = [matches(name) for name in entry.all]
+                groups: List[List[Tuple[int, int]]] = []
+                for name in entry.all:  # the first group not found settles it
+                    groups.append(matches(name))
+                    if not groups[-1]:
+                        break
                 if not all(groups):
                     continue
                 cancelling = {

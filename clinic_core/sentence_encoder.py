@@ -25,9 +25,11 @@ server's memory.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -43,6 +45,9 @@ STAMP_FILE = "build.json"
 MAX_PIECES = 256
 # Texts whose vectors each encoder keeps (384 float32 each: 1.5 MB per 1,000).
 CACHE_SIZE = 4096
+# A list at least this long (training) is encoded on every core the process
+# may use; a message's few parts are not worth a thread each.
+TEXTS_PER_CORE = 256
 
 
 class _Engine:
@@ -154,9 +159,18 @@ class SentenceEncoder:
         training and in use, which is also why a remembered vector can stand
         in for encoding it again; a batch would save only the per-call overhead.
         """
+        unique = list(dict.fromkeys(texts))
+        cores = min(len(os.sched_getaffinity(0)), len(unique) // TEXTS_PER_CORE)
+        if cores > 1:
+            # ONNX Runtime lets go of the GIL while it runs: the texts are still
+            # encoded one at a time each, so every vector is the same as alone.
+            with ThreadPoolExecutor(cores) as pool:
+                found = dict(zip(unique, pool.map(self._engine.vector, unique), strict=True))
+        else:
+            found = {text: self._engine.vector(text) for text in unique}
         vectors = np.empty((len(texts), self.dimensions), dtype=np.float32)
         for row, text in enumerate(texts):
-            vectors[row] = self._engine.vector(text)
+            vectors[row] = found[text]
         return vectors
 
     def copy_to(self, directory: Path) -> None:

@@ -6,7 +6,6 @@ that every one of them runs the servers the same way.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
 
+from clinic_core.processes import CAN_END_WITH_PARENT, end_with_parent
 from clinic_core.settings import LOG_DIR, ROOT
 from ops.channel_credentials import write_effective
 from ops.settings import server_env
@@ -57,8 +57,6 @@ log = logging.getLogger(__name__)
 # the *thread* that started the child ends, so it is set only for servers
 # started from the main thread. Elsewhere than Linux it is not set: signals
 # still stop everything (ops/run.py), SIGKILL of the launcher does not.
-PR_SET_PDEATHSIG = 1
-_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
 
 
 def die_with_parent(death_signal: int) -> Optional[Callable[[], None]]:
@@ -67,19 +65,16 @@ def die_with_parent(death_signal: int) -> Optional[Callable[[], None]]:
     It also gives the child default handling of the stop signals, unblocked,
     whatever state our clean-up left them in. None where it cannot be set.
     """
-    if _prctl is None or threading.current_thread() is not threading.main_thread():
+    if not CAN_END_WITH_PARENT or threading.current_thread() is not threading.main_thread():
         log.warning("Servers started here will not stop if this process is killed")
         return None
     parent = os.getpid()
-    prctl = _prctl
 
     def in_child() -> None:
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-        prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(int(death_signal)), 0, 0, 0)
-        if os.getppid() != parent:  # we died before prctl: nobody would tell it
-            os.kill(os.getpid(), death_signal)
+        end_with_parent(death_signal, parent)
 
     return in_child
 

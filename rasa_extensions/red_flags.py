@@ -35,7 +35,11 @@ measured with ``make bench-nlu``):
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
+import signal
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -60,6 +64,7 @@ from clinic_core.language import reads_as_other_language
 from clinic_core.language import warm_up as warm_up_language
 from clinic_core.learned_reader import LearnedReader, read_learned
 from clinic_core.message_parts import MORE_PARTS, OTHER_LANGUAGE, SECOND_PART, TRIAGE
+from clinic_core.processes import end_with_parent
 from clinic_core.red_flag_screen import (
     ROUTINE,
     RedFlagScreen,
@@ -292,19 +297,18 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         known = broad_sets if broad else sets
         vectors = encoder.encode([example.text for example in [*known, *routine]])
         narrow_vectors = np.concatenate([vectors[: len(sets)], vectors[len(known) :]])
-        self.screen, self.readers = self._fit_parts(
-            load_examples(folder) + intent_examples, [*sets, *routine], encoder, narrow_vectors
-        )
-        self.broad = None
+        wanted = {
+            "first": (load_examples(folder) + intent_examples, [*sets, *routine], narrow_vectors)
+        }
         if broad:
-            self.broad = LearnedParts(
-                *self._fit_parts(
-                    load_examples(folder, with_measured=True) + intent_examples,
-                    [*broad_sets, *routine],
-                    encoder,
-                    vectors,
-                )
+            wanted["broad"] = (
+                load_examples(folder, with_measured=True) + intent_examples,
+                [*broad_sets, *routine],
+                vectors,
             )
+        fitted = self._fit_parts(wanted, encoder)
+        self.screen, self.readers = fitted["first"]
+        self.broad = fitted.get("broad")
         if self._model_storage is None or self._resource is None:
             raise RuntimeError("RedFlagClassifier was built without model storage")
         with self._model_storage.write_to(self._resource) as directory:
@@ -321,24 +325,50 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
 
     def _fit_parts(
         self,
-        screen_examples: List[ScreenExample],
-        reader_examples: List[ScreenExample],
+        wanted: Dict[str, Tuple[List[ScreenExample], List[ScreenExample], np.ndarray]],
         encoder: SentenceEncoder,
-        vectors: np.ndarray,
-    ) -> Tuple[RedFlagScreen, Dict[str, LearnedReader]]:
-        """A screen and every reader, fitted on these examples."""
-        screen = RedFlagScreen.fit(screen_examples)
-        logger.info("Red-flag screen trained on %d examples", len(screen_examples))
-        readers: Dict[str, LearnedReader] = {}
-        for name in self.detector.spec.readers:
-            try:
-                readers[name] = LearnedReader.fit(
-                    name, reader_examples, self.detector.spec, encoder, vectors
+    ) -> Dict[str, LearnedParts]:
+        """A screen and readers for each ``wanted`` (screen examples, reader examples, vectors).
+
+        The fits (each a logistic regression on one core, minutes for tens of
+        thousands of examples) run side by side, one process per core; each is
+        the same fit it would be here.
+        """
+        spec = self.detector.spec
+        cores = len(os.sched_getaffinity(0))
+        with ProcessPoolExecutor(
+            cores,
+            mp_context=multiprocessing.get_context("spawn"),  # not a fork of TensorFlow's threads
+            initializer=end_with_parent,
+            initargs=(signal.SIGTERM, os.getpid()),
+        ) as pool:
+            # The screens take longest: first, so the readers fill in beside them.
+            screens = {key: pool.submit(RedFlagScreen.fit, job[0]) for key, job in wanted.items()}
+            readers = {
+                (key, name): pool.submit(LearnedReader.fit_classifier, name, job[1], spec, job[2])
+                for key, job in wanted.items()
+                for name in spec.readers
+            }
+            fitted: Dict[str, LearnedParts] = {}
+            for key, (screen_examples, reader_examples, _) in wanted.items():
+                screen = screens[key].result()
+                logger.info(
+                    "Red-flag screen (%s) trained on %d examples", key, len(screen_examples)
                 )
-                logger.info("The %s reader trained on %d examples", name, len(reader_examples))
-            except ValueError as error:  # example files that name none of its concepts
-                logger.warning("No %s reader: %s", name, error)
-        return screen, readers
+                parts = LearnedParts(screen, {})
+                for name in spec.readers:
+                    try:
+                        parts.readers[name] = LearnedReader(
+                            name, readers[key, name].result(), encoder
+                        )
+                    except ValueError as error:  # example files that name none of its concepts
+                        logger.warning("No %s reader: %s", name, error)
+                        continue
+                    logger.info(
+                        "The %s reader (%s) trained on %d examples", name, key, len(reader_examples)
+                    )
+                fitted[key] = parts
+        return fitted
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to the training data."""
@@ -360,6 +390,10 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
                 self._severity.get(broad["assessment"].level, len(self._severity))
                 < self._severity.get(verdict["assessment"].level, len(self._severity))
             ):
+                # (The broad screen read only a listed flag; otherwise the record
+                # keeps the first screen's probabilities.)
+                if "screen" in verdict["record"]:
+                    broad["record"].setdefault("screen", verdict["record"]["screen"])
                 verdict = broad
                 verdict["record"]["broad"] = True
         return verdict
@@ -369,11 +403,13 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
     ) -> Dict[str, Any]:
         """The verdict of the list's ``vocabulary`` read with one screen and its readers.
 
-        With ``screen_adds`` False the screen may veto a listed flag but adds none.
+        With ``screen_adds`` False the screen may veto a listed flag but adds none,
+        so it is not read on a message the list passed.
         """
-        probabilities = parts.screen.probabilities(text)
+        probabilities = None
         final = vocabulary
         if vocabulary.flagged or screen_adds:
+            probabilities = parts.screen.probabilities(text)
             # Only a message the list left alone can be flagged by the screen.
             loudest = (
                 None

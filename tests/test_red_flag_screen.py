@@ -462,6 +462,31 @@ def test_the_broad_screen_alone_vetoes_and_the_broad_readers_add(
     assert disagreements  # the broad parts learned more look-alikes: they do disagree
 
 
+def test_the_parts_fitted_side_by_side_are_the_parts_fitted_here(
+    trained: RedFlagClassifier,
+) -> None:
+    """Training fits the screens and readers in other processes: the same fits, returned whole."""
+    examples = load_examples(with_not_trained=True)[::25]
+    encoder = SentenceEncoder(SENTENCE_ENCODER_DIR)
+    vectors = encoder.encode([example.text for example in examples])
+    fitted = trained._fit_parts(
+        {"first": (examples[::2], examples, vectors), "second": (examples, examples, vectors)},
+        encoder,
+    )
+    assert set(fitted) == {"first", "second"}
+    here = RedFlagScreen.fit(examples[::2])
+    text = "i fell off a ladder and now i cant feel my feet"
+    assert fitted["first"].screen.probabilities(text) == pytest.approx(
+        here.probabilities(text), abs=1e-9
+    )
+    assert set(fitted["second"].readers) == set(trained.readers)
+    for name, reader in fitted["second"].readers.items():
+        spec = trained.detector.spec
+        alone = LearnedReader.fit(name, examples, spec, encoder, vectors)
+        # (The last bits may differ: another process's BLAS may add up in another order.)
+        assert reader.probabilities(text) == pytest.approx(alone.probabilities(text), abs=1e-9)
+
+
 def test_one_numb_leg_with_sciatica_is_no_emergency(trained: RedFlagClassifier) -> None:
     """The broad screen learned outside writers' one numb leg as an emergency: it adds none."""
     verdict = trained.assess("my left leg has gone numb with the sciatica")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import numpy as np
 import pytest
 from scipy.special import erf
 
+from clinic_core import sentence_encoder
 from clinic_core.sentence_encoder import FILES, SentenceEncoder, text_digest
 from ops import embeddings
 
@@ -153,6 +155,29 @@ def test_vectors_have_unit_length_and_keep_their_order(encoder: SentenceEncoder)
     assert encoder.encode([]).shape == (0, 384)
 
 
+def test_a_long_list_is_read_on_every_core_with_the_same_vectors(
+    encoder: SentenceEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"my back has hurt for {days} days since the {place}" for days in range(40)
+             for place in ("garden", "gym", "fall", "move")] * 2  # fmt: skip
+    unremembered = SentenceEncoder(encoder.directory, cache_size=0)
+    one_by_one = np.vstack([unremembered.encode([text]) for text in texts])
+    threads: List[str] = []
+    encode_one = unremembered._engine._encode_one
+
+    def recorded(text: str) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return encode_one(text)
+
+    monkeypatch.setattr(sentence_encoder, "TEXTS_PER_CORE", 16)
+    monkeypatch.setattr(sentence_encoder.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(unremembered._engine, "_encode_one", recorded)
+    assert np.array_equal(unremembered.encode(texts), one_by_one)
+    # Each distinct text read once, on two threads other than this one.
+    assert len(threads) == len(set(texts)) == 160
+    assert 1 <= len(set(threads)) <= 2 and threading.current_thread().name not in threads
+
+
 def test_a_message_is_read_as_its_own_pieces_without_padding(encoder: SentenceEncoder) -> None:
     # The tokenizer file pads to 128 pieces: padding read as words would blur
     # a short message's meaning and cost eight times the time.
@@ -193,8 +218,8 @@ def test_remembered_vectors_are_the_encoded_ones_and_few(encoder: SentenceEncode
     small = SentenceEncoder(encoder.directory, cache_size=2)
     expected = np.vstack([fresh.encode([text]) for text in texts])
     assert np.array_equal(small.encode(texts), expected)
-    # Remembered: the latest two texts, "my hip hurts" used last.
-    assert list(small._engine.cache) == [text_digest("hello"), text_digest("my hip hurts")]
+    # Remembered: the latest two texts read (a text twice in one list is read once).
+    assert list(small._engine.cache) == [text_digest("how much is it"), text_digest("hello")]
     assert np.array_equal(small.encode(texts[:1]), expected[:1])
     # A caller changing its rows does not change what is remembered.
     rows = small.encode(["hello"])
