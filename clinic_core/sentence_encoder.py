@@ -25,7 +25,6 @@ server's memory.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import threading
 from collections import OrderedDict
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
+
+from clinic_core.processes import usable_cores
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -160,7 +161,9 @@ class SentenceEncoder:
         in for encoding it again; a batch would save only the per-call overhead.
         """
         unique = list(dict.fromkeys(texts))
-        cores = min(len(os.sched_getaffinity(0)), len(unique) // TEXTS_PER_CORE)
+        cores = 1
+        if len(unique) >= 2 * TEXTS_PER_CORE:  # a turn's one or two texts never ask for the count
+            cores = min(usable_cores(), len(unique) // TEXTS_PER_CORE)
         if cores > 1:
             # ONNX Runtime lets go of the GIL while it runs: the texts are still
             # encoded one at a time each, so every vector is the same as alone.

@@ -35,11 +35,7 @@ measured with ``make bench-nlu``):
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import os
-import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -64,7 +60,7 @@ from clinic_core.language import reads_as_other_language
 from clinic_core.language import warm_up as warm_up_language
 from clinic_core.learned_reader import LearnedReader, read_learned
 from clinic_core.message_parts import MORE_PARTS, OTHER_LANGUAGE, SECOND_PART, TRIAGE
-from clinic_core.processes import end_with_parent
+from clinic_core.processes import worker_pool
 from clinic_core.red_flag_screen import (
     ROUTINE,
     RedFlagScreen,
@@ -335,13 +331,7 @@ class RedFlagClassifier(GraphComponent, IntentClassifier):
         the same fit it would be here.
         """
         spec = self.detector.spec
-        cores = len(os.sched_getaffinity(0))
-        with ProcessPoolExecutor(
-            cores,
-            mp_context=multiprocessing.get_context("spawn"),  # not a fork of TensorFlow's threads
-            initializer=end_with_parent,
-            initargs=(signal.SIGTERM, os.getpid()),
-        ) as pool:
+        with worker_pool() as pool:
             # The screens take longest: first, so the readers fill in beside them.
             screens = {key: pool.submit(RedFlagScreen.fit, job[0]) for key, job in wanted.items()}
             readers = {

@@ -415,6 +415,23 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set301": (0.83, 0.07),
     "set302": (0.66, 0.03),
     "set303": (0.80, 0.07),
+    # eight more, measured on the built model before they were read (docs/clinic.md, "Sets 312
+    # to 323"): farmers, students, bar staff, voice-to-text, people over 75, office workers,
+    # Scottish, Irish and Northern English speakers, carers
+    "set312": (0.86, 0.05),
+    "set313": (0.90, 0.04),
+    "set314": (0.93, 0.01),
+    "set315": (0.93, 0.0),
+    "set316": (0.93, 0.05),
+    "set317": (0.91, 0.03),
+    "set318": (0.91, 0.05),
+    "set319": (0.85, 0.01),
+    # four written to hide thoughts of self-harm (44 of 60 each): teenagers, tradesmen, carers
+    # and the bereaved, professionals under strain
+    "set320": (0.73, 0.05),
+    "set321": (0.65, 0.08),
+    "set322": (0.70, 0.07),
+    "set323": (0.68, 0.03),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }

@@ -170,7 +170,7 @@ def test_a_long_list_is_read_on_every_core_with_the_same_vectors(
         return encode_one(text)
 
     monkeypatch.setattr(sentence_encoder, "TEXTS_PER_CORE", 16)
-    monkeypatch.setattr(sentence_encoder.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(sentence_encoder, "usable_cores", lambda: 2)
     monkeypatch.setattr(unremembered._engine, "_encode_one", recorded)
     assert np.array_equal(unremembered.encode(texts), one_by_one)
     # Each distinct text read once, on two threads other than this one.

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from clinic_core.processes import worker_pool
 from clinic_core.red_flags import RedFlagDetector, shared_detector
 from ops.settings import SPACY_PIPELINE_DIR
 
@@ -34,10 +32,6 @@ def levels_everywhere(texts: Sequence[str]) -> Dict[str, Tuple[str, bool]]:
     """
     distinct = sorted(set(texts))
     chunks = [distinct[start : start + CHUNK] for start in range(0, len(distinct), CHUNK)]
-    with ProcessPoolExecutor(
-        len(os.sched_getaffinity(0)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_build_detector,
-    ) as pool:
+    with worker_pool(_build_detector) as pool:
         verdicts = [verdict for chunk in pool.map(_levels, chunks) for verdict in chunk]
     return dict(zip(distinct, verdicts, strict=True))
