@@ -8,7 +8,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run run-prod shell test setup deps spacy embeddings model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-context bench-dates bench-dialogue bench-multi bench-practical clean
+.PHONY: run run-prod shell test setup deps spacy embeddings model widget browser redis postgres nginx bench lint validate test-stories test-unit bench-nlu bench-safety bench-outside bench-context bench-dates bench-dialogue bench-multi bench-practical clean
 
 WIDGET_STAMP := website/node_modules/.installed
 PACKAGES := actions channels clinic_core ops rasa_extensions staff_console website
@@ -111,6 +111,9 @@ bench-practical: model  ## Practical questions (what to wear, paying, side effec
 
 bench-safety: setup  ## Red flags: recall per level and concept, false alarms (docs/clinic.md, "Safety: red flags")
 	@$(PY) -m bench.safety
+
+bench-outside: setup  ## Red flags: the built model on outside sets it never learned, counts only (bench/outside_sets/)
+	@$(PY) -m bench.outside
 
 bench-context: setup  ## Red flags: a found emergency stays one beside an ordinary sentence (docs/clinic.md)
 	@$(PY) -m bench.red_flag_context

@@ -10,6 +10,8 @@ from typing import Any, Dict, List, Set, Tuple
 import pytest
 import yaml
 
+from bench.outside import learned_texts
+from bench.outside import load_sets as load_outside_sets
 from clinic_core.data_files import ClinicDataError, parse_model
 from clinic_core.red_flag_screen import example_files, examples_dir, load_examples
 from clinic_core.red_flags import (
@@ -739,6 +741,29 @@ def test_safety_sets_are_never_training_data() -> None:
         texts = {item["text"].strip().lower() for item in data["red_flags"] + data["lookalikes"]}
         overlap = len(texts & trained)  # counted, never printed: the sealed sets stay unread
         assert overlap == 0, f"{path.name}: {overlap} texts are also trained on"
+
+
+def test_outside_sets_waiting_to_be_learned_are_well_formed_and_never_trained_on(
+    detector: RedFlagDetector,
+) -> None:
+    # bench/outside_sets/: measured by `make bench-outside` until a session moves them
+    # into measured_only/. No red flag may be training data; a look-alike may repeat a
+    # short common question word for word ("do you take bupa"), which the benchmark
+    # leaves out, but no more than a few.
+    trained = learned_texts()
+    levels = {level.id for level in detector.spec.levels}
+    concepts = {concept.id for concept in detector.spec.concepts}
+    kinds = {item["kind"] for data in DEV_SETS.values() for item in data["lookalikes"]}
+    for name, data in load_outside_sets().items():
+        assert data["red_flags"] and data["lookalikes"], name
+        for item in data["red_flags"]:
+            assert item["level"] in levels and item["concept"] in concepts, (name, item)
+        assert {item["kind"] for item in data["lookalikes"]} <= kinds, name
+        flags = {item["text"].strip().lower() for item in data["red_flags"]}
+        lookalikes = {item["text"].strip().lower() for item in data["lookalikes"]}
+        assert not flags & trained, (name, sorted(flags & trained)[:3])
+        repeated = len(lookalikes & trained)
+        assert repeated <= 0.05 * len(lookalikes), (name, repeated)
 
 
 def _spec(**changes: Any) -> str:
