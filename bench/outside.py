@@ -147,8 +147,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, help="evaluate this model instead of training")
     parser.add_argument("--read", action="store_true", help="print the misses and alarms")
+    parser.add_argument("--sets", nargs="+", metavar="NAME", help="only these sets (set340 ...)")
     args = parser.parse_args()
     sets = load_sets()
+    if args.sets:
+        sets = {name: data for name, data in sets.items() if name in args.sets}
     if not sets:
         print(f"No outside sets in {OUTSIDE_SETS.relative_to(ROOT)}: nothing to measure.")
         return

@@ -1193,15 +1193,19 @@ class RedFlagDetector:
             and not any(doc[i].lower_ == "than" for i in range(clause_of(span[0]), span[0]))
         ]
         resolving_starts = [span[0] for span in recovery if not_until(span)] + cared_starts
+        recurrences = _recurrences(doc.text)
+        # Over, unless a later clause says it is back: "Leg weakness went away after the
+        # steroid injection in March but it's come back this week" (example set 124).
+        says_over = bool(resolving_starts) and not any(
+            at > doc[max(resolving_starts)].idx for at in recurrences  # type: ignore[index]
+        )
 
         answered_no = tuple(
             (doc[start].idx, doc[end - 1].idx + len(doc[end - 1]))  # type: ignore[index]
             for start, end in denied
         )
         if not candidates:
-            return Assessment(
-                level=ROUTINE, intent=None, denied=answered_no, says_over=bool(resolving_starts)
-            )
+            return Assessment(level=ROUTINE, intent=None, denied=answered_no, says_over=says_over)
 
         cue_spans = sorted({span for _, _, spans in candidates for span in spans})
         doc.spans[CUE_GROUP] = [  # type: ignore[attr-defined]
@@ -1388,7 +1392,6 @@ class RedFlagDetector:
 
         others_cared_for = _others_in_care(doc.text) if candidates and not refused else []
         long_standing = self._optional(matches, "LONG_STANDING") if candidates else []
-        recurrences = _recurrences(doc.text)
         recurs = False
         for concept, names, spans in candidates:
             if concept.id in findings:
@@ -1513,7 +1516,7 @@ class RedFlagDetector:
                 intent=None,
                 set_aside=tuple(set_aside.values()),
                 denied=answered_no,
-                says_over=bool(resolving_starts),
+                says_over=says_over,
             )
         level = self.spec.level(ranked[0].level)
         return Assessment(
@@ -1522,7 +1525,7 @@ class RedFlagDetector:
             findings=tuple(ranked),
             set_aside=tuple(set_aside.values()),
             denied=answered_no,
-            says_over=bool(resolving_starts),
+            says_over=says_over,
             recurs=recurs,
         )
 

@@ -314,6 +314,26 @@ def test_pain_that_comes_and_goes_is_flagged_by_the_screen_only_when_nearly_sure
     assert policy.decide(steady, routine, fairly_sure, spec).level == "urgent"
 
 
+@pytest.mark.parametrize(
+    ("text", "over"),
+    [
+        ("my feet were tingly for a week after the flare, all cleared now", True),
+        ("my feet were tingly, all cleared now, but since yesterday it's come back", False),
+        ("since yesterday my feet have been tingly again, all cleared now though", True),
+        (
+            "dark thoughts last winter, on the other side of it now. since sunday they're back",
+            False,
+        ),
+        ("dark thoughts last winter, on the other side of it now. my back is back to aching", True),
+    ],
+)
+def test_what_was_over_and_is_said_to_be_back_is_not_over(
+    red_flag_detector: RedFlagDetector, text: str, over: bool
+) -> None:
+    """Sets 124 to 130: "they went away [...] since last night they're back" needed 0.95."""
+    assert red_flag_detector.assess(text).says_over is over
+
+
 def test_a_symptom_said_to_be_over_is_flagged_by_the_screen_only_when_nearly_sure(
     red_flag_detector: RedFlagDetector,
 ) -> None:

@@ -450,6 +450,14 @@ VOCABULARY_FLOORS = {  # set: (red flags at the right level ≥, look-alike alar
     "set337": (0.78, 0.05),
     "set338": (0.80, 0.03),
     "set339": (0.65, 0.10),
+    "set340": (0.91, 0.03),
+    "set341": (0.90, 0.03),
+    "set342": (0.85, 0.08),
+    "set343": (0.86, 0.00),
+    "set344": (0.65, 0.05),
+    "set345": (0.65, 0.03),
+    "set346": (0.70, 0.04),
+    "set347": (0.66, 0.05),
     # our own ordinary admin for the crisis reader
     "admin": (1.0, 0.0),
 }
